@@ -1,0 +1,1 @@
+//! Views: each writes to any `impl io::Write`; never touches pcap or etherparse.
