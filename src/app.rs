@@ -1,6 +1,209 @@
 //! Turns validated arguments into a pipeline and runs it; the only module that knows all others.
+//! Parse, then validate, then build: nothing is read before the arguments are known to be good.
 
-/// Runs the program; returns the process exit code.
+use std::collections::HashSet;
+use std::io::{self, IsTerminal, Write};
+
+use clap::Parser;
+
+use crate::cli::{Cli, ColorChoice, Command, Format, ReadArgs, ViewArgs};
+use crate::decode;
+use crate::error::{AppError, StreamSpecError};
+use crate::explain::{self, Explainer};
+use crate::present::jsonl::JsonLines;
+use crate::present::timeline::Timeline;
+use crate::present::{ConversationRow, Row, View};
+use crate::source::filter::Filter;
+use crate::source::{FileSource, Timestamp};
+use crate::track::{FrameMeta, Proto, Tracker};
+
+/// Runs the program with the process arguments; returns the exit code.
 pub fn main() -> i32 {
-    0
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => 0,
+        Err(Failure::BrokenPipe) => 0,
+        Err(Failure::App(e)) => {
+            let _ = io::stdout().flush();
+            eprintln!("wirelab: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+/// Why a run ended early.
+#[derive(Debug)]
+pub enum Failure {
+    /// The reader of our output went away (`| head`): not an error.
+    BrokenPipe,
+    /// A real error, to report.
+    App(AppError),
+}
+
+impl<E: Into<AppError>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure::App(e.into())
+    }
+}
+
+fn output_error(e: io::Error) -> Failure {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        Failure::BrokenPipe
+    } else {
+        Failure::App(AppError::Output(e))
+    }
+}
+
+/// Runs parsed arguments.
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    let color = use_color(cli.color);
+    match cli.command {
+        Command::Read(args) => read(&args, color),
+    }
+}
+
+/// Whether to colour stdout.
+pub fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal(),
+    }
+}
+
+/// A validated `--stream`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamSpec {
+    pub proto: Proto,
+    pub index: u64,
+}
+
+impl std::str::FromStr for StreamSpec {
+    type Err = StreamSpecError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || StreamSpecError { text: s.to_string() };
+        let (p, n) = s.split_once(':').ok_or_else(err)?;
+        let proto = match p.to_ascii_lowercase().as_str() {
+            "tcp" => Proto::Tcp,
+            "udp" => Proto::Udp,
+            _ => return Err(err()),
+        };
+        Ok(StreamSpec { proto, index: n.trim().parse().map_err(|_| err())? })
+    }
+}
+
+/// What to show, validated.
+pub struct Selection {
+    pub filter: Option<Filter>,
+    pub stream: Option<StreamSpec>,
+    pub count: Option<u64>,
+}
+
+/// The pipeline after the source: decode, track, explain, select, present.
+pub struct Pipeline {
+    tracker: Tracker,
+    explainer: Explainer,
+    view: Box<dyn View>,
+    selection: Selection,
+    first: Option<Timestamp>,
+    shown: u64,
+    shown_streams: HashSet<(bool, u64)>,
+}
+
+impl Pipeline {
+    /// A pipeline writing to `out` in the chosen view.
+    pub fn new(args: &ViewArgs, selection: Selection, color: bool, out: Box<dyn Write>) -> Self {
+        let view: Box<dyn View> = match args.format {
+            Format::Timeline => Box::new(Timeline::new(out, args.time, color)),
+            Format::Jsonl => Box::new(JsonLines::new(out, args.absolute_seq)),
+        };
+        Pipeline {
+            tracker: Tracker::new(),
+            explainer: Explainer::new(explain::Options { absolute_seq: args.absolute_seq }),
+            view,
+            selection,
+            first: None,
+            shown: 0,
+            shown_streams: HashSet::new(),
+        }
+    }
+
+    /// True once `-c N` frames were shown.
+    pub fn done(&self) -> bool {
+        self.selection.count.is_some_and(|c| self.shown >= c)
+    }
+
+    /// Takes one frame through every stage.
+    pub fn frame(&mut self, frame: &crate::source::Frame<'_>) -> io::Result<()> {
+        let first = *self.first.get_or_insert(frame.ts);
+        let packet = decode::decode(frame);
+        let facts = self.tracker.observe(FrameMeta { number: frame.number, ts: frame.ts, orig_len: frame.orig_len }, &packet);
+        if let Some(f) = &mut self.selection.filter {
+            if !f.matches(frame.linktype, frame.data) {
+                return Ok(());
+            }
+        }
+        if let Some(s) = self.selection.stream {
+            if facts.proto != Some(s.proto) || facts.stream != Some(s.index) {
+                return Ok(());
+            }
+        }
+        let note = self.explainer.explain(frame, &packet, &facts);
+        if let (Some(p), Some(s)) = (facts.proto, facts.stream) {
+            self.shown_streams.insert((p == Proto::Tcp, s));
+        }
+        self.shown += 1;
+        self.view.frame(&Row { frame, packet: &packet, facts: &facts, note: &note, first })
+    }
+
+    /// Writes the conversations that had frames shown, and flushes.
+    pub fn finish(self) -> io::Result<()> {
+        let Pipeline { tracker, explainer, mut view, first, shown_streams, selection, .. } = self;
+        let first = first.unwrap_or_default();
+        let all = tracker.finish();
+        let filtered = selection.filter.is_some() || selection.stream.is_some() || selection.count.is_some();
+        let kept: Vec<_> = all
+            .iter()
+            .filter(|c| !filtered || shown_streams.contains(&(c.proto == Proto::Tcp, c.stream)))
+            .collect();
+        let verdicts: Vec<String> = kept.iter().map(|c| explainer.verdict(c)).collect();
+        let rows: Vec<ConversationRow<'_>> = kept
+            .iter()
+            .zip(&verdicts)
+            .map(|(c, v)| ConversationRow { conversation: c, verdict: v, first })
+            .collect();
+        view.conversations(&rows)?;
+        view.finish()
+    }
+}
+
+fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
+    let stream = args.view.stream.as_deref().map(str::parse::<StreamSpec>).transpose().map_err(|e| AppError::Other(e.to_string()))?;
+    let mut source = FileSource::open(&args.file)?;
+    let filter = match &args.view.filter {
+        Some(expr) => Some(Filter::new(expr, source.linktype().unwrap_or(1))?),
+        None => None,
+    };
+    let selection = Selection { filter, stream, count: args.view.count };
+    let out: Box<dyn Write> = Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout().lock()));
+    let mut pipeline = Pipeline::new(&args.view, selection, color, out);
+    let mut damage = None;
+    loop {
+        if pipeline.done() {
+            break;
+        }
+        match source.next_frame() {
+            Ok(Some(frame)) => pipeline.frame(&frame).map_err(output_error)?,
+            Ok(None) => break,
+            Err(e) => {
+                damage = Some(e);
+                break;
+            }
+        }
+    }
+    pipeline.finish().map_err(output_error)?;
+    match damage {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }

@@ -1,1 +1,48 @@
 //! Views: each writes to any `impl io::Write`; never touches pcap or etherparse.
+//! A view receives one [`Row`] per frame as soon as it is read (so a live capture
+//! or a 10-million-frame file streams), then the conversations at the end.
+
+use std::io;
+
+use crate::decode::Packet;
+use crate::explain::Note;
+use crate::source::{Frame, Timestamp};
+use crate::track::{Conversation, Facts};
+
+pub mod jsonl;
+pub mod text;
+pub mod timeline;
+
+pub use crate::cli::TimeFormat;
+
+/// Everything a view may show about one frame.
+pub struct Row<'r, 'a> {
+    pub frame: &'r Frame<'a>,
+    pub packet: &'r Packet<'a>,
+    pub facts: &'r Facts,
+    pub note: &'r Note,
+    /// Timestamp of the first frame of the capture (time zero).
+    pub first: Timestamp,
+}
+
+/// A finished conversation with its verdict.
+pub struct ConversationRow<'r> {
+    pub conversation: &'r Conversation,
+    pub verdict: &'r str,
+    /// Timestamp of the first frame of the capture.
+    pub first: Timestamp,
+}
+
+/// A view of the frame stream.
+pub trait View {
+    /// Called once before the first frame.
+    fn begin(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    /// One frame, in capture order.
+    fn frame(&mut self, row: &Row<'_, '_>) -> io::Result<()>;
+    /// The conversations, after the last frame.
+    fn conversations(&mut self, rows: &[ConversationRow<'_>]) -> io::Result<()>;
+    /// Flushes what is buffered.
+    fn finish(&mut self) -> io::Result<()>;
+}

@@ -37,3 +37,9 @@ pub struct Frame<'a> {
     /// The captured bytes (`data.len()` is the captured length).
     pub data: &'a [u8],
 }
+
+pub mod file;
+pub mod filter;
+pub mod pcapng;
+
+pub use file::FileSource;
