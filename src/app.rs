@@ -3,10 +3,16 @@
 
 use std::collections::HashSet;
 use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use clap::Parser;
 
-use crate::cli::{Cli, ColorChoice, Command, Format, ReadArgs, ViewArgs};
+use crate::cli::{CaptureArgs, Cli, ClientArgs, ColorChoice, Command, Format, LabProto, ReadArgs, ServerArgs, ViewArgs};
+use crate::lab::server;
+use crate::source::live::{self, LiveSource};
+use crate::source::write::CaptureWriter;
 use crate::decode;
 use crate::error::{AppError, StreamSpecError};
 use crate::explain::{self, Explainer};
@@ -59,6 +65,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     let color = use_color(cli.color);
     match cli.command {
         Command::Read(args) => read(&args, color),
+        Command::Capture(args) => capture(&args, color),
+        Command::Interfaces => interfaces(),
+        Command::Server(args) => server(&args),
+        Command::Client(args) => client(&args),
+        Command::Lab(args) => crate::lab::runner::run(&args, color),
     }
 }
 
@@ -206,4 +217,143 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
         Some(e) => Err(e.into()),
         None => Ok(()),
     }
+}
+
+/// Registers SIGINT and SIGTERM: the first sets `stop`, a second one ends the process.
+pub fn stop_flag() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&stop));
+        let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
+    }
+    stop
+}
+
+fn interfaces() -> Result<(), Failure> {
+    let lines = live::list_interfaces().map_err(|e| AppError::Other(e.to_string()))?;
+    let mut out = io::stdout().lock();
+    for l in lines {
+        writeln!(out, "{l}").map_err(output_error)?;
+    }
+    Ok(())
+}
+
+fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
+    let stream = args.view.stream.as_deref().map(str::parse::<StreamSpec>).transpose().map_err(|e| AppError::Other(e.to_string()))?;
+    let iface = match &args.interface {
+        Some(i) => i.clone(),
+        None => live::default_interface().map_err(|e| AppError::Other(e.to_string()))?,
+    };
+    let mut writer = match &args.write {
+        Some(p) => Some(CaptureWriter::create(p, live::SNAPLEN as u32).map_err(|e| AppError::Other(e.to_string()))?),
+        None => None,
+    };
+    let stop = stop_flag();
+    let mut source = LiveSource::open(&iface, args.view.filter.as_deref()).map_err(|e| AppError::Other(e.to_string()))?;
+    if let Some(uid) = live::drop_privileges() {
+        eprintln!("wirelab: capture open on {iface}; now running as user {uid}");
+    }
+    if let Some(w) = &mut writer {
+        w.ensure_header(source.linktype()).map_err(|e| AppError::Other(e.to_string()))?;
+        w.flush().map_err(|e| AppError::Other(e.to_string()))?;
+    }
+    eprintln!("wirelab: capturing on {iface}, link type {}; Ctrl-C to stop", source.linktype());
+    // The kernel already filtered: no second BPF pass here.
+    let selection = Selection { filter: None, stream, count: args.view.count };
+    let out: Box<dyn Write> = Box::new(io::LineWriter::new(io::stdout()));
+    let mut pipeline = Pipeline::new(&args.view, selection, color, out);
+    let deadline = args.duration.map(|d| Instant::now() + Duration::from_secs_f64(d.max(0.0)));
+    let mut failure: Option<Failure> = None;
+    let mut captured = 0u64;
+    while !stop.load(Ordering::Relaxed) && !pipeline.done() && deadline.is_none_or(|d| Instant::now() < d) {
+        match source.next_frame() {
+            Ok(live::Next::Frame(frame)) => {
+                captured += 1;
+                if let Some(w) = &mut writer {
+                    if let Err(e) = w.write(&frame, None) {
+                        failure = Some(AppError::Other(e.to_string()).into());
+                        break;
+                    }
+                }
+                if let Err(e) = pipeline.frame(&frame) {
+                    failure = Some(output_error(e));
+                    break;
+                }
+            }
+            Ok(live::Next::Idle) => {
+                if let Some(w) = &mut writer {
+                    let _ = w.flush();
+                }
+            }
+            Err(e) => {
+                failure = Some(AppError::Other(e.to_string()).into());
+                break;
+            }
+        }
+    }
+    let stats = source.stats();
+    if let Some(w) = &mut writer {
+        if let Err(e) = w.flush() {
+            failure.get_or_insert(AppError::Other(e.to_string()).into());
+        }
+    }
+    if !matches!(failure, Some(Failure::BrokenPipe)) {
+        if let Err(e) = pipeline.finish() {
+            failure.get_or_insert(output_error(e));
+        }
+    }
+    eprintln!(
+        "{captured} packets captured\n{} packets received by filter\n{} packets dropped by kernel",
+        stats.received, stats.dropped
+    );
+    match failure {
+        Some(f) => Err(f),
+        None => Ok(()),
+    }
+}
+
+fn server(args: &ServerArgs) -> Result<(), Failure> {
+    let addr = crate::lab::client::resolve(&args.bind, args.port).map_err(|e| AppError::Other(format!("cannot listen on {}:{}: {e}", args.bind, args.port)))?;
+    let stop = stop_flag();
+    let bind_err = |e: io::Error| AppError::Other(format!("cannot listen on {addr}: {e}; pick another --port or stop the program using it"));
+    match args.proto {
+        LabProto::Udp => {
+            let socket = std::net::UdpSocket::bind(addr).map_err(bind_err)?;
+            println!("The server is ready to receive!");
+            let mut log: Box<dyn Write + Send> = Box::new(io::stdout());
+            server::serve_udp(&socket, &stop, &mut *log).map_err(|e| AppError::Other(e.to_string()))?;
+        }
+        LabProto::Tcp => {
+            let listener = std::net::TcpListener::bind(addr).map_err(bind_err)?;
+            println!("The server is ready to receive");
+            let log: Box<dyn Write + Send> = Box::new(io::stdout());
+            server::serve_tcp(&listener, &stop, Arc::new(Mutex::new(log))).map_err(|e| AppError::Other(e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+fn client(args: &ClientArgs) -> Result<(), Failure> {
+    let message = match &args.message {
+        Some(m) => m.clone(),
+        None => {
+            print!("Input lowercase sentence: ");
+            io::stdout().flush().map_err(output_error)?;
+            let mut line = String::new();
+            io::stdin().read_line(&mut line).map_err(|e| AppError::Other(format!("cannot read the sentence: {e}")))?;
+            line.trim_end_matches(['\n', '\r']).to_string()
+        }
+    };
+    let addr = crate::lab::client::resolve(&args.server, args.port).map_err(|e| AppError::Other(format!("cannot find {}: {e}", args.server)))?;
+    match args.proto {
+        LabProto::Udp => {
+            let (_, reply) = crate::lab::client::udp_exchange(addr, message.as_bytes()).map_err(|e| AppError::Other(e.to_string()))?;
+            println!("{}", crate::lab::show_text(&reply));
+        }
+        LabProto::Tcp => {
+            let (_, reply) = crate::lab::client::tcp_exchange(addr, message.as_bytes()).map_err(|e| AppError::Other(e.to_string()))?;
+            println!("From Server:  {}", crate::lab::show_text(&reply));
+        }
+    }
+    Ok(())
 }

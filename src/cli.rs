@@ -18,8 +18,104 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the whole lab on this machine: capture, server, client, then the annotated timeline and the checks.
+    Lab(LabArgs),
     /// Read a saved .pcap or .pcapng capture and print its annotated timeline.
     Read(ReadArgs),
+    /// Capture live from an interface and print the annotated timeline as frames arrive.
+    Capture(CaptureArgs),
+    /// List the interfaces that can be captured on (like `tshark -D`).
+    Interfaces,
+    /// Run the uppercase server (as the lab's UDPServer.py / TCPServer.py).
+    Server(ServerArgs),
+    /// Run the uppercase client once (as the lab's UDPClient.py / TCPClient.py).
+    Client(ClientArgs),
+}
+
+/// UDP or TCP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LabProto {
+    Udp,
+    Tcp,
+}
+
+/// Which exchanges `wirelab lab` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LabWhich {
+    Udp,
+    Tcp,
+    Both,
+}
+
+/// The lab's default port (the seed's servers listen on 8888).
+pub const DEFAULT_PORT: u16 = 8888;
+
+/// `wirelab server`.
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// udp or tcp.
+    #[arg(value_enum)]
+    pub proto: LabProto,
+    /// Address to listen on (0.0.0.0 = every IPv4 interface, :: = IPv6).
+    #[arg(long, default_value = "0.0.0.0")]
+    pub bind: String,
+    /// Port to listen on.
+    #[arg(long, short = 'p', default_value_t = DEFAULT_PORT)]
+    pub port: u16,
+}
+
+/// `wirelab client`.
+#[derive(Debug, Args)]
+pub struct ClientArgs {
+    /// udp or tcp.
+    #[arg(value_enum)]
+    pub proto: LabProto,
+    /// The server's host name or address.
+    #[arg(long, short = 's', default_value = "127.0.0.1")]
+    pub server: String,
+    /// The server's port.
+    #[arg(long, short = 'p', default_value_t = DEFAULT_PORT)]
+    pub port: u16,
+    /// The sentence to send; asked for on standard input when absent.
+    pub message: Option<String>,
+}
+
+/// `wirelab capture`.
+#[derive(Debug, Args)]
+pub struct CaptureArgs {
+    /// Interface to capture on (default: the one tcpdump would pick; see `wirelab interfaces`).
+    #[arg(short = 'i', long = "interface")]
+    pub interface: Option<String>,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<f64>,
+    /// Also save the frames to FILE (.pcap, or .pcapng by extension).
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    #[command(flatten)]
+    pub view: ViewArgs,
+}
+
+/// `wirelab lab`.
+#[derive(Debug, Args)]
+pub struct LabArgs {
+    /// Which exchanges to run.
+    #[arg(value_enum, default_value_t = LabWhich::Both)]
+    pub which: LabWhich,
+    /// The sentence the client sends.
+    #[arg(long, short = 'm', default_value = "hello from the socket lab")]
+    pub message: String,
+    /// How many client runs (each uses a new ephemeral port).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub runs: u32,
+    /// Save the capture to FILE (.pcap, or .pcapng by extension).
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// Use IPv6 (::1) instead of IPv4.
+    #[arg(long)]
+    pub ipv6: bool,
+    #[command(flatten)]
+    pub view: ViewArgs,
 }
 
 /// `wirelab read`.

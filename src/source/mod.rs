@@ -40,6 +40,8 @@ pub struct Frame<'a> {
 
 pub mod file;
 pub mod filter;
+pub mod live;
+pub mod write;
 pub mod pcapng;
 
 pub use file::FileSource;

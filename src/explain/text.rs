@@ -1,0 +1,154 @@
+//! Payload bytes → safe, short, quoted text for a note, and the lab's uppercase
+//! check (Python's `str.upper()` for UTF-8, ASCII-only otherwise). Never prints
+//! a raw control byte or an invalid UTF-8 sequence.
+
+use std::fmt::Write as _;
+
+/// Most characters of payload shown in a note before the ellipsis.
+pub const MAX_SHOWN_CHARS: usize = 40;
+
+/// Writes `"…"` around `bytes`, escaped: `\n`, `\r`, `\t`, `\\`, `\"`, other
+/// control characters as `\xNN` (or `\u{..}` above 0x7f) and each invalid UTF-8
+/// byte as `\xNN`. Stops after `max_chars` characters and appends `…`.
+pub fn write_quoted(out: &mut String, bytes: &[u8], max_chars: usize) {
+    out.push('"');
+    let mut shown = 0usize;
+    let mut rest = bytes;
+    let mut cut = false;
+    'outer: while !rest.is_empty() {
+        let (valid, invalid_len) = match std::str::from_utf8(rest) {
+            Ok(s) => (s, 0),
+            Err(e) => {
+                let (good, _) = rest.split_at(e.valid_up_to());
+                // from_utf8 said these bytes are valid: the fallback is unreachable.
+                let s = std::str::from_utf8(good).unwrap_or("");
+                (s, e.error_len().unwrap_or(rest.len() - e.valid_up_to()))
+            }
+        };
+        for c in valid.chars() {
+            if shown >= max_chars {
+                cut = true;
+                break 'outer;
+            }
+            push_escaped(out, c);
+            shown += 1;
+        }
+        let after_valid = rest.get(valid.len()..).unwrap_or(&[]);
+        let (bad, tail) = after_valid.split_at(invalid_len.min(after_valid.len()));
+        for b in bad {
+            if shown >= max_chars {
+                cut = true;
+                break 'outer;
+            }
+            let _ = write!(out, "\\x{b:02x}");
+            shown += 1;
+        }
+        rest = tail;
+    }
+    out.push('"');
+    if cut {
+        out.push('…');
+    }
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\\' => out.push_str("\\\\"),
+        '"' => out.push_str("\\\""),
+        c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        }
+        // C1 controls, bidi overrides, zero-width and other invisible format characters.
+        c if c.is_control() || is_invisible(c) => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+        c => out.push(c),
+    }
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(c as u32, 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xfeff)
+}
+
+/// The uppercase of `bytes` as the lab server makes it: Python's `str.upper()`
+/// for valid UTF-8 (Rust's full Unicode case mapping agrees: "ß" → "SS"),
+/// otherwise ASCII letters uppercased and every other byte unchanged.
+pub fn uppercase(bytes: &[u8]) -> Vec<u8> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_uppercase().into_bytes(),
+        Err(_) => bytes.to_ascii_uppercase(),
+    }
+}
+
+/// The uppercase of a request of which only the first `bytes.len()` bytes were
+/// kept (`complete` false): a cut UTF-8 sequence at the end is left out, so the
+/// result is a prefix of the uppercase of the whole request.
+pub fn uppercase_prefix(bytes: &[u8], complete: bool) -> Vec<u8> {
+    if complete {
+        return uppercase(bytes);
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_uppercase().into_bytes(),
+        Err(e) if e.error_len().is_none() => {
+            // Only the tail was cut mid-character: uppercase the valid part.
+            let good = bytes.get(..e.valid_up_to()).unwrap_or(&[]);
+            uppercase(good)
+        }
+        Err(_) => bytes.to_ascii_uppercase(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quoted(b: &[u8], max: usize) -> String {
+        let mut s = String::new();
+        write_quoted(&mut s, b, max);
+        s
+    }
+
+    #[test]
+    fn test_ascii_quoted() {
+        assert_eq!(quoted(b"hello", 40), "\"hello\"");
+    }
+
+    #[test]
+    fn test_controls_escaped() {
+        assert_eq!(quoted(b"a\nb\r\t\0\x1b\"\\", 40), "\"a\\nb\\r\\t\\x00\\x1b\\\"\\\\\"");
+    }
+
+    #[test]
+    fn test_invalid_utf8_escaped() {
+        assert_eq!(quoted(b"ab\xffc\xe2\x82", 40), "\"ab\\xffc\\xe2\\x82\"");
+        assert_eq!(quoted("hej æøå".as_bytes(), 40), "\"hej æøå\"");
+    }
+
+    #[test]
+    fn test_long_payload_shortened() {
+        let s = quoted(&[b'x'; 100], 10);
+        assert_eq!(s, "\"xxxxxxxxxx\"…");
+    }
+
+    #[test]
+    fn test_bidi_override_escaped() {
+        assert_eq!(quoted("a\u{202e}b".as_bytes(), 40), "\"a\\u{202e}b\"");
+    }
+
+    #[test]
+    fn test_uppercase_like_python() {
+        assert_eq!(uppercase("straße".as_bytes()), "STRASSE".as_bytes());
+        assert_eq!(uppercase("hej æøå".as_bytes()), "HEJ ÆØÅ".as_bytes());
+        assert_eq!(uppercase(b"ab\xffc"), b"AB\xffC".to_vec());
+    }
+
+    #[test]
+    fn test_uppercase_prefix_cut_mid_char() {
+        // "æ" is c3 a6: cut after c3.
+        assert_eq!(uppercase_prefix(b"ab\xc3", false), b"AB".to_vec());
+        assert_eq!(uppercase_prefix(b"ab\xff", false), b"AB\xff".to_vec());
+    }
+}

@@ -1,0 +1,195 @@
+//! Live capture from an interface with libpcap: immediate mode, a BPF filter,
+//! permission advice that names the exact fix, and dropping root after opening
+//! when started with sudo (as tcpdump does).
+
+use std::path::PathBuf;
+
+use pcap::{Active, Capture, Device, Precision};
+
+use super::{Frame, Timestamp};
+
+/// Snap length for live captures: whole frames.
+pub const SNAPLEN: i32 = 262_144;
+
+/// Errors opening or reading a live capture.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    /// No capture rights.
+    #[error("{iface}: no permission to capture ({reason}); run `sudo setcap cap_net_raw,cap_net_admin=eip {}` once, or run wirelab with sudo", exe.display())]
+    Permission { iface: String, reason: String, exe: PathBuf },
+    /// The interface does not exist.
+    #[error("{iface}: no such interface; available: {available}")]
+    NoSuchInterface { iface: String, available: String },
+    /// The filter does not compile.
+    #[error("bad filter {expr:?}: {reason}; use tcpdump syntax, e.g. 'tcp port 80'")]
+    Filter { expr: String, reason: String },
+    /// Anything else libpcap says.
+    #[error("{iface}: {reason}")]
+    Pcap { iface: String, reason: String },
+}
+
+/// The kernel's counters at the end of a capture.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stats {
+    pub received: u32,
+    pub dropped: u32,
+    pub if_dropped: u32,
+}
+
+/// An open live capture.
+pub struct LiveSource {
+    cap: Capture<Active>,
+    iface: String,
+    linktype: u32,
+    count: u64,
+}
+
+/// What [`LiveSource::next_frame`] saw.
+pub enum Next<'a> {
+    Frame(Frame<'a>),
+    /// Nothing arrived within the poll interval.
+    Idle,
+}
+
+fn interface_names() -> String {
+    match Device::list() {
+        Ok(list) => list.into_iter().map(|d| d.name).collect::<Vec<_>>().join(", "),
+        Err(e) => format!("(cannot list interfaces: {e})"),
+    }
+}
+
+fn classify(iface: &str, e: pcap::Error) -> CaptureError {
+    let reason = e.to_string().trim_start_matches("libpcap error: ").to_string();
+    let lower = reason.to_lowercase();
+    if lower.contains("permi") || lower.contains("not permitted") {
+        let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("wirelab"));
+        CaptureError::Permission { iface: iface.to_string(), reason, exe }
+    } else if lower.contains("no such device") || lower.contains("doesn't exist") || lower.contains("not found") {
+        CaptureError::NoSuchInterface { iface: iface.to_string(), available: interface_names() }
+    } else {
+        CaptureError::Pcap { iface: iface.to_string(), reason }
+    }
+}
+
+/// The interface tcpdump would pick when none is given.
+pub fn default_interface() -> Result<String, CaptureError> {
+    match Device::lookup() {
+        Ok(Some(d)) => Ok(d.name),
+        Ok(None) => Err(CaptureError::Pcap { iface: "(default)".into(), reason: "no interface to capture on".into() }),
+        Err(e) => Err(classify("(default)", e)),
+    }
+}
+
+impl LiveSource {
+    /// Opens `iface` in immediate mode, with `filter` applied in the kernel.
+    pub fn open(iface: &str, filter: Option<&str>) -> Result<Self, CaptureError> {
+        let inactive = Capture::from_device(iface).map_err(|e| classify(iface, e))?;
+        let mut cap = inactive
+            .immediate_mode(true)
+            .snaplen(SNAPLEN)
+            .buffer_size(32 << 20)
+            .timeout(100)
+            .precision(Precision::Nano)
+            .open()
+            .map_err(|e| classify(iface, e))?;
+        if let Some(expr) = filter {
+            cap.filter(expr, true).map_err(|e| CaptureError::Filter {
+                expr: expr.to_string(),
+                reason: e.to_string().trim_start_matches("libpcap error: ").to_string(),
+            })?;
+        }
+        let linktype = u32::try_from(cap.get_datalink().0).unwrap_or(u32::MAX);
+        Ok(LiveSource { cap, iface: iface.to_string(), linktype, count: 0 })
+    }
+
+    /// The interface's link type.
+    pub fn linktype(&self) -> u32 {
+        self.linktype
+    }
+
+    /// The interface name.
+    pub fn interface(&self) -> &str {
+        &self.iface
+    }
+
+    /// Waits up to the poll interval for the next frame.
+    pub fn next_frame(&mut self) -> Result<Next<'_>, CaptureError> {
+        match self.cap.next_packet() {
+            Ok(p) => {
+                self.count += 1;
+                Ok(Next::Frame(Frame {
+                    number: self.count,
+                    ts: Timestamp { secs: i64::from(p.header.ts.tv_sec), nanos: u32::try_from(p.header.ts.tv_usec).unwrap_or(0) },
+                    linktype: self.linktype,
+                    orig_len: p.header.len,
+                    data: p.data,
+                }))
+            }
+            Err(pcap::Error::TimeoutExpired) => Ok(Next::Idle),
+            Err(e) => Err(classify(&self.iface, e)),
+        }
+    }
+
+    /// The kernel's counters so far.
+    pub fn stats(&mut self) -> Stats {
+        match self.cap.stats() {
+            Ok(s) => Stats { received: s.received, dropped: s.dropped, if_dropped: s.if_dropped },
+            Err(_) => Stats::default(),
+        }
+    }
+}
+
+/// When started with sudo, switch to the invoking user now that the capture is
+/// open, so that no packet is parsed as root. Returns the user id switched to.
+pub fn drop_privileges() -> Option<u32> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return None;
+    }
+    let uid: u32 = std::env::var("SUDO_UID").ok()?.parse().ok()?;
+    let gid: u32 = std::env::var("SUDO_GID").ok()?.parse().ok()?;
+    if uid == 0 {
+        return None;
+    }
+    // SAFETY: plain system calls on ids parsed above; order matters (groups and gid before uid).
+    unsafe {
+        if libc::setgroups(0, std::ptr::null()) != 0 || libc::setgid(gid) != 0 || libc::setuid(uid) != 0 {
+            return None;
+        }
+    }
+    Some(uid)
+}
+
+/// Lists interfaces as `tshark -D` does: `N. name (description)` plus addresses and flags.
+pub fn list_interfaces() -> Result<Vec<String>, CaptureError> {
+    let devices = Device::list().map_err(|e| classify("(list)", e))?;
+    let mut lines = Vec::new();
+    for (i, d) in devices.iter().enumerate() {
+        let mut line = format!("{}. {}", i + 1, d.name);
+        if let Some(desc) = &d.desc {
+            line.push_str(&format!(" ({desc})"));
+        }
+        let mut flags = Vec::new();
+        if d.flags.is_loopback() {
+            flags.push("loopback");
+        }
+        if d.flags.is_up() {
+            flags.push("up");
+        }
+        if d.flags.is_running() {
+            flags.push("running");
+        }
+        if d.flags.is_wireless() {
+            flags.push("wireless");
+        }
+        if !flags.is_empty() {
+            line.push_str(&format!(" [{}]", flags.join(", ")));
+        }
+        let addrs: Vec<String> = d.addresses.iter().map(|a| a.addr.to_string()).collect();
+        if !addrs.is_empty() {
+            line.push_str(&format!(" {}", addrs.join(" ")));
+        }
+        lines.push(line);
+    }
+    Ok(lines)
+}
