@@ -52,7 +52,8 @@ impl<E: Into<AppError>> From<E> for Failure {
     }
 }
 
-fn output_error(e: io::Error) -> Failure {
+/// Maps an output error: a closed pipe ends quietly.
+pub fn output_error(e: io::Error) -> Failure {
     if e.kind() == io::ErrorKind::BrokenPipe {
         Failure::BrokenPipe
     } else {
@@ -119,6 +120,8 @@ pub struct Pipeline {
     first: Option<Timestamp>,
     shown: u64,
     shown_streams: HashSet<(bool, u64)>,
+    /// Gathers payloads per conversation, for the lab's checks.
+    pub collector: Option<crate::lab::checks::Collector>,
 }
 
 impl Pipeline {
@@ -136,6 +139,7 @@ impl Pipeline {
             first: None,
             shown: 0,
             shown_streams: HashSet::new(),
+            collector: None,
         }
     }
 
@@ -159,6 +163,9 @@ impl Pipeline {
                 return Ok(());
             }
         }
+        if let (Some(c), Some(p), Some(s), Some(d)) = (&mut self.collector, facts.proto, facts.stream, facts.direction) {
+            c.add(p, s, d, packet.payload);
+        }
         let note = self.explainer.explain(frame, &packet, &facts);
         if let (Some(p), Some(s)) = (facts.proto, facts.stream) {
             self.shown_streams.insert((p == Proto::Tcp, s));
@@ -167,9 +174,10 @@ impl Pipeline {
         self.view.frame(&Row { frame, packet: &packet, facts: &facts, note: &note, first })
     }
 
-    /// Writes the conversations that had frames shown, and flushes.
-    pub fn finish(self) -> io::Result<()> {
-        let Pipeline { tracker, explainer, mut view, first, shown_streams, selection, .. } = self;
+    /// Writes the conversations that had frames shown, and flushes; returns every conversation
+    /// and the payload collector.
+    pub fn finish(self) -> io::Result<(Vec<crate::track::Conversation>, Option<crate::lab::checks::Collector>)> {
+        let Pipeline { tracker, explainer, mut view, first, shown_streams, selection, collector, .. } = self;
         let first = first.unwrap_or_default();
         let all = tracker.finish();
         let filtered = selection.filter.is_some() || selection.stream.is_some() || selection.count.is_some();
@@ -184,7 +192,10 @@ impl Pipeline {
             .map(|(c, v)| ConversationRow { conversation: c, verdict: v, first })
             .collect();
         view.conversations(&rows)?;
-        view.finish()
+        view.finish()?;
+        drop(rows);
+        drop(kept);
+        Ok((all, collector))
     }
 }
 
@@ -298,7 +309,7 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
         }
     }
     if !matches!(failure, Some(Failure::BrokenPipe)) {
-        if let Err(e) = pipeline.finish() {
+        if let Err(e) = pipeline.finish().map(|_| ()) {
             failure.get_or_insert(output_error(e));
         }
     }

@@ -6,6 +6,12 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::source::Frame;
 
+mod ip;
+mod link;
+mod transport;
+
+pub use link::linktype_name;
+
 /// Everything the later stages know about one frame.
 #[derive(Debug, Clone, Default)]
 pub struct Packet<'a> {
@@ -29,11 +35,24 @@ pub enum Link {
     #[default]
     None,
     /// Ethernet II (LINKTYPE_ETHERNET = 1), with its 802.1Q/802.1ad tags, outer first.
-    Ethernet { src: [u8; 6], dst: [u8; 6], vlans: Vec<u16> },
+    Ethernet {
+        src: [u8; 6],
+        dst: [u8; 6],
+        vlans: Vec<u16>,
+    },
     /// Linux cooked capture v1 (LINKTYPE_LINUX_SLL = 113).
-    LinuxSll { packet_type: u16, protocol: u16, addr: Vec<u8> },
+    LinuxSll {
+        packet_type: u16,
+        protocol: u16,
+        addr: Vec<u8>,
+    },
     /// Linux cooked capture v2 (LINKTYPE_LINUX_SLL2 = 276).
-    LinuxSll2 { packet_type: u8, protocol: u16, ifindex: u32, addr: Vec<u8> },
+    LinuxSll2 {
+        packet_type: u8,
+        protocol: u16,
+        ifindex: u32,
+        addr: Vec<u8>,
+    },
     /// BSD loopback (LINKTYPE_NULL = 0 host order, LINKTYPE_LOOP = 108 network order).
     Null { family: u32 },
     /// Raw IP, no link header (LINKTYPE_RAW 101, 12, 14, IPV4 228, IPV6 229).
@@ -63,45 +82,65 @@ pub enum Net {
 pub struct Arp {
     /// 1 = request, 2 = reply.
     pub operation: u16,
+    /// Hardware type (1 = Ethernet).
     pub hw_type: u16,
+    /// Protocol type, an EtherType (0x0800 = IPv4).
     pub proto_type: u16,
+    /// Sender hardware (MAC) address.
     pub sender_hw: Vec<u8>,
+    /// Sender protocol (IP) address.
     pub sender_proto: Vec<u8>,
+    /// Target hardware (MAC) address (zeros in a request).
     pub target_hw: Vec<u8>,
+    /// Target protocol (IP) address.
     pub target_proto: Vec<u8>,
 }
 
 /// The fields of an IPv4 header that the analysis and views need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ipv4 {
+    /// Source address.
     pub src: Ipv4Addr,
+    /// Destination address.
     pub dst: Ipv4Addr,
     /// Header length in bytes (IHL × 4), options included.
     pub header_len: u8,
     /// Total length field (header + payload), in bytes.
     pub total_len: u16,
+    /// Identification field (groups the fragments of one datagram).
     pub identification: u16,
+    /// DF flag.
     pub dont_fragment: bool,
+    /// MF flag: more fragments follow.
     pub more_fragments: bool,
     /// Fragment offset in bytes (the field × 8).
     pub fragment_offset: u16,
+    /// Time to live.
     pub ttl: u8,
     /// IP protocol number (6 TCP, 17 UDP, 1 ICMP, ...).
     pub protocol: u8,
+    /// Header checksum (not verified).
     pub checksum: u16,
+    /// Differentiated services code point (6 bits).
     pub dscp: u8,
+    /// Explicit congestion notification (2 bits).
     pub ecn: u8,
 }
 
 /// The fields of an IPv6 header (and its extension headers) that the analysis needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ipv6 {
+    /// Source address.
     pub src: Ipv6Addr,
+    /// Destination address.
     pub dst: Ipv6Addr,
     /// Payload length field (extension headers + transport), in bytes.
     pub payload_len: u16,
+    /// Hop limit.
     pub hop_limit: u8,
+    /// Traffic class (DSCP and ECN).
     pub traffic_class: u8,
+    /// Flow label (20 bits).
     pub flow_label: u32,
     /// Next-header value in the fixed header.
     pub next_header: u8,
@@ -118,7 +157,9 @@ pub struct Ipv6 {
 pub struct Ipv6Fragment {
     /// Offset in bytes.
     pub offset: u16,
+    /// M flag: more fragments follow.
     pub more_fragments: bool,
+    /// Identification (groups the fragments of one packet).
     pub identification: u32,
 }
 
@@ -128,9 +169,13 @@ pub enum Transport {
     /// No transport decoded.
     #[default]
     None,
+    /// A TCP segment.
     Tcp(Tcp),
+    /// A UDP datagram.
     Udp(Udp),
+    /// An ICMP (IPv4) message.
     Icmpv4(Icmp),
+    /// An ICMPv6 message.
     Icmpv6(Icmp),
     /// A non-first IP fragment: only data, the transport header is in the first fragment.
     Fragment {
@@ -164,13 +209,19 @@ impl TcpFlags {
 /// One TCP option, in the order it appears in the header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TcpOption {
+    /// End of option list (kind 0).
     Eol,
+    /// No-operation padding (kind 1).
     Nop,
+    /// Maximum segment size (kind 2).
     Mss(u16),
+    /// Window scale shift count (kind 3).
     WindowScale(u8),
+    /// SACK permitted (kind 4).
     SackPermitted,
     /// SACK blocks: (left edge, right edge), raw sequence numbers.
     Sack(Vec<(u32, u32)>),
+    /// Timestamps (kind 8): the sender's value and the echoed one.
     Timestamps { tsval: u32, tsecr: u32 },
     /// TCP Fast Open cookie (kind 34).
     FastOpen(Vec<u8>),
@@ -181,17 +232,25 @@ pub enum TcpOption {
 /// A decoded TCP header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tcp {
+    /// Source port.
     pub src_port: u16,
+    /// Destination port.
     pub dst_port: u16,
+    /// Raw sequence number.
     pub seq: u32,
+    /// Raw acknowledgment number (meaningful when ACK is set).
     pub ack: u32,
     /// Header length in bytes (data offset × 4), options included.
     pub header_len: u8,
+    /// Control bits.
     pub flags: TcpFlags,
     /// The raw window field (not scaled).
     pub window: u16,
+    /// Checksum (not verified).
     pub checksum: u16,
+    /// Urgent pointer.
     pub urgent_ptr: u16,
+    /// Options, in header order.
     pub options: Vec<TcpOption>,
     /// Segment length from the IP header (what Wireshark calls tcp.len),
     /// which may exceed the captured payload when the frame was cut short.
@@ -201,10 +260,13 @@ pub struct Tcp {
 /// A decoded UDP header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Udp {
+    /// Source port.
     pub src_port: u16,
+    /// Destination port.
     pub dst_port: u16,
     /// The length field (8 header bytes + payload).
     pub length: u16,
+    /// Checksum (not verified).
     pub checksum: u16,
     /// Payload length as declared by the header (`length - 8`, saturating).
     pub payload_len: u32,
@@ -213,8 +275,11 @@ pub struct Udp {
 /// A decoded ICMP or ICMPv6 message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Icmp {
+    /// Message type (e.g. 8 echo request, 3 destination unreachable).
     pub icmp_type: u8,
+    /// Message code within the type.
     pub code: u8,
+    /// Checksum (not verified).
     pub checksum: u16,
     /// Echo identifier and sequence number, for echo request/reply.
     pub echo: Option<(u16, u16)>,
@@ -225,10 +290,15 @@ pub struct Icmp {
 /// The header an ICMP error quotes: which datagram caused it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quoted {
+    /// Source address.
     pub src: IpAddr,
+    /// Destination address.
     pub dst: IpAddr,
+    /// IP protocol of the quoted datagram.
     pub protocol: u8,
+    /// Source port of the quoted TCP/UDP header, when quoted.
     pub src_port: Option<u16>,
+    /// Destination port of the quoted TCP/UDP header, when quoted.
     pub dst_port: Option<u16>,
 }
 
@@ -237,6 +307,7 @@ pub struct Quoted {
 pub struct Problem {
     /// The layer where decoding stopped, e.g. "Ethernet", "IPv4", "TCP".
     pub layer: &'static str,
+    /// What went wrong.
     pub kind: ProblemKind,
 }
 
@@ -282,10 +353,258 @@ impl Packet<'_> {
             _ => None,
         }
     }
+
+    /// The TCP header, when the frame carries one (not one quoted in an ICMP error).
+    pub fn tcp(&self) -> Option<&Tcp> {
+        match &self.transport {
+            Transport::Tcp(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The UDP header, when the frame carries one.
+    pub fn udp(&self) -> Option<&Udp> {
+        match &self.transport {
+            Transport::Udp(u) => Some(u),
+            _ => None,
+        }
+    }
+
+    /// The ICMP or ICMPv6 message, when the frame carries one.
+    pub fn icmp(&self) -> Option<&Icmp> {
+        match &self.transport {
+            Transport::Icmpv4(i) | Transport::Icmpv6(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// The ARP packet, when the frame is ARP.
+    pub fn arp(&self) -> Option<&Arp> {
+        match &self.net {
+            Net::Arp(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// (source port, destination port) of the frame's own TCP or UDP header.
+    /// `None` for everything else, ICMP errors quoting a TCP/UDP header included.
+    pub fn ports(&self) -> Option<(u16, u16)> {
+        match &self.transport {
+            Transport::Tcp(t) => Some((t.src_port, t.dst_port)),
+            Transport::Udp(u) => Some((u.src_port, u.dst_port)),
+            _ => None,
+        }
+    }
+
+    /// The IP protocol number carried (after IPv6 extension headers), if IP.
+    pub fn ip_protocol(&self) -> Option<u8> {
+        match &self.net {
+            Net::Ipv4(h) => Some(h.protocol),
+            Net::Ipv6(h) => Some(h.protocol),
+            _ => None,
+        }
+    }
+
+    /// True when the frame is part of a fragmented IP datagram, as Wireshark's
+    /// `ip.flags.mf || ip.frag_offset > 0` or an IPv6 Fragment header says. The first
+    /// fragment still has its transport header decoded; later ones are
+    /// [`Transport::Fragment`].
+    pub fn is_ip_fragment(&self) -> bool {
+        match &self.net {
+            Net::Ipv4(h) => h.more_fragments || h.fragment_offset > 0,
+            Net::Ipv6(h) => h.fragment.is_some(),
+            _ => false,
+        }
+    }
+
+    /// True when the frame was cut short (by the snap length) somewhere.
+    pub fn is_truncated(&self) -> bool {
+        matches!(
+            &self.problem,
+            Some(Problem {
+                kind: ProblemKind::Truncated { .. },
+                ..
+            })
+        )
+    }
+
+    /// Payload length as the transport header declares it (Wireshark's `tcp.len`, or
+    /// `udp.length - 8`); `None` for other transports.
+    pub fn declared_payload_len(&self) -> Option<u32> {
+        match &self.transport {
+            Transport::Tcp(t) => Some(t.payload_len),
+            Transport::Udp(u) => Some(u.payload_len),
+            _ => None,
+        }
+    }
 }
 
 /// Decodes one frame. Never panics, whatever the bytes.
+///
+/// Dispatches on `frame.linktype` (pcap `LINKTYPE_*`), then on the EtherType,
+/// address family or IP version, then on the IP protocol. Lengths follow
+/// Wireshark: the IP-declared lengths count, never the Ethernet padding, and a
+/// frame cut by the snap length still reports what its headers declare
+/// (`frame.orig_len` is the reported length on the wire).
 pub fn decode<'a>(frame: &Frame<'a>) -> Packet<'a> {
-    let _ = frame;
-    Packet { link: Link::Unsupported { linktype: frame.linktype }, ..Packet::default() }
+    let mut packet = Packet::default();
+    // A record claiming fewer bytes on the wire than it holds is taken at its
+    // captured length, as Wireshark does.
+    let orig = usize::try_from(frame.orig_len).unwrap_or(usize::MAX);
+    let bytes = Bytes {
+        data: frame.data,
+        reported: orig.max(frame.data.len()),
+    };
+    link::decode_link(frame.linktype, bytes, &mut packet);
+    packet
+}
+
+/// The bytes of one layer onwards: what was captured, and how many bytes the
+/// frame had from here on the wire (the "reported" length, which upper layers
+/// shrink to what their headers declare).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bytes<'a> {
+    /// The captured bytes from this layer on.
+    pub data: &'a [u8],
+    /// Bytes from this layer on as reported on the wire (`>= data.len()`).
+    pub reported: usize,
+}
+
+impl<'a> Bytes<'a> {
+    /// The bytes after the first `n`, or `None` when fewer than `n` were captured.
+    pub fn skip(self, n: usize) -> Option<Bytes<'a>> {
+        Some(Bytes {
+            data: self.data.get(n..)?,
+            reported: self.reported.saturating_sub(n),
+        })
+    }
+
+    /// The first `n` bytes as reported (captured bytes cut to at most `n`).
+    pub fn limit(self, n: usize) -> Bytes<'a> {
+        let reported = self.reported.min(n);
+        Bytes {
+            data: self.data.get(..reported).unwrap_or(self.data),
+            reported,
+        }
+    }
+}
+
+/// Reads a big-endian `u16` at `at`, if the bytes are there.
+pub(crate) fn be16(b: &[u8], at: usize) -> Option<u16> {
+    let s = b.get(at..at.checked_add(2)?)?;
+    Some(u16::from_be_bytes(s.try_into().ok()?))
+}
+
+/// Reads a big-endian `u32` at `at`, if the bytes are there.
+pub(crate) fn be32(b: &[u8], at: usize) -> Option<u32> {
+    let s = b.get(at..at.checked_add(4)?)?;
+    Some(u32::from_be_bytes(s.try_into().ok()?))
+}
+
+/// Records `problem` unless an earlier one was already recorded (the first one met wins).
+pub(crate) fn set_problem(packet: &mut Packet<'_>, layer: &'static str, kind: ProblemKind) {
+    if packet.problem.is_none() {
+        packet.problem = Some(Problem { layer, kind });
+    }
+}
+
+/// Records that `layer` needed `needed` bytes but only `available` were captured.
+pub(crate) fn truncated(
+    packet: &mut Packet<'_>,
+    layer: &'static str,
+    needed: usize,
+    available: usize,
+) {
+    set_problem(packet, layer, ProblemKind::Truncated { needed, available });
+}
+
+/// Records that `layer` holds bytes that make no sense.
+pub(crate) fn malformed(packet: &mut Packet<'_>, layer: &'static str, why: String) {
+    set_problem(packet, layer, ProblemKind::Malformed(why));
+}
+
+/// Saturating `usize` to `u32` (lengths in a capture never exceed `u32`, but never panic).
+pub(crate) fn len_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Test helpers shared by the decode unit tests: frames and sample datagrams.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use crate::source::{Frame, Timestamp};
+
+    /// A frame of `linktype` holding all of `data` (nothing cut by the snap length).
+    pub fn frame_of(linktype: u32, data: &[u8]) -> Frame<'_> {
+        let orig_len = u32::try_from(data.len()).unwrap_or(u32::MAX);
+        Frame {
+            number: 1,
+            ts: Timestamp::default(),
+            linktype,
+            orig_len,
+            data,
+        }
+    }
+
+    /// IPv4 + UDP, 127.0.0.1:32887 → 127.0.0.1:23457, payload "hello".
+    pub const IPV4_UDP: [u8; 33] = [
+        0x45, 0x00, 0x00, 0x21, // version 4, IHL 5, DSCP/ECN 0, total length 33
+        0x12, 0x34, 0x40, 0x00, // id 0x1234, DF, offset 0
+        0x40, 0x11, 0x00, 0x00, // TTL 64, protocol 17 (UDP), checksum (unchecked)
+        127, 0, 0, 1, // source
+        127, 0, 0, 1, // destination
+        0x80, 0x77, 0x5b, 0xa1, // UDP ports 32887 → 23457
+        0x00, 0x0d, 0x00, 0x00, // UDP length 13, checksum
+        b'h', b'e', b'l', b'l', b'o', // payload
+    ];
+
+    /// IPv6 + UDP, [::1]:5353 → [::1]:53, payload "hello".
+    pub const IPV6_UDP: [u8; 53] = [
+        0x60, 0x00, 0x00, 0x00, // version 6, traffic class 0, flow label 0
+        0x00, 0x0d, 0x11, 0x40, // payload length 13, next header 17 (UDP), hop limit 64
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, // source ::1
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, // destination ::1
+        0x14, 0xe9, 0x00, 0x35, // UDP ports 5353 → 53
+        0x00, 0x0d, 0x00, 0x00, // UDP length 13, checksum
+        b'h', b'e', b'l', b'l', b'o', // payload
+    ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::{IPV4_UDP, frame_of};
+    use super::*;
+
+    #[test]
+    fn test_packet_helpers_udp() {
+        let p = decode(&frame_of(228, &IPV4_UDP));
+        assert_eq!(p.ports(), Some((32887, 23457)));
+        assert!(p.udp().is_some() && p.tcp().is_none() && p.icmp().is_none());
+        assert_eq!(p.ip_protocol(), Some(17));
+        assert_eq!(p.declared_payload_len(), Some(5));
+        assert!(!p.is_truncated() && !p.is_ip_fragment());
+    }
+
+    #[test]
+    fn test_every_prefix_every_linktype_no_panic() {
+        for lt in [0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 105] {
+            for n in 0..=IPV4_UDP.len() {
+                let mut f = frame_of(lt, IPV4_UDP.get(..n).unwrap_or(&[]));
+                f.orig_len = 33;
+                let _ = decode(&f);
+            }
+        }
+    }
+
+    #[test]
+    fn test_bytes_limit_and_skip() {
+        let b = Bytes {
+            data: &[1, 2, 3, 4],
+            reported: 10,
+        };
+        assert_eq!(b.limit(2).data, &[1, 2]);
+        assert_eq!(b.limit(6).data.len(), 4);
+        assert_eq!(b.limit(6).reported, 6);
+        assert!(b.skip(5).is_none());
+        assert_eq!(b.skip(4).map(|r| r.reported), Some(6));
+    }
 }

@@ -118,7 +118,10 @@ mod tests {
 
     #[test]
     fn test_controls_escaped() {
-        assert_eq!(quoted(b"a\nb\r\t\0\x1b\"\\", 40), "\"a\\nb\\r\\t\\x00\\x1b\\\"\\\\\"");
+        assert_eq!(
+            quoted(b"a\nb\r\t\0\x1b\"\\", 40),
+            "\"a\\nb\\r\\t\\x00\\x1b\\\"\\\\\""
+        );
     }
 
     #[test]

@@ -68,7 +68,7 @@ fn opt_u64(w: &mut impl Write, v: Option<u64>) -> io::Result<()> {
 }
 
 fn string(w: &mut impl Write, s: &str) -> io::Result<()> {
-    serde_json::to_writer(&mut *w, s).map_err(io::Error::other)
+    serde_json::to_writer(&mut *w, s).map_err(io::Error::from)
 }
 
 impl<W: Write> View for JsonLines<W> {
@@ -210,7 +210,7 @@ impl<W: Write> View for JsonLines<W> {
                 "initial_rtt": c.initial_rtt_ns.map(|n| n as f64 / 1e9),
                 "verdict": r.verdict,
             });
-            serde_json::to_writer(&mut self.out, &v).map_err(io::Error::other)?;
+            serde_json::to_writer(&mut self.out, &v).map_err(io::Error::from)?;
             self.out.write_all(b"\n")?;
         }
         Ok(())

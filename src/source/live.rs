@@ -2,6 +2,7 @@
 //! permission advice that names the exact fix, and dropping root after opening
 //! when started with sudo (as tcpdump does).
 
+use std::os::unix::io::AsRawFd;
 use std::path::PathBuf;
 
 use pcap::{Active, Capture, Device, Precision};
@@ -42,6 +43,8 @@ pub struct LiveSource {
     iface: String,
     linktype: u32,
     count: u64,
+    /// The last read returned a frame: more may be buffered, read before polling again.
+    pending: bool,
 }
 
 /// What [`LiveSource::next_frame`] saw.
@@ -99,7 +102,10 @@ impl LiveSource {
             })?;
         }
         let linktype = u32::try_from(cap.get_datalink().0).unwrap_or(u32::MAX);
-        Ok(LiveSource { cap, iface: iface.to_string(), linktype, count: 0 })
+        // Non-blocking, and we poll the descriptor ourselves: on Linux a blocking
+        // pcap_next_ex does not return when its timeout expires without traffic.
+        let cap = cap.setnonblock().map_err(|e| classify(iface, e))?;
+        Ok(LiveSource { cap, iface: iface.to_string(), linktype, count: 0, pending: false })
     }
 
     /// The interface's link type.
@@ -112,10 +118,19 @@ impl LiveSource {
         &self.iface
     }
 
-    /// Waits up to the poll interval for the next frame.
+    /// Waits up to the poll interval (100 ms) for the next frame.
     pub fn next_frame(&mut self) -> Result<Next<'_>, CaptureError> {
+        if !self.pending {
+            let mut pfd = libc::pollfd { fd: self.cap.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+            // SAFETY: one valid pollfd for the duration of the call.
+            let ready = unsafe { libc::poll(&mut pfd, 1, 100) };
+            if ready <= 0 {
+                return Ok(Next::Idle);
+            }
+        }
         match self.cap.next_packet() {
             Ok(p) => {
+                self.pending = true;
                 self.count += 1;
                 Ok(Next::Frame(Frame {
                     number: self.count,
@@ -125,7 +140,10 @@ impl LiveSource {
                     data: p.data,
                 }))
             }
-            Err(pcap::Error::TimeoutExpired) => Ok(Next::Idle),
+            Err(pcap::Error::TimeoutExpired) => {
+                self.pending = false;
+                Ok(Next::Idle)
+            }
             Err(e) => Err(classify(&self.iface, e)),
         }
     }

@@ -3,10 +3,24 @@
 //! Wireshark's TCP analysis flags, UDP request/reply pairing and the Zeek-style
 //! connection state. Facts only: no words, no I/O.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
-use crate::decode::Packet;
+use crate::decode::{Net, Packet, Transport};
 use crate::source::Timestamp;
+
+#[cfg(test)]
+mod oracle_tests;
+pub mod seq;
+mod tcp;
+#[cfg(test)]
+mod tests;
+mod udp;
+mod zeek;
+
+pub use seq::SeqNumber;
+use tcp::TcpConv;
+use udp::UdpConv;
 
 /// Which transport a conversation uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,22 +65,49 @@ impl Analysis {
     pub const ZERO_WINDOW_PROBE: u32 = 1 << 12;
     pub const ZERO_WINDOW_PROBE_ACK: u32 = 1 << 13;
     pub const WINDOW_FULL: u32 = 1 << 14;
+    /// A SYN carrying data with a TCP Fast Open cookie (tshark's `tcp.analysis.tfo_syn`).
+    /// Not in [`Analysis::ALL`]: Wireshark shows no Info label for it.
+    pub const TFO_SYN: u32 = 1 << 15;
 
     /// (bit, JSON name, Wireshark Info label) for every flag, in Wireshark's Info order.
     pub const ALL: &'static [(u32, &'static str, &'static str)] = &[
         (Self::PORT_REUSED, "port_reused", "TCP Port numbers reused"),
-        (Self::LOST_SEGMENT, "lost_segment", "TCP Previous segment not captured"),
-        (Self::ACK_LOST_SEGMENT, "ack_lost_segment", "TCP ACKed unseen segment"),
+        (
+            Self::LOST_SEGMENT,
+            "lost_segment",
+            "TCP Previous segment not captured",
+        ),
+        (
+            Self::ACK_LOST_SEGMENT,
+            "ack_lost_segment",
+            "TCP ACKed unseen segment",
+        ),
         (Self::KEEP_ALIVE, "keep_alive", "TCP Keep-Alive"),
         (Self::KEEP_ALIVE_ACK, "keep_alive_ack", "TCP Keep-Alive ACK"),
-        (Self::ZERO_WINDOW_PROBE, "zero_window_probe", "TCP ZeroWindowProbe"),
-        (Self::ZERO_WINDOW_PROBE_ACK, "zero_window_probe_ack", "TCP ZeroWindowProbeAck"),
+        (
+            Self::ZERO_WINDOW_PROBE,
+            "zero_window_probe",
+            "TCP ZeroWindowProbe",
+        ),
+        (
+            Self::ZERO_WINDOW_PROBE_ACK,
+            "zero_window_probe_ack",
+            "TCP ZeroWindowProbeAck",
+        ),
         (Self::WINDOW_FULL, "window_full", "TCP Window Full"),
         (Self::ZERO_WINDOW, "zero_window", "TCP ZeroWindow"),
         (Self::WINDOW_UPDATE, "window_update", "TCP Window Update"),
         (Self::DUP_ACK, "dup_ack", "TCP Dup ACK"),
-        (Self::SPURIOUS_RETRANSMISSION, "spurious_retransmission", "TCP Spurious Retransmission"),
-        (Self::FAST_RETRANSMISSION, "fast_retransmission", "TCP Fast Retransmission"),
+        (
+            Self::SPURIOUS_RETRANSMISSION,
+            "spurious_retransmission",
+            "TCP Spurious Retransmission",
+        ),
+        (
+            Self::FAST_RETRANSMISSION,
+            "fast_retransmission",
+            "TCP Fast Retransmission",
+        ),
         (Self::RETRANSMISSION, "retransmission", "TCP Retransmission"),
         (Self::OUT_OF_ORDER, "out_of_order", "TCP Out-Of-Order"),
     ];
@@ -78,6 +119,31 @@ impl Analysis {
     /// True if no flag is set.
     pub fn is_empty(self) -> bool {
         self.0 == 0
+    }
+
+    /// The Info labels Wireshark shows for these flags, in [`Analysis::ALL`] order.
+    ///
+    /// The tracker sets [`Analysis::RETRANSMISSION`] together with
+    /// [`Analysis::FAST_RETRANSMISSION`] and [`Analysis::SPURIOUS_RETRANSMISSION`]
+    /// (as tshark's `tcp.analysis.retransmission` matches those too), but
+    /// Wireshark's Info column then shows only the specific label: this
+    /// iterator leaves the generic one out in that case.
+    pub fn info_labels(self) -> impl Iterator<Item = (u32, &'static str)> {
+        let specific =
+            self.has(Self::FAST_RETRANSMISSION) || self.has(Self::SPURIOUS_RETRANSMISSION);
+        Self::ALL.iter().filter_map(move |&(bit, _, label)| {
+            let shown = self.has(bit) && !(bit == Self::RETRANSMISSION && specific);
+            shown.then_some((bit, label))
+        })
+    }
+
+    /// The JSON names of the flags set, in [`Analysis::ALL`] order (plus `tfo_syn`).
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        let tfo = self.has(Self::TFO_SYN).then_some("tfo_syn");
+        Self::ALL
+            .iter()
+            .filter_map(move |&(bit, name, _)| self.has(bit).then_some(name))
+            .chain(tfo)
     }
 }
 
@@ -209,9 +275,130 @@ pub struct FrameMeta {
     pub orig_len: u32,
 }
 
+/// The canonical key of a conversation: its two endpoints, smaller first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct ConvKey(Endpoint, Endpoint);
+
+impl ConvKey {
+    fn new(a: Endpoint, b: Endpoint) -> Self {
+        if (a.ip, a.port) <= (b.ip, b.port) {
+            ConvKey(a, b)
+        } else {
+            ConvKey(b, a)
+        }
+    }
+}
+
+/// What every conversation records, whatever its transport.
+#[derive(Debug, Clone)]
+struct Common {
+    stream: u64,
+    client: Endpoint,
+    server: Endpoint,
+    from_client: SideStats,
+    from_server: SideStats,
+    first_frame: u64,
+    last_frame: u64,
+    start: Timestamp,
+    end: Timestamp,
+}
+
+impl Common {
+    fn new(stream: u64, client: Endpoint, server: Endpoint, meta: &FrameMeta) -> Self {
+        Common {
+            stream,
+            client,
+            server,
+            from_client: SideStats::default(),
+            from_server: SideStats::default(),
+            first_frame: meta.number,
+            last_frame: meta.number,
+            start: meta.ts,
+            end: meta.ts,
+        }
+    }
+
+    /// Counts one frame; returns its 1-based index within the conversation.
+    fn count(&mut self, meta: &FrameMeta, from_client: bool, payload_len: u32) -> u64 {
+        let side = if from_client {
+            &mut self.from_client
+        } else {
+            &mut self.from_server
+        };
+        side.frames += 1;
+        side.bytes += u64::from(meta.orig_len);
+        side.payload_bytes += u64::from(payload_len);
+        self.last_frame = meta.number;
+        if meta.ts > self.end {
+            self.end = meta.ts;
+        }
+        self.from_client.frames + self.from_server.frames
+    }
+
+    fn summary(&self, proto: Proto) -> Conversation {
+        Conversation {
+            proto,
+            stream: self.stream,
+            client: self.client,
+            server: self.server,
+            from_client: self.from_client,
+            from_server: self.from_server,
+            first_frame: self.first_frame,
+            last_frame: self.last_frame,
+            start: self.start,
+            end: self.end,
+            zeek_state: "OTH",
+            history: String::new(),
+            initial_rtt_ns: None,
+            first_fin_by: None,
+            first_rst_by: None,
+            handshake_complete: false,
+            teardown_complete: false,
+            udp_answered: 0,
+        }
+    }
+}
+
 /// Follows conversations across frames.
+///
+/// Memory grows with the number of conversations (a few hundred bytes each,
+/// plus at most [`tcp::MAX_UNACKED`] remembered segments per TCP side), never
+/// with the number of frames.
 #[derive(Debug, Default)]
-pub struct Tracker {}
+pub struct Tracker {
+    /// The current TCP conversation for each endpoint pair (the newest, after port reuse).
+    tcp_by_key: HashMap<ConvKey, usize>,
+    tcp: Vec<(Common, TcpConv)>,
+    udp_by_key: HashMap<ConvKey, usize>,
+    udp: Vec<(Common, UdpConv)>,
+    /// For UDP: (client IP, server endpoint) → client port of the latest conversation.
+    udp_last_client_port: HashMap<(IpAddr, Endpoint), u16>,
+}
+
+/// True if the IP payload is shorter than the TCP header claims (Wireshark's
+/// "Short segment"): the conversation is counted, but no sequence analysis is
+/// done and the numbers stay raw, as tshark shows them.
+fn short_segment(packet: &Packet<'_>, tcp: &crate::decode::Tcp) -> bool {
+    let ip_payload = match &packet.net {
+        Net::Ipv4(h) if h.total_len != 0 && h.total_len >= u16::from(h.header_len) => {
+            h.total_len - u16::from(h.header_len)
+        }
+        Net::Ipv6(h) if h.extensions.is_empty() && h.payload_len != 0 => h.payload_len,
+        _ => return false,
+    };
+    ip_payload < u16::from(tcp.header_len)
+}
+
+/// True if the packet is an IP fragment (first or later): Wireshark reassembles
+/// fragments and shows the transport only on the last one, so the tracker
+/// leaves every fragment out.
+fn is_fragment(packet: &Packet<'_>) -> bool {
+    match &packet.net {
+        Net::Ipv4(h) => h.more_fragments || h.fragment_offset > 0,
+        Net::Ipv6(h) => h.fragment.is_some_and(|f| f.more_fragments || f.offset > 0),
+        _ => false,
+    }
+}
 
 impl Tracker {
     /// A tracker that has seen nothing.
@@ -220,13 +407,179 @@ impl Tracker {
     }
 
     /// Takes one frame, in capture order, and returns its facts.
+    ///
+    /// Frames that are not TCP or UDP (ARP, ICMP, IP fragments, undecodable
+    /// frames) get `Facts::default()` and change nothing: in particular the
+    /// header an ICMP error quotes never touches a conversation.
     pub fn observe(&mut self, meta: FrameMeta, packet: &Packet<'_>) -> Facts {
-        let _ = (meta, packet);
-        Facts::default()
+        let (Some(src_ip), Some(dst_ip)) = (packet.src_ip(), packet.dst_ip()) else {
+            return Facts::default();
+        };
+        if is_fragment(packet) {
+            return Facts::default();
+        }
+        match &packet.transport {
+            Transport::Tcp(tcp) => {
+                let src = Endpoint {
+                    ip: src_ip,
+                    port: tcp.src_port,
+                };
+                let dst = Endpoint {
+                    ip: dst_ip,
+                    port: tcp.dst_port,
+                };
+                self.observe_tcp(&meta, packet, src, dst, tcp)
+            }
+            Transport::Udp(udp) => {
+                let src = Endpoint {
+                    ip: src_ip,
+                    port: udp.src_port,
+                };
+                let dst = Endpoint {
+                    ip: dst_ip,
+                    port: udp.dst_port,
+                };
+                self.observe_udp(&meta, src, dst, udp.payload_len)
+            }
+            _ => Facts::default(),
+        }
+    }
+
+    fn observe_tcp(
+        &mut self,
+        meta: &FrameMeta,
+        packet: &Packet<'_>,
+        src: Endpoint,
+        dst: Endpoint,
+        tcp: &crate::decode::Tcp,
+    ) -> Facts {
+        let key = ConvKey::new(src, dst);
+        let existing = self.tcp_by_key.get(&key).copied();
+        // A plain SYN with another ISN than the one this side used before opens
+        // a new stream on the same ports (Wireshark: "TCP Port numbers reused").
+        let reused = existing
+            .and_then(|i| self.tcp.get(i))
+            .is_some_and(|(c, conv)| conv.syn_reuses_ports(c.client == src, tcp));
+        let (index, opens) = match existing {
+            Some(i) if !reused => (i, false),
+            _ => {
+                let i = self.tcp.len();
+                let stream = u64::try_from(i).unwrap_or(u64::MAX);
+                // The client sent the SYN; without one, the sender of the first frame
+                // (a lone SYN-ACK comes from the server).
+                let synack = tcp.flags.0
+                    & (crate::decode::TcpFlags::SYN | crate::decode::TcpFlags::ACK)
+                    == crate::decode::TcpFlags::SYN | crate::decode::TcpFlags::ACK;
+                let (client, server) = if synack { (dst, src) } else { (src, dst) };
+                self.tcp
+                    .push((Common::new(stream, client, server, meta), TcpConv::new()));
+                self.tcp_by_key.insert(key, i);
+                (i, true)
+            }
+        };
+        let Some((common, conv)) = self.tcp.get_mut(index) else {
+            return Facts::default();
+        };
+        let from_client = common.client == src;
+        let n = common.count(meta, from_client, tcp.payload_len);
+        let observed = if short_segment(packet, tcp) {
+            conv.observe_unanalysed(from_client, tcp)
+        } else {
+            conv.observe(meta.number, meta.ts, from_client, tcp, reused)
+        };
+        Facts {
+            stream: Some(common.stream),
+            proto: Some(Proto::Tcp),
+            direction: Some(if from_client {
+                Direction::FromClient
+            } else {
+                Direction::FromServer
+            }),
+            opens_conversation: opens,
+            index_in_conversation: n,
+            tcp: Some(observed.facts),
+            udp: None,
+        }
+    }
+
+    fn observe_udp(
+        &mut self,
+        meta: &FrameMeta,
+        src: Endpoint,
+        dst: Endpoint,
+        payload_len: u32,
+    ) -> Facts {
+        let key = ConvKey::new(src, dst);
+        let mut previous_client_port = None;
+        let (index, opens) = match self.udp_by_key.get(&key) {
+            Some(&i) => (i, false),
+            None => {
+                let i = self.udp.len();
+                let stream = u64::try_from(i).unwrap_or(u64::MAX);
+                // A new conversation from the same client IP to the same server endpoint
+                // as an earlier one: the client was run again with a new ephemeral port.
+                let run = (src.ip, dst);
+                if let Some(&port) = self.udp_last_client_port.get(&run)
+                    && port != src.port
+                {
+                    previous_client_port = Some(port);
+                }
+                self.udp_last_client_port.insert(run, src.port);
+                self.udp
+                    .push((Common::new(stream, src, dst, meta), UdpConv::default()));
+                self.udp_by_key.insert(key, i);
+                (i, true)
+            }
+        };
+        let Some((common, conv)) = self.udp.get_mut(index) else {
+            return Facts::default();
+        };
+        let from_client = common.client == src;
+        let n = common.count(meta, from_client, payload_len);
+        let reply_to = conv.observe(meta.number, from_client, payload_len);
+        Facts {
+            stream: Some(common.stream),
+            proto: Some(Proto::Udp),
+            direction: Some(if from_client {
+                Direction::FromClient
+            } else {
+                Direction::FromServer
+            }),
+            opens_conversation: opens,
+            index_in_conversation: n,
+            tcp: None,
+            udp: Some(UdpFacts {
+                reply_to,
+                previous_client_port,
+            }),
+        }
     }
 
     /// All conversations, in order of their stream index (TCP first, then UDP).
     pub fn finish(self) -> Vec<Conversation> {
-        Vec::new()
+        let mut out = Vec::with_capacity(self.tcp.len() + self.udp.len());
+        for (common, conv) in &self.tcp {
+            let mut c = common.summary(Proto::Tcp);
+            c.history = conv.history.as_str().to_string();
+            c.zeek_state = conv.zeek.conn_state(&c.history);
+            c.initial_rtt_ns = if conv.handshake_complete() {
+                conv.first_rtt_ns
+            } else {
+                None
+            };
+            c.first_fin_by = conv.first_fin_by;
+            c.first_rst_by = conv.first_rst_by;
+            c.handshake_complete = conv.handshake_complete();
+            c.teardown_complete = conv.teardown_complete();
+            out.push(c);
+        }
+        for (common, conv) in &self.udp {
+            let mut c = common.summary(Proto::Udp);
+            c.history = conv.history.as_str().to_string();
+            c.zeek_state = zeek::udp_conn_state(conv.client_active, conv.server_active);
+            c.udp_answered = conv.answered;
+            out.push(c);
+        }
+        out
     }
 }

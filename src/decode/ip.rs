@@ -1,0 +1,527 @@
+//! IPv4 and IPv6 headers (options, extension headers, fragments) and the IP header
+//! quoted inside ICMP errors. Works out the declared datagram length and hands the
+//! transport bytes on to `transport`; must not parse transport headers itself
+//! (except the two port numbers of a quoted header).
+
+use std::net::IpAddr;
+
+use etherparse::{
+    Ipv4HeaderSlice, Ipv6FragmentHeaderSlice, Ipv6HeaderSlice, Ipv6RawExtHeaderSlice,
+};
+
+use super::{
+    Bytes, Ipv4, Ipv6, Ipv6Fragment, Net, Packet, Quoted, Transport, be16, malformed, transport,
+    truncated,
+};
+
+/// Fixed IPv4 header length.
+const IPV4_MIN: usize = 20;
+/// Fixed IPv6 header length.
+const IPV6_LEN: usize = 40;
+/// IPv6 extension headers followed before giving up (each is at least 8 bytes anyway).
+const MAX_EXTENSIONS: usize = 32;
+
+/// Raw IP: the version nibble of the first byte says IPv4 or IPv6.
+pub(crate) fn ip_any_version<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>, layer: &'static str) {
+    match bytes.data.first().map(|b| b >> 4) {
+        Some(4) => ipv4(bytes, packet),
+        Some(6) => ipv6(bytes, packet),
+        Some(v) => malformed(packet, layer, format!("IP version {v}, expected 4 or 6")),
+        None => truncated(packet, layer, 1, 0),
+    }
+}
+
+/// The fixed 20 bytes of an IPv4 header, read through etherparse. The copy gets
+/// IHL 5 so that a header whose options were cut short (or whose IHL is bogus)
+/// still shows its addresses; the real IHL is returned alongside, in bytes.
+fn ipv4_fixed(data: &[u8]) -> Option<(Ipv4, usize)> {
+    let mut fixed: [u8; IPV4_MIN] = data.get(..IPV4_MIN)?.try_into().ok()?;
+    let header_len = usize::from(fixed.first()? & 0x0f) * 4;
+    *fixed.first_mut()? = 0x45;
+    let h = Ipv4HeaderSlice::from_slice(&fixed).ok()?;
+    let ip = Ipv4 {
+        src: h.source_addr(),
+        dst: h.destination_addr(),
+        header_len: u8::try_from(header_len).unwrap_or(u8::MAX),
+        total_len: h.total_len(),
+        identification: h.identification(),
+        dont_fragment: h.dont_fragment(),
+        more_fragments: h.more_fragments(),
+        // The field counts 8-byte units: at most 8191 × 8 = 65528, which fits.
+        fragment_offset: h.fragments_offset().value().saturating_mul(8),
+        ttl: h.ttl(),
+        protocol: h.protocol().0,
+        checksum: h.header_checksum(),
+        dscp: h.dcp().value(),
+        ecn: h.ecn().value(),
+    };
+    Some((ip, header_len))
+}
+
+/// IPv4 (RFC 791). The datagram ends where its total length says (Ethernet padding
+/// is not part of it); a total length of 0 (TCP segmentation offload) means "up to
+/// the end of the frame", as Wireshark reads it.
+pub(crate) fn ipv4<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
+    const LAYER: &str = "IPv4";
+    let b = bytes.data;
+    if let Some(version) = b.first().map(|x| x >> 4)
+        && version != 4
+    {
+        return malformed(packet, LAYER, format!("version {version}, expected 4"));
+    }
+    let Some((ip, header_len)) = ipv4_fixed(b) else {
+        return truncated(packet, LAYER, IPV4_MIN, b.len());
+    };
+    if header_len < IPV4_MIN {
+        return malformed(
+            packet,
+            LAYER,
+            format!(
+                "header length {header_len} bytes (IHL {}) is less than 20",
+                header_len / 4
+            ),
+        );
+    }
+    let (protocol, fragment_offset, total_len) = (ip.protocol, ip.fragment_offset, ip.total_len);
+    packet.net = Net::Ipv4(ip);
+    if b.len() < header_len {
+        return truncated(packet, LAYER, header_len, b.len());
+    }
+    let total = if total_len == 0 {
+        bytes.reported
+    } else {
+        usize::from(total_len)
+    };
+    if total < header_len {
+        return malformed(
+            packet,
+            LAYER,
+            format!("total length {total} is less than the header length {header_len}"),
+        );
+    }
+    if total > bytes.reported {
+        malformed(
+            packet,
+            LAYER,
+            format!(
+                "total length {total} exceeds the {} bytes on the wire",
+                bytes.reported
+            ),
+        );
+    }
+    let Some(payload) = bytes.limit(total).skip(header_len) else {
+        return;
+    };
+    if fragment_offset > 0 {
+        // A later fragment: its bytes continue a datagram whose transport header
+        // came in the first fragment.
+        packet.transport = Transport::Fragment { protocol };
+        packet.payload = payload.data;
+        return;
+    }
+    transport::decode_transport(protocol, payload, packet);
+}
+
+/// What the walk over IPv6 extension headers found.
+struct ExtWalk {
+    /// Next-header numbers of the extension headers, in order.
+    extensions: Vec<u8>,
+    fragment: Option<Ipv6Fragment>,
+    /// The protocol after the last extension header.
+    protocol: u8,
+    /// Bytes taken by the extension headers.
+    len: usize,
+    /// Set when an extension header runs past the bytes: (needed, available).
+    short: Option<(usize, usize)>,
+}
+
+/// Walks the IPv6 extension headers that share the generic layout (hop-by-hop,
+/// routing, destination options, mobility, HIP, shim6, experimental) and the
+/// fragment header. AH and ESP end the walk, as in Wireshark's protocol column.
+/// After a non-first fragment header the rest is fragment data, not headers.
+fn walk_extensions(mut next: u8, data: &[u8]) -> ExtWalk {
+    let mut walk = ExtWalk {
+        extensions: Vec::new(),
+        fragment: None,
+        protocol: next,
+        len: 0,
+        short: None,
+    };
+    for _ in 0..MAX_EXTENSIONS {
+        let rest = data.get(walk.len..).unwrap_or(&[]);
+        match next {
+            0 | 43 | 60 | 135 | 139 | 140 | 253 | 254 => {
+                match Ipv6RawExtHeaderSlice::from_slice(rest) {
+                    Ok(h) => {
+                        walk.extensions.push(next);
+                        next = h.next_header().0;
+                        walk.len = walk.len.saturating_add(h.slice().len());
+                    }
+                    Err(e) => {
+                        walk.short = Some((walk.len.saturating_add(e.required_len), data.len()));
+                        break;
+                    }
+                }
+            }
+            44 => match Ipv6FragmentHeaderSlice::from_slice(rest) {
+                Ok(h) => {
+                    walk.extensions.push(next);
+                    next = h.next_header().0;
+                    walk.len = walk.len.saturating_add(h.slice().len());
+                    let offset = h.fragment_offset().value().saturating_mul(8);
+                    walk.fragment = Some(Ipv6Fragment {
+                        offset,
+                        more_fragments: h.more_fragments(),
+                        identification: h.identification(),
+                    });
+                    if offset > 0 {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    walk.short = Some((walk.len.saturating_add(e.required_len), data.len()));
+                    break;
+                }
+            },
+            _ => break,
+        }
+    }
+    walk.protocol = next;
+    walk
+}
+
+/// IPv6 (RFC 8200) and its extension headers. A payload length of 0 (jumbogram or
+/// segmentation offload) means "up to the end of the frame".
+pub(crate) fn ipv6<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
+    const LAYER: &str = "IPv6";
+    let b = bytes.data;
+    if let Some(version) = b.first().map(|x| x >> 4)
+        && version != 6
+    {
+        return malformed(packet, LAYER, format!("version {version}, expected 6"));
+    }
+    let h = match Ipv6HeaderSlice::from_slice(b) {
+        Ok(h) => h,
+        Err(etherparse::err::ipv6::HeaderSliceError::Len(e)) => {
+            return truncated(packet, LAYER, e.required_len, e.len);
+        }
+        Err(etherparse::err::ipv6::HeaderSliceError::Content(e)) => {
+            return malformed(packet, LAYER, e.to_string());
+        }
+    };
+    let Some(rest) = bytes.skip(IPV6_LEN) else {
+        return;
+    };
+    let payload_len = h.payload_length();
+    let declared = if payload_len == 0 {
+        rest.reported
+    } else {
+        usize::from(payload_len)
+    };
+    let over = declared > rest.reported;
+    let rest = rest.limit(declared);
+    let walk = walk_extensions(h.next_header().0, rest.data);
+    packet.net = Net::Ipv6(Ipv6 {
+        src: h.source_addr(),
+        dst: h.destination_addr(),
+        payload_len,
+        hop_limit: h.hop_limit(),
+        traffic_class: h.traffic_class(),
+        flow_label: h.flow_label().value(),
+        next_header: h.next_header().0,
+        extensions: walk.extensions,
+        fragment: walk.fragment,
+        protocol: walk.protocol,
+    });
+    if over {
+        malformed(
+            packet,
+            LAYER,
+            format!(
+                "payload length {declared} exceeds the {} bytes on the wire",
+                rest.reported
+            ),
+        );
+    }
+    if let Some((needed, available)) = walk.short {
+        if rest.data.len() < rest.reported {
+            truncated(packet, "IPv6 extension", needed, available);
+        } else {
+            malformed(
+                packet,
+                "IPv6 extension",
+                format!("header of {needed} bytes exceeds the payload length {declared}"),
+            );
+        }
+        return;
+    }
+    let Some(payload) = rest.skip(walk.len) else {
+        return;
+    };
+    if walk.fragment.is_some_and(|f| f.offset > 0) {
+        packet.transport = Transport::Fragment {
+            protocol: walk.protocol,
+        };
+        packet.payload = payload.data;
+        return;
+    }
+    transport::decode_transport(walk.protocol, payload, packet);
+}
+
+/// The IP header (and, for TCP and UDP, the two ports) that an ICMP or ICMPv6 error
+/// quotes. `None` when fewer bytes than the fixed IP header were quoted.
+pub(crate) fn quoted(data: &[u8]) -> Option<Quoted> {
+    let (src, dst, protocol, transport_at) = match data.first().map(|b| b >> 4) {
+        Some(4) => {
+            let (ip, header_len) = ipv4_fixed(data)?;
+            let at = if ip.fragment_offset > 0 || header_len < IPV4_MIN {
+                None
+            } else {
+                Some(header_len)
+            };
+            (IpAddr::V4(ip.src), IpAddr::V4(ip.dst), ip.protocol, at)
+        }
+        Some(6) => {
+            let h = Ipv6HeaderSlice::from_slice(data).ok()?;
+            let rest = data.get(IPV6_LEN..).unwrap_or(&[]);
+            let walk = walk_extensions(h.next_header().0, rest);
+            let later_fragment = walk.fragment.is_some_and(|f| f.offset > 0);
+            let at = if walk.short.is_some() || later_fragment {
+                None
+            } else {
+                IPV6_LEN.checked_add(walk.len)
+            };
+            (
+                IpAddr::V6(h.source_addr()),
+                IpAddr::V6(h.destination_addr()),
+                walk.protocol,
+                at,
+            )
+        }
+        _ => return None,
+    };
+    let ports = match (protocol, transport_at) {
+        (6 | 17, Some(at)) => (
+            be16(data, at),
+            at.checked_add(2).and_then(|a| be16(data, a)),
+        ),
+        _ => (None, None),
+    };
+    Some(Quoted {
+        src,
+        dst,
+        protocol,
+        src_port: ports.0,
+        dst_port: ports.1,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests_support::{IPV4_UDP, IPV6_UDP, frame_of};
+    use super::super::*;
+
+    #[test]
+    fn test_ipv4_udp_fields() {
+        let p = decode(&frame_of(228, &IPV4_UDP));
+        let Net::Ipv4(ip) = &p.net else {
+            panic!("not IPv4: {p:?}")
+        };
+        assert_eq!(ip.src, Ipv4Addr::new(127, 0, 0, 1));
+        assert_eq!(ip.header_len, 20);
+        assert_eq!(ip.total_len, 33);
+        assert_eq!(ip.identification, 0x1234);
+        assert!(ip.dont_fragment);
+        assert_eq!(ip.ttl, 64);
+        assert_eq!(ip.protocol, 17);
+        assert!(!p.is_ip_fragment());
+    }
+
+    #[test]
+    fn test_ipv4_options_header_len() {
+        let f = [
+            0x46, 0x00, 0x00, 0x25, // version 4, IHL 6 (24 bytes), total length 37
+            0x00, 0x01, 0x00, 0x00, // id 1, no flags
+            0x40, 0x11, 0x00, 0x00, // TTL 64, UDP, checksum
+            10, 0, 0, 1, // source
+            10, 0, 0, 2, // destination
+            0x94, 0x04, 0x00, 0x00, // option: router alert (4 bytes)
+            0x00, 0x07, 0x00, 0x09, 0x00, 0x0d, 0x00, 0x00, // UDP 7 → 9, length 13
+            b'h', b'e', b'l', b'l', b'o', // payload
+        ];
+        let p = decode(&frame_of(228, &f));
+        assert!(matches!(&p.net, Net::Ipv4(ip) if ip.header_len == 24));
+        assert_eq!(p.ports(), Some((7, 9)));
+        assert_eq!(p.payload, b"hello");
+    }
+
+    #[test]
+    fn test_ipv4_bad_ihl_malformed() {
+        let mut f = IPV4_UDP;
+        f[0] = 0x44; // IHL 4: 16 bytes, less than the fixed header
+        let p = decode(&frame_of(228, &f));
+        assert!(matches!(
+            &p.problem,
+            Some(Problem {
+                layer: "IPv4",
+                kind: ProblemKind::Malformed(_)
+            })
+        ));
+        assert_eq!(p.transport, Transport::None);
+    }
+
+    #[test]
+    fn test_ipv4_total_len_below_header_malformed() {
+        let mut f = IPV4_UDP;
+        f[3] = 10; // total length 10 < 20
+        let p = decode(&frame_of(228, &f));
+        assert!(matches!(
+            &p.problem,
+            Some(Problem {
+                layer: "IPv4",
+                kind: ProblemKind::Malformed(_)
+            })
+        ));
+        assert!(matches!(p.net, Net::Ipv4(_)));
+    }
+
+    #[test]
+    fn test_ipv4_truncated_keeps_addresses() {
+        let mut f = IPV4_UDP.to_vec();
+        f[0] = 0x46; // IHL 6, but only 22 bytes captured
+        f.truncate(22);
+        let p = decode(&frame_of(228, &f));
+        assert_eq!(p.src_ip(), Some(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+        assert_eq!(
+            p.problem,
+            Some(Problem {
+                layer: "IPv4",
+                kind: ProblemKind::Truncated {
+                    needed: 24,
+                    available: 22
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn test_ipv4_first_fragment_decodes_transport() {
+        let mut f = IPV4_UDP;
+        f[6] = 0x20; // MF set, offset 0
+        let p = decode(&frame_of(228, &f));
+        assert!(p.is_ip_fragment());
+        assert_eq!(p.ports(), Some((32887, 23457)));
+    }
+
+    #[test]
+    fn test_ipv4_later_fragment_is_data() {
+        let mut f = IPV4_UDP;
+        f[6] = 0x00;
+        f[7] = 0xb9; // offset 185 × 8 = 1480 bytes, last fragment
+        let p = decode(&frame_of(228, &f));
+        assert!(p.is_ip_fragment());
+        assert_eq!(p.transport, Transport::Fragment { protocol: 17 });
+        assert_eq!(p.ports(), None);
+        assert_eq!(p.payload.len(), 13);
+        assert!(matches!(&p.net, Net::Ipv4(ip) if ip.fragment_offset == 1480));
+    }
+
+    /// IPv6 header with `next` as next header and `plen` as payload length, ::1 → ::1.
+    fn ipv6_header(next: u8, plen: u16) -> Vec<u8> {
+        let mut v = vec![0x60, 0x00, 0x00, 0x00]; // version 6, class 0, flow 0
+        v.extend_from_slice(&plen.to_be_bytes()); // payload length
+        v.extend_from_slice(&[next, 64]); // next header, hop limit
+        v.extend_from_slice(&Ipv6Addr::LOCALHOST.octets()); // source
+        v.extend_from_slice(&Ipv6Addr::LOCALHOST.octets()); // destination
+        v
+    }
+
+    #[test]
+    fn test_ipv6_extension_headers_walked() {
+        let mut f = ipv6_header(0, 8 + 8 + 13); // hop-by-hop first
+        f.extend_from_slice(&[60, 0, 1, 4, 0, 0, 0, 0]); // hop-by-hop → dest opts, PadN
+        f.extend_from_slice(&[17, 0, 1, 4, 0, 0, 0, 0]); // dest opts → UDP, PadN
+        f.extend_from_slice(&[0x00, 0x07, 0x00, 0x09, 0x00, 0x0d, 0x00, 0x00]); // UDP 7 → 9, len 13
+        f.extend_from_slice(b"hello");
+        let p = decode(&frame_of(229, &f));
+        let Net::Ipv6(ip) = &p.net else {
+            panic!("not IPv6")
+        };
+        assert_eq!(ip.extensions, vec![0, 60]);
+        assert_eq!(ip.next_header, 0);
+        assert_eq!(ip.protocol, 17);
+        assert_eq!(p.ports(), Some((7, 9)));
+        assert_eq!(p.payload, b"hello");
+    }
+
+    #[test]
+    fn test_ipv6_first_fragment_then_later_fragment() {
+        let mut f = ipv6_header(44, 8 + 13);
+        f.extend_from_slice(&[17, 0, 0x00, 0x01, 0, 0, 0x12, 0x34]); // → UDP, offset 0, MF, id 0x1234
+        f.extend_from_slice(&[0x00, 0x07, 0x00, 0x09, 0x00, 0x0d, 0x00, 0x00]); // UDP header
+        f.extend_from_slice(b"hello");
+        let p = decode(&frame_of(229, &f));
+        let Net::Ipv6(ip) = &p.net else {
+            panic!("not IPv6")
+        };
+        assert_eq!(
+            ip.fragment,
+            Some(Ipv6Fragment {
+                offset: 0,
+                more_fragments: true,
+                identification: 0x1234
+            })
+        );
+        assert_eq!(p.ports(), Some((7, 9)));
+        assert!(p.is_ip_fragment());
+
+        let mut g = ipv6_header(44, 8 + 13);
+        g.extend_from_slice(&[17, 0, 0x00, 0xb8, 0, 0, 0x12, 0x34]); // offset 23 × 8 = 184, last
+        g.extend_from_slice(&[0u8; 13]);
+        let q = decode(&frame_of(229, &g));
+        assert_eq!(q.transport, Transport::Fragment { protocol: 17 });
+        assert_eq!(q.payload.len(), 13);
+    }
+
+    #[test]
+    fn test_ipv6_extension_truncated() {
+        let mut f = ipv6_header(0, 16);
+        f.extend_from_slice(&[17, 1, 0, 0]); // hop-by-hop claiming 16 bytes, 4 captured
+        let mut frame = frame_of(229, &f);
+        frame.orig_len = 56;
+        let p = decode(&frame);
+        assert_eq!(
+            p.problem,
+            Some(Problem {
+                layer: "IPv6 extension",
+                kind: ProblemKind::Truncated {
+                    needed: 8,
+                    available: 4
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn test_ipv6_truncated_header() {
+        let p = decode(&frame_of(229, &IPV6_UDP[..30]));
+        assert_eq!(
+            p.problem,
+            Some(Problem {
+                layer: "IPv6",
+                kind: ProblemKind::Truncated {
+                    needed: 40,
+                    available: 30
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn test_quoted_ipv4_udp_ports() {
+        let q = super::quoted(&IPV4_UDP).expect("quoted");
+        assert_eq!(q.protocol, 17);
+        assert_eq!((q.src_port, q.dst_port), (Some(32887), Some(23457)));
+        assert!(super::quoted(&IPV4_UDP[..10]).is_none());
+    }
+}

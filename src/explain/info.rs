@@ -1,0 +1,911 @@
+//! The Wireshark columns: Source, Destination, Protocol and Info, written the
+//! way Wireshark 4.0 writes them for what wirelab decodes (TCP, UDP, ICMP,
+//! ICMPv6, ARP, IP fragments). Formatting only: no state beyond its arguments.
+
+use std::fmt::Write as _;
+
+use crate::decode::{
+    Arp, Icmp, Ipv4, Ipv6, Link, Net, Packet, ProblemKind, Tcp, TcpFlags, TcpOption, Transport, Udp,
+};
+use crate::track::{Analysis, TcpFacts};
+
+/// Writes a MAC address as Wireshark does without name resolution
+/// (`Broadcast` for ff:ff:ff:ff:ff:ff).
+pub fn write_mac(out: &mut String, mac: &[u8]) {
+    if mac.len() == 6 && mac.iter().all(|b| *b == 0xff) {
+        out.push_str("Broadcast");
+        return;
+    }
+    for (i, b) in mac.iter().enumerate() {
+        if i > 0 {
+            out.push(':');
+        }
+        let _ = write!(out, "{b:02x}");
+    }
+}
+
+/// Writes the Source and Destination columns.
+pub fn write_addresses(src: &mut String, dst: &mut String, packet: &Packet<'_>) {
+    match &packet.net {
+        Net::Ipv4(h) => {
+            let _ = write!(src, "{}", h.src);
+            let _ = write!(dst, "{}", h.dst);
+            return;
+        }
+        Net::Ipv6(h) => {
+            let _ = write!(src, "{}", h.src);
+            let _ = write!(dst, "{}", h.dst);
+            return;
+        }
+        _ => {}
+    }
+    match &packet.link {
+        Link::Ethernet { src: s, dst: d, .. } => {
+            write_mac(src, s);
+            write_mac(dst, d);
+        }
+        Link::LinuxSll { addr, .. } | Link::LinuxSll2 { addr, .. } if !addr.is_empty() => {
+            write_mac(src, addr);
+        }
+        _ => {}
+    }
+}
+
+/// Wireshark's short name for a link type (its Protocol column when nothing above decodes).
+pub fn link_name(linktype: u32) -> &'static str {
+    match linktype {
+        0 => "Null/Loopback",
+        1 => "Ethernet",
+        9 => "PPP",
+        12 | 14 | 101 => "Raw IP",
+        105 => "IEEE 802.11",
+        108 => "OpenBSD loopback",
+        113 => "SLL",
+        127 => "802.11 Radiotap",
+        147..=162 => "USER",
+        228 => "Raw IPv4",
+        229 => "Raw IPv6",
+        276 => "SLL2",
+        _ => "Unknown link type",
+    }
+}
+
+/// Wireshark's name for an IP protocol number, as in "proto=UDP 17".
+pub fn ip_proto_name(protocol: u8) -> &'static str {
+    match protocol {
+        0 => "IPv6 Hop-by-Hop Option",
+        1 => "ICMP",
+        2 => "IGMP",
+        4 => "IPIP",
+        6 => "TCP",
+        17 => "UDP",
+        41 => "IPv6",
+        43 => "IPv6 routing",
+        44 => "IPv6 fragment",
+        47 => "GRE",
+        50 => "ESP",
+        51 => "AH",
+        58 => "ICMPv6",
+        59 => "IPv6 no next header",
+        60 => "IPv6 destination option",
+        89 => "OSPF IGP",
+        103 => "PIM",
+        112 => "VRRP",
+        132 => "SCTP",
+        136 => "UDPLite",
+        _ => "Unknown",
+    }
+}
+
+/// Protocol column name for an IP protocol that wirelab does not decode further.
+fn other_proto_column(protocol: u8, ip_version: &'static str) -> &'static str {
+    match protocol {
+        2 => "IGMP",
+        4 => "IPv4",
+        41 => "IPv6",
+        47 => "GRE",
+        50 => "ESP",
+        51 => "AH",
+        89 => "OSPF",
+        103 => "PIMv2",
+        112 => "VRRP",
+        132 => "SCTP",
+        _ => ip_version,
+    }
+}
+
+/// Writes the Protocol column.
+pub fn write_protocol(out: &mut String, packet: &Packet<'_>, linktype: u32) {
+    let ip_version = match &packet.net {
+        Net::Ipv4(_) => "IPv4",
+        Net::Ipv6(_) => "IPv6",
+        Net::Arp(_) => {
+            out.push_str("ARP");
+            return;
+        }
+        Net::Other { ethertype } => {
+            let _ = write!(out, "0x{ethertype:04x}");
+            return;
+        }
+        Net::None => {
+            out.push_str(match &packet.link {
+                Link::Ethernet { .. } => "Ethernet",
+                Link::LinuxSll { .. } => "SLL",
+                Link::LinuxSll2 { .. } => "SLL2",
+                Link::Null { .. } => "Null/Loopback",
+                Link::RawIp => "Raw IP",
+                Link::Unsupported { linktype } => link_name(*linktype),
+                Link::None => link_name(linktype),
+            });
+            return;
+        }
+    };
+    out.push_str(match &packet.transport {
+        Transport::Tcp(_) => "TCP",
+        Transport::Udp(_) => "UDP",
+        Transport::Icmpv4(_) => "ICMP",
+        Transport::Icmpv6(_) => "ICMPv6",
+        Transport::Fragment { .. } | Transport::None => ip_version,
+        Transport::Other { protocol } => other_proto_column(*protocol, ip_version),
+    });
+}
+
+/// Per-conversation context the Info column needs beyond one frame.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TcpInfoContext {
+    /// Both SYN and SYN-ACK negotiated Accurate ECN: Wireshark then shows the
+    /// ACE counter (`ACE=n`) instead of the ECE, CWR and AE flags.
+    pub accurate_ecn: bool,
+}
+
+/// Writes Wireshark's flag list (without brackets): `SYN, ACK`, `<None>` when none.
+pub fn write_tcp_flags(out: &mut String, flags: TcpFlags, accurate_ecn: bool) {
+    const NAMES: [&str; 9] = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE"];
+    let start = out.len();
+    let ace = accurate_ecn && !flags.has(TcpFlags::SYN);
+    for (i, name) in NAMES.iter().enumerate() {
+        if ace && i >= 6 {
+            break;
+        }
+        if flags.0 & (1 << i) != 0 {
+            if out.len() > start {
+                out.push_str(", ");
+            }
+            out.push_str(name);
+        }
+    }
+    if ace {
+        let value = (flags.0 >> 6) & 0x7;
+        let value = ((value & 0b100) >> 2) | (value & 0b010) | ((value & 0b001) << 2);
+        // ACE = AE·4 + CWR·2 + ECE.
+        if out.len() > start {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "ACE={value}");
+    }
+    if flags.0 & 0x0e00 != 0 {
+        if out.len() > start {
+            out.push_str(", ");
+        }
+        out.push_str("Reserved");
+    }
+    if out.len() == start {
+        out.push_str("<None>");
+    }
+}
+
+/// Writes the analysis labels that Wireshark puts in front of the Info column,
+/// each as `[label] `.
+pub fn write_analysis_labels(out: &mut String, facts: &TcpFacts) {
+    for (bit, _, label) in Analysis::ALL {
+        if !facts.analysis.has(*bit) {
+            continue;
+        }
+        // A fast or spurious retransmission is also flagged as a retransmission,
+        // but Wireshark's Info shows only the more precise label.
+        if *bit == Analysis::RETRANSMISSION
+            && facts.analysis.0
+                & (Analysis::FAST_RETRANSMISSION | Analysis::SPURIOUS_RETRANSMISSION)
+                != 0
+        {
+            continue;
+        }
+        if *bit == Analysis::DUP_ACK {
+            match facts.dup_ack {
+                Some((frame, n)) => {
+                    let _ = write!(out, "[TCP Dup ACK {frame}#{n}] ");
+                }
+                None => out.push_str("[TCP Dup ACK] "),
+            }
+        } else {
+            out.push('[');
+            out.push_str(label);
+            out.push_str("] ");
+        }
+    }
+}
+
+/// Writes the TCP Info column, e.g.
+/// `[TCP Retransmission] 58458 → 23456 [PSH, ACK] Seq=1 Ack=1 Win=65536 Len=11`.
+pub fn write_tcp_info(
+    out: &mut String,
+    tcp: &Tcp,
+    facts: Option<&TcpFacts>,
+    absolute: bool,
+    ctx: TcpInfoContext,
+) {
+    if let Some(f) = facts {
+        write_analysis_labels(out, f);
+    }
+    let _ = write!(out, "{} → {} [", tcp.src_port, tcp.dst_port);
+    write_tcp_flags(out, tcp.flags, ctx.accurate_ecn);
+    out.push(']');
+    let relative = !absolute && facts.is_some();
+    let (seq, ack) = match facts {
+        Some(f) if relative => (f.rel_seq, f.rel_ack),
+        _ => (tcp.seq, tcp.ack),
+    };
+    let _ = write!(out, " Seq={seq}");
+    if tcp.flags.has(TcpFlags::ACK) {
+        let _ = write!(out, " Ack={ack}");
+    }
+    let window = facts.map_or(u64::from(tcp.window), |f| f.window);
+    let _ = write!(out, " Win={window}");
+    if tcp.flags.has(TcpFlags::URG) {
+        let _ = write!(out, " Urg={}", tcp.urgent_ptr);
+    }
+    let _ = write!(out, " Len={}", tcp.payload_len);
+    // Relative SACK edges count from the peer's base: raw ack − relative ack.
+    let peer_base = match facts {
+        Some(f) if relative && tcp.flags.has(TcpFlags::ACK) => {
+            Some(tcp.ack.wrapping_sub(f.rel_ack))
+        }
+        _ => None,
+    };
+    for option in &tcp.options {
+        write_tcp_option(out, option, peer_base, relative);
+    }
+}
+
+fn write_tcp_option(out: &mut String, option: &TcpOption, peer_base: Option<u32>, relative: bool) {
+    match option {
+        TcpOption::Eol | TcpOption::Nop | TcpOption::Unknown { .. } => {}
+        TcpOption::Mss(mss) => {
+            let _ = write!(out, " MSS={mss}");
+        }
+        TcpOption::WindowScale(shift) => {
+            // Wireshark caps the shift at 14 (RFC 7323) before showing the multiplier.
+            let shift = u32::from(*shift).min(14);
+            let _ = write!(out, " WS={}", 1u32 << shift);
+        }
+        TcpOption::SackPermitted => out.push_str(" SACK_PERM"),
+        TcpOption::Sack(blocks) => {
+            for (left, right) in blocks {
+                let (l, r) = match peer_base {
+                    Some(base) if relative => (left.wrapping_sub(base), right.wrapping_sub(base)),
+                    _ => (*left, *right),
+                };
+                let _ = write!(out, " SLE={l} SRE={r}");
+            }
+        }
+        TcpOption::Timestamps { tsval, tsecr } => {
+            let _ = write!(out, " TSval={tsval} TSecr={tsecr}");
+        }
+        TcpOption::FastOpen(cookie) => {
+            out.push_str(if cookie.is_empty() {
+                " TFO=R"
+            } else {
+                " TFO=C"
+            });
+        }
+    }
+}
+
+/// Writes the UDP Info column: `32887 → 23457 Len=5` (Len from the header's length field).
+pub fn write_udp_info(out: &mut String, udp: &Udp) {
+    let _ = write!(
+        out,
+        "{} → {} Len={}",
+        udp.src_port, udp.dst_port, udp.payload_len
+    );
+}
+
+/// Wireshark's name for an ICMP type.
+pub fn icmp_type_name(icmp_type: u8) -> Option<&'static str> {
+    Some(match icmp_type {
+        0 => "Echo (ping) reply",
+        3 => "Destination unreachable",
+        4 => "Source quench (flow control)",
+        5 => "Redirect",
+        8 => "Echo (ping) request",
+        9 => "Router advertisement",
+        10 => "Router solicitation",
+        11 => "Time-to-live exceeded",
+        12 => "Parameter problem",
+        13 => "Timestamp request",
+        14 => "Timestamp reply",
+        15 => "Information request",
+        16 => "Information reply",
+        17 => "Address mask request",
+        18 => "Address mask reply",
+        30 => "Traceroute",
+        40 => "Photuris",
+        42 => "Extended Echo request",
+        43 => "Extended Echo reply",
+        _ => return None,
+    })
+}
+
+/// Wireshark's name for an ICMP code, for the types that have code names.
+pub fn icmp_code_name(icmp_type: u8, code: u8) -> Option<&'static str> {
+    Some(match (icmp_type, code) {
+        (3, 0) => "Network unreachable",
+        (3, 1) => "Host unreachable",
+        (3, 2) => "Protocol unreachable",
+        (3, 3) => "Port unreachable",
+        (3, 4) => "Fragmentation needed",
+        (3, 5) => "Source route failed",
+        (3, 6) => "Destination network unknown",
+        (3, 7) => "Destination host unknown",
+        (3, 8) => "Source host isolated",
+        (3, 9) => "Network administratively prohibited",
+        (3, 10) => "Host administratively prohibited",
+        (3, 11) => "Network unreachable for TOS",
+        (3, 12) => "Host unreachable for TOS",
+        (3, 13) => "Communication administratively filtered",
+        (3, 14) => "Host precedence violation",
+        (3, 15) => "Precedence cutoff in effect",
+        (5, 0) => "Redirect for network",
+        (5, 1) => "Redirect for host",
+        (5, 2) => "Redirect for TOS and network",
+        (5, 3) => "Redirect for TOS and host",
+        (9, 0) => "Normal router advertisement",
+        (9, 16) => "Does not route common traffic",
+        (11, 0) => "Time to live exceeded in transit",
+        (11, 1) => "Fragment reassembly time exceeded",
+        (12, 0) => "Pointer indicates the error",
+        (12, 1) => "Required option missing",
+        (12, 2) => "Bad length",
+        _ => return None,
+    })
+}
+
+/// True for the ICMP types whose Info shows `id=0x…, seq=…/…, ttl=…`.
+fn icmp_has_id_seq(icmp_type: u8) -> bool {
+    matches!(icmp_type, 0 | 8 | 13 | 14 | 15 | 16 | 17 | 18)
+}
+
+/// Writes the ICMP Info column, e.g.
+/// `Echo (ping) reply    id=0xd73b, seq=0/0, ttl=40 (request in 9)`.
+pub fn write_icmp_info(out: &mut String, icmp: &Icmp, ttl: Option<u8>, request_in: Option<u64>) {
+    let start = out.len();
+    match icmp_type_name(icmp.icmp_type) {
+        Some(name) => out.push_str(name),
+        None => {
+            let _ = write!(out, "Unknown ICMP (obsolete or malformed?)");
+        }
+    }
+    // Wireshark pads the type name to 20 characters ("%-20s").
+    while out.len() - start < 20 {
+        out.push(' ');
+    }
+    if let Some(code) = icmp_code_name(icmp.icmp_type, icmp.code) {
+        let _ = write!(out, " ({code})");
+    }
+    if icmp_has_id_seq(icmp.icmp_type)
+        && let Some((id, seq)) = icmp.echo
+    {
+        let _ = write!(out, " id=0x{id:04x}, seq={seq}/{}", seq.swap_bytes());
+        if let Some(ttl) = ttl {
+            let _ = write!(out, ", ttl={ttl}");
+        }
+    }
+    if let Some(n) = request_in {
+        let _ = write!(out, " (request in {n})");
+    }
+}
+
+/// Wireshark's name for an ICMPv6 type.
+pub fn icmpv6_type_name(icmp_type: u8) -> Option<&'static str> {
+    Some(match icmp_type {
+        1 => "Destination Unreachable",
+        2 => "Packet Too Big",
+        3 => "Time Exceeded",
+        4 => "Parameter Problem",
+        128 => "Echo (ping) request",
+        129 => "Echo (ping) reply",
+        130 => "Multicast Listener Query",
+        131 => "Multicast Listener Report",
+        132 => "Multicast Listener Done",
+        133 => "Router Solicitation",
+        134 => "Router Advertisement",
+        135 => "Neighbor Solicitation",
+        136 => "Neighbor Advertisement",
+        137 => "Redirect",
+        138 => "Router Renumbering",
+        141 => "Inverse Neighbor Discovery Solicitation",
+        142 => "Inverse Neighbor Discovery Advertisement",
+        143 => "Multicast Listener Report Message v2",
+        _ => return None,
+    })
+}
+
+/// Wireshark's name for an ICMPv6 error code.
+pub fn icmpv6_code_name(icmp_type: u8, code: u8) -> Option<&'static str> {
+    Some(match (icmp_type, code) {
+        (1, 0) => "no route to destination",
+        (1, 1) => "communication with destination administratively prohibited",
+        (1, 2) => "beyond scope of source address",
+        (1, 3) => "address unreachable",
+        (1, 4) => "port unreachable",
+        (1, 5) => "source address failed ingress/egress policy",
+        (1, 6) => "reject route to destination",
+        (3, 0) => "hop limit exceeded in transit",
+        (3, 1) => "fragment reassembly time exceeded",
+        (4, 0) => "erroneous header field encountered",
+        (4, 1) => "unrecognized Next Header type encountered",
+        (4, 2) => "unrecognized IPv6 option encountered",
+        _ => return None,
+    })
+}
+
+/// Writes the ICMPv6 Info column, e.g. `Echo (ping) request id=0x0000, seq=0, hop limit=5`.
+pub fn write_icmpv6_info(
+    out: &mut String,
+    icmp: &Icmp,
+    hop_limit: Option<u8>,
+    request_in: Option<u64>,
+) {
+    match icmpv6_type_name(icmp.icmp_type) {
+        Some(name) => out.push_str(name),
+        None => {
+            let _ = write!(out, "Unknown ({})", icmp.icmp_type);
+        }
+    }
+    if let Some(code) = icmpv6_code_name(icmp.icmp_type, icmp.code) {
+        let _ = write!(out, " ({code})");
+    }
+    if matches!(icmp.icmp_type, 128 | 129)
+        && let Some((id, seq)) = icmp.echo
+    {
+        let _ = write!(out, " id=0x{id:04x}, seq={seq}");
+        if let Some(h) = hop_limit {
+            let _ = write!(out, ", hop limit={h}");
+        }
+    }
+    if let Some(n) = request_in {
+        let _ = write!(out, " (request in {n})");
+    }
+}
+
+fn write_ip4(out: &mut String, bytes: &[u8]) {
+    match <[u8; 4]>::try_from(bytes) {
+        Ok(a) => {
+            let _ = write!(out, "{}", std::net::Ipv4Addr::from(a));
+        }
+        Err(_) => write_mac(out, bytes),
+    }
+}
+
+/// Writes the ARP Info column: `Who has 10.0.0.2? Tell 10.0.0.1`, `10.0.0.2 is at aa:bb:…`.
+pub fn write_arp_info(out: &mut String, arp: &Arp) {
+    let gratuitous = arp.sender_proto == arp.target_proto && !arp.sender_proto.is_empty();
+    match arp.operation {
+        1 if gratuitous => {
+            out.push_str("Gratuitous ARP for ");
+            write_ip4(out, &arp.sender_proto);
+            out.push_str(" (Request)");
+        }
+        1 if arp.sender_proto.iter().all(|b| *b == 0) => {
+            out.push_str("Who has ");
+            write_ip4(out, &arp.target_proto);
+            out.push_str("? (ARP Probe)");
+        }
+        1 => {
+            out.push_str("Who has ");
+            write_ip4(out, &arp.target_proto);
+            out.push_str("? Tell ");
+            write_ip4(out, &arp.sender_proto);
+        }
+        2 if gratuitous => {
+            out.push_str("Gratuitous ARP for ");
+            write_ip4(out, &arp.sender_proto);
+            out.push_str(" (Reply)");
+        }
+        2 => {
+            write_ip4(out, &arp.sender_proto);
+            out.push_str(" is at ");
+            write_mac(out, &arp.sender_hw);
+        }
+        op => {
+            let _ = write!(out, "Unknown ARP opcode 0x{op:04x}");
+        }
+    }
+}
+
+/// Writes the Info of an IPv4 fragment that is shown as data:
+/// `Fragmented IP protocol (proto=UDP 17, off=0, ID=9c89)`.
+pub fn write_ipv4_fragment_info(out: &mut String, ip: &Ipv4) {
+    let _ = write!(
+        out,
+        "Fragmented IP protocol (proto={} {}, off={}, ID={:04x})",
+        ip_proto_name(ip.protocol),
+        ip.protocol,
+        ip.fragment_offset,
+        ip.identification
+    );
+}
+
+/// Writes the Info of an IPv6 fragment: `IPv6 fragment (off=0 more=y ident=0x002c5323 nxt=17)`.
+pub fn write_ipv6_fragment_info(out: &mut String, ip: &Ipv6) {
+    if let Some(f) = ip.fragment {
+        let _ = write!(
+            out,
+            "IPv6 fragment (off={} more={} ident=0x{:08x} nxt={})",
+            f.offset,
+            if f.more_fragments { 'y' } else { 'n' },
+            f.identification,
+            ip.protocol
+        );
+    }
+}
+
+/// True when this IPv4 header is (part of) a fragmented datagram.
+pub fn ipv4_is_fragment(ip: &Ipv4) -> bool {
+    ip.more_fragments || ip.fragment_offset > 0
+}
+
+/// Writes what Wireshark appends to a frame cut short by the snap length.
+pub fn write_problem_suffix(out: &mut String, packet: &Packet<'_>) {
+    if let Some(p) = &packet.problem {
+        match p.kind {
+            ProblemKind::Truncated { .. } => out.push_str("[Packet size limited during capture]"),
+            ProblemKind::Malformed(_) => out.push_str("[Malformed Packet]"),
+            ProblemKind::Unsupported(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tcp(flags: u16, options: Vec<TcpOption>, len: u32) -> Tcp {
+        Tcp {
+            src_port: 58458,
+            dst_port: 23456,
+            seq: 2631065158,
+            ack: 0,
+            header_len: 20,
+            flags: TcpFlags(flags),
+            window: 65495,
+            checksum: 0,
+            urgent_ptr: 0,
+            options,
+            payload_len: len,
+        }
+    }
+
+    fn info(t: &Tcp, f: Option<&TcpFacts>, abs: bool) -> String {
+        let mut s = String::new();
+        write_tcp_info(&mut s, t, f, abs, TcpInfoContext::default());
+        s
+    }
+
+    #[test]
+    fn test_syn_info_with_options() {
+        let t = tcp(
+            TcpFlags::SYN,
+            vec![
+                TcpOption::Mss(65495),
+                TcpOption::SackPermitted,
+                TcpOption::Timestamps {
+                    tsval: 2013912911,
+                    tsecr: 0,
+                },
+                TcpOption::Nop,
+                TcpOption::WindowScale(10),
+            ],
+            0,
+        );
+        let f = TcpFacts {
+            window: 65495,
+            next_seq: 1,
+            ..TcpFacts::default()
+        };
+        assert_eq!(
+            info(&t, Some(&f), false),
+            "58458 → 23456 [SYN] Seq=0 Win=65495 Len=0 MSS=65495 SACK_PERM TSval=2013912911 TSecr=0 WS=1024"
+        );
+        assert_eq!(
+            info(&t, Some(&f), true),
+            "58458 → 23456 [SYN] Seq=2631065158 Win=65495 Len=0 MSS=65495 SACK_PERM TSval=2013912911 TSecr=0 WS=1024"
+        );
+    }
+
+    #[test]
+    fn test_data_info_ack_and_labels() {
+        let mut t = tcp(TcpFlags::PSH | TcpFlags::ACK, vec![], 11);
+        t.ack = 100;
+        let f = TcpFacts {
+            rel_seq: 1,
+            rel_ack: 1,
+            window: 65536,
+            analysis: Analysis(Analysis::RETRANSMISSION),
+            ..TcpFacts::default()
+        };
+        assert_eq!(
+            info(&t, Some(&f), false),
+            "[TCP Retransmission] 58458 → 23456 [PSH, ACK] Seq=1 Ack=1 Win=65536 Len=11"
+        );
+    }
+
+    #[test]
+    fn test_spurious_retransmission_one_label() {
+        let t = tcp(TcpFlags::PSH | TcpFlags::ACK, vec![], 1430);
+        let bits = Analysis::RETRANSMISSION | Analysis::SPURIOUS_RETRANSMISSION;
+        let f = TcpFacts {
+            rel_seq: 1,
+            rel_ack: 722,
+            window: 31460,
+            analysis: Analysis(bits),
+            ..TcpFacts::default()
+        };
+        assert_eq!(
+            info(&t, Some(&f), false),
+            "[TCP Spurious Retransmission] 58458 → 23456 [PSH, ACK] Seq=1 Ack=722 Win=31460 Len=1430"
+        );
+    }
+
+    #[test]
+    fn test_dup_ack_label_and_sack_relative() {
+        let mut t = tcp(
+            TcpFlags::ACK,
+            vec![
+                TcpOption::Nop,
+                TcpOption::Nop,
+                TcpOption::Sack(vec![(1282, 1283)]),
+            ],
+            0,
+        );
+        t.ack = 1222;
+        let f = TcpFacts {
+            rel_seq: 3312,
+            rel_ack: 222,
+            window: 43520,
+            analysis: Analysis(Analysis::DUP_ACK),
+            dup_ack: Some((39, 1)),
+            ..TcpFacts::default()
+        };
+        assert_eq!(
+            info(&t, Some(&f), false),
+            "[TCP Dup ACK 39#1] 58458 → 23456 [ACK] Seq=3312 Ack=222 Win=43520 Len=0 SLE=282 SRE=283"
+        );
+    }
+
+    #[test]
+    fn test_all_flags_urg() {
+        let t = tcp(0xff, vec![], 0);
+        let f = TcpFacts {
+            rel_ack: 1,
+            window: 512,
+            ..TcpFacts::default()
+        };
+        assert_eq!(
+            info(&t, Some(&f), false),
+            "58458 → 23456 [FIN, SYN, RST, PSH, ACK, URG, ECE, CWR] Seq=0 Ack=1 Win=512 Urg=0 Len=0"
+        );
+    }
+
+    #[test]
+    fn test_no_flags_and_reserved() {
+        let mut s = String::new();
+        write_tcp_flags(&mut s, TcpFlags(0), false);
+        assert_eq!(s, "<None>");
+        s.clear();
+        write_tcp_flags(&mut s, TcpFlags(0x100 | 0x200 | TcpFlags::ACK), false);
+        assert_eq!(s, "ACK, AE, Reserved");
+    }
+
+    #[test]
+    fn test_accurate_ecn_ace_counter() {
+        let mut s = String::new();
+        // ACK with CWR set: ACE = 2.
+        write_tcp_flags(&mut s, TcpFlags(TcpFlags::ACK | TcpFlags::CWR), true);
+        assert_eq!(s, "ACK, ACE=2");
+        s.clear();
+        // AE + ECE: ACE = 5.
+        write_tcp_flags(
+            &mut s,
+            TcpFlags(TcpFlags::ACK | TcpFlags::AE | TcpFlags::ECE),
+            true,
+        );
+        assert_eq!(s, "ACK, ACE=5");
+    }
+
+    #[test]
+    fn test_tfo_options() {
+        let t = tcp(
+            TcpFlags::SYN,
+            vec![TcpOption::Mss(1460), TcpOption::FastOpen(vec![])],
+            0,
+        );
+        let f = TcpFacts {
+            window: 1400,
+            ..TcpFacts::default()
+        };
+        assert_eq!(
+            info(&t, Some(&f), false),
+            "58458 → 23456 [SYN] Seq=0 Win=1400 Len=0 MSS=1460 TFO=R"
+        );
+    }
+
+    #[test]
+    fn test_udp_info() {
+        let u = Udp {
+            src_port: 32887,
+            dst_port: 23457,
+            length: 13,
+            checksum: 0,
+            payload_len: 5,
+        };
+        let mut s = String::new();
+        write_udp_info(&mut s, &u);
+        assert_eq!(s, "32887 → 23457 Len=5");
+    }
+
+    #[test]
+    fn test_icmp_echo_padding() {
+        let req = Icmp {
+            icmp_type: 8,
+            code: 0,
+            checksum: 0,
+            echo: Some((0xd73b, 0)),
+            quoted: None,
+        };
+        let mut s = String::new();
+        write_icmp_info(&mut s, &req, Some(64), None);
+        assert_eq!(s, "Echo (ping) request  id=0xd73b, seq=0/0, ttl=64");
+        let rep = Icmp {
+            icmp_type: 0,
+            ..req.clone()
+        };
+        s.clear();
+        write_icmp_info(&mut s, &rep, Some(40), Some(9));
+        assert_eq!(
+            s,
+            "Echo (ping) reply    id=0xd73b, seq=0/0, ttl=40 (request in 9)"
+        );
+        let mask = Icmp {
+            icmp_type: 17,
+            code: 0,
+            checksum: 0,
+            echo: Some((0xb00c, 1536)),
+            quoted: None,
+        };
+        s.clear();
+        write_icmp_info(&mut s, &mask, Some(64), None);
+        assert_eq!(s, "Address mask request id=0xb00c, seq=1536/6, ttl=64");
+    }
+
+    #[test]
+    fn test_icmp_errors() {
+        let mut s = String::new();
+        let e = Icmp {
+            icmp_type: 3,
+            code: 3,
+            checksum: 0,
+            echo: None,
+            quoted: None,
+        };
+        write_icmp_info(&mut s, &e, Some(64), None);
+        assert_eq!(s, "Destination unreachable (Port unreachable)");
+        s.clear();
+        write_icmp_info(
+            &mut s,
+            &Icmp {
+                icmp_type: 5,
+                code: 1,
+                ..e.clone()
+            },
+            None,
+            None,
+        );
+        assert_eq!(s, "Redirect             (Redirect for host)");
+        s.clear();
+        write_icmp_info(
+            &mut s,
+            &Icmp {
+                icmp_type: 10,
+                code: 0,
+                ..e.clone()
+            },
+            None,
+            None,
+        );
+        assert_eq!(s, "Router solicitation ");
+        s.clear();
+        write_icmp_info(
+            &mut s,
+            &Icmp {
+                icmp_type: 4,
+                code: 0,
+                ..e
+            },
+            None,
+            None,
+        );
+        assert_eq!(s, "Source quench (flow control)");
+    }
+
+    #[test]
+    fn test_icmpv6_echo() {
+        let mut s = String::new();
+        let e = Icmp {
+            icmp_type: 128,
+            code: 0,
+            checksum: 0,
+            echo: Some((0, 0)),
+            quoted: None,
+        };
+        write_icmpv6_info(&mut s, &e, Some(5), None);
+        assert_eq!(s, "Echo (ping) request id=0x0000, seq=0, hop limit=5");
+    }
+
+    #[test]
+    fn test_arp_info() {
+        let arp = Arp {
+            operation: 1,
+            hw_type: 1,
+            proto_type: 0x0800,
+            sender_hw: vec![0x30, 0x46, 0x9a, 0x23, 0xfb, 0xfa],
+            sender_proto: vec![10, 0, 0, 1],
+            target_hw: vec![0; 6],
+            target_proto: vec![10, 0, 0, 2],
+        };
+        let mut s = String::new();
+        write_arp_info(&mut s, &arp);
+        assert_eq!(s, "Who has 10.0.0.2? Tell 10.0.0.1");
+        s.clear();
+        write_arp_info(
+            &mut s,
+            &Arp {
+                operation: 2,
+                ..arp
+            },
+        );
+        assert_eq!(s, "10.0.0.1 is at 30:46:9a:23:fb:fa");
+    }
+
+    #[test]
+    fn test_mac_broadcast() {
+        let mut s = String::new();
+        write_mac(&mut s, &[0xff; 6]);
+        assert_eq!(s, "Broadcast");
+    }
+
+    #[test]
+    fn test_ipv4_fragment_info() {
+        let ip = Ipv4 {
+            src: [10, 0, 0, 1].into(),
+            dst: [10, 0, 0, 2].into(),
+            header_len: 20,
+            total_len: 1500,
+            identification: 0x9c89,
+            dont_fragment: false,
+            more_fragments: true,
+            fragment_offset: 1480,
+            ttl: 64,
+            protocol: 17,
+            checksum: 0,
+            dscp: 0,
+            ecn: 0,
+        };
+        let mut s = String::new();
+        write_ipv4_fragment_info(&mut s, &ip);
+        assert_eq!(
+            s,
+            "Fragmented IP protocol (proto=UDP 17, off=1480, ID=9c89)"
+        );
+    }
+}

@@ -1,0 +1,924 @@
+//! The Info column and the plain-language note for one frame, with the little
+//! per-conversation memory they need (handshake seen, last request, FINs and
+//! their ACKs, ICMP echo requests). Memory is bounded and dropped when a
+//! conversation closes; no I/O.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+use super::info::{self, TcpInfoContext};
+use super::text;
+use super::{Note, Options, Tone};
+use crate::decode::{Icmp, Link, Net, Packet, ProblemKind, Tcp, TcpFlags, Transport};
+use crate::source::Frame;
+use crate::track::{Analysis, Direction, Facts, Proto, TcpFacts};
+
+/// Bytes of the last request kept per conversation for the uppercase check.
+pub const MAX_REQUEST_BYTES: usize = 256;
+/// Open conversations remembered at once; beyond, the oldest is forgotten.
+pub const MAX_STREAMS: usize = 16_384;
+/// Conversation summaries kept for the verdicts.
+pub const MAX_SUMMARIES: usize = 1 << 20;
+/// ICMP echo requests remembered to pair replies.
+const MAX_ECHOES: usize = 4096;
+
+/// What the verdict needs to know about a conversation's data, kept after it closes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Requests: runs of data from the client.
+    pub requests: u32,
+    /// Replies: runs of data from the server.
+    pub replies: u32,
+    /// Replies that were the uppercase of their request.
+    pub uppercase_ok: u32,
+    /// Replies that were not.
+    pub uppercase_bad: u32,
+    /// The server answered the client's SYN with a RST.
+    pub refused: bool,
+}
+
+/// What is remembered about one open conversation.
+#[derive(Debug, Default)]
+struct Stream {
+    syn_from_client: bool,
+    synack_seen: bool,
+    accecn_syn: bool,
+    accecn_synack: bool,
+    /// The first bytes of the current request (up to MAX_REQUEST_BYTES).
+    request: Vec<u8>,
+    /// All bytes of the current request, kept or not.
+    request_total: u64,
+    /// Direction of the last data seen.
+    last_data: Option<Direction>,
+    /// Bytes of the current reply so far.
+    reply_offset: usize,
+    /// The current reply was already found not to be the uppercase request.
+    reply_bad: bool,
+    /// Per direction (client, server): the FIN's frame and relative sequence number.
+    fin: [Option<(u64, u32)>; 2],
+    fin_acked: [bool; 2],
+}
+
+/// The explainer's memory across frames.
+#[derive(Debug, Default)]
+pub struct Memory {
+    streams: BTreeMap<(u8, u64), Stream>,
+    summaries: BTreeMap<(u8, u64), Summary>,
+    echoes: HashMap<(IpAddr, IpAddr, u16, u16), u64>,
+}
+
+fn proto_key(proto: Proto) -> u8 {
+    match proto {
+        Proto::Tcp => 0,
+        Proto::Udp => 1,
+    }
+}
+
+impl Memory {
+    /// The summary of a conversation, when it was seen.
+    pub fn summary(&self, proto: Proto, stream: u64) -> Option<Summary> {
+        self.summaries.get(&(proto_key(proto), stream)).copied()
+    }
+
+    fn stream(&mut self, key: (u8, u64)) -> &mut Stream {
+        if !self.streams.contains_key(&key) && self.streams.len() >= MAX_STREAMS {
+            self.streams.pop_first();
+        }
+        self.streams.entry(key).or_default()
+    }
+
+    fn summary_mut(&mut self, key: (u8, u64)) -> &mut Summary {
+        if !self.summaries.contains_key(&key) && self.summaries.len() >= MAX_SUMMARIES {
+            self.summaries.pop_first();
+        }
+        self.summaries.entry(key).or_default()
+    }
+}
+
+fn side(dir: Option<Direction>) -> &'static str {
+    match dir {
+        Some(Direction::FromClient) => "client",
+        Some(Direction::FromServer) => "server",
+        None => "sender",
+    }
+}
+
+fn peer(dir: Option<Direction>) -> &'static str {
+    match dir {
+        Some(Direction::FromClient) => "server",
+        Some(Direction::FromServer) => "client",
+        None => "peer",
+    }
+}
+
+fn dir_index(dir: Direction) -> usize {
+    match dir {
+        Direction::FromClient => 0,
+        Direction::FromServer => 1,
+    }
+}
+
+fn sep(out: &mut String) {
+    if !out.is_empty() {
+        out.push_str("; ");
+    }
+}
+
+fn write_endpoint(out: &mut String, ip: IpAddr, port: u16) {
+    let _ = match ip {
+        IpAddr::V4(a) => write!(out, "{a}:{port}"),
+        IpAddr::V6(a) => write!(out, "[{a}]:{port}"),
+    };
+}
+
+fn write_len(out: &mut String, declared: u64, captured: usize) {
+    let unit = if declared == 1 { "byte" } else { "bytes" };
+    if (captured as u64) < declared {
+        let _ = write!(out, "({declared} {unit}, {captured} captured)");
+    } else {
+        let _ = write!(out, "({declared} {unit})");
+    }
+}
+
+/// Writes Info, text and tone for one frame.
+pub fn write(
+    memory: &mut Memory,
+    options: Options,
+    frame: &Frame<'_>,
+    packet: &Packet<'_>,
+    facts: &Facts,
+    note: &mut Note,
+) {
+    let Note {
+        info, text, tone, ..
+    } = note;
+    match (&packet.net, &packet.transport) {
+        (Net::Ipv4(ip), _) if info::ipv4_is_fragment(ip) => {
+            info::write_ipv4_fragment_info(info, ip);
+            let _ = write!(
+                text,
+                "IPv4 fragment of datagram ID 0x{:04x} at byte {}",
+                ip.identification, ip.fragment_offset
+            );
+            text.push_str(if ip.more_fragments {
+                ": more fragments follow"
+            } else {
+                ": the last one, the receiver reassembles the datagram"
+            });
+        }
+        (Net::Ipv6(ip), _) if ip.fragment.is_some() => {
+            info::write_ipv6_fragment_info(info, ip);
+            if let Some(f) = ip.fragment {
+                let _ = write!(
+                    text,
+                    "IPv6 fragment of datagram 0x{:08x} at byte {}",
+                    f.identification, f.offset
+                );
+                text.push_str(if f.more_fragments {
+                    ": more fragments follow"
+                } else {
+                    ": the last one, the receiver reassembles the datagram"
+                });
+            }
+        }
+        (_, Transport::Tcp(tcp)) => {
+            tcp_note(memory, options, frame, packet, facts, tcp, info, text, tone)
+        }
+        (_, Transport::Udp(udp)) => {
+            info::write_udp_info(info, udp);
+            udp_note(
+                memory,
+                packet,
+                facts,
+                udp.src_port,
+                udp.dst_port,
+                u64::from(udp.payload_len),
+                text,
+            );
+        }
+        (_, Transport::Icmpv4(icmp)) => {
+            icmp_note(memory, frame, packet, icmp, false, info, text, tone)
+        }
+        (_, Transport::Icmpv6(icmp)) => {
+            icmp_note(memory, frame, packet, icmp, true, info, text, tone)
+        }
+        (_, Transport::Fragment { protocol }) => {
+            let _ = write!(
+                info,
+                "Fragment of an IP datagram (proto={} {protocol})",
+                info::ip_proto_name(*protocol)
+            );
+            text.push_str("IP fragment: data only, the transport header is in the first fragment");
+        }
+        (Net::Ipv4(_) | Net::Ipv6(_), Transport::Other { protocol }) => {
+            let _ = write!(
+                info,
+                "{} (IP protocol {protocol})",
+                info::ip_proto_name(*protocol)
+            );
+            let _ = write!(
+                text,
+                "IP protocol {protocol} ({}): not decoded by wirelab",
+                info::ip_proto_name(*protocol)
+            );
+        }
+        (Net::Arp(arp), _) => {
+            info::write_arp_info(info, arp);
+            arp_note(arp, text);
+        }
+        (Net::Other { ethertype }, _) => {
+            info.push_str(match packet.link {
+                Link::Ethernet { .. } => "Ethernet II",
+                Link::LinuxSll { .. } => "Linux cooked capture v1",
+                Link::LinuxSll2 { .. } => "Linux cooked capture v2",
+                _ => "Data",
+            });
+            let _ = write!(
+                text,
+                "EtherType 0x{ethertype:04x}: a protocol wirelab does not decode"
+            );
+        }
+        _ => {
+            // Nothing above the link (or the network header) decoded.
+            match &packet.problem {
+                Some(p) => {
+                    let _ = write!(info, "{p}");
+                }
+                None => match packet.link {
+                    Link::Unsupported { linktype } => {
+                        let _ = write!(
+                            info,
+                            "link type {linktype} ({}) not decoded",
+                            info::link_name(linktype)
+                        );
+                    }
+                    _ => info.push_str("no network layer"),
+                },
+            }
+        }
+    }
+    if let Some(p) = &packet.problem {
+        sep(text);
+        match &p.kind {
+            ProblemKind::Truncated { .. } => {
+                let _ = write!(text, "cut short by the capture's snap length: {p}");
+            }
+            ProblemKind::Malformed(_) => {
+                let _ = write!(text, "{p}");
+            }
+            ProblemKind::Unsupported(_) => {
+                let _ = write!(text, "{p}");
+            }
+        }
+        if *tone == Tone::Plain || *tone == Tone::Control {
+            *tone = Tone::Warning;
+        }
+    }
+}
+
+fn analysis_words(out: &mut String, t: &TcpFacts, dir: Option<Direction>, ack_shown: u32) {
+    let a = t.analysis;
+    if a.has(Analysis::PORT_REUSED) {
+        sep(out);
+        out.push_str("port numbers reused: a new connection on the ports of an old one");
+    }
+    if a.has(Analysis::LOST_SEGMENT) {
+        sep(out);
+        out.push_str(
+            "previous segment not captured: a gap in the sequence numbers before this one",
+        );
+    }
+    if a.has(Analysis::ACK_LOST_SEGMENT) {
+        sep(out);
+        out.push_str("ACKs data that was not captured");
+    }
+    if a.has(Analysis::KEEP_ALIVE) {
+        sep(out);
+        out.push_str("keep-alive: checks that the peer is still there");
+    }
+    if a.has(Analysis::KEEP_ALIVE_ACK) {
+        sep(out);
+        out.push_str("answers a keep-alive");
+    }
+    if a.has(Analysis::ZERO_WINDOW_PROBE) {
+        sep(out);
+        out.push_str("zero-window probe: asks whether the receiver has room again");
+    }
+    if a.has(Analysis::ZERO_WINDOW_PROBE_ACK) {
+        sep(out);
+        out.push_str("answers a zero-window probe");
+    }
+    if a.has(Analysis::WINDOW_FULL) {
+        sep(out);
+        let _ = write!(
+            out,
+            "window full: the {} filled all the room the receiver offered",
+            side(dir)
+        );
+    }
+    if a.has(Analysis::ZERO_WINDOW) {
+        sep(out);
+        let _ = write!(
+            out,
+            "zero window: the {}'s buffer is full, the {} must wait",
+            side(dir),
+            peer(dir)
+        );
+    }
+    if a.has(Analysis::WINDOW_UPDATE) {
+        sep(out);
+        let _ = write!(
+            out,
+            "window update: the {} has more room now (Win={})",
+            side(dir),
+            t.window
+        );
+    }
+    if a.has(Analysis::DUP_ACK) {
+        sep(out);
+        match t.dup_ack {
+            Some((frame, n)) => {
+                let _ = write!(
+                    out,
+                    "dup ACK #{n} of frame {frame}: the {} still misses data after {ack_shown}",
+                    side(dir)
+                );
+            }
+            None => {
+                let _ = write!(
+                    out,
+                    "duplicate ACK: the {} still misses data after {ack_shown}",
+                    side(dir)
+                );
+            }
+        }
+    }
+    let retrans = |out: &mut String, what: &str| {
+        sep(out);
+        out.push_str(what);
+        if let Some(f) = t.retransmits {
+            let _ = write!(out, " of frame {f}");
+        }
+    };
+    if a.has(Analysis::SPURIOUS_RETRANSMISSION) {
+        retrans(out, "spurious retransmission");
+        out.push_str(": the receiver had already acknowledged it");
+    }
+    if a.has(Analysis::FAST_RETRANSMISSION) {
+        retrans(out, "fast retransmission");
+        out.push_str(", sent again after duplicate ACKs");
+    }
+    if a.has(Analysis::RETRANSMISSION)
+        && !a.has(Analysis::FAST_RETRANSMISSION)
+        && !a.has(Analysis::SPURIOUS_RETRANSMISSION)
+    {
+        retrans(out, "retransmission");
+        out.push_str(": sent again, no ACK came in time");
+    }
+    if a.has(Analysis::OUT_OF_ORDER) {
+        sep(out);
+        out.push_str("out of order: sent before data already seen");
+    }
+}
+
+/// A segment or datagram carrying data: request or reply, with the uppercase check.
+fn data_words(
+    out: &mut String,
+    stream: Option<&mut Stream>,
+    mut summary: Option<&mut Summary>,
+    dir: Option<Direction>,
+    payload: &[u8],
+    declared: u64,
+) {
+    let (Some(s), Some(dir)) = (stream, dir) else {
+        out.push_str("data ");
+        text::write_quoted(out, payload, text::MAX_SHOWN_CHARS);
+        out.push(' ');
+        write_len(out, declared, payload.len());
+        return;
+    };
+    let new_turn = s.last_data != Some(dir);
+    s.last_data = Some(dir);
+    match dir {
+        Direction::FromClient => {
+            if new_turn {
+                s.request.clear();
+                s.request_total = 0;
+                if let Some(sum) = summary {
+                    sum.requests = sum.requests.saturating_add(1);
+                }
+                out.push_str("request ");
+            } else {
+                out.push_str("more request data ");
+            }
+            let room = MAX_REQUEST_BYTES.saturating_sub(s.request.len());
+            s.request
+                .extend_from_slice(payload.get(..room.min(payload.len())).unwrap_or(&[]));
+            s.request_total = s.request_total.saturating_add(declared);
+            text::write_quoted(out, payload, text::MAX_SHOWN_CHARS);
+            out.push(' ');
+            write_len(out, declared, payload.len());
+        }
+        Direction::FromServer => {
+            if new_turn {
+                s.reply_offset = 0;
+                s.reply_bad = false;
+                if let Some(sum) = summary.as_deref_mut() {
+                    sum.replies = sum.replies.saturating_add(1);
+                }
+            }
+            out.push_str(if new_turn { "reply " } else { "more reply " });
+            text::write_quoted(out, payload, text::MAX_SHOWN_CHARS);
+            if s.request_total == 0 {
+                out.push(' ');
+                write_len(out, declared, payload.len());
+            } else {
+                let complete = s.request_total == s.request.len() as u64;
+                let expected = text::uppercase_prefix(&s.request, complete);
+                let end = s.reply_offset.saturating_add(payload.len());
+                let whole =
+                    new_turn && complete && payload.len() as u64 == declared && expected == payload;
+                let part = expected.get(s.reply_offset..end) == Some(payload);
+                let beyond = s.reply_offset >= expected.len() && !complete;
+                if whole || (new_turn && part) {
+                    out.push_str(": the request in uppercase");
+                    if let Some(sum) = summary {
+                        sum.uppercase_ok = sum.uppercase_ok.saturating_add(1);
+                    }
+                } else if part || beyond {
+                    out.push(' ');
+                    write_len(out, declared, payload.len());
+                    out.push_str(", still the request in uppercase");
+                } else {
+                    out.push(' ');
+                    write_len(out, declared, payload.len());
+                    if !s.reply_bad {
+                        out.push_str(": not the uppercase of the request");
+                        if let Some(sum) = summary {
+                            sum.uppercase_bad = sum.uppercase_bad.saturating_add(1);
+                            // An earlier segment of this reply counted as uppercase: undo it.
+                            if !new_turn {
+                                sum.uppercase_ok = sum.uppercase_ok.saturating_sub(1);
+                            }
+                        }
+                    }
+                    s.reply_bad = true;
+                }
+            }
+            s.reply_offset = s.reply_offset.saturating_add(payload.len());
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn tcp_note(
+    memory: &mut Memory,
+    options: Options,
+    frame: &Frame<'_>,
+    packet: &Packet<'_>,
+    facts: &Facts,
+    tcp: &Tcp,
+    info_out: &mut String,
+    out: &mut String,
+    tone: &mut Tone,
+) {
+    let key = facts.stream.map(|s| (proto_key(Proto::Tcp), s));
+    let dir = facts.direction;
+    let flags = tcp.flags;
+    let syn = flags.has(TcpFlags::SYN);
+    let ack = flags.has(TcpFlags::ACK);
+    let fin = flags.has(TcpFlags::FIN);
+    let rst = flags.has(TcpFlags::RST);
+
+    // Accurate ECN negotiation decides how Wireshark shows the ECN flags.
+    let mut ctx = TcpInfoContext::default();
+    if let Some(k) = key {
+        let s = memory.stream(k);
+        let ecn = flags.0 & (TcpFlags::AE | TcpFlags::CWR | TcpFlags::ECE);
+        if syn && !ack {
+            s.accecn_syn = ecn == TcpFlags::AE | TcpFlags::CWR | TcpFlags::ECE;
+        } else if syn && ack && s.accecn_syn {
+            s.accecn_synack = ecn & (TcpFlags::AE | TcpFlags::CWR) == TcpFlags::CWR
+                || ecn & (TcpFlags::AE | TcpFlags::ECE) == TcpFlags::AE
+                || ecn == TcpFlags::AE | TcpFlags::CWR;
+        }
+        ctx.accurate_ecn = s.accecn_syn && s.accecn_synack;
+    }
+    info::write_tcp_info(info_out, tcp, facts.tcp.as_ref(), options.absolute_seq, ctx);
+
+    let Some(t) = facts.tcp.as_ref() else {
+        // No conversation facts: say what the segment carries.
+        if tcp.payload_len > 0 {
+            data_words(
+                out,
+                None,
+                None,
+                None,
+                packet.payload,
+                u64::from(tcp.payload_len),
+            );
+        }
+        *tone = if rst {
+            Tone::Reset
+        } else if syn || fin {
+            Tone::Control
+        } else {
+            Tone::Plain
+        };
+        return;
+    };
+    let absolute = options.absolute_seq;
+    let ack_shown = if absolute { tcp.ack } else { t.rel_ack };
+    let retransmitted = t.analysis.0
+        & (Analysis::RETRANSMISSION
+            | Analysis::FAST_RETRANSMISSION
+            | Analysis::SPURIOUS_RETRANSMISSION)
+        != 0;
+
+    analysis_words(out, t, dir, ack_shown);
+
+    *tone = if rst {
+        Tone::Reset
+    } else if !t.analysis.is_empty() {
+        Tone::Warning
+    } else if syn || fin {
+        Tone::Control
+    } else {
+        Tone::Plain
+    };
+
+    let mut stream = key.map(|k| (k, memory.streams.remove(&k).unwrap_or_default()));
+    let mut closed = false;
+
+    if syn && !ack {
+        sep(out);
+        if t.handshake_step == Some(1) || t.handshake_step.is_none() {
+            let _ = write!(
+                out,
+                "1/3 SYN: the {} picks its initial sequence number (ISN) {}",
+                side(dir),
+                tcp.seq
+            );
+            if !absolute {
+                out.push_str(", shown as Seq=0");
+            }
+        } else {
+            out.push_str("SYN");
+        }
+        if let Some((_, s)) = stream.as_mut() {
+            s.syn_from_client = dir != Some(Direction::FromServer);
+        }
+    } else if syn && ack {
+        sep(out);
+        let _ = write!(
+            out,
+            "2/3 SYN-ACK: Ack={ack_shown} = {} ISN + 1, because a SYN uses one sequence number",
+            peer(dir)
+        );
+        if let Some((_, s)) = stream.as_mut() {
+            s.synack_seen = true;
+        }
+    } else if rst {
+        sep(out);
+        let refused = stream
+            .as_ref()
+            .is_some_and(|(_, s)| s.syn_from_client && !s.synack_seen)
+            && dir == Some(Direction::FromServer);
+        if refused {
+            let _ = write!(
+                out,
+                "connection refused: nothing listens on port {}",
+                tcp.src_port
+            );
+            if let Some((k, _)) = stream.as_ref() {
+                memory.summary_mut(*k).refused = true;
+            }
+        } else {
+            let _ = write!(
+                out,
+                "RST: the {} aborts the connection at once, no FIN exchange",
+                side(dir)
+            );
+        }
+        closed = true;
+    } else if t.handshake_step == Some(3) {
+        sep(out);
+        out.push_str("3/3 ACK: handshake complete");
+    }
+
+    // Data, unless it is a copy of data already explained.
+    if tcp.payload_len > 0 && !retransmitted {
+        sep(out);
+        let summary = stream
+            .as_ref()
+            .map(|(k, _)| *k)
+            .map(|k| memory.summary_mut(k));
+        data_words(
+            out,
+            stream.as_mut().map(|(_, s)| s),
+            summary,
+            dir,
+            packet.payload,
+            u64::from(tcp.payload_len),
+        );
+    } else if tcp.payload_len > 0 {
+        sep(out);
+        out.push_str("data ");
+        text::write_quoted(out, packet.payload, text::MAX_SHOWN_CHARS);
+        out.push(' ');
+        write_len(out, u64::from(tcp.payload_len), packet.payload.len());
+    }
+
+    // The acknowledgement: of a FIN, or of new bytes.
+    let mut fin_acked_now = false;
+    if ack && !syn && !rst {
+        if let (Some((_, s)), Some(d)) = (stream.as_mut(), dir) {
+            let p = 1 - dir_index(d);
+            if let Some((fin_frame, fin_seq)) = s.fin[p]
+                && !s.fin_acked[p]
+                && t.rel_ack == fin_seq.wrapping_add(1)
+            {
+                s.fin_acked[p] = true;
+                fin_acked_now = true;
+                sep(out);
+                let fin_shown = ack_shown.wrapping_sub(1);
+                if fin {
+                    let _ = write!(
+                        out,
+                        "Ack {ack_shown} acknowledges the {}'s FIN (frame {fin_frame})",
+                        peer(dir)
+                    );
+                } else {
+                    let _ = write!(
+                        out,
+                        "ACK of the {}'s FIN (frame {fin_frame}): Ack {ack_shown} = its Seq {fin_shown} + 1",
+                        peer(dir)
+                    );
+                }
+            }
+        }
+        if !fin_acked_now && t.newly_acked > 0 && t.handshake_step.is_none() {
+            if out.len() < 70 {
+                sep(out);
+                let before = ack_shown.wrapping_sub(t.newly_acked);
+                let unit = if t.newly_acked == 1 { "byte" } else { "bytes" };
+                let _ = write!(
+                    out,
+                    "Ack {ack_shown} = {before} + {} {unit} received",
+                    t.newly_acked
+                );
+            }
+        } else if !fin_acked_now && out.is_empty() && !fin {
+            let _ = write!(out, "ACK: nothing new to acknowledge (Ack={ack_shown})");
+        }
+    }
+
+    if fin && !rst {
+        sep(out);
+        if t.first_fin {
+            let _ = write!(
+                out,
+                "the {} closes first: FIN uses one sequence number",
+                side(dir)
+            );
+        } else {
+            let _ = write!(out, "FIN: the {} closes its side too", side(dir));
+        }
+        if let (Some((_, s)), Some(d)) = (stream.as_mut(), dir) {
+            let i = dir_index(d);
+            if s.fin[i].is_none() || !retransmitted {
+                s.fin[i] = Some((frame.number, t.rel_seq.wrapping_add(tcp.payload_len)));
+            }
+        }
+    }
+
+    if let Some((k, s)) = stream {
+        if s.fin_acked == [true, true] {
+            closed = true;
+        }
+        if !closed {
+            if memory.streams.len() >= MAX_STREAMS {
+                memory.streams.pop_first();
+            }
+            memory.streams.insert(k, s);
+        }
+    }
+}
+
+fn udp_note(
+    memory: &mut Memory,
+    packet: &Packet<'_>,
+    facts: &Facts,
+    sport: u16,
+    dport: u16,
+    declared: u64,
+    out: &mut String,
+) {
+    let dir = facts.direction;
+    let udp = facts.udp.as_ref();
+    if let Some(prev) = udp.and_then(|u| u.previous_client_port)
+        && prev != sport
+    {
+        let _ = write!(
+            out,
+            "new client port {sport} (was {prev}): a new socket gets a new ephemeral port"
+        );
+    }
+    let key = facts.stream.map(|s| (proto_key(Proto::Udp), s));
+    sep(out);
+    if declared == 0 {
+        let _ = write!(out, "empty datagram (0 bytes) from the {}", side(dir));
+        if let Some(k) = key {
+            let s = memory.stream(k);
+            s.last_data = dir;
+        }
+    } else {
+        let mut stream = key.map(|k| (k, memory.streams.remove(&k).unwrap_or_default()));
+        let summary = key.map(|k| memory.summary_mut(k));
+        data_words(
+            out,
+            stream.as_mut().map(|(_, s)| s),
+            summary,
+            dir,
+            packet.payload,
+            declared,
+        );
+        if let Some((k, s)) = stream {
+            if memory.streams.len() >= MAX_STREAMS {
+                memory.streams.pop_first();
+            }
+            memory.streams.insert(k, s);
+        }
+    }
+    if let (Some(reply_to), Some(ip)) = (udp.and_then(|u| u.reply_to), packet.dst_ip()) {
+        out.push_str("; to ");
+        write_endpoint(out, ip, dport);
+        let _ = write!(
+            out,
+            ", the same IP and port the request (frame {reply_to}) came from"
+        );
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn icmp_note(
+    memory: &mut Memory,
+    frame: &Frame<'_>,
+    packet: &Packet<'_>,
+    icmp: &Icmp,
+    v6: bool,
+    info_out: &mut String,
+    out: &mut String,
+    tone: &mut Tone,
+) {
+    let (request, reply) = if v6 { (128, 129) } else { (8, 0) };
+    let ttl = match &packet.net {
+        Net::Ipv4(h) => Some(h.ttl),
+        Net::Ipv6(h) => Some(h.hop_limit),
+        _ => None,
+    };
+    let mut request_in = None;
+    if let (Some((id, seq)), Some(src), Some(dst)) = (icmp.echo, packet.src_ip(), packet.dst_ip()) {
+        if icmp.icmp_type == request {
+            if memory.echoes.len() >= MAX_ECHOES {
+                memory.echoes.clear();
+            }
+            memory.echoes.insert((src, dst, id, seq), frame.number);
+        } else if icmp.icmp_type == reply {
+            request_in = memory.echoes.remove(&(dst, src, id, seq));
+        }
+    }
+    if v6 {
+        info::write_icmpv6_info(info_out, icmp, ttl, request_in);
+    } else {
+        info::write_icmp_info(info_out, icmp, ttl, request_in);
+    }
+    let error = if v6 {
+        icmp.icmp_type < 128
+    } else {
+        matches!(icmp.icmp_type, 3 | 4 | 5 | 11 | 12)
+    };
+    if error {
+        *tone = Tone::Warning;
+    }
+    let t = icmp.icmp_type;
+    match (v6, t) {
+        (_, _) if t == request => {
+            out.push_str("ping request (echo)");
+            if let Some((id, seq)) = icmp.echo {
+                let _ = write!(out, " id={id} seq={seq}");
+            }
+            out.push_str(": asks the destination to answer");
+        }
+        (_, _) if t == reply => {
+            out.push_str("ping reply (echo)");
+            match request_in {
+                Some(n) => {
+                    let _ = write!(out, " to the request in frame {n}");
+                }
+                None => out.push_str(": its request was not seen"),
+            }
+        }
+        (false, 3) | (true, 1) => {
+            let port_unreachable = (!v6 && icmp.code == 3) || (v6 && icmp.code == 4);
+            match (&icmp.quoted, port_unreachable) {
+                (Some(q), true) => {
+                    let _ = write!(
+                        out,
+                        "port unreachable: nothing listens on {} port ",
+                        info::ip_proto_name(q.protocol)
+                    );
+                    match q.dst_port {
+                        Some(p) => {
+                            let _ = write!(out, "{p}");
+                        }
+                        None => out.push('?'),
+                    }
+                    let _ = write!(out, " at {}", q.dst);
+                }
+                _ => {
+                    let name = if v6 {
+                        info::icmpv6_code_name(t, icmp.code)
+                    } else {
+                        info::icmp_code_name(t, icmp.code)
+                    };
+                    let _ = write!(out, "error: {}", name.unwrap_or("destination unreachable"));
+                    if let Some(q) = &icmp.quoted {
+                        let _ = write!(out, ", for a datagram from {} to {}", q.src, q.dst);
+                    }
+                }
+            }
+        }
+        (false, 11) | (true, 3) => {
+            if icmp.code == 0 {
+                out.push_str(
+                    "TTL ran out on the way: a router dropped the datagram (traceroute uses this)",
+                );
+            } else {
+                out.push_str("reassembly time exceeded: not all fragments arrived");
+            }
+        }
+        (true, 2) => {
+            out.push_str("packet too big for the next link: the sender must send smaller packets")
+        }
+        (true, 133) => out.push_str("router solicitation: a host looks for IPv6 routers"),
+        (true, 134) => {
+            out.push_str("router advertisement: a router announces itself and the prefix")
+        }
+        (true, 135) => out.push_str("neighbor solicitation: IPv6's ARP, asks for a MAC address"),
+        (true, 136) => {
+            out.push_str("neighbor advertisement: IPv6's ARP reply, gives a MAC address")
+        }
+        (false, 5) => out.push_str("redirect: a router points to a better next hop"),
+        (false, 4) => out.push_str("source quench: asks the sender to slow down (obsolete)"),
+        _ => {
+            let name = if v6 {
+                info::icmpv6_type_name(t)
+            } else {
+                info::icmp_type_name(t)
+            };
+            let _ = write!(
+                out,
+                "{} {}",
+                if v6 { "ICMPv6" } else { "ICMP" },
+                name.unwrap_or("message")
+            );
+            let _ = write!(out, " (type {t}, code {})", icmp.code);
+        }
+    }
+}
+
+fn arp_note(arp: &crate::decode::Arp, out: &mut String) {
+    let mut sender = String::new();
+    let mut target = String::new();
+    let ip = |o: &mut String, b: &[u8]| match <[u8; 4]>::try_from(b) {
+        Ok(a) => {
+            let _ = write!(o, "{}", std::net::Ipv4Addr::from(a));
+        }
+        Err(_) => info::write_mac(o, b),
+    };
+    ip(&mut sender, &arp.sender_proto);
+    ip(&mut target, &arp.target_proto);
+    match arp.operation {
+        1 if sender == target => {
+            let _ = write!(out, "gratuitous ARP: {sender} announces its MAC address");
+        }
+        1 => {
+            let _ = write!(
+                out,
+                "ARP request (broadcast): who has {target}? {sender} needs its MAC address"
+            );
+        }
+        2 => {
+            let _ = write!(out, "ARP reply: {sender} answers with its MAC address ");
+            info::write_mac(out, &arp.sender_hw);
+        }
+        op => {
+            let _ = write!(out, "ARP operation {op}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,696 @@
+//! One TCP conversation: per-side sequence state, Wireshark 4.0's sequence
+//! analysis (`tcp_analyze_sequence_number`: the same checks in the same order),
+//! the window as Wireshark calculates it, the RFC 9293 state of each side and
+//! the Zeek summary. Facts only: no words, no I/O. Memory per conversation is
+//! bounded (the unacknowledged-segment list is capped at [`MAX_UNACKED`]).
+
+use std::collections::VecDeque;
+
+use super::seq::SeqNumber;
+use super::zeek::{History, ZeekTcp};
+use super::{Analysis, Direction, TcpFacts, TcpState};
+use crate::decode::{Tcp, TcpFlags, TcpOption};
+use crate::source::Timestamp;
+
+/// At most this many unacknowledged segments are remembered per side (they only
+/// serve `acks_frame` and `retransmits`; the analysis flags do not need them).
+pub const MAX_UNACKED: usize = 256;
+/// A retransmission this soon after the last duplicate ACK is a fast retransmission.
+const FAST_RETRANSMISSION_NS: i128 = 20_000_000;
+/// Out-of-order threshold when the initial RTT is unknown.
+const DEFAULT_OOO_NS: i128 = 3_000_000;
+
+/// What is known of one side's window scaling (Wireshark's `win_scale`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum WinScale {
+    /// No handshake seen yet (-1): the window is shown unscaled.
+    #[default]
+    Unknown,
+    /// The handshake showed scaling is not used (-2).
+    NotUsed,
+    /// The shift count announced in this side's SYN.
+    Shift(u8),
+}
+
+/// One segment this side sent that the other side has not acknowledged yet.
+#[derive(Debug, Clone, Copy)]
+struct Unacked {
+    frame: u64,
+    seq: SeqNumber,
+    next_seq: SeqNumber,
+}
+
+/// Sequence analysis state of one direction (Wireshark's `tcp_flow_t`).
+/// Raw numbers use 0 as "not set", exactly as Wireshark does.
+#[derive(Debug, Clone)]
+struct Flow {
+    base_seq: Option<u32>,
+    win_scale: WinScale,
+    /// Last window (as calculated) this side advertised; `u32::MAX` before any.
+    window: u32,
+    /// Analysis flags of the last segment this side sent.
+    last_flags: u32,
+    next_seq: u32,
+    next_seq_frame: u64,
+    next_seq_time: Timestamp,
+    max_seq_to_be_acked: u32,
+    last_ack: u32,
+    last_ack_time: Timestamp,
+    last_non_dup_ack: u64,
+    dup_ack_num: i32,
+    /// Newest first.
+    unacked: VecDeque<Unacked>,
+    /// No ACK (outside a SYN) sent yet.
+    is_first_ack: bool,
+    /// RFC 9293 state of this side.
+    state: TcpState,
+    /// Raw sequence number just after this side's FIN, once it sent one.
+    fin_next: Option<SeqNumber>,
+    /// Highest acknowledgement this side sent (for `newly_acked`).
+    max_ack_sent: Option<SeqNumber>,
+    /// Frames with a SYN flag seen from this side (plain SYN or SYN-ACK).
+    sent_syn: bool,
+    sent_synack: Option<SeqNumber>,
+    /// Any segment seen from this side.
+    active: bool,
+}
+
+impl Default for Flow {
+    fn default() -> Self {
+        Flow {
+            base_seq: None,
+            win_scale: WinScale::Unknown,
+            window: u32::MAX,
+            last_flags: 0,
+            next_seq: 0,
+            next_seq_frame: 0,
+            next_seq_time: Timestamp::default(),
+            max_seq_to_be_acked: 0,
+            last_ack: 0,
+            last_ack_time: Timestamp::default(),
+            last_non_dup_ack: 0,
+            dup_ack_num: 0,
+            unacked: VecDeque::new(),
+            is_first_ack: true,
+            state: TcpState::Closed,
+            fin_next: None,
+            max_ack_sent: None,
+            sent_syn: false,
+            sent_synack: None,
+            active: false,
+        }
+    }
+}
+
+/// Something one side did or saw, for its RFC 9293 state machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Event {
+    SendSyn,
+    SendSynAck,
+    SendFin,
+    SendRst,
+    /// A segment without SYN, FIN or RST (data and/or ACK).
+    SendOther,
+    RecvSyn,
+    RecvSynAck,
+    /// A FIN from the peer; `acks_fin`: it also acknowledges our FIN.
+    RecvFin {
+        acks_fin: bool,
+    },
+    RecvRst,
+    /// Any other segment from the peer; `acks_fin`: it acknowledges our FIN.
+    RecvOther {
+        acks_fin: bool,
+    },
+}
+
+/// RFC 9293 transitions for one side, as far as the wire shows them.
+/// `fresh`: this is the first segment of a conversation picked up without a SYN.
+fn next_state(state: TcpState, event: Event, fresh: bool) -> TcpState {
+    use Event as E;
+    use TcpState as S;
+    match (state, event) {
+        // A reset aborts the connection at once, whatever the state.
+        (_, E::SendRst) | (_, E::RecvRst) => S::Closed,
+        // Mid-stream pick-up: the connection was open before the capture began.
+        (S::Closed, E::SendOther | E::RecvOther { .. }) if fresh => S::Established,
+        // Active open: the client sends its SYN (again, if retransmitted).
+        (S::Closed | S::Listen | S::SynSent, E::SendSyn) => S::SynSent,
+        // Passive open: a SYN reaches the listening server.
+        (S::Closed | S::Listen, E::RecvSyn) => S::SynReceived,
+        // Simultaneous open: both sides sent a SYN.
+        (S::SynSent, E::RecvSyn) => S::SynReceived,
+        // The server answers with its SYN-ACK (or repeats it).
+        (S::Closed | S::Listen | S::SynReceived, E::SendSynAck) => S::SynReceived,
+        // The client receives the SYN-ACK: established (it will send step 3).
+        (S::SynSent, E::RecvSynAck) => S::Established,
+        // The server receives the handshake's final ACK (or data).
+        (S::SynReceived, E::RecvOther { .. }) => S::Established,
+        // Active close: this side sends the first FIN.
+        (S::Established | S::SynReceived, E::SendFin) => S::FinWait1,
+        // Passive close: the peer's FIN arrives first.
+        (S::Established | S::SynReceived, E::RecvFin { .. }) => S::CloseWait,
+        // Our FIN is acknowledged; now wait for the peer's FIN.
+        (S::FinWait1, E::RecvOther { acks_fin: true }) => S::FinWait2,
+        // The peer's FIN that also acknowledges ours.
+        (S::FinWait1, E::RecvFin { acks_fin: true }) => S::TimeWait,
+        // Simultaneous close: the peer's FIN before the ACK of ours.
+        (S::FinWait1, E::RecvFin { acks_fin: false }) => S::Closing,
+        // The peer's FIN after ours was acknowledged.
+        (S::FinWait2, E::RecvFin { .. }) => S::TimeWait,
+        // Simultaneous close completes when our FIN is acknowledged.
+        (S::Closing, E::RecvOther { acks_fin: true } | E::RecvFin { acks_fin: true }) => {
+            S::TimeWait
+        }
+        // The passive closer sends its own FIN.
+        (S::CloseWait, E::SendFin) => S::LastAck,
+        // The passive closer's FIN is acknowledged: fully closed.
+        (S::LastAck, E::RecvOther { acks_fin: true } | E::RecvFin { acks_fin: true }) => S::Closed,
+        // Anything else (data, ACKs, retransmissions) leaves the state as it is.
+        (s, _) => s,
+    }
+}
+
+/// Per-frame result of [`TcpConv::observe`].
+pub struct Observed {
+    pub facts: TcpFacts,
+}
+
+/// A TCP conversation (one `tcp.stream`).
+#[derive(Debug, Clone)]
+pub struct TcpConv {
+    /// Index 0: the client (sent the SYN, or the first frame); 1: the server.
+    sides: [Flow; 2],
+    /// Time of the most recent plain SYN.
+    mru_syn: Option<Timestamp>,
+    /// Initial RTT (SYN → first ACK after it), Wireshark's `ts_first_rtt`.
+    pub first_rtt_ns: Option<i128>,
+    /// Handshake steps seen: 1 SYN, 2 SYN-ACK, 4 ACK.
+    handshake: u8,
+    pub history: History,
+    pub zeek: ZeekTcp,
+    pub first_fin_by: Option<Direction>,
+    pub first_rst_by: Option<Direction>,
+    segments_seen: u64,
+}
+
+fn pair(sides: &mut [Flow; 2], from_client: bool) -> (&mut Flow, &mut Flow) {
+    let [c, s] = sides;
+    if from_client { (c, s) } else { (s, c) }
+}
+
+/// `now - then` in nanoseconds, as Wireshark's unsigned arithmetic sees it:
+/// a negative difference counts as "very large".
+fn elapsed(now: Timestamp, then: Timestamp) -> i128 {
+    let d = now.nanos_since(then);
+    if d < 0 { i128::MAX } else { d }
+}
+
+impl TcpConv {
+    /// A conversation that has seen nothing yet.
+    pub fn new() -> Self {
+        TcpConv {
+            sides: [Flow::default(), Flow::default()],
+            mru_syn: None,
+            first_rtt_ns: None,
+            handshake: 0,
+            history: History::default(),
+            zeek: ZeekTcp::default(),
+            first_fin_by: None,
+            first_rst_by: None,
+            segments_seen: 0,
+        }
+    }
+
+    /// True if a plain SYN from this direction, with sequence number `seq`,
+    /// must open a new conversation (Wireshark: "TCP Port numbers reused").
+    pub fn syn_reuses_ports(&self, from_client: bool, tcp: &Tcp) -> bool {
+        let plain_syn = tcp.flags.0 & (TcpFlags::SYN | TcpFlags::ACK) == TcpFlags::SYN;
+        let [c, s] = &self.sides;
+        let fwd = if from_client { c } else { s };
+        plain_syn && fwd.base_seq.is_some_and(|base| base != tcp.seq)
+    }
+
+    /// SYN, SYN-ACK and the final ACK were all seen.
+    pub fn handshake_complete(&self) -> bool {
+        self.handshake == 7
+    }
+
+    /// Both sides sent a FIN and each FIN was acknowledged.
+    pub fn teardown_complete(&self) -> bool {
+        let [c, s] = &self.sides;
+        let acked = |me: &Flow, peer: &Flow| match (me.fin_next, peer.max_ack_sent) {
+            (Some(fin), Some(ack)) => ack.ge(fin),
+            _ => false,
+        };
+        acked(c, s) && acked(s, c)
+    }
+
+    /// Takes one segment of this conversation and returns its facts.
+    /// `reused`: this SYN opened the conversation on reused ports.
+    pub fn observe(
+        &mut self,
+        frame: u64,
+        ts: Timestamp,
+        from_client: bool,
+        tcp: &Tcp,
+        reused: bool,
+    ) -> Observed {
+        let flags = tcp.flags;
+        let syn = flags.has(TcpFlags::SYN);
+        let ack_flag = flags.has(TcpFlags::ACK);
+        let fin = flags.has(TcpFlags::FIN);
+        let rst = flags.has(TcpFlags::RST);
+        let direction = if from_client {
+            Direction::FromClient
+        } else {
+            Direction::FromServer
+        };
+        let fresh = self.segments_seen == 0 && !syn;
+        self.segments_seen += 1;
+
+        // Initial RTT: from the most recent plain SYN to the first ACK after it.
+        if syn && !ack_flag {
+            self.mru_syn = Some(ts);
+        }
+        if ack_flag
+            && !syn
+            && self.first_rtt_ns.is_none()
+            && let Some(t0) = self.mru_syn
+        {
+            self.first_rtt_ns = Some(ts.nanos_since(t0));
+        }
+
+        // The window as Wireshark calculates it: never scaled on a SYN.
+        let (window, window_scale) = {
+            let (fwd, _) = pair(&mut self.sides, from_client);
+            let raw = u32::from(tcp.window);
+            match fwd.win_scale {
+                WinScale::Shift(s) if !syn => (raw << s, Some(1u32 << s)),
+                _ => (raw, None),
+            }
+        };
+
+        let mut analysis = if reused { Analysis::PORT_REUSED } else { 0 };
+        let seg = Segment {
+            frame,
+            ts,
+            seq: tcp.seq,
+            ack: tcp.ack,
+            len: tcp.payload_len,
+            flags,
+            window,
+        };
+        let result = self.analyze(from_client, &seg, &mut analysis);
+
+        if syn && !ack_flag && tcp.payload_len > 0 && has_fast_open(tcp) {
+            analysis |= Analysis::TFO_SYN;
+        }
+
+        // Window scale option: only a SYN announces it; then check both sides agree.
+        if syn {
+            let ws = tcp.options.iter().find_map(|o| match o {
+                TcpOption::WindowScale(s) => Some((*s).min(14)),
+                _ => None,
+            });
+            let (fwd, rev) = pair(&mut self.sides, from_client);
+            if let Some(shift) = ws {
+                fwd.win_scale = WinScale::Shift(shift);
+            }
+            if fwd.win_scale == WinScale::Unknown {
+                fwd.win_scale = WinScale::NotUsed;
+                rev.win_scale = WinScale::NotUsed;
+            } else if ack_flag && rev.win_scale == WinScale::NotUsed {
+                fwd.win_scale = WinScale::NotUsed;
+            }
+        }
+
+        // Relative numbers.
+        let (fwd, rev) = pair(&mut self.sides, from_client);
+        let base = fwd.base_seq.unwrap_or(tcp.seq);
+        let rel_seq = tcp.seq.wrapping_sub(base);
+        let rel_ack = if ack_flag {
+            tcp.ack.wrapping_sub(rev.base_seq.unwrap_or(0))
+        } else {
+            0
+        };
+        let phantom = u32::from(syn) + u32::from(fin);
+        let next_seq = rel_seq.wrapping_add(tcp.payload_len).wrapping_add(phantom);
+
+        // Handshake steps.
+        let mut handshake_step = None;
+        if syn && !ack_flag {
+            fwd.sent_syn = true;
+            handshake_step = Some(1);
+            self.handshake |= 1;
+        } else if syn {
+            fwd.sent_synack = Some(SeqNumber(tcp.seq));
+            handshake_step = Some(2);
+            self.handshake |= 2;
+        } else if ack_flag
+            && fwd.sent_syn
+            && self.handshake & 4 == 0
+            && let Some(isn) = rev.sent_synack
+            && SeqNumber(tcp.ack) == isn + 1
+        {
+            handshake_step = Some(3);
+            self.handshake |= 4;
+        }
+
+        // Newly acknowledged payload bytes (the SYN's and FIN's phantom bytes excluded).
+        let mut newly_acked = 0;
+        if ack_flag {
+            let ack = SeqNumber(tcp.ack);
+            let prev = fwd.max_ack_sent.or(rev.base_seq.map(|b| SeqNumber(b) + 1));
+            if let Some(prev) = prev
+                && ack.gt(prev)
+            {
+                let mut n = ack - prev;
+                if let Some(fin_next) = rev.fin_next
+                    && fin_next.gt(prev)
+                    && fin_next.le(ack)
+                {
+                    n = n.saturating_sub(1);
+                }
+                newly_acked = n;
+            }
+            if prev.is_none_or(|p| ack.gt(p)) {
+                fwd.max_ack_sent = Some(ack);
+            }
+        }
+
+        // First FIN and RST of the conversation.
+        let retransmitted =
+            analysis & (Analysis::RETRANSMISSION | Analysis::SPURIOUS_RETRANSMISSION) != 0;
+        let mut first_fin = false;
+        if fin && self.first_fin_by.is_none() && !retransmitted {
+            self.first_fin_by = Some(direction);
+            first_fin = true;
+        }
+        if rst && self.first_rst_by.is_none() {
+            self.first_rst_by = Some(direction);
+        }
+        if fin && fwd.fin_next.is_none() {
+            fwd.fin_next = Some(SeqNumber(tcp.seq) + tcp.payload_len + 1);
+        }
+
+        // RFC 9293 states: the sender's, then the receiver's.
+        let acks_fin = ack_flag && rev.fin_next.is_some_and(|f| SeqNumber(tcp.ack).ge(f));
+        let send = if rst {
+            Event::SendRst
+        } else if syn && ack_flag {
+            Event::SendSynAck
+        } else if syn {
+            Event::SendSyn
+        } else if fin {
+            Event::SendFin
+        } else {
+            Event::SendOther
+        };
+        let recv = if rst {
+            Event::RecvRst
+        } else if syn && ack_flag {
+            Event::RecvSynAck
+        } else if syn {
+            Event::RecvSyn
+        } else if fin {
+            Event::RecvFin { acks_fin }
+        } else {
+            Event::RecvOther { acks_fin }
+        };
+        // The passive side of a fresh SYN was listening.
+        if syn && !ack_flag && rev.state == TcpState::Closed && !rev.active {
+            rev.state = TcpState::Listen;
+        }
+        fwd.state = next_state(fwd.state, send, fresh);
+        rev.state = next_state(rev.state, recv, fresh);
+        fwd.active = true;
+        let state = fwd.state;
+
+        self.history.add_tcp(flags, tcp.payload_len, from_client);
+        self.zeek.observe(flags, tcp.payload_len, from_client);
+
+        Observed {
+            facts: TcpFacts {
+                rel_seq,
+                rel_ack,
+                next_seq,
+                window: u64::from(window),
+                window_scale,
+                analysis: Analysis(analysis),
+                dup_ack: result.dup_ack,
+                retransmits: result.retransmits,
+                handshake_step,
+                newly_acked,
+                acks_frame: result.acks_frame,
+                first_fin,
+                state,
+            },
+        }
+    }
+
+    /// A segment whose header does not fit in its IP payload: no analysis, raw
+    /// numbers (what tshark shows for a "Short segment").
+    pub fn observe_unanalysed(&mut self, from_client: bool, tcp: &Tcp) -> Observed {
+        let (fwd, _) = pair(&mut self.sides, from_client);
+        Observed {
+            facts: TcpFacts {
+                rel_seq: tcp.seq,
+                rel_ack: tcp.ack,
+                next_seq: tcp.seq,
+                window: u64::from(tcp.window),
+                state: fwd.state,
+                ..TcpFacts::default()
+            },
+        }
+    }
+
+    /// Wireshark's `tcp_analyze_sequence_number`, check for check.
+    fn analyze(&mut self, from_client: bool, s: &Segment, a: &mut u32) -> AnalyzeResult {
+        let first_rtt = self.first_rtt_ns;
+        let (fwd, rev) = pair(&mut self.sides, from_client);
+        let syn = s.flags.has(TcpFlags::SYN);
+        let fin = s.flags.has(TcpFlags::FIN);
+        let rst = s.flags.has(TcpFlags::RST);
+        let ack_flag = s.flags.has(TcpFlags::ACK);
+        let syn_fin_rst = syn || fin || rst;
+        let (seq, ack, len, window) = (SeqNumber(s.seq), s.ack, s.len, s.window);
+        let mut out = AnalyzeResult::default();
+
+        // Base sequence numbers: the SYN's ISN, or one before the first segment seen.
+        if fwd.base_seq.is_none() {
+            fwd.base_seq = Some(if syn { s.seq } else { s.seq.wrapping_sub(1) });
+        }
+        // The peer's base: from the first ACK (its ISN is ack - 1).
+        if rev.base_seq.is_none() && ack_flag {
+            rev.base_seq = Some(ack.wrapping_sub(1));
+        }
+
+        let next = SeqNumber(fwd.next_seq);
+        'forward: {
+            // Zero window probe: one byte at the next sequence number into a closed window.
+            if len == 1 && s.seq == fwd.next_seq && rev.window == 0 {
+                *a |= Analysis::ZERO_WINDOW_PROBE;
+                break 'forward;
+            }
+            // Zero window: this side closes its receive window.
+            if window == 0 && !syn_fin_rst {
+                *a |= Analysis::ZERO_WINDOW;
+            }
+            // Previous segment not captured: a hole before this segment.
+            if fwd.next_seq != 0 && seq.gt(next) && !rst {
+                *a |= Analysis::LOST_SEGMENT;
+            }
+            // Keep-alive: 0 or 1 byte one before the next sequence number.
+            if (len == 0 || len == 1) && s.seq == fwd.next_seq.wrapping_sub(1) && !syn_fin_rst {
+                *a |= Analysis::KEEP_ALIVE;
+            }
+            // Window update: nothing new but the window.
+            if len == 0
+                && window != 0
+                && window != fwd.window
+                && s.seq == fwd.next_seq
+                && ack == fwd.last_ack
+                && !syn_fin_rst
+            {
+                *a |= Analysis::WINDOW_UPDATE;
+            }
+            // Window full: the data reaches the right edge of the peer's window.
+            if len > 0 && rev.win_scale != WinScale::Unknown && !syn_fin_rst {
+                let shift = match rev.win_scale {
+                    WinScale::Shift(sh) if !rev.is_first_ack => u32::from(sh),
+                    _ => 0,
+                };
+                let edge = rev
+                    .last_ack
+                    .wrapping_add(rev.window.checked_shl(shift).unwrap_or(0));
+                if s.seq.wrapping_add(len) == edge {
+                    *a |= Analysis::WINDOW_FULL;
+                }
+            }
+            let repeats = len == 0
+                && window == fwd.window
+                && s.seq == fwd.next_seq
+                && ack == fwd.last_ack
+                && !syn_fin_rst;
+            // Keep-alive ACK: repeats the last ACK after a keep-alive from the peer.
+            if repeats && window != 0 && rev.last_flags & Analysis::KEEP_ALIVE != 0 {
+                *a |= Analysis::KEEP_ALIVE_ACK;
+                break 'forward;
+            }
+            // Zero window probe ACK: repeats the zero window after a probe.
+            if repeats && window == 0 && rev.last_flags & Analysis::ZERO_WINDOW_PROBE != 0 {
+                *a |= Analysis::ZERO_WINDOW_PROBE_ACK;
+                break 'forward;
+            }
+            // Duplicate ACK: same seq, ack and window, no data.
+            if repeats && window != 0 {
+                fwd.dup_ack_num = fwd.dup_ack_num.saturating_add(1);
+                *a |= Analysis::DUP_ACK;
+                out.dup_ack = Some((
+                    fwd.last_non_dup_ack,
+                    u32::try_from(fwd.dup_ack_num).unwrap_or(0),
+                ));
+            }
+        }
+        // A new acknowledgement number resets the duplicate-ACK count.
+        if ack != fwd.last_ack {
+            fwd.last_non_dup_ack = s.frame;
+            fwd.dup_ack_num = 0;
+        }
+
+        // ACKed unseen segment: the ACK covers data never seen from the peer.
+        if rev.max_seq_to_be_acked != 0
+            && SeqNumber(ack).gt(SeqNumber(rev.max_seq_to_be_acked))
+            && ack_flag
+        {
+            *a |= Analysis::ACK_LOST_SEGMENT;
+            // Raise the bar so the same hole is reported once.
+            rev.max_seq_to_be_acked = rev.next_seq;
+        }
+
+        // Retransmission, fast retransmission, spurious retransmission, out-of-order.
+        if len > 0 || syn || fin {
+            let mut not_advanced = fwd.next_seq != 0 && seq.lt(next);
+            'kind: {
+                if *a & Analysis::KEEP_ALIVE != 0 {
+                    break 'kind;
+                }
+                // More than one byte just after a possible zero window probe is new data.
+                if len > 1 && fwd.next_seq.wrapping_sub(1) == s.seq {
+                    not_advanced = false;
+                }
+                // Spurious: every byte was already acknowledged by the peer.
+                if len > 0 && rev.last_ack != 0 && (seq + len).le(SeqNumber(rev.last_ack)) {
+                    *a |= Analysis::SPURIOUS_RETRANSMISSION | Analysis::RETRANSMISSION;
+                    break 'kind;
+                }
+                // Fast: after two or more duplicate ACKs for this very byte, within 20 ms.
+                if not_advanced
+                    && rev.dup_ack_num >= 2
+                    && rev.last_ack == s.seq
+                    && elapsed(s.ts, rev.last_ack_time) < FAST_RETRANSMISSION_NS
+                {
+                    *a |= Analysis::FAST_RETRANSMISSION | Analysis::RETRANSMISSION;
+                    break 'kind;
+                }
+                // Out-of-order: soon after the highest segment, and not a copy of it.
+                let threshold = match first_rtt {
+                    Some(rtt) if rtt != 0 => rtt,
+                    _ => DEFAULT_OOO_NS,
+                };
+                let this_next = s.seq.wrapping_add(len).wrapping_add(u32::from(syn || fin));
+                if not_advanced
+                    && elapsed(s.ts, fwd.next_seq_time) < threshold
+                    && fwd.next_seq != this_next
+                {
+                    *a |= Analysis::OUT_OF_ORDER;
+                    break 'kind;
+                }
+                if not_advanced {
+                    *a |= Analysis::RETRANSMISSION;
+                    out.retransmits =
+                        Some(fwd.unacked.back().map_or(fwd.next_seq_frame, |u| u.frame));
+                }
+            }
+        }
+
+        // Remember this segment and the highest sequence number seen.
+        let mut next_seq = seq + len;
+        if syn || fin {
+            next_seq = next_seq + 1;
+        }
+        if len > 0 || syn || fin {
+            if fwd.unacked.len() >= MAX_UNACKED {
+                fwd.unacked.pop_back();
+            }
+            fwd.unacked.push_front(Unacked {
+                frame: s.frame,
+                seq,
+                next_seq,
+            });
+        }
+        let probe = *a & Analysis::ZERO_WINDOW_PROBE != 0;
+        if (next_seq.gt(next) || fwd.next_seq == 0) && !probe {
+            fwd.next_seq = next_seq.raw();
+            fwd.next_seq_frame = s.frame;
+            fwd.next_seq_time = s.ts;
+        }
+        if (s.seq == fwd.max_seq_to_be_acked || fwd.max_seq_to_be_acked == 0) && !probe {
+            fwd.max_seq_to_be_acked = fwd.next_seq;
+        }
+        fwd.window = window;
+        fwd.last_ack = ack;
+        fwd.last_ack_time = s.ts;
+        fwd.last_flags = *a;
+        if ack_flag && !syn {
+            fwd.is_first_ack = false;
+        }
+
+        // Drop the peer's segments this ACK covers; note the one it completes.
+        let ackn = SeqNumber(ack);
+        rev.unacked.retain_mut(|u| {
+            if ackn == u.next_seq {
+                out.acks_frame = Some(u.frame);
+                false
+            } else if ackn.gt(u.seq) && ackn.le(u.next_seq) {
+                u.seq = ackn;
+                true
+            } else {
+                // Kept while not yet acknowledged; older segments are dropped.
+                u.next_seq.gt(ackn)
+            }
+        });
+        out
+    }
+}
+
+impl Default for TcpConv {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The fields of one segment the analysis needs.
+struct Segment {
+    frame: u64,
+    ts: Timestamp,
+    seq: u32,
+    ack: u32,
+    len: u32,
+    flags: TcpFlags,
+    window: u32,
+}
+
+#[derive(Default)]
+struct AnalyzeResult {
+    dup_ack: Option<(u64, u32)>,
+    retransmits: Option<u64>,
+    acks_frame: Option<u64>,
+}
+
+fn has_fast_open(tcp: &Tcp) -> bool {
+    tcp.options
+        .iter()
+        .any(|o| matches!(o, TcpOption::FastOpen(_)))
+}

@@ -1,0 +1,10 @@
+//! The integration test modules; see `tests/tests.rs`.
+
+pub mod known;
+pub mod util;
+
+mod bad_input;
+mod cli_read;
+mod conformance;
+mod golden;
+pub mod tshark;
