@@ -15,7 +15,7 @@ use crate::source::live::{self, LiveSource};
 use crate::source::write::CaptureWriter;
 use crate::decode;
 use crate::error::{AppError, StreamSpecError};
-use crate::explain::{self, Explainer};
+use crate::explain::{self, Explainer, Note};
 use crate::present::jsonl::JsonLines;
 use crate::present::timeline::Timeline;
 use crate::present::{ConversationRow, Row, View};
@@ -122,6 +122,18 @@ pub struct Pipeline {
     shown_streams: HashSet<(bool, u64)>,
     /// Gathers payloads per conversation, for the lab's checks.
     pub collector: Option<crate::lab::checks::Collector>,
+    /// Saves frames (with their notes as pcapng comments when asked).
+    pub writer: Option<FrameSink>,
+    note: Note,
+}
+
+/// Where the pipeline saves frames.
+pub struct FrameSink {
+    pub writer: CaptureWriter,
+    /// Store each frame's note as a packet comment.
+    pub comments: bool,
+    /// Save every frame, or only those shown (as `tshark -Y ... -w` does).
+    pub all: bool,
 }
 
 impl Pipeline {
@@ -140,6 +152,8 @@ impl Pipeline {
             shown: 0,
             shown_streams: HashSet::new(),
             collector: None,
+            writer: None,
+            note: Note::default(),
         }
     }
 
@@ -149,35 +163,52 @@ impl Pipeline {
     }
 
     /// Takes one frame through every stage.
-    pub fn frame(&mut self, frame: &crate::source::Frame<'_>) -> io::Result<()> {
+    pub fn frame(&mut self, frame: &crate::source::Frame<'_>) -> Result<(), Failure> {
         let first = *self.first.get_or_insert(frame.ts);
         let packet = decode::decode(frame);
         let facts = self.tracker.observe(FrameMeta { number: frame.number, ts: frame.ts, orig_len: frame.orig_len }, &packet);
+        let mut shown = true;
         if let Some(f) = &mut self.selection.filter {
-            if !f.matches(frame.linktype, frame.data) {
-                return Ok(());
-            }
+            shown = f.matches(frame.linktype, frame.data);
         }
         if let Some(s) = self.selection.stream {
-            if facts.proto != Some(s.proto) || facts.stream != Some(s.index) {
-                return Ok(());
+            shown = shown && facts.proto == Some(s.proto) && facts.stream == Some(s.index);
+        }
+        let save = self.writer.as_ref().is_some_and(|w| w.all || shown);
+        if !shown && !save {
+            return Ok(());
+        }
+        let mut note = std::mem::take(&mut self.note);
+        self.explainer.explain_into(frame, &packet, &facts, &mut note);
+        if save {
+            if let Some(w) = &mut self.writer {
+                let comment = if w.comments { Some(note.text.as_str()) } else { None };
+                w.writer.write(frame, comment).map_err(|e| AppError::Other(e.to_string()))?;
             }
         }
-        if let (Some(c), Some(p), Some(s), Some(d)) = (&mut self.collector, facts.proto, facts.stream, facts.direction) {
-            c.add(p, s, d, packet.payload);
-        }
-        let note = self.explainer.explain(frame, &packet, &facts);
-        if let (Some(p), Some(s)) = (facts.proto, facts.stream) {
-            self.shown_streams.insert((p == Proto::Tcp, s));
-        }
-        self.shown += 1;
-        self.view.frame(&Row { frame, packet: &packet, facts: &facts, note: &note, first })
+        let result = if shown {
+            if let (Some(c), Some(p), Some(s), Some(d)) = (&mut self.collector, facts.proto, facts.stream, facts.direction) {
+                c.add(p, s, d, packet.payload);
+            }
+            if let (Some(p), Some(s)) = (facts.proto, facts.stream) {
+                self.shown_streams.insert((p == Proto::Tcp, s));
+            }
+            self.shown += 1;
+            self.view.frame(&Row { frame, packet: &packet, facts: &facts, note: &note, first }).map_err(output_error)
+        } else {
+            Ok(())
+        };
+        self.note = note;
+        result
     }
 
     /// Writes the conversations that had frames shown, and flushes; returns every conversation
     /// and the payload collector.
     pub fn finish(self) -> io::Result<(Vec<crate::track::Conversation>, Option<crate::lab::checks::Collector>)> {
-        let Pipeline { tracker, explainer, mut view, first, shown_streams, selection, collector, .. } = self;
+        let Pipeline { tracker, explainer, mut view, first, shown_streams, selection, collector, writer, .. } = self;
+        if let Some(mut w) = writer {
+            w.writer.flush().map_err(|e| io::Error::other(e.to_string()))?;
+        }
         let first = first.unwrap_or_default();
         let all = tracker.finish();
         let filtered = selection.filter.is_some() || selection.stream.is_some() || selection.count.is_some();
@@ -209,13 +240,17 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
     let selection = Selection { filter, stream, count: args.view.count };
     let out: Box<dyn Write> = Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout().lock()));
     let mut pipeline = Pipeline::new(&args.view, selection, color, out);
+    if let Some(path) = &args.write {
+        let writer = CaptureWriter::create(path, 262_144).map_err(|e| AppError::Other(e.to_string()))?;
+        pipeline.writer = Some(FrameSink { writer, comments: args.view.comments, all: false });
+    }
     let mut damage = None;
     loop {
         if pipeline.done() {
             break;
         }
         match source.next_frame() {
-            Ok(Some(frame)) => pipeline.frame(&frame).map_err(output_error)?,
+            Ok(Some(frame)) => pipeline.frame(&frame)?,
             Ok(None) => break,
             Err(e) => {
                 damage = Some(e);
@@ -259,6 +294,7 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
         Some(p) => Some(CaptureWriter::create(p, live::SNAPLEN as u32).map_err(|e| AppError::Other(e.to_string()))?),
         None => None,
     };
+    let comments = args.view.comments;
     let stop = stop_flag();
     let mut source = LiveSource::open(&iface, args.view.filter.as_deref()).map_err(|e| AppError::Other(e.to_string()))?;
     if let Some(uid) = live::drop_privileges() {
@@ -273,6 +309,9 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     let selection = Selection { filter: None, stream, count: args.view.count };
     let out: Box<dyn Write> = Box::new(io::LineWriter::new(io::stdout()));
     let mut pipeline = Pipeline::new(&args.view, selection, color, out);
+    if let Some(w) = writer.take() {
+        pipeline.writer = Some(FrameSink { writer: w, comments, all: true });
+    }
     let deadline = args.duration.map(|d| Instant::now() + Duration::from_secs_f64(d.max(0.0)));
     let mut failure: Option<Failure> = None;
     let mut captured = 0u64;
@@ -280,20 +319,14 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
         match source.next_frame() {
             Ok(live::Next::Frame(frame)) => {
                 captured += 1;
-                if let Some(w) = &mut writer {
-                    if let Err(e) = w.write(&frame, None) {
-                        failure = Some(AppError::Other(e.to_string()).into());
-                        break;
-                    }
-                }
                 if let Err(e) = pipeline.frame(&frame) {
-                    failure = Some(output_error(e));
+                    failure = Some(e);
                     break;
                 }
             }
             Ok(live::Next::Idle) => {
-                if let Some(w) = &mut writer {
-                    let _ = w.flush();
+                if let Some(w) = &mut pipeline.writer {
+                    let _ = w.writer.flush();
                 }
             }
             Err(e) => {
@@ -303,8 +336,8 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
         }
     }
     let stats = source.stats();
-    if let Some(w) = &mut writer {
-        if let Err(e) = w.flush() {
+    if let Some(w) = &mut pipeline.writer {
+        if let Err(e) = w.writer.flush() {
             failure.get_or_insert(AppError::Other(e.to_string()).into());
         }
     }

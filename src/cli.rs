@@ -123,6 +123,9 @@ pub struct LabArgs {
 pub struct ReadArgs {
     /// The capture file (.pcap or .pcapng).
     pub file: PathBuf,
+    /// Save the frames shown to FILE (.pcap, or .pcapng by extension).
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<PathBuf>,
     #[command(flatten)]
     pub view: ViewArgs,
 }
@@ -149,6 +152,9 @@ pub struct ViewArgs {
     /// Show raw TCP sequence and acknowledgement numbers instead of relative ones.
     #[arg(long)]
     pub absolute_seq: bool,
+    /// With -w FILE.pcapng: store each frame's note as a packet comment (opens in Wireshark).
+    #[arg(long)]
+    pub comments: bool,
 }
 
 /// Output formats.

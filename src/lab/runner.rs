@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::checks::{self, Collector};
 use super::{client, netns, server, show_text};
-use crate::app::{stop_flag, Failure, Pipeline, Selection};
+use crate::app::{stop_flag, Failure, FrameSink, Pipeline, Selection};
 use crate::cli::{LabArgs, LabWhich};
 use crate::error::AppError;
 use crate::present::text::ansi;
@@ -207,10 +207,6 @@ pub fn run(args: &LabArgs, color: bool) -> Result<(), Failure> {
 
     if let Some(wr) = &mut writer {
         wr.ensure_header(linktype).map_err(other)?;
-        for f in &captured.frames {
-            wr.write(&f.as_frame(), None).map_err(other)?;
-        }
-        wr.flush().map_err(other)?;
     }
 
     // The annotated timeline, through the same pipeline as `read`.
@@ -220,8 +216,11 @@ pub fn run(args: &LabArgs, color: bool) -> Result<(), Failure> {
     let selection = Selection { filter: None, stream: None, count: None };
     let mut pipeline = Pipeline::new(&args.view, selection, color, sink);
     pipeline.collector = Some(Collector::default());
+    if let Some(writer) = writer {
+        pipeline.writer = Some(FrameSink { writer, comments: args.view.comments, all: true });
+    }
     for f in &captured.frames {
-        pipeline.frame(&f.as_frame()).map_err(crate::app::output_error)?;
+        pipeline.frame(&f.as_frame())?;
     }
     let (conversations, collector) = pipeline.finish().map_err(crate::app::output_error)?;
     let observed = collector.unwrap_or_default().finish(conversations);
