@@ -111,9 +111,26 @@ pub struct LabArgs {
     /// Save the capture to FILE (.pcap, or .pcapng by extension).
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<PathBuf>,
-    /// Use IPv6 (::1) instead of IPv4.
+    /// Use IPv6 (::1, or fd00::/8 with --two-hosts) instead of IPv4.
     #[arg(long)]
     pub ipv6: bool,
+    /// Run client and server in two network namespaces joined by a veth pair (needs root):
+    /// real Ethernet frames, two MAC and two IP addresses, ARP or neighbour discovery first.
+    #[arg(long, conflicts_with_all = ["server", "serve"])]
+    pub two_hosts: bool,
+    /// With a partner's computer: run only our client against this server (udp or tcp, not both).
+    #[arg(long, value_name = "HOST", conflicts_with = "serve")]
+    pub server: Option<String>,
+    /// With a partner's computer: run only our server and annotate every exchange until Ctrl-C.
+    #[arg(long)]
+    pub serve: bool,
+    /// The server's port with --server or --serve.
+    #[arg(long, short = 'p', default_value_t = DEFAULT_PORT)]
+    pub port: u16,
+    /// Interface to capture on with --server or --serve (default: the one that reaches the
+    /// server, or `any` for --serve).
+    #[arg(short = 'i', long = "interface")]
+    pub interface: Option<String>,
     #[command(flatten)]
     pub view: ViewArgs,
 }

@@ -4,6 +4,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::os::unix::io::AsRawFd;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,7 +80,7 @@ pub fn serve_tcp(listener: &TcpListener, stop: &AtomicBool, log: Arc<std::sync::
                     }
                 }
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => wait_readable(listener.as_raw_fd(), 100),
             Err(e) => {
                 if let Ok(mut l) = log.lock() {
                     let _ = writeln!(l, "accept error: {e} (still serving)");
@@ -89,6 +90,13 @@ pub fn serve_tcp(listener: &TcpListener, stop: &AtomicBool, log: Arc<std::sync::
         }
     }
     Ok(())
+}
+
+/// Waits until `fd` is readable (a connection to accept) or `ms` milliseconds pass.
+fn wait_readable(fd: std::os::unix::io::RawFd, ms: i32) {
+    let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+    // SAFETY: one valid pollfd for the duration of the call.
+    unsafe { libc::poll(&mut pfd, 1, ms) };
 }
 
 /// One connection: read one message (one `recv`, as TCPServer.py), send its uppercase, close.
