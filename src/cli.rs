@@ -172,6 +172,42 @@ pub struct ViewArgs {
     /// With -w FILE.pcapng: store each frame's note as a packet comment (opens in Wireshark).
     #[arg(long)]
     pub comments: bool,
+    /// The human view: timeline, flow, conversations, follow, detail or report
+    /// (`--format jsonl` still wins for machine output).
+    #[arg(long = "view", value_enum, value_name = "VIEW")]
+    pub view: Option<ViewKind>,
+    /// Flow diagram (and report) in plain ASCII instead of Unicode box drawing.
+    #[arg(long)]
+    pub ascii: bool,
+    /// Also write the flow diagram as an SVG image to FILE (with any view).
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// Follow: show the payload as a hex dump instead of text.
+    #[arg(long)]
+    pub hex: bool,
+    /// Detail: only frame N (its number in the file); without it every frame shown is detailed.
+    #[arg(long = "frame", value_name = "N")]
+    pub frame: Option<u64>,
+    /// Report: write the Markdown report to FILE (implies `--view report`).
+    #[arg(short = 'o', long = "output", value_name = "FILE.md")]
+    pub output: Option<PathBuf>,
+}
+
+/// The human views (`--view`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ViewKind {
+    /// The annotated timeline (the default).
+    Timeline,
+    /// A ladder diagram per conversation: client lane, server lane, one arrow per frame.
+    Flow,
+    /// A table of conversations, like Wireshark's Statistics → Conversations.
+    Conversations,
+    /// The payload of one conversation (`--stream tcp:N|udp:N`), as text or `--hex`.
+    Follow,
+    /// Every header field of a frame (`--frame N`) with its meaning, then a hex dump.
+    Detail,
+    /// A Markdown lab report (to stdout, or `-o FILE.md`).
+    Report,
 }
 
 /// Output formats.

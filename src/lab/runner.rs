@@ -243,7 +243,13 @@ fn run_local(args: &LabArgs, color: bool, place: &Placement, in_private_ns: bool
     let where_ = if in_private_ns {
         " (in a private network namespace: no root needed)".to_string()
     } else if args.two_hosts {
-        format!(" (the client's side of a veth pair: client {} and server {} in two network namespaces)", place_client_ip(place), place.server_ip)
+        format!(
+            " (the client's side of a veth pair: client {} in namespace {}, server {} in namespace {})",
+            place_client_ip(place),
+            place.client_ns.as_deref().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            place.server_ip,
+            place.server_ns.as_deref().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        )
     } else {
         String::new()
     };

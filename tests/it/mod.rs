@@ -7,4 +7,5 @@ mod bad_input;
 mod cli_read;
 mod conformance;
 mod golden;
+mod lab;
 pub mod tshark;
