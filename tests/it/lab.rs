@@ -283,3 +283,28 @@ fn interfaces_lists_loopback() {
     assert_ok(&r);
     assert!(r.out().lines().any(|l| l.contains(". lo") && l.contains("loopback")), "{}", r.out());
 }
+
+#[test]
+fn capture_without_rights_names_the_interface_and_the_fix() {
+    if !running_as_root() {
+        eprintln!("SKIP capture_without_rights_names_the_interface_and_the_fix: needs root to switch to nobody");
+        assert!(!in_ci(), "under CI the tests run as root");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("wirelab");
+    std::fs::copy(env!("CARGO_BIN_EXE_wirelab"), &bin).unwrap();
+    for p in [dir.path(), bin.as_path()] {
+        Command::new("chmod").arg("755").arg(p).status().unwrap();
+    }
+    let r = run(Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
+        .arg(&bin)
+        .args(["capture", "-i", "lo", "-c", "1"])
+        .current_dir("/"));
+    assert_eq!(r.code, Some(1), "{}", r.describe());
+    let lines = r.err_lines();
+    assert_eq!(lines.len(), 1, "{}", r.describe());
+    assert!(lines[0].starts_with("wirelab: lo: no permission to capture"), "{}", lines[0]);
+    assert!(lines[0].contains(&format!("sudo setcap cap_net_raw,cap_net_admin=eip {}", bin.display())), "{}", lines[0]);
+}
