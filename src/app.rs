@@ -113,6 +113,8 @@ pub struct Selection {
 
 /// The pipeline after the source: decode, track, explain, select, present.
 pub struct Pipeline {
+    /// Decodes frames, reassembling IP fragments across them.
+    decoder: decode::Decoder,
     tracker: Tracker,
     explainer: Explainer,
     view: Box<dyn View>,
@@ -140,10 +142,12 @@ impl Pipeline {
     /// A pipeline writing to `out` in the chosen view.
     pub fn new(args: &ViewArgs, selection: Selection, color: bool, out: Box<dyn Write>) -> Self {
         let view: Box<dyn View> = match args.format {
-            Format::Timeline => Box::new(Timeline::new(out, args.time, color)),
+            Format::Timeline if crate::present::choose::plain_timeline(args) => Box::new(Timeline::new(out, args.time, color)),
+            Format::Timeline => crate::present::choose::view(args, color, out),
             Format::Jsonl => Box::new(JsonLines::new(out, args.absolute_seq)),
         };
         Pipeline {
+            decoder: decode::Decoder::new(),
             tracker: Tracker::new(),
             explainer: Explainer::new(explain::Options { absolute_seq: args.absolute_seq }),
             view,
@@ -165,7 +169,7 @@ impl Pipeline {
     /// Takes one frame through every stage.
     pub fn frame(&mut self, frame: &crate::source::Frame<'_>) -> Result<(), Failure> {
         let first = *self.first.get_or_insert(frame.ts);
-        let packet = decode::decode(frame);
+        let packet = self.decoder.decode(frame);
         let facts = self.tracker.observe(FrameMeta { number: frame.number, ts: frame.ts, orig_len: frame.orig_len }, &packet);
         let mut shown = true;
         if let Some(f) = &mut self.selection.filter {

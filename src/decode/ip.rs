@@ -3,15 +3,15 @@
 //! transport bytes on to `transport`; must not parse transport headers itself
 //! (except the two port numbers of a quoted header).
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use etherparse::{
     Ipv4HeaderSlice, Ipv6FragmentHeaderSlice, Ipv6HeaderSlice, Ipv6RawExtHeaderSlice,
 };
 
 use super::{
-    Bytes, Ipv4, Ipv6, Ipv6Fragment, Net, Packet, Quoted, Transport, be16, malformed, transport,
-    truncated,
+    Bytes, FragmentInfo, Ipv4, Ipv6, Ipv6Fragment, Net, Packet, Quoted, Transport, be16,
+    malformed, transport, truncated,
 };
 
 /// Fixed IPv4 header length.
@@ -54,8 +54,41 @@ fn ipv4_fixed(data: &[u8]) -> Option<(Ipv4, usize)> {
         checksum: h.header_checksum(),
         dscp: h.dcp().value(),
         ecn: h.ecn().value(),
+        route_dst: None,
     };
     Some((ip, header_len))
+}
+
+/// The final destination of a loose (131) or strict (137) source route option:
+/// the last address of its route data, as Wireshark takes it for `ip.dst`, when
+/// the option's length holds whole addresses and its pointer is sane.
+fn source_route_dst(options: &[u8]) -> Option<Ipv4Addr> {
+    let mut at = 0usize;
+    while let Some(&kind) = options.get(at) {
+        match kind {
+            0 => return None,
+            1 => {
+                at += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let len = usize::from(*options.get(at + 1)?);
+        if len < 2 {
+            return None;
+        }
+        if matches!(kind, 0x83 | 0x89) {
+            let pointer = usize::from(*options.get(at + 2)?);
+            if len < 7 || (len - 3) % 4 != 0 || pointer < 4 || pointer % 4 != 0 || pointer > len + 1 {
+                return None;
+            }
+            let last = options.get(at + len - 4..at + len)?;
+            let octets: [u8; 4] = last.try_into().ok()?;
+            return Some(Ipv4Addr::from(octets));
+        }
+        at += len;
+    }
+    None
 }
 
 /// IPv4 (RFC 791). The datagram ends where its total length says (Ethernet padding
@@ -64,14 +97,22 @@ fn ipv4_fixed(data: &[u8]) -> Option<(Ipv4, usize)> {
 pub(crate) fn ipv4<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
     const LAYER: &str = "IPv4";
     let b = bytes.data;
-    if let Some(version) = b.first().map(|x| x >> 4)
-        && version != 4
-    {
-        return malformed(packet, LAYER, format!("version {version}, expected 4"));
+    // Wireshark's "ip" dissector follows the version nibble: IPv6 where IPv4 was
+    // announced (EtherType 0x0800, LINKTYPE_IPV4, ...) is decoded as IPv6. The
+    // IPv6 dissector is strict.
+    match b.first().map(|x| x >> 4) {
+        Some(6) => return ipv6(bytes, packet),
+        Some(version) if version != 4 => {
+            return malformed(packet, LAYER, format!("version {version}, expected 4"));
+        }
+        _ => {}
     }
-    let Some((ip, header_len)) = ipv4_fixed(b) else {
+    let Some((mut ip, header_len)) = ipv4_fixed(b) else {
         return truncated(packet, LAYER, IPV4_MIN, b.len());
     };
+    if header_len > IPV4_MIN {
+        ip.route_dst = b.get(IPV4_MIN..header_len).and_then(source_route_dst);
+    }
     if header_len < IPV4_MIN {
         return malformed(
             packet,
@@ -83,6 +124,7 @@ pub(crate) fn ipv4<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
         );
     }
     let (protocol, fragment_offset, total_len) = (ip.protocol, ip.fragment_offset, ip.total_len);
+    let is_fragment = ip.more_fragments || fragment_offset > 0;
     packet.net = Net::Ipv4(ip);
     if b.len() < header_len {
         return truncated(packet, LAYER, header_len, b.len());
@@ -112,6 +154,17 @@ pub(crate) fn ipv4<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
     let Some(payload) = bytes.limit(total).skip(header_len) else {
         return;
     };
+    // Wireshark reassembles a fragment whose data is all there (declared and
+    // captured); one cut short is shown on its own.
+    if is_fragment
+        && bytes.defrag
+        && payload.reported > 0
+        && payload.reported == total - header_len
+        && payload.data.len() == payload.reported
+    {
+        hold_fragment(protocol, payload, packet);
+        return;
+    }
     if fragment_offset > 0 {
         // A later fragment: its bytes continue a datagram whose transport header
         // came in the first fragment.
@@ -120,6 +173,41 @@ pub(crate) fn ipv4<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
         return;
     }
     transport::decode_transport(protocol, payload, packet);
+}
+
+/// Marks a fragment as held for reassembly: its data is the payload, and the
+/// [`super::Decoder`] fills in [`Packet::fragment`].
+fn hold_fragment<'a>(protocol: u8, data: Bytes<'a>, packet: &mut Packet<'a>) {
+    packet.transport = Transport::Fragment { protocol };
+    packet.payload = data.data;
+    packet.fragment = Some(FragmentInfo::default());
+}
+
+/// Decodes the IP payload of a reassembled datagram: for IPv6, `protocol` is the
+/// fragment header's next header, and extension headers of the fragmentable part
+/// come first.
+pub(crate) fn reassembled<'a>(protocol: u8, bytes: Bytes<'a>, packet: &mut Packet<'a>) {
+    packet.transport = Transport::None;
+    packet.payload = &[];
+    let Net::Ipv6(ip) = &mut packet.net else {
+        return transport::decode_transport(protocol, bytes, packet);
+    };
+    let walk = walk_extensions(protocol, bytes.data, false);
+    ip.extensions.extend_from_slice(&walk.extensions);
+    ip.protocol = walk.protocol;
+    if let Some((needed, _)) = walk.short {
+        return malformed(
+            packet,
+            "IPv6 extension",
+            format!(
+                "header of {needed} bytes exceeds the reassembled {} bytes",
+                bytes.reported
+            ),
+        );
+    }
+    if let Some(rest) = bytes.skip(walk.len) {
+        transport::decode_transport(walk.protocol, rest, packet);
+    }
 }
 
 /// What the walk over IPv6 extension headers found.
@@ -138,8 +226,10 @@ struct ExtWalk {
 /// Walks the IPv6 extension headers that share the generic layout (hop-by-hop,
 /// routing, destination options, mobility, HIP, shim6, experimental) and the
 /// fragment header. AH and ESP end the walk, as in Wireshark's protocol column.
-/// After a non-first fragment header the rest is fragment data, not headers.
-fn walk_extensions(mut next: u8, data: &[u8]) -> ExtWalk {
+/// After a non-first fragment header the rest is fragment data, not headers; with
+/// `stop_at_fragment`, the walk stops after any fragment header of a real fragment
+/// (what follows is the fragmentable part, held for reassembly).
+fn walk_extensions(mut next: u8, data: &[u8], stop_at_fragment: bool) -> ExtWalk {
     let mut walk = ExtWalk {
         extensions: Vec::new(),
         fragment: None,
@@ -174,7 +264,7 @@ fn walk_extensions(mut next: u8, data: &[u8]) -> ExtWalk {
                         more_fragments: h.more_fragments(),
                         identification: h.identification(),
                     });
-                    if offset > 0 {
+                    if offset > 0 || (stop_at_fragment && h.more_fragments()) {
                         break;
                     }
                 }
@@ -220,7 +310,19 @@ pub(crate) fn ipv6<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
     };
     let over = declared > rest.reported;
     let rest = rest.limit(declared);
-    let walk = walk_extensions(h.next_header().0, rest.data);
+    let mut walk = walk_extensions(h.next_header().0, rest.data, rest.defrag);
+    // A fragment is held for reassembly when its data is all there; one cut
+    // short is shown on its own (as Wireshark does).
+    let held = match (walk.fragment, rest.skip(walk.len)) {
+        (Some(f), Some(data)) if rest.defrag && (f.offset > 0 || f.more_fragments) => {
+            (data.reported > 0 && data.data.len() == data.reported && walk.short.is_none())
+                .then_some(data)
+        }
+        _ => None,
+    };
+    if rest.defrag && held.is_none() && walk.fragment.is_some_and(|f| f.offset == 0) {
+        walk = walk_extensions(h.next_header().0, rest.data, false);
+    }
     packet.net = Net::Ipv6(Ipv6 {
         src: h.source_addr(),
         dst: h.destination_addr(),
@@ -242,6 +344,9 @@ pub(crate) fn ipv6<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
                 rest.reported
             ),
         );
+    }
+    if let Some(data) = held {
+        return hold_fragment(walk.protocol, data, packet);
     }
     if let Some((needed, available)) = walk.short {
         if rest.data.len() < rest.reported {
@@ -284,7 +389,7 @@ pub(crate) fn quoted(data: &[u8]) -> Option<Quoted> {
         Some(6) => {
             let h = Ipv6HeaderSlice::from_slice(data).ok()?;
             let rest = data.get(IPV6_LEN..).unwrap_or(&[]);
-            let walk = walk_extensions(h.next_header().0, rest);
+            let walk = walk_extensions(h.next_header().0, rest, false);
             let later_fragment = walk.fragment.is_some_and(|f| f.offset > 0);
             let at = if walk.short.is_some() || later_fragment {
                 None

@@ -65,6 +65,7 @@ pub(crate) fn decode_link<'a>(linktype: u32, bytes: Bytes<'a>, packet: &mut Pack
         113 => linux_sll(bytes, packet),
         276 => linux_sll2(bytes, packet),
         0 | 108 => null_loop(bytes, packet),
+        9 | 50 => ppp(bytes, packet),
         12 | 14 | 101 => {
             packet.link = Link::RawIp;
             ip::ip_any_version(bytes, packet, "Raw IP");
@@ -269,6 +270,47 @@ fn arp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
     }
 }
 
+/// PPP (RFC 1661) as pcap stores it: the HDLC address and control bytes
+/// (0xff 0x03) when present, then the protocol field, 2 bytes, or 1 when
+/// compressed (an odd first byte). IPv4, IPv6 and MPLS are followed; other
+/// protocols (LCP, IPCP, ...) are named and not decoded.
+fn ppp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
+    const LAYER: &str = "PPP";
+    let b = bytes.data;
+    let start = if b.get(..2) == Some(&[0xff, 0x03][..]) { 2 } else { 0 };
+    let Some(&first) = b.get(start) else {
+        return truncated(packet, LAYER, start + 1, b.len());
+    };
+    let (protocol, len) = if first & 1 == 1 {
+        (u16::from(first), 1)
+    } else {
+        match be16(b, start) {
+            Some(p) => (p, 2),
+            None => return truncated(packet, LAYER, start + 2, b.len()),
+        }
+    };
+    packet.link = Link::Ppp { protocol };
+    let Some(rest) = bytes.skip(start + len) else {
+        return;
+    };
+    ppp_protocol(protocol, rest, packet);
+}
+
+/// What a PPP protocol field announces (shared by PPP and PPPoE).
+fn ppp_protocol<'a>(protocol: u16, rest: Bytes<'a>, packet: &mut Packet<'a>) {
+    match protocol {
+        0x0021 => ip::ipv4(rest, packet),
+        0x0057 => ip::ipv6(rest, packet),
+        0x0281 => mpls(ETH_MPLS_UNICAST, rest, packet),
+        0x0283 => mpls(ETH_MPLS_MULTICAST, rest, packet),
+        other => set_problem(
+            packet,
+            "PPP",
+            ProblemKind::Unsupported(format!("PPP protocol 0x{other:04x}")),
+        ),
+    }
+}
+
 /// PPPoE session stage (RFC 2516): version/type, code, session id, length (6 bytes),
 /// then PPP's protocol field: 0x0021 IPv4, 0x0057 IPv6 (a 1-byte compressed
 /// protocol field is accepted). Other PPP protocols (LCP, IPCP, ...) are not decoded.
@@ -297,21 +339,10 @@ fn pppoe_session<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
         Some(len) if usize::from(len) >= ppp_len => rest.limit(usize::from(len) - ppp_len),
         _ => rest,
     };
-    match protocol {
-        0x0021 => {
-            packet.net = Net::None;
-            ip::ipv4(rest, packet);
-        }
-        0x0057 => {
-            packet.net = Net::None;
-            ip::ipv6(rest, packet);
-        }
-        other => set_problem(
-            packet,
-            "PPP",
-            ProblemKind::Unsupported(format!("PPP protocol 0x{other:04x}")),
-        ),
+    if matches!(protocol, 0x0021 | 0x0057 | 0x0281 | 0x0283) {
+        packet.net = Net::None;
     }
+    ppp_protocol(protocol, rest, packet);
 }
 
 /// MPLS label stack (RFC 3032): 4-byte entries until the bottom-of-stack bit; the

@@ -6,9 +6,13 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::source::Frame;
 
+mod defrag;
+pub mod detail;
 mod ip;
 mod link;
 mod transport;
+
+pub use defrag::{Decoder, MAX_BUFFERED_BYTES, MAX_DATAGRAMS_IN_PROGRESS};
 
 pub use link::linktype_name;
 
@@ -26,6 +30,33 @@ pub struct Packet<'a> {
     pub payload: &'a [u8],
     /// What could not be decoded, if anything (the first problem met).
     pub problem: Option<Problem>,
+    /// For an IP fragment that went through reassembly (see [`Decoder`]): where it
+    /// stands in its datagram. `None` for a frame that is not a fragment, and for
+    /// every frame decoded by the stateless [`decode`].
+    pub fragment: Option<FragmentInfo>,
+    /// The two ports of a TCP header cut short (by the snap length) before its
+    /// fixed 20 bytes: the transport is then [`Transport::None`] with a
+    /// [`Problem`], but Wireshark still shows the ports (see [`Packet::ports`]).
+    pub cut_tcp_ports: Option<(u16, u16)>,
+}
+
+/// Where an IP fragment stands in the reassembly of its datagram, as Wireshark's
+/// default reassembly shows it: every fragment is data until the one that completes
+/// the datagram, which carries the transport of the whole datagram.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FragmentInfo {
+    /// Which fragment of its datagram this is, 1-based, in the order they arrived.
+    pub index: u32,
+    /// Bytes of fragment data this frame carries.
+    pub len: u32,
+    /// Length of the whole datagram's IP payload (transport header and data), once
+    /// the last fragment (the one without "more fragments") has been seen.
+    pub datagram_len: Option<u32>,
+    /// True when this frame completed the datagram: its transport (ports, flags,
+    /// payload, ...) is that of the reassembled datagram.
+    pub reassembled: bool,
+    /// Frame number of the first fragment of the datagram that arrived.
+    pub first_frame: u64,
 }
 
 /// The link-layer header of a frame, by link type.
@@ -57,6 +88,10 @@ pub enum Link {
     Null { family: u32 },
     /// Raw IP, no link header (LINKTYPE_RAW 101, 12, 14, IPV4 228, IPV6 229).
     RawIp,
+    /// PPP (LINKTYPE_PPP = 9, LINKTYPE_PPP_HDLC = 50): the optional address and
+    /// control bytes (0xff 0x03), then the PPP protocol (0x0021 IPv4, 0x0057
+    /// IPv6, 0x0281 MPLS unicast, ...).
+    Ppp { protocol: u16 },
     /// A link type wirelab does not decode.
     Unsupported { linktype: u32 },
 }
@@ -125,6 +160,10 @@ pub struct Ipv4 {
     pub dscp: u8,
     /// Explicit congestion notification (2 bits).
     pub ecn: u8,
+    /// The final destination of a strict or loose source route option (the last
+    /// address of its route), which Wireshark shows as the destination (`ip.dst`;
+    /// the header's `dst` is then the current hop).
+    pub route_dst: Option<Ipv4Addr>,
 }
 
 /// The fields of an IPv6 header (and its extension headers) that the analysis needs.
@@ -177,7 +216,8 @@ pub enum Transport {
     Icmpv4(Icmp),
     /// An ICMPv6 message.
     Icmpv6(Icmp),
-    /// A non-first IP fragment: only data, the transport header is in the first fragment.
+    /// An IP fragment shown as data: a non-first fragment, or (under a [`Decoder`])
+    /// any fragment that does not complete its datagram.
     Fragment {
         /// IP protocol number of the fragmented datagram.
         protocol: u8,
@@ -223,8 +263,14 @@ pub enum TcpOption {
     Sack(Vec<(u32, u32)>),
     /// Timestamps (kind 8): the sender's value and the echoed one.
     Timestamps { tsval: u32, tsecr: u32 },
-    /// TCP Fast Open cookie (kind 34).
+    /// TCP Fast Open cookie (kind 34, or the experimental kind 254 with ExID
+    /// 0xF989); empty for a cookie request.
     FastOpen(Vec<u8>),
+    /// Accurate ECN byte counters (RFC 9768 AccECN; kinds 172 and 174, or the
+    /// experimental kind 254 with ExID 0xACC0 / 0xACC1), as (name, value) in the
+    /// order they appear: order 0 is EE0B, ECEB, EE1B; order 1 is EE1B, ECEB, EE0B.
+    /// Only the counters the option's length holds are there.
+    AccEcn(Vec<(&'static str, u32)>),
     /// Any other kind, with its data length.
     Unknown { kind: u8, len: u8 },
 }
@@ -254,7 +300,11 @@ pub struct Tcp {
     pub options: Vec<TcpOption>,
     /// Segment length from the IP header (what Wireshark calls tcp.len),
     /// which may exceed the captured payload when the frame was cut short.
+    /// 0 for a [`Tcp::short`] segment.
     pub payload_len: u32,
+    /// The IP payload is shorter than the header length (Wireshark's "Short
+    /// segment"): there is no segment length (`tcp.len`), and no sequence analysis.
+    pub short: bool,
 }
 
 /// A decoded UDP header.
@@ -345,10 +395,11 @@ impl Packet<'_> {
             _ => None,
         }
     }
-    /// Outermost IP destination address, if any.
+    /// Outermost IP destination address, if any: for IPv4 with a source route,
+    /// its final destination, as Wireshark shows it.
     pub fn dst_ip(&self) -> Option<IpAddr> {
         match &self.net {
-            Net::Ipv4(h) => Some(IpAddr::V4(h.dst)),
+            Net::Ipv4(h) => Some(IpAddr::V4(h.route_dst.unwrap_or(h.dst))),
             Net::Ipv6(h) => Some(IpAddr::V6(h.dst)),
             _ => None,
         }
@@ -386,11 +437,13 @@ impl Packet<'_> {
         }
     }
 
-    /// (source port, destination port) of the frame's own TCP or UDP header.
-    /// `None` for everything else, ICMP errors quoting a TCP/UDP header included.
+    /// (source port, destination port) of the frame's own TCP or UDP header (also
+    /// of a TCP header cut before its 20 bytes). `None` for everything else, ICMP
+    /// errors quoting a TCP/UDP header included.
     pub fn ports(&self) -> Option<(u16, u16)> {
         match &self.transport {
             Transport::Tcp(t) => Some((t.src_port, t.dst_port)),
+            Transport::None => self.cut_tcp_ports,
             Transport::Udp(u) => Some((u.src_port, u.dst_port)),
             _ => None,
         }
@@ -406,9 +459,10 @@ impl Packet<'_> {
     }
 
     /// True when the frame is part of a fragmented IP datagram, as Wireshark's
-    /// `ip.flags.mf || ip.frag_offset > 0` or an IPv6 Fragment header says. The first
-    /// fragment still has its transport header decoded; later ones are
-    /// [`Transport::Fragment`].
+    /// `ip.flags.mf || ip.frag_offset > 0` or an IPv6 Fragment header says. Under a
+    /// [`Decoder`], fragments are [`Transport::Fragment`] except the one that
+    /// completes its datagram (see [`Packet::fragment`]); under [`decode`], the first
+    /// fragment has its transport header decoded and later ones are data.
     pub fn is_ip_fragment(&self) -> bool {
         match &self.net {
             Net::Ipv4(h) => h.more_fragments || h.fragment_offset > 0,
@@ -429,9 +483,11 @@ impl Packet<'_> {
     }
 
     /// Payload length as the transport header declares it (Wireshark's `tcp.len`, or
-    /// `udp.length - 8`); `None` for other transports.
+    /// `udp.length - 8`); `None` for other transports, and for a TCP segment
+    /// shorter than its header (where tshark has no `tcp.len`).
     pub fn declared_payload_len(&self) -> Option<u32> {
         match &self.transport {
+            Transport::Tcp(t) if t.short => None,
             Transport::Tcp(t) => Some(t.payload_len),
             Transport::Udp(u) => Some(u.payload_len),
             _ => None,
@@ -446,7 +502,17 @@ impl Packet<'_> {
 /// Wireshark: the IP-declared lengths count, never the Ethernet padding, and a
 /// frame cut by the snap length still reports what its headers declare
 /// (`frame.orig_len` is the reported length on the wire).
+///
+/// Stateless: every IP fragment is shown on its own (a first fragment with its
+/// transport header, later ones as data), as tshark shows them with reassembly
+/// off. A [`Decoder`] reassembles fragments as Wireshark does by default.
 pub fn decode<'a>(frame: &Frame<'a>) -> Packet<'a> {
+    decode_frame(frame, false)
+}
+
+/// [`decode`], with IP fragments held for reassembly when `defrag` is set (the
+/// [`Decoder`] then completes the packet).
+pub(crate) fn decode_frame<'a>(frame: &Frame<'a>, defrag: bool) -> Packet<'a> {
     let mut packet = Packet::default();
     // A record claiming fewer bytes on the wire than it holds is taken at its
     // captured length, as Wireshark does.
@@ -454,6 +520,7 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Packet<'a> {
     let bytes = Bytes {
         data: frame.data,
         reported: orig.max(frame.data.len()),
+        defrag,
     };
     link::decode_link(frame.linktype, bytes, &mut packet);
     packet
@@ -468,6 +535,9 @@ pub(crate) struct Bytes<'a> {
     pub data: &'a [u8],
     /// Bytes from this layer on as reported on the wire (`>= data.len()`).
     pub reported: usize,
+    /// IP fragments are held for reassembly (by a [`Decoder`]) instead of having
+    /// the transport header of a first fragment decoded.
+    pub defrag: bool,
 }
 
 impl<'a> Bytes<'a> {
@@ -476,6 +546,7 @@ impl<'a> Bytes<'a> {
         Some(Bytes {
             data: self.data.get(n..)?,
             reported: self.reported.saturating_sub(n),
+            defrag: self.defrag,
         })
     }
 
@@ -485,6 +556,7 @@ impl<'a> Bytes<'a> {
         Bytes {
             data: self.data.get(..reported).unwrap_or(self.data),
             reported,
+            defrag: self.defrag,
         }
     }
 }
@@ -600,6 +672,7 @@ mod tests {
         let b = Bytes {
             data: &[1, 2, 3, 4],
             reported: 10,
+            defrag: false,
         };
         assert_eq!(b.limit(2).data, &[1, 2]);
         assert_eq!(b.limit(6).data.len(), 4);

@@ -41,6 +41,10 @@ fn tcp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
         .get(..TCP_MIN)
         .and_then(|s| <[u8; TCP_MIN]>::try_from(s).ok())
     else {
+        // Wireshark shows the ports of a header cut before its 20 bytes.
+        if let (Some(src_port), Some(dst_port)) = (be16(b, 0), be16(b, 2)) {
+            packet.cut_tcp_ports = Some((src_port, dst_port));
+        }
         return truncated(packet, LAYER, TCP_MIN, b.len());
     };
     let (offset_byte, flag_byte) = (fixed[12], fixed[13]);
@@ -63,6 +67,7 @@ fn tcp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
         urgent_ptr: h.urgent_pointer(),
         options: Vec::new(),
         payload_len: 0,
+        short: false,
     };
     if header_len < TCP_MIN {
         packet.transport = Transport::Tcp(tcp);
@@ -79,6 +84,7 @@ fn tcp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
     let (options, bad_option) = tcp_options(b.get(TCP_MIN..options_end).unwrap_or(&[]));
     tcp.options = options;
     if bytes.reported < header_len {
+        tcp.short = true;
         packet.transport = Transport::Tcp(tcp);
         return malformed(
             packet,
@@ -153,6 +159,15 @@ fn tcp_options(opts: &[u8]) -> (Vec<TcpOption>, Option<String>) {
                 _ => None,
             },
             (34, _) => Some(TcpOption::FastOpen(body.to_vec())),
+            (172, _) => Some(accecn(0, body)),
+            (174, _) => Some(accecn(1, body)),
+            (254, n) if n >= 2 => match be16(body, 0) {
+                // Experimental options (RFC 6994): a 16-bit ExID first.
+                Some(0xf989) => Some(TcpOption::FastOpen(body.get(2..).unwrap_or(&[]).to_vec())),
+                Some(0xacc0) => Some(accecn(0, body.get(2..).unwrap_or(&[]))),
+                Some(0xacc1) => Some(accecn(1, body.get(2..).unwrap_or(&[]))),
+                _ => None,
+            },
             _ => None,
         };
         // A known kind with the wrong length is kept as an unknown option.
@@ -160,6 +175,25 @@ fn tcp_options(opts: &[u8]) -> (Vec<TcpOption>, Option<String>) {
         at = end;
     }
     (out, None)
+}
+
+/// The 24-bit counters of an AccECN option of `order` 0 or 1, as many as `body` holds.
+fn accecn(order: u8, body: &[u8]) -> TcpOption {
+    let names = if order == 0 {
+        ["EE0B", "ECEB", "EE1B"]
+    } else {
+        ["EE1B", "ECEB", "EE0B"]
+    };
+    TcpOption::AccEcn(
+        names
+            .iter()
+            .zip(body.chunks_exact(3))
+            .map(|(name, c)| {
+                let value = c.iter().fold(0u32, |v, b| v << 8 | u32::from(*b));
+                (*name, value)
+            })
+            .collect(),
+    )
 }
 
 /// UDP (RFC 768). `payload_len` is the length field minus the 8-byte header.
@@ -423,6 +457,26 @@ mod tests {
             })
         );
         assert_eq!(p.transport, Transport::None);
+        assert_eq!(p.ports(), Some((58458, 23456)));
+    }
+
+    #[test]
+    fn test_tcp_header_longer_than_segment_is_short() {
+        let mut v = ipv4_header(6, 20 + 20);
+        v.extend_from_slice(&[
+            0, 1, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1, // ports 1 → 2, seq 1, ack 1
+            0x70, 0x10, 0, 1, 0, 0, 0, 0, // data offset 7 (28 bytes), ACK
+        ]);
+        let p = decode(&frame_of(228, &v));
+        assert!(p.tcp().is_some_and(|t| t.short));
+        assert_eq!(p.declared_payload_len(), None);
+        assert!(matches!(
+            &p.problem,
+            Some(Problem {
+                layer: "TCP",
+                kind: ProblemKind::Malformed(_)
+            })
+        ));
     }
 
     #[test]

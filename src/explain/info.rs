@@ -29,7 +29,7 @@ pub fn write_addresses(src: &mut String, dst: &mut String, packet: &Packet<'_>) 
     match &packet.net {
         Net::Ipv4(h) => {
             let _ = write!(src, "{}", h.src);
-            let _ = write!(dst, "{}", h.dst);
+            let _ = write!(dst, "{}", h.route_dst.unwrap_or(h.dst));
             return;
         }
         Net::Ipv6(h) => {
@@ -56,7 +56,7 @@ pub fn link_name(linktype: u32) -> &'static str {
     match linktype {
         0 => "Null/Loopback",
         1 => "Ethernet",
-        9 => "PPP",
+        9 | 50 => "PPP",
         12 | 14 | 101 => "Raw IP",
         105 => "IEEE 802.11",
         108 => "OpenBSD loopback",
@@ -134,6 +134,7 @@ pub fn write_protocol(out: &mut String, packet: &Packet<'_>, linktype: u32) {
                 Link::LinuxSll2 { .. } => "SLL2",
                 Link::Null { .. } => "Null/Loopback",
                 Link::RawIp => "Raw IP",
+                Link::Ppp { .. } => "PPP",
                 Link::Unsupported { linktype } => link_name(*linktype),
                 Link::None => link_name(linktype),
             });
@@ -145,6 +146,7 @@ pub fn write_protocol(out: &mut String, packet: &Packet<'_>, linktype: u32) {
         Transport::Udp(_) => "UDP",
         Transport::Icmpv4(_) => "ICMP",
         Transport::Icmpv6(_) => "ICMPv6",
+        Transport::None if packet.cut_tcp_ports.is_some() => "TCP",
         Transport::Fragment { .. } | Transport::None => ip_version,
         Transport::Other { protocol } => other_proto_column(*protocol, ip_version),
     });
@@ -254,6 +256,11 @@ pub fn write_tcp_info(
     if tcp.flags.has(TcpFlags::URG) {
         let _ = write!(out, " Urg={}", tcp.urgent_ptr);
     }
+    if tcp.short {
+        // Wireshark stops at the header that runs past the segment.
+        out.push_str("[Malformed Packet]");
+        return;
+    }
     let _ = write!(out, " Len={}", tcp.payload_len);
     // Relative SACK edges count from the peer's base: raw ack − relative ack.
     let peer_base = match facts {
@@ -290,6 +297,11 @@ fn write_tcp_option(out: &mut String, option: &TcpOption, peer_base: Option<u32>
         }
         TcpOption::Timestamps { tsval, tsecr } => {
             let _ = write!(out, " TSval={tsval} TSecr={tsecr}");
+        }
+        TcpOption::AccEcn(counters) => {
+            for (name, value) in counters {
+                let _ = write!(out, " {name}={value}");
+            }
         }
         TcpOption::FastOpen(cookie) => {
             out.push_str(if cookie.is_empty() {
@@ -583,6 +595,7 @@ mod tests {
             urgent_ptr: 0,
             options,
             payload_len: len,
+            short: false,
         }
     }
 
@@ -900,6 +913,7 @@ mod tests {
             checksum: 0,
             dscp: 0,
             ecn: 0,
+            route_dst: None,
         };
         let mut s = String::new();
         write_ipv4_fragment_info(&mut s, &ip);

@@ -154,32 +154,29 @@ pub fn write(
         info, text, tone, ..
     } = note;
     match (&packet.net, &packet.transport) {
-        (Net::Ipv4(ip), _) if info::ipv4_is_fragment(ip) => {
+        (Net::Ipv4(ip), Transport::Fragment { .. } | Transport::None)
+            if info::ipv4_is_fragment(ip) =>
+        {
             info::write_ipv4_fragment_info(info, ip);
-            let _ = write!(
-                text,
-                "IPv4 fragment of datagram ID 0x{:04x} at byte {}",
-                ip.identification, ip.fragment_offset
-            );
-            text.push_str(if ip.more_fragments {
-                ": more fragments follow"
-            } else {
-                ": the last one, the receiver reassembles the datagram"
-            });
+            let id = format!("ID 0x{:04x}", ip.identification);
+            fragment_note(text, "IPv4", ip.protocol, &id, ip.fragment_offset, ip.more_fragments, packet);
         }
-        (Net::Ipv6(ip), _) if ip.fragment.is_some() => {
+        (Net::Ipv6(ip), Transport::Fragment { .. } | Transport::None) if ip.fragment.is_some() => {
             info::write_ipv6_fragment_info(info, ip);
             if let Some(f) = ip.fragment {
+                let id = format!("identification 0x{:08x}", f.identification);
+                fragment_note(text, "IPv6", ip.protocol, &id, f.offset, f.more_fragments, packet);
+            }
+        }
+        (_, Transport::None) if packet.cut_tcp_ports.is_some() => {
+            if let Some((sport, dport)) = packet.cut_tcp_ports {
+                // Wireshark writes the ports, then meets the end of the bytes.
+                let _ = write!(info, "{sport} → {dport}");
+                info::write_problem_suffix(info, packet);
                 let _ = write!(
                     text,
-                    "IPv6 fragment of datagram 0x{:08x} at byte {}",
-                    f.identification, f.offset
+                    "TCP segment {sport} → {dport}: only the ports were captured"
                 );
-                text.push_str(if f.more_fragments {
-                    ": more fragments follow"
-                } else {
-                    ": the last one, the receiver reassembles the datagram"
-                });
             }
         }
         (_, Transport::Tcp(tcp)) => {
@@ -232,6 +229,7 @@ pub fn write(
                 Link::Ethernet { .. } => "Ethernet II",
                 Link::LinuxSll { .. } => "Linux cooked capture v1",
                 Link::LinuxSll2 { .. } => "Linux cooked capture v2",
+                Link::Ppp { .. } => "Point-to-Point Protocol",
                 _ => "Data",
             });
             let _ = write!(
@@ -258,6 +256,21 @@ pub fn write(
             }
         }
     }
+    if let Some(f) = packet.fragment.filter(|f| f.reassembled) {
+        let mut head = String::new();
+        let _ = write!(
+            head,
+            "last fragment to arrive: reassembled {} fragments (from frame {}) into 1 {} datagram of {} bytes",
+            f.index,
+            f.first_frame,
+            info::ip_proto_name(packet.ip_protocol().unwrap_or(0)),
+            f.datagram_len.unwrap_or(0)
+        );
+        if !text.is_empty() {
+            head.push_str("; ");
+        }
+        text.insert_str(0, &head);
+    }
     if let Some(p) = &packet.problem {
         sep(text);
         match &p.kind {
@@ -274,6 +287,43 @@ pub fn write(
         if *tone == Tone::Plain || *tone == Tone::Control {
             *tone = Tone::Warning;
         }
+    }
+}
+
+/// The note of an IP fragment shown as data: which fragment of which datagram,
+/// where its bytes go, and whether more are awaited.
+fn fragment_note(
+    text: &mut String,
+    version: &str,
+    protocol: u8,
+    id: &str,
+    offset: u16,
+    more: bool,
+    packet: &Packet<'_>,
+) {
+    let proto = info::ip_proto_name(protocol);
+    let Some(f) = packet.fragment else {
+        let _ = write!(text, "{version} fragment of a {proto} datagram ({id}) at byte {offset}");
+        text.push_str(if more {
+            ": more fragments follow"
+        } else {
+            ": the last one, the receiver reassembles the datagram"
+        });
+        return;
+    };
+    let _ = write!(text, "{version} fragment {} of a {proto} datagram", f.index);
+    if let Some(total) = f.datagram_len {
+        let _ = write!(text, " of {total} bytes");
+    }
+    let end = u32::from(offset).saturating_add(f.len).saturating_sub(1);
+    let _ = write!(text, " ({id}): bytes {offset}-{end}");
+    if more {
+        text.push_str(", more fragments follow");
+    } else {
+        text.push_str(", the last part; waiting for the fragments still missing");
+    }
+    if offset == 0 {
+        let _ = write!(text, "; it holds the {proto} header, shown once the datagram is whole");
     }
 }
 

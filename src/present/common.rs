@@ -118,7 +118,11 @@ pub fn hexdump(out: &mut String, bytes: &[u8], indent: &str) {
         }
         out.push(' ');
         for &b in chunk {
-            out.push(if (0x20..0x7f).contains(&b) { char::from(b) } else { '.' });
+            out.push(if (0x20..0x7f).contains(&b) {
+                char::from(b)
+            } else {
+                '.'
+            });
         }
         out.push('\n');
     }
@@ -148,8 +152,14 @@ mod tests {
         let mut s = String::new();
         hexdump(&mut s, b"0123456789abcdefHI", "");
         let lines: Vec<&str> = s.lines().collect();
-        assert_eq!(lines[0], "0000  30 31 32 33 34 35 36 37  38 39 61 62 63 64 65 66  0123456789abcdef");
-        assert_eq!(lines[1], "0010  48 49                                             HI");
+        assert_eq!(
+            lines[0],
+            "0000  30 31 32 33 34 35 36 37  38 39 61 62 63 64 65 66  0123456789abcdef"
+        );
+        assert_eq!(
+            lines[1],
+            "0010  48 49                                             HI"
+        );
     }
 
     #[test]

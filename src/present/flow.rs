@@ -71,13 +71,17 @@ pub struct FlowData {
 impl FlowData {
     /// A collector; `absolute_seq` shows raw sequence numbers.
     pub fn new(absolute_seq: bool) -> Self {
-        FlowData { absolute_seq, ..FlowData::default() }
+        FlowData {
+            absolute_seq,
+            ..FlowData::default()
+        }
     }
 
     /// Records one frame.
     pub fn add(&mut self, row: &Row<'_, '_>) {
         let facts = row.facts;
-        let (Some(proto), Some(stream), Some(dir)) = (facts.proto, facts.stream, facts.direction) else {
+        let (Some(proto), Some(stream), Some(dir)) = (facts.proto, facts.stream, facts.direction)
+        else {
             self.other_frames += 1;
             return;
         };
@@ -91,7 +95,9 @@ impl FlowData {
                     self.index.insert(key, usize::MAX);
                     return;
                 }
-                let (Some(src), Some(dst), Some((sp, dp))) = (row.packet.src_ip(), row.packet.dst_ip(), row.packet.ports()) else {
+                let (Some(src), Some(dst), Some((sp, dp))) =
+                    (row.packet.src_ip(), row.packet.dst_ip(), row.packet.ports())
+                else {
                     self.other_frames += 1;
                     return;
                 };
@@ -112,7 +118,9 @@ impl FlowData {
                 self.conversations.len() - 1
             }
         };
-        let Some(conv) = self.conversations.get_mut(i) else { return };
+        let Some(conv) = self.conversations.get_mut(i) else {
+            return;
+        };
         if conv.arrows.len() >= MAX_ARROWS {
             conv.more += 1;
             conv.last_more = row.frame.number;
@@ -124,7 +132,10 @@ impl FlowData {
             nanos: row.frame.ts.nanos_since(row.first),
             to_server,
             label: label(row, self.absolute_seq),
-            payload: payload.get(..PAYLOAD_KEEP.min(payload.len())).unwrap_or_default().to_vec(),
+            payload: payload
+                .get(..PAYLOAD_KEEP.min(payload.len()))
+                .unwrap_or_default()
+                .to_vec(),
             payload_len: payload.len(),
         });
     }
@@ -196,8 +207,20 @@ struct Glyphs {
     ellipsis: &'static str,
 }
 
-const UNICODE: Glyphs = Glyphs { lane: '│', line: '─', right: '▶', left: '◀', ellipsis: "…" };
-const ASCII: Glyphs = Glyphs { lane: '|', line: '-', right: '>', left: '<', ellipsis: "..." };
+const UNICODE: Glyphs = Glyphs {
+    lane: '│',
+    line: '─',
+    right: '▶',
+    left: '◀',
+    ellipsis: "…",
+};
+const ASCII: Glyphs = Glyphs {
+    lane: '|',
+    line: '-',
+    right: '>',
+    left: '<',
+    ellipsis: "...",
+};
 
 /// Width of the No. and Time columns before the client lane.
 const PREFIX: usize = 5 + 1 + 10 + 2;
@@ -210,10 +233,21 @@ pub fn render_conversation(out: &mut String, c: &FlowConversation, ascii: bool) 
     let g = if ascii { &ASCII } else { &UNICODE };
     let client = format!("client {}", endpoint(c.client.ip, c.client.port));
     let server = format!("server {}", endpoint(c.server.ip, c.server.port));
-    let longest = c.arrows.iter().map(|a| a.label.chars().count()).max().unwrap_or(0);
-    let width = (longest + 8).max(client.chars().count() + 2).clamp(MIN_WIDTH, MAX_WIDTH);
+    let longest = c
+        .arrows
+        .iter()
+        .map(|a| a.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    let width = (longest + 8)
+        .max(client.chars().count() + 2)
+        .clamp(MIN_WIDTH, MAX_WIDTH);
     let arrow_label_max = width - 6;
-    let arrow_word = if c.arrows.len() + usize::try_from(c.more).unwrap_or(usize::MAX) == 1 { "frame" } else { "frames" };
+    let arrow_word = if c.arrows.len() + usize::try_from(c.more).unwrap_or(usize::MAX) == 1 {
+        "frame"
+    } else {
+        "frames"
+    };
     out.push_str(&format!(
         "{} stream {} ({}): {} {}",
         proto_name(c.proto),
@@ -280,7 +314,14 @@ pub fn render_conversation(out: &mut String, c: &FlowConversation, ascii: bool) 
         let mut line = String::new();
         line.extend(std::iter::repeat_n(' ', PREFIX));
         line.push(g.lane);
-        let note = truncate(&format!(" {} {} more, up to frame {}", g.ellipsis, c.more, c.last_more), width, ascii);
+        let note = truncate(
+            &format!(
+                " {} {} more, up to frame {}",
+                g.ellipsis, c.more, c.last_more
+            ),
+            width,
+            ascii,
+        );
         pad_right(&mut line, &note, width);
         line.push(g.lane);
         out.push_str(&line);
@@ -303,10 +344,16 @@ pub fn render(out: &mut String, data: &FlowData, ascii: bool) {
         out.push('\n');
     }
     if data.dropped_conversations > 0 {
-        out.push_str(&format!("{} more conversation(s) not drawn (at most {MAX_CONVERSATIONS}).\n", data.dropped_conversations));
+        out.push_str(&format!(
+            "{} more conversation(s) not drawn (at most {MAX_CONVERSATIONS}).\n",
+            data.dropped_conversations
+        ));
     }
     if data.other_frames > 0 {
-        out.push_str(&format!("{} frame(s) outside TCP/UDP conversations (ARP, ICMP, fragments, ...) not drawn.\n", data.other_frames));
+        out.push_str(&format!(
+            "{} frame(s) outside TCP/UDP conversations (ARP, ICMP, fragments, ...) not drawn.\n",
+            data.other_frames
+        ));
     }
 }
 
@@ -320,7 +367,11 @@ pub struct Flow<W: Write> {
 impl<W: Write> Flow<W> {
     /// A flow view writing to `out`.
     pub fn new(out: W, ascii: bool, absolute_seq: bool) -> Self {
-        Flow { out, data: FlowData::new(absolute_seq), ascii }
+        Flow {
+            out,
+            data: FlowData::new(absolute_seq),
+            ascii,
+        }
     }
 }
 
@@ -350,8 +401,14 @@ mod tests {
         FlowConversation {
             proto: Proto::Tcp,
             stream: 0,
-            client: Endpoint { ip: "127.0.0.1".parse().unwrap(), port: 40000 },
-            server: Endpoint { ip: "127.0.0.1".parse().unwrap(), port: 8888 },
+            client: Endpoint {
+                ip: "127.0.0.1".parse().unwrap(),
+                port: 40000,
+            },
+            server: Endpoint {
+                ip: "127.0.0.1".parse().unwrap(),
+                port: 8888,
+            },
             arrows,
             more: 0,
             last_more: 0,
@@ -360,31 +417,58 @@ mod tests {
     }
 
     fn arrow(number: u64, to_server: bool, label: &str, payload: &[u8]) -> Arrow {
-        Arrow { number, nanos: 0, to_server, label: label.into(), payload: payload.to_vec(), payload_len: payload.len() }
+        Arrow {
+            number,
+            nanos: 0,
+            to_server,
+            label: label.into(),
+            payload: payload.to_vec(),
+            payload_len: payload.len(),
+        }
     }
 
     #[test]
     fn test_ladder_arrow_directions() {
-        let c = conv(vec![arrow(1, true, "[SYN] Seq=0 Len=0", b""), arrow(2, false, "[SYN, ACK] Seq=0 Ack=1 Len=0", b"")]);
+        let c = conv(vec![
+            arrow(1, true, "[SYN] Seq=0 Len=0", b""),
+            arrow(2, false, "[SYN, ACK] Seq=0 Ack=1 Len=0", b""),
+        ]);
         let mut s = String::new();
         render_conversation(&mut s, &c, false);
         let lines: Vec<&str> = s.lines().collect();
-        assert!(lines[1].contains("client 127.0.0.1:40000") && lines[1].contains("server 127.0.0.1:8888"));
+        assert!(
+            lines[1].contains("client 127.0.0.1:40000")
+                && lines[1].contains("server 127.0.0.1:8888")
+        );
         assert!(lines[2].contains("│── [SYN] Seq=0 Len=0 ") && lines[2].ends_with("▶│"));
         assert!(lines[3].contains("│◀── [SYN, ACK]") && lines[3].ends_with("─│"));
         // both lanes line up on every line
-        let lane = |l: &str, nth: usize| l.char_indices().filter(|(_, c)| *c == '│').nth(nth).map(|(i, _)| l[..i].chars().count());
+        let lane = |l: &str, nth: usize| {
+            l.char_indices()
+                .filter(|(_, c)| *c == '│')
+                .nth(nth)
+                .map(|(i, _)| l[..i].chars().count())
+        };
         assert_eq!(lane(lines[2], 0), lane(lines[3], 0));
         assert_eq!(lane(lines[2], 1), lane(lines[3], 1));
     }
 
     #[test]
     fn test_ladder_ascii_and_payload_escaped() {
-        let c = conv(vec![arrow(4, true, "[PSH, ACK] Seq=1 Ack=1 Len=7", b"hej \xc3\xa6\x1b")]);
+        let c = conv(vec![arrow(
+            4,
+            true,
+            "[PSH, ACK] Seq=1 Ack=1 Len=7",
+            b"hej \xc3\xa6\x1b",
+        )]);
         let mut s = String::new();
         render_conversation(&mut s, &c, true);
         assert!(s.is_ascii(), "{s}");
-        assert!(s.contains("|-- [PSH, ACK] Seq=1 Ack=1 Len=7 ") && s.contains(">|  \"hej \\u{e6}\\u{1b}\""), "{s}");
+        assert!(
+            s.contains("|-- [PSH, ACK] Seq=1 Ack=1 Len=7 ")
+                && s.contains(">|  \"hej \\u{e6}\\u{1b}\""),
+            "{s}"
+        );
     }
 
     #[test]

@@ -9,7 +9,15 @@ use crate::explain::Note;
 use crate::source::{Frame, Timestamp};
 use crate::track::{Conversation, Facts};
 
+pub mod choose;
+pub mod common;
+pub mod conversations;
+pub mod detail;
+pub mod flow;
+pub mod follow;
 pub mod jsonl;
+pub mod report;
+pub mod svg;
 pub mod text;
 pub mod timeline;
 

@@ -44,7 +44,12 @@ pub fn render(data: &FlowData) -> String {
     let rows: u32 = data
         .conversations
         .iter()
-        .map(|c| u32::try_from(c.arrows.len()).unwrap_or(u32::MAX).saturating_add(4).saturating_add(u32::from(c.more > 0)))
+        .map(|c| {
+            u32::try_from(c.arrows.len())
+                .unwrap_or(u32::MAX)
+                .saturating_add(4)
+                .saturating_add(u32::from(c.more > 0))
+        })
         .fold(2u32, u32::saturating_add);
     let height = rows.saturating_mul(ROW).saturating_add(20);
     let mut s = String::new();
@@ -57,7 +62,10 @@ pub fn render(data: &FlowData) -> String {
     s.push_str(
         "<defs>\n<marker id=\"head\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#333\"/></marker>\n</defs>\n",
     );
-    let _ = writeln!(s, r##"<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="#ffffff"/>"##);
+    let _ = writeln!(
+        s,
+        r##"<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="#ffffff"/>"##
+    );
     let mut y = ROW;
     let _ = writeln!(
         s,
@@ -66,40 +74,87 @@ pub fn render(data: &FlowData) -> String {
     );
     y += ROW;
     for c in &data.conversations {
-        let mut title = format!("{} stream {} ({})", proto_name(c.proto), c.stream, stream_spec(c.proto, c.stream));
+        let mut title = format!(
+            "{} stream {} ({})",
+            proto_name(c.proto),
+            c.stream,
+            stream_spec(c.proto, c.stream)
+        );
         if !c.verdict.is_empty() {
             title.push_str(": ");
             title.push_str(&c.verdict);
         }
-        let _ = writeln!(s, r##"<text x="10" y="{y}" font-weight="bold">{}</text>"##, xml_escape(&truncate(&title, 130, false)));
+        let _ = writeln!(
+            s,
+            r##"<text x="10" y="{y}" font-weight="bold">{}</text>"##,
+            xml_escape(&truncate(&title, 130, false))
+        );
         y += ROW;
         let client = format!("client {}", endpoint(c.client.ip, c.client.port));
         let server = format!("server {}", endpoint(c.server.ip, c.server.port));
-        let _ = writeln!(s, r##"<text x="{LEFT}" y="{y}" text-anchor="middle" fill="#1f5fa8">{}</text>"##, xml_escape(&client));
-        let _ = writeln!(s, r##"<text x="{RIGHT}" y="{y}" text-anchor="middle" fill="#a8431f">{}</text>"##, xml_escape(&server));
+        let _ = writeln!(
+            s,
+            r##"<text x="{LEFT}" y="{y}" text-anchor="middle" fill="#1f5fa8">{}</text>"##,
+            xml_escape(&client)
+        );
+        let _ = writeln!(
+            s,
+            r##"<text x="{RIGHT}" y="{y}" text-anchor="middle" fill="#a8431f">{}</text>"##,
+            xml_escape(&server)
+        );
         let top = y + 8;
-        let rows = u32::try_from(c.arrows.len()).unwrap_or(u32::MAX).saturating_add(u32::from(c.more > 0));
-        let bottom = top.saturating_add(rows.saturating_mul(ROW)).saturating_add(8);
-        let _ = writeln!(s, r##"<line x1="{LEFT}" y1="{top}" x2="{LEFT}" y2="{bottom}" stroke="#1f5fa8" stroke-width="2"/>"##);
-        let _ = writeln!(s, r##"<line x1="{RIGHT}" y1="{top}" x2="{RIGHT}" y2="{bottom}" stroke="#a8431f" stroke-width="2"/>"##);
+        let rows = u32::try_from(c.arrows.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(u32::from(c.more > 0));
+        let bottom = top
+            .saturating_add(rows.saturating_mul(ROW))
+            .saturating_add(8);
+        let _ = writeln!(
+            s,
+            r##"<line x1="{LEFT}" y1="{top}" x2="{LEFT}" y2="{bottom}" stroke="#1f5fa8" stroke-width="2"/>"##
+        );
+        let _ = writeln!(
+            s,
+            r##"<line x1="{RIGHT}" y1="{top}" x2="{RIGHT}" y2="{bottom}" stroke="#a8431f" stroke-width="2"/>"##
+        );
         y = top;
         for a in &c.arrows {
             y += ROW;
-            let (x1, x2) = if a.to_server { (LEFT, RIGHT) } else { (RIGHT, LEFT) };
-            let _ = writeln!(s, r##"<text x="10" y="{y}" fill="#666">{} {}</text>"##, a.number, seconds(a.nanos));
+            let (x1, x2) = if a.to_server {
+                (LEFT, RIGHT)
+            } else {
+                (RIGHT, LEFT)
+            };
+            let _ = writeln!(
+                s,
+                r##"<text x="10" y="{y}" fill="#666">{} {}</text>"##,
+                a.number,
+                seconds(a.nanos)
+            );
             let _ = writeln!(
                 s,
                 r##"<line x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" stroke="#333" stroke-width="1.5" marker-end="url(#head)"><title>frame {}</title></line>"##,
                 a.number
             );
             let mid = (LEFT + RIGHT) / 2;
-            let _ = writeln!(s, r##"<text x="{mid}" y="{}" text-anchor="middle">{}</text>"##, y - 5, xml_escape(&truncate(&a.label, 64, false)));
+            let _ = writeln!(
+                s,
+                r##"<text x="{mid}" y="{}" text-anchor="middle">{}</text>"##,
+                y - 5,
+                xml_escape(&truncate(&a.label, 64, false))
+            );
             if !a.payload.is_empty() {
                 let mut t = escape_text(&a.payload, false);
                 if a.payload_len > a.payload.len() {
                     t.push('…');
                 }
-                let _ = writeln!(s, r##"<text x="{}" y="{}" fill="#2a7a2a">"{}"</text>"##, RIGHT + 12, y + 4, xml_escape(&truncate(&t, 40, false)));
+                let _ = writeln!(
+                    s,
+                    r##"<text x="{}" y="{}" fill="#2a7a2a">"{}"</text>"##,
+                    RIGHT + 12,
+                    y + 4,
+                    xml_escape(&truncate(&t, 40, false))
+                );
             }
         }
         if c.more > 0 {
@@ -115,7 +170,10 @@ pub fn render(data: &FlowData) -> String {
         y = bottom + ROW;
     }
     if data.conversations.is_empty() {
-        let _ = writeln!(s, r##"<text x="10" y="{y}">No TCP or UDP conversation to draw.</text>"##);
+        let _ = writeln!(
+            s,
+            r##"<text x="10" y="{y}">No TCP or UDP conversation to draw.</text>"##
+        );
     }
     s.push_str("</svg>\n");
     s
@@ -131,7 +189,11 @@ pub struct SvgTee {
 impl SvgTee {
     /// Wraps `inner`; the SVG goes to `path` after the last frame.
     pub fn new(inner: Box<dyn View>, path: PathBuf, absolute_seq: bool) -> Self {
-        SvgTee { inner, data: FlowData::new(absolute_seq), path }
+        SvgTee {
+            inner,
+            data: FlowData::new(absolute_seq),
+            path,
+        }
     }
 }
 
@@ -150,7 +212,12 @@ impl View for SvgTee {
         let svg = render(&self.data);
         std::fs::File::create(&self.path)
             .and_then(|mut f| f.write_all(svg.as_bytes()))
-            .map_err(|e| io::Error::new(e.kind(), format!("cannot write the SVG to {}: {e}", self.path.display())))?;
+            .map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("cannot write the SVG to {}: {e}", self.path.display()),
+                )
+            })?;
         self.inner.conversations(rows)
     }
 

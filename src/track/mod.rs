@@ -375,31 +375,6 @@ pub struct Tracker {
     udp_last_client_port: HashMap<(IpAddr, Endpoint), u16>,
 }
 
-/// True if the IP payload is shorter than the TCP header claims (Wireshark's
-/// "Short segment"): the conversation is counted, but no sequence analysis is
-/// done and the numbers stay raw, as tshark shows them.
-fn short_segment(packet: &Packet<'_>, tcp: &crate::decode::Tcp) -> bool {
-    let ip_payload = match &packet.net {
-        Net::Ipv4(h) if h.total_len != 0 && h.total_len >= u16::from(h.header_len) => {
-            h.total_len - u16::from(h.header_len)
-        }
-        Net::Ipv6(h) if h.extensions.is_empty() && h.payload_len != 0 => h.payload_len,
-        _ => return false,
-    };
-    ip_payload < u16::from(tcp.header_len)
-}
-
-/// True if the packet is an IP fragment (first or later): Wireshark reassembles
-/// fragments and shows the transport only on the last one, so the tracker
-/// leaves every fragment out.
-fn is_fragment(packet: &Packet<'_>) -> bool {
-    match &packet.net {
-        Net::Ipv4(h) => h.more_fragments || h.fragment_offset > 0,
-        Net::Ipv6(h) => h.fragment.is_some_and(|f| f.more_fragments || f.offset > 0),
-        _ => false,
-    }
-}
-
 impl Tracker {
     /// A tracker that has seen nothing.
     pub fn new() -> Self {
@@ -408,16 +383,15 @@ impl Tracker {
 
     /// Takes one frame, in capture order, and returns its facts.
     ///
-    /// Frames that are not TCP or UDP (ARP, ICMP, IP fragments, undecodable
-    /// frames) get `Facts::default()` and change nothing: in particular the
-    /// header an ICMP error quotes never touches a conversation.
+    /// Frames that are not TCP or UDP (ARP, ICMP, IP fragments shown as data,
+    /// undecodable frames) get `Facts::default()` and change nothing: in
+    /// particular the header an ICMP error quotes never touches a conversation.
+    /// The fragment that completes a reassembled datagram carries its transport
+    /// and counts like any segment or datagram.
     pub fn observe(&mut self, meta: FrameMeta, packet: &Packet<'_>) -> Facts {
         let (Some(src_ip), Some(dst_ip)) = (packet.src_ip(), packet.dst_ip()) else {
             return Facts::default();
         };
-        if is_fragment(packet) {
-            return Facts::default();
-        }
         match &packet.transport {
             Transport::Tcp(tcp) => {
                 let src = Endpoint {
@@ -482,7 +456,9 @@ impl Tracker {
         };
         let from_client = common.client == src;
         let n = common.count(meta, from_client, tcp.payload_len);
-        let observed = if short_segment(packet, tcp) {
+        // A segment shorter than its header (Wireshark's "Short segment") is
+        // counted, but gets no sequence analysis: its numbers stay raw.
+        let observed = if tcp.short {
             conv.observe_unanalysed(from_client, tcp)
         } else {
             conv.observe(meta.number, meta.ts, from_client, tcp, reused)

@@ -77,6 +77,7 @@ fn packet_of(r: &Value) -> Option<Packet<'static>> {
             checksum: 0,
             dscp: 0,
             ecn: 0,
+            route_dst: None,
         }),
         (IpAddr::V6(s), IpAddr::V6(d)) => Net::Ipv6(Ipv6 {
             src: s,
@@ -104,7 +105,9 @@ fn packet_of(r: &Value) -> Option<Packet<'static>> {
             checksum: 0,
             urgent_ptr: 0,
             options: options_of(r["_ws.col.Info"].as_str().unwrap_or("")),
+            // tshark has no tcp.len for a segment shorter than its header.
             payload_len: u32::try_from(num(&r["payload_len"])).ok()?,
+            short: r["payload_len"].is_null(),
         }),
         "UDP" => Transport::Udp(Udp {
             src_port: u16::try_from(num(&r["sport"])).ok()?,

@@ -32,6 +32,7 @@ fn ipv4(src: Ipv4Addr, dst: Ipv4Addr) -> Ipv4 {
         checksum: 0,
         dscp: 0,
         ecn: 0,
+        route_dst: None,
     }
 }
 
@@ -61,6 +62,7 @@ fn seg(
             urgent_ptr: 0,
             options,
             payload_len: len,
+            short: false,
         }),
         ..Packet::default()
     }
@@ -377,11 +379,13 @@ fn test_established_icmp_error_changes_nothing() {
 
 #[test]
 fn test_closed_fragment_ignored() {
+    // A fragment shown as data (not the one completing its datagram) counts nowhere.
     let mut run = Run::new();
     let mut p = datagram(C, SV, 4000);
     if let Net::Ipv4(h) = &mut p.net {
         h.more_fragments = true;
     }
+    p.transport = Transport::Fragment { protocol: 17 };
     assert_eq!(run.feed(&p), Facts::default());
     assert!(run.tracker.finish().is_empty());
 }

@@ -7,5 +7,7 @@ mod bad_input;
 mod cli_read;
 mod conformance;
 mod golden;
+mod views;
 mod lab;
 pub mod tshark;
+mod robust;

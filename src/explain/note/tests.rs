@@ -39,6 +39,7 @@ fn ipv4(protocol: u8) -> Net {
         checksum: 0,
         dscp: 0,
         ecn: 0,
+        route_dst: None,
     })
 }
 
@@ -78,9 +79,12 @@ fn seg(
             urgent_ptr: 0,
             options: vec![],
             payload_len: payload.len() as u32,
+            short: false,
         }),
         payload,
         problem: None,
+        fragment: None,
+        cut_tcp_ports: None,
     }
 }
 
@@ -371,6 +375,8 @@ fn datagram(from_client: bool, client_port: u16, payload: &'static [u8]) -> Pack
         }),
         payload,
         problem: None,
+        fragment: None,
+        cut_tcp_ports: None,
     }
 }
 
@@ -459,6 +465,8 @@ fn test_icmp_echo_pairing() {
         }),
         payload: &[],
         problem: None,
+        fragment: None,
+        cut_tcp_ports: None,
     };
     let n = run(&mut e, 1, &echo(8), &Facts::default());
     assert_eq!(n.info, "Echo (ping) request  id=0x1234, seq=1/256, ttl=64");
@@ -492,6 +500,8 @@ fn test_icmp_port_unreachable() {
         }),
         payload: &[],
         problem: None,
+        fragment: None,
+        cut_tcp_ports: None,
     };
     let n = run(&mut e, 1, &p, &Facts::default());
     assert_eq!(n.info, "Destination unreachable (Port unreachable)");
@@ -523,6 +533,8 @@ fn test_arp_who_has() {
         transport: Transport::None,
         payload: &[],
         problem: None,
+        fragment: None,
+        cut_tcp_ports: None,
     };
     let n = run(&mut e, 1, &p, &Facts::default());
     assert_eq!(n.source, "02:00:00:00:00:01");

@@ -1,0 +1,57 @@
+//! Picks the human view from `--view` (and `-o`, `--svg`): the one place that maps the
+//! view options onto view types, so `read`, `capture` and `lab` get the same views.
+
+use std::io::Write;
+
+use super::View;
+use super::conversations::Conversations;
+use super::detail::Detail;
+use super::flow::Flow;
+use super::follow::Follow;
+use super::report::Report;
+use super::svg::SvgTee;
+use super::timeline::Timeline;
+use crate::cli::{ViewArgs, ViewKind};
+use crate::track::Proto;
+
+/// The view `args` ask for: `--view`, else the report when `-o` is given, else the timeline.
+pub fn kind(args: &ViewArgs) -> ViewKind {
+    match (args.view, &args.output) {
+        (Some(v), _) => v,
+        (None, Some(_)) => ViewKind::Report,
+        (None, None) => ViewKind::Timeline,
+    }
+}
+
+/// True when the plain timeline is all that is asked for.
+pub fn plain_timeline(args: &ViewArgs) -> bool {
+    kind(args) == ViewKind::Timeline && args.svg.is_none()
+}
+
+/// `--stream tcp:N|udp:N`, when it parses (the pipeline validated it already).
+fn stream(args: &ViewArgs) -> Option<(Proto, u64)> {
+    let s = args.stream.as_deref()?;
+    let spec: crate::app::StreamSpec = s.parse().ok()?;
+    Some((spec.proto, spec.index))
+}
+
+/// Builds the human view writing to `out` (the report may go to `-o FILE` instead).
+pub fn view(args: &ViewArgs, color: bool, out: Box<dyn Write>) -> Box<dyn View> {
+    let v: Box<dyn View> = match kind(args) {
+        ViewKind::Timeline => Box::new(Timeline::new(out, args.time, color)),
+        ViewKind::Flow => Box::new(Flow::new(out, args.ascii, args.absolute_seq)),
+        ViewKind::Conversations => Box::new(Conversations::new(out, args.ascii)),
+        ViewKind::Follow => Box::new(Follow::new(out, stream(args), args.hex, args.ascii)),
+        ViewKind::Detail => Box::new(Detail::new(out, args.frame)),
+        ViewKind::Report => Box::new(Report::new(
+            out,
+            args.output.clone(),
+            args.ascii,
+            args.absolute_seq,
+        )),
+    };
+    match &args.svg {
+        Some(path) => Box::new(SvgTee::new(v, path.clone(), args.absolute_seq)),
+        None => v,
+    }
+}

@@ -1,0 +1,262 @@
+//! The conversations table, like Wireshark's Statistics → Conversations: the two endpoints
+//! with their roles, frames and bytes each way, start, duration, initial RTT, the Zeek-style
+//! state and history, and the verdict; then UDP's requests paired with their replies.
+//! Per frame it keeps only a few recent UDP requests per conversation (bounded).
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{self, Write};
+
+use comfy_table::{CellAlignment, ColumnConstraint, Table, presets};
+
+use super::common::{millis, proto_name, seconds};
+use super::timeline::endpoint;
+use super::{ConversationRow, Row, View};
+use crate::track::{Direction, Proto};
+
+/// UDP requests remembered per conversation while waiting for their reply.
+const PENDING: usize = 32;
+/// Request/reply pairs listed per conversation.
+pub const MAX_PAIRS: usize = 20;
+/// UDP conversations whose pairs are listed.
+const MAX_PAIRED_CONVERSATIONS: usize = 1000;
+
+/// One UDP request and its reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pair {
+    pub request: u64,
+    pub reply: u64,
+    pub request_len: usize,
+    pub reply_len: usize,
+    /// Reply time minus request time, nanoseconds.
+    pub delay: i128,
+}
+
+#[derive(Debug, Default)]
+struct UdpPairs {
+    pending: VecDeque<(u64, crate::source::Timestamp, usize)>,
+    pairs: Vec<Pair>,
+    more: u64,
+}
+
+/// Pairs UDP requests with their replies as frames go by (the tracker says which request a
+/// reply answers); bounded per conversation.
+#[derive(Debug, Default)]
+pub struct Pairing {
+    convs: HashMap<u64, UdpPairs>,
+    order: Vec<u64>,
+}
+
+impl Pairing {
+    /// Records one frame.
+    pub fn add(&mut self, row: &Row<'_, '_>) {
+        let f = row.facts;
+        let (Some(Proto::Udp), Some(stream), Some(dir)) = (f.proto, f.stream, f.direction) else {
+            return;
+        };
+        if !self.convs.contains_key(&stream) {
+            if self.order.len() >= MAX_PAIRED_CONVERSATIONS {
+                return;
+            }
+            self.order.push(stream);
+        }
+        let c = self.convs.entry(stream).or_default();
+        let len = row.packet.payload.len();
+        match dir {
+            Direction::FromClient => {
+                if c.pending.len() >= PENDING {
+                    c.pending.pop_front();
+                }
+                c.pending.push_back((row.frame.number, row.frame.ts, len));
+            }
+            Direction::FromServer => {
+                let Some(req) = f.udp.as_ref().and_then(|u| u.reply_to) else {
+                    return;
+                };
+                let Some(&(n, ts, rlen)) = c.pending.iter().find(|p| p.0 == req) else {
+                    return;
+                };
+                if c.pairs.len() >= MAX_PAIRS {
+                    c.more += 1;
+                    return;
+                }
+                c.pairs.push(Pair {
+                    request: n,
+                    reply: row.frame.number,
+                    request_len: rlen,
+                    reply_len: len,
+                    delay: row.frame.ts.nanos_since(ts),
+                });
+            }
+        }
+    }
+
+    /// (stream, pairs, pairs not listed) for each UDP conversation with a pair.
+    pub fn pairs(&self) -> impl Iterator<Item = (u64, &[Pair], u64)> {
+        self.order.iter().filter_map(|s| {
+            self.convs
+                .get(s)
+                .filter(|c| !c.pairs.is_empty())
+                .map(|c| (*s, c.pairs.as_slice(), c.more))
+        })
+    }
+}
+
+/// The column headings of the conversations table.
+pub const HEADER: [&str; 13] = [
+    "Conv",
+    "Client (A)",
+    "Server (B)",
+    "Frames A→B",
+    "Bytes A→B",
+    "Frames B→A",
+    "Bytes B→A",
+    "Start (s)",
+    "Duration (s)",
+    "Initial RTT",
+    "State",
+    "History",
+    "Verdict",
+];
+
+/// The cells of one conversation, in [`HEADER`] order.
+pub fn cells(r: &ConversationRow<'_>) -> [String; 13] {
+    let c = r.conversation;
+    [
+        format!("{} {}", proto_name(c.proto), c.stream),
+        endpoint(c.client.ip, c.client.port),
+        endpoint(c.server.ip, c.server.port),
+        c.from_client.frames.to_string(),
+        c.from_client.bytes.to_string(),
+        c.from_server.frames.to_string(),
+        c.from_server.bytes.to_string(),
+        seconds(c.start.nanos_since(r.first)),
+        seconds(c.end.nanos_since(c.start)),
+        match (c.proto, c.initial_rtt_ns) {
+            (_, Some(ns)) => millis(ns),
+            (Proto::Tcp, None) => "no handshake".to_string(),
+            (Proto::Udp, None) => "n/a (UDP)".to_string(),
+        },
+        c.zeek_state.to_string(),
+        c.history.clone(),
+        r.verdict.to_string(),
+    ]
+}
+
+/// The column headings of the UDP pairs table.
+pub const PAIR_HEADER: [&str; 6] = [
+    "Conv",
+    "Request frame",
+    "Reply frame",
+    "Request bytes",
+    "Reply bytes",
+    "Reply after",
+];
+
+/// The cells of one pair.
+pub fn pair_cells(stream: u64, p: &Pair) -> [String; 6] {
+    [
+        format!("UDP {stream}"),
+        p.request.to_string(),
+        p.reply.to_string(),
+        p.request_len.to_string(),
+        p.reply_len.to_string(),
+        millis(p.delay),
+    ]
+}
+
+fn table(ascii: bool) -> Table {
+    let mut t = Table::new();
+    t.load_style(if ascii {
+        presets::ASCII_FULL_CONDENSED
+    } else {
+        presets::UTF8_FULL_CONDENSED
+    });
+    t.force_no_tty();
+    t
+}
+
+/// The conversations view.
+pub struct Conversations<W: Write> {
+    out: W,
+    ascii: bool,
+    pairing: Pairing,
+}
+
+impl<W: Write> Conversations<W> {
+    /// A conversations view writing to `out`.
+    pub fn new(out: W, ascii: bool) -> Self {
+        Conversations {
+            out,
+            ascii,
+            pairing: Pairing::default(),
+        }
+    }
+}
+
+impl<W: Write> View for Conversations<W> {
+    fn frame(&mut self, row: &Row<'_, '_>) -> io::Result<()> {
+        self.pairing.add(row);
+        Ok(())
+    }
+
+    fn conversations(&mut self, rows: &[ConversationRow<'_>]) -> io::Result<()> {
+        let ascii = self.ascii;
+        let fix = |s: &str| {
+            if ascii {
+                s.replace('→', "->")
+            } else {
+                s.to_string()
+            }
+        };
+        writeln!(self.out, "Conversations: {}", rows.len())?;
+        if rows.is_empty() {
+            writeln!(self.out, "(no TCP or UDP conversation)")?;
+            return Ok(());
+        }
+        let mut t = table(ascii);
+        t.set_header(HEADER.iter().map(|h| fix(h)));
+        for r in rows {
+            t.add_row(cells(r).iter().map(|c| fix(c)));
+        }
+        for i in 3..=9 {
+            if let Some(col) = t.column_mut(i) {
+                col.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        if let Some(col) = t.column_mut(12) {
+            col.set_constraint(ColumnConstraint::ContentWidth);
+        }
+        writeln!(self.out, "{t}")?;
+        let pairs: Vec<_> = self.pairing.pairs().collect();
+        if !pairs.is_empty() {
+            writeln!(self.out)?;
+            writeln!(self.out, "UDP requests and their replies")?;
+            let mut t = table(ascii);
+            t.set_header(PAIR_HEADER);
+            let mut more = 0;
+            for (stream, ps, m) in &pairs {
+                for p in *ps {
+                    t.add_row(pair_cells(*stream, p));
+                }
+                more += m;
+            }
+            for i in 1..=5 {
+                if let Some(col) = t.column_mut(i) {
+                    col.set_cell_alignment(CellAlignment::Right);
+                }
+            }
+            writeln!(self.out, "{t}")?;
+            if more > 0 {
+                writeln!(
+                    self.out,
+                    "… {more} more pair(s) not listed (at most {MAX_PAIRS} per conversation)"
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
