@@ -289,6 +289,8 @@ fn interfaces() -> Result<(), Failure> {
 }
 
 fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
+    // First of all, so that an early Ctrl-C still ends with a valid, flushed file.
+    let stop = stop_flag();
     let stream = args.view.stream.as_deref().map(str::parse::<StreamSpec>).transpose().map_err(|e| AppError::Other(e.to_string()))?;
     let iface = match &args.interface {
         Some(i) => i.clone(),
@@ -299,7 +301,6 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
         None => None,
     };
     let comments = args.view.comments;
-    let stop = stop_flag();
     let mut source = LiveSource::open(&iface, args.view.filter.as_deref()).map_err(|e| AppError::Other(e.to_string()))?;
     if let Some(uid) = live::drop_privileges() {
         eprintln!("wirelab: capture open on {iface}; now running as user {uid}");

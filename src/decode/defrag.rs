@@ -140,7 +140,9 @@ impl Defragmenter {
                 },
             );
         }
-        while self.held.saturating_add(data.len()) > MAX_BUFFERED_BYTES && self.evict_oldest_except(key) {}
+        while self.held.saturating_add(data.len()) > MAX_BUFFERED_BYTES
+            && self.evict_oldest_except(key)
+        {}
         let Some(d) = self.pending.get_mut(&key) else {
             return Added {
                 index: 1,
@@ -176,7 +178,11 @@ impl Defragmenter {
     }
 
     fn evict_oldest(&mut self) -> bool {
-        let oldest = self.pending.iter().min_by_key(|(_, d)| d.age).map(|(k, _)| *k);
+        let oldest = self
+            .pending
+            .iter()
+            .min_by_key(|(_, d)| d.age)
+            .map(|(k, _)| *k);
         match oldest {
             Some(k) => {
                 self.remove(&k);

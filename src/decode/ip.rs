@@ -10,8 +10,8 @@ use etherparse::{
 };
 
 use super::{
-    Bytes, FragmentInfo, Ipv4, Ipv6, Ipv6Fragment, Net, Packet, Quoted, Transport, be16,
-    malformed, transport, truncated,
+    Bytes, FragmentInfo, Ipv4, Ipv6, Ipv6Fragment, Net, Packet, Quoted, Transport, be16, malformed,
+    transport, truncated,
 };
 
 /// Fixed IPv4 header length.
@@ -79,7 +79,8 @@ fn source_route_dst(options: &[u8]) -> Option<Ipv4Addr> {
         }
         if matches!(kind, 0x83 | 0x89) {
             let pointer = usize::from(*options.get(at + 2)?);
-            if len < 7 || (len - 3) % 4 != 0 || pointer < 4 || pointer % 4 != 0 || pointer > len + 1 {
+            if len < 7 || (len - 3) % 4 != 0 || pointer < 4 || pointer % 4 != 0 || pointer > len + 1
+            {
                 return None;
             }
             let last = options.get(at + len - 4..at + len)?;
@@ -620,6 +621,54 @@ mod tests {
                 }
             })
         );
+    }
+
+    #[test]
+    fn test_ipv4_strict_source_route_final_destination() {
+        let f = [
+            0x47, 0x00, 0x00, 0x24, // version 4, IHL 7 (28 bytes), total length 36
+            0x33, 0x4c, 0x00, 0x00, // id, no flags
+            0x40, 0x01, 0x00, 0x00, // TTL 64, ICMP, checksum
+            10, 0, 0, 6, // source
+            10, 0, 0, 138,  // destination: the current hop
+            0x01, // NOP
+            0x89, 0x07, 0x04, // strict source route, length 7, pointer 4
+            192, 0, 2, 1, // route: the final destination
+            0x08, 0x00, 0x00, 0x00, 0x9a, 0xf6, 0x00, 0x02, // ICMP echo request
+        ];
+        let p = decode(&frame_of(228, &f));
+        assert!(matches!(&p.net, Net::Ipv4(ip) if ip.dst == Ipv4Addr::new(10, 0, 0, 138)));
+        assert_eq!(p.dst_ip(), Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))));
+        assert!(p.icmp().is_some());
+    }
+
+    #[test]
+    fn test_ipv4_source_route_bad_pointer_ignored() {
+        assert_eq!(
+            super::source_route_dst(&[0x83, 0x07, 0x05, 1, 2, 3, 4]),
+            None
+        );
+        assert_eq!(super::source_route_dst(&[0x83, 0x03, 0x04]), None);
+        assert_eq!(
+            super::source_route_dst(&[0x01, 0x83, 0x07, 0x08, 1, 2, 3, 4]),
+            Some(Ipv4Addr::new(1, 2, 3, 4))
+        );
+    }
+
+    #[test]
+    fn test_ipv6_under_ipv4_link_type_followed() {
+        let p = decode(&frame_of(228, &IPV6_UDP));
+        assert!(matches!(p.net, Net::Ipv6(_)));
+        assert_eq!(p.ports(), Some((5353, 53)));
+        // The IPv6 decoder is strict: IPv4 under link type 229 is malformed.
+        let q = decode(&frame_of(229, &IPV4_UDP));
+        assert!(matches!(
+            q.problem,
+            Some(Problem {
+                layer: "IPv6",
+                kind: ProblemKind::Malformed(_)
+            })
+        ));
     }
 
     #[test]

@@ -277,7 +277,11 @@ fn arp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
 fn ppp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
     const LAYER: &str = "PPP";
     let b = bytes.data;
-    let start = if b.get(..2) == Some(&[0xff, 0x03][..]) { 2 } else { 0 };
+    let start = if b.get(..2) == Some(&[0xff, 0x03][..]) {
+        2
+    } else {
+        0
+    };
     let Some(&first) = b.get(start) else {
         return truncated(packet, LAYER, start + 1, b.len());
     };
@@ -659,6 +663,50 @@ mod tests {
             Some(Problem {
                 kind: ProblemKind::Malformed(_),
                 ..
+            })
+        ));
+    }
+
+    #[test]
+    fn test_ppp_hdlc_mpls_ipv4() {
+        let mut f = vec![
+            0xff, 0x03, // HDLC address and control
+            0x02, 0x81, // PPP protocol: MPLS unicast
+            0x18, 0x96, 0x01, 0x01, // label 100704, bottom of stack, TTL 1
+        ];
+        f.extend_from_slice(&IPV4_UDP);
+        let p = decode(&frame_of(9, &f));
+        assert_eq!(p.link, Link::Ppp { protocol: 0x0281 });
+        assert!(matches!(p.net, Net::Ipv4(_)));
+        assert_eq!(p.ports(), Some((32887, 23457)));
+    }
+
+    #[test]
+    fn test_ppp_ipv6_without_address_control() {
+        let mut f = vec![0x00, 0x57]; // PPP protocol: IPv6
+        f.extend_from_slice(&IPV6_UDP);
+        let p = decode(&frame_of(9, &f));
+        assert_eq!(p.link, Link::Ppp { protocol: 0x0057 });
+        assert_eq!(p.ports(), Some((5353, 53)));
+    }
+
+    #[test]
+    fn test_ppp_lcp_not_decoded_and_truncated() {
+        let p = decode(&frame_of(50, &[0xff, 0x03, 0xc0, 0x21, 0x01]));
+        assert_eq!(p.link, Link::Ppp { protocol: 0xc021 });
+        assert!(matches!(
+            p.problem,
+            Some(Problem {
+                layer: "PPP",
+                kind: ProblemKind::Unsupported(_)
+            })
+        ));
+        let q = decode(&frame_of(9, &[0xff, 0x03, 0x00]));
+        assert!(matches!(
+            q.problem,
+            Some(Problem {
+                layer: "PPP",
+                kind: ProblemKind::Truncated { .. }
             })
         ));
     }

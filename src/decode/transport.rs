@@ -377,6 +377,39 @@ mod tests {
     }
 
     #[test]
+    fn test_tcp_experimental_fastopen_and_accecn() {
+        let mut v = ipv4_header(6, 20 + 20 + 20);
+        v.extend_from_slice(&[
+            0x00, 0x50, 0x40, 0x31, // ports 80 → 16433
+            0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02, // seq, ack
+            0xa0, 0x12, 0xfe, 0x88, 0x00, 0x00, 0x00, 0x00, // data offset 10, SYN ACK, window
+            0xfe, 0x04, 0xf9, 0x89, // experimental TFO, cookie request
+            0xfe, 0x0d, 0xac, 0xc0, // experimental AccECN order 0 ...
+            0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0xff, 0xff,
+            0xff, // EE0B 1, ECEB 0, EE1B 2^24-1
+            0x00, 0x00, 0x00, // EOL and padding
+        ]);
+        let p = decode(&frame_of(228, &v));
+        let t = p.tcp().expect("TCP");
+        assert_eq!(
+            t.options,
+            vec![
+                TcpOption::FastOpen(vec![]),
+                TcpOption::AccEcn(vec![("EE0B", 1), ("ECEB", 0), ("EE1B", 16_777_215)]),
+                TcpOption::Eol,
+            ]
+        );
+    }
+
+    #[test]
+    fn test_tcp_accecn_order1_partial() {
+        assert_eq!(
+            super::accecn(1, &[0, 0, 5, 0, 0]),
+            TcpOption::AccEcn(vec![("EE1B", 5)])
+        );
+    }
+
+    #[test]
     fn test_tcp_data_offset_too_small_malformed() {
         let mut v = syn_segment();
         v[32] = 0x40; // data offset 4

@@ -922,4 +922,31 @@ mod tests {
             "Fragmented IP protocol (proto=UDP 17, off=1480, ID=9c89)"
         );
     }
+
+    #[test]
+    fn test_accecn_counters_in_info() {
+        let t = tcp(
+            TcpFlags::SYN | TcpFlags::ACK,
+            vec![TcpOption::AccEcn(vec![
+                ("EE0B", 1),
+                ("ECEB", 0),
+                ("EE1B", 0),
+            ])],
+            0,
+        );
+        assert_eq!(
+            info(&t, None, true),
+            "58458 → 23456 [SYN, ACK] Seq=2631065158 Ack=0 Win=65495 Len=0 EE0B=1 ECEB=0 EE1B=0"
+        );
+    }
+
+    #[test]
+    fn test_short_segment_info_ends_malformed() {
+        let mut t = tcp(TcpFlags::ACK, vec![], 0);
+        t.short = true;
+        assert_eq!(
+            info(&t, None, true),
+            "58458 → 23456 [ACK] Seq=2631065158 Ack=0 Win=65495[Malformed Packet]"
+        );
+    }
 }

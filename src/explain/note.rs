@@ -159,13 +159,29 @@ pub fn write(
         {
             info::write_ipv4_fragment_info(info, ip);
             let id = format!("ID 0x{:04x}", ip.identification);
-            fragment_note(text, "IPv4", ip.protocol, &id, ip.fragment_offset, ip.more_fragments, packet);
+            fragment_note(
+                text,
+                "IPv4",
+                ip.protocol,
+                &id,
+                ip.fragment_offset,
+                ip.more_fragments,
+                packet,
+            );
         }
         (Net::Ipv6(ip), Transport::Fragment { .. } | Transport::None) if ip.fragment.is_some() => {
             info::write_ipv6_fragment_info(info, ip);
             if let Some(f) = ip.fragment {
                 let id = format!("identification 0x{:08x}", f.identification);
-                fragment_note(text, "IPv6", ip.protocol, &id, f.offset, f.more_fragments, packet);
+                fragment_note(
+                    text,
+                    "IPv6",
+                    ip.protocol,
+                    &id,
+                    f.offset,
+                    f.more_fragments,
+                    packet,
+                );
             }
         }
         (_, Transport::None) if packet.cut_tcp_ports.is_some() => {
@@ -303,7 +319,10 @@ fn fragment_note(
 ) {
     let proto = info::ip_proto_name(protocol);
     let Some(f) = packet.fragment else {
-        let _ = write!(text, "{version} fragment of a {proto} datagram ({id}) at byte {offset}");
+        let _ = write!(
+            text,
+            "{version} fragment of a {proto} datagram ({id}) at byte {offset}"
+        );
         text.push_str(if more {
             ": more fragments follow"
         } else {
@@ -323,7 +342,10 @@ fn fragment_note(
         text.push_str(", the last part; waiting for the fragments still missing");
     }
     if offset == 0 {
-        let _ = write!(text, "; it holds the {proto} header, shown once the datagram is whole");
+        let _ = write!(
+            text,
+            "; it holds the {proto} header, shown once the datagram is whole"
+        );
     }
 }
 

@@ -143,7 +143,10 @@ fn check_capture(path: &Path, tally: &mut Tally) {
             None => want,
         };
         // Known difference: tunnels (L2TP) are not decoded; tshark shows the inner TCP.
-        if o["frame.protocols"].as_str().is_some_and(|p| p.contains(":l2tp:")) {
+        if o["frame.protocols"]
+            .as_str()
+            .is_some_and(|p| p.contains(":l2tp:"))
+        {
             tally.skipped_not_decoded += 1;
             continue;
         }

@@ -167,8 +167,11 @@ struct Placement {
 
 /// Runs the lab.
 pub fn run(args: &LabArgs, color: bool) -> Result<(), Failure> {
+    // First of all: an early Ctrl-C must still clean up and leave a valid file. With
+    // namespaces to remove, even a second signal does not end the process before cleanup.
+    let stop = if args.two_hosts { flag_only() } else { stop_flag() };
     if args.server.is_some() || args.serve {
-        return partner(args, color);
+        return partner(args, color, &stop);
     }
     let mut hosts = None;
     let mut in_private_ns = false;
@@ -198,15 +201,15 @@ pub fn run(args: &LabArgs, color: bool) -> Result<(), Failure> {
         }
     };
     // `hosts` lives until the end of this function: its Drop removes the namespaces on every exit path.
-    let result = run_local(args, color, &place, in_private_ns);
+    let result = run_local(args, color, &place, in_private_ns, &stop);
     drop(hosts);
     result
 }
 
-fn run_local(args: &LabArgs, color: bool, place: &Placement, in_private_ns: bool) -> Result<(), Failure> {
+fn run_local(args: &LabArgs, color: bool, place: &Placement, in_private_ns: bool, stop: &AtomicBool) -> Result<(), Failure> {
     let want_udp = args.which != LabWhich::Tcp;
     let want_tcp = args.which != LabWhich::Udp;
-    let writer = match &args.write {
+    let mut writer = match &args.write {
         Some(p) => Some(CaptureWriter::create(p, live::SNAPLEN as u32).map_err(other)?),
         None => None,
     };
@@ -237,7 +240,11 @@ fn run_local(args: &LabArgs, color: bool, place: &Placement, in_private_ns: bool
     // The capture is open (immediate mode) before any traffic, so no SYN is missed.
     let capture = CaptureThread::start(place.iface.clone(), filter.clone(), place.capture_ns.clone())?;
     live::drop_privileges();
-    let stop = if args.two_hosts { flag_only() } else { stop_flag() };
+    if let Some(w) = &mut writer {
+        // A valid (empty) capture from the start; the frames are added at the end.
+        w.ensure_header(capture.linktype).map_err(other)?;
+        w.flush().map_err(other)?;
+    }
 
     let mut out = io::stdout().lock();
     let where_ = if in_private_ns {
@@ -296,7 +303,7 @@ fn run_local(args: &LabArgs, color: bool, place: &Placement, in_private_ns: bool
     }
     drop(out);
     let linktype = capture.linktype;
-    let captured = capture.finish(&stop)?;
+    let captured = capture.finish(stop)?;
     stop_servers.store(true, Ordering::Relaxed);
     for s in servers {
         let _ = s.join();
@@ -431,7 +438,7 @@ fn interface_towards(peer: SocketAddr) -> String {
 }
 
 /// With a partner's computer: only our client (`--server HOST`) or only our server (`--serve`).
-fn partner(args: &LabArgs, color: bool) -> Result<(), Failure> {
+fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure> {
     let proto = match args.which {
         LabWhich::Udp => Proto::Udp,
         LabWhich::Tcp => Proto::Tcp,
@@ -448,7 +455,6 @@ fn partner(args: &LabArgs, color: bool) -> Result<(), Failure> {
         let iface = args.interface.clone().unwrap_or_else(|| interface_towards(addr));
         let capture = CaptureThread::start(iface.clone(), filter.clone(), None)?;
         live::drop_privileges();
-        let stop = stop_flag();
         let mut out = io::stdout().lock();
         writeln!(out, "wirelab lab: capturing on {iface}, filter \"{filter}\"; our client talks to {addr}").map_err(output_error)?;
         let mut errors = Vec::new();
@@ -465,7 +471,7 @@ fn partner(args: &LabArgs, color: bool) -> Result<(), Failure> {
         }
         drop(out);
         let linktype = capture.linktype;
-        let captured = capture.finish(&stop)?;
+        let captured = capture.finish(stop)?;
         return present(args, color, captured, writer, linktype, &[(true, proto)], &message, errors);
     }
     // --serve: our server, and the timeline live, exchange by exchange, until Ctrl-C.
@@ -476,7 +482,6 @@ fn partner(args: &LabArgs, color: bool) -> Result<(), Failure> {
     let tcp = if proto == Proto::Tcp { Some(TcpListener::bind(bind).map_err(bind_err)?) } else { None };
     let mut source = LiveSource::open(&iface, Some(&filter)).map_err(other)?;
     live::drop_privileges();
-    let stop = stop_flag();
     let stop_servers = Arc::new(AtomicBool::new(false));
     let server_thread = {
         let stop_servers = Arc::clone(&stop_servers);

@@ -40,12 +40,7 @@ pub fn render_layer(s: &mut String, l: &Layer) {
         s.push_str(&l.summary);
     }
     if l.len > 0 {
-        s.push_str(&format!(
-            "  [bytes {}–{}, {} bytes]",
-            l.offset,
-            l.offset + l.len - 1,
-            l.len
-        ));
+        s.push_str(&format!("  [offset {:04x}, {} bytes]", l.offset, l.len));
     }
     s.push('\n');
     let label = |f: &crate::decode::detail::Field| match &f.bits {

@@ -144,12 +144,11 @@ impl FlowData {
     pub fn set_verdicts(&mut self, rows: &[ConversationRow<'_>]) {
         for r in rows {
             let c = r.conversation;
-            if let Some(&i) = self.index.get(&(c.proto == Proto::Tcp, c.stream)) {
-                if let Some(fc) = self.conversations.get_mut(i) {
-                    fc.verdict = r.verdict.to_string();
-                    fc.client = c.client;
-                    fc.server = c.server;
-                }
+            let i = self.index.get(&(c.proto == Proto::Tcp, c.stream)).copied();
+            if let Some(fc) = i.and_then(|i| self.conversations.get_mut(i)) {
+                fc.verdict = r.verdict.to_string();
+                fc.client = c.client;
+                fc.server = c.server;
             }
         }
     }

@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 
+use super::text::{push_ip, push_seconds, push_u64};
 use super::{ConversationRow, Row, View};
 use crate::decode::{Net, Packet, Transport};
 use crate::track::{Analysis, Proto};
@@ -11,12 +12,14 @@ use crate::track::{Analysis, Proto};
 pub struct JsonLines<W: Write> {
     out: W,
     absolute_seq: bool,
+    /// The object being built, reused from line to line (no allocation per frame).
+    line: String,
 }
 
 impl<W: Write> JsonLines<W> {
     /// A JSON Lines writer.
     pub fn new(out: W, absolute_seq: bool) -> Self {
-        Self { out, absolute_seq }
+        Self { out, absolute_seq, line: String::with_capacity(1024) }
     }
 }
 
@@ -60,81 +63,71 @@ pub fn ip_protocol_name(n: u8) -> &'static str {
     }
 }
 
-fn opt_u64(w: &mut impl Write, v: Option<u64>) -> io::Result<()> {
-    match v {
-        Some(n) => write!(w, "{n}"),
-        None => w.write_all(b"null"),
-    }
-}
-
-fn string(w: &mut impl Write, s: &str) -> io::Result<()> {
-    serde_json::to_writer(&mut *w, s).map_err(io::Error::from)
-}
-
-impl<W: Write> View for JsonLines<W> {
-    fn frame(&mut self, row: &Row<'_, '_>) -> io::Result<()> {
-        let w = &mut self.out;
+impl<W: Write> JsonLines<W> {
+    /// Appends the object of one frame (and its newline) to `w`.
+    fn frame_into(&self, w: &mut String, row: &Row<'_, '_>) {
         let p = row.packet;
-        let nanos = row.frame.ts.nanos_since(row.first);
-        write!(w, "{{\"type\":\"frame\",\"no\":{},\"time\":", row.frame.number)?;
-        let mut t = String::new();
-        super::text::push_seconds(&mut t, nanos, 9);
-        w.write_all(t.as_bytes())?;
-        write!(w, ",\"len\":{},\"caplen\":{},\"src\":", row.frame.orig_len, row.frame.data.len())?;
-        match p.src_ip() {
-            Some(ip) => write!(w, "\"{ip}\"")?,
-            None => w.write_all(b"null")?,
-        }
-        w.write_all(b",\"dst\":")?;
-        match p.dst_ip() {
-            Some(ip) => write!(w, "\"{ip}\"")?,
-            None => w.write_all(b"null")?,
-        }
-        w.write_all(b",\"proto\":")?;
+        w.push_str("{\"type\":\"frame\",\"no\":");
+        push_u64(w, row.frame.number);
+        w.push_str(",\"time\":");
+        push_seconds(w, row.frame.ts.nanos_since(row.first), 9);
+        w.push_str(",\"len\":");
+        push_u64(w, u64::from(row.frame.orig_len));
+        w.push_str(",\"caplen\":");
+        push_u64(w, row.frame.data.len() as u64);
+        w.push_str(",\"src\":");
+        opt_ip(w, p.src_ip());
+        w.push_str(",\"dst\":");
+        opt_ip(w, p.dst_ip());
+        w.push_str(",\"proto\":");
         match proto_name(p) {
-            Some(n) => write!(w, "\"{n}\"")?,
-            None => w.write_all(b"null")?,
+            Some(n) => {
+                w.push('"');
+                w.push_str(n);
+                w.push('"');
+            }
+            None => w.push_str("null"),
         }
         let (sport, dport) = match &p.transport {
             Transport::Tcp(t) => (Some(t.src_port), Some(t.dst_port)),
             Transport::Udp(u) => (Some(u.src_port), Some(u.dst_port)),
             _ => (None, None),
         };
-        w.write_all(b",\"sport\":")?;
-        opt_u64(w, sport.map(u64::from))?;
-        w.write_all(b",\"dport\":")?;
-        opt_u64(w, dport.map(u64::from))?;
-        w.write_all(b",\"flags\":[")?;
+        w.push_str(",\"sport\":");
+        opt_u64(w, sport.map(u64::from));
+        w.push_str(",\"dport\":");
+        opt_u64(w, dport.map(u64::from));
+        w.push_str(",\"flags\":[");
         if let Transport::Tcp(t) = &p.transport {
             const NAMES: [(u16, &str); 9] = [
-                (0x001, "FIN"),
-                (0x002, "SYN"),
-                (0x004, "RST"),
-                (0x008, "PSH"),
-                (0x010, "ACK"),
-                (0x020, "URG"),
-                (0x040, "ECE"),
-                (0x080, "CWR"),
-                (0x100, "AE"),
+                (0x001, "\"FIN\""),
+                (0x002, "\"SYN\""),
+                (0x004, "\"RST\""),
+                (0x008, "\"PSH\""),
+                (0x010, "\"ACK\""),
+                (0x020, "\"URG\""),
+                (0x040, "\"ECE\""),
+                (0x080, "\"CWR\""),
+                (0x100, "\"AE\""),
             ];
             let mut first = true;
             for (bit, name) in NAMES {
                 if t.flags.0 & bit != 0 {
                     if !first {
-                        w.write_all(b",")?;
+                        w.push(',');
                     }
                     first = false;
-                    write!(w, "\"{name}\"")?;
+                    w.push_str(name);
                 }
             }
             if t.flags.0 & 0xe00 != 0 {
                 if !first {
-                    w.write_all(b",")?;
+                    w.push(',');
                 }
-                w.write_all(b"\"RES\"")?;
+                w.push_str("\"RES\"");
             }
         }
-        w.write_all(b"]")?;
+        w.push(']');
         let tcp = match &p.transport {
             Transport::Tcp(t) => Some(t),
             _ => None,
@@ -145,51 +138,239 @@ impl<W: Write> View for JsonLines<W> {
             (Some(t), _) => (Some(t.seq), Some(t.ack)),
             _ => (None, None),
         };
-        w.write_all(b",\"seq\":")?;
-        opt_u64(w, seq.map(u64::from))?;
-        w.write_all(b",\"ack\":")?;
-        opt_u64(w, ack.map(u64::from))?;
-        w.write_all(b",\"raw_seq\":")?;
-        opt_u64(w, tcp.map(|t| u64::from(t.seq)))?;
-        w.write_all(b",\"raw_ack\":")?;
-        opt_u64(w, tcp.map(|t| u64::from(t.ack)))?;
-        w.write_all(b",\"win\":")?;
-        opt_u64(w, tcp.map(|t| tf.map_or(u64::from(t.window), |f| f.window)))?;
+        w.push_str(",\"seq\":");
+        opt_u64(w, seq.map(u64::from));
+        w.push_str(",\"ack\":");
+        opt_u64(w, ack.map(u64::from));
+        w.push_str(",\"raw_seq\":");
+        opt_u64(w, tcp.map(|t| u64::from(t.seq)));
+        w.push_str(",\"raw_ack\":");
+        opt_u64(w, tcp.map(|t| u64::from(t.ack)));
+        w.push_str(",\"win\":");
+        opt_u64(w, tcp.map(|t| tf.map_or(u64::from(t.window), |f| f.window)));
         let payload_len = match &p.transport {
             Transport::Tcp(t) => Some(u64::from(t.payload_len)),
             Transport::Udp(u) => Some(u64::from(u.payload_len)),
             _ => None,
         };
-        w.write_all(b",\"payload_len\":")?;
-        opt_u64(w, payload_len)?;
-        w.write_all(b",\"stream\":")?;
-        opt_u64(w, row.facts.stream)?;
-        w.write_all(b",\"analysis\":[")?;
+        w.push_str(",\"payload_len\":");
+        opt_u64(w, payload_len);
+        w.push_str(",\"stream\":");
+        opt_u64(w, row.facts.stream);
+        w.push_str(",\"analysis\":[");
         if let Some(f) = tf {
             let mut first = true;
             for (bit, name, _) in Analysis::ALL {
                 if f.analysis.has(*bit) {
                     if !first {
-                        w.write_all(b",")?;
+                        w.push(',');
                     }
                     first = false;
-                    write!(w, "\"{name}\"")?;
+                    w.push('"');
+                    w.push_str(name);
+                    w.push('"');
                 }
             }
         }
-        w.write_all(b"],\"info\":")?;
-        string(w, &row.note.info)?;
-        w.write_all(b",\"note\":")?;
-        string(w, &row.note.text)?;
-        w.write_all(b"}\n")
+        w.push_str("],\"info\":");
+        push_json_string(w, &row.note.info);
+        w.push_str(",\"note\":");
+        push_json_string(w, &row.note.text);
+        w.push_str("}\n");
+    }
+}
+
+fn opt_ip(w: &mut String, ip: Option<std::net::IpAddr>) {
+    match ip {
+        Some(ip) => {
+            w.push('"');
+            push_ip(w, ip);
+            w.push('"');
+        }
+        None => w.push_str("null"),
+    }
+}
+
+fn opt_u64(w: &mut String, v: Option<u64>) {
+    match v {
+        Some(n) => push_u64(w, n),
+        None => w.push_str("null"),
+    }
+}
+
+/// Appends `s` as a JSON string, escaped exactly as `serde_json` escapes it: `"` and `\\`,
+/// the short escapes `\b \f \n \r \t`, other control bytes as `\u00xx`, all else as is.
+pub fn push_json_string(w: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    w.push('"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let short = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        // `i` is at an ASCII byte, so both slices end on character boundaries.
+        w.push_str(s.get(start..i).unwrap_or(""));
+        if short.is_empty() {
+            w.push_str("\\u00");
+            w.push(char::from(HEX[usize::from(b >> 4)]));
+            w.push(char::from(HEX[usize::from(b & 0xf)]));
+        } else {
+            w.push_str(short);
+        }
+        start = i + 1;
+    }
+    w.push_str(s.get(start..).unwrap_or(""));
+    w.push('"');
+}
+
+/// Appends a float as `serde_json` writes it (shortest round-trip form; `null` if not finite).
+fn push_f64(w: &mut String, v: f64) {
+    match serde_json::to_string(&v) {
+        Ok(t) => w.push_str(&t),
+        Err(_) => w.push_str("null"),
+    }
+}
+
+impl<W: Write> View for JsonLines<W> {
+    fn frame(&mut self, row: &Row<'_, '_>) -> io::Result<()> {
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        self.frame_into(&mut line, row);
+        let r = self.out.write_all(line.as_bytes());
+        self.line = line;
+        r
     }
 
     fn conversations(&mut self, rows: &[ConversationRow<'_>]) -> io::Result<()> {
+        let mut w = std::mem::take(&mut self.line);
         for r in rows {
             let c = r.conversation;
+            // The keys in sorted order, as `serde_json::json!` (a BTreeMap) wrote them.
+            w.clear();
+            w.push_str("{\"bytes_from_client\":");
+            push_u64(&mut w, c.from_client.bytes);
+            w.push_str(",\"bytes_from_server\":");
+            push_u64(&mut w, c.from_server.bytes);
+            w.push_str(",\"client\":\"");
+            push_ip(&mut w, c.client.ip);
+            w.push_str("\",\"client_port\":");
+            push_u64(&mut w, u64::from(c.client.port));
+            w.push_str(",\"duration\":");
+            push_f64(&mut w, c.end.nanos_since(c.start) as f64 / 1e9);
+            w.push_str(",\"first_frame\":");
+            push_u64(&mut w, c.first_frame);
+            w.push_str(",\"frames_from_client\":");
+            push_u64(&mut w, c.from_client.frames);
+            w.push_str(",\"frames_from_server\":");
+            push_u64(&mut w, c.from_server.frames);
+            w.push_str(",\"history\":");
+            push_json_string(&mut w, &c.history);
+            w.push_str(",\"initial_rtt\":");
+            match c.initial_rtt_ns {
+                Some(n) => push_f64(&mut w, n as f64 / 1e9),
+                None => w.push_str("null"),
+            }
+            w.push_str(",\"last_frame\":");
+            push_u64(&mut w, c.last_frame);
+            w.push_str(",\"payload_from_client\":");
+            push_u64(&mut w, c.from_client.payload_bytes);
+            w.push_str(",\"payload_from_server\":");
+            push_u64(&mut w, c.from_server.payload_bytes);
+            w.push_str(",\"proto\":");
+            w.push_str(match c.proto {
+                Proto::Tcp => "\"TCP\"",
+                Proto::Udp => "\"UDP\"",
+            });
+            w.push_str(",\"server\":\"");
+            push_ip(&mut w, c.server.ip);
+            w.push_str("\",\"server_port\":");
+            push_u64(&mut w, u64::from(c.server.port));
+            w.push_str(",\"start\":");
+            push_f64(&mut w, c.start.nanos_since(r.first) as f64 / 1e9);
+            w.push_str(",\"state\":");
+            push_json_string(&mut w, c.zeek_state);
+            w.push_str(",\"stream\":");
+            push_u64(&mut w, c.stream);
+            w.push_str(",\"type\":\"conversation\",\"verdict\":");
+            push_json_string(&mut w, r.verdict);
+            w.push_str("}\n");
+            if let Err(e) = self.out.write_all(w.as_bytes()) {
+                self.line = w;
+                return Err(e);
+            }
+        }
+        self.line = w;
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Timestamp;
+    use crate::track::{Conversation, Endpoint, SideStats};
+
+    #[test]
+    fn test_json_string_escapes_as_serde_json() {
+        let mut all = String::new();
+        for b in 0u8..0x80 {
+            all.push(char::from(b));
+        }
+        all.push_str("é → ✓ \u{2028} \u{feff} 😀 \\ \" end");
+        for s in [all.as_str(), "", "plain", "\"", "\\", "\n", "a\u{7f}b"] {
+            let mut mine = String::new();
+            push_json_string(&mut mine, s);
+            assert_eq!(mine, serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    /// The conversation objects are byte for byte what `serde_json::json!` wrote before.
+    #[test]
+    fn test_conversation_object_matches_json_macro() {
+        let ep = |ip: &str, port| Endpoint { ip: ip.parse().unwrap(), port };
+        let side = |frames, bytes, payload_bytes| SideStats { frames, bytes, payload_bytes };
+        let c = Conversation {
+            proto: Proto::Tcp,
+            stream: 7,
+            client: ep("fd00::1:2", 40000),
+            server: ep("10.2.0.1", 8888),
+            from_client: side(5, 400, 11),
+            from_server: side(4, 300, 11),
+            first_frame: 3,
+            last_frame: 99,
+            start: Timestamp { secs: 12, nanos: 345_678_901 },
+            end: Timestamp { secs: 13, nanos: 1 },
+            zeek_state: "SF",
+            history: "ShADadFf".into(),
+            initial_rtt_ns: Some(123_456),
+            first_fin_by: None,
+            first_rst_by: None,
+            handshake_complete: true,
+            teardown_complete: true,
+            udp_answered: 0,
+        };
+        let first = Timestamp { secs: 10, nanos: 0 };
+        for rtt in [Some(123_456), None, Some(1)] {
+            let c = Conversation { initial_rtt_ns: rtt, ..c.clone() };
+            let row = ConversationRow { conversation: &c, verdict: "complete: \"x\"\n", first };
+            let mut out = Vec::new();
+            JsonLines::new(&mut out, false).conversations(&[row]).unwrap();
             let v = serde_json::json!({
                 "type": "conversation",
-                "proto": match c.proto { Proto::Tcp => "TCP", Proto::Udp => "UDP" },
+                "proto": "TCP",
                 "stream": c.stream,
                 "client": c.client.ip.to_string(),
                 "client_port": c.client.port,
@@ -203,20 +384,14 @@ impl<W: Write> View for JsonLines<W> {
                 "payload_from_server": c.from_server.payload_bytes,
                 "first_frame": c.first_frame,
                 "last_frame": c.last_frame,
-                "start": c.start.nanos_since(r.first) as f64 / 1e9,
+                "start": c.start.nanos_since(first) as f64 / 1e9,
                 "duration": c.end.nanos_since(c.start) as f64 / 1e9,
                 "state": c.zeek_state,
                 "history": c.history,
                 "initial_rtt": c.initial_rtt_ns.map(|n| n as f64 / 1e9),
-                "verdict": r.verdict,
+                "verdict": "complete: \"x\"\n",
             });
-            serde_json::to_writer(&mut self.out, &v).map_err(io::Error::from)?;
-            self.out.write_all(b"\n")?;
+            assert_eq!(String::from_utf8(out).unwrap(), format!("{}\n", serde_json::to_string(&v).unwrap()));
         }
-        Ok(())
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        self.out.flush()
     }
 }

@@ -237,9 +237,8 @@ impl<W: Write> Report<W> {
                 let (Some(t), Some(tf)) = (row.packet.tcp(), f.tcp.as_ref()) else {
                     return;
                 };
-                if self.tcp.stream.is_none()
-                    && !(t.flags.has(TcpFlags::SYN) && !t.flags.has(TcpFlags::ACK))
-                {
+                let is_syn = t.flags.has(TcpFlags::SYN) && !t.flags.has(TcpFlags::ACK);
+                if self.tcp.stream.is_none() && !is_syn {
                     return; // the answers want a conversation seen from its SYN
                 }
                 if *self.tcp.stream.get_or_insert(stream) != stream {

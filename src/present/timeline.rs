@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use super::text::{ansi, push_seconds, push_time};
+use super::text::{ansi, push_ip, push_seconds, push_time, push_u64};
 use super::{ConversationRow, Row, TimeFormat, View};
 use crate::explain::Tone;
 use crate::source::Timestamp;
@@ -23,14 +23,25 @@ pub struct Timeline<W: Write> {
     time: TimeFormat,
     color: bool,
     previous: Option<Timestamp>,
+    /// The row being built, reused from frame to frame (no allocation per row).
     line: String,
+    /// Scratch space for one number column, reused.
+    num: String,
     header_done: bool,
 }
 
 impl<W: Write> Timeline<W> {
     /// A timeline writing to `out`.
     pub fn new(out: W, time: TimeFormat, color: bool) -> Self {
-        Self { out, time, color, previous: None, line: String::with_capacity(256), header_done: false }
+        Self {
+            out,
+            time,
+            color,
+            previous: None,
+            line: String::with_capacity(512),
+            num: String::with_capacity(32),
+            header_done: false,
+        }
     }
 
     fn time_width(&self) -> usize {
@@ -53,20 +64,30 @@ impl<W: Write> Timeline<W> {
     }
 }
 
-/// Pads `s` with spaces to `width` characters (counted as chars, not bytes).
-fn pad(line: &mut String, s: &str, width: usize) {
-    line.push_str(s);
-    let n = s.chars().count();
-    for _ in n..width {
-        line.push(' ');
+/// Spaces to pad with, pushed as one slice rather than one char at a time.
+const SPACES: &str = "                                                                ";
+
+/// Width of `s` in characters (not bytes), with a fast path for ASCII.
+fn width_of(s: &str) -> usize {
+    if s.is_ascii() { s.len() } else { s.chars().count() }
+}
+
+fn spaces(line: &mut String, mut n: usize) {
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        line.push_str(&SPACES[..k]);
+        n -= k;
     }
 }
 
+/// Pads `s` with spaces to `width` characters (counted as chars, not bytes).
+fn pad(line: &mut String, s: &str, width: usize) {
+    line.push_str(s);
+    spaces(line, width.saturating_sub(width_of(s)));
+}
+
 fn pad_left(line: &mut String, s: &str, width: usize) {
-    let n = s.chars().count();
-    for _ in n..width {
-        line.push(' ');
-    }
+    spaces(line, width.saturating_sub(width_of(s)));
     line.push_str(s);
 }
 
@@ -80,6 +101,7 @@ impl<W: Write> View for Timeline<W> {
             self.header()?;
         }
         let mut line = std::mem::take(&mut self.line);
+        let mut num = std::mem::take(&mut self.num);
         line.clear();
         let colour = if self.color {
             match row.note.tone {
@@ -94,7 +116,8 @@ impl<W: Write> View for Timeline<W> {
         if let Some(c) = colour {
             line.push_str(c);
         }
-        let mut num = itoa_buf(row.frame.number);
+        num.clear();
+        push_u64(&mut num, row.frame.number);
         pad_left(&mut line, &num, W_NO);
         line.push(' ');
         num.clear();
@@ -107,7 +130,9 @@ impl<W: Write> View for Timeline<W> {
         line.push(' ');
         pad(&mut line, &row.note.protocol, W_PROTO);
         line.push(' ');
-        pad_left(&mut line, &itoa_buf(u64::from(row.frame.orig_len)), W_LEN);
+        num.clear();
+        push_u64(&mut num, u64::from(row.frame.orig_len));
+        pad_left(&mut line, &num, W_LEN);
         line.push(' ');
         if row.note.text.is_empty() {
             line.push_str(&row.note.info);
@@ -128,6 +153,7 @@ impl<W: Write> View for Timeline<W> {
         line.push('\n');
         let r = self.out.write_all(line.as_bytes());
         self.line = line;
+        self.num = num;
         self.previous = Some(row.frame.ts);
         r
     }
@@ -139,34 +165,53 @@ impl<W: Write> View for Timeline<W> {
         let (on, off) = if self.color { (ansi::HEADING, ansi::RESET) } else { ("", "") };
         writeln!(self.out)?;
         writeln!(self.out, "{on}Conversations{off}")?;
+        let mut line = std::mem::take(&mut self.line);
         for r in rows {
             let c = r.conversation;
             let proto = match c.proto {
                 Proto::Tcp => "TCP",
                 Proto::Udp => "UDP",
             };
-            let mut start = String::new();
-            push_seconds(&mut start, c.start.nanos_since(r.first), 6);
-            let mut dur = String::new();
-            push_seconds(&mut dur, c.end.nanos_since(c.start), 6);
-            let state = if c.history.is_empty() {
-                c.zeek_state.to_string()
-            } else {
-                format!("{} {}", c.zeek_state, c.history)
-            };
-            writeln!(
-                self.out,
-                "{proto} {:<3} client {} → server {}  →{} frames {} bytes  ←{} frames {} bytes  start {start} s, {dur} s  {state}  {}",
-                c.stream,
-                endpoint(c.client.ip, c.client.port),
-                endpoint(c.server.ip, c.server.port),
-                c.from_client.frames,
-                c.from_client.bytes,
-                c.from_server.frames,
-                c.from_server.bytes,
-                r.verdict
-            )?;
+            // "{proto} {stream:<3} client {client} → server {server}  →{n} frames {n} bytes
+            //  ←{n} frames {n} bytes  start {start} s, {dur} s  {state} {history}  {verdict}"
+            line.clear();
+            line.push_str(proto);
+            line.push(' ');
+            let mark = line.len();
+            push_u64(&mut line, c.stream);
+            let digits = line.len() - mark;
+            spaces(&mut line, 3usize.saturating_sub(digits));
+            line.push_str(" client ");
+            push_endpoint(&mut line, c.client.ip, c.client.port);
+            line.push_str(" → server ");
+            push_endpoint(&mut line, c.server.ip, c.server.port);
+            line.push_str("  →");
+            push_u64(&mut line, c.from_client.frames);
+            line.push_str(" frames ");
+            push_u64(&mut line, c.from_client.bytes);
+            line.push_str(" bytes  ←");
+            push_u64(&mut line, c.from_server.frames);
+            line.push_str(" frames ");
+            push_u64(&mut line, c.from_server.bytes);
+            line.push_str(" bytes  start ");
+            push_seconds(&mut line, c.start.nanos_since(r.first), 6);
+            line.push_str(" s, ");
+            push_seconds(&mut line, c.end.nanos_since(c.start), 6);
+            line.push_str(" s  ");
+            line.push_str(c.zeek_state);
+            if !c.history.is_empty() {
+                line.push(' ');
+                line.push_str(&c.history);
+            }
+            line.push_str("  ");
+            line.push_str(r.verdict);
+            line.push('\n');
+            if let Err(e) = self.out.write_all(line.as_bytes()) {
+                self.line = line;
+                return Err(e);
+            }
         }
+        self.line = line;
         Ok(())
     }
 
@@ -177,14 +222,20 @@ impl<W: Write> View for Timeline<W> {
 
 /// `ip:port`, with IPv6 addresses in brackets.
 pub fn endpoint(ip: std::net::IpAddr, port: u16) -> String {
-    match ip {
-        std::net::IpAddr::V4(a) => format!("{a}:{port}"),
-        std::net::IpAddr::V6(a) => format!("[{a}]:{port}"),
-    }
+    let mut s = String::with_capacity(24);
+    push_endpoint(&mut s, ip, port);
+    s
 }
 
-fn itoa_buf(n: u64) -> String {
-    n.to_string()
+/// Appends `ip:port`, with IPv6 addresses in brackets (as [`endpoint`] returns it).
+pub fn push_endpoint(out: &mut String, ip: std::net::IpAddr, port: u16) {
+    let v6 = ip.is_ipv6();
+    if v6 {
+        out.push('[');
+    }
+    push_ip(out, ip);
+    out.push_str(if v6 { "]:" } else { ":" });
+    push_u64(out, u64::from(port));
 }
 
 #[cfg(test)]

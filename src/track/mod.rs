@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use crate::decode::{Net, Packet, Transport};
+use crate::decode::{Packet, Transport};
 use crate::source::Timestamp;
 
 #[cfg(test)]
@@ -402,7 +402,7 @@ impl Tracker {
                     ip: dst_ip,
                     port: tcp.dst_port,
                 };
-                self.observe_tcp(&meta, packet, src, dst, tcp)
+                self.observe_tcp(&meta, src, dst, tcp)
             }
             Transport::Udp(udp) => {
                 let src = Endpoint {
@@ -422,7 +422,6 @@ impl Tracker {
     fn observe_tcp(
         &mut self,
         meta: &FrameMeta,
-        packet: &Packet<'_>,
         src: Endpoint,
         dst: Endpoint,
         tcp: &crate::decode::Tcp,

@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::*;
-use crate::decode::{Icmp, Ipv4, Quoted, Tcp, TcpFlags, TcpOption, Udp};
+use crate::decode::{Icmp, Ipv4, Net, Quoted, Tcp, TcpFlags, TcpOption, Udp};
 
 const CLIENT: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
 const SERVER: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);

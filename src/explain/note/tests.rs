@@ -5,8 +5,8 @@ use std::net::Ipv4Addr;
 
 use super::super::{Explainer, Note, Options, Tone};
 use crate::decode::{
-    Arp, Icmp, Ipv4, Link, Net, Packet, Problem, ProblemKind, Quoted, Tcp, TcpFlags, TcpOption,
-    Transport, Udp,
+    Arp, FragmentInfo, Icmp, Ipv4, Link, Net, Packet, Problem, ProblemKind, Quoted, Tcp, TcpFlags,
+    TcpOption, Transport, Udp,
 };
 use crate::source::{Frame, Timestamp};
 use crate::track::{Analysis, Direction, Facts, Proto, TcpFacts, UdpFacts};
@@ -603,4 +603,97 @@ fn test_memory_bounded_streams() {
         );
     }
     assert!(e.memory.streams.len() <= super::MAX_STREAMS);
+}
+
+/// An IPv4 header of a fragment of a UDP datagram (id 0x9c89).
+fn fragment_net(offset: u16, more: bool) -> Net {
+    let mut net = ipv4(17);
+    if let Net::Ipv4(h) = &mut net {
+        h.identification = 0x9c89;
+        h.fragment_offset = offset;
+        h.more_fragments = more;
+        h.dont_fragment = false;
+    }
+    net
+}
+
+#[test]
+fn test_held_fragment_is_data_with_its_place() {
+    let mut e = Explainer::new(Options::default());
+    let p = Packet {
+        net: fragment_net(0, true),
+        transport: Transport::Fragment { protocol: 17 },
+        fragment: Some(FragmentInfo {
+            index: 1,
+            len: 1480,
+            datagram_len: None,
+            reassembled: false,
+            first_frame: 1,
+        }),
+        ..Packet::default()
+    };
+    let n = run(&mut e, 1, &p, &Facts::default());
+    assert_eq!(
+        n.info,
+        "Fragmented IP protocol (proto=UDP 17, off=0, ID=9c89)"
+    );
+    assert_eq!(
+        n.text,
+        "IPv4 fragment 1 of a UDP datagram (ID 0x9c89): bytes 0-1479, more fragments follow; \
+         it holds the UDP header, shown once the datagram is whole"
+    );
+    assert_eq!(n.protocol, "IPv4");
+}
+
+#[test]
+fn test_completing_fragment_shows_the_datagram() {
+    let mut e = Explainer::new(Options::default());
+    let p = Packet {
+        net: fragment_net(2960, false),
+        transport: Transport::Udp(Udp {
+            src_port: 2049,
+            dst_port: 1023,
+            length: 4060,
+            checksum: 0,
+            payload_len: 4052,
+        }),
+        fragment: Some(FragmentInfo {
+            index: 3,
+            len: 1100,
+            datagram_len: Some(4060),
+            reassembled: true,
+            first_frame: 1,
+        }),
+        ..Packet::default()
+    };
+    let n = run(&mut e, 3, &p, &Facts::default());
+    assert_eq!(n.info, "2049 → 1023 Len=4052");
+    assert!(
+        n.text.starts_with(
+            "last fragment to arrive: reassembled 3 fragments (from frame 1) into 1 UDP datagram of 4060 bytes; "
+        ),
+        "{}",
+        n.text
+    );
+    assert_eq!(n.protocol, "UDP");
+}
+
+#[test]
+fn test_tcp_header_cut_before_20_bytes_shows_ports() {
+    let mut e = Explainer::new(Options::default());
+    let p = Packet {
+        net: ipv4(6),
+        cut_tcp_ports: Some((12336, 12336)),
+        problem: Some(Problem {
+            layer: "TCP",
+            kind: ProblemKind::Truncated {
+                needed: 20,
+                available: 12,
+            },
+        }),
+        ..Packet::default()
+    };
+    let n = run(&mut e, 1, &p, &Facts::default());
+    assert_eq!(n.info, "12336 → 12336[Packet size limited during capture]");
+    assert_eq!(n.protocol, "TCP");
 }

@@ -16,16 +16,40 @@ pub const LINKTYPES: [u32; 12] = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 10
 
 /// Decodes `data[1..]` as one frame of the link type picked by `data[0]`.
 pub fn decode(data: &[u8]) {
-    let Some((&pick, bytes)) = data.split_first() else { return };
-    let linktype = LINKTYPES.get(usize::from(pick) % LINKTYPES.len()).copied().unwrap_or(1);
+    let Some((&pick, bytes)) = data.split_first() else {
+        return;
+    };
+    let linktype = LINKTYPES
+        .get(usize::from(pick) % LINKTYPES.len())
+        .copied()
+        .unwrap_or(1);
     // orig_len from the length, or larger when the high bit of the pick says so (a cut frame).
     let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
-    let orig_len = if pick & 0x80 != 0 { len.saturating_add(u32::from(pick)) } else { len };
-    let frame = Frame { number: 1, ts: Timestamp { secs: 0, nanos: 0 }, linktype, orig_len, data: bytes };
+    let orig_len = if pick & 0x80 != 0 {
+        len.saturating_add(u32::from(pick))
+    } else {
+        len
+    };
+    let frame = Frame {
+        number: 1,
+        ts: Timestamp { secs: 0, nanos: 0 },
+        linktype,
+        orig_len,
+        data: bytes,
+    };
     let packet = wirelab::decode::decode(&frame);
     // Touch the accessors the later stages use.
-    let _ = (packet.src_ip(), packet.dst_ip(), packet.ports(), packet.ip_protocol());
-    let _ = (packet.is_ip_fragment(), packet.is_truncated(), packet.declared_payload_len());
+    let _ = (
+        packet.src_ip(),
+        packet.dst_ip(),
+        packet.ports(),
+        packet.ip_protocol(),
+    );
+    let _ = (
+        packet.is_ip_fragment(),
+        packet.is_truncated(),
+        packet.declared_payload_len(),
+    );
     let _ = format!("{packet:?}");
 }
 
@@ -50,12 +74,22 @@ pub fn read_file(data: &[u8]) {
 /// One `wirelab read --format FORMAT PATH` into a sink; true when the file read to its end.
 pub fn run_pipeline(path: &std::path::Path, format: &str) -> bool {
     let Some(p) = path.to_str() else { return false };
-    let Ok(cli) = Cli::try_parse_from(["wirelab", "--color", "never", "read", "--format", format, p]) else {
+    let Ok(cli) =
+        Cli::try_parse_from(["wirelab", "--color", "never", "read", "--format", format, p])
+    else {
         return false;
     };
-    let Command::Read(args) = cli.command else { return false };
-    let Ok(mut source) = FileSource::open(&args.file) else { return false };
-    let selection = Selection { filter: None, stream: None, count: None };
+    let Command::Read(args) = cli.command else {
+        return false;
+    };
+    let Ok(mut source) = FileSource::open(&args.file) else {
+        return false;
+    };
+    let selection = Selection {
+        filter: None,
+        stream: None,
+        count: None,
+    };
     let mut pipeline = Pipeline::new(&args.view, selection, false, Box::new(io::sink()));
     let mut clean = true;
     loop {
