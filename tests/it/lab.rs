@@ -41,6 +41,17 @@ fn has_row(out: &str, src: &str, dst: &str, proto: &str) -> bool {
     })
 }
 
+/// A copy of the binary that the user nobody can run (the build directory may not be reachable).
+fn binary_for_nobody() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("wirelab");
+    std::fs::copy(env!("CARGO_BIN_EXE_wirelab"), &bin).unwrap();
+    for p in [dir.path(), bin.as_path()] {
+        Command::new("chmod").arg("755").arg(p).status().unwrap();
+    }
+    (dir, bin)
+}
+
 #[test]
 fn lab_default_runs_udp_and_tcp_and_all_checks_pass() {
     if !live_allowed("lab_default_runs_udp_and_tcp_and_all_checks_pass") {
@@ -71,13 +82,7 @@ fn lab_as_unprivileged_user_uses_a_private_namespace() {
     if !running_as_root() {
         panic!("under CI this test must run as root (it switches to nobody with setpriv)");
     }
-    // The binary must be reachable by nobody: copy it to a world-readable place.
-    let dir = tempfile::tempdir().unwrap();
-    let bin = dir.path().join("wirelab");
-    std::fs::copy(env!("CARGO_BIN_EXE_wirelab"), &bin).unwrap();
-    for p in [dir.path(), bin.as_path()] {
-        Command::new("chmod").arg("755").arg(p).status().unwrap();
-    }
+    let (_dir, bin) = binary_for_nobody();
     let r = run(Command::new("setpriv")
         .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
         .arg(&bin)
@@ -291,12 +296,7 @@ fn capture_without_rights_names_the_interface_and_the_fix() {
         assert!(!in_ci(), "under CI the tests run as root");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let bin = dir.path().join("wirelab");
-    std::fs::copy(env!("CARGO_BIN_EXE_wirelab"), &bin).unwrap();
-    for p in [dir.path(), bin.as_path()] {
-        Command::new("chmod").arg("755").arg(p).status().unwrap();
-    }
+    let (_dir, bin) = binary_for_nobody();
     let r = run(Command::new("setpriv")
         .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
         .arg(&bin)
