@@ -245,7 +245,9 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
     let out: Box<dyn Write> = Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout().lock()));
     let mut pipeline = Pipeline::new(&args.view, selection, color, out);
     if let Some(path) = &args.write {
-        let writer = CaptureWriter::create(path, 262_144).map_err(|e| AppError::Other(e.to_string()))?;
+        let mut writer = CaptureWriter::create(path, 262_144).map_err(|e| AppError::Other(e.to_string()))?;
+        // A valid capture even when no frame is shown.
+        writer.ensure_header(source.linktype().unwrap_or(1)).map_err(|e| AppError::Other(e.to_string()))?;
         pipeline.writer = Some(FrameSink { writer, comments: args.view.comments, all: false });
     }
     let mut damage = None;

@@ -129,9 +129,30 @@ const TEXT_POOL: usize = 1 << 16;
 impl Texts {
     fn new(rng: &mut Rng) -> Self {
         const WORDS: [&str; 24] = [
-            "the", "server", "replies", "in", "uppercase", "socket", "lab", "packet", "capture", "hello", "world",
-            "tcp", "udp", "segment", "window", "sequence", "number", "ack", "client", "port", "wireshark", "data",
-            "stream", "bytes",
+            "the",
+            "server",
+            "replies",
+            "in",
+            "uppercase",
+            "socket",
+            "lab",
+            "packet",
+            "capture",
+            "hello",
+            "world",
+            "tcp",
+            "udp",
+            "segment",
+            "window",
+            "sequence",
+            "number",
+            "ack",
+            "client",
+            "port",
+            "wireshark",
+            "data",
+            "stream",
+            "bytes",
         ];
         let mut lower = Vec::with_capacity(TEXT_POOL + 64);
         while lower.len() < TEXT_POOL + MSS as usize {
@@ -157,7 +178,15 @@ fn tcp_script(rng: &mut Rng) -> Vec<Step> {
     let half = rtt / 2;
     let text = |rng: &mut Rng| rng.range(0, TEXT_POOL as u64) as u32;
     let push = |s: &mut Vec<Step>, from_client, flags, seq, ack, len, text, gap| {
-        s.push(Step { from_client, flags, seq, ack, len, text, gap });
+        s.push(Step {
+            from_client,
+            flags,
+            seq,
+            ack,
+            len,
+            text,
+            gap,
+        });
     };
     push(&mut s, true, SYN, 0, 0, 0, 0, 0);
     if rng.permille(30) {
@@ -171,8 +200,16 @@ fn tcp_script(rng: &mut Rng) -> Vec<Step> {
     let rounds = 1 + (rng.next() % 64).trailing_zeros().min(6) as u64 + rng.range(0, 2);
     for round in 0..rounds {
         // The request, in one or two segments.
-        let think = if round == 0 { rng.range(20_000, 200_000) } else { rng.range(1_000_000, 300_000_000) };
-        let req = if rng.permille(100) { rng.range(1401, 2800) } else { rng.range(1, 600) } as u32;
+        let think = if round == 0 {
+            rng.range(20_000, 200_000)
+        } else {
+            rng.range(1_000_000, 300_000_000)
+        };
+        let req = if rng.permille(100) {
+            rng.range(1401, 2800)
+        } else {
+            rng.range(1, 600)
+        } as u32;
         let mut left = req;
         let mut gap = think;
         let mut last_req_step = 0;
@@ -221,7 +258,15 @@ fn tcp_script(rng: &mut Rng) -> Vec<Step> {
             let len = left.min(MSS);
             left -= len;
             let flags = if left == 0 { PSH | ACK } else { ACK };
-            let step = Step { from_client: false, flags, seq: v, ack: c, len, text: text(rng), gap };
+            let step = Step {
+                from_client: false,
+                flags,
+                seq: v,
+                ack: c,
+                len,
+                text: text(rng),
+                gap,
+            };
             s.push(step);
             if seg_no == 0 {
                 first_seg = Some(step);
@@ -234,7 +279,16 @@ fn tcp_script(rng: &mut Rng) -> Vec<Step> {
                 // The first segment was lost after the capture point: every later one
                 // brings a duplicate ACK of the old number.
                 if seg_no >= 2 && seg_no <= 4 {
-                    push(&mut s, true, ACK, c, flight_start, 0, 0, rng.range(20_000, 200_000));
+                    push(
+                        &mut s,
+                        true,
+                        ACK,
+                        c,
+                        flight_start,
+                        0,
+                        0,
+                        rng.range(20_000, 200_000),
+                    );
                 }
                 if seg_no == 4 {
                     if let Some(mut f) = first_seg {
@@ -268,12 +322,34 @@ fn tcp_script(rng: &mut Rng) -> Vec<Step> {
         0..=79 => {
             // FIN from one side, ACK, FIN from the other, ACK (sometimes FIN+ACK together).
             let client_first = rng.permille(600);
-            let (a_client, a, b) = if client_first { (true, &mut c, &mut v) } else { (false, &mut v, &mut c) };
-            push(&mut s, a_client, FIN | ACK, *a, *b, 0, 0, rng.range(1_000_000, 100_000_000));
+            let (a_client, a, b) = if client_first {
+                (true, &mut c, &mut v)
+            } else {
+                (false, &mut v, &mut c)
+            };
+            push(
+                &mut s,
+                a_client,
+                FIN | ACK,
+                *a,
+                *b,
+                0,
+                0,
+                rng.range(1_000_000, 100_000_000),
+            );
             *a = a.wrapping_add(1);
             if rng.permille(500) {
                 push(&mut s, !a_client, ACK, *b, *a, 0, 0, half);
-                push(&mut s, !a_client, FIN | ACK, *b, *a, 0, 0, rng.range(50_000, 5_000_000));
+                push(
+                    &mut s,
+                    !a_client,
+                    FIN | ACK,
+                    *b,
+                    *a,
+                    0,
+                    0,
+                    rng.range(50_000, 5_000_000),
+                );
             } else {
                 push(&mut s, !a_client, FIN | ACK, *b, *a, 0, 0, half);
             }
@@ -284,7 +360,16 @@ fn tcp_script(rng: &mut Rng) -> Vec<Step> {
             // Aborted with a RST (client or server).
             let by_client = rng.permille(500);
             let (seq, ack) = if by_client { (c, v) } else { (v, c) };
-            push(&mut s, by_client, RST | ACK, seq, ack, 0, 0, rng.range(1_000_000, 100_000_000));
+            push(
+                &mut s,
+                by_client,
+                RST | ACK,
+                seq,
+                ack,
+                0,
+                0,
+                rng.range(1_000_000, 100_000_000),
+            );
         }
         _ => {} // still open at the end of the capture
     }
@@ -296,12 +381,36 @@ fn udp_script(rng: &mut Rng) -> Vec<Step> {
     let mut s = Vec::new();
     let rtt = rng.range(50_000, 20_000_000);
     for i in 0..rng.range(1, 4) {
-        let len = if rng.permille(50) { rng.range(0, 1400) } else { rng.range(1, 200) } as u32;
+        let len = if rng.permille(50) {
+            rng.range(0, 1400)
+        } else {
+            rng.range(1, 200)
+        } as u32;
         let text = rng.range(0, TEXT_POOL as u64) as u32;
-        let gap = if i == 0 { 0 } else { rng.range(1_000_000, 500_000_000) };
-        s.push(Step { from_client: true, flags: 0, seq: 0, ack: 0, len, text, gap });
+        let gap = if i == 0 {
+            0
+        } else {
+            rng.range(1_000_000, 500_000_000)
+        };
+        s.push(Step {
+            from_client: true,
+            flags: 0,
+            seq: 0,
+            ack: 0,
+            len,
+            text,
+            gap,
+        });
         if rng.permille(970) {
-            s.push(Step { from_client: false, flags: 0, seq: 0, ack: 0, len, text, gap: rtt });
+            s.push(Step {
+                from_client: false,
+                flags: 0,
+                seq: 0,
+                ack: 0,
+                len,
+                text,
+                gap: rtt,
+            });
         }
     }
     s
@@ -319,9 +428,9 @@ const TCP_PORTS: [u16; 4] = [8888, 23456, 12000, 20001];
 const UDP_PORTS: [u16; 3] = [8888, 23457, 20001];
 /// Ephemeral ports that tshark 4.0 would dissect as another protocol (`tshark -G decodes`): skipped.
 const DISSECTED: [u16; 35] = [
-    34962, 34980, 37008, 41170, 44321, 44322, 44818, 45564, 47000, 47808, 48049, 48898, 49999, 54328, 56000, 56001,
-    56500, 56501, 57000, 57001, 57032, 57033, 57500, 57501, 57532, 57533, 59000, 59001, 59032, 59033, 59500, 59501,
-    59532, 59533, 60001,
+    34962, 34980, 37008, 41170, 44321, 44322, 44818, 45564, 47000, 47808, 48049, 48898, 49999,
+    54328, 56000, 56001, 56500, 56501, 57000, 57001, 57032, 57033, 57500, 57501, 57532, 57533,
+    59000, 59001, 59032, 59033, 59500, 59501, 59532, 59533, 60001,
 ];
 
 fn mac_for(kind: u8, n: u64) -> [u8; 6] {
@@ -331,7 +440,11 @@ fn mac_for(kind: u8, n: u64) -> [u8; 6] {
 
 impl Hosts {
     fn new(rng: &mut Rng) -> Self {
-        Hosts { next_port: (0..CLIENTS).map(|_| rng.range(32768, 60000) as u16).collect() }
+        Hosts {
+            next_port: (0..CLIENTS)
+                .map(|_| rng.range(32768, 60000) as u16)
+                .collect(),
+        }
     }
 
     fn pick(&mut self, rng: &mut Rng, tcp: bool, v6: bool) -> (Endpoint, Endpoint) {
@@ -355,11 +468,22 @@ impl Hosts {
             s[15] = si as u8 + 1;
             (Ip::V6(c), Ip::V6(s))
         } else {
-            (Ip::V4([10, 1, (ci / 250) as u8, (ci % 250) as u8 + 1]), Ip::V4([10, 2, 0, si as u8 + 1]))
+            (
+                Ip::V4([10, 1, (ci / 250) as u8, (ci % 250) as u8 + 1]),
+                Ip::V4([10, 2, 0, si as u8 + 1]),
+            )
         };
         (
-            Endpoint { mac: mac_for(1, ci64), ip: cip, port },
-            Endpoint { mac: mac_for(2, si), ip: sip, port: sport },
+            Endpoint {
+                mac: mac_for(1, ci64),
+                ip: cip,
+                port,
+            },
+            Endpoint {
+                mac: mac_for(2, si),
+                ip: sip,
+                port: sport,
+            },
         )
     }
 }
@@ -398,14 +522,28 @@ impl<W: Write> PcapOut<W> {
 /// Capture start: 2026-01-01 00:00:00 UTC.
 const EPOCH_NS: u64 = 1_767_225_600 * 1_000_000_000;
 
-fn build_frame(buf: &mut Vec<u8>, conv: &mut Conv, step: &Step, now: u64, texts: &Texts) -> Result<(), String> {
-    let (src, dst) = if step.from_client { (conv.client, conv.server) } else { (conv.server, conv.client) };
+fn build_frame(
+    buf: &mut Vec<u8>,
+    conv: &mut Conv,
+    step: &Step,
+    now: u64,
+    texts: &Texts,
+) -> Result<(), String> {
+    let (src, dst) = if step.from_client {
+        (conv.client, conv.server)
+    } else {
+        (conv.server, conv.client)
+    };
     let side = usize::from(!step.from_client);
     let payload = texts.slice(!step.from_client, step.text, step.len);
     let eth = PacketBuilder::ethernet2(src.mac, dst.mac);
     let ip = match (src.ip, dst.ip) {
         (Ip::V4(s), Ip::V4(d)) => {
-            let proto = if conv.tcp { IpNumber::TCP } else { IpNumber::UDP };
+            let proto = if conv.tcp {
+                IpNumber::TCP
+            } else {
+                IpNumber::UDP
+            };
             let mut h = Ipv4Header::new(0, 64, proto, s, d).map_err(|e| e.to_string())?;
             h.identification = conv.ip_id[side];
             conv.ip_id[side] = conv.ip_id[side].wrapping_add(1);
@@ -427,10 +565,20 @@ fn build_frame(buf: &mut Vec<u8>, conv: &mut Conv, step: &Step, now: u64, texts:
     let b = eth.ip(ip);
     buf.clear();
     if conv.tcp {
-        let (isn, peer_isn) = if step.from_client { (conv.client_isn, conv.server_isn) } else { (conv.server_isn, conv.client_isn) };
+        let (isn, peer_isn) = if step.from_client {
+            (conv.client_isn, conv.server_isn)
+        } else {
+            (conv.server_isn, conv.client_isn)
+        };
         let syn = step.flags & SYN != 0;
         // Windows: 64240 in SYNs (scaled by 2^7 afterwards: 502 * 128 = 64256), constant after.
-        let window: u16 = if syn { 64240 } else if step.from_client { 502 } else { 509 };
+        let window: u16 = if syn {
+            64240
+        } else if step.from_client {
+            502
+        } else {
+            509
+        };
         let mut t = b.tcp(src.port, dst.port, isn.wrapping_add(step.seq), window);
         if step.flags & ACK != 0 {
             t = t.ack(peer_isn.wrapping_add(step.ack));
@@ -454,7 +602,10 @@ fn build_frame(buf: &mut Vec<u8>, conv: &mut Conv, step: &Step, now: u64, texts:
             opts.push(TcpOptionElement::MaximumSegmentSize(1460));
             opts.push(TcpOptionElement::SelectiveAcknowledgementPermitted);
             if conv.timestamps {
-                opts.push(TcpOptionElement::Timestamp(tsval, if step.flags & ACK != 0 { tsecr } else { 0 }));
+                opts.push(TcpOptionElement::Timestamp(
+                    tsval,
+                    if step.flags & ACK != 0 { tsecr } else { 0 },
+                ));
             } else {
                 opts.push(TcpOptionElement::Noop);
                 opts.push(TcpOptionElement::Noop);
@@ -472,7 +623,9 @@ fn build_frame(buf: &mut Vec<u8>, conv: &mut Conv, step: &Step, now: u64, texts:
         let t = t.options(&opts).map_err(|e| e.to_string())?;
         t.write(buf, payload).map_err(|e| e.to_string())?;
     } else {
-        b.udp(src.port, dst.port).write(buf, payload).map_err(|e| e.to_string())?;
+        b.udp(src.port, dst.port)
+            .write(buf, payload)
+            .map_err(|e| e.to_string())?;
     }
     Ok(())
 }
@@ -482,7 +635,8 @@ fn run(args: &Args) -> Result<(), String> {
     let texts = Texts::new(&mut rng);
     let mut hosts = Hosts::new(&mut rng);
     let file = File::create(&args.output).map_err(|e| format!("{}: {e}", args.output.display()))?;
-    let mut out = PcapOut::new(BufWriter::with_capacity(1 << 20, file)).map_err(|e| e.to_string())?;
+    let mut out =
+        PcapOut::new(BufWriter::with_capacity(1 << 20, file)).map_err(|e| e.to_string())?;
     let mut convs: Vec<Option<Conv>> = Vec::new();
     // (time of the conversation's next frame, tie-breaker, slot)
     let mut heap: BinaryHeap<Reverse<(u64, u64, usize)>> = BinaryHeap::new();
@@ -491,7 +645,11 @@ fn run(args: &Args) -> Result<(), String> {
         let tcp = rng.permille(850);
         let v6 = rng.next() % 100 < args.ipv6_percent;
         let (client, server) = hosts.pick(rng, tcp, v6);
-        let steps = if tcp { tcp_script(rng) } else { udp_script(rng) };
+        let steps = if tcp {
+            tcp_script(rng)
+        } else {
+            udp_script(rng)
+        };
         Conv {
             tcp,
             client,
@@ -516,9 +674,15 @@ fn run(args: &Args) -> Result<(), String> {
     let mut written = 0u64;
     let (mut tcp_convs, mut udp_convs) = (0u64, 0u64);
     while written < args.frames {
-        let Some(Reverse((now, _, slot))) = heap.pop() else { break };
-        let Some(conv) = convs.get_mut(slot).and_then(Option::as_mut) else { continue };
-        let Some(step) = conv.steps.get(conv.next).copied() else { continue };
+        let Some(Reverse((now, _, slot))) = heap.pop() else {
+            break;
+        };
+        let Some(conv) = convs.get_mut(slot).and_then(Option::as_mut) else {
+            continue;
+        };
+        let Some(step) = conv.steps.get(conv.next).copied() else {
+            continue;
+        };
         build_frame(&mut buf, conv, &step, now, &texts)?;
         out.record(now, &buf).map_err(|e| e.to_string())?;
         written += 1;

@@ -28,6 +28,8 @@ pub struct Timeline<W: Write> {
     /// Scratch space for one number column, reused.
     num: String,
     header_done: bool,
+    /// The "Conversations" heading was written (rows may come in several batches).
+    conversations_started: bool,
 }
 
 impl<W: Write> Timeline<W> {
@@ -41,6 +43,7 @@ impl<W: Write> Timeline<W> {
             line: String::with_capacity(512),
             num: String::with_capacity(32),
             header_done: false,
+            conversations_started: false,
         }
     }
 
@@ -162,9 +165,12 @@ impl<W: Write> View for Timeline<W> {
         if rows.is_empty() {
             return Ok(());
         }
-        let (on, off) = if self.color { (ansi::HEADING, ansi::RESET) } else { ("", "") };
-        writeln!(self.out)?;
-        writeln!(self.out, "{on}Conversations{off}")?;
+        if !self.conversations_started {
+            self.conversations_started = true;
+            let (on, off) = if self.color { (ansi::HEADING, ansi::RESET) } else { ("", "") };
+            writeln!(self.out)?;
+            writeln!(self.out, "{on}Conversations{off}")?;
+        }
         let mut line = std::mem::take(&mut self.line);
         for r in rows {
             let c = r.conversation;
@@ -245,6 +251,64 @@ mod tests {
     use crate::explain::Note;
     use crate::source::Frame;
     use crate::track::Facts;
+
+    /// The conversation lines are what the `writeln!` format wrote before, and rows given in
+    /// several batches print one heading (so the pipeline may stream them).
+    #[test]
+    fn test_conversations_batches_match_format() {
+        use crate::track::{Conversation, Endpoint, SideStats};
+        let ep = |ip: &str, port| Endpoint { ip: ip.parse().unwrap(), port };
+        let side = |frames, bytes| SideStats { frames, bytes, payload_bytes: 0 };
+        let conv = |stream, client: Endpoint, history: &str| Conversation {
+            proto: if stream % 2 == 0 { Proto::Tcp } else { Proto::Udp },
+            stream,
+            client,
+            server: ep("10.2.0.1", 8888),
+            from_client: side(5, 400),
+            from_server: side(4, 300),
+            first_frame: 1,
+            last_frame: 9,
+            start: Timestamp { secs: 12, nanos: 345_678_901 },
+            end: Timestamp { secs: 13, nanos: 1 },
+            zeek_state: "SF",
+            history: history.into(),
+            initial_rtt_ns: None,
+            first_fin_by: None,
+            first_rst_by: None,
+            handshake_complete: true,
+            teardown_complete: true,
+            udp_answered: 0,
+        };
+        let convs = [conv(0, ep("fd00::1:2", 40000), "ShADadFf"), conv(1, ep("10.1.0.9", 5), ""), conv(1234, ep("::1", 1), "D")];
+        let first = Timestamp { secs: 10, nanos: 0 };
+        let rows: Vec<ConversationRow<'_>> = convs.iter().map(|c| ConversationRow { conversation: c, verdict: "complete", first }).collect();
+        let mut expected = String::from("\nConversations\n");
+        for r in &rows {
+            let c = r.conversation;
+            let mut start = String::new();
+            push_seconds(&mut start, c.start.nanos_since(r.first), 6);
+            let mut dur = String::new();
+            push_seconds(&mut dur, c.end.nanos_since(c.start), 6);
+            let state = if c.history.is_empty() { c.zeek_state.to_string() } else { format!("{} {}", c.zeek_state, c.history) };
+            let proto = if c.proto == Proto::Tcp { "TCP" } else { "UDP" };
+            let client = match c.client.ip {
+                std::net::IpAddr::V4(a) => format!("{a}:{}", c.client.port),
+                std::net::IpAddr::V6(a) => format!("[{a}]:{}", c.client.port),
+            };
+            expected.push_str(&format!(
+                "{proto} {:<3} client {} → server {}  →{} frames {} bytes  ←{} frames {} bytes  start {start} s, {dur} s  {state}  {}\n",
+                c.stream, client, "10.2.0.1:8888", c.from_client.frames, c.from_client.bytes, c.from_server.frames, c.from_server.bytes, r.verdict
+            ));
+        }
+        let mut one = Vec::new();
+        Timeline::new(&mut one, TimeFormat::R, false).conversations(&rows).unwrap();
+        assert_eq!(String::from_utf8(one).unwrap(), expected);
+        let mut two = Vec::new();
+        let mut t = Timeline::new(&mut two, TimeFormat::R, false);
+        t.conversations(&rows[..1]).unwrap();
+        t.conversations(&rows[1..]).unwrap();
+        assert_eq!(String::from_utf8(two).unwrap(), expected);
+    }
 
     #[test]
     fn test_timeline_row_columns() {

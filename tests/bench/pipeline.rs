@@ -63,7 +63,12 @@ fn run_child(program: &str, args: &[&str], err_log: &Path) -> io::Result<Cost> {
     let null = File::create("/dev/null")?;
     let err = File::create(err_log)?;
     let start = Instant::now();
-    let child = Command::new(program).args(args).stdin(Stdio::null()).stdout(null).stderr(err).spawn()?;
+    let child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(null)
+        .stderr(err)
+        .spawn()?;
     let pid = libc::pid_t::try_from(child.id()).map_err(io::Error::other)?;
     let mut status: libc::c_int = 0;
     // SAFETY: rusage is plain old data; wait4 fills it for our own child.
@@ -80,14 +85,28 @@ fn run_child(program: &str, args: &[&str], err_log: &Path) -> io::Result<Cost> {
     if r != pid {
         return Err(io::Error::last_os_error());
     }
-    let tv = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+    let tv = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
     let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
     std::mem::forget(child); // already reaped by wait4
-    Ok(Cost { wall, cpu: tv(ru.ru_utime) + tv(ru.ru_stime), max_rss_kib: ru.ru_maxrss as u64, ok })
+    Ok(Cost {
+        wall,
+        cpu: tv(ru.ru_utime) + tv(ru.ru_stime),
+        max_rss_kib: ru.ru_maxrss as u64,
+        ok,
+    })
 }
 
 /// Runs a command `repeat` times; keeps the median wall time and the highest peak memory.
-fn measure(key: &'static str, label: &str, program: &str, args: &[&str], repeat: usize, dir: &Path) -> Measured {
+fn measure(
+    key: &'static str,
+    label: &str,
+    program: &str,
+    args: &[&str],
+    repeat: usize,
+    dir: &Path,
+) -> Measured {
     let log = dir.join(format!("{key}.stderr"));
     let mut costs = Vec::new();
     for _ in 0..repeat.max(1) {
@@ -96,13 +115,21 @@ fn measure(key: &'static str, label: &str, program: &str, args: &[&str], repeat:
                 if !c.ok {
                     let mut text = String::new();
                     let _ = File::open(&log).and_then(|mut f| f.read_to_string(&mut text));
-                    eprintln!("bench: {label} failed: {}", text.lines().last().unwrap_or(""));
+                    eprintln!(
+                        "bench: {label} failed: {}",
+                        text.lines().last().unwrap_or("")
+                    );
                 }
                 costs.push(c);
             }
             Err(e) => {
                 eprintln!("bench: cannot run {program}: {e}");
-                return Measured { key, label: format!("{label} (not run: {e})"), cost: Cost::default(), runs: 0 };
+                return Measured {
+                    key,
+                    label: format!("{label} (not run: {e})"),
+                    cost: Cost::default(),
+                    runs: 0,
+                };
             }
         }
     }
@@ -111,8 +138,17 @@ fn measure(key: &'static str, label: &str, program: &str, args: &[&str], repeat:
     let mut cost = costs[costs.len() / 2];
     cost.max_rss_kib = peak;
     cost.ok = costs.iter().all(|c| c.ok);
-    eprintln!("bench: {label}: {:.3} s, {:.1} MiB", cost.wall.as_secs_f64(), peak as f64 / 1024.0);
-    Measured { key, label: label.to_string(), cost, runs: costs.len() }
+    eprintln!(
+        "bench: {label}: {:.3} s, {:.1} MiB",
+        cost.wall.as_secs_f64(),
+        peak as f64 / 1024.0
+    );
+    Measured {
+        key,
+        label: label.to_string(),
+        cost,
+        runs: costs.len(),
+    }
 }
 
 /// The floor: libpcap reads every record and we only add up the bytes.
@@ -143,7 +179,10 @@ fn bare_loop(path: &str) -> i32 {
 }
 
 fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.trim().parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
 }
 
 /// Makes (once) the generated capture of `frames` frames.
@@ -169,15 +208,28 @@ fn capture_file(dir: &Path, frames: u64) -> io::Result<PathBuf> {
 }
 
 fn have(program: &str) -> bool {
-    Command::new(program).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
 }
 
 /// First line of `program --version` (tcpdump also names its libpcap).
 fn version(program: &str, args: &[&str]) -> String {
     match Command::new(program).args(args).output() {
         Ok(o) => {
-            let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-            text.lines().filter(|l| !l.trim().is_empty()).take(2).collect::<Vec<_>>().join("; ")
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            );
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .take(2)
+                .collect::<Vec<_>>()
+                .join("; ")
         }
         Err(_) => "not installed".into(),
     }
@@ -262,18 +314,28 @@ fn bench(args: &[String]) -> io::Result<()> {
     let frames = env_num("WIRELAB_BENCH_FRAMES", 2_000_000);
     let small = env_num("WIRELAB_BENCH_SMALL", 200_000);
     let repeat = env_num("WIRELAB_BENCH_REPEAT", 3) as usize;
-    let only: Option<Vec<String>> =
-        std::env::var("WIRELAB_BENCH_ONLY").ok().map(|v| v.split(',').map(|s| s.trim().to_string()).collect());
+    let only: Option<Vec<String>> = std::env::var("WIRELAB_BENCH_ONLY")
+        .ok()
+        .map(|v| v.split(',').map(|s| s.trim().to_string()).collect());
     let wanted = |k: &str| only.as_ref().is_none_or(|o| o.iter().any(|x| x == k));
     let dir = match std::env::var_os("WIRELAB_BENCH_DIR") {
         Some(d) => PathBuf::from(d),
         None => Path::new(WIRELAB)
             .parent()
             .and_then(Path::parent)
-            .map_or_else(|| PathBuf::from("/tmp/wirelab-bench"), |t| t.join("wirelab-bench")),
+            .map_or_else(
+                || PathBuf::from("/tmp/wirelab-bench"),
+                |t| t.join("wirelab-bench"),
+            ),
     };
     std::fs::create_dir_all(&dir)?;
-    let self_exe = std::env::current_exe().map(|p| p.to_string_lossy().to_string()).or_else(|_| args.first().cloned().ok_or(io::Error::other("no program name")))?;
+    let self_exe = std::env::current_exe()
+        .map(|p| p.to_string_lossy().to_string())
+        .or_else(|_| {
+            args.first()
+                .cloned()
+                .ok_or(io::Error::other("no program name"))
+        })?;
     let big = capture_file(&dir, frames)?;
     let big_s = big.to_string_lossy().to_string();
     let size = std::fs::metadata(&big)?.len();
@@ -282,15 +344,30 @@ fn bench(args: &[String]) -> io::Result<()> {
     let help = Command::new(WIRELAB).args(["read", "--help"]).output()?;
     let help = String::from_utf8_lossy(&help.stdout).to_string();
     let conv_args: Vec<String> = if help.contains("conversations") {
-        vec!["read".into(), "--color".into(), "never".into(), "--view".into(), "conversations".into(), big_s.clone()]
+        vec![
+            "read".into(),
+            "--color".into(),
+            "never".into(),
+            "--view".into(),
+            "conversations".into(),
+            big_s.clone(),
+        ]
     } else {
         // Decode and track every frame, show none: what the conversations view must do, minus its table.
-        vec!["read".into(), "--color".into(), "never".into(), "--stream".into(), "tcp:18446744073709551615".into(), big_s.clone()]
+        vec![
+            "read".into(),
+            "--color".into(),
+            "never".into(),
+            "--stream".into(),
+            "tcp:18446744073709551615".into(),
+            big_s.clone(),
+        ]
     };
     let conv_label = if help.contains("conversations") {
         "`wirelab read --view conversations`".to_string()
     } else {
-        "`wirelab read --stream tcp:<none>` (decode + track only; no `--view conversations` yet)".to_string()
+        "`wirelab read --stream tcp:<none>` (decode + track only; no `--view conversations` yet)"
+            .to_string()
     };
 
     let mut rows: Vec<Measured> = Vec::new();
@@ -304,47 +381,125 @@ fn bench(args: &[String]) -> io::Result<()> {
         v.iter().map(String::as_str).collect()
     }
     if wanted("bare") {
-        rows.push(measure("bare", "bare libpcap loop (floor)", &self_exe, &["--bare-loop", &big_s], repeat, &dir));
+        rows.push(measure(
+            "bare",
+            "bare libpcap loop (floor)",
+            &self_exe,
+            &["--bare-loop", &big_s],
+            repeat,
+            &dir,
+        ));
     }
     if wanted("timeline") {
         let a = w(&[], &big_s);
-        rows.push(measure("timeline", "`wirelab read` (timeline)", WIRELAB, &as_refs(&a), repeat, &dir));
+        rows.push(measure(
+            "timeline",
+            "`wirelab read` (timeline)",
+            WIRELAB,
+            &as_refs(&a),
+            repeat,
+            &dir,
+        ));
     }
     if wanted("jsonl") {
         let a = w(&["--format", "jsonl"], &big_s);
-        rows.push(measure("jsonl", "`wirelab read --format jsonl`", WIRELAB, &as_refs(&a), repeat, &dir));
+        rows.push(measure(
+            "jsonl",
+            "`wirelab read --format jsonl`",
+            WIRELAB,
+            &as_refs(&a),
+            repeat,
+            &dir,
+        ));
     }
     if wanted("conversations") {
-        rows.push(measure("conversations", &conv_label, WIRELAB, &as_refs(&conv_args), repeat, &dir));
+        rows.push(measure(
+            "conversations",
+            &conv_label,
+            WIRELAB,
+            &as_refs(&conv_args),
+            repeat,
+            &dir,
+        ));
     }
     if wanted("tcpdump") && have("tcpdump") {
-        rows.push(measure("tcpdump", "`tcpdump -nn -r`", "tcpdump", &["-nn", "-r", &big_s], 1, &dir));
+        rows.push(measure(
+            "tcpdump",
+            "`tcpdump -nn -r`",
+            "tcpdump",
+            &["-nn", "-r", &big_s],
+            1,
+            &dir,
+        ));
     }
     if wanted("tshark") && have("tshark") {
-        rows.push(measure("tshark", "`tshark -r`", "tshark", &["-r", &big_s], 1, &dir));
+        rows.push(measure(
+            "tshark",
+            "`tshark -r`",
+            "tshark",
+            &["-r", &big_s],
+            1,
+            &dir,
+        ));
     }
     if wanted("tshark-conv") && have("tshark") {
-        rows.push(measure("tshark-conv", "`tshark -r -q -z conv,tcp`", "tshark", &["-r", &big_s, "-q", "-z", "conv,tcp"], 1, &dir));
+        rows.push(measure(
+            "tshark-conv",
+            "`tshark -r -q -z conv,tcp`",
+            "tshark",
+            &["-r", &big_s, "-q", "-z", "conv,tcp"],
+            1,
+            &dir,
+        ));
     }
     let mut small_rows: Vec<Measured> = Vec::new();
     if wanted("small") && small > 0 {
         let sf = capture_file(&dir, small)?;
         let sf_s = sf.to_string_lossy().to_string();
         let a = w(&[], &sf_s);
-        small_rows.push(measure("timeline", "`wirelab read` (timeline)", WIRELAB, &as_refs(&a), 1, &dir));
+        small_rows.push(measure(
+            "timeline",
+            "`wirelab read` (timeline)",
+            WIRELAB,
+            &as_refs(&a),
+            1,
+            &dir,
+        ));
         let a = w(&["--format", "jsonl"], &sf_s);
-        small_rows.push(measure("jsonl", "`wirelab read --format jsonl`", WIRELAB, &as_refs(&a), 1, &dir));
+        small_rows.push(measure(
+            "jsonl",
+            "`wirelab read --format jsonl`",
+            WIRELAB,
+            &as_refs(&a),
+            1,
+            &dir,
+        ));
         let mut a = conv_args.clone();
         if let Some(last) = a.last_mut() {
             *last = sf_s.clone();
         }
-        small_rows.push(measure("conversations", &conv_label, WIRELAB, &as_refs(&a), 1, &dir));
+        small_rows.push(measure(
+            "conversations",
+            &conv_label,
+            WIRELAB,
+            &as_refs(&a),
+            1,
+            &dir,
+        ));
     }
 
     let report = render(&Report {
         machine: machine(),
         tools: vec![
-            ("tshark", version("tshark", &["--version"]).split(';').next().unwrap_or("").trim().to_string()),
+            (
+                "tshark",
+                version("tshark", &["--version"])
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string(),
+            ),
             ("tcpdump", version("tcpdump", &["--version"])),
         ],
         frames,
@@ -357,7 +512,10 @@ fn bench(args: &[String]) -> io::Result<()> {
     print!("{report}");
     io::stdout().flush()?;
     std::fs::write(dir.join("results.md"), &report)?;
-    eprintln!("bench: table written to {}", dir.join("results.md").display());
+    eprintln!(
+        "bench: table written to {}",
+        dir.join("results.md").display()
+    );
     Ok(())
 }
 
@@ -376,13 +534,23 @@ struct Report {
 fn render(r: &Report) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
-    let find = |k: &str| r.rows.iter().find(|m| m.key == k && m.runs > 0 && m.cost.ok);
+    let find = |k: &str| {
+        r.rows
+            .iter()
+            .find(|m| m.key == k && m.runs > 0 && m.cost.ok)
+    };
     let fps = |m: &Measured| r.frames as f64 / m.cost.wall.as_secs_f64();
     let bare = find("bare");
     let tshark = find("tshark");
     let tshark_conv = find("tshark-conv");
     let tcpdump = find("tcpdump");
-    let _ = writeln!(s, "### Benchmark: {} frames ({:.2} GB), generated by `wirelab-gen --frames {} --seed 1`", fps_text(r.frames as f64), r.size as f64 / 1e9, r.frames);
+    let _ = writeln!(
+        s,
+        "### Benchmark: {} frames ({:.2} GB), generated by `wirelab-gen --frames {} --seed 1`",
+        fps_text(r.frames as f64),
+        r.size as f64 / 1e9,
+        r.frames
+    );
     let _ = writeln!(s);
     let _ = writeln!(s, "Machine: {}.", r.machine);
     for (name, v) in &r.tools {
@@ -394,7 +562,10 @@ fn render(r: &Report) -> String {
         r.repeat
     );
     let _ = writeln!(s);
-    let _ = writeln!(s, "| Command | Wall time | CPU time | Frames/s | Peak memory | × tshark | × tcpdump | time ÷ bare loop |");
+    let _ = writeln!(
+        s,
+        "| Command | Wall time | CPU time | Frames/s | Peak memory | × tshark | × tcpdump | time ÷ bare loop |"
+    );
     let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|");
     for m in &r.rows {
         if m.runs == 0 {
@@ -403,7 +574,11 @@ fn render(r: &Report) -> String {
         }
         let f = fps(m);
         // Conversation rows compare with tshark's conversation statistics, the others with its packet list.
-        let ts = if m.key == "conversations" || m.key == "tshark-conv" { tshark_conv } else { tshark };
+        let ts = if m.key == "conversations" || m.key == "tshark-conv" {
+            tshark_conv
+        } else {
+            tshark
+        };
         let vs_tshark = ts.map(|t| f / fps(t));
         let vs_tcpdump = tcpdump.map(|t| f / fps(t));
         let vs_bare = bare.map(|b| m.cost.wall.as_secs_f64() / b.cost.wall.as_secs_f64());
@@ -422,16 +597,35 @@ fn render(r: &Report) -> String {
         );
     }
     let _ = writeln!(s);
-    let _ = writeln!(s, "× tshark and × tcpdump: frames per second over theirs (the conversations rows over `tshark -z conv,tcp`); time ÷ bare loop: wall time over the bare libpcap loop's.");
+    let _ = writeln!(
+        s,
+        "× tshark and × tcpdump: frames per second over theirs (the conversations rows over `tshark -z conv,tcp`); time ÷ bare loop: wall time over the bare libpcap loop's."
+    );
     if !r.small_rows.is_empty() {
         let _ = writeln!(s);
         let _ = writeln!(s, "Memory does not grow with the number of frames:");
         let _ = writeln!(s);
-        let _ = writeln!(s, "| Command | Peak memory, {} frames | Peak memory, {} frames |", fps_text(r.small as f64), fps_text(r.frames as f64));
+        let _ = writeln!(
+            s,
+            "| Command | Peak memory, {} frames | Peak memory, {} frames |",
+            fps_text(r.small as f64),
+            fps_text(r.frames as f64)
+        );
         let _ = writeln!(s, "|---|---:|---:|");
         for m in &r.small_rows {
-            let big = r.rows.iter().find(|b| b.key == m.key).map_or("–".to_string(), |b| format!("{:.1} MiB", mib(b.cost.max_rss_kib)));
-            let _ = writeln!(s, "| {} | {:.1} MiB | {big} |", m.label, mib(m.cost.max_rss_kib));
+            let big = r
+                .rows
+                .iter()
+                .find(|b| b.key == m.key)
+                .map_or("–".to_string(), |b| {
+                    format!("{:.1} MiB", mib(b.cost.max_rss_kib))
+                });
+            let _ = writeln!(
+                s,
+                "| {} | {:.1} MiB | {big} |",
+                m.label,
+                mib(m.cost.max_rss_kib)
+            );
         }
     }
     // The targets of issue 5.
@@ -443,7 +637,15 @@ fn render(r: &Report) -> String {
             Some(v) => (format!("{v:.1}{unit}"), good(v)),
             None => ("–".to_string(), false),
         };
-        let _ = writeln!(s, "| {name} | {shown} | {} |", if value.is_some() { verdict(ok) } else { "not measured" });
+        let _ = writeln!(
+            s,
+            "| {name} | {shown} | {} |",
+            if value.is_some() {
+                verdict(ok)
+            } else {
+                "not measured"
+            }
+        );
     };
     let timeline = find("timeline");
     let jsonl = find("jsonl");
@@ -456,17 +658,61 @@ fn render(r: &Report) -> String {
         (Some(a), Some(b)) => Some(a.cost.wall.as_secs_f64() / b.cost.wall.as_secs_f64()),
         _ => None,
     };
-    target(format!("timeline ≥ {TARGET_TIMELINE_VS_TSHARK}× tshark's frames/s"), fr(timeline, tshark), &|v| v >= TARGET_TIMELINE_VS_TSHARK, "×");
-    target(format!("timeline ≥ {TARGET_TIMELINE_VS_TCPDUMP}× `tcpdump -nn -r`'s frames/s"), fr(timeline, tcpdump), &|v| v >= TARGET_TIMELINE_VS_TCPDUMP, "×");
-    target(format!("timeline within {TARGET_TIMELINE_VS_BARE}× the bare loop's time"), tr(timeline, bare), &|v| v <= TARGET_TIMELINE_VS_BARE, "×");
-    target(format!("JSON Lines ≥ {TARGET_JSONL_VS_TSHARK}× tshark's frames/s"), fr(jsonl, tshark), &|v| v >= TARGET_JSONL_VS_TSHARK, "×");
-    target(format!("conversations view within {TARGET_CONV_VS_BARE}× the bare loop's time"), tr(conv, bare), &|v| v <= TARGET_CONV_VS_BARE, "×");
+    target(
+        format!("timeline ≥ {TARGET_TIMELINE_VS_TSHARK}× tshark's frames/s"),
+        fr(timeline, tshark),
+        &|v| v >= TARGET_TIMELINE_VS_TSHARK,
+        "×",
+    );
+    target(
+        format!("timeline ≥ {TARGET_TIMELINE_VS_TCPDUMP}× `tcpdump -nn -r`'s frames/s"),
+        fr(timeline, tcpdump),
+        &|v| v >= TARGET_TIMELINE_VS_TCPDUMP,
+        "×",
+    );
+    target(
+        format!("timeline within {TARGET_TIMELINE_VS_BARE}× the bare loop's time"),
+        tr(timeline, bare),
+        &|v| v <= TARGET_TIMELINE_VS_BARE,
+        "×",
+    );
+    target(
+        format!("JSON Lines ≥ {TARGET_JSONL_VS_TSHARK}× tshark's frames/s"),
+        fr(jsonl, tshark),
+        &|v| v >= TARGET_JSONL_VS_TSHARK,
+        "×",
+    );
+    target(
+        format!("conversations view within {TARGET_CONV_VS_BARE}× the bare loop's time"),
+        tr(conv, bare),
+        &|v| v <= TARGET_CONV_VS_BARE,
+        "×",
+    );
     let peak = |rows: &[Measured]| {
-        rows.iter().filter(|m| matches!(m.key, "timeline" | "jsonl" | "conversations") && m.runs > 0).map(|m| mib(m.cost.max_rss_kib)).reduce(f64::max)
+        rows.iter()
+            .filter(|m| matches!(m.key, "timeline" | "jsonl" | "conversations") && m.runs > 0)
+            .map(|m| mib(m.cost.max_rss_kib))
+            .reduce(f64::max)
     };
-    target(format!("peak memory < {TARGET_PEAK_MIB} MiB, {} frames", fps_text(r.frames as f64)), peak(&r.rows), &|v| v < TARGET_PEAK_MIB, " MiB");
+    target(
+        format!(
+            "peak memory < {TARGET_PEAK_MIB} MiB, {} frames",
+            fps_text(r.frames as f64)
+        ),
+        peak(&r.rows),
+        &|v| v < TARGET_PEAK_MIB,
+        " MiB",
+    );
     if !r.small_rows.is_empty() {
-        target(format!("peak memory < {TARGET_PEAK_MIB} MiB, {} frames", fps_text(r.small as f64)), peak(&r.small_rows), &|v| v < TARGET_PEAK_MIB, " MiB");
+        target(
+            format!(
+                "peak memory < {TARGET_PEAK_MIB} MiB, {} frames",
+                fps_text(r.small as f64)
+            ),
+            peak(&r.small_rows),
+            &|v| v < TARGET_PEAK_MIB,
+            " MiB",
+        );
     }
     s
 }

@@ -308,3 +308,29 @@ fn capture_without_rights_names_the_interface_and_the_fix() {
     assert!(lines[0].starts_with("wirelab: lo: no permission to capture"), "{}", lines[0]);
     assert!(lines[0].contains(&format!("sudo setcap cap_net_raw,cap_net_admin=eip {}", bin.display())), "{}", lines[0]);
 }
+
+#[test]
+fn lab_two_hosts_interrupted_still_removes_its_namespaces() {
+    if !live_allowed("lab_two_hosts_interrupted_still_removes_its_namespaces") {
+        return;
+    }
+    for (i, delay_ms) in [150u64, 400, 900].into_iter().enumerate() {
+        let signal = if i % 2 == 0 { "-INT" } else { "-TERM" };
+        let child = wirelab()
+            .args(["lab", "--two-hosts", "--runs", "100", "--color", "never"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        Command::new("kill").args([signal, &pid.to_string()]).status().unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_ne!(out.status.code(), Some(101), "panicked: {}", String::from_utf8_lossy(&out.stderr));
+        let list = Command::new("ip").args(["netns", "list"]).output().unwrap();
+        let list = String::from_utf8_lossy(&list.stdout);
+        let mine = format!("wirelab-{pid}-");
+        assert!(!list.lines().any(|l| l.starts_with(&mine)), "{signal} after {delay_ms} ms left namespaces: {list}");
+    }
+}
