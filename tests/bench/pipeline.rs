@@ -603,7 +603,7 @@ fn render(r: &Report) -> String {
     );
     if !r.small_rows.is_empty() {
         let _ = writeln!(s);
-        let _ = writeln!(s, "Memory does not grow with the number of frames:");
+        let _ = writeln!(s, "Peak memory against the number of frames (issue 5: it must not grow with them):");
         let _ = writeln!(s);
         let _ = writeln!(
             s,
