@@ -161,6 +161,14 @@ impl Pipeline {
         }
     }
 
+    /// Pushes the rows shown so far to the output and the saved frames to the file.
+    pub fn flush(&mut self) -> Result<(), Failure> {
+        if let Some(w) = &mut self.writer {
+            w.writer.flush().map_err(|e| AppError::Other(e.to_string()))?;
+        }
+        self.view.flush().map_err(output_error)
+    }
+
     /// True once `-c N` frames were shown.
     pub fn done(&self) -> bool {
         self.selection.count.is_some_and(|c| self.shown >= c)
@@ -221,14 +229,11 @@ impl Pipeline {
             .filter(|c| !filtered || shown_streams.contains(&(c.proto == Proto::Tcp, c.stream)))
             .collect();
         let verdicts: Vec<String> = kept.iter().map(|c| explainer.verdict(c)).collect();
-        let rows: Vec<ConversationRow<'_>> = kept
-            .iter()
-            .zip(&verdicts)
-            .map(|(c, v)| ConversationRow { conversation: c, verdict: v, first })
-            .collect();
+        let rows: Vec<ConversationRow<'_>> =
+            kept.iter().zip(&verdicts).map(|(c, v)| ConversationRow { conversation: c, verdict: v, first }).collect();
         view.conversations(&rows)?;
-        view.finish()?;
         drop(rows);
+        view.finish()?;
         drop(kept);
         Ok((all, collector))
     }
@@ -303,7 +308,9 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
         None => None,
     };
     let comments = args.view.comments;
-    let mut source = LiveSource::open(&iface, args.view.filter.as_deref()).map_err(|e| AppError::Other(e.to_string()))?;
+    // Frame by frame for a person at a terminal; in blocks when the output goes to a file or a pipe.
+    let immediate = io::stdout().is_terminal();
+    let mut source = LiveSource::open_with(&iface, args.view.filter.as_deref(), immediate).map_err(|e| AppError::Other(e.to_string()))?;
     if let Some(uid) = live::drop_privileges() {
         eprintln!("wirelab: capture open on {iface}; now running as user {uid}");
     }
@@ -314,7 +321,11 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     eprintln!("wirelab: capturing on {iface}, link type {}; Ctrl-C to stop", source.linktype());
     // The kernel already filtered: no second BPF pass here.
     let selection = Selection { filter: None, stream, count: args.view.count };
-    let out: Box<dyn Write> = Box::new(io::LineWriter::new(io::stdout()));
+    let out: Box<dyn Write> = if immediate {
+        Box::new(io::LineWriter::new(io::stdout()))
+    } else {
+        Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout()))
+    };
     let mut pipeline = Pipeline::new(&args.view, selection, color, out);
     if let Some(w) = writer.take() {
         pipeline.writer = Some(FrameSink { writer: w, comments, all: true });
@@ -332,8 +343,9 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
                 }
             }
             Ok(live::Next::Idle) => {
-                if let Some(w) = &mut pipeline.writer {
-                    let _ = w.writer.flush();
+                if let Err(e) = pipeline.flush() {
+                    failure = Some(e);
+                    break;
                 }
             }
             Err(e) => {

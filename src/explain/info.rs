@@ -28,8 +28,8 @@ pub fn write_mac(out: &mut String, mac: &[u8]) {
 pub fn write_addresses(src: &mut String, dst: &mut String, packet: &Packet<'_>) {
     match &packet.net {
         Net::Ipv4(h) => {
-            let _ = write!(src, "{}", h.src);
-            let _ = write!(dst, "{}", h.route_dst.unwrap_or(h.dst));
+            crate::present::text::push_ip(src, std::net::IpAddr::V4(h.src));
+            crate::present::text::push_ip(dst, std::net::IpAddr::V4(h.route_dst.unwrap_or(h.dst)));
             return;
         }
         Net::Ipv6(h) => {
@@ -239,7 +239,10 @@ pub fn write_tcp_info(
     if let Some(f) = facts {
         write_analysis_labels(out, f);
     }
-    let _ = write!(out, "{} → {} [", tcp.src_port, tcp.dst_port);
+    crate::present::text::push_u64(out, u64::from(tcp.src_port));
+    out.push_str(" → ");
+    crate::present::text::push_u64(out, u64::from(tcp.dst_port));
+    out.push_str(" [");
     write_tcp_flags(out, tcp.flags, ctx.accurate_ecn);
     out.push(']');
     let relative = !absolute && facts.is_some();
@@ -247,12 +250,12 @@ pub fn write_tcp_info(
         Some(f) if relative => (f.rel_seq, f.rel_ack),
         _ => (tcp.seq, tcp.ack),
     };
-    let _ = write!(out, " Seq={seq}");
+    out.push_str(" Seq="); crate::present::text::push_u64(out, u64::from(seq));
     if tcp.flags.has(TcpFlags::ACK) {
-        let _ = write!(out, " Ack={ack}");
+        out.push_str(" Ack="); crate::present::text::push_u64(out, u64::from(ack));
     }
     let window = facts.map_or(u64::from(tcp.window), |f| f.window);
-    let _ = write!(out, " Win={window}");
+    out.push_str(" Win="); crate::present::text::push_u64(out, u64::from(window));
     if tcp.flags.has(TcpFlags::URG) {
         let _ = write!(out, " Urg={}", tcp.urgent_ptr);
     }
@@ -261,7 +264,7 @@ pub fn write_tcp_info(
         out.push_str("[Malformed Packet]");
         return;
     }
-    let _ = write!(out, " Len={}", tcp.payload_len);
+    out.push_str(" Len="); crate::present::text::push_u64(out, u64::from(tcp.payload_len));
     // Relative SACK edges count from the peer's base: raw ack − relative ack.
     let peer_base = match facts {
         Some(f) if relative && tcp.flags.has(TcpFlags::ACK) => {
@@ -296,7 +299,7 @@ fn write_tcp_option(out: &mut String, option: &TcpOption, peer_base: Option<u32>
             }
         }
         TcpOption::Timestamps { tsval, tsecr } => {
-            let _ = write!(out, " TSval={tsval} TSecr={tsecr}");
+            out.push_str(" TSval="); crate::present::text::push_u64(out, u64::from(*tsval)); out.push_str(" TSecr="); crate::present::text::push_u64(out, u64::from(*tsecr));
         }
         TcpOption::AccEcn(counters) => {
             for (name, value) in counters {

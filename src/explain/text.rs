@@ -16,13 +16,15 @@ pub fn write_quoted(out: &mut String, bytes: &[u8], max_chars: usize) {
     let mut rest = bytes;
     let mut cut = false;
     'outer: while !rest.is_empty() {
-        let (valid, invalid_len) = match std::str::from_utf8(rest) {
+        // Only the characters that can still be shown need checking: at most 4 bytes each.
+        let window = rest.get(..(max_chars.saturating_sub(shown) + 1).saturating_mul(4)).unwrap_or(rest);
+        let (valid, invalid_len) = match std::str::from_utf8(window) {
             Ok(s) => (s, 0),
             Err(e) => {
                 let (good, _) = rest.split_at(e.valid_up_to());
                 // from_utf8 said these bytes are valid: the fallback is unreachable.
                 let s = std::str::from_utf8(good).unwrap_or("");
-                (s, e.error_len().unwrap_or(rest.len() - e.valid_up_to()))
+                (s, e.error_len().unwrap_or(window.len() - e.valid_up_to()))
             }
         };
         for c in valid.chars() {

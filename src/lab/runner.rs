@@ -512,8 +512,9 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
                 }
             }
             Ok(Next::Idle) => {
-                if let Some(w) = &mut pipeline.writer {
-                    let _ = w.writer.flush();
+                if let Err(e) = pipeline.flush() {
+                    failure = Some(e);
+                    break;
                 }
             }
             Err(e) => {

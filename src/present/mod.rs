@@ -53,4 +53,8 @@ pub trait View {
     fn conversations(&mut self, rows: &[ConversationRow<'_>]) -> io::Result<()>;
     /// Flushes what is buffered.
     fn finish(&mut self) -> io::Result<()>;
+    /// Pushes the rows written so far to the output (a live capture calls it when idle).
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }

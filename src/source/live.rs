@@ -86,9 +86,16 @@ pub fn default_interface() -> Result<String, CaptureError> {
 impl LiveSource {
     /// Opens `iface` in immediate mode, with `filter` applied in the kernel.
     pub fn open(iface: &str, filter: Option<&str>) -> Result<Self, CaptureError> {
+        Self::open_with(iface, filter, true)
+    }
+
+    /// Opens `iface`; `immediate` delivers each frame at once (for a person watching, and for
+    /// the lab, which must see the teardown), otherwise the kernel hands frames over in blocks
+    /// at most 100 ms old, which keeps up with floods.
+    pub fn open_with(iface: &str, filter: Option<&str>, immediate: bool) -> Result<Self, CaptureError> {
         let inactive = Capture::from_device(iface).map_err(|e| classify(iface, e))?;
         let mut cap = inactive
-            .immediate_mode(true)
+            .immediate_mode(immediate)
             .snaplen(SNAPLEN)
             .buffer_size(32 << 20)
             .timeout(100)

@@ -3,7 +3,33 @@
 //! Wireshark's TCP analysis flags, UDP request/reply pairing and the Zeek-style
 //! connection state. Facts only: no words, no I/O.
 
-use std::collections::HashMap;
+use std::collections::HashMap as StdHashMap;
+
+/// FxHash-style hasher: conversation keys are not attacker-chosen keys of a long-lived
+/// server map, and SipHash cost ~400 instructions per frame.
+#[derive(Default, Clone, Copy)]
+struct Fx(u64);
+impl std::hash::Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u8(&mut self, n: u8) { self.add(u64::from(n)) }
+    fn write_u16(&mut self, n: u16) { self.add(u64::from(n)) }
+    fn write_u32(&mut self, n: u32) { self.add(u64::from(n)) }
+    fn write_u64(&mut self, n: u64) { self.add(n) }
+    fn write_usize(&mut self, n: usize) { self.add(n as u64) }
+    fn finish(&self) -> u64 { self.0 }
+}
+impl Fx {
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+type HashMap<K, V> = StdHashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
 use std::net::IpAddr;
 
 use crate::decode::{Packet, Transport};
@@ -368,11 +394,49 @@ impl Common {
 pub struct Tracker {
     /// The current TCP conversation for each endpoint pair (the newest, after port reuse).
     tcp_by_key: HashMap<ConvKey, usize>,
-    tcp: Vec<(Common, TcpConv)>,
+    tcp: Chunked<(Common, TcpConv)>,
     udp_by_key: HashMap<ConvKey, usize>,
-    udp: Vec<(Common, UdpConv)>,
+    udp: Chunked<(Common, UdpConv)>,
     /// For UDP: (client IP, server endpoint) → client port of the latest conversation.
     udp_last_client_port: HashMap<(IpAddr, Endpoint), u16>,
+}
+
+/// A growable list stored in fixed chunks: growing never copies (no 2x peak) and
+/// wastes at most one chunk.
+#[derive(Debug)]
+struct Chunked<T> {
+    chunks: Vec<Vec<T>>,
+    len: usize,
+}
+const CHUNK: usize = 4096;
+impl<T> Default for Chunked<T> {
+    fn default() -> Self {
+        Chunked { chunks: Vec::new(), len: 0 }
+    }
+}
+impl<T> Chunked<T> {
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn push(&mut self, v: T) {
+        if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        if let Some(c) = self.chunks.last_mut() {
+            c.push(v);
+            self.len += 1;
+        }
+    }
+    fn get(&self, i: usize) -> Option<&T> {
+        self.chunks.get(i / CHUNK).and_then(|c| c.get(i % CHUNK))
+    }
+    fn get_mut(&mut self, i: usize) -> Option<&mut T> {
+        self.chunks.get_mut(i / CHUNK).and_then(|c| c.get_mut(i % CHUNK))
+    }
+    /// Every element by value, each chunk freed as soon as it is consumed.
+    fn drain_chunks(self) -> impl Iterator<Item = T> {
+        self.chunks.into_iter().flat_map(|c| c.into_iter())
+    }
 }
 
 impl Tracker {
@@ -533,7 +597,9 @@ impl Tracker {
     /// All conversations, in order of their stream index (TCP first, then UDP).
     pub fn finish(self) -> Vec<Conversation> {
         let mut out = Vec::with_capacity(self.tcp.len() + self.udp.len());
-        for (common, conv) in &self.tcp {
+        let Tracker { tcp, udp, tcp_by_key, udp_by_key, udp_last_client_port } = self;
+        drop((tcp_by_key, udp_by_key, udp_last_client_port));
+        for (common, conv) in tcp.drain_chunks() {
             let mut c = common.summary(Proto::Tcp);
             c.history = conv.history.as_str().to_string();
             c.zeek_state = conv.zeek.conn_state(&c.history);
@@ -548,7 +614,7 @@ impl Tracker {
             c.teardown_complete = conv.teardown_complete();
             out.push(c);
         }
-        for (common, conv) in &self.udp {
+        for (common, conv) in udp.drain_chunks() {
             let mut c = common.summary(Proto::Udp);
             c.history = conv.history.as_str().to_string();
             c.zeek_state = zeek::udp_conn_state(conv.client_active, conv.server_active);

@@ -661,6 +661,11 @@ impl TcpConv {
                 u.next_seq.gt(ackn)
             }
         });
+        // Everything acknowledged: give back a grown buffer (a finished conversation
+        // must not keep the memory of its largest flight).
+        if rev.unacked.is_empty() && rev.unacked.capacity() > 8 {
+            rev.unacked = VecDeque::new();
+        }
         out
     }
 }
