@@ -176,7 +176,7 @@ impl Pipeline {
 
     /// Takes one frame through every stage.
     pub fn frame(&mut self, frame: &crate::source::Frame<'_>) -> Result<(), Failure> {
-        let first = *self.first.get_or_insert(frame.ts);
+        let first = *self.first.get_or_insert(frame.ts.or_zero());
         let packet = self.decoder.decode(frame);
         let facts = self.tracker.observe(FrameMeta { number: frame.number, ts: frame.ts, orig_len: frame.orig_len }, &packet);
         let mut shown = true;

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use super::text::{push_ip, push_seconds, push_u64};
 use super::{ConversationRow, Row, View};
 use crate::decode::{Net, Packet, Transport};
-use crate::track::{Analysis, Proto};
+use crate::track::Proto;
 
 /// Streams JSON Lines to `out`.
 pub struct JsonLines<W: Write> {
@@ -70,7 +70,12 @@ impl<W: Write> JsonLines<W> {
         w.push_str("{\"type\":\"frame\",\"no\":");
         push_u64(w, row.frame.number);
         w.push_str(",\"time\":");
-        push_seconds(w, row.frame.ts.nanos_since(row.first), 9);
+        if row.frame.ts.is_absent() {
+            // A pcapng Simple Packet Block carries no timestamp: tshark shows none either.
+            w.push_str("null");
+        } else {
+            push_seconds(w, row.frame.ts.nanos_since(row.first.or_zero()), 9);
+        }
         w.push_str(",\"len\":");
         push_u64(w, u64::from(row.frame.orig_len));
         w.push_str(",\"caplen\":");
@@ -88,11 +93,8 @@ impl<W: Write> JsonLines<W> {
             }
             None => w.push_str("null"),
         }
-        let (sport, dport) = match &p.transport {
-            Transport::Tcp(t) => (Some(t.src_port), Some(t.dst_port)),
-            Transport::Udp(u) => (Some(u.src_port), Some(u.dst_port)),
-            _ => (None, None),
-        };
+        // Ports also of a TCP header cut short after them, as tshark shows them.
+        let (sport, dport) = p.ports().map_or((None, None), |(s, d)| (Some(s), Some(d)));
         w.push_str(",\"sport\":");
         opt_u64(w, sport.map(u64::from));
         w.push_str(",\"dport\":");
@@ -148,28 +150,19 @@ impl<W: Write> JsonLines<W> {
         opt_u64(w, tcp.map(|t| u64::from(t.ack)));
         w.push_str(",\"win\":");
         opt_u64(w, tcp.map(|t| tf.map_or(u64::from(t.window), |f| f.window)));
-        let payload_len = match &p.transport {
-            Transport::Tcp(t) => Some(u64::from(t.payload_len)),
-            Transport::Udp(u) => Some(u64::from(u.payload_len)),
-            _ => None,
-        };
         w.push_str(",\"payload_len\":");
-        opt_u64(w, payload_len);
+        opt_u64(w, p.declared_payload_len().map(u64::from));
         w.push_str(",\"stream\":");
         opt_u64(w, row.facts.stream);
         w.push_str(",\"analysis\":[");
         if let Some(f) = tf {
-            let mut first = true;
-            for (bit, name, _) in Analysis::ALL {
-                if f.analysis.has(*bit) {
-                    if !first {
-                        w.push(',');
-                    }
-                    first = false;
-                    w.push('"');
-                    w.push_str(name);
-                    w.push('"');
+            for (i, name) in f.analysis.names().enumerate() {
+                if i > 0 {
+                    w.push(',');
                 }
+                w.push('"');
+                w.push_str(name);
+                w.push('"');
             }
         }
         w.push_str("],\"info\":");

@@ -98,6 +98,10 @@ pub fn push_ip(out: &mut String, ip: std::net::IpAddr) {
 
 /// The time column for one frame.
 pub fn push_time(out: &mut String, format: TimeFormat, ts: Timestamp, first: Timestamp, previous: Option<Timestamp>) {
+    if ts.is_absent() {
+        return; // no timestamp (pcapng Simple Packet Block): an empty time column
+    }
+    let previous = previous.filter(|p| !p.is_absent());
     match format {
         TimeFormat::R => push_seconds(out, ts.nanos_since(first), 6),
         TimeFormat::D => push_seconds(out, previous.map_or(0, |p| ts.nanos_since(p)), 6),

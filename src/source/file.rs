@@ -44,18 +44,25 @@ impl FileSource {
     /// Opens a capture file, checking that it is one.
     pub fn open(path: &Path) -> Result<Self, SourceError> {
         let format = sniff(path)?;
+        let own_reader = |path: &Path| PcapNgReader::open(path).map_err(|e| io_error(path, e)).map(Reader::PcapNg);
         let reader = match format {
-            Format::PcapNg if mixed_link_types(path) => {
-                let r = PcapNgReader::open(path).map_err(|e| io_error(path, e))?;
-                Reader::PcapNg(r)
-            }
-            _ => {
-                let cap = Capture::from_file_with_precision(path, Precision::Nano).map_err(|e| {
-                    SourceError::NotACapture { path: path.to_path_buf(), reason: e.to_string() }
-                })?;
-                let linktype = u32::try_from(cap.get_datalink().0).unwrap_or(u32::MAX);
-                Reader::Libpcap { cap, linktype }
-            }
+            // libpcap refuses a pcapng whose interfaces differ in link type or snapshot length.
+            Format::PcapNg if mixed_interfaces(path) => own_reader(path)?,
+            _ => match Capture::from_file_with_precision(path, Precision::Nano) {
+                Ok(cap) => {
+                    let linktype = u32::try_from(cap.get_datalink().0).unwrap_or(u32::MAX);
+                    Reader::Libpcap { cap, linktype }
+                }
+                // libpcap refuses some valid pcapng files (e.g. interfaces with different
+                // snapshot lengths): read those with our own reader when it can.
+                Err(e) if format == Format::PcapNg && pcapng_readable(path) => {
+                    let _ = e;
+                    own_reader(path)?
+                }
+                Err(e) => {
+                    return Err(SourceError::NotACapture { path: path.to_path_buf(), reason: tidy(&e.to_string()) });
+                }
+            },
         };
         Ok(Self { path: path.to_path_buf(), format, reader, count: 0, pcap_offset: 24, done: false })
     }
@@ -89,41 +96,55 @@ impl FileSource {
                 Ok(p) => {
                     self.count = number;
                     self.pcap_offset += 16 + u64::from(p.header.caplen);
-                    let nanos = u32::try_from(p.header.ts.tv_usec).unwrap_or(0);
+                    // An out-of-range nanosecond field (a second or more) is kept as it is:
+                    // time differences then come out as tshark computes them.
+                    let secs = i64::from(p.header.ts.tv_sec);
+                    let nanos = u32::try_from(p.header.ts.tv_usec).unwrap_or(u32::MAX);
                     return Ok(Some(Frame {
                         number,
-                        ts: Timestamp { secs: i64::from(p.header.ts.tv_sec), nanos },
+                        ts: Timestamp { secs, nanos },
                         linktype: *linktype,
                         orig_len: p.header.len,
                         data: p.data,
                     }));
                 }
-                Err(pcap::Error::NoMorePackets) => None,
-                Err(e) => {
-                    let offset = match self.format {
-                        Format::Pcap => self.pcap_offset,
-                        Format::PcapNg => pcapng::damage_offset(&self.path, self.count).unwrap_or(0),
-                    };
-                    Some((offset, tidy(&e.to_string())))
-                }
+                Err(pcap::Error::NoMorePackets) => Stop::End,
+                Err(e) => match self.format {
+                    Format::Pcap => Stop::Damage(self.pcap_offset, tidy(&e.to_string())),
+                    Format::PcapNg => Stop::Damage(pcapng::damage_offset(&self.path, self.count).unwrap_or(0), tidy(&e.to_string())),
+                },
             },
             Reader::PcapNg(r) => match r.next_frame(number) {
                 Ok(Some(f)) => {
                     self.count = number;
                     return Ok(Some(f));
                 }
-                Ok(None) => None,
-                Err(d) => Some((d.offset, d.reason)),
+                Ok(None) => Stop::End,
+                Err(d) => Stop::Damage(d.offset, d.reason),
             },
         };
-        self.done = true;
         match failure {
-            None => Ok(None),
-            Some((offset, reason)) => {
+            Stop::End => {
+                self.done = true;
+                Ok(None)
+            }
+            Stop::Damage(offset, reason) => {
+                self.done = true;
                 Err(SourceError::Damaged { path: self.path.clone(), frame: number, offset, reason })
             }
         }
     }
+}
+
+/// Why `next_frame` did not return a frame from the current reader.
+enum Stop {
+    End,
+    Damage(u64, String),
+}
+
+/// True when our pcapng reader reads the file's first block.
+fn pcapng_readable(path: &Path) -> bool {
+    PcapNgReader::open(path).is_ok_and(|mut r| r.next_frame(1).is_ok())
 }
 
 /// libpcap's messages, made to read as part of ours.
@@ -176,10 +197,12 @@ fn sniff(path: &Path) -> Result<Format, SourceError> {
     }
 }
 
-/// True when a pcapng file describes interfaces of more than one link type.
-fn mixed_link_types(path: &Path) -> bool {
-    match PcapNgReader::open(path).map(|r| r.link_types()) {
-        Ok(Ok(types)) => types.len() > 1,
+/// True when libpcap cannot read a pcapng file faithfully: its interfaces differ in link
+/// type or snapshot length (refused), or it has Simple Packet Blocks (no timestamp, which
+/// libpcap reports as the epoch).
+fn mixed_interfaces(path: &Path) -> bool {
+    match PcapNgReader::open(path).map(|r| r.interface_kinds()) {
+        Ok(Ok(scan)) => scan.kinds.len() > 1 || scan.simple_packets,
         _ => false,
     }
 }

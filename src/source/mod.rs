@@ -12,6 +12,19 @@ pub struct Timestamp {
 }
 
 impl Timestamp {
+    /// The timestamp of a frame that has none (a pcapng Simple Packet Block).
+    pub const ABSENT: Timestamp = Timestamp { secs: i64::MIN, nanos: 0 };
+
+    /// True for [`Timestamp::ABSENT`].
+    pub fn is_absent(self) -> bool {
+        self == Self::ABSENT
+    }
+
+    /// This timestamp, or the epoch when absent (Wireshark counts a missing time as zero).
+    pub fn or_zero(self) -> Timestamp {
+        if self.is_absent() { Timestamp::default() } else { self }
+    }
+
     /// Seconds as a float (for JSON and relative time).
     pub fn as_f64(self) -> f64 {
         self.secs as f64 + f64::from(self.nanos) / 1e9

@@ -50,6 +50,8 @@ pub struct PcapNgReader<R> {
 /// What one packet block holds (`data` is a range of the reader's buffer).
 struct Record {
     interface: u32,
+    /// False for Simple Packet Blocks, which carry no timestamp.
+    has_ts: bool,
     ts_units: u64,
     orig_len: u32,
     start: usize,
@@ -192,6 +194,7 @@ impl<R: Read> PcapNgReader<R> {
                     };
                     return Ok(Some(Record {
                         interface,
+                        has_ts: true,
                         ts_units: (u64::from(hi) << 32) | u64::from(lo),
                         orig_len,
                         start,
@@ -202,7 +205,7 @@ impl<R: Read> PcapNgReader<R> {
                     let orig_len = self.u32_at(8).ok_or_else(|| damage("simple packet block cut short"))?;
                     let snap = self.interfaces.first().map(|_| end.saturating_sub(12)).unwrap_or(0);
                     let caplen = usize::try_from(orig_len).unwrap_or(usize::MAX).min(snap);
-                    return Ok(Some(Record { interface: 0, ts_units: 0, orig_len, start: 12, end: 12 + caplen }));
+                    return Ok(Some(Record { interface: 0, has_ts: false, ts_units: 0, orig_len, start: 12, end: 12 + caplen }));
                 }
                 _ => {} // statistics, name resolution, custom, decryption secrets...: not frames
             }
@@ -244,25 +247,27 @@ impl<R: Read> PcapNgReader<R> {
         let secs = i64::try_from(rec.ts_units / per).unwrap_or(i64::MAX).saturating_add(iface.offset_secs);
         let nanos = u32::try_from(u128::from(rec.ts_units % per) * 1_000_000_000 / u128::from(per)).unwrap_or(0);
         let data = self.buf.get(rec.start..rec.end).unwrap_or_default();
-        Ok(Some(Frame { number, ts: Timestamp { secs, nanos }, linktype: iface.linktype, orig_len: rec.orig_len, data }))
+        let ts = if rec.has_ts { Timestamp { secs, nanos } } else { Timestamp::ABSENT };
+        Ok(Some(Frame { number, ts, linktype: iface.linktype, orig_len: rec.orig_len, data }))
     }
 
-    /// Counts every link type described in the file, reading only block headers
-    /// and interface blocks (packet bodies are skipped).
-    pub fn link_types(mut self) -> Result<Vec<u32>, Damage>
+    /// Every distinct (link type, snapshot length) of the interfaces described in the file,
+    /// reading only block headers and interface blocks (packet bodies are skipped).
+    pub fn interface_kinds(mut self) -> Result<Scan, Damage>
     where
         R: Seek,
     {
         let mut types = Vec::new();
+        let mut simple_packets = false;
         loop {
             let at = self.offset;
             let mut head = [0u8; 8];
             let got = read_full(&mut self.input, &mut head).map_err(|e| Damage { offset: at, reason: e.to_string() })?;
             if got == 0 {
-                return Ok(types);
+                return Ok(Scan { kinds: types, simple_packets });
             }
             if got < 8 {
-                return Ok(types); // damage is reported when the frames are read
+                return Ok(Scan { kinds: types, simple_packets }); // damage is reported when the frames are read
             }
             let raw_type = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
             if raw_type == SHB || raw_type == IDB.swap_bytes() || raw_type == IDB {
@@ -270,7 +275,7 @@ impl<R: Read> PcapNgReader<R> {
                 let mut magic = [0u8; 4];
                 if raw_type == SHB {
                     if read_full(&mut self.input, &mut magic).unwrap_or(0) < 4 {
-                        return Ok(types);
+                        return Ok(Scan { kinds: types, simple_packets });
                     }
                     self.big_endian = u32::from_be_bytes(magic) == BYTE_ORDER_MAGIC;
                     self.seen_shb = true;
@@ -278,27 +283,38 @@ impl<R: Read> PcapNgReader<R> {
                 let len = self.endian_u32([head[4], head[5], head[6], head[7]]);
                 let extra = (raw_type == SHB).then_some(magic);
                 if self.fill_block(at, head, extra, len).is_err() {
-                    return Ok(types);
+                    return Ok(Scan { kinds: types, simple_packets });
                 }
                 if raw_type != SHB {
-                    if let Some(lt) = self.u16_at(8) {
-                        if !types.contains(&u32::from(lt)) {
-                            types.push(u32::from(lt));
+                    if let (Some(lt), Some(snap)) = (self.u16_at(8), self.u32_at(12)) {
+                        let kind = (u32::from(lt), snap);
+                        if !types.contains(&kind) {
+                            types.push(kind);
                         }
                     }
                 }
             } else {
+                simple_packets |= self.endian_u32([head[0], head[1], head[2], head[3]]) == SPB;
                 let len = self.endian_u32([head[4], head[5], head[6], head[7]]);
                 if len < 12 || len % 4 != 0 {
-                    return Ok(types);
+                    return Ok(Scan { kinds: types, simple_packets });
                 }
                 if self.input.seek_relative(i64::from(len) - 8).is_err() {
-                    return Ok(types);
+                    return Ok(Scan { kinds: types, simple_packets });
                 }
                 self.offset = at + u64::from(len);
             }
         }
     }
+}
+
+/// What a quick scan of a pcapng file found.
+#[derive(Debug, Clone, Default)]
+pub struct Scan {
+    /// Every distinct (link type, snapshot length) of its interfaces.
+    pub kinds: Vec<(u32, u32)>,
+    /// It holds Simple Packet Blocks (frames without a timestamp).
+    pub simple_packets: bool,
 }
 
 /// Reads until `buf` is full or the input ends; returns how many bytes were read.
