@@ -15,7 +15,7 @@ const W_NO: usize = 5;
 const W_ADDR: usize = 15;
 const W_PROTO: usize = 8;
 const W_LEN: usize = 6;
-const W_INFO: usize = 60;
+const W_INFO: usize = 56;
 
 /// Streams the timeline to `out`.
 pub struct Timeline<W: Write> {
@@ -53,6 +53,11 @@ impl<W: Write> Timeline<W> {
             TimeFormat::E => 17,
             TimeFormat::Ad => 26,
         }
+    }
+
+    /// The column (in characters) where the Note starts.
+    fn note_column(&self) -> usize {
+        W_NO + 1 + self.time_width() + 1 + W_ADDR + 1 + W_ADDR + 1 + W_PROTO + 1 + W_LEN + 1 + W_INFO + 1
     }
 
     fn header(&mut self) -> io::Result<()> {
@@ -119,6 +124,7 @@ impl<W: Write> View for Timeline<W> {
         if let Some(c) = colour {
             line.push_str(c);
         }
+        let visible_start = line.len();
         num.clear();
         push_u64(&mut num, row.frame.number);
         pad_left(&mut line, &num, W_NO);
@@ -137,11 +143,19 @@ impl<W: Write> View for Timeline<W> {
         push_u64(&mut num, u64::from(row.frame.orig_len));
         pad_left(&mut line, &num, W_LEN);
         line.push(' ');
-        if row.note.text.is_empty() {
-            line.push_str(&row.note.info);
-        } else {
-            pad(&mut line, &row.note.info, W_INFO);
-            line.push(' ');
+        line.push_str(&row.note.info);
+        if !row.note.text.is_empty() {
+            // The note starts in the Note column; when Info runs past it (long TCP option
+            // lists, IPv6 or MAC addresses), the note goes on the next line, under Info.
+            let note_col = self.note_column();
+            let used = line.get(visible_start..).map_or(0, width_of);
+            if used < note_col {
+                spaces(&mut line, note_col - used);
+            } else {
+                line.push('\n');
+                spaces(&mut line, note_col - W_INFO - 1);
+                line.push_str("↳ ");
+            }
             if colour.is_none() && self.color {
                 line.push_str(ansi::NOTE);
                 line.push_str(&row.note.text);
@@ -191,17 +205,13 @@ impl<W: Write> View for Timeline<W> {
             push_endpoint(&mut line, c.client.ip, c.client.port);
             line.push_str(" → server ");
             push_endpoint(&mut line, c.server.ip, c.server.port);
-            line.push_str("  →");
-            push_u64(&mut line, c.from_client.frames);
-            line.push_str(" frames ");
-            push_u64(&mut line, c.from_client.bytes);
-            line.push_str(" bytes  ←");
-            push_u64(&mut line, c.from_server.frames);
-            line.push_str(" frames ");
-            push_u64(&mut line, c.from_server.bytes);
-            line.push_str(" bytes  start ");
+            line.push_str("  → ");
+            push_count(&mut line, c.from_client.frames, c.from_client.bytes);
+            line.push_str("  ← ");
+            push_count(&mut line, c.from_server.frames, c.from_server.bytes);
+            line.push_str("  start ");
             push_seconds(&mut line, c.start.nanos_since(r.first), 6);
-            line.push_str(" s, ");
+            line.push_str(" s, lasted ");
             push_seconds(&mut line, c.end.nanos_since(c.start), 6);
             line.push_str(" s  ");
             line.push_str(c.zeek_state);
@@ -228,6 +238,14 @@ impl<W: Write> View for Timeline<W> {
     fn finish(&mut self) -> io::Result<()> {
         self.out.flush()
     }
+}
+
+/// `5 frames, 363 bytes` (singular for one).
+fn push_count(line: &mut String, frames: u64, bytes: u64) {
+    push_u64(line, frames);
+    line.push_str(if frames == 1 { " frame, " } else { " frames, " });
+    push_u64(line, bytes);
+    line.push_str(if bytes == 1 { " byte" } else { " bytes" });
 }
 
 /// `ip:port`, with IPv6 addresses in brackets.
@@ -300,7 +318,7 @@ mod tests {
                 std::net::IpAddr::V6(a) => format!("[{a}]:{}", c.client.port),
             };
             expected.push_str(&format!(
-                "{proto} {:<3} client {} → server {}  →{} frames {} bytes  ←{} frames {} bytes  start {start} s, {dur} s  {state}  {}\n",
+                "{proto} {:<3} client {} → server {}  → {} frames, {} bytes  ← {} frames, {} bytes  start {start} s, lasted {dur} s  {state}  {}\n",
                 c.stream, client, "10.2.0.1:8888", c.from_client.frames, c.from_client.bytes, c.from_server.frames, c.from_server.bytes, r.verdict
             ));
         }
@@ -312,6 +330,29 @@ mod tests {
         t.conversations(&rows[..1]).unwrap();
         t.conversations(&rows[1..]).unwrap();
         assert_eq!(String::from_utf8(two).unwrap(), expected);
+    }
+
+    #[test]
+    fn test_long_info_puts_note_on_next_line_under_info() {
+        let mut out = Vec::new();
+        let mut t = Timeline::new(&mut out, TimeFormat::R, false);
+        let frame = Frame { number: 1, ts: Timestamp { secs: 1, nanos: 0 }, linktype: 1, orig_len: 74, data: &[] };
+        let note = Note {
+            source: "127.0.0.1".into(),
+            destination: "127.0.0.1".into(),
+            protocol: "TCP".into(),
+            info: "44610 → 23456 [SYN] Seq=0 Win=65495 Len=0 MSS=65495 SACK_PERM TSval=1335915 TSecr=0 WS=1024".into(),
+            text: "1/3 SYN".into(),
+            tone: Tone::Control,
+        };
+        let (packet, facts) = (Packet::default(), Facts::default());
+        t.frame(&Row { frame: &frame, packet: &packet, facts: &facts, note: &note, first: frame.ts }).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines.len(), 3, "{s}");
+        assert!(lines[1].ends_with("WS=1024"), "{s}");
+        let col = |l: &str, pat: &str| l.find(pat).map(|b| l[..b].chars().count());
+        assert_eq!(col(lines[2], "↳ 1/3 SYN"), col(lines[0], "Info"), "{s}");
     }
 
     #[test]
