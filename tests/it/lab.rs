@@ -334,3 +334,26 @@ fn lab_two_hosts_interrupted_still_removes_its_namespaces() {
         assert!(!list.lines().any(|l| l.starts_with(&mine)), "{signal} after {delay_ms} ms left namespaces: {list}");
     }
 }
+
+#[test]
+fn capture_started_with_sudo_drops_to_the_invoking_user() {
+    if !live_allowed("capture_started_with_sudo_drops_to_the_invoking_user") {
+        return;
+    }
+    if !running_as_root() {
+        panic!("under CI this test must run as root");
+    }
+    // As if started with `sudo` by the user nobody (65534).
+    let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port();
+    let mut cmd = wirelab();
+    cmd.env("SUDO_UID", "65534").env("SUDO_GID", "65534");
+    cmd.args(["capture", "-i", "lo", "-f", &format!("udp port {port}"), "-c", "1", "--duration", "20", "--color", "never"]);
+    let handle = std::thread::spawn(move || run(&mut cmd));
+    std::thread::sleep(Duration::from_millis(700));
+    UdpSocket::bind("127.0.0.1:0").unwrap().send_to(b"hi", ("127.0.0.1", port)).unwrap();
+    let r = handle.join().unwrap();
+    assert_ok(&r);
+    assert!(r.stderr.contains("now running as user 65534"), "{}", r.describe());
+    assert_eq!(rows(&r.out()).len(), 1, "{}", r.describe());
+}
