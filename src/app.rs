@@ -84,6 +84,14 @@ pub fn use_color(choice: ColorChoice) -> bool {
 }
 
 /// A validated `--stream`.
+///
+/// ```
+/// use wirelab::app::StreamSpec;
+/// use wirelab::track::Proto;
+/// let s: StreamSpec = "tcp:3".parse().unwrap();
+/// assert_eq!((s.proto, s.index), (Proto::Tcp, 3));
+/// assert!("icmp:1".parse::<StreamSpec>().is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StreamSpec {
     pub proto: Proto,

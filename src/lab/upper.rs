@@ -2,6 +2,13 @@
 
 /// Uppercases `bytes`: valid UTF-8 with full Unicode case mapping ("straße" → "STRASSE"),
 /// anything else with ASCII letters uppercased and every other byte unchanged.
+///
+/// ```
+/// use wirelab::lab::upper::uppercase;
+/// assert_eq!(uppercase("hej æøå".as_bytes()), "HEJ ÆØÅ".as_bytes());
+/// assert_eq!(uppercase("straße".as_bytes()), b"STRASSE");
+/// assert_eq!(uppercase(b"ab\xff"), b"AB\xff"); // not UTF-8: only ASCII letters change
+/// ```
 pub fn uppercase(bytes: &[u8]) -> Vec<u8> {
     match std::str::from_utf8(bytes) {
         Ok(s) => s.to_uppercase().into_bytes(),
