@@ -11,3 +11,4 @@ mod views;
 mod lab;
 pub mod tshark;
 mod robust;
+mod serve_ipv6;
