@@ -135,7 +135,17 @@ pub struct Pipeline {
     /// Saves frames (with their notes as pcapng comments when asked).
     pub writer: Option<FrameSink>,
     note: Note,
+    /// The view shows no frame: per frame, only what the verdicts need is explained.
+    summary_only: bool,
+    /// The view takes the conversations in batches (see [`Pipeline::finish`]).
+    batches: bool,
+    /// Tells the conversations view how many conversations will come.
+    conversation_total: std::rc::Rc<std::cell::Cell<Option<u64>>>,
 }
+
+/// Conversations handed to a view per call when it takes them in batches (a view
+/// that does not gets them all in one call).
+const CONVERSATION_BATCH: usize = crate::present::conversations::MAX_TABLE_ROWS;
 
 /// Where the pipeline saves frames.
 pub struct FrameSink {
@@ -149,10 +159,16 @@ pub struct FrameSink {
 impl Pipeline {
     /// A pipeline writing to `out` in the chosen view.
     pub fn new(args: &ViewArgs, selection: Selection, color: bool, out: Box<dyn Write>) -> Self {
+        use crate::present::choose;
+        let conversation_total = std::rc::Rc::new(std::cell::Cell::new(None));
         let view: Box<dyn View> = match args.format {
-            Format::Timeline if crate::present::choose::plain_timeline(args) => Box::new(Timeline::new(out, args.time, color)),
-            Format::Timeline => crate::present::choose::view(args, color, out),
+            Format::Timeline if choose::plain_timeline(args) => Box::new(Timeline::new(out, args.time, color)),
+            Format::Timeline => choose::view_with_total(args, color, out, std::rc::Rc::clone(&conversation_total)),
             Format::Jsonl => Box::new(JsonLines::new(out, args.absolute_seq)),
+        };
+        let (summary_only, batches) = match args.format {
+            Format::Timeline => (choose::conversations_only(args), choose::batches_conversations(args)),
+            Format::Jsonl => (false, true),
         };
         Pipeline {
             decoder: decode::Decoder::new(),
@@ -166,6 +182,9 @@ impl Pipeline {
             collector: None,
             writer: None,
             note: Note::default(),
+            summary_only,
+            batches,
+            conversation_total,
         }
     }
 
@@ -199,7 +218,12 @@ impl Pipeline {
             return Ok(());
         }
         let mut note = std::mem::take(&mut self.note);
-        self.explainer.explain_into(frame, &packet, &facts, &mut note);
+        if self.summary_only && !self.writer.as_ref().is_some_and(|w| w.comments) {
+            // The view shows no frame: only what the verdicts need (`note` stays empty).
+            self.explainer.observe(frame, &packet, &facts);
+        } else {
+            self.explainer.explain_into(frame, &packet, &facts, &mut note);
+        }
         if save {
             if let Some(w) = &mut self.writer {
                 let comment = if w.comments { Some(note.text.as_str()) } else { None };
@@ -210,7 +234,9 @@ impl Pipeline {
             if let (Some(c), Some(p), Some(s), Some(d)) = (&mut self.collector, facts.proto, facts.stream, facts.direction) {
                 c.add(p, s, d, packet.payload);
             }
-            if let (Some(p), Some(s)) = (facts.proto, facts.stream) {
+            let selected = self.selection.filter.is_some() || self.selection.stream.is_some() || self.selection.count.is_some();
+            if let (true, Some(p), Some(s)) = (selected, facts.proto, facts.stream) {
+                // Only a selection needs to know which conversations had frames shown.
                 self.shown_streams.insert((p == Proto::Tcp, s));
             }
             self.shown += 1;
@@ -222,27 +248,51 @@ impl Pipeline {
         result
     }
 
-    /// Writes the conversations that had frames shown, and flushes; returns every conversation
-    /// and the payload collector.
+    /// Writes the conversations that had frames shown, and flushes; returns every
+    /// conversation (only when the lab's collector is set: a plain read hands each
+    /// conversation to the view and forgets it) and the payload collector.
+    ///
+    /// A view that takes the conversations in batches gets them [`CONVERSATION_BATCH`]
+    /// at a time, each summary built just before and dropped just after: memory never
+    /// holds every conversation's words at once. Other views get them in one call.
     pub fn finish(self) -> io::Result<(Vec<crate::track::Conversation>, Option<crate::lab::checks::Collector>)> {
-        let Pipeline { tracker, explainer, mut view, first, shown_streams, selection, collector, writer, .. } = self;
+        let Pipeline { tracker, explainer, mut view, first, shown_streams, selection, collector, writer, batches, conversation_total, .. } = self;
         if let Some(mut w) = writer {
             w.writer.flush().map_err(|e| io::Error::other(e.to_string()))?;
         }
         let first = first.unwrap_or_default();
-        let all = tracker.finish();
         let filtered = selection.filter.is_some() || selection.stream.is_some() || selection.count.is_some();
-        let kept: Vec<_> = all
-            .iter()
+        let total = if filtered { shown_streams.len() } else { tracker.conversation_count() };
+        conversation_total.set(Some(u64::try_from(total).unwrap_or(u64::MAX)));
+        let batch = if batches { CONVERSATION_BATCH } else { usize::MAX };
+        let keep_all = collector.is_some();
+        let mut all = Vec::new();
+        let mut kept = Vec::with_capacity(total.min(batch));
+        let mut conversations = tracker
+            .into_conversations()
             .filter(|c| !filtered || shown_streams.contains(&(c.proto == Proto::Tcp, c.stream)))
-            .collect();
-        let verdicts: Vec<String> = kept.iter().map(|c| explainer.verdict(c)).collect();
-        let rows: Vec<ConversationRow<'_>> =
-            kept.iter().zip(&verdicts).map(|(c, v)| ConversationRow { conversation: c, verdict: v, first }).collect();
-        view.conversations(&rows)?;
-        drop(rows);
+            .peekable();
+        loop {
+            kept.clear();
+            while kept.len() < batch {
+                match conversations.next() {
+                    Some(c) => kept.push(c),
+                    None => break,
+                }
+            }
+            let verdicts: Vec<String> = kept.iter().map(|c| explainer.verdict(c)).collect();
+            let rows: Vec<ConversationRow<'_>> =
+                kept.iter().zip(&verdicts).map(|(c, v)| ConversationRow { conversation: c, verdict: v, first }).collect();
+            view.conversations(&rows)?;
+            drop(rows);
+            if keep_all {
+                all.append(&mut kept);
+            }
+            if conversations.peek().is_none() {
+                break;
+            }
+        }
         view.finish()?;
-        drop(kept);
         Ok((all, collector))
     }
 }

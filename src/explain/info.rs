@@ -250,12 +250,15 @@ pub fn write_tcp_info(
         Some(f) if relative => (f.rel_seq, f.rel_ack),
         _ => (tcp.seq, tcp.ack),
     };
-    out.push_str(" Seq="); crate::present::text::push_u64(out, u64::from(seq));
+    out.push_str(" Seq=");
+    crate::present::text::push_u64(out, u64::from(seq));
     if tcp.flags.has(TcpFlags::ACK) {
-        out.push_str(" Ack="); crate::present::text::push_u64(out, u64::from(ack));
+        out.push_str(" Ack=");
+        crate::present::text::push_u64(out, u64::from(ack));
     }
     let window = facts.map_or(u64::from(tcp.window), |f| f.window);
-    out.push_str(" Win="); crate::present::text::push_u64(out, u64::from(window));
+    out.push_str(" Win=");
+    crate::present::text::push_u64(out, u64::from(window));
     if tcp.flags.has(TcpFlags::URG) {
         let _ = write!(out, " Urg={}", tcp.urgent_ptr);
     }
@@ -264,7 +267,8 @@ pub fn write_tcp_info(
         out.push_str("[Malformed Packet]");
         return;
     }
-    out.push_str(" Len="); crate::present::text::push_u64(out, u64::from(tcp.payload_len));
+    out.push_str(" Len=");
+    crate::present::text::push_u64(out, u64::from(tcp.payload_len));
     // Relative SACK edges count from the peer's base: raw ack − relative ack.
     let peer_base = match facts {
         Some(f) if relative && tcp.flags.has(TcpFlags::ACK) => {
@@ -299,7 +303,10 @@ fn write_tcp_option(out: &mut String, option: &TcpOption, peer_base: Option<u32>
             }
         }
         TcpOption::Timestamps { tsval, tsecr } => {
-            out.push_str(" TSval="); crate::present::text::push_u64(out, u64::from(*tsval)); out.push_str(" TSecr="); crate::present::text::push_u64(out, u64::from(*tsecr));
+            out.push_str(" TSval=");
+            crate::present::text::push_u64(out, u64::from(*tsval));
+            out.push_str(" TSecr=");
+            crate::present::text::push_u64(out, u64::from(*tsecr));
         }
         TcpOption::AccEcn(counters) => {
             for (name, value) in counters {

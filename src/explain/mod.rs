@@ -100,6 +100,13 @@ impl Explainer {
         note::write(&mut self.memory, self.options, frame, packet, facts, note);
     }
 
+    /// Remembers what the verdicts need of one frame, without writing its words:
+    /// the fast path for a view that shows no frame. Calling it instead of
+    /// [`Explainer::explain_into`] gives the same verdicts.
+    pub fn observe(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, facts: &Facts) {
+        note::observe(&mut self.memory, frame, packet, facts);
+    }
+
     /// One sentence on a finished conversation, e.g.
     /// "complete: handshake, one request and its reply, closed by the server first".
     pub fn verdict(&self, conversation: &Conversation) -> String {
@@ -107,5 +114,61 @@ impl Explainer {
             conversation,
             self.memory.summary(conversation.proto, conversation.stream),
         )
+    }
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::*;
+    use crate::source::FileSource;
+    use crate::track::{FrameMeta, Tracker};
+
+    /// The summary-only path gives the same verdicts as the full explanation, on every fixture.
+    #[test]
+    fn test_observe_only_fixtures_same_verdicts() {
+        let mut files: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                let n = p.to_string_lossy();
+                (n.ends_with(".pcap") || n.ends_with(".pcapng")) && !n.contains(".oracle.")
+            })
+            .collect();
+        files.sort();
+        assert!(!files.is_empty());
+        let mut frames = 0;
+        for path in files {
+            let Ok(mut source) = FileSource::open(&path) else {
+                continue;
+            };
+            let (mut t1, mut t2) = (Tracker::new(), Tracker::new());
+            let (mut full, mut quick) = (Explainer::default(), Explainer::default());
+            let mut decoder = crate::decode::Decoder::new();
+            while let Ok(Some(frame)) = source.next_frame() {
+                frames += 1;
+                let packet = decoder.decode(&frame);
+                let meta = FrameMeta {
+                    number: frame.number,
+                    ts: frame.ts,
+                    orig_len: frame.orig_len,
+                };
+                let f1 = t1.observe(meta, &packet);
+                let f2 = t2.observe(meta, &packet);
+                let _ = full.explain(&frame, &packet, &f1);
+                quick.observe(&frame, &packet, &f2);
+            }
+            for c in t1.finish() {
+                assert_eq!(
+                    full.verdict(&c),
+                    quick.verdict(&c),
+                    "{} stream {}",
+                    path.display(),
+                    c.stream
+                );
+            }
+        }
+        assert!(frames > 0);
     }
 }

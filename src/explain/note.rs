@@ -306,6 +306,137 @@ pub fn write(
     }
 }
 
+/// The summary-only path: updates the memory exactly as [`write`] does for a TCP
+/// segment or UDP datagram (what the verdicts need), without writing any word.
+/// Other frames leave the memory as it is, as in [`write`] (ICMP echoes aside,
+/// which only serve the Info column).
+pub fn observe(memory: &mut Memory, frame: &Frame<'_>, packet: &Packet<'_>, facts: &Facts) {
+    match (&packet.net, &packet.transport) {
+        (Net::Ipv4(ip), Transport::Fragment { .. } | Transport::None)
+            if info::ipv4_is_fragment(ip) => {}
+        (Net::Ipv6(ip), Transport::Fragment { .. } | Transport::None) if ip.fragment.is_some() => {}
+        (_, Transport::Tcp(tcp)) => tcp_memory(memory, frame, packet, facts, tcp),
+        (_, Transport::Udp(udp)) => {
+            udp_memory(memory, packet, facts, u64::from(udp.payload_len));
+        }
+        _ => {}
+    }
+}
+
+/// The memory side of [`tcp_note`], step for step.
+fn tcp_memory(
+    memory: &mut Memory,
+    frame: &Frame<'_>,
+    packet: &Packet<'_>,
+    facts: &Facts,
+    tcp: &Tcp,
+) {
+    let Some(k) = facts.stream.map(|s| (proto_key(Proto::Tcp), s)) else {
+        return;
+    };
+    let dir = facts.direction;
+    let flags = tcp.flags;
+    let syn = flags.has(TcpFlags::SYN);
+    let ack = flags.has(TcpFlags::ACK);
+    let fin = flags.has(TcpFlags::FIN);
+    let rst = flags.has(TcpFlags::RST);
+    {
+        let s = memory.stream(k);
+        let ecn = flags.0 & (TcpFlags::AE | TcpFlags::CWR | TcpFlags::ECE);
+        if syn && !ack {
+            s.accecn_syn = ecn == TcpFlags::AE | TcpFlags::CWR | TcpFlags::ECE;
+        } else if syn && ack && s.accecn_syn {
+            s.accecn_synack = ecn & (TcpFlags::AE | TcpFlags::CWR) == TcpFlags::CWR
+                || ecn & (TcpFlags::AE | TcpFlags::ECE) == TcpFlags::AE
+                || ecn == TcpFlags::AE | TcpFlags::CWR;
+        }
+    }
+    let Some(t) = facts.tcp.as_ref() else {
+        return;
+    };
+    let retransmitted = t.analysis.0
+        & (Analysis::RETRANSMISSION
+            | Analysis::FAST_RETRANSMISSION
+            | Analysis::SPURIOUS_RETRANSMISSION)
+        != 0;
+    let mut s = memory.streams.remove(&k).unwrap_or_default();
+    let mut closed = false;
+    if syn && !ack {
+        s.syn_from_client = dir != Some(Direction::FromServer);
+    } else if syn && ack {
+        s.synack_seen = true;
+    } else if rst {
+        if s.syn_from_client && !s.synack_seen && dir == Some(Direction::FromServer) {
+            memory.summary_mut(k).refused = true;
+        }
+        closed = true;
+    }
+    if tcp.payload_len > 0 && !retransmitted {
+        let summary = memory.summary_mut(k);
+        if let Some(d) = dir {
+            data_memory(
+                &mut s,
+                Some(summary),
+                d,
+                packet.payload,
+                u64::from(tcp.payload_len),
+            );
+        }
+    }
+    if ack
+        && !syn
+        && !rst
+        && let Some(d) = dir
+    {
+        let p = 1 - dir_index(d);
+        if let Some((_, fin_seq)) = s.fin[p]
+            && !s.fin_acked[p]
+            && t.rel_ack == fin_seq.wrapping_add(1)
+        {
+            s.fin_acked[p] = true;
+        }
+    }
+    if fin
+        && !rst
+        && let Some(d) = dir
+    {
+        let i = dir_index(d);
+        if s.fin[i].is_none() || !retransmitted {
+            s.fin[i] = Some((frame.number, t.rel_seq.wrapping_add(tcp.payload_len)));
+        }
+    }
+    if s.fin_acked == [true, true] {
+        closed = true;
+    }
+    if !closed {
+        if memory.streams.len() >= MAX_STREAMS {
+            memory.streams.pop_first();
+        }
+        memory.streams.insert(k, s);
+    }
+}
+
+/// The memory side of [`udp_note`], step for step.
+fn udp_memory(memory: &mut Memory, packet: &Packet<'_>, facts: &Facts, declared: u64) {
+    let Some(k) = facts.stream.map(|s| (proto_key(Proto::Udp), s)) else {
+        return;
+    };
+    let dir = facts.direction;
+    if declared == 0 {
+        memory.stream(k).last_data = dir;
+        return;
+    }
+    let mut s = memory.streams.remove(&k).unwrap_or_default();
+    let summary = memory.summary_mut(k);
+    if let Some(d) = dir {
+        data_memory(&mut s, Some(summary), d, packet.payload, declared);
+    }
+    if memory.streams.len() >= MAX_STREAMS {
+        memory.streams.pop_first();
+    }
+    memory.streams.insert(k, s);
+}
+
 /// The note of an IP fragment shown as data: which fragment of which datagram,
 /// where its bytes go, and whether more are awaited.
 fn fragment_note(
@@ -454,11 +585,104 @@ fn analysis_words(out: &mut String, t: &TcpFacts, dir: Option<Direction>, ack_sh
     }
 }
 
+/// What a data segment or datagram was, as [`data_memory`] judged it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DataKind {
+    /// From the client: the first data of a new request, or more of it.
+    Request { new_turn: bool },
+    /// From the server, with how it compares to the request.
+    Reply { new_turn: bool, check: ReplyCheck },
+}
+
+/// How a reply compares with the request before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReplyCheck {
+    /// No request data seen before it.
+    NoRequest,
+    /// The reply (so far) is the request in uppercase.
+    Uppercase,
+    /// More of a reply still matching the request in uppercase.
+    StillUppercase,
+    /// Not the uppercase of the request; `first`: the first segment found so.
+    NotUppercase { first: bool },
+}
+
+/// The memory side of a data segment or datagram: request and reply turns, the
+/// uppercase check, the summary's counts. Shared by the words and the summary-only path.
+fn data_memory(
+    s: &mut Stream,
+    summary: Option<&mut Summary>,
+    dir: Direction,
+    payload: &[u8],
+    declared: u64,
+) -> DataKind {
+    let new_turn = s.last_data != Some(dir);
+    s.last_data = Some(dir);
+    match dir {
+        Direction::FromClient => {
+            if new_turn {
+                s.request.clear();
+                s.request_total = 0;
+                if let Some(sum) = summary {
+                    sum.requests = sum.requests.saturating_add(1);
+                }
+            }
+            let room = MAX_REQUEST_BYTES.saturating_sub(s.request.len());
+            s.request
+                .extend_from_slice(payload.get(..room.min(payload.len())).unwrap_or(&[]));
+            s.request_total = s.request_total.saturating_add(declared);
+            DataKind::Request { new_turn }
+        }
+        Direction::FromServer => {
+            let mut summary = summary;
+            if new_turn {
+                s.reply_offset = 0;
+                s.reply_bad = false;
+                if let Some(sum) = summary.as_deref_mut() {
+                    sum.replies = sum.replies.saturating_add(1);
+                }
+            }
+            let check = if s.request_total == 0 {
+                ReplyCheck::NoRequest
+            } else {
+                let complete = s.request_total == s.request.len() as u64;
+                let expected = text::uppercase_prefix(&s.request, complete);
+                let end = s.reply_offset.saturating_add(payload.len());
+                let whole =
+                    new_turn && complete && payload.len() as u64 == declared && expected == payload;
+                let part = expected.get(s.reply_offset..end) == Some(payload);
+                let beyond = s.reply_offset >= expected.len() && !complete;
+                if whole || (new_turn && part) {
+                    if let Some(sum) = summary {
+                        sum.uppercase_ok = sum.uppercase_ok.saturating_add(1);
+                    }
+                    ReplyCheck::Uppercase
+                } else if part || beyond {
+                    ReplyCheck::StillUppercase
+                } else {
+                    let first = !s.reply_bad;
+                    if first && let Some(sum) = summary {
+                        sum.uppercase_bad = sum.uppercase_bad.saturating_add(1);
+                        // An earlier segment of this reply counted as uppercase: undo it.
+                        if !new_turn {
+                            sum.uppercase_ok = sum.uppercase_ok.saturating_sub(1);
+                        }
+                    }
+                    s.reply_bad = true;
+                    ReplyCheck::NotUppercase { first }
+                }
+            };
+            s.reply_offset = s.reply_offset.saturating_add(payload.len());
+            DataKind::Reply { new_turn, check }
+        }
+    }
+}
+
 /// A segment or datagram carrying data: request or reply, with the uppercase check.
 fn data_words(
     out: &mut String,
     stream: Option<&mut Stream>,
-    mut summary: Option<&mut Summary>,
+    summary: Option<&mut Summary>,
     dir: Option<Direction>,
     payload: &[u8],
     declared: u64,
@@ -470,75 +694,39 @@ fn data_words(
         write_len(out, declared, payload.len());
         return;
     };
-    let new_turn = s.last_data != Some(dir);
-    s.last_data = Some(dir);
-    match dir {
-        Direction::FromClient => {
-            if new_turn {
-                s.request.clear();
-                s.request_total = 0;
-                if let Some(sum) = summary {
-                    sum.requests = sum.requests.saturating_add(1);
-                }
-                out.push_str("request ");
+    match data_memory(s, summary, dir, payload, declared) {
+        DataKind::Request { new_turn } => {
+            out.push_str(if new_turn {
+                "request "
             } else {
-                out.push_str("more request data ");
-            }
-            let room = MAX_REQUEST_BYTES.saturating_sub(s.request.len());
-            s.request
-                .extend_from_slice(payload.get(..room.min(payload.len())).unwrap_or(&[]));
-            s.request_total = s.request_total.saturating_add(declared);
+                "more request data "
+            });
             text::write_quoted(out, payload, text::MAX_SHOWN_CHARS);
             out.push(' ');
             write_len(out, declared, payload.len());
         }
-        Direction::FromServer => {
-            if new_turn {
-                s.reply_offset = 0;
-                s.reply_bad = false;
-                if let Some(sum) = summary.as_deref_mut() {
-                    sum.replies = sum.replies.saturating_add(1);
-                }
-            }
+        DataKind::Reply { new_turn, check } => {
             out.push_str(if new_turn { "reply " } else { "more reply " });
             text::write_quoted(out, payload, text::MAX_SHOWN_CHARS);
-            if s.request_total == 0 {
-                out.push(' ');
-                write_len(out, declared, payload.len());
-            } else {
-                let complete = s.request_total == s.request.len() as u64;
-                let expected = text::uppercase_prefix(&s.request, complete);
-                let end = s.reply_offset.saturating_add(payload.len());
-                let whole =
-                    new_turn && complete && payload.len() as u64 == declared && expected == payload;
-                let part = expected.get(s.reply_offset..end) == Some(payload);
-                let beyond = s.reply_offset >= expected.len() && !complete;
-                if whole || (new_turn && part) {
-                    out.push_str(": the request in uppercase");
-                    if let Some(sum) = summary {
-                        sum.uppercase_ok = sum.uppercase_ok.saturating_add(1);
-                    }
-                } else if part || beyond {
+            match check {
+                ReplyCheck::NoRequest => {
+                    out.push(' ');
+                    write_len(out, declared, payload.len());
+                }
+                ReplyCheck::Uppercase => out.push_str(": the request in uppercase"),
+                ReplyCheck::StillUppercase => {
                     out.push(' ');
                     write_len(out, declared, payload.len());
                     out.push_str(", still the request in uppercase");
-                } else {
+                }
+                ReplyCheck::NotUppercase { first } => {
                     out.push(' ');
                     write_len(out, declared, payload.len());
-                    if !s.reply_bad {
+                    if first {
                         out.push_str(": not the uppercase of the request");
-                        if let Some(sum) = summary {
-                            sum.uppercase_bad = sum.uppercase_bad.saturating_add(1);
-                            // An earlier segment of this reply counted as uppercase: undo it.
-                            if !new_turn {
-                                sum.uppercase_ok = sum.uppercase_ok.saturating_sub(1);
-                            }
-                        }
                     }
-                    s.reply_bad = true;
                 }
             }
-            s.reply_offset = s.reply_offset.saturating_add(payload.len());
         }
     }
 }

@@ -11,13 +11,32 @@ pub const MAX_SHOWN_CHARS: usize = 40;
 /// control characters as `\xNN` (or `\u{..}` above 0x7f) and each invalid UTF-8
 /// byte as `\xNN`. Stops after `max_chars` characters and appends `…`.
 pub fn write_quoted(out: &mut String, bytes: &[u8], max_chars: usize) {
+    // Fast path: printable ASCII that needs no escape, the common lab payload.
+    let plain = bytes
+        .iter()
+        .take(max_chars)
+        .take_while(|&&b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+        .count();
+    if plain == bytes.len() || plain == max_chars {
+        let shown = bytes.get(..plain).unwrap_or(&[]);
+        out.push('"');
+        // Only ASCII bytes were taken: always valid UTF-8.
+        out.push_str(std::str::from_utf8(shown).unwrap_or(""));
+        out.push('"');
+        if plain < bytes.len() {
+            out.push('…');
+        }
+        return;
+    }
     out.push('"');
     let mut shown = 0usize;
     let mut rest = bytes;
     let mut cut = false;
     'outer: while !rest.is_empty() {
         // Only the characters that can still be shown need checking: at most 4 bytes each.
-        let window = rest.get(..(max_chars.saturating_sub(shown) + 1).saturating_mul(4)).unwrap_or(rest);
+        let window = rest
+            .get(..(max_chars.saturating_sub(shown) + 1).saturating_mul(4))
+            .unwrap_or(rest);
         let (valid, invalid_len) = match std::str::from_utf8(window) {
             Ok(s) => (s, 0),
             Err(e) => {

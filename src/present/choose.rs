@@ -1,7 +1,9 @@
 //! Picks the human view from `--view` (and `-o`, `--svg`): the one place that maps the
 //! view options onto view types, so `read`, `capture` and `lab` get the same views.
 
+use std::cell::Cell;
 use std::io::Write;
+use std::rc::Rc;
 
 use super::View;
 use super::conversations::Conversations;
@@ -28,6 +30,19 @@ pub fn plain_timeline(args: &ViewArgs) -> bool {
     kind(args) == ViewKind::Timeline && args.svg.is_none()
 }
 
+/// True when the view shows no frame, only the conversations at the end (so the
+/// pipeline needs no per-frame words, only what the verdicts need).
+pub fn conversations_only(args: &ViewArgs) -> bool {
+    kind(args) == ViewKind::Conversations && args.svg.is_none()
+}
+
+/// True when the view accepts the conversations in several batches (each call to
+/// `View::conversations` continues the list): the plain timeline, JSON Lines and
+/// the conversations view.
+pub fn batches_conversations(args: &ViewArgs) -> bool {
+    args.svg.is_none() && matches!(kind(args), ViewKind::Timeline | ViewKind::Conversations)
+}
+
 /// `--stream tcp:N|udp:N`, when it parses (the pipeline validated it already).
 fn stream(args: &ViewArgs) -> Option<(Proto, u64)> {
     let s = args.stream.as_deref()?;
@@ -37,10 +52,21 @@ fn stream(args: &ViewArgs) -> Option<(Proto, u64)> {
 
 /// Builds the human view writing to `out` (the report may go to `-o FILE` instead).
 pub fn view(args: &ViewArgs, color: bool, out: Box<dyn Write>) -> Box<dyn View> {
+    view_with_total(args, color, out, Rc::new(Cell::new(None)))
+}
+
+/// [`view`], with `total` telling the conversations view, before the first batch,
+/// how many conversations will come (see [`Conversations::with_total`]).
+pub fn view_with_total(
+    args: &ViewArgs,
+    color: bool,
+    out: Box<dyn Write>,
+    total: Rc<Cell<Option<u64>>>,
+) -> Box<dyn View> {
     let v: Box<dyn View> = match kind(args) {
         ViewKind::Timeline => Box::new(Timeline::new(out, args.time, color)),
         ViewKind::Flow => Box::new(Flow::new(out, args.ascii, args.absolute_seq)),
-        ViewKind::Conversations => Box::new(Conversations::new(out, args.ascii)),
+        ViewKind::Conversations => Box::new(Conversations::with_total(out, args.ascii, total)),
         ViewKind::Follow => Box::new(Follow::new(out, stream(args), args.hex, args.ascii)),
         ViewKind::Detail => Box::new(Detail::new(out, args.frame)),
         ViewKind::Report => Box::new(Report::new(

@@ -3,8 +3,10 @@
 //! state and history, and the verdict; then UDP's requests paired with their replies.
 //! Per frame it keeps only a few recent UDP requests per conversation (bounded).
 
+use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, Write};
+use std::rc::Rc;
 
 use comfy_table::{CellAlignment, ColumnConstraint, Table, presets};
 
@@ -19,6 +21,11 @@ const PENDING: usize = 32;
 pub const MAX_PAIRS: usize = 20;
 /// UDP conversations whose pairs are listed.
 const MAX_PAIRED_CONVERSATIONS: usize = 1000;
+/// Above this many conversations, the table is written as fixed-width rows, one
+/// batch at a time, instead of a table that holds every row before printing.
+pub const MAX_TABLE_ROWS: usize = 4096;
+/// Width of each column of the fixed-width rows (the verdict, last, is not padded).
+const WIDTHS: [usize; 12] = [10, 24, 24, 10, 11, 10, 11, 11, 12, 12, 6, 9];
 
 /// One UDP request and its reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,58 +187,61 @@ pub struct Conversations<W: Write> {
     out: W,
     ascii: bool,
     pairing: Pairing,
+    /// How many conversations the pipeline will hand over, when it says so before
+    /// the first batch: above [`MAX_TABLE_ROWS`], rows are streamed.
+    total: Rc<Cell<Option<u64>>>,
+    /// Fixed-width rows were written (the UDP pairs then follow at the end).
+    streamed: bool,
+    line: String,
 }
 
 impl<W: Write> Conversations<W> {
     /// A conversations view writing to `out`.
     pub fn new(out: W, ascii: bool) -> Self {
+        Self::with_total(out, ascii, Rc::new(Cell::new(None)))
+    }
+
+    /// A conversations view that learns from `total` how many conversations
+    /// will come (set before the first call to `conversations`), so that a
+    /// huge list streams in batches.
+    pub fn with_total(out: W, ascii: bool, total: Rc<Cell<Option<u64>>>) -> Self {
         Conversations {
             out,
             ascii,
             pairing: Pairing::default(),
+            total,
+            streamed: false,
+            line: String::new(),
         }
     }
-}
 
-impl<W: Write> View for Conversations<W> {
-    fn frame(&mut self, row: &Row<'_, '_>) -> io::Result<()> {
-        self.pairing.add(row);
+    /// Writes one batch of a long list as fixed-width rows (the heading first).
+    fn stream_rows(&mut self, total: u64, rows: &[ConversationRow<'_>]) -> io::Result<()> {
+        let mut line = std::mem::take(&mut self.line);
+        if !self.streamed {
+            self.streamed = true;
+            writeln!(self.out, "Conversations: {total}")?;
+            line.clear();
+            fixed_row(&mut line, HEADER.iter().copied(), self.ascii);
+            self.out.write_all(line.as_bytes())?;
+        }
+        for r in rows {
+            line.clear();
+            let cells = cells(r);
+            fixed_row(&mut line, cells.iter().map(String::as_str), self.ascii);
+            self.out.write_all(line.as_bytes())?;
+        }
+        self.line = line;
         Ok(())
     }
 
-    fn conversations(&mut self, rows: &[ConversationRow<'_>]) -> io::Result<()> {
-        let ascii = self.ascii;
-        let fix = |s: &str| {
-            if ascii {
-                s.replace('→', "->")
-            } else {
-                s.to_string()
-            }
-        };
-        writeln!(self.out, "Conversations: {}", rows.len())?;
-        if rows.is_empty() {
-            writeln!(self.out, "(no TCP or UDP conversation)")?;
-            return Ok(());
-        }
-        let mut t = table(ascii);
-        t.set_header(HEADER.iter().map(|h| fix(h)));
-        for r in rows {
-            t.add_row(cells(r).iter().map(|c| fix(c)));
-        }
-        for i in 3..=9 {
-            if let Some(col) = t.column_mut(i) {
-                col.set_cell_alignment(CellAlignment::Right);
-            }
-        }
-        if let Some(col) = t.column_mut(12) {
-            col.set_constraint(ColumnConstraint::ContentWidth);
-        }
-        writeln!(self.out, "{t}")?;
+    /// The UDP request/reply pairs table.
+    fn write_pairs(&mut self) -> io::Result<()> {
         let pairs: Vec<_> = self.pairing.pairs().collect();
         if !pairs.is_empty() {
             writeln!(self.out)?;
             writeln!(self.out, "UDP requests and their replies")?;
-            let mut t = table(ascii);
+            let mut t = table(self.ascii);
             t.set_header(PAIR_HEADER);
             let mut more = 0;
             for (stream, ps, m) in &pairs {
@@ -255,8 +265,78 @@ impl<W: Write> View for Conversations<W> {
         }
         Ok(())
     }
+}
+
+/// One fixed-width row: each cell padded to its column (numbers to the right),
+/// two spaces apart, the verdict last; a newline at the end.
+fn fixed_row<'s>(line: &mut String, cells: impl Iterator<Item = &'s str>, ascii: bool) {
+    for (i, cell) in cells.enumerate() {
+        if i > 0 {
+            line.push_str("  ");
+        }
+        let width = WIDTHS.get(i).copied().unwrap_or(0);
+        let pad = width.saturating_sub(cell.chars().count());
+        let right = (3..=9).contains(&i);
+        if right {
+            line.extend(std::iter::repeat_n(' ', pad));
+        }
+        if ascii {
+            line.push_str(&cell.replace('→', "->"));
+        } else {
+            line.push_str(cell);
+        }
+        if !right && i + 1 < HEADER.len() {
+            line.extend(std::iter::repeat_n(' ', pad));
+        }
+    }
+    line.push('\n');
+}
+
+impl<W: Write> View for Conversations<W> {
+    fn frame(&mut self, row: &Row<'_, '_>) -> io::Result<()> {
+        self.pairing.add(row);
+        Ok(())
+    }
+
+    fn conversations(&mut self, rows: &[ConversationRow<'_>]) -> io::Result<()> {
+        let ascii = self.ascii;
+        let fix = |s: &str| {
+            if ascii {
+                s.replace('→', "->")
+            } else {
+                s.to_string()
+            }
+        };
+        if let Some(total) = self.total.get().filter(|&n| n > MAX_TABLE_ROWS as u64) {
+            return self.stream_rows(total, rows);
+        }
+        writeln!(self.out, "Conversations: {}", rows.len())?;
+        if rows.is_empty() {
+            writeln!(self.out, "(no TCP or UDP conversation)")?;
+            return Ok(());
+        }
+        let mut t = table(ascii);
+        t.set_header(HEADER.iter().map(|h| fix(h)));
+        for r in rows {
+            t.add_row(cells(r).iter().map(|c| fix(c)));
+        }
+        for i in 3..=9 {
+            if let Some(col) = t.column_mut(i) {
+                col.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        if let Some(col) = t.column_mut(12) {
+            col.set_constraint(ColumnConstraint::ContentWidth);
+        }
+        writeln!(self.out, "{t}")?;
+        self.write_pairs()
+    }
 
     fn finish(&mut self) -> io::Result<()> {
+        if self.streamed {
+            self.streamed = false;
+            self.write_pairs()?;
+        }
         self.out.flush()
     }
 }

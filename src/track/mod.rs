@@ -4,6 +4,7 @@
 //! connection state. Facts only: no words, no I/O.
 
 use std::collections::HashMap as StdHashMap;
+use std::collections::VecDeque;
 
 /// FxHash-style hasher: conversation keys are not attacker-chosen keys of a long-lived
 /// server map, and SipHash cost ~400 instructions per frame.
@@ -17,12 +18,24 @@ impl std::hash::Hasher for Fx {
             self.add(u64::from_le_bytes(b));
         }
     }
-    fn write_u8(&mut self, n: u8) { self.add(u64::from(n)) }
-    fn write_u16(&mut self, n: u16) { self.add(u64::from(n)) }
-    fn write_u32(&mut self, n: u32) { self.add(u64::from(n)) }
-    fn write_u64(&mut self, n: u64) { self.add(n) }
-    fn write_usize(&mut self, n: usize) { self.add(n as u64) }
-    fn finish(&self) -> u64 { self.0 }
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n))
+    }
+    fn write_u16(&mut self, n: u16) {
+        self.add(u64::from(n))
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n))
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.add(n)
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64)
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 impl Fx {
     fn add(&mut self, w: u64) {
@@ -385,11 +398,16 @@ impl Common {
     }
 }
 
+/// Closed TCP conversations (reset, or both FINs acknowledged) whose full analysis
+/// state is kept for late segments; beyond, the oldest is frozen (see [`TcpConv::freeze`]).
+pub const LINGERING: usize = 4096;
+
 /// Follows conversations across frames.
 ///
-/// Memory grows with the number of conversations (a few hundred bytes each,
-/// plus at most [`tcp::MAX_UNACKED`] remembered segments per TCP side), never
-/// with the number of frames.
+/// Memory grows with the number of conversations, never with the number of
+/// frames: an open TCP conversation keeps its analysis state (with at most
+/// [`tcp::MAX_UNACKED`] remembered segments per side); once closed, and after
+/// [`LINGERING`] later closes, only a compact summary (about 250 bytes).
 #[derive(Debug, Default)]
 pub struct Tracker {
     /// The current TCP conversation for each endpoint pair (the newest, after port reuse).
@@ -399,6 +417,8 @@ pub struct Tracker {
     udp: Chunked<(Common, UdpConv)>,
     /// For UDP: (client IP, server endpoint) → client port of the latest conversation.
     udp_last_client_port: HashMap<(IpAddr, Endpoint), u16>,
+    /// Closed TCP conversations not frozen yet, oldest first.
+    lingering: VecDeque<usize>,
 }
 
 /// A growable list stored in fixed chunks: growing never copies (no 2x peak) and
@@ -411,7 +431,10 @@ struct Chunked<T> {
 const CHUNK: usize = 4096;
 impl<T> Default for Chunked<T> {
     fn default() -> Self {
-        Chunked { chunks: Vec::new(), len: 0 }
+        Chunked {
+            chunks: Vec::new(),
+            len: 0,
+        }
     }
 }
 impl<T> Chunked<T> {
@@ -431,7 +454,9 @@ impl<T> Chunked<T> {
         self.chunks.get(i / CHUNK).and_then(|c| c.get(i % CHUNK))
     }
     fn get_mut(&mut self, i: usize) -> Option<&mut T> {
-        self.chunks.get_mut(i / CHUNK).and_then(|c| c.get_mut(i % CHUNK))
+        self.chunks
+            .get_mut(i / CHUNK)
+            .and_then(|c| c.get_mut(i % CHUNK))
     }
     /// Every element by value, each chunk freed as soon as it is consumed.
     fn drain_chunks(self) -> impl Iterator<Item = T> {
@@ -526,7 +551,11 @@ impl Tracker {
         } else {
             conv.observe(meta.number, meta.ts, from_client, tcp, reused)
         };
-        Facts {
+        let closed_now = !conv.lingering && conv.is_closed();
+        if closed_now {
+            conv.lingering = true;
+        }
+        let facts = Facts {
             stream: Some(common.stream),
             proto: Some(Proto::Tcp),
             direction: Some(if from_client {
@@ -538,7 +567,18 @@ impl Tracker {
             index_in_conversation: n,
             tcp: Some(observed.facts),
             udp: None,
+        };
+        if closed_now {
+            self.lingering.push_back(index);
+            if self.lingering.len() > LINGERING
+                && let Some(oldest) = self.lingering.pop_front()
+                && let Some((_, old)) = self.tcp.get_mut(oldest)
+            {
+                old.freeze();
+                old.lingering = false;
+            }
         }
+        facts
     }
 
     fn observe_udp(
@@ -594,12 +634,32 @@ impl Tracker {
         }
     }
 
+    /// How many conversations were seen (TCP and UDP).
+    pub fn conversation_count(&self) -> usize {
+        self.tcp.len() + self.udp.len()
+    }
+
     /// All conversations, in order of their stream index (TCP first, then UDP).
     pub fn finish(self) -> Vec<Conversation> {
-        let mut out = Vec::with_capacity(self.tcp.len() + self.udp.len());
-        let Tracker { tcp, udp, tcp_by_key, udp_by_key, udp_last_client_port } = self;
-        drop((tcp_by_key, udp_by_key, udp_last_client_port));
-        for (common, conv) in tcp.drain_chunks() {
+        let mut out = Vec::with_capacity(self.conversation_count());
+        out.extend(self.into_conversations());
+        out
+    }
+
+    /// All conversations, in order of their stream index (TCP first, then UDP),
+    /// each summary built as it is taken and each block of states freed once
+    /// consumed: the way to hand over hundreds of thousands of conversations.
+    pub fn into_conversations(self) -> impl Iterator<Item = Conversation> {
+        let Tracker {
+            tcp,
+            udp,
+            tcp_by_key,
+            udp_by_key,
+            udp_last_client_port,
+            lingering,
+        } = self;
+        drop((tcp_by_key, udp_by_key, udp_last_client_port, lingering));
+        let tcp = tcp.drain_chunks().map(|(common, conv)| {
             let mut c = common.summary(Proto::Tcp);
             c.history = conv.history.as_str().to_string();
             c.zeek_state = conv.zeek.conn_state(&c.history);
@@ -612,15 +672,15 @@ impl Tracker {
             c.first_rst_by = conv.first_rst_by;
             c.handshake_complete = conv.handshake_complete();
             c.teardown_complete = conv.teardown_complete();
-            out.push(c);
-        }
-        for (common, conv) in udp.drain_chunks() {
+            c
+        });
+        let udp = udp.drain_chunks().map(|(common, conv)| {
             let mut c = common.summary(Proto::Udp);
             c.history = conv.history.as_str().to_string();
             c.zeek_state = zeek::udp_conn_state(conv.client_active, conv.server_active);
             c.udp_answered = conv.answered;
-            out.push(c);
-        }
-        out
+            c
+        });
+        tcp.chain(udp)
     }
 }

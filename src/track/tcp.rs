@@ -180,7 +180,10 @@ pub struct Observed {
 #[derive(Debug, Clone)]
 pub struct TcpConv {
     /// Index 0: the client (sent the SYN, or the first frame); 1: the server.
-    sides: [Flow; 2],
+    /// `None` once the conversation was frozen (see [`TcpConv::freeze`]).
+    live: Option<Box<[Flow; 2]>>,
+    /// What is kept of each side while frozen.
+    frozen: [Frozen; 2],
     /// Time of the most recent plain SYN.
     mru_syn: Option<Timestamp>,
     /// Initial RTT (SYN → first ACK after it), Wireshark's `ts_first_rtt`.
@@ -192,6 +195,73 @@ pub struct TcpConv {
     pub first_fin_by: Option<Direction>,
     pub first_rst_by: Option<Direction>,
     segments_seen: u64,
+    /// Closed and queued by the tracker for freezing.
+    pub lingering: bool,
+}
+
+/// What a closed conversation keeps of one side once its analysis state is freed:
+/// enough to number and analyse a late segment (a retransmission after the close)
+/// and to say whether the teardown completed.
+#[derive(Debug, Clone, Copy, Default)]
+struct Frozen {
+    base_seq: Option<u32>,
+    next_seq: u32,
+    max_seq_to_be_acked: u32,
+    last_ack: u32,
+    window: u32,
+    win_scale: WinScale,
+    state: TcpState,
+    fin_next: Option<SeqNumber>,
+    max_ack_sent: Option<SeqNumber>,
+    sent_synack: Option<SeqNumber>,
+    sent_syn: bool,
+    active: bool,
+}
+
+impl Frozen {
+    fn of(f: &Flow) -> Self {
+        Frozen {
+            base_seq: f.base_seq,
+            next_seq: f.next_seq,
+            max_seq_to_be_acked: f.max_seq_to_be_acked,
+            last_ack: f.last_ack,
+            window: f.window,
+            win_scale: f.win_scale,
+            state: f.state,
+            fin_next: f.fin_next,
+            max_ack_sent: f.max_ack_sent,
+            sent_synack: f.sent_synack,
+            sent_syn: f.sent_syn,
+            active: f.active,
+        }
+    }
+
+    fn thaw(&self) -> Flow {
+        Flow {
+            base_seq: self.base_seq,
+            next_seq: self.next_seq,
+            max_seq_to_be_acked: self.max_seq_to_be_acked,
+            last_ack: self.last_ack,
+            window: self.window,
+            win_scale: self.win_scale,
+            state: self.state,
+            fin_next: self.fin_next,
+            max_ack_sent: self.max_ack_sent,
+            sent_synack: self.sent_synack,
+            sent_syn: self.sent_syn,
+            active: self.active,
+            is_first_ack: false,
+            ..Flow::default()
+        }
+    }
+}
+
+/// The live per-side state, thawed from the frozen one when needed (a late segment).
+fn live_sides<'a>(live: &'a mut Option<Box<[Flow; 2]>>, frozen: &[Frozen; 2]) -> &'a mut [Flow; 2] {
+    live.get_or_insert_with(|| {
+        let [c, s] = frozen;
+        Box::new([c.thaw(), s.thaw()])
+    })
 }
 
 fn pair(sides: &mut [Flow; 2], from_client: bool) -> (&mut Flow, &mut Flow) {
@@ -210,7 +280,8 @@ impl TcpConv {
     /// A conversation that has seen nothing yet.
     pub fn new() -> Self {
         TcpConv {
-            sides: [Flow::default(), Flow::default()],
+            live: Some(Box::new([Flow::default(), Flow::default()])),
+            frozen: [Frozen::default(); 2],
             mru_syn: None,
             first_rtt_ns: None,
             handshake: 0,
@@ -219,6 +290,7 @@ impl TcpConv {
             first_fin_by: None,
             first_rst_by: None,
             segments_seen: 0,
+            lingering: false,
         }
     }
 
@@ -226,9 +298,36 @@ impl TcpConv {
     /// must open a new conversation (Wireshark: "TCP Port numbers reused").
     pub fn syn_reuses_ports(&self, from_client: bool, tcp: &Tcp) -> bool {
         let plain_syn = tcp.flags.0 & (TcpFlags::SYN | TcpFlags::ACK) == TcpFlags::SYN;
-        let [c, s] = &self.sides;
+        let [c, s] = self.snapshot();
         let fwd = if from_client { c } else { s };
         plain_syn && fwd.base_seq.is_some_and(|base| base != tcp.seq)
+    }
+
+    /// The per-side state that outlives a freeze, live or frozen.
+    fn snapshot(&self) -> [Frozen; 2] {
+        match &self.live {
+            Some(sides) => {
+                let [c, s] = &**sides;
+                [Frozen::of(c), Frozen::of(s)]
+            }
+            None => self.frozen,
+        }
+    }
+
+    /// Frees the analysis state of a closed conversation, keeping what a late
+    /// segment needs (base and next sequence numbers, window scale, states).
+    /// The remembered unacknowledged segments and duplicate-ACK counts are lost:
+    /// a segment after the freeze is analysed as if they were empty.
+    pub fn freeze(&mut self) {
+        if self.live.is_some() {
+            self.frozen = self.snapshot();
+            self.live = None;
+        }
+    }
+
+    /// The connection ended: reset by either side, or both FINs acknowledged.
+    pub fn is_closed(&self) -> bool {
+        self.first_rst_by.is_some() || self.teardown_complete()
     }
 
     /// SYN, SYN-ACK and the final ACK were all seen.
@@ -238,8 +337,8 @@ impl TcpConv {
 
     /// Both sides sent a FIN and each FIN was acknowledged.
     pub fn teardown_complete(&self) -> bool {
-        let [c, s] = &self.sides;
-        let acked = |me: &Flow, peer: &Flow| match (me.fin_next, peer.max_ack_sent) {
+        let [c, s] = &self.snapshot();
+        let acked = |me: &Frozen, peer: &Frozen| match (me.fin_next, peer.max_ack_sent) {
             (Some(fin), Some(ack)) => ack.ge(fin),
             _ => false,
         };
@@ -283,7 +382,7 @@ impl TcpConv {
 
         // The window as Wireshark calculates it: never scaled on a SYN.
         let (window, window_scale) = {
-            let (fwd, _) = pair(&mut self.sides, from_client);
+            let (fwd, _) = pair(live_sides(&mut self.live, &self.frozen), from_client);
             let raw = u32::from(tcp.window);
             match fwd.win_scale {
                 WinScale::Shift(s) if !syn => (raw << s, Some(1u32 << s)),
@@ -313,7 +412,7 @@ impl TcpConv {
                 TcpOption::WindowScale(s) => Some((*s).min(14)),
                 _ => None,
             });
-            let (fwd, rev) = pair(&mut self.sides, from_client);
+            let (fwd, rev) = pair(live_sides(&mut self.live, &self.frozen), from_client);
             if let Some(shift) = ws {
                 fwd.win_scale = WinScale::Shift(shift);
             }
@@ -326,7 +425,7 @@ impl TcpConv {
         }
 
         // Relative numbers.
-        let (fwd, rev) = pair(&mut self.sides, from_client);
+        let (fwd, rev) = pair(live_sides(&mut self.live, &self.frozen), from_client);
         let base = fwd.base_seq.unwrap_or(tcp.seq);
         let rel_seq = tcp.seq.wrapping_sub(base);
         let rel_ack = if ack_flag {
@@ -452,7 +551,7 @@ impl TcpConv {
     /// A segment whose header does not fit in its IP payload: no analysis, raw
     /// numbers (what tshark shows for a "Short segment").
     pub fn observe_unanalysed(&mut self, from_client: bool, tcp: &Tcp) -> Observed {
-        let (fwd, _) = pair(&mut self.sides, from_client);
+        let (fwd, _) = pair(live_sides(&mut self.live, &self.frozen), from_client);
         Observed {
             facts: TcpFacts {
                 rel_seq: tcp.seq,
@@ -468,7 +567,7 @@ impl TcpConv {
     /// Wireshark's `tcp_analyze_sequence_number`, check for check.
     fn analyze(&mut self, from_client: bool, s: &Segment, a: &mut u32) -> AnalyzeResult {
         let first_rtt = self.first_rtt_ns;
-        let (fwd, rev) = pair(&mut self.sides, from_client);
+        let (fwd, rev) = pair(live_sides(&mut self.live, &self.frozen), from_client);
         let syn = s.flags.has(TcpFlags::SYN);
         let fin = s.flags.has(TcpFlags::FIN);
         let rst = s.flags.has(TcpFlags::RST);

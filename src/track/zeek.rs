@@ -25,35 +25,42 @@ pub enum ZeekEndpoint {
 
 /// Zeek's history string: each letter once per direction, in the order first seen,
 /// upper case for the originator (client), lower case for the responder.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Stored inline (at most 6 letters per direction): no heap per conversation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct History {
-    letters: String,
+    letters: [u8; 12],
+    len: u8,
     /// Letters already recorded (bit per letter and direction).
-    seen: u32,
+    seen: u16,
 }
 
 impl History {
     /// Records `letter` (upper-case form) for the originator or the responder.
     pub fn add(&mut self, letter: char, from_orig: bool) {
-        let index = match letter {
-            'S' => 0,
-            'H' => 1,
-            'A' => 2,
-            'D' => 3,
-            'F' => 4,
-            'R' => 5,
+        let (index, upper) = match letter {
+            'S' => (0, b'S'),
+            'H' => (1, b'H'),
+            'A' => (2, b'A'),
+            'D' => (3, b'D'),
+            'F' => (4, b'F'),
+            'R' => (5, b'R'),
             _ => return,
         };
-        let bit = 1u32 << (index * 2 + u32::from(!from_orig));
+        let bit = 1u16 << (index * 2 + u16::from(!from_orig));
         if self.seen & bit != 0 {
             return;
         }
+        // Each (letter, direction) is recorded once: at most 12 letters fit.
+        let Some(slot) = self.letters.get_mut(usize::from(self.len)) else {
+            return;
+        };
         self.seen |= bit;
-        if from_orig {
-            self.letters.push(letter);
+        *slot = if from_orig {
+            upper
         } else {
-            self.letters.push(letter.to_ascii_lowercase());
-        }
+            upper.to_ascii_lowercase()
+        };
+        self.len += 1;
     }
 
     /// Records the letters one TCP segment contributes.
@@ -80,7 +87,9 @@ impl History {
 
     /// The history string.
     pub fn as_str(&self) -> &str {
-        &self.letters
+        let letters = self.letters.get(..usize::from(self.len)).unwrap_or(&[]);
+        // Only ASCII letters are ever stored.
+        std::str::from_utf8(letters).unwrap_or("")
     }
 }
 
