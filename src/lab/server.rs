@@ -16,6 +16,12 @@ use super::{python_bytes_repr, show_text};
 pub const MAX_UDP_PAYLOAD: usize = 65_507;
 /// How long a TCP connection may stay silent before the server gives up on it.
 pub const TCP_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// A first read at least this long may be part of a longer message.
+const LONG_MESSAGE: usize = 16 * 1024;
+/// How long the rest of a long message may keep the server waiting between pieces.
+const QUIET: Duration = Duration::from_millis(50);
+/// The longest message gathered (1 MiB).
+const MAX_MESSAGE: usize = 1 << 20;
 /// At most this many TCP connections are served at once; more wait in the backlog.
 pub const MAX_TCP_CONNECTIONS: usize = 512;
 
@@ -113,7 +119,20 @@ fn serve_connection(mut stream: TcpStream, peer: SocketAddr) -> String {
         }
         Err(e) => return format!("{peer}: {e} (still serving)\n"),
     };
-    let request = buf.get(..n).unwrap_or_default();
+    let mut request = buf.get(..n).unwrap_or_default().to_vec();
+    // TCPServer.py answers after one recv(). A long message can arrive in several pieces,
+    // though (above all on a busy machine): after a big first piece, gather what follows
+    // within a short quiet time, so that the reply is the uppercase of the whole message.
+    if n >= LONG_MESSAGE {
+        let _ = stream.set_read_timeout(Some(QUIET));
+        while request.len() < MAX_MESSAGE {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(k) => request.extend_from_slice(buf.get(..k).unwrap_or_default()),
+            }
+        }
+    }
+    let request = request.as_slice();
     let reply = uppercase(request);
     let mut out = format!("Received message:  {} from {peer}\n", show_text(request));
     match stream.write_all(&reply) {
