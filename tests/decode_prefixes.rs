@@ -9,6 +9,13 @@ use std::path::{Path, PathBuf};
 use wirelab::decode::{Net, Packet, TcpFlags, Transport, decode};
 use wirelab::source::{Frame, Timestamp};
 
+/// Which files are captures; numbers of either byte order (shared with `tests/it/`).
+#[path = "it/files.rs"]
+#[allow(dead_code)]
+mod files;
+
+use files::{captures_in, u16_at, u32_at};
+
 /// Every link type the decoder handles, plus one it does not (802.11).
 const LINKTYPES: [u32; 11] = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 105];
 
@@ -23,26 +30,9 @@ struct Record {
 /// directory exists next to the crate (a fresh checkout may have only `fixtures/`).
 fn capture_files() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = list_captures(&root.join("fixtures"));
-    files.extend(list_captures(&root.join("../shared/captures/public")));
+    let mut files = captures_in(&root.join("fixtures"));
+    files.extend(captures_in(&root.join("../shared/captures/public")));
     files
-}
-
-/// Capture files (`.pcap`, `.pcapng`, `.cap`) in `dir`, oracle files left out, sorted.
-fn list_captures(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut out: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            !name.contains(".oracle.")
-                && (name.ends_with(".pcap") || name.ends_with(".pcapng") || name.ends_with(".cap"))
-        })
-        .collect();
-    out.sort();
-    out
 }
 
 /// Reads every record libpcap gives (stopping at damage), or, when libpcap refuses
@@ -80,35 +70,18 @@ fn read_records(path: &Path) -> Option<Vec<Record>> {
 /// (an option that is not UTF-8, a MAC address option of another length).
 fn read_pcapng(path: &Path) -> Option<Vec<Record>> {
     let bytes = std::fs::read(path).ok()?;
-    let mut little = true;
-    let u32_at = |b: &[u8], at: usize, little: bool| -> Option<u32> {
-        let a: [u8; 4] = b.get(at..at + 4)?.try_into().ok()?;
-        Some(if little {
-            u32::from_le_bytes(a)
-        } else {
-            u32::from_be_bytes(a)
-        })
-    };
-    let u16_at = |b: &[u8], at: usize, little: bool| -> Option<u16> {
-        let a: [u8; 2] = b.get(at..at + 2)?.try_into().ok()?;
-        Some(if little {
-            u16::from_le_bytes(a)
-        } else {
-            u16::from_be_bytes(a)
-        })
-    };
+    let mut big = false;
     let mut linktypes: Vec<u32> = Vec::new();
     let mut out = Vec::new();
     let mut at = 0usize;
     while at < bytes.len() {
-        let kind = u32_at(&bytes, at, little)?;
+        let kind = u32_at(&bytes, at, big)?;
         if kind == 0x0a0d_0d0a {
             // Section header: the byte-order magic decides the byte order.
-            little = u32_at(&bytes, at + 8, true)? == 0x1a2b_3c4d;
+            big = u32_at(&bytes, at + 8, false)? != 0x1a2b_3c4d;
             linktypes.clear();
         }
-        let Some(total) = u32_at(&bytes, at + 4, little).and_then(|t| usize::try_from(t).ok())
-        else {
+        let Some(total) = u32_at(&bytes, at + 4, big).and_then(|t| usize::try_from(t).ok()) else {
             break;
         };
         let Some(body) = bytes.get(at + 8..(at + total).saturating_sub(4)) else {
@@ -118,15 +91,15 @@ fn read_pcapng(path: &Path) -> Option<Vec<Record>> {
             break;
         }
         match kind {
-            1 => linktypes.push(u32::from(u16_at(body, 0, little)?)),
+            1 => linktypes.push(u32::from(u16_at(body, 0, big)?)),
             6 | 2 => {
                 let iface = if kind == 6 {
-                    usize::try_from(u32_at(body, 0, little)?).ok()?
+                    usize::try_from(u32_at(body, 0, big)?).ok()?
                 } else {
-                    usize::from(u16_at(body, 0, little)?)
+                    usize::from(u16_at(body, 0, big)?)
                 };
-                let caplen = usize::try_from(u32_at(body, 12, little)?).ok()?;
-                let orig_len = u32_at(body, 16, little)?;
+                let caplen = usize::try_from(u32_at(body, 12, big)?).ok()?;
+                let orig_len = u32_at(body, 16, big)?;
                 let data = body.get(20..20 + caplen)?.to_vec();
                 out.push(Record {
                     linktype: *linktypes.get(iface)?,
@@ -135,7 +108,7 @@ fn read_pcapng(path: &Path) -> Option<Vec<Record>> {
                 });
             }
             3 => {
-                let orig_len = u32_at(body, 0, little)?;
+                let orig_len = u32_at(body, 0, big)?;
                 let data = body.get(4..)?;
                 let data = data
                     .get(..usize::try_from(orig_len).ok()?.min(data.len()))?
@@ -352,7 +325,7 @@ fn test_decode_agrees_with_tshark_oracle() {
     let public = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures/public");
     let (mut total_agree, mut total_differ, mut total_frag) = (0usize, 0usize, 0usize);
     let mut per_field: BTreeMap<&str, usize> = BTreeMap::new();
-    for path in list_captures(&public) {
+    for path in captures_in(&public) {
         let name = path
             .file_name()
             .and_then(|n| n.to_str())

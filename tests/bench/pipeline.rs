@@ -694,22 +694,18 @@ fn render(r: &Report) -> String {
             .map(|m| mib(m.cost.max_rss_kib))
             .reduce(f64::max)
     };
-    target(
-        format!(
-            "peak memory < {TARGET_PEAK_MIB} MiB, {} frames",
-            fps_text(r.frames as f64)
-        ),
-        peak(&r.rows),
-        &|v| v < TARGET_PEAK_MIB,
-        " MiB",
-    );
+    // the big file's peak always; the small file's when it was measured
+    let mut peaks = vec![(r.frames, &r.rows)];
     if !r.small_rows.is_empty() {
+        peaks.push((r.small, &r.small_rows));
+    }
+    for (frames, rows) in peaks {
         target(
             format!(
                 "peak memory < {TARGET_PEAK_MIB} MiB, {} frames",
-                fps_text(r.small as f64)
+                fps_text(frames as f64)
             ),
-            peak(&r.small_rows),
+            peak(rows),
             &|v| v < TARGET_PEAK_MIB,
             " MiB",
         );

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use super::util::{
-    Run, fixture, frame_numbers, pcap_records, read_jsonl, running_as_root, wirelab_run,
+    Run, fixture, frame_numbers, pcap_records, read_jsonl, running_as_root, u32_at, wirelab_run,
 };
 
 /// Asserts the common shape of an error: non-zero exit, one stderr line naming `path`.
@@ -50,6 +50,20 @@ fn cut_copy(dir: &Path, name: &str, len: usize) -> String {
     path.to_string_lossy().into_owned()
 }
 
+/// Runs `wirelab read P` on a file it must refuse: one error line naming `p`; with
+/// `nothing_for` (what the file is), also nothing on standard output.
+fn read_refused(p: &str, nothing_for: Option<&str>) {
+    let r = wirelab_run(&["read", p]);
+    assert_one_error_line(&r, p);
+    if let Some(what) = nothing_for {
+        assert!(
+            r.stdout.is_empty(),
+            "nothing may be printed for {what}:\n{}",
+            r.describe()
+        );
+    }
+}
+
 /// Checks a capture cut inside frame `frame` whose record starts at byte `record_at`.
 fn check_cut(path: &str, frame: usize, record_at: usize, cut_at: usize) {
     let (frames, r) = read_jsonl(path, &[]);
@@ -78,26 +92,25 @@ fn check_cut(path: &str, frame: usize, record_at: usize, cut_at: usize) {
     );
 }
 
+/// Cuts classic-pcap fixture `name` inside frame `frame`, at `cut(start of its record,
+/// captured length)`, and checks what reading the cut copy gives.
+fn check_pcap_cut(name: &str, frame: usize, cut: impl Fn(usize, usize) -> usize) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let bytes = std::fs::read(fixture(name).path()).expect("read fixture");
+    let (at, _, _, caplen) = pcap_records(&bytes)[frame - 1];
+    let cut_at = cut(at, caplen);
+    let path = cut_copy(dir.path(), name, cut_at);
+    check_cut(&path, frame, at, cut_at);
+}
+
 #[test]
 fn bad_input_pcap_cut_in_the_middle_of_a_record() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let bytes = std::fs::read(fixture("lab_tcp.pcap").path()).expect("read fixture");
-    let recs = pcap_records(&bytes);
-    let (at, _, _, caplen) = recs[5]; // frame 6
-    let cut_at = at + 16 + caplen / 2;
-    let path = cut_copy(dir.path(), "lab_tcp.pcap", cut_at);
-    check_cut(&path, 6, at, cut_at);
+    check_pcap_cut("lab_tcp.pcap", 6, |at, caplen| at + 16 + caplen / 2);
 }
 
 #[test]
 fn bad_input_pcap_cut_in_a_record_header() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let bytes = std::fs::read(fixture("lab_udp.pcap").path()).expect("read fixture");
-    let recs = pcap_records(&bytes);
-    let (at, _, _, _) = recs[3]; // frame 4
-    let cut_at = at + 7;
-    let path = cut_copy(dir.path(), "lab_udp.pcap", cut_at);
-    check_cut(&path, 4, at, cut_at);
+    check_pcap_cut("lab_udp.pcap", 4, |at, _| at + 7);
 }
 
 #[test]
@@ -107,9 +120,8 @@ fn bad_input_pcapng_cut_in_the_middle_of_a_block() {
     // walk the blocks (little-endian): SHB, IDB, then one EPB per frame
     let mut at = 0usize;
     let mut packets = Vec::new();
-    while let Some(hdr) = bytes.get(at..at + 8) {
-        let kind = u32::from_le_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]);
-        let len = u32::from_le_bytes([hdr[4], hdr[5], hdr[6], hdr[7]]) as usize;
+    while let (Some(kind), Some(len)) = (u32_at(&bytes, at, false), u32_at(&bytes, at + 4, false)) {
+        let len = len as usize;
         if kind == 6 {
             packets.push((at, len));
         }
@@ -131,14 +143,7 @@ fn bad_input_not_a_capture() {
         "Input lowercase sentence: hello\nFrom Server:  HELLO\n",
     )
     .expect("write");
-    let p = path.to_string_lossy().into_owned();
-    let r = wirelab_run(&["read", &p]);
-    assert_one_error_line(&r, &p);
-    assert!(
-        r.stdout.is_empty(),
-        "nothing may be printed for a non-capture:\n{}",
-        r.describe()
-    );
+    read_refused(&path.to_string_lossy(), Some("a non-capture"));
 }
 
 #[test]
@@ -146,29 +151,19 @@ fn bad_input_empty_file() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join("empty.pcap");
     std::fs::write(&path, b"").expect("write");
-    let p = path.to_string_lossy().into_owned();
-    let r = wirelab_run(&["read", &p]);
-    assert_one_error_line(&r, &p);
+    read_refused(&path.to_string_lossy(), None);
 }
 
 #[test]
 fn bad_input_missing_file() {
-    let r = wirelab_run(&["read", "fixtures/no-such-capture.pcap"]);
-    assert_one_error_line(&r, "fixtures/no-such-capture.pcap");
-    assert!(
-        r.stdout.is_empty(),
-        "nothing may be printed for a missing file:\n{}",
-        r.describe()
-    );
+    read_refused("fixtures/no-such-capture.pcap", Some("a missing file"));
 }
 
 #[test]
 fn bad_input_directory_instead_of_a_file() {
     // root can read any file, but nobody can read a directory as a capture
     let dir = tempfile::tempdir().expect("temporary directory");
-    let p = dir.path().to_string_lossy().into_owned();
-    let r = wirelab_run(&["read", &p]);
-    assert_one_error_line(&r, &p);
+    read_refused(&dir.path().to_string_lossy(), None);
 }
 
 #[test]
@@ -184,12 +179,5 @@ fn bad_input_unreadable_file() {
     let path = dir.path().join("locked.pcap");
     std::fs::copy(fixture("lab_udp.pcap").path(), &path).expect("copy");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).expect("chmod 000");
-    let p = path.to_string_lossy().into_owned();
-    let r = wirelab_run(&["read", &p]);
-    assert_one_error_line(&r, &p);
-    assert!(
-        r.stdout.is_empty(),
-        "nothing may be printed for an unreadable file:\n{}",
-        r.describe()
-    );
+    read_refused(&path.to_string_lossy(), Some("an unreadable file"));
 }

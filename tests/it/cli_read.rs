@@ -33,6 +33,12 @@ fn row(text: &str, no: u64) -> String {
         .to_string()
 }
 
+/// Asserts that the timeline row of frame `no` shows the time `want` (under option `option`).
+fn assert_row_time(text: &str, no: u64, want: &str, option: &str) {
+    let r = row(text, no);
+    assert!(r.contains(want), "{option}: frame {no} at {want}:\n{r}");
+}
+
 /// Seconds and microseconds as the timeline prints them: `S.UUUUUU`.
 fn secs(micros: i64) -> String {
     format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000)
@@ -177,33 +183,14 @@ fn cli_time_formats() {
         let mut a = vec!["--color", "never"];
         a.extend_from_slice(args);
         let t = timeline(&a, LAB_TCP);
-        assert!(
-            row(&t, 1).contains("0.000000"),
-            "-t r: frame 1 is at 0.000000:\n{}",
-            row(&t, 1)
-        );
-        assert!(
-            row(&t, 11).contains(&secs(rel11)),
-            "-t r: frame 11 at {}:\n{}",
-            secs(rel11),
-            row(&t, 11)
-        );
+        assert_row_time(&t, 1, "0.000000", "-t r");
+        assert_row_time(&t, 11, &secs(rel11), "-t r");
     }
     let t = timeline(&["--color", "never", "-t", "d"], LAB_TCP);
-    assert!(
-        row(&t, 11).contains(&secs(delta11)),
-        "-t d: frame 11 at +{}:\n{}",
-        secs(delta11),
-        row(&t, 11)
-    );
+    assert_row_time(&t, 11, &secs(delta11), "-t d");
 
     let t = timeline(&["--color", "never", "-t", "e"], LAB_TCP);
-    assert!(
-        row(&t, 11).contains(&secs(micros[10])),
-        "-t e: frame 11 at {}:\n{}",
-        secs(micros[10]),
-        row(&t, 11)
-    );
+    assert_row_time(&t, 11, &secs(micros[10]), "-t e");
 
     // -t ad: date and time of day (the tests run with TZ=UTC)
     let t = timeline(&["--color", "never", "-t", "ad"], LAB_TCP);
@@ -217,11 +204,7 @@ fn cli_time_formats() {
         tod % 60,
         micros[10] % 1_000_000
     );
-    assert!(
-        row(&t, 11).contains(&stamp),
-        "-t ad: frame 11 at {stamp}:\n{}",
-        row(&t, 11)
-    );
+    assert_row_time(&t, 11, &stamp, "-t ad");
 }
 
 #[test]

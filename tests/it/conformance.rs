@@ -7,9 +7,9 @@
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use super::known::KnownDifferences;
+use super::known::{KnownDifferences, print_summary};
 use super::tshark::info_is_transports;
-use super::util::{captures_in, have_program, require, root, run, wirelab};
+use super::util::{assert_no_failures, captures_in, have_program, require, root, run, wirelab};
 
 /// The oracle's Info column of every packet record, in order.
 fn oracle_infos(path: &std::path::Path) -> Vec<String> {
@@ -116,23 +116,10 @@ fn conformance_public_captures_match_the_oracle() {
             ));
         }
     }
-    eprintln!("conformance (compare.py):\n  {}", summary.join("\n  "));
-    if !stale.is_empty() {
-        eprintln!(
-            "stale known differences (remove them):\n  {}",
-            stale.join("\n  ")
-        );
-    }
-    let shown: Vec<&str> = failures.iter().take(400).map(String::as_str).collect();
-    assert!(
-        failures.is_empty(),
-        "{} unlisted difference(s) from the tshark oracle (fix them, or list them with a reason in tests/known-differences.txt):\n{}{}",
-        failures.len(),
-        shown.join("\n"),
-        if failures.len() > shown.len() {
-            "\n..."
-        } else {
-            ""
-        }
+    print_summary("conformance (compare.py)", &summary, &stale);
+    assert_no_failures(
+        &failures,
+        "unlisted difference(s) from the tshark oracle (fix them, or list them with a reason in tests/known-differences.txt)",
+        400,
     );
 }

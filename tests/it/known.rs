@@ -32,6 +32,18 @@ pub fn path() -> std::path::PathBuf {
     root().join("tests/known-differences.txt")
 }
 
+/// Prints a differential test's summary (one line per capture) and the known differences
+/// that no longer differ.
+pub fn print_summary(title: &str, summary: &[String], stale: &[String]) {
+    eprintln!("{title}:\n  {}", summary.join("\n  "));
+    if !stale.is_empty() {
+        eprintln!(
+            "stale known differences (remove them):\n  {}",
+            stale.join("\n  ")
+        );
+    }
+}
+
 impl KnownDifferences {
     /// Reads and checks the file; a malformed line fails the test.
     pub fn load() -> KnownDifferences {

@@ -4,10 +4,11 @@
 //! must run (as root) and fail loudly; elsewhere without root they skip and say so.
 
 use std::net::UdpSocket;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::util::{in_ci, run, running_as_root, wirelab, Run};
+use super::util::{in_ci, run, running_as_root, spawn, wirelab, Run, Running, RUN_LIMIT};
 
 /// True when live tests can run; prints why not otherwise. Under CI they always run.
 fn live_allowed(test: &str) -> bool {
@@ -20,6 +21,19 @@ fn live_allowed(test: &str) -> bool {
 
 fn assert_ok(r: &Run) {
     assert_eq!(r.code, Some(0), "{}", r.describe());
+}
+
+/// Asserts the run succeeded; returns its standard output.
+fn ok_out(r: &Run) -> String {
+    assert_ok(r);
+    r.out()
+}
+
+/// Asserts that `out` contains every one of `needles`.
+fn assert_shows(out: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
+    }
 }
 
 /// The timeline rows (lines starting with a frame number) of an output.
@@ -41,6 +55,15 @@ fn has_row(out: &str, src: &str, dst: &str, proto: &str) -> bool {
     })
 }
 
+/// Runs `BIN ARGS` as the user nobody (with setpriv), from `/`.
+fn run_as_nobody(bin: &Path, args: &[&str]) -> Run {
+    run(Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
+        .arg(bin)
+        .args(args)
+        .current_dir("/"))
+}
+
 /// A copy of the binary that the user nobody can run (the build directory may not be reachable).
 fn binary_for_nobody() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -60,12 +83,8 @@ fn lab_default_runs_udp_and_tcp_and_all_checks_pass() {
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("lab.pcap");
     let r = run(wirelab().args(["lab", "--runs", "2", "--color", "never", "-w"]).arg(&saved));
-    assert_ok(&r);
-    let out = r.out();
-    for needle in ["[SYN]", "[SYN, ACK]", "[PSH, ACK]", "[FIN, ACK]", "1/3 SYN", "2/3 SYN-ACK", "3/3 ACK", "Len=25", "the same IP and port", "new client port"] {
-        assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
-    }
-    assert!(out.contains("20 of 20 checks passed"), "{out}");
+    let out = ok_out(&r);
+    assert_shows(&out, &["[SYN]", "[SYN, ACK]", "[PSH, ACK]", "[FIN, ACK]", "1/3 SYN", "2/3 SYN-ACK", "3/3 ACK", "Len=25", "the same IP and port", "new client port", "20 of 20 checks passed"]);
     assert!(!out.contains('✗'), "{out}");
     // The saved file reads back to the same timeline as was shown live.
     let back = run(wirelab().args(["read", "--color", "never"]).arg(&saved));
@@ -83,15 +102,9 @@ fn lab_as_unprivileged_user_uses_a_private_namespace() {
         panic!("under CI this test must run as root (it switches to nobody with setpriv)");
     }
     let (_dir, bin) = binary_for_nobody();
-    let r = run(Command::new("setpriv")
-        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
-        .arg(&bin)
-        .args(["lab", "tcp", "--color", "never"])
-        .current_dir("/"));
-    assert_ok(&r);
-    let out = r.out();
-    assert!(out.contains("private network namespace"), "{out}");
-    assert!(out.contains("6 of 6 checks passed"), "{out}");
+    let r = run_as_nobody(&bin, &["lab", "tcp", "--color", "never"]);
+    let out = ok_out(&r);
+    assert_shows(&out, &["private network namespace", "6 of 6 checks passed"]);
 }
 
 #[test]
@@ -100,10 +113,8 @@ fn lab_two_hosts_shows_arp_and_two_addresses_then_cleans_up() {
         return;
     }
     let r = run(wirelab().args(["lab", "--two-hosts", "--color", "never"]));
-    assert_ok(&r);
-    let out = r.out();
-    assert!(out.contains("Who has 10.0.0.2? Tell 10.0.0.1"), "{out}");
-    assert!(out.contains("10.0.0.2 is at "), "{out}");
+    let out = ok_out(&r);
+    assert_shows(&out, &["Who has 10.0.0.2? Tell 10.0.0.1", "10.0.0.2 is at "]);
     assert!(has_row(&out, "10.0.0.1", "10.0.0.2", "UDP"), "{out}");
     // The namespaces this run made (named in its first line) are gone.
     let names: Vec<&str> = out.split_whitespace().filter(|w| w.starts_with("wirelab-")).map(|w| w.trim_end_matches([',', ')'])).collect();
@@ -121,10 +132,8 @@ fn lab_two_hosts_ipv6_shows_neighbour_discovery() {
         return;
     }
     let r = run(wirelab().args(["lab", "udp", "--two-hosts", "--ipv6", "--color", "never"]));
-    assert_ok(&r);
-    let out = r.out();
-    assert!(out.contains("ICMPv6") && out.contains("Neighbor Solicitation"), "{out}");
-    assert!(out.contains("fd00::1") && out.contains("fd00::2"), "{out}");
+    let out = ok_out(&r);
+    assert_shows(&out, &["ICMPv6", "Neighbor Solicitation", "fd00::1", "fd00::2"]);
 }
 
 /// A network namespace with a veth pair to this one: 10.99.X.1 here, 10.99.X.2 inside.
@@ -204,10 +213,9 @@ fn lab_partner_client_against_server_in_namespace() {
     let r = run(wirelab().args(["lab", "udp", "--server", &peer.peer_ip, "--port", "9877", "--runs", "2", "--color", "never"]));
     let _ = server.kill();
     let _ = server.wait();
-    assert_ok(&r);
-    let out = r.out();
-    assert!(out.contains(&format!("capturing on {}", peer.outside)), "{out}");
-    assert!(out.contains("checks passed") && !out.contains('✗'), "{out}");
+    let out = ok_out(&r);
+    assert_shows(&out, &[&format!("capturing on {}", peer.outside), "checks passed"]);
+    assert!(!out.contains('✗'), "{out}");
     assert!(has_row(&out, &peer.here_ip, &peer.peer_ip, "UDP"), "{out}");
 }
 
@@ -228,14 +236,12 @@ fn lab_partner_serve_answers_client_in_namespace() {
     }
     std::thread::sleep(Duration::from_millis(300));
     let client = peer.spawn(&["client", "udp", "--server", &peer.here_ip, "--port", "9878", "hello partner"]);
-    let c = client.wait_with_output().unwrap();
-    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
-    assert_eq!(String::from_utf8_lossy(&c.stdout).trim(), "HELLO PARTNER");
+    let c = Running::new(client).wait(RUN_LIMIT, "the partner's client did not finish");
+    assert_eq!(c.code, Some(0), "{}", c.stderr);
+    assert_eq!(c.out().trim(), "HELLO PARTNER");
     let r = handle.join().unwrap();
-    assert_ok(&r);
-    let out = r.out();
-    assert!(out.contains("request \"hello partner\""), "{out}");
-    assert!(out.contains("the same IP and port"), "{out}");
+    let out = ok_out(&r);
+    assert_shows(&out, &["request \"hello partner\"", "the same IP and port"]);
 }
 
 #[test]
@@ -297,11 +303,7 @@ fn capture_without_rights_names_the_interface_and_the_fix() {
         return;
     }
     let (_dir, bin) = binary_for_nobody();
-    let r = run(Command::new("setpriv")
-        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
-        .arg(&bin)
-        .args(["capture", "-i", "lo", "-c", "1"])
-        .current_dir("/"));
+    let r = run_as_nobody(&bin, &["capture", "-i", "lo", "-c", "1"]);
     assert_eq!(r.code, Some(1), "{}", r.describe());
     let lines = r.err_lines();
     assert_eq!(lines.len(), 1, "{}", r.describe());
@@ -316,18 +318,12 @@ fn lab_two_hosts_interrupted_still_removes_its_namespaces() {
     }
     for (i, delay_ms) in [150u64, 400, 900].into_iter().enumerate() {
         let signal = if i % 2 == 0 { "-INT" } else { "-TERM" };
-        let child = wirelab()
-            .args(["lab", "--two-hosts", "--runs", "100", "--color", "never"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let pid = child.id();
+        let running = spawn(wirelab().args(["lab", "--two-hosts", "--runs", "100", "--color", "never"]));
+        let pid = running.child.id();
         std::thread::sleep(Duration::from_millis(delay_ms));
         Command::new("kill").args([signal, &pid.to_string()]).status().unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert_ne!(out.status.code(), Some(101), "panicked: {}", String::from_utf8_lossy(&out.stderr));
+        let r = running.wait(RUN_LIMIT, &format!("{signal} after {delay_ms} ms: the lab did not end"));
+        assert_ne!(r.code, Some(101), "panicked: {}", r.stderr);
         let list = Command::new("ip").args(["netns", "list"]).output().unwrap();
         let list = String::from_utf8_lossy(&list.stdout);
         let mine = format!("wirelab-{pid}-");

@@ -1,6 +1,7 @@
 //! The integration test modules; see `tests/tests.rs`.
 
 pub mod known;
+pub mod files;
 pub mod util;
 
 mod bad_input;

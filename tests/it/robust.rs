@@ -11,7 +11,7 @@
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -23,7 +23,10 @@ use wirelab::error::SourceError;
 use wirelab::lab::upper::uppercase;
 use wirelab::source::FileSource;
 
-use super::util::{Run, frames_of, have_program, in_ci, parse_jsonl, require, root, wirelab};
+use super::util::{
+    Run, Running, captures_under, frame_numbers, frames_of, have_program, in_ci, parse_jsonl,
+    require, root, run_within, spawn, u32_at, wirelab,
+};
 
 // ---------------------------------------------------------------------------------------
 // Helpers: a seeded random generator, in-process reading, bounded runs of the binary.
@@ -198,55 +201,6 @@ fn keep_failure(bytes: &[u8], what: &str) {
     }
 }
 
-/// Runs `cmd` (stdin closed) to its end within `limit`; a hang kills it and fails.
-fn run_limited(cmd: &mut Command, limit: Duration) -> Run {
-    let what = format!("{cmd:?}");
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
-    let (out, err) = drain(&mut child);
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break s,
-            Ok(None) if start.elapsed() > limit => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("{what} did not finish within {limit:?}");
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
-            Err(e) => panic!("waiting for {what}: {e}"),
-        }
-    };
-    Run {
-        code: status.code(),
-        stdout: out.join().unwrap_or_default(),
-        stderr: String::from_utf8_lossy(&err.join().unwrap_or_default()).into_owned(),
-    }
-}
-
-type Reader = std::thread::JoinHandle<Vec<u8>>;
-
-/// Reads a child's stdout and stderr to their ends on two threads.
-fn drain(child: &mut Child) -> (Reader, Reader) {
-    let mut out = child.stdout.take().expect("stdout is piped");
-    let mut err = child.stderr.take().expect("stderr is piped");
-    let a = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = out.read_to_end(&mut b);
-        b
-    });
-    let b = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = err.read_to_end(&mut b);
-        b
-    });
-    (a, b)
-}
-
 /// Asserts a run did not panic: exit code not 101, no "panicked" on stderr.
 fn assert_no_panic(r: &Run, what: &str) {
     assert!(
@@ -273,18 +227,14 @@ fn damage_line(line: &str, path: &str) -> Option<(u64, u64)> {
 /// in-process outcome.
 fn check_binary(path: &Path, outcome: &Outcome, what: &str) {
     let p = path.to_string_lossy().into_owned();
-    let j = run_limited(
+    let j = run_within(
         wirelab().args(["read", "--color", "never", "--format", "jsonl", &p]),
         HANG_LIMIT,
     );
     assert_no_panic(&j, what);
-    let t = run_limited(wirelab().args(["read", "--color", "never", &p]), HANG_LIMIT);
+    let t = run_within(wirelab().args(["read", "--color", "never", &p]), HANG_LIMIT);
     assert_no_panic(&t, what);
-    let frames = frames_of(&parse_jsonl(&j.out(), what));
-    let numbers: Vec<u64> = frames
-        .iter()
-        .map(|f| f.get("no").and_then(|n| n.as_u64()).unwrap_or(0))
-        .collect();
+    let numbers = frame_numbers(&frames_of(&parse_jsonl(&j.out(), what)));
     match *outcome {
         Outcome::Clean(n) => {
             assert_eq!(
@@ -361,42 +311,28 @@ fn check_binary(path: &Path, outcome: &Outcome, what: &str) {
     }
 }
 
-/// Every fixture capture (`fixtures/**`, oracles excluded), sorted.
-fn fixture_files() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in rd.filter_map(|e| e.ok()) {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if let Some(n) = p.file_name().and_then(|n| n.to_str()) {
-                if !n.contains(".oracle.") && (n.contains(".pcap") || n.ends_with(".cap")) {
-                    out.push(p);
-                }
-            }
-        }
-    }
-    let mut v = Vec::new();
-    walk(&root().join("fixtures"), &mut v);
-    v.sort();
-    assert!(v.len() > 10, "the fixtures are missing");
-    v
+/// Every fixture capture (`fixtures/**`, oracles excluded), sorted by path: (file name, bytes).
+fn fixture_captures() -> Vec<(String, Vec<u8>)> {
+    let files = captures_under(&root().join("fixtures"));
+    assert!(files.len() > 10, "the fixtures are missing");
+    files
+        .iter()
+        .map(|file| {
+            let name = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("capture")
+                .to_string();
+            (name, std::fs::read(file).expect("read fixture"))
+        })
+        .collect()
 }
 
 /// The regions of a capture: (file header end, [(record header start, header len, data end)]).
 /// Classic pcap: 24-byte header, 16-byte record headers; pcapng: blocks (12-byte frame of
 /// type, length... length). Unknown formats give no records.
 fn regions(bytes: &[u8]) -> (usize, Vec<(usize, usize, usize)>) {
-    let word = |at: usize, big: bool| -> Option<usize> {
-        let b: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
-        Some(if big {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        } as usize)
-    };
+    let word = |at: usize, big: bool| u32_at(bytes, at, big).map(|w| w as usize);
     let mut recs = Vec::new();
     match bytes.get(0..4) {
         Some([0x0a, 0x0d, 0x0d, 0x0a]) => {
@@ -476,13 +412,7 @@ fn robust_every_prefix_of_every_fixture() {
     let mut rng = Rng::new(0x5eed_0001);
     let (mut tried, mut binary) = (0usize, 0usize);
     let started = Instant::now();
-    for file in fixture_files() {
-        let bytes = std::fs::read(&file).expect("read fixture");
-        let name = file
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("capture")
-            .to_string();
+    for (name, bytes) in fixture_captures() {
         let full = read_bytes_checked(&dir.path().join(format!("full-{name}")), &bytes, &name);
         let lengths = prefix_lengths(&bytes, &mut rng);
         let sample: Vec<usize> = (0..4)
@@ -524,13 +454,7 @@ fn robust_flipped_bytes_in_headers_and_frames() {
     let mut rng = Rng::new(0x5eed_0002);
     let (mut tried, mut binary, mut damaged) = (0usize, 0usize, 0usize);
     let started = Instant::now();
-    for file in fixture_files() {
-        let bytes = std::fs::read(&file).expect("read fixture");
-        let name = file
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("capture")
-            .to_string();
+    for (name, bytes) in fixture_captures() {
         let (header_end, recs) = regions(&bytes);
         let path = dir.path().join(format!("flip-{name}"));
         for round in 0..30 {
@@ -586,7 +510,7 @@ fn robust_fuzz_regressions_read_without_panic() {
         let p = e.path();
         let rel = format!("fixtures/regressions/{}", e.file_name().to_string_lossy());
         for format in ["timeline", "jsonl"] {
-            let r = run_limited(
+            let r = run_within(
                 wirelab().args(["read", "--color", "never", "--format", format, &rel]),
                 HANG_LIMIT,
             );
@@ -629,21 +553,30 @@ impl Drop for Guard {
 /// Starts `wirelab server PROTO --bind 127.0.0.1 --port P`; waits for its ready line, then
 /// throws its log away on a thread.
 fn start_server(proto: &str, port: u16) -> Guard {
-    let mut child = wirelab()
-        .args([
+    start_ready(
+        wirelab().args([
             "server",
             proto,
             "--bind",
             "127.0.0.1",
             "--port",
             &port.to_string(),
-        ])
+        ]),
+        &format!("the {proto} server"),
+    )
+}
+
+/// Starts the server `cmd` (called `what`) and waits at most 30 s for its first line, which
+/// must say it is ready to receive; the rest of its output is thrown away on a thread.
+fn start_ready(cmd: &mut Command, what: &str) -> Guard {
+    let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .expect("start wirelab server");
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
     let out = child.stdout.take().expect("stdout is piped");
+    let guard = Guard(child);
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let mut r = BufReader::new(out);
@@ -655,9 +588,18 @@ fn start_server(proto: &str, port: u16) -> Guard {
     let line = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
     assert!(
         line.contains("ready to receive"),
-        "the {proto} server did not start: {line:?}"
+        "{what} did not start: {line:?}"
     );
-    Guard(child)
+    guard
+}
+
+/// `wirelab server PROTO` on a free loopback port: the server and its address.
+fn loopback_server(proto: &str) -> (Guard, SocketAddr) {
+    let port = free_port();
+    (
+        start_server(proto, port),
+        SocketAddr::from(([127, 0, 0, 1], port)),
+    )
 }
 
 /// The server's resident memory in KiB (VmRSS).
@@ -688,10 +630,8 @@ fn tcp_ask(addr: SocketAddr, message: &[u8]) -> io::Result<Vec<u8>> {
 /// memory stays bounded and it serves a last client at the end.
 #[test]
 fn robust_tcp_server_under_load() {
-    let port = free_port();
-    let server = start_server("tcp", port);
+    let (server, addr) = loopback_server("tcp");
     let pid = server.0.id();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
     let idle: Vec<TcpStream> = (0..20)
         .map(|_| {
             TcpStream::connect_timeout(&addr, Duration::from_secs(10))
@@ -751,10 +691,8 @@ fn robust_tcp_server_under_load() {
 /// datagram gets no reply but does not stop the server; memory stays bounded.
 #[test]
 fn robust_udp_server_under_load() {
-    let port = free_port();
-    let server = start_server("udp", port);
+    let (server, addr) = loopback_server("udp");
     let pid = server.0.id();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
     let started = Instant::now();
     let clients: Vec<_> = (0..8u32)
         .map(|c| {
@@ -882,24 +820,20 @@ fn python(code: &str, input: &str) -> Run {
     if let Some(mut i) = child.stdin.take() {
         let _ = i.write_all(input.as_bytes());
     }
-    let (out, err) = drain(&mut child);
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break s,
-            Ok(None) if start.elapsed() > HANG_LIMIT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("the Python program did not finish within {HANG_LIMIT:?}");
-            }
-            _ => std::thread::sleep(Duration::from_millis(10)),
-        }
-    };
-    Run {
-        code: status.code(),
-        stdout: out.join().unwrap_or_default(),
-        stderr: String::from_utf8_lossy(&err.join().unwrap_or_default()).into_owned(),
-    }
+    Running::new(child).wait(
+        HANG_LIMIT,
+        &format!("the Python program did not finish within {HANG_LIMIT:?}"),
+    )
+}
+
+/// Asserts a client (described by `who`) exited 0 and printed `want`.
+fn assert_answered(r: &Run, want: &str, who: &str) {
+    assert_eq!(r.code, Some(0), "{who}:\n{}", r.describe());
+    assert!(
+        r.out().contains(want),
+        "{who}: did not print {want:?}:\n{}",
+        r.describe()
+    );
 }
 
 /// The seed's UDPClient.py and TCPClient.py against our servers, and our clients against
@@ -919,21 +853,10 @@ fn robust_seed_python_programs_against_ours() {
     let sentence = "hello from the seed, straße";
     let want = "HELLO FROM THE SEED, STRASSE";
     for (proto, client) in [("udp", "UDPClient.py"), ("tcp", "TCPClient.py")] {
-        let port = free_port();
-        let _server = start_server(proto, port);
-        let code = seed_program(client, port).expect("seed client");
+        let (_server, addr) = loopback_server(proto);
+        let code = seed_program(client, addr.port()).expect("seed client");
         let r = python(&code, &format!("{sentence}\n"));
-        assert_eq!(
-            r.code,
-            Some(0),
-            "{client} against our {proto} server:\n{}",
-            r.describe()
-        );
-        assert!(
-            r.out().contains(want),
-            "{client} did not print {want:?}:\n{}",
-            r.describe()
-        );
+        assert_answered(&r, want, &format!("{client} against our {proto} server"));
     }
     for (proto, server) in [("udp", "UDPServer.py"), ("tcp", "TCPServer.py")] {
         let port = free_port();
@@ -941,25 +864,8 @@ fn robust_seed_python_programs_against_ours() {
         let dir = tempfile::tempdir().expect("temporary directory");
         let path = dir.path().join("server.py");
         std::fs::write(&path, code).expect("write the server");
-        let mut child = Command::new("python3")
-            .arg("-u")
-            .arg(&path)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the Python server");
-        let out = child.stdout.take().expect("piped");
-        let _guard = Guard(child);
-        let mut first = String::new();
-        let mut reader = BufReader::new(out);
-        let _ = reader.read_line(&mut first);
-        assert!(
-            first.contains("ready to receive"),
-            "{server} did not start: {first:?}"
-        );
-        std::thread::spawn(move || io::copy(&mut reader, &mut io::sink()));
-        let r = run_limited(
+        let _guard = start_ready(Command::new("python3").arg("-u").arg(&path), server);
+        let r = run_within(
             wirelab().args([
                 "client",
                 proto,
@@ -971,17 +877,7 @@ fn robust_seed_python_programs_against_ours() {
             ]),
             HANG_LIMIT,
         );
-        assert_eq!(
-            r.code,
-            Some(0),
-            "our {proto} client against {server}:\n{}",
-            r.describe()
-        );
-        assert!(
-            r.out().contains(want),
-            "our {proto} client did not print {want:?}:\n{}",
-            r.describe()
-        );
+        assert_answered(&r, want, &format!("our {proto} client against {server}"));
     }
 }
 
@@ -992,7 +888,7 @@ fn robust_seed_python_programs_against_ours() {
 /// True when this process may capture on `lo` (a short `wirelab capture` opens it). Under
 /// CI a capture that cannot open fails the test; elsewhere the test is skipped, saying why.
 fn can_capture() -> bool {
-    let r = run_limited(
+    let r = run_within(
         wirelab().args([
             "capture",
             "-i",
@@ -1068,7 +964,7 @@ fn captured_count(text: &str) -> Option<u64> {
 /// read it without error and it holds exactly `count` frames (when the run said how many).
 fn check_saved(path: &Path, count: Option<u64>, what: &str) {
     let p = path.to_string_lossy().into_owned();
-    let r = run_limited(
+    let r = run_within(
         wirelab().args(["read", "--format", "jsonl", &p]),
         HANG_LIMIT,
     );
@@ -1086,7 +982,7 @@ fn check_saved(path: &Path, count: Option<u64>, what: &str) {
         );
     }
     if have_program("tshark", "--version") {
-        let t = run_limited(
+        let t = run_within(
             Command::new("tshark").args(["-n", "-r", &p, "-T", "fields", "-e", "frame.number"]),
             HANG_LIMIT,
         );
@@ -1104,29 +1000,26 @@ fn check_saved(path: &Path, count: Option<u64>, what: &str) {
     }
 }
 
-/// Sends `sig` to `child` after `delay`, waits for it to end (at most 30 s) and returns its run.
-fn interrupt(mut child: Child, delay: Duration, sig: i32, what: &str) -> Run {
-    let (out, err) = drain(&mut child);
+/// Starts `cmd`, sends it `sig` after `delay`, waits for it to end (at most 30 s) and
+/// returns its run.
+fn interrupt(cmd: &mut Command, delay: Duration, sig: i32, what: &str) -> Run {
+    let running = spawn(cmd);
     std::thread::sleep(delay);
-    let pid = i32::try_from(child.id()).expect("pid");
+    let pid = i32::try_from(running.child.id()).expect("pid");
     // SAFETY: sends a signal to our own child, by its id.
     unsafe { libc::kill(pid, sig) };
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break s,
-            Ok(None) if start.elapsed() > Duration::from_secs(30) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("{what}: still running 30 s after the signal");
-            }
-            _ => std::thread::sleep(Duration::from_millis(5)),
-        }
-    };
-    Run {
-        code: status.code(),
-        stdout: out.join().unwrap_or_default(),
-        stderr: String::from_utf8_lossy(&err.join().unwrap_or_default()).into_owned(),
+    running.wait(
+        Duration::from_secs(30),
+        &format!("{what}: still running 30 s after the signal"),
+    )
+}
+
+/// SIGINT or SIGTERM, at random.
+fn random_stop_signal(rng: &mut Rng) -> i32 {
+    if rng.below(2) == 0 {
+        libc::SIGINT
+    } else {
+        libc::SIGTERM
     }
 }
 
@@ -1143,11 +1036,7 @@ fn robust_capture_interrupted_keeps_every_counted_frame() {
     let port = sink.local_addr().expect("address").port();
     let (mut signals, mut frames) = (0, 0);
     for round in 0..8 {
-        let sig = if rng.below(2) == 0 {
-            libc::SIGINT
-        } else {
-            libc::SIGTERM
-        };
+        let sig = random_stop_signal(&mut rng);
         // a few moments right at the start (while the capture opens), most later
         let delay = Duration::from_millis(if round < 2 {
             rng.below(40)
@@ -1159,24 +1048,19 @@ fn robust_capture_interrupted_keeps_every_counted_frame() {
         let what = format!("capture round {round}: signal {sig} after {delay:?}, -w {ext}");
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let sender = traffic(port, std::sync::Arc::clone(&stop));
-        let child = wirelab()
-            .args([
-                "capture",
-                "-i",
-                "lo",
-                "--format",
-                "jsonl",
-                "-f",
-                &format!("udp port {port}"),
-                "-w",
-            ])
-            .arg(&file)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start wirelab capture");
-        let r = interrupt(child, delay, sig, &what);
+        let mut cmd = wirelab();
+        cmd.args([
+            "capture",
+            "-i",
+            "lo",
+            "--format",
+            "jsonl",
+            "-f",
+            &format!("udp port {port}"),
+            "-w",
+        ])
+        .arg(&file);
+        let r = interrupt(&mut cmd, delay, sig, &what);
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         let _ = sender.join();
         signals += 1;
@@ -1233,11 +1117,7 @@ fn robust_lab_interrupted_keeps_every_counted_frame() {
     let mut rng = Rng::new(0x5eed_0005);
     let mut frames = 0;
     for round in 0..6 {
-        let sig = if rng.below(2) == 0 {
-            libc::SIGINT
-        } else {
-            libc::SIGTERM
-        };
+        let sig = random_stop_signal(&mut rng);
         // the lab with 100 runs takes about a second: the signal lands while it opens, runs or saves
         let delay = Duration::from_millis(if round == 0 {
             rng.below(30)
@@ -1247,15 +1127,14 @@ fn robust_lab_interrupted_keeps_every_counted_frame() {
         let ext = if round % 2 == 0 { "pcap" } else { "pcapng" };
         let file = dir.path().join(format!("lab-{round}.{ext}"));
         let what = format!("lab round {round}: signal {sig} after {delay:?}, -w {ext}");
-        let child = wirelab()
-            .args(["--color", "never", "lab", "--runs", "100", "-w"])
-            .arg(&file)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start wirelab lab");
-        let r = interrupt(child, delay, sig, &what);
+        let r = interrupt(
+            wirelab()
+                .args(["--color", "never", "lab", "--runs", "100", "-w"])
+                .arg(&file),
+            delay,
+            sig,
+            &what,
+        );
         assert_no_panic_or_signal_death(&r, &file, &what);
         let count = captured_count(&r.out());
         if file.exists() {

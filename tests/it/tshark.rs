@@ -10,8 +10,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use super::known::KnownDifferences;
-use super::util::{Fixture, fixtures, have_program, read_jsonl, require, run};
+use super::known::{KnownDifferences, print_summary};
+use super::util::{Fixture, assert_no_failures, fixtures, have_program, read_jsonl, require, run};
 
 const SEP: char = '\u{1e}';
 const AGG: char = '\u{1f}';
@@ -418,30 +418,10 @@ fn tshark_agrees_with_us_on_every_fixture() {
             ));
         }
     }
-    eprintln!(
-        "differential test against tshark:\n  {}",
-        summary.join("\n  ")
-    );
-    if !stale.is_empty() {
-        eprintln!(
-            "stale known differences (remove them):\n  {}",
-            stale.join("\n  ")
-        );
-    }
-    let shown: Vec<&String> = failures.iter().take(200).collect();
-    assert!(
-        failures.is_empty(),
-        "{} unlisted difference(s) from tshark (fix them, or list them with a reason in tests/known-differences.txt):\n{}{}",
-        failures.len(),
-        shown
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join("\n"),
-        if failures.len() > shown.len() {
-            "\n..."
-        } else {
-            ""
-        }
+    print_summary("differential test against tshark", &summary, &stale);
+    assert_no_failures(
+        &failures,
+        "unlisted difference(s) from tshark (fix them, or list them with a reason in tests/known-differences.txt)",
+        200,
     );
 }

@@ -1,10 +1,14 @@
-//! Helpers for the integration tests: run the binary with a time limit, list the fixtures,
-//! read JSON Lines, compare text and report the first difference.
+//! Helpers for the integration tests: run the binary (or any program) with a time limit,
+//! list the fixtures, read JSON Lines, compare output with golden files and report the
+//! first difference.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+pub use super::files::{captures_in, captures_under, u32_at};
 
 /// The longest one run of the binary may take before the test calls it hung.
 pub const RUN_LIMIT: Duration = Duration::from_secs(120);
@@ -86,47 +90,79 @@ pub fn wirelab() -> Command {
     cmd
 }
 
-/// Runs `cmd` to the end (stdin closed), at most [`RUN_LIMIT`]; a hang fails the test.
-pub fn run(cmd: &mut Command) -> Run {
-    let what = format!("{cmd:?}");
-    let mut child = cmd
+/// A child whose piped stdout and stderr are read to their ends on two threads (so that a
+/// full pipe never stops it) while the test waits for it or signals it.
+pub struct Running {
+    /// The child process.
+    pub child: Child,
+    out: JoinHandle<Vec<u8>>,
+    err: JoinHandle<Vec<u8>>,
+}
+
+impl Running {
+    /// Starts reading the stdout and stderr of `child` (both must be piped).
+    pub fn new(mut child: Child) -> Running {
+        let out = child.stdout.take().expect("stdout is piped");
+        let err = child.stderr.take().expect("stderr is piped");
+        Running {
+            child,
+            out: read_to_end_on_a_thread(out),
+            err: read_to_end_on_a_thread(err),
+        }
+    }
+
+    /// Waits for the child to end, at most `limit`; past it the child is killed and the
+    /// test fails with `late`.
+    pub fn wait(mut self, limit: Duration, late: &str) -> Run {
+        let start = Instant::now();
+        let status = loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if start.elapsed() > limit => {
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    panic!("{late}");
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(2)),
+                Err(e) => panic!("waiting for the child: {e} ({late})"),
+            }
+        };
+        Run {
+            code: status.code(),
+            stdout: self.out.join().unwrap_or_default(),
+            stderr: String::from_utf8_lossy(&self.err.join().unwrap_or_default()).into_owned(),
+        }
+    }
+}
+
+fn read_to_end_on_a_thread(mut r: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = r.read_to_end(&mut buf);
+        buf
+    })
+}
+
+/// Starts `cmd` with stdin closed and stdout and stderr piped.
+pub fn spawn(cmd: &mut Command) -> Running {
+    let child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
-    let mut out = child.stdout.take().expect("stdout is piped");
-    let mut err = child.stderr.take().expect("stderr is piped");
-    let out_thread = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = out.read_to_end(&mut buf);
-        buf
-    });
-    let err_thread = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = err.read_to_end(&mut buf);
-        buf
-    });
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if start.elapsed() > RUN_LIMIT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("{what} did not finish within {RUN_LIMIT:?}");
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(e) => panic!("waiting for {what}: {e}"),
-        }
-    };
-    let stdout = out_thread.join().unwrap_or_default();
-    let stderr = String::from_utf8_lossy(&err_thread.join().unwrap_or_default()).into_owned();
-    Run {
-        code: status.code(),
-        stdout,
-        stderr,
-    }
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    Running::new(child)
+}
+
+/// Runs `cmd` to the end (stdin closed), at most `limit`; a hang kills it and fails the test.
+pub fn run_within(cmd: &mut Command, limit: Duration) -> Run {
+    let late = format!("{cmd:?} did not finish within {limit:?}");
+    spawn(cmd).wait(limit, &late)
+}
+
+/// Runs `cmd` to the end (stdin closed), at most [`RUN_LIMIT`]; a hang fails the test.
+pub fn run(cmd: &mut Command) -> Run {
+    run_within(cmd, RUN_LIMIT)
 }
 
 /// Runs `wirelab ARGS...` from the crate root.
@@ -148,33 +184,6 @@ impl Fixture {
     pub fn path(&self) -> PathBuf {
         root().join(&self.rel)
     }
-}
-
-/// True for a capture file name (not an oracle or a README).
-pub fn is_capture_name(name: &str) -> bool {
-    !name.contains(".oracle.")
-        && [".pcap", ".pcapng", ".cap"]
-            .iter()
-            .any(|ext| name.ends_with(ext))
-}
-
-/// The captures directly in `dir` (absolute), sorted by name.
-pub fn captures_in(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .filter(|p| p.is_file())
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(is_capture_name)
-            })
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    v.sort();
-    v
 }
 
 /// Every fixture: `fixtures/*` then `fixtures/public/*`, each sorted by name.
@@ -261,6 +270,84 @@ pub fn frame_numbers(frames: &[serde_json::Value]) -> Vec<u64> {
         .collect()
 }
 
+/// Runs `wirelab ARGS... FILE` for a golden test. Returns the command as text, the run,
+/// and its standard output, or why that cannot be compared (a panic, output not UTF-8).
+pub fn golden_run(args: &[&str], file: &str) -> (String, Run, Result<String, String>) {
+    let mut all = args.to_vec();
+    all.push(file);
+    let r = wirelab_run(&all);
+    let what = format!("wirelab {}", all.join(" "));
+    let out = if r.stderr.contains("panicked") {
+        Err(format!("{what} panicked:\n{}", r.stderr))
+    } else {
+        String::from_utf8(r.stdout.clone())
+            .map_err(|_| format!("{what}: stdout is not valid UTF-8"))
+    };
+    (what, r, out)
+}
+
+/// A folder of golden files, relative to the crate root (`tests/golden`, ...).
+pub struct GoldenDir(pub &'static str);
+
+impl GoldenDir {
+    /// Compares `actual` with the golden file `file` (blessing: writes it); returns the
+    /// failure, if any. A missing golden file fails unless blessing.
+    pub fn check(&self, file: &str, actual: &str) -> Option<String> {
+        let dir = root().join(self.0);
+        let path = dir.join(file);
+        if blessing() {
+            std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", self.0));
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(actual) {
+                std::fs::write(&path, actual)
+                    .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+                eprintln!("blessed {}/{file}", self.0);
+            }
+            return None;
+        }
+        match std::fs::read_to_string(&path) {
+            Err(_) => Some(format!(
+                "{}/{file}: missing (run WIRELAB_BLESS=1 cargo test, then review it)",
+                self.0
+            )),
+            Ok(expected) if expected == actual => None,
+            Ok(expected) => Some(format!(
+                "{}/{file}: output changed; {}\n  (if the change is right: WIRELAB_BLESS=1 cargo test, and review the diff)",
+                self.0,
+                first_difference(&expected, actual)
+            )),
+        }
+    }
+
+    /// A failure for each golden file whose name is not in `expected` (its fixture is gone).
+    pub fn unexpected(&self, expected: &[String]) -> Vec<String> {
+        let Ok(rd) = std::fs::read_dir(root().join(self.0)) else {
+            return Vec::new();
+        };
+        rd.filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| !expected.contains(name))
+            .map(|name| format!("{}/{name}: no fixture produces it; delete it", self.0))
+            .collect()
+    }
+}
+
+/// Fails the test when `failures` is not empty: "N WHAT:" and the first `shown` of them.
+/// (The tests collect their failures so that one run shows them all.)
+pub fn assert_no_failures(failures: &[String], what: &str, shown: usize) {
+    let list: Vec<&str> = failures.iter().take(shown).map(String::as_str).collect();
+    assert!(
+        failures.is_empty(),
+        "{} {what}:\n{}{}",
+        failures.len(),
+        list.join("\n"),
+        if failures.len() > list.len() {
+            "\n..."
+        } else {
+            ""
+        }
+    );
+}
+
 /// Where two texts first differ, with a few lines of context, for a failure message.
 pub fn first_difference(expected: &str, actual: &str) -> String {
     let e: Vec<&str> = expected.lines().collect();
@@ -320,18 +407,7 @@ pub fn pcap_records(bytes: &[u8]) -> Vec<(usize, u32, u32, usize)> {
         [0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d] => true,
         _ => panic!("not a classic pcap file"),
     };
-    let u32_at = |at: usize| -> u32 {
-        let b: [u8; 4] = bytes
-            .get(at..at + 4)
-            .expect("u32 in range")
-            .try_into()
-            .expect("4 bytes");
-        if big {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        }
-    };
+    let u32_at = |at: usize| -> u32 { u32_at(bytes, at, big).expect("u32 in range") };
     let mut out = Vec::new();
     let mut at = 24;
     while at + 16 <= bytes.len() {

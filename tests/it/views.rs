@@ -6,17 +6,15 @@
 //! Golden files live in `tests/golden-views/` (`NAME.flow.txt`, `NAME.conversations.txt`,
 //! `NAME.follow.txt`, `NAME.detail.txt`, `NAME.report.md`); `WIRELAB_BLESS=1` rewrites them.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use super::util::{
-    blessing, first_difference, fixture, fixtures, frames_of, have_program, parse_jsonl, require,
-    root, wirelab_run,
+    GoldenDir, assert_no_failures, fixture, fixtures, frames_of, golden_run, have_program,
+    parse_jsonl, require, run, wirelab_run,
 };
 
-fn golden_dir() -> PathBuf {
-    root().join("tests/golden-views")
-}
+/// Where the golden files of this module live.
+const GOLDEN: GoldenDir = GoldenDir("tests/golden-views");
 
 /// One view: its golden suffix and the arguments before FILE.
 struct ViewCase {
@@ -47,29 +45,6 @@ const CASES: &[ViewCase] = &[
     },
 ];
 
-fn check_golden(file: &str, actual: &str) -> Option<String> {
-    let path = golden_dir().join(file);
-    if blessing() {
-        std::fs::create_dir_all(golden_dir()).expect("create tests/golden-views");
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(actual) {
-            std::fs::write(&path, actual)
-                .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
-            eprintln!("blessed tests/golden-views/{file}");
-        }
-        return None;
-    }
-    match std::fs::read_to_string(&path) {
-        Err(_) => Some(format!(
-            "tests/golden-views/{file}: missing (run WIRELAB_BLESS=1 cargo test, then review it)"
-        )),
-        Ok(expected) if expected == actual => None,
-        Ok(expected) => Some(format!(
-            "tests/golden-views/{file}: output changed; {}",
-            first_difference(&expected, actual)
-        )),
-    }
-}
-
 /// True for text that cannot move a terminal's cursor: no control character but newline.
 fn terminal_safe(s: &str) -> bool {
     !s.chars().any(|c| c.is_control() && c != '\n')
@@ -81,19 +56,15 @@ fn golden_every_fixture_every_view() {
     let mut expected = Vec::new();
     for fx in fixtures() {
         for case in CASES {
-            let mut args: Vec<&str> = case.args.to_vec();
-            args.push(&fx.rel);
-            let r = wirelab_run(&args);
-            let what = format!("wirelab {}", args.join(" "));
+            let (what, r, out) = golden_run(case.args, &fx.rel);
             let name = format!("{}.{}", fx.name, case.suffix);
             expected.push(name.clone());
-            if r.stderr.contains("panicked") {
-                failures.push(format!("{what} panicked:\n{}", r.stderr));
-                continue;
-            }
-            let Ok(out) = String::from_utf8(r.stdout.clone()) else {
-                failures.push(format!("{what}: stdout is not valid UTF-8"));
-                continue;
+            let out = match out {
+                Ok(out) => out,
+                Err(e) => {
+                    failures.push(e);
+                    continue;
+                }
             };
             if !terminal_safe(&out) {
                 failures.push(format!("{what}: a control character reached the output"));
@@ -102,25 +73,11 @@ fn golden_every_fixture_every_view() {
             if r.code != Some(0) && fx.name != "dpkt__truncated_dns_2.pcap" {
                 failures.push(format!("{what}: exit {:?}: {}", r.code, r.stderr));
             }
-            failures.extend(check_golden(&name, &out));
+            failures.extend(GOLDEN.check(&name, &out));
         }
     }
-    if let Ok(rd) = std::fs::read_dir(golden_dir()) {
-        for e in rd.filter_map(|e| e.ok()) {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if !expected.contains(&name) {
-                failures.push(format!(
-                    "tests/golden-views/{name}: no fixture produces it; delete it"
-                ));
-            }
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} failure(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    failures.extend(GOLDEN.unexpected(&expected));
+    assert_no_failures(&failures, "failure(s)", usize::MAX);
 }
 
 /// The client port of each TCP/UDP stream, and each frame's (stream, source port), from JSON Lines.
@@ -233,25 +190,20 @@ fn svg_is_well_formed_xml() {
             r.out().contains("Conversations:"),
             "the chosen view still prints"
         );
-        let check = Command::new("python3")
-            .args([
-                "-c",
-                "import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); \
+        let check = run(Command::new("python3").args([
+            "-c",
+            "import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); \
                  assert r.tag == '{http://www.w3.org/2000/svg}svg', r.tag; \
                  print(sum(1 for e in r.iter() if e.tag.endswith('line')))",
-                &svg_s,
-            ])
-            .output()
-            .expect("run python3");
-        assert!(
-            check.status.success(),
+            &svg_s,
+        ]));
+        assert_eq!(
+            check.code,
+            Some(0),
             "{name}: SVG is not well-formed: {}",
-            String::from_utf8_lossy(&check.stderr)
+            check.stderr
         );
-        let lines: usize = String::from_utf8_lossy(&check.stdout)
-            .trim()
-            .parse()
-            .unwrap_or(0);
+        let lines: usize = check.out().trim().parse().unwrap_or(0);
         assert!(
             lines >= 2 || name.contains("Icmp"),
             "{name}: the SVG has lanes"
@@ -377,19 +329,9 @@ fn pcapng_comments_read_back_with_tshark() {
             .to_string()
     })
     .collect();
-    let t = Command::new("tshark")
-        .args(["-r", &out_s, "-T", "fields", "-e", "frame.comment"])
-        .output()
-        .expect("run tshark");
-    assert!(
-        t.status.success(),
-        "tshark: {}",
-        String::from_utf8_lossy(&t.stderr)
-    );
-    let comments: Vec<String> = String::from_utf8_lossy(&t.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect();
+    let t = run(Command::new("tshark").args(["-r", &out_s, "-T", "fields", "-e", "frame.comment"]));
+    assert_eq!(t.code, Some(0), "tshark: {}", t.stderr);
+    let comments: Vec<String> = t.out().lines().map(str::to_string).collect();
     assert_eq!(comments.len(), 30);
     assert_eq!(comments, notes, "each frame's comment is its note");
 }
