@@ -275,6 +275,121 @@ pub enum TcpOption {
     Unknown { kind: u8, len: u8 },
 }
 
+/// Options stored without allocation: a Linux SYN carries 5, a data segment 3.
+const INLINE_OPTIONS: usize = 5;
+
+/// A TCP header's options in header order, read as a slice (`iter()`, `len()`,
+/// `for o in &tcp.options`). Up to five are stored inline, so that decoding a
+/// segment allocates nothing; beyond, all of them live in a `Vec`.
+#[derive(Clone)]
+pub struct TcpOptions {
+    inline: [TcpOption; INLINE_OPTIONS],
+    /// Options used in `inline` (when `spill` is empty).
+    len: u8,
+    /// Every option, once there are more than [`INLINE_OPTIONS`].
+    spill: Vec<TcpOption>,
+}
+
+impl TcpOptions {
+    /// No options.
+    pub fn new() -> Self {
+        TcpOptions {
+            inline: [const { TcpOption::Eol }; INLINE_OPTIONS],
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+
+    /// Appends an option.
+    pub fn push(&mut self, option: TcpOption) {
+        if !self.spill.is_empty() {
+            self.spill.push(option);
+            return;
+        }
+        match self.inline.get_mut(usize::from(self.len)) {
+            Some(slot) => {
+                *slot = option;
+                self.len += 1;
+            }
+            None => {
+                let mut all = Vec::with_capacity(INLINE_OPTIONS * 2);
+                for slot in &mut self.inline {
+                    all.push(std::mem::replace(slot, TcpOption::Eol));
+                }
+                all.push(option);
+                self.len = 0;
+                self.spill = all;
+            }
+        }
+    }
+
+    /// The options as a slice.
+    pub fn as_slice(&self) -> &[TcpOption] {
+        if self.spill.is_empty() {
+            self.inline.get(..usize::from(self.len)).unwrap_or(&[])
+        } else {
+            &self.spill
+        }
+    }
+}
+
+impl Default for TcpOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::ops::Deref for TcpOptions {
+    type Target = [TcpOption];
+    fn deref(&self) -> &[TcpOption] {
+        self.as_slice()
+    }
+}
+
+impl<'a> IntoIterator for &'a TcpOptions {
+    type Item = &'a TcpOption;
+    type IntoIter = std::slice::Iter<'a, TcpOption>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_slice().iter()
+    }
+}
+
+impl std::fmt::Debug for TcpOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+impl PartialEq for TcpOptions {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for TcpOptions {}
+
+impl PartialEq<Vec<TcpOption>> for TcpOptions {
+    fn eq(&self, other: &Vec<TcpOption>) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl From<Vec<TcpOption>> for TcpOptions {
+    fn from(options: Vec<TcpOption>) -> Self {
+        options.into_iter().collect()
+    }
+}
+
+impl FromIterator<TcpOption> for TcpOptions {
+    fn from_iter<I: IntoIterator<Item = TcpOption>>(iter: I) -> Self {
+        let mut out = TcpOptions::new();
+        for o in iter {
+            out.push(o);
+        }
+        out
+    }
+}
+
 /// A decoded TCP header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tcp {
@@ -297,7 +412,7 @@ pub struct Tcp {
     /// Urgent pointer.
     pub urgent_ptr: u16,
     /// Options, in header order.
-    pub options: Vec<TcpOption>,
+    pub options: TcpOptions,
     /// Segment length from the IP header (what Wireshark calls tcp.len),
     /// which may exceed the captured payload when the frame was cut short.
     /// 0 for a [`Tcp::short`] segment.
@@ -512,6 +627,7 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Packet<'a> {
 
 /// [`decode`], with IP fragments held for reassembly when `defrag` is set (the
 /// [`Decoder`] then completes the packet).
+#[inline]
 pub(crate) fn decode_frame<'a>(frame: &Frame<'a>, defrag: bool) -> Packet<'a> {
     let mut packet = Packet::default();
     // A record claiming fewer bytes on the wire than it holds is taken at its
@@ -679,5 +795,25 @@ mod tests {
         assert_eq!(b.limit(6).reported, 6);
         assert!(b.skip(5).is_none());
         assert_eq!(b.skip(4).map(|r| r.reported), Some(6));
+    }
+}
+
+#[cfg(test)]
+mod options_tests {
+    use super::*;
+
+    #[test]
+    fn test_tcp_options_inline_then_spilled() {
+        let mut o = TcpOptions::new();
+        assert!(o.is_empty());
+        let all: Vec<TcpOption> = (0..9u16).map(TcpOption::Mss).collect();
+        for (i, opt) in all.iter().enumerate() {
+            o.push(opt.clone());
+            assert_eq!(o.as_slice(), all.get(..=i).unwrap());
+        }
+        assert_eq!(o, all);
+        assert_eq!(TcpOptions::from(all.clone()), o);
+        assert_eq!(format!("{o:?}"), format!("{all:?}"));
+        assert_eq!((&o).into_iter().count(), 9);
     }
 }

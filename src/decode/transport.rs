@@ -5,7 +5,7 @@
 use etherparse::{Icmpv4Slice, Icmpv6Slice, TcpHeaderSlice, UdpHeaderSlice};
 
 use super::{
-    Bytes, Icmp, Packet, Tcp, TcpFlags, TcpOption, Transport, Udp, be16, be32, ip, len_u32,
+    Bytes, Icmp, Packet, Tcp, TcpFlags, TcpOption, TcpOptions, Transport, Udp, be16, be32, ip, len_u32,
     malformed, truncated,
 };
 
@@ -65,7 +65,7 @@ fn tcp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
         window: h.window_size(),
         checksum: h.checksum(),
         urgent_ptr: h.urgent_pointer(),
-        options: Vec::new(),
+        options: TcpOptions::new(),
         payload_len: 0,
         short: false,
     };
@@ -81,8 +81,7 @@ fn tcp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
         );
     }
     let options_end = header_len.min(b.len());
-    let (options, bad_option) = tcp_options(b.get(TCP_MIN..options_end).unwrap_or(&[]));
-    tcp.options = options;
+    let bad_option = tcp_options(b.get(TCP_MIN..options_end).unwrap_or(&[]), &mut tcp.options);
     if bytes.reported < header_len {
         tcp.short = true;
         packet.transport = Transport::Tcp(tcp);
@@ -108,10 +107,9 @@ fn tcp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
 
 /// Reads TCP options in order (RFC 9293 §3.2 and the option registry). Hand-written
 /// because etherparse's iterator stops at kinds it does not know (Fast Open,
-/// MPTCP, ...). Returns the options read and, when one runs past the end or has
-/// an impossible length, why the walk stopped.
-fn tcp_options(opts: &[u8]) -> (Vec<TcpOption>, Option<String>) {
-    let mut out = Vec::new();
+/// MPTCP, ...). Appends the options read to `out` (stored inline: no allocation) and
+/// returns, when one runs past the end or has an impossible length, why the walk stopped.
+fn tcp_options(opts: &[u8], out: &mut TcpOptions) -> Option<String> {
     let mut at = 0usize;
     while let Some(&kind) = opts.get(at) {
         match kind {
@@ -128,22 +126,16 @@ fn tcp_options(opts: &[u8]) -> (Vec<TcpOption>, Option<String>) {
             _ => {}
         }
         let Some(&len) = opts.get(at + 1) else {
-            return (out, Some(format!("option kind {kind} has no length byte")));
+            return Some(format!("option kind {kind} has no length byte"));
         };
         let end = at + usize::from(len);
         if len < 2 {
-            return (
-                out,
-                Some(format!("option kind {kind} has length {len} (< 2)")),
-            );
+            return Some(format!("option kind {kind} has length {len} (< 2)"));
         }
         let Some(body) = opts.get(at + 2..end) else {
-            return (
-                out,
-                Some(format!(
-                    "option kind {kind} of length {len} runs past the header"
-                )),
-            );
+            return Some(format!(
+                "option kind {kind} of length {len} runs past the header"
+            ));
         };
         let option = match (kind, body.len()) {
             (2, 2) => be16(body, 0).map(TcpOption::Mss),
@@ -174,7 +166,7 @@ fn tcp_options(opts: &[u8]) -> (Vec<TcpOption>, Option<String>) {
         out.push(option.unwrap_or(TcpOption::Unknown { kind, len: len - 2 }));
         at = end;
     }
-    (out, None)
+    None
 }
 
 /// The 24-bit counters of an AccECN option of `order` 0 or 1, as many as `body` holds.

@@ -33,8 +33,8 @@ pub fn write_addresses(src: &mut String, dst: &mut String, packet: &Packet<'_>) 
             return;
         }
         Net::Ipv6(h) => {
-            let _ = write!(src, "{}", h.src);
-            let _ = write!(dst, "{}", h.dst);
+            crate::present::text::push_ipv6(src, h.src);
+            crate::present::text::push_ipv6(dst, h.dst);
             return;
         }
         _ => {}
@@ -199,6 +199,9 @@ pub fn write_tcp_flags(out: &mut String, flags: TcpFlags, accurate_ecn: bool) {
 /// Writes the analysis labels that Wireshark puts in front of the Info column,
 /// each as `[label] `.
 pub fn write_analysis_labels(out: &mut String, facts: &TcpFacts) {
+    if facts.analysis.is_empty() {
+        return;
+    }
     for (bit, _, label) in Analysis::ALL {
         if !facts.analysis.has(*bit) {
             continue;
@@ -285,7 +288,8 @@ fn write_tcp_option(out: &mut String, option: &TcpOption, peer_base: Option<u32>
     match option {
         TcpOption::Eol | TcpOption::Nop | TcpOption::Unknown { .. } => {}
         TcpOption::Mss(mss) => {
-            let _ = write!(out, " MSS={mss}");
+            out.push_str(" MSS=");
+            crate::present::text::push_u64(out, u64::from(*mss));
         }
         TcpOption::WindowScale(shift) => {
             // Wireshark caps the shift at 14 (RFC 7323) before showing the multiplier.
@@ -325,11 +329,11 @@ fn write_tcp_option(out: &mut String, option: &TcpOption, peer_base: Option<u32>
 
 /// Writes the UDP Info column: `32887 → 23457 Len=5` (Len from the header's length field).
 pub fn write_udp_info(out: &mut String, udp: &Udp) {
-    let _ = write!(
-        out,
-        "{} → {} Len={}",
-        udp.src_port, udp.dst_port, udp.payload_len
-    );
+    crate::present::text::push_u64(out, u64::from(udp.src_port));
+    out.push_str(" → ");
+    crate::present::text::push_u64(out, u64::from(udp.dst_port));
+    out.push_str(" Len=");
+    crate::present::text::push_u64(out, u64::from(udp.payload_len));
 }
 
 /// Wireshark's name for an ICMP type.
@@ -603,7 +607,7 @@ mod tests {
             window: 65495,
             checksum: 0,
             urgent_ptr: 0,
-            options,
+            options: options.into(),
             payload_len: len,
             short: false,
         }

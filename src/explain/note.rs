@@ -3,7 +3,9 @@
 //! their ACKs, ICMP echo requests). Memory is bounded and dropped when a
 //! conversation closes; no I/O.
 
-use std::collections::{BTreeMap, HashMap};
+use std::cmp::Reverse;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
@@ -12,6 +14,7 @@ use super::text;
 use super::{Note, Options, Tone};
 use crate::decode::{Icmp, Link, Net, Packet, ProblemKind, Tcp, TcpFlags, Transport};
 use crate::source::Frame;
+use crate::present::text::push_u64;
 use crate::track::{Analysis, Direction, Facts, Proto, TcpFacts};
 
 /// Bytes of the last request kept per conversation for the uppercase check.
@@ -63,9 +66,115 @@ struct Stream {
 /// The explainer's memory across frames.
 #[derive(Debug, Default)]
 pub struct Memory {
-    streams: BTreeMap<(u8, u64), Stream>,
+    /// Boxed: a hash table's slots stay small (its spare capacity costs 8 bytes a slot).
+    streams: KeyedMemory<Box<Stream>>,
+    /// Kept for every conversation seen (up to MAX_SUMMARIES): a B-tree is the
+    /// smallest per entry (a hash table and its heap doubled the peak memory here).
     summaries: BTreeMap<(u8, u64), Summary>,
     echoes: HashMap<(IpAddr, IpAddr, u16, u16), u64>,
+}
+
+/// A conversation's key in the memory: protocol (TCP 0, UDP 1) and stream number.
+type Key = (u8, u64);
+
+/// A map from conversation keys with the eviction order of a B-tree (the smallest key
+/// goes first) and the per-frame cost of a hash map: a min-heap holds exactly the keys
+/// of `slots`; a removed value leaves an empty slot (so that putting it back costs no
+/// heap push), dropped when the heap reaches it or by a sweep once empty slots are more
+/// than half the live ones.
+#[derive(Debug)]
+struct KeyedMemory<V> {
+    slots: crate::track::FxHashMap<Key, Option<V>>,
+    order: BinaryHeap<Reverse<Key>>,
+    /// Slots holding a value.
+    live: usize,
+}
+
+impl<V> Default for KeyedMemory<V> {
+    fn default() -> Self {
+        KeyedMemory {
+            slots: Default::default(),
+            order: BinaryHeap::new(),
+            live: 0,
+        }
+    }
+}
+
+impl<V: Default> KeyedMemory<V> {
+    fn len(&self) -> usize {
+        self.live
+    }
+
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    fn contains_key(&self, k: &Key) -> bool {
+        matches!(self.slots.get(k), Some(Some(_)))
+    }
+
+    #[cfg(test)]
+    fn get(&self, k: &Key) -> Option<&V> {
+        self.slots.get(k).and_then(Option::as_ref)
+    }
+
+    fn slot(&mut self, k: Key) -> &mut Option<V> {
+        match self.slots.entry(k) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => {
+                self.order.push(Reverse(k));
+                e.insert(None)
+            }
+        }
+    }
+
+    /// The value under `k`, made (default) when absent; as `BTreeMap::entry(k).or_default()`.
+    fn get_or_default(&mut self, k: Key) -> &mut V {
+        let live = &mut self.live;
+        let slot = match self.slots.entry(k) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => {
+                self.order.push(Reverse(k));
+                e.insert(None)
+            }
+        };
+        if slot.is_none() {
+            *live += 1;
+        }
+        slot.get_or_insert_with(V::default)
+    }
+
+    fn insert(&mut self, k: Key, v: V) {
+        let slot = self.slot(k);
+        let was_empty = slot.is_none();
+        *slot = Some(v);
+        if was_empty {
+            self.live += 1;
+        }
+    }
+
+    fn remove(&mut self, k: &Key) -> Option<V> {
+        let v = self.slots.get_mut(k).and_then(Option::take);
+        if v.is_some() {
+            self.live = self.live.saturating_sub(1);
+            if self.slots.len() > self.live + self.live / 2 + 1024 {
+                self.slots.retain(|_, v| v.is_some());
+                self.order = self.slots.keys().map(|k| Reverse(*k)).collect();
+            }
+        }
+        v
+    }
+
+    /// Drops the value with the smallest key, as `BTreeMap::pop_first`.
+    fn pop_first(&mut self) {
+        while let Some(Reverse(k)) = self.order.pop() {
+            if let Some(Some(_)) = self.slots.remove(&k) {
+                self.live = self.live.saturating_sub(1);
+                return;
+            }
+        }
+    }
 }
 
 fn proto_key(proto: Proto) -> u8 {
@@ -85,7 +194,7 @@ impl Memory {
         if !self.streams.contains_key(&key) && self.streams.len() >= MAX_STREAMS {
             self.streams.pop_first();
         }
-        self.streams.entry(key).or_default()
+        self.streams.get_or_default(key)
     }
 
     fn summary_mut(&mut self, key: (u8, u64)) -> &mut Summary {
@@ -134,11 +243,16 @@ fn write_endpoint(out: &mut String, ip: IpAddr, port: u16) {
 
 fn write_len(out: &mut String, declared: u64, captured: usize) {
     let unit = if declared == 1 { "byte" } else { "bytes" };
+    out.push('(');
+    push_u64(out, declared);
+    out.push(' ');
+    out.push_str(unit);
     if (captured as u64) < declared {
-        let _ = write!(out, "({declared} {unit}, {captured} captured)");
-    } else {
-        let _ = write!(out, "({declared} {unit})");
+        out.push_str(", ");
+        push_u64(out, captured as u64);
+        out.push_str(" captured");
     }
+    out.push(')');
 }
 
 /// Writes Info, text and tone for one frame.
@@ -646,12 +760,30 @@ fn data_memory(
                 ReplyCheck::NoRequest
             } else {
                 let complete = s.request_total == s.request.len() as u64;
-                let expected = text::uppercase_prefix(&s.request, complete);
                 let end = s.reply_offset.saturating_add(payload.len());
-                let whole =
-                    new_turn && complete && payload.len() as u64 == declared && expected == payload;
-                let part = expected.get(s.reply_offset..end) == Some(payload);
-                let beyond = s.reply_offset >= expected.len() && !complete;
+                // An ASCII request's uppercase is byte for byte: compare without building it.
+                let (whole_eq, part, expected_len) = if s.request.is_ascii() {
+                    let upper_eq = |req: Option<&[u8]>| {
+                        req.is_some_and(|r| {
+                            r.len() == payload.len()
+                                && r.iter().zip(payload).all(|(a, b)| a.to_ascii_uppercase() == *b)
+                        })
+                    };
+                    (
+                        upper_eq(Some(&s.request)),
+                        upper_eq(s.request.get(s.reply_offset..end)),
+                        s.request.len(),
+                    )
+                } else {
+                    let expected = text::uppercase_prefix(&s.request, complete);
+                    (
+                        expected == payload,
+                        expected.get(s.reply_offset..end) == Some(payload),
+                        expected.len(),
+                    )
+                };
+                let whole = new_turn && complete && payload.len() as u64 == declared && whole_eq;
+                let beyond = s.reply_offset >= expected_len && !complete;
                 if whole || (new_turn && part) {
                     if let Some(sum) = summary {
                         sum.uppercase_ok = sum.uppercase_ok.saturating_add(1);
@@ -814,12 +946,10 @@ fn tcp_note(
     if syn && !ack {
         sep(out);
         if t.handshake_step == Some(1) || t.handshake_step.is_none() {
-            let _ = write!(
-                out,
-                "1/3 SYN: the {} picks its initial sequence number (ISN) {}",
-                side(dir),
-                tcp.seq
-            );
+            out.push_str("1/3 SYN: the ");
+            out.push_str(side(dir));
+            out.push_str(" picks its initial sequence number (ISN) ");
+            push_u64(out, u64::from(tcp.seq));
             if !absolute {
                 out.push_str(", shown as Seq=0");
             }
@@ -831,11 +961,11 @@ fn tcp_note(
         }
     } else if syn && ack {
         sep(out);
-        let _ = write!(
-            out,
-            "2/3 SYN-ACK: Ack={ack_shown} = {} ISN + 1, because a SYN uses one sequence number",
-            peer(dir)
-        );
+        out.push_str("2/3 SYN-ACK: Ack=");
+        push_u64(out, u64::from(ack_shown));
+        out.push_str(" = ");
+        out.push_str(peer(dir));
+        out.push_str(" ISN + 1, because a SYN uses one sequence number");
         if let Some((_, s)) = stream.as_mut() {
             s.synack_seen = true;
         }
@@ -876,7 +1006,7 @@ fn tcp_note(
             .map(|k| memory.summary_mut(k));
         data_words(
             out,
-            stream.as_mut().map(|(_, s)| s),
+            stream.as_mut().map(|(_, s)| &mut **s),
             summary,
             dir,
             packet.payload,
@@ -904,17 +1034,23 @@ fn tcp_note(
                 sep(out);
                 let fin_shown = ack_shown.wrapping_sub(1);
                 if fin {
-                    let _ = write!(
-                        out,
-                        "Ack {ack_shown} acknowledges the {}'s FIN (frame {fin_frame})",
-                        peer(dir)
-                    );
+                    out.push_str("Ack ");
+                    push_u64(out, u64::from(ack_shown));
+                    out.push_str(" acknowledges the ");
+                    out.push_str(peer(dir));
+                    out.push_str("'s FIN (frame ");
+                    push_u64(out, fin_frame);
+                    out.push(')');
                 } else {
-                    let _ = write!(
-                        out,
-                        "ACK of the {}'s FIN (frame {fin_frame}): Ack {ack_shown} = its Seq {fin_shown} + 1",
-                        peer(dir)
-                    );
+                    out.push_str("ACK of the ");
+                    out.push_str(peer(dir));
+                    out.push_str("'s FIN (frame ");
+                    push_u64(out, fin_frame);
+                    out.push_str("): Ack ");
+                    push_u64(out, u64::from(ack_shown));
+                    out.push_str(" = its Seq ");
+                    push_u64(out, u64::from(fin_shown));
+                    out.push_str(" + 1");
                 }
             }
         }
@@ -923,27 +1059,33 @@ fn tcp_note(
                 sep(out);
                 let before = ack_shown.wrapping_sub(t.newly_acked);
                 let unit = if t.newly_acked == 1 { "byte" } else { "bytes" };
-                let _ = write!(
-                    out,
-                    "Ack {ack_shown} = {before} + {} {unit} received",
-                    t.newly_acked
-                );
+                out.push_str("Ack ");
+                push_u64(out, u64::from(ack_shown));
+                out.push_str(" = ");
+                push_u64(out, u64::from(before));
+                out.push_str(" + ");
+                push_u64(out, u64::from(t.newly_acked));
+                out.push(' ');
+                out.push_str(unit);
+                out.push_str(" received");
             }
         } else if !fin_acked_now && out.is_empty() && !fin {
-            let _ = write!(out, "ACK: nothing new to acknowledge (Ack={ack_shown})");
+            out.push_str("ACK: nothing new to acknowledge (Ack=");
+            push_u64(out, u64::from(ack_shown));
+            out.push(')');
         }
     }
 
     if fin && !rst {
         sep(out);
         if t.first_fin {
-            let _ = write!(
-                out,
-                "the {} closes first: FIN uses one sequence number",
-                side(dir)
-            );
+            out.push_str("the ");
+            out.push_str(side(dir));
+            out.push_str(" closes first: FIN uses one sequence number");
         } else {
-            let _ = write!(out, "FIN: the {} closes its side too", side(dir));
+            out.push_str("FIN: the ");
+            out.push_str(side(dir));
+            out.push_str(" closes its side too");
         }
         if let (Some((_, s)), Some(d)) = (stream.as_mut(), dir) {
             let i = dir_index(d);
@@ -998,7 +1140,7 @@ fn udp_note(
         let summary = key.map(|k| memory.summary_mut(k));
         data_words(
             out,
-            stream.as_mut().map(|(_, s)| s),
+            stream.as_mut().map(|(_, s)| &mut **s),
             summary,
             dir,
             packet.payload,

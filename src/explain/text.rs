@@ -11,64 +11,78 @@ pub const MAX_SHOWN_CHARS: usize = 40;
 /// control characters as `\xNN` (or `\u{..}` above 0x7f) and each invalid UTF-8
 /// byte as `\xNN`. Stops after `max_chars` characters and appends `…`.
 pub fn write_quoted(out: &mut String, bytes: &[u8], max_chars: usize) {
-    // Fast path: printable ASCII that needs no escape, the common lab payload.
-    let plain = bytes
-        .iter()
-        .take(max_chars)
-        .take_while(|&&b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
-        .count();
-    if plain == bytes.len() || plain == max_chars {
-        let shown = bytes.get(..plain).unwrap_or(&[]);
-        out.push('"');
-        // Only ASCII bytes were taken: always valid UTF-8.
-        out.push_str(std::str::from_utf8(shown).unwrap_or(""));
-        out.push('"');
-        if plain < bytes.len() {
-            out.push('…');
-        }
-        return;
-    }
+    // Byte by byte, with runs of printable ASCII (the common lab payload) in one piece.
     out.push('"');
     let mut shown = 0usize;
-    let mut rest = bytes;
     let mut cut = false;
-    'outer: while !rest.is_empty() {
-        // Only the characters that can still be shown need checking: at most 4 bytes each.
-        let window = rest
-            .get(..(max_chars.saturating_sub(shown) + 1).saturating_mul(4))
-            .unwrap_or(rest);
-        let (valid, invalid_len) = match std::str::from_utf8(window) {
-            Ok(s) => (s, 0),
-            Err(e) => {
-                let (good, _) = rest.split_at(e.valid_up_to());
-                // from_utf8 said these bytes are valid: the fallback is unreachable.
-                let s = std::str::from_utf8(good).unwrap_or("");
-                (s, e.error_len().unwrap_or(window.len() - e.valid_up_to()))
+    let mut i = 0usize;
+    while let Some(&b) = bytes.get(i) {
+        if shown >= max_chars {
+            cut = true;
+            break;
+        }
+        if b < 0x80 {
+            // A run of ASCII needing no escape goes in one piece.
+            let room = bytes.get(i..).unwrap_or(&[]);
+            let room = room.get(..max_chars - shown).unwrap_or(room);
+            let run = room
+                .iter()
+                .position(|&b| !(0x20..0x7f).contains(&b) || b == b'"' || b == b'\\')
+                .unwrap_or(room.len());
+            if run > 0 {
+                let piece = room.get(..run).unwrap_or(&[]);
+                // Only printable ASCII was taken: always valid UTF-8.
+                out.push_str(std::str::from_utf8(piece).unwrap_or(""));
+                i += run;
+                shown += run;
+            } else {
+                push_escaped(out, char::from(b));
+                i += 1;
+                shown += 1;
             }
+            continue;
+        }
+        // A character of up to 4 bytes, or the bytes of an invalid sequence, one by one.
+        let chunk = bytes.get(i..bytes.len().min(i + 4)).unwrap_or(&[]);
+        let valid = match std::str::from_utf8(chunk) {
+            Ok(s) => s,
+            Err(e) => std::str::from_utf8(chunk.get(..e.valid_up_to()).unwrap_or(&[])).unwrap_or(""),
         };
-        for c in valid.chars() {
-            if shown >= max_chars {
-                cut = true;
-                break 'outer;
-            }
+        if let Some(c) = valid.chars().next() {
             push_escaped(out, c);
+            i += c.len_utf8();
             shown += 1;
+            continue;
         }
-        let after_valid = rest.get(valid.len()..).unwrap_or(&[]);
-        let (bad, tail) = after_valid.split_at(invalid_len.min(after_valid.len()));
-        for b in bad {
+        let invalid_len = match std::str::from_utf8(chunk) {
+            Err(e) => e.error_len().unwrap_or(chunk.len()),
+            Ok(_) => 1,
+        };
+        for &b in chunk.get(..invalid_len.max(1)).unwrap_or(&[]) {
             if shown >= max_chars {
                 cut = true;
-                break 'outer;
+                break;
             }
-            let _ = write!(out, "\\x{b:02x}");
+            push_hex_byte(out, b);
             shown += 1;
         }
-        rest = tail;
+        if cut {
+            break;
+        }
+        i += invalid_len.max(1);
     }
     out.push('"');
     if cut {
         out.push('…');
+    }
+}
+
+/// Appends `\xNN` (two lowercase hex digits).
+fn push_hex_byte(out: &mut String, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push_str("\\x");
+    for nibble in [b >> 4, b & 0xf] {
+        out.push(char::from(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0')));
     }
 }
 
@@ -79,9 +93,7 @@ fn push_escaped(out: &mut String, c: char) {
         '\t' => out.push_str("\\t"),
         '\\' => out.push_str("\\\\"),
         '"' => out.push_str("\\\""),
-        c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-            let _ = write!(out, "\\x{:02x}", c as u32);
-        }
+        c if (c as u32) < 0x20 || c as u32 == 0x7f => push_hex_byte(out, c as u8),
         // C1 controls, bidi overrides, zero-width and other invisible format characters.
         c if c.is_control() || is_invisible(c) => {
             let _ = write!(out, "\\u{{{:x}}}", c as u32);
@@ -98,6 +110,10 @@ fn is_invisible(c: char) -> bool {
 /// for valid UTF-8 (Rust's full Unicode case mapping agrees: "ß" → "SS"),
 /// otherwise ASCII letters uppercased and every other byte unchanged.
 pub fn uppercase(bytes: &[u8]) -> Vec<u8> {
+    if bytes.is_ascii() {
+        // ASCII is valid UTF-8 whose full case mapping is the ASCII one.
+        return bytes.to_ascii_uppercase();
+    }
     match std::str::from_utf8(bytes) {
         Ok(s) => s.to_uppercase().into_bytes(),
         Err(_) => bytes.to_ascii_uppercase(),
@@ -108,7 +124,7 @@ pub fn uppercase(bytes: &[u8]) -> Vec<u8> {
 /// kept (`complete` false): a cut UTF-8 sequence at the end is left out, so the
 /// result is a prefix of the uppercase of the whole request.
 pub fn uppercase_prefix(bytes: &[u8], complete: bool) -> Vec<u8> {
-    if complete {
+    if complete || bytes.is_ascii() {
         return uppercase(bytes);
     }
     match std::str::from_utf8(bytes) {
@@ -125,6 +141,111 @@ pub fn uppercase_prefix(bytes: &[u8], complete: bool) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The previous implementation, kept as the reference for the byte-level one.
+    fn reference_quoted(out: &mut String, bytes: &[u8], max_chars: usize) {
+        // Fast path: printable ASCII that needs no escape, the common lab payload.
+        let plain = bytes
+            .iter()
+            .take(max_chars)
+            .take_while(|&&b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+            .count();
+        if plain == bytes.len() || plain == max_chars {
+            let shown = bytes.get(..plain).unwrap_or(&[]);
+            out.push('"');
+            // Only ASCII bytes were taken: always valid UTF-8.
+            out.push_str(std::str::from_utf8(shown).unwrap_or(""));
+            out.push('"');
+            if plain < bytes.len() {
+                out.push('…');
+            }
+            return;
+        }
+        out.push('"');
+        let mut shown = 0usize;
+        let mut rest = bytes;
+        let mut cut = false;
+        'outer: while !rest.is_empty() {
+            // Only the characters that can still be shown need checking: at most 4 bytes each.
+            let window = rest
+                .get(..(max_chars.saturating_sub(shown) + 1).saturating_mul(4))
+                .unwrap_or(rest);
+            let (valid, invalid_len) = match std::str::from_utf8(window) {
+                Ok(s) => (s, 0),
+                Err(e) => {
+                    let (good, _) = rest.split_at(e.valid_up_to());
+                    // from_utf8 said these bytes are valid: the fallback is unreachable.
+                    let s = std::str::from_utf8(good).unwrap_or("");
+                    (s, e.error_len().unwrap_or(window.len() - e.valid_up_to()))
+                }
+            };
+            for c in valid.chars() {
+                if shown >= max_chars {
+                    cut = true;
+                    break 'outer;
+                }
+                reference_escaped(out, c);
+                shown += 1;
+            }
+            let after_valid = rest.get(valid.len()..).unwrap_or(&[]);
+            let (bad, tail) = after_valid.split_at(invalid_len.min(after_valid.len()));
+            for b in bad {
+                if shown >= max_chars {
+                    cut = true;
+                    break 'outer;
+                }
+                let _ = write!(out, "\\x{b:02x}");
+                shown += 1;
+            }
+            rest = tail;
+        }
+        out.push('"');
+        if cut {
+            out.push('…');
+        }
+    }
+    fn reference_escaped(out: &mut String, c: char) {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            // C1 controls, bidi overrides, zero-width and other invisible format characters.
+            c if c.is_control() || is_invisible(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+
+    #[test]
+    fn test_quoted_matches_reference_on_mixed_bytes() {
+        let pieces: [&[u8]; 12] = [
+            b"abc", b"\n", b"\"", b"\\", b"\x7f", "é".as_bytes(), "ß€".as_bytes(), b"\xe2\x82",
+            b"\xff", b"\xf0\x9f\x98\x80", "\u{200b}\u{85}".as_bytes(), b"\xc3",
+        ];
+        let mut x: u64 = 7;
+        for _ in 0..20_000 {
+            let mut bytes = Vec::new();
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let n = (x >> 59) as usize;
+            for i in 0..n {
+                let pick = ((x >> (i % 50)) as usize + i * 7) % pieces.len();
+                bytes.extend_from_slice(pieces[pick]);
+            }
+            for max in [0usize, 1, 3, 40] {
+                let mut a = String::new();
+                let mut b = String::new();
+                write_quoted(&mut a, &bytes, max);
+                reference_quoted(&mut b, &bytes, max);
+                assert_eq!(a, b, "{bytes:?} max {max}");
+            }
+        }
+    }
 
     fn quoted(b: &[u8], max: usize) -> String {
         let mut s = String::new();

@@ -198,31 +198,57 @@ pub fn push_json_string(w: &mut String, s: &str) {
     w.push('"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let short = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0x00..=0x1f => "",
-            _ => continue,
+    let mut i = 0;
+    while i < bytes.len() {
+        // Eight bytes at a time while none needs an escape, then byte by byte.
+        let end = match bytes.get(i..i + 8) {
+            Some(chunk) => {
+                let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+                if !word_needs_escape(word) {
+                    i += 8;
+                    continue;
+                }
+                i + 8
+            }
+            None => bytes.len(),
         };
-        // `i` is at an ASCII byte, so both slices end on character boundaries.
-        w.push_str(s.get(start..i).unwrap_or(""));
-        if short.is_empty() {
-            w.push_str("\\u00");
-            w.push(char::from(HEX[usize::from(b >> 4)]));
-            w.push(char::from(HEX[usize::from(b & 0xf)]));
-        } else {
-            w.push_str(short);
+        for (i, &b) in bytes.iter().enumerate().take(end).skip(i) {
+            let short = match b {
+                b'"' => "\\\"",
+                b'\\' => "\\\\",
+                b'\n' => "\\n",
+                b'\r' => "\\r",
+                b'\t' => "\\t",
+                0x08 => "\\b",
+                0x0c => "\\f",
+                0x00..=0x1f => "",
+                _ => continue,
+            };
+            // `i` is at an ASCII byte, so both slices end on character boundaries.
+            w.push_str(s.get(start..i).unwrap_or(""));
+            if short.is_empty() {
+                w.push_str("\\u00");
+                w.push(char::from(HEX[usize::from(b >> 4)]));
+                w.push(char::from(HEX[usize::from(b & 0xf)]));
+            } else {
+                w.push_str(short);
+            }
+            start = i + 1;
         }
-        start = i + 1;
+        i = end;
     }
     w.push_str(s.get(start..).unwrap_or(""));
     w.push('"');
+}
+
+/// Whether any of the eight bytes of `word` is a control byte (< 0x20), `"` or `\\`
+/// (the exact "has a byte less than n" and "has a zero byte" word tests).
+fn word_needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH != 0;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH != 0;
+    below_space || has_zero(word ^ (ONES * u64::from(b'"'))) || has_zero(word ^ (ONES * u64::from(b'\\')))
 }
 
 /// Appends a float as `serde_json` writes it (shortest round-trip form; `null` if not finite).
@@ -319,6 +345,20 @@ mod tests {
     use super::*;
     use crate::source::Timestamp;
     use crate::track::{Conversation, Endpoint, SideStats};
+
+    #[test]
+    fn test_json_string_word_scan_matches_serde_json() {
+        let pieces = ["a", "b", "\"", "\\", "\n", "\u{1}", "\u{1f}", " ", "é", "→", "\u{7f}", "~"];
+        let mut x: u64 = 99;
+        for _ in 0..20_000 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let n = (x >> 58) as usize;
+            let s: String = (0..n).map(|i| pieces[((x >> (i % 40)) as usize + i) % pieces.len()]).collect();
+            let mut w = String::new();
+            push_json_string(&mut w, &s);
+            assert_eq!(w, serde_json::to_string(&s).unwrap());
+        }
+    }
 
     #[test]
     fn test_json_string_escapes_as_serde_json() {

@@ -29,9 +29,9 @@ pub fn push_seconds(out: &mut String, nanos: i128, decimals: u32) {
     let (whole, frac) = match u64::try_from(abs) {
         // The common case, in 64-bit arithmetic (128-bit division is a library call).
         Ok(abs) if abs < u64::MAX / 2 => {
-            let scale = 10u64.pow(9 - decimals);
+            let scale = pow10(9 - decimals);
             let units = (abs + scale / 2) / scale;
-            let per = 10u64.pow(decimals);
+            let per = pow10(decimals);
             (u128::from(units / per), units % per)
         }
         _ => {
@@ -50,8 +50,25 @@ pub fn push_seconds(out: &mut String, nanos: i128, decimals: u32) {
     // The fraction, zero-padded to `decimals` digits: the digits of `10^decimals + frac`
     // without the leading 1.
     let mut buf = itoa::Buffer::new();
-    let padded = buf.format(10u64.pow(decimals) + frac);
+    let padded = buf.format(pow10(decimals) + frac);
     out.push_str(padded.get(1..).unwrap_or(""));
+}
+
+/// `10^n` for `n <= 9` from a table (`u64::pow` loops), saturating beyond.
+fn pow10(n: u32) -> u64 {
+    const POW10: [u64; 10] = [
+        1,
+        10,
+        100,
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        10_000_000,
+        100_000_000,
+        1_000_000_000,
+    ];
+    usize::try_from(n).ok().and_then(|i| POW10.get(i).copied()).unwrap_or(u64::MAX)
 }
 
 /// Appends `n` in decimal (what `n.to_string()` gives, without the formatting machinery:
@@ -83,15 +100,77 @@ pub fn push_u64_bytes(out: &mut Vec<u8>, n: u64) {
 pub fn push_ip(out: &mut String, ip: std::net::IpAddr) {
     match ip {
         std::net::IpAddr::V4(a) => {
+            // Digit by digit (no call per octet).
+            out.reserve(15);
             for (i, octet) in a.octets().into_iter().enumerate() {
                 if i > 0 {
                     out.push('.');
                 }
-                push_u64(out, u64::from(octet));
+                if octet >= 100 {
+                    out.push(char::from(b'0' + octet / 100));
+                }
+                if octet >= 10 {
+                    out.push(char::from(b'0' + octet / 10 % 10));
+                }
+                out.push(char::from(b'0' + octet % 10));
             }
         }
-        std::net::IpAddr::V6(a) => {
-            let _ = write!(out, "{a}");
+        std::net::IpAddr::V6(a) => push_ipv6(out, a),
+    }
+}
+
+/// Appends an IPv6 address exactly as its `Display` does (without width or precision):
+/// `::ffff:a.b.c.d` for IPv4-mapped addresses, otherwise lowercase hex groups with the
+/// first longest run of two or more zero groups written `::`.
+pub fn push_ipv6(out: &mut String, a: std::net::Ipv6Addr) {
+    if let Some(v4) = a.to_ipv4_mapped() {
+        out.push_str("::ffff:");
+        push_ip(out, std::net::IpAddr::V4(v4));
+        return;
+    }
+    let segments = a.segments();
+    // The first longest run of zero groups.
+    let (mut best_start, mut best_len, mut cur_start, mut cur_len) = (0usize, 0usize, 0usize, 0usize);
+    for (i, &g) in segments.iter().enumerate() {
+        if g == 0 {
+            if cur_len == 0 {
+                cur_start = i;
+            }
+            cur_len += 1;
+            if cur_len > best_len {
+                best_start = cur_start;
+                best_len = cur_len;
+            }
+        } else {
+            cur_len = 0;
+        }
+    }
+    let groups = |out: &mut String, part: &[u16]| {
+        for (i, &g) in part.iter().enumerate() {
+            if i > 0 {
+                out.push(':');
+            }
+            push_hex_u16(out, g);
+        }
+    };
+    if best_len > 1 {
+        groups(out, segments.get(..best_start).unwrap_or(&[]));
+        out.push_str("::");
+        groups(out, segments.get(best_start + best_len..).unwrap_or(&[]));
+    } else {
+        groups(out, &segments);
+    }
+}
+
+/// Appends `n` in lowercase hex without leading zeros (`{:x}`).
+fn push_hex_u16(out: &mut String, n: u16) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut started = false;
+    for shift in [12u16, 8, 4, 0] {
+        let d = (n >> shift) & 0xf;
+        if d != 0 || started || shift == 0 {
+            started = true;
+            out.push(char::from(HEX.get(usize::from(d)).copied().unwrap_or(b'0')));
         }
     }
 }
@@ -201,11 +280,37 @@ mod tests {
             push_u64_bytes(&mut b, n);
             assert_eq!(b, n.to_string().into_bytes());
         }
-        for ip in ["0.0.0.0", "10.1.2.3", "255.255.255.255", "::1", "fd00::1:2", "2001:db8::ff00:42:8329"] {
+        for ip in ["0.0.0.0", "10.1.2.3", "1.20.100.9", "100.10.1.0", "9.99.199.249", "255.255.255.255", "::1", "fd00::1:2", "2001:db8::ff00:42:8329"] {
             let ip: std::net::IpAddr = ip.parse().unwrap();
             let mut s = String::new();
             push_ip(&mut s, ip);
             assert_eq!(s, ip.to_string());
+        }
+    }
+
+    #[test]
+    fn test_ipv6_matches_display() {
+        // Every pattern of zero and non-zero groups, with a few group values, plus mapped forms.
+        let values = [0x1u16, 0xab, 0xfff, 0xffff];
+        for mask in 0u32..256 {
+            for (k, v) in values.iter().enumerate() {
+                let mut g = [0u16; 8];
+                for (i, slot) in g.iter_mut().enumerate() {
+                    if mask & (1 << i) != 0 {
+                        *slot = v.wrapping_add(i as u16 * 0x111).wrapping_add(k as u16);
+                    }
+                }
+                let a = std::net::Ipv6Addr::from(g);
+                let mut s = String::new();
+                push_ipv6(&mut s, a);
+                assert_eq!(s, a.to_string());
+            }
+        }
+        for ip in ["::ffff:10.1.2.3", "::10.1.2.3", "::", "64:ff9b::192.0.2.33", "fe80::1:0:0:1"] {
+            let a: std::net::Ipv6Addr = ip.parse().unwrap();
+            let mut s = String::new();
+            push_ipv6(&mut s, a);
+            assert_eq!(s, a.to_string());
         }
     }
 

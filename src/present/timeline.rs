@@ -77,7 +77,11 @@ const SPACES: &str = "                                                          
 
 /// Width of `s` in characters (not bytes), with a fast path for ASCII.
 fn width_of(s: &str) -> usize {
-    if s.is_ascii() { s.len() } else { s.chars().count() }
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
 }
 
 fn spaces(line: &mut String, mut n: usize) {
@@ -88,15 +92,32 @@ fn spaces(line: &mut String, mut n: usize) {
     }
 }
 
-/// Pads `s` with spaces to `width` characters (counted as chars, not bytes).
-fn pad(line: &mut String, s: &str, width: usize) {
+/// Pads `s` with spaces to `width` characters (counted as chars, not bytes);
+/// returns the characters written.
+fn pad(line: &mut String, s: &str, width: usize) -> usize {
+    let w = width_of(s);
     line.push_str(s);
-    spaces(line, width.saturating_sub(width_of(s)));
+    if let Some(n) = width.checked_sub(w).filter(|&n| n > 0) {
+        match SPACES.get(..n) {
+            Some(pad) => line.push_str(pad),
+            None => spaces(line, n),
+        }
+    }
+    w.max(width)
 }
 
-fn pad_left(line: &mut String, s: &str, width: usize) {
-    spaces(line, width.saturating_sub(width_of(s)));
+/// Right-aligns the ASCII text `s` (a number or a time) in `width` characters; returns
+/// the characters written.
+fn pad_left(line: &mut String, s: &str, width: usize) -> usize {
+    let w = width_of(s);
+    if let Some(n) = width.checked_sub(w).filter(|&n| n > 0) {
+        match SPACES.get(..n) {
+            Some(pad) => line.push_str(pad),
+            None => spaces(line, n),
+        }
+    }
     line.push_str(s);
+    w.max(width)
 }
 
 impl<W: Write> View for Timeline<W> {
@@ -124,31 +145,33 @@ impl<W: Write> View for Timeline<W> {
         if let Some(c) = colour {
             line.push_str(c);
         }
-        let visible_start = line.len();
+        // Characters of the columns before Info (the colour code aside).
+        let mut used = 0;
         num.clear();
         push_u64(&mut num, row.frame.number);
-        pad_left(&mut line, &num, W_NO);
+        used += pad_left(&mut line, &num, W_NO);
         line.push(' ');
         num.clear();
         push_time(&mut num, self.time, row.frame.ts, row.first, self.previous);
-        pad_left(&mut line, &num, self.time_width());
+        used += pad_left(&mut line, &num, self.time_width());
         line.push(' ');
-        pad(&mut line, &row.note.source, W_ADDR);
+        used += pad(&mut line, &row.note.source, W_ADDR);
         line.push(' ');
-        pad(&mut line, &row.note.destination, W_ADDR);
+        used += pad(&mut line, &row.note.destination, W_ADDR);
         line.push(' ');
-        pad(&mut line, &row.note.protocol, W_PROTO);
+        used += pad(&mut line, &row.note.protocol, W_PROTO);
         line.push(' ');
         num.clear();
         push_u64(&mut num, u64::from(row.frame.orig_len));
-        pad_left(&mut line, &num, W_LEN);
+        used += pad_left(&mut line, &num, W_LEN);
         line.push(' ');
         line.push_str(&row.note.info);
         if !row.note.text.is_empty() {
             // The note starts in the Note column; when Info runs past it (long TCP option
             // lists, IPv6 or MAC addresses), the note goes on the next line, under Info.
             let note_col = self.note_column();
-            let used = line.get(visible_start..).map_or(0, width_of);
+            // The six one-space separators, then Info.
+            let used = used + 6 + width_of(&row.note.info);
             if used < note_col {
                 spaces(&mut line, note_col - used);
             } else {

@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 /// FxHash-style hasher: conversation keys are not attacker-chosen keys of a long-lived
 /// server map, and SipHash cost ~400 instructions per frame.
 #[derive(Default, Clone, Copy)]
-struct Fx(u64);
+pub(crate) struct Fx(u64);
 impl std::hash::Hasher for Fx {
     fn write(&mut self, bytes: &[u8]) {
         for chunk in bytes.chunks(8) {
@@ -43,6 +43,8 @@ impl Fx {
     }
 }
 type HashMap<K, V> = StdHashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
+/// A hash map with the fast hasher above, for the other stages' per-conversation memory.
+pub(crate) type FxHashMap<K, V> = HashMap<K, V>;
 use std::net::IpAddr;
 
 use crate::decode::{Packet, Transport};

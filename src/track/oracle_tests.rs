@@ -104,7 +104,7 @@ fn packet_of(r: &Value) -> Option<Packet<'static>> {
             window: u16::try_from(num(&r["tcp.window_size_value"])).ok()?,
             checksum: 0,
             urgent_ptr: 0,
-            options: options_of(r["_ws.col.Info"].as_str().unwrap_or("")),
+            options: options_of(r["_ws.col.Info"].as_str().unwrap_or("")).into(),
             // tshark has no tcp.len for a segment shorter than its header.
             payload_len: u32::try_from(num(&r["payload_len"])).ok()?,
             short: r["payload_len"].is_null(),

@@ -60,7 +60,7 @@ fn seg(
             window,
             checksum: 0,
             urgent_ptr: 0,
-            options,
+            options: options.into(),
             payload_len: len,
             short: false,
         }),

@@ -77,7 +77,7 @@ fn seg(
             window: 512,
             checksum: 0,
             urgent_ptr: 0,
-            options: vec![],
+            options: Default::default(),
             payload_len: payload.len() as u32,
             short: false,
         }),
@@ -696,4 +696,47 @@ fn test_tcp_header_cut_before_20_bytes_shows_ports() {
     let n = run(&mut e, 1, &p, &Facts::default());
     assert_eq!(n.info, "12336 → 12336[Packet size limited during capture]");
     assert_eq!(n.protocol, "TCP");
+}
+
+/// The hash map with a heap evicts in the same order as a B-tree map's `pop_first`,
+/// through removals, re-insertions, sweeps and evictions.
+#[test]
+fn test_keyed_memory_evicts_like_btree() {
+    use std::collections::BTreeMap;
+    let mut fast: super::KeyedMemory<u32> = Default::default();
+    let mut slow: BTreeMap<(u8, u64), u32> = BTreeMap::new();
+    let mut x: u64 = 12345;
+    for step in 0..200_000u32 {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let k = (((x >> 60) & 1) as u8, (x >> 33) % 5000);
+        match (x >> 20) % 5 {
+            0 | 1 => {
+                if !slow.contains_key(&k) && slow.len() >= 3000 {
+                    slow.pop_first();
+                    fast.pop_first();
+                }
+                *slow.entry(k).or_default() += 1;
+                *fast.get_or_default(k) += 1;
+            }
+            2 => assert_eq!(fast.remove(&k), slow.remove(&k)),
+            3 => {
+                if slow.len() >= 3000 {
+                    slow.pop_first();
+                    fast.pop_first();
+                }
+                slow.insert(k, step);
+                fast.insert(k, step);
+            }
+            _ => {
+                slow.pop_first();
+                fast.pop_first();
+            }
+        }
+        assert_eq!(fast.len(), slow.len());
+        assert_eq!(fast.get(&k), slow.get(&k));
+        assert_eq!(fast.contains_key(&k), slow.contains_key(&k));
+    }
+    for (k, v) in &slow {
+        assert_eq!(fast.get(k), Some(v));
+    }
 }
