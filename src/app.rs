@@ -224,12 +224,11 @@ impl Pipeline {
         } else {
             self.explainer.explain_into(frame, &packet, &facts, &mut note);
         }
-        if save {
-            if let Some(w) = &mut self.writer {
+        if save
+            && let Some(w) = &mut self.writer {
                 let comment = if w.comments { Some(note.text.as_str()) } else { None };
                 w.writer.write(frame, comment).map_err(|e| AppError::Other(e.to_string()))?;
             }
-        }
         let result = if shown {
             if let (Some(c), Some(p), Some(s), Some(d)) = (&mut self.collector, facts.proto, facts.stream, facts.direction) {
                 c.add(p, s, d, packet.payload);
@@ -413,16 +412,14 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
         }
     }
     let stats = source.stats();
-    if let Some(w) = &mut pipeline.writer {
-        if let Err(e) = w.writer.flush() {
+    if let Some(w) = &mut pipeline.writer
+        && let Err(e) = w.writer.flush() {
             failure.get_or_insert(AppError::Other(e.to_string()).into());
         }
-    }
-    if !matches!(failure, Some(Failure::BrokenPipe)) {
-        if let Err(e) = pipeline.finish().map(|_| ()) {
+    if !matches!(failure, Some(Failure::BrokenPipe))
+        && let Err(e) = pipeline.finish().map(|_| ()) {
             failure.get_or_insert(output_error(e));
         }
-    }
     eprintln!(
         "{captured} packets captured\n{} packets received by filter\n{} packets dropped by kernel",
         stats.received, stats.dropped

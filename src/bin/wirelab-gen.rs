@@ -278,7 +278,7 @@ fn tcp_script(rng: &mut Rng) -> Vec<Step> {
             if loss {
                 // The first segment was lost after the capture point: every later one
                 // brings a duplicate ACK of the old number.
-                if seg_no >= 2 && seg_no <= 4 {
+                if (2..=4).contains(&seg_no) {
                     push(
                         &mut s,
                         true,
@@ -304,15 +304,13 @@ fn tcp_script(rng: &mut Rng) -> Vec<Step> {
                 since_ack = 0;
             }
         }
-        if resend_last {
-            if let Some(last) = s.last().copied() {
-                if last.len >= 2 {
+        if resend_last
+            && let Some(last) = s.last().copied()
+                && last.len >= 2 {
                     let mut again = last;
                     again.gap = rng.range(200_000_000, 400_000_000);
                     s.push(again);
                 }
-            }
-        }
         if since_ack > 0 || resend_last {
             push(&mut s, true, ACK, c, v, 0, 0, half);
         }

@@ -261,7 +261,7 @@ pub fn write_tcp_info(
     }
     let window = facts.map_or(u64::from(tcp.window), |f| f.window);
     out.push_str(" Win=");
-    crate::present::text::push_u64(out, u64::from(window));
+    crate::present::text::push_u64(out, window);
     if tcp.flags.has(TcpFlags::URG) {
         let _ = write!(out, " Urg={}", tcp.urgent_ptr);
     }

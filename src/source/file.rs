@@ -98,7 +98,7 @@ impl FileSource {
                     self.pcap_offset += 16 + u64::from(p.header.caplen);
                     // An out-of-range nanosecond field (a second or more) is kept as it is:
                     // time differences then come out as tshark computes them.
-                    let secs = i64::from(p.header.ts.tv_sec);
+                    let secs = p.header.ts.tv_sec;
                     let nanos = u32::try_from(p.header.ts.tv_usec).unwrap_or(u32::MAX);
                     return Ok(Some(Frame {
                         number,

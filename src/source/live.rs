@@ -141,7 +141,7 @@ impl LiveSource {
                 self.count += 1;
                 Ok(Next::Frame(Frame {
                     number: self.count,
-                    ts: Timestamp { secs: i64::from(p.header.ts.tv_sec), nanos: u32::try_from(p.header.ts.tv_usec).unwrap_or(0) },
+                    ts: Timestamp { secs: p.header.ts.tv_sec, nanos: u32::try_from(p.header.ts.tv_usec).unwrap_or(0) },
                     linktype: self.linktype,
                     orig_len: p.header.len,
                     data: p.data,

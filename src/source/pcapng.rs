@@ -138,7 +138,7 @@ impl<R: Read> PcapNgReader<R> {
 
     fn fill_block(&mut self, at: u64, head: [u8; 8], extra: Option<[u8; 4]>, len: u32) -> Result<(), Damage> {
         let damage = |reason: String| Damage { offset: at, reason };
-        if len < 12 || len % 4 != 0 || len > MAX_BLOCK {
+        if len < 12 || !len.is_multiple_of(4) || len > MAX_BLOCK {
             return Err(damage(format!("impossible block length {len}")));
         }
         let len_usize = usize::try_from(len).map_err(|_| damage("block too large".into()))?;
@@ -285,18 +285,17 @@ impl<R: Read> PcapNgReader<R> {
                 if self.fill_block(at, head, extra, len).is_err() {
                     return Ok(Scan { kinds: types, simple_packets });
                 }
-                if raw_type != SHB {
-                    if let (Some(lt), Some(snap)) = (self.u16_at(8), self.u32_at(12)) {
+                if raw_type != SHB
+                    && let (Some(lt), Some(snap)) = (self.u16_at(8), self.u32_at(12)) {
                         let kind = (u32::from(lt), snap);
                         if !types.contains(&kind) {
                             types.push(kind);
                         }
                     }
-                }
             } else {
                 simple_packets |= self.endian_u32([head[0], head[1], head[2], head[3]]) == SPB;
                 let len = self.endian_u32([head[4], head[5], head[6], head[7]]);
-                if len < 12 || len % 4 != 0 {
+                if len < 12 || !len.is_multiple_of(4) {
                     return Ok(Scan { kinds: types, simple_packets });
                 }
                 if self.input.seek_relative(i64::from(len) - 8).is_err() {
