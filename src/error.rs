@@ -12,6 +12,9 @@ pub enum SourceError {
     /// The file exists but cannot be read.
     #[error("{}: cannot read it ({reason}); check its permissions", path.display())]
     Unreadable { path: PathBuf, reason: String },
+    /// A directory was given where a capture file was expected.
+    #[error("{}: is a directory; give the path of a .pcap or .pcapng file in it", path.display())]
+    IsDirectory { path: PathBuf },
     /// The file is not a pcap or pcapng capture.
     #[error("{}: not a pcap or pcapng capture ({reason}); save it from Wireshark or tcpdump as .pcap or .pcapng", path.display())]
     NotACapture { path: PathBuf, reason: String },

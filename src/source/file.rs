@@ -168,7 +168,7 @@ fn io_error(path: &Path, e: io::Error) -> SourceError {
 fn sniff(path: &Path) -> Result<Format, SourceError> {
     let meta = std::fs::metadata(path).map_err(|e| io_error(path, e))?;
     if meta.is_dir() {
-        return Err(SourceError::Unreadable { path: path.to_path_buf(), reason: "it is a directory".into() });
+        return Err(SourceError::IsDirectory { path: path.to_path_buf() });
     }
     let mut magic = [0u8; 4];
     let mut f = File::open(path).map_err(|e| io_error(path, e))?;
