@@ -13,3 +13,4 @@ mod lab;
 pub mod tshark;
 mod robust;
 mod serve_ipv6;
+mod readme;
