@@ -240,6 +240,22 @@ impl TcpFlags {
     pub const ECE: u16 = 0x040;
     pub const CWR: u16 = 0x080;
     pub const AE: u16 = 0x100;
+    /// The flag names in header order (bit 0 first), as Wireshark spells them.
+    pub const NAMES: [(u16, &'static str); 9] = [
+        (Self::FIN, "FIN"),
+        (Self::SYN, "SYN"),
+        (Self::RST, "RST"),
+        (Self::PSH, "PSH"),
+        (Self::ACK, "ACK"),
+        (Self::URG, "URG"),
+        (Self::ECE, "ECE"),
+        (Self::CWR, "CWR"),
+        (Self::AE, "AE"),
+    ];
+    /// The names of the flags set among the first `first` of [`TcpFlags::NAMES`], in header order.
+    pub fn names(self, first: usize) -> impl Iterator<Item = &'static str> {
+        Self::NAMES.iter().take(first).filter(move |(bit, _)| self.has(*bit)).map(|(_, n)| *n)
+    }
     /// True if every bit in `mask` is set.
     pub fn has(self, mask: u16) -> bool {
         self.0 & mask == mask

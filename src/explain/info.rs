@@ -162,19 +162,14 @@ pub struct TcpInfoContext {
 
 /// Writes Wireshark's flag list (without brackets): `SYN, ACK`, `<None>` when none.
 pub fn write_tcp_flags(out: &mut String, flags: TcpFlags, accurate_ecn: bool) {
-    const NAMES: [&str; 9] = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE"];
     let start = out.len();
     let ace = accurate_ecn && !flags.has(TcpFlags::SYN);
-    for (i, name) in NAMES.iter().enumerate() {
-        if ace && i >= 6 {
-            break;
+    // With the ACE counter, ECE, CWR and AE are shown as one number instead.
+    for name in flags.names(if ace { 6 } else { 9 }) {
+        if out.len() > start {
+            out.push_str(", ");
         }
-        if flags.0 & (1 << i) != 0 {
-            if out.len() > start {
-                out.push_str(", ");
-            }
-            out.push_str(name);
-        }
+        out.push_str(name);
     }
     if ace {
         let value = (flags.0 >> 6) & 0x7;

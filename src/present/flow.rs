@@ -159,20 +159,7 @@ pub fn label(row: &Row<'_, '_>, absolute_seq: bool) -> String {
     let mut s = String::new();
     if let Some(t) = row.packet.tcp() {
         let f = t.flags;
-        let names: Vec<&str> = [
-            (TcpFlags::FIN, "FIN"),
-            (TcpFlags::SYN, "SYN"),
-            (TcpFlags::RST, "RST"),
-            (TcpFlags::PSH, "PSH"),
-            (TcpFlags::ACK, "ACK"),
-            (TcpFlags::URG, "URG"),
-            (TcpFlags::ECE, "ECE"),
-            (TcpFlags::CWR, "CWR"),
-        ]
-        .iter()
-        .filter(|(bit, _)| f.has(*bit))
-        .map(|(_, n)| *n)
-        .collect();
+        let names: Vec<&str> = f.names(8).collect();
         let tf = row.facts.tcp.as_ref();
         if let Some(tf) = tf {
             for (bit, lab) in tf.analysis.info_labels() {

@@ -101,26 +101,15 @@ impl<W: Write> JsonLines<W> {
         opt_u64(w, dport.map(u64::from));
         w.push_str(",\"flags\":[");
         if let Transport::Tcp(t) = &p.transport {
-            const NAMES: [(u16, &str); 9] = [
-                (0x001, "\"FIN\""),
-                (0x002, "\"SYN\""),
-                (0x004, "\"RST\""),
-                (0x008, "\"PSH\""),
-                (0x010, "\"ACK\""),
-                (0x020, "\"URG\""),
-                (0x040, "\"ECE\""),
-                (0x080, "\"CWR\""),
-                (0x100, "\"AE\""),
-            ];
             let mut first = true;
-            for (bit, name) in NAMES {
-                if t.flags.0 & bit != 0 {
-                    if !first {
-                        w.push(',');
-                    }
-                    first = false;
-                    w.push_str(name);
+            for name in t.flags.names(9) {
+                if !first {
+                    w.push(',');
                 }
+                first = false;
+                w.push('"');
+                w.push_str(name);
+                w.push('"');
             }
             if t.flags.0 & 0xe00 != 0 {
                 if !first {

@@ -493,20 +493,8 @@ pub fn fence_for(text: &str) -> String {
 }
 
 fn flag_names(flags: u16) -> String {
-    let f = TcpFlags(flags);
-    let names: Vec<&str> = [
-        (TcpFlags::FIN, "FIN"),
-        (TcpFlags::SYN, "SYN"),
-        (TcpFlags::RST, "RST"),
-        (TcpFlags::PSH, "PSH"),
-        (TcpFlags::ACK, "ACK"),
-        (TcpFlags::URG, "URG"),
-    ]
-    .iter()
-    .filter(|(b, _)| f.has(*b))
-    .map(|(_, n)| *n)
-    .collect();
-    names.join(", ")
+    // The six classic flags the lab questions ask about.
+    TcpFlags(flags).names(6).collect::<Vec<_>>().join(", ")
 }
 
 impl<W: Write> View for Report<W> {
