@@ -595,36 +595,22 @@ fn fragment_note(
 }
 
 fn analysis_words(out: &mut String, t: &TcpFacts, dir: Option<Direction>, ack_shown: u32) {
+    /// The flags whose words do not depend on the segment, in the order they are told.
+    const PLAIN: [(u32, &str); 7] = [
+        (Analysis::PORT_REUSED, "port numbers reused: a new connection on the ports of an old one"),
+        (Analysis::LOST_SEGMENT, "previous segment not captured: a gap in the sequence numbers before this one"),
+        (Analysis::ACK_LOST_SEGMENT, "ACKs data that was not captured"),
+        (Analysis::KEEP_ALIVE, "keep-alive: checks that the peer is still there"),
+        (Analysis::KEEP_ALIVE_ACK, "answers a keep-alive"),
+        (Analysis::ZERO_WINDOW_PROBE, "zero-window probe: asks whether the receiver has room again"),
+        (Analysis::ZERO_WINDOW_PROBE_ACK, "answers a zero-window probe"),
+    ];
     let a = t.analysis;
-    if a.has(Analysis::PORT_REUSED) {
-        sep(out);
-        out.push_str("port numbers reused: a new connection on the ports of an old one");
-    }
-    if a.has(Analysis::LOST_SEGMENT) {
-        sep(out);
-        out.push_str(
-            "previous segment not captured: a gap in the sequence numbers before this one",
-        );
-    }
-    if a.has(Analysis::ACK_LOST_SEGMENT) {
-        sep(out);
-        out.push_str("ACKs data that was not captured");
-    }
-    if a.has(Analysis::KEEP_ALIVE) {
-        sep(out);
-        out.push_str("keep-alive: checks that the peer is still there");
-    }
-    if a.has(Analysis::KEEP_ALIVE_ACK) {
-        sep(out);
-        out.push_str("answers a keep-alive");
-    }
-    if a.has(Analysis::ZERO_WINDOW_PROBE) {
-        sep(out);
-        out.push_str("zero-window probe: asks whether the receiver has room again");
-    }
-    if a.has(Analysis::ZERO_WINDOW_PROBE_ACK) {
-        sep(out);
-        out.push_str("answers a zero-window probe");
+    for (bit, words) in PLAIN {
+        if a.has(bit) {
+            sep(out);
+            out.push_str(words);
+        }
     }
     if a.has(Analysis::WINDOW_FULL) {
         sep(out);
