@@ -240,14 +240,6 @@ fn word_needs_escape(word: u64) -> bool {
     below_space || has_zero(word ^ (ONES * u64::from(b'"'))) || has_zero(word ^ (ONES * u64::from(b'\\')))
 }
 
-/// Appends a float as `serde_json` writes it (shortest round-trip form; `null` if not finite).
-fn push_f64(w: &mut String, v: f64) {
-    match serde_json::to_string(&v) {
-        Ok(t) => w.push_str(&t),
-        Err(_) => w.push_str("null"),
-    }
-}
-
 impl<W: Write> View for JsonLines<W> {
     fn frame(&mut self, row: &Row<'_, '_>) -> io::Result<()> {
         let mut line = std::mem::take(&mut self.line);
@@ -259,64 +251,35 @@ impl<W: Write> View for JsonLines<W> {
     }
 
     fn conversations(&mut self, rows: &[ConversationRow<'_>]) -> io::Result<()> {
-        let mut w = std::mem::take(&mut self.line);
+        // Once per conversation, not per frame: serde_json builds the object (keys sorted).
         for r in rows {
             let c = r.conversation;
-            // The keys in sorted order, as `serde_json::json!` (a BTreeMap) wrote them.
-            w.clear();
-            w.push_str("{\"bytes_from_client\":");
-            push_u64(&mut w, c.from_client.bytes);
-            w.push_str(",\"bytes_from_server\":");
-            push_u64(&mut w, c.from_server.bytes);
-            w.push_str(",\"client\":\"");
-            push_ip(&mut w, c.client.ip);
-            w.push_str("\",\"client_port\":");
-            push_u64(&mut w, u64::from(c.client.port));
-            w.push_str(",\"duration\":");
-            push_f64(&mut w, c.end.nanos_since(c.start) as f64 / 1e9);
-            w.push_str(",\"first_frame\":");
-            push_u64(&mut w, c.first_frame);
-            w.push_str(",\"frames_from_client\":");
-            push_u64(&mut w, c.from_client.frames);
-            w.push_str(",\"frames_from_server\":");
-            push_u64(&mut w, c.from_server.frames);
-            w.push_str(",\"history\":");
-            push_json_string(&mut w, &c.history);
-            w.push_str(",\"initial_rtt\":");
-            match c.initial_rtt_ns {
-                Some(n) => push_f64(&mut w, n as f64 / 1e9),
-                None => w.push_str("null"),
-            }
-            w.push_str(",\"last_frame\":");
-            push_u64(&mut w, c.last_frame);
-            w.push_str(",\"payload_from_client\":");
-            push_u64(&mut w, c.from_client.payload_bytes);
-            w.push_str(",\"payload_from_server\":");
-            push_u64(&mut w, c.from_server.payload_bytes);
-            w.push_str(",\"proto\":");
-            w.push_str(match c.proto {
-                Proto::Tcp => "\"TCP\"",
-                Proto::Udp => "\"UDP\"",
+            let v = serde_json::json!({
+                "type": "conversation",
+                "proto": match c.proto { Proto::Tcp => "TCP", Proto::Udp => "UDP" },
+                "stream": c.stream,
+                "client": c.client.ip.to_string(),
+                "client_port": c.client.port,
+                "server": c.server.ip.to_string(),
+                "server_port": c.server.port,
+                "frames_from_client": c.from_client.frames,
+                "bytes_from_client": c.from_client.bytes,
+                "payload_from_client": c.from_client.payload_bytes,
+                "frames_from_server": c.from_server.frames,
+                "bytes_from_server": c.from_server.bytes,
+                "payload_from_server": c.from_server.payload_bytes,
+                "first_frame": c.first_frame,
+                "last_frame": c.last_frame,
+                "start": c.start.nanos_since(r.first) as f64 / 1e9,
+                "duration": c.end.nanos_since(c.start) as f64 / 1e9,
+                "state": c.zeek_state,
+                "history": c.history.as_str(),
+                "initial_rtt": c.initial_rtt_ns.map(|n| n as f64 / 1e9),
+                "verdict": r.verdict,
             });
-            w.push_str(",\"server\":\"");
-            push_ip(&mut w, c.server.ip);
-            w.push_str("\",\"server_port\":");
-            push_u64(&mut w, u64::from(c.server.port));
-            w.push_str(",\"start\":");
-            push_f64(&mut w, c.start.nanos_since(r.first) as f64 / 1e9);
-            w.push_str(",\"state\":");
-            push_json_string(&mut w, c.zeek_state);
-            w.push_str(",\"stream\":");
-            push_u64(&mut w, c.stream);
-            w.push_str(",\"type\":\"conversation\",\"verdict\":");
-            push_json_string(&mut w, r.verdict);
-            w.push_str("}\n");
-            if let Err(e) = self.out.write_all(w.as_bytes()) {
-                self.line = w;
-                return Err(e);
-            }
+            serde_json::to_writer(&mut self.out, &v).map_err(io::Error::from)?;
+            self.out.write_all(b"\n")?;
         }
-        self.line = w;
         Ok(())
     }
 
