@@ -335,9 +335,17 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
 
 /// Registers SIGINT and SIGTERM: the first sets `stop`, a second one ends the process.
 pub fn stop_flag() -> Arc<AtomicBool> {
+    register_stop(true)
+}
+
+/// Registers SIGINT and SIGTERM to set the returned flag; with `second_exits`, a second
+/// signal ends the process at once (not wanted while namespaces remain to be removed).
+pub fn register_stop(second_exits: bool) -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&stop));
+        if second_exits {
+            let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&stop));
+        }
         let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
     }
     stop

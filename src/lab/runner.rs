@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use super::checks::{self, Collector};
 use super::netns::{self, in_netns, TwoHosts};
 use super::{client, server, show_text};
-use crate::app::{output_error, stop_flag, Failure, FrameSink, Pipeline, Selection};
+use crate::app::{output_error, register_stop, Failure, FrameSink, Pipeline, Selection};
 use crate::cli::{LabArgs, LabWhich};
 use crate::error::AppError;
 use crate::present::text::ansi;
@@ -169,7 +169,7 @@ struct Placement {
 pub fn run(args: &LabArgs, color: bool) -> Result<(), Failure> {
     // First of all: an early Ctrl-C must still clean up and leave a valid file. With
     // namespaces to remove, even a second signal does not end the process before cleanup.
-    let stop = if args.two_hosts { flag_only() } else { stop_flag() };
+    let stop = register_stop(!args.two_hosts);
     if args.server.is_some() || args.serve {
         return partner(args, color, &stop);
     }
@@ -316,15 +316,6 @@ fn place_client_ip(place: &Placement) -> String {
         IpAddr::V4(_) => "10.0.0.1".into(),
         IpAddr::V6(_) => "fd00::1".into(),
     }
-}
-
-/// A stop flag for SIGINT/SIGTERM without the second-signal exit (so that cleanup always runs).
-fn flag_only() -> Arc<AtomicBool> {
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
-    }
-    stop
 }
 
 fn report_run(
