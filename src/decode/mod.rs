@@ -517,6 +517,15 @@ impl std::fmt::Display for Problem {
     }
 }
 
+impl<'a> Packet<'a> {
+    /// The same packet with its payload taken from elsewhere (the same bytes, moved to
+    /// another buffer: how a packet crosses from one thread to another).
+    pub fn with_payload<'b>(self, payload: &'b [u8]) -> Packet<'b> {
+        let Packet { link, net, transport, payload: _, problem, fragment, cut_tcp_ports } = self;
+        Packet { link, net, transport, payload, problem, fragment, cut_tcp_ports }
+    }
+}
+
 impl Packet<'_> {
     /// Outermost IP source address, if any.
     pub fn src_ip(&self) -> Option<IpAddr> {

@@ -12,7 +12,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use super::checks::{self, Collector};
+use super::checks;
 use super::netns::{self, in_netns, TwoHosts};
 use super::{client, server, show_text};
 use crate::app::{output_error, register_stop, Failure, FrameSink, Pipeline, Selection};
@@ -362,9 +362,9 @@ fn present(
     let sink: Box<dyn Write> = Box::new(io::BufWriter::new(io::stdout()));
     let selection = Selection { filter: None, stream: None, count: None };
     let mut pipeline = Pipeline::new(&args.view, selection, color, sink);
-    pipeline.collector = Some(Collector::default());
+    pipeline.collect_payloads();
     if let Some(writer) = writer {
-        pipeline.writer = Some(FrameSink { writer, comments: args.view.comments, all: true });
+        pipeline.set_writer(FrameSink { writer, comments: args.view.comments, all: true });
     }
     for f in &captured.frames {
         pipeline.frame(&f.as_frame())?;
@@ -491,7 +491,7 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
     let sink: Box<dyn Write> = Box::new(io::LineWriter::new(io::stdout()));
     let mut pipeline = Pipeline::new(&args.view, selection, color, sink);
     if let Some(writer) = writer {
-        pipeline.writer = Some(FrameSink { writer, comments: args.view.comments, all: true });
+        pipeline.set_writer(FrameSink { writer, comments: args.view.comments, all: true });
     }
     let mut failure = None;
     while !stop.load(Ordering::Relaxed) && !pipeline.done() {

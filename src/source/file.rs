@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use pcap::{Capture, Offline, Precision};
 
+use super::classic::{self, Records};
 use super::pcapng::{self, PcapNgReader};
 use super::{Frame, Timestamp};
 use crate::error::SourceError;
@@ -23,7 +24,12 @@ pub enum Format {
 }
 
 enum Reader {
+    /// A plain classic pcap file: our block reader, with libpcap's handle (which has
+    /// read only the file header) kept to take over at the first unusual record.
+    Fast { records: Records, cap: Capture<Offline>, linktype: u32 },
     Libpcap { cap: Capture<Offline>, linktype: u32 },
+    /// Between two readers (only while the fast reader hands over).
+    Spent,
     PcapNg(PcapNgReader<io::BufReader<File>>),
 }
 
@@ -51,7 +57,14 @@ impl FileSource {
             _ => match Capture::from_file_with_precision(path, Precision::Nano) {
                 Ok(cap) => {
                     let linktype = u32::try_from(cap.get_datalink().0).unwrap_or(u32::MAX);
-                    Reader::Libpcap { cap, linktype }
+                    let fast = match format {
+                        Format::Pcap => Records::plain(path, linktype).map_err(|e| io_error(path, e))?,
+                        Format::PcapNg => None,
+                    };
+                    match fast {
+                        Some(records) => Reader::Fast { records, cap, linktype },
+                        None => Reader::Libpcap { cap, linktype },
+                    }
                 }
                 // libpcap refuses some valid pcapng files (e.g. interfaces with different
                 // snapshot lengths): read those with our own reader when it can.
@@ -75,8 +88,8 @@ impl FileSource {
     /// The link type of the first interface (libpcap files have exactly one).
     pub fn linktype(&self) -> Option<u32> {
         match &self.reader {
-            Reader::Libpcap { linktype, .. } => Some(*linktype),
-            Reader::PcapNg(_) => None,
+            Reader::Fast { linktype, .. } | Reader::Libpcap { linktype, .. } => Some(*linktype),
+            Reader::PcapNg(_) | Reader::Spent => None,
         }
     }
 
@@ -91,6 +104,27 @@ impl FileSource {
             return Ok(None);
         }
         let number = self.count + 1;
+        if let Reader::Fast { records, .. } = &mut self.reader {
+            match records.next() {
+                Ok(classic::Next::Record(r)) => {
+                    self.count = number;
+                    self.pcap_offset += 16 + r.caplen as u64;
+                    let Reader::Fast { records, linktype, .. } = &self.reader else { return Ok(None) };
+                    let ts = Timestamp { secs: r.secs, nanos: r.nanos };
+                    return Ok(Some(Frame { number, ts, linktype: *linktype, orig_len: r.orig_len, data: records.data(&r) }));
+                }
+                Ok(classic::Next::End) => {
+                    self.done = true;
+                    return Ok(None);
+                }
+                Ok(classic::Next::Unusual) => self.hand_to_libpcap()?,
+                Err(e) => {
+                    self.done = true;
+                    let reason = format!("cannot read on ({e})");
+                    return Err(SourceError::Damaged { path: self.path.clone(), frame: number, offset: self.pcap_offset, reason });
+                }
+            }
+        }
         let failure = match &mut self.reader {
             Reader::Libpcap { cap, linktype } => match cap.next_packet() {
                 Ok(p) => {
@@ -114,6 +148,8 @@ impl FileSource {
                     Format::PcapNg => Stop::Damage(pcapng::damage_offset(&self.path, self.count).unwrap_or(0), tidy(&e.to_string())),
                 },
             },
+            // Never here: a fast reader returned above or was handed over.
+            Reader::Fast { .. } | Reader::Spent => Stop::End,
             Reader::PcapNg(r) => match r.next_frame(number) {
                 Ok(Some(f)) => {
                     self.count = number;
@@ -133,6 +169,27 @@ impl FileSource {
                 Err(SourceError::Damaged { path: self.path.clone(), frame: number, offset, reason })
             }
         }
+    }
+}
+
+impl FileSource {
+    /// Lets libpcap read on from the record the fast reader stopped at: its handle has
+    /// read only the file header, so it first skips the records already handed out.
+    fn hand_to_libpcap(&mut self) -> Result<(), SourceError> {
+        let reader = std::mem::replace(&mut self.reader, Reader::Spent);
+        let Reader::Fast { mut cap, linktype, .. } = reader else {
+            self.reader = reader;
+            return Ok(());
+        };
+        for skipped in 1..=self.count {
+            if let Err(e) = cap.next_packet() {
+                self.done = true;
+                let reason = format!("libpcap could not read frame {skipped} again ({})", tidy(&e.to_string()));
+                return Err(SourceError::Damaged { path: self.path.clone(), frame: self.count + 1, offset: self.pcap_offset, reason });
+            }
+        }
+        self.reader = Reader::Libpcap { cap, linktype };
+        Ok(())
     }
 }
 
@@ -204,5 +261,83 @@ fn mixed_interfaces(path: &Path) -> bool {
     match PcapNgReader::open(path).map(|r| r.interface_kinds()) {
         Ok(Ok(scan)) => scan.kinds.len() > 1 || scan.simple_packets,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+    use std::io::Write;
+
+    /// Every frame as libpcap alone reads it: (secs, nanos, orig_len, bytes), then the error if any.
+    fn by_libpcap(path: &Path) -> (Vec<(i64, u32, u32, Vec<u8>)>, Option<String>) {
+        let mut cap = Capture::from_file_with_precision(path, Precision::Nano).unwrap();
+        let mut frames = Vec::new();
+        loop {
+            match cap.next_packet() {
+                Ok(p) => frames.push((p.header.ts.tv_sec, u32::try_from(p.header.ts.tv_usec).unwrap_or(u32::MAX), p.header.len, p.data.to_vec())),
+                Err(pcap::Error::NoMorePackets) => return (frames, None),
+                Err(e) => return (frames, Some(tidy(&e.to_string()))),
+            }
+        }
+    }
+
+    fn by_source(path: &Path) -> (Vec<(i64, u32, u32, Vec<u8>)>, Option<String>) {
+        let mut source = FileSource::open(path).unwrap();
+        let mut frames = Vec::new();
+        loop {
+            match source.next_frame() {
+                Ok(Some(f)) => frames.push((f.ts.secs, f.ts.nanos, f.orig_len, f.data.to_vec())),
+                Ok(None) => return (frames, None),
+                Err(SourceError::Damaged { reason, .. }) => return (frames, Some(reason)),
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+
+    /// The fast reader hands over exactly what libpcap does, on every classic pcap fixture.
+    #[test]
+    fn test_fast_reader_same_frames_as_libpcap_on_fixtures() {
+        let mut checked = 0;
+        for dir in ["fixtures", "fixtures/public"] {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "pcap") {
+                    assert_eq!(by_source(&path), by_libpcap(&path), "{}", path.display());
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 6, "only {checked} pcap fixtures");
+    }
+
+    /// A record longer than the snapshot length (libpcap cuts it) and a file cut short
+    /// in the next record: the fast reader hands over to libpcap at that record.
+    #[test]
+    fn test_fast_reader_hands_over_at_an_unusual_record() {
+        let mut bytes = Vec::new();
+        for v in [0xA1B2_C3D4u32, 0x0004_0002, 0, 0, 64, 1] {
+            bytes.extend(v.to_le_bytes());
+        }
+        let record = |len: usize, fill: u8| {
+            let mut r = Vec::new();
+            for v in [100u32, 5, len as u32, len as u32] {
+                r.extend(v.to_le_bytes());
+            }
+            r.extend(std::iter::repeat_n(fill, len));
+            r
+        };
+        bytes.extend(record(60, 1));
+        bytes.extend(record(100, 2));
+        bytes.extend(record(60, 3));
+        bytes.extend(&record(60, 4)[..30]);
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(&bytes).unwrap();
+        assert!(matches!(FileSource::open(f.path()).unwrap().reader, Reader::Fast { .. }));
+        let (frames, error) = by_source(f.path());
+        assert_eq!((frames.clone(), error.clone()), by_libpcap(f.path()));
+        assert_eq!(frames.iter().map(|f| f.3.len()).collect::<Vec<_>>(), [60, 64, 60]);
+        assert!(error.is_some_and(|e| e.contains("cut short")));
     }
 }

@@ -51,6 +51,7 @@ pub struct Frame<'a> {
     pub data: &'a [u8],
 }
 
+pub mod classic;
 pub mod file;
 pub mod filter;
 pub mod live;

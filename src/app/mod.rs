@@ -1,7 +1,6 @@
 //! Turns validated arguments into a pipeline and runs it; the only module that knows all others.
 //! Parse, then validate, then build: nothing is read before the arguments are known to be good.
 
-use std::collections::HashSet;
 use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -9,19 +8,19 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 
-use crate::cli::{CaptureArgs, Cli, ClientArgs, ColorChoice, Command, Format, LabProto, ReadArgs, ServerArgs, ViewArgs};
+use crate::cli::{CaptureArgs, Cli, ClientArgs, ColorChoice, Command, LabProto, ReadArgs, ServerArgs};
 use crate::lab::server;
 use crate::source::live::{self, LiveSource};
 use crate::source::write::CaptureWriter;
-use crate::decode;
 use crate::error::{AppError, StreamSpecError};
-use crate::explain::{self, Explainer, Note};
-use crate::present::jsonl::JsonLines;
-use crate::present::timeline::Timeline;
-use crate::present::{ConversationRow, Row, View};
 use crate::source::filter::Filter;
-use crate::source::{FileSource, Timestamp};
-use crate::track::{FrameMeta, Proto, Tracker};
+
+mod pipeline;
+mod threaded;
+
+pub use pipeline::{FrameSink, Pipeline, Selection};
+use crate::source::FileSource;
+use crate::track::Proto;
 
 /// Runs the program with the process arguments; returns the exit code.
 pub fn main() -> i32 {
@@ -112,190 +111,6 @@ impl std::str::FromStr for StreamSpec {
     }
 }
 
-/// What to show, validated.
-pub struct Selection {
-    pub filter: Option<Filter>,
-    pub stream: Option<StreamSpec>,
-    pub count: Option<u64>,
-}
-
-/// The pipeline after the source: decode, track, explain, select, present.
-pub struct Pipeline {
-    /// Decodes frames, reassembling IP fragments across them.
-    decoder: decode::Decoder,
-    tracker: Tracker,
-    explainer: Explainer,
-    view: Box<dyn View>,
-    selection: Selection,
-    first: Option<Timestamp>,
-    shown: u64,
-    shown_streams: HashSet<(bool, u64)>,
-    /// Gathers payloads per conversation, for the lab's checks.
-    pub collector: Option<crate::lab::checks::Collector>,
-    /// Saves frames (with their notes as pcapng comments when asked).
-    pub writer: Option<FrameSink>,
-    note: Note,
-    /// The view shows no frame: per frame, only what the verdicts need is explained.
-    summary_only: bool,
-    /// The view takes the conversations in batches (see [`Pipeline::finish`]).
-    batches: bool,
-    /// Tells the conversations view how many conversations will come.
-    conversation_total: std::rc::Rc<std::cell::Cell<Option<u64>>>,
-}
-
-/// Conversations handed to a view per call when it takes them in batches (a view
-/// that does not gets them all in one call).
-const CONVERSATION_BATCH: usize = crate::present::conversations::MAX_TABLE_ROWS;
-
-/// Where the pipeline saves frames.
-pub struct FrameSink {
-    pub writer: CaptureWriter,
-    /// Store each frame's note as a packet comment.
-    pub comments: bool,
-    /// Save every frame, or only those shown (as `tshark -Y ... -w` does).
-    pub all: bool,
-}
-
-impl Pipeline {
-    /// A pipeline writing to `out` in the chosen view.
-    pub fn new(args: &ViewArgs, selection: Selection, color: bool, out: Box<dyn Write>) -> Self {
-        use crate::present::choose;
-        let conversation_total = std::rc::Rc::new(std::cell::Cell::new(None));
-        let view: Box<dyn View> = match args.format {
-            Format::Timeline if choose::plain_timeline(args) => Box::new(Timeline::new(out, args.time, color)),
-            Format::Timeline => choose::view_with_total(args, color, out, std::rc::Rc::clone(&conversation_total)),
-            Format::Jsonl => Box::new(JsonLines::new(out, args.absolute_seq)),
-        };
-        let (summary_only, batches) = match args.format {
-            Format::Timeline => (choose::conversations_only(args), choose::batches_conversations(args)),
-            Format::Jsonl => (false, true),
-        };
-        Pipeline {
-            decoder: decode::Decoder::new(),
-            tracker: Tracker::new(),
-            explainer: Explainer::new(explain::Options { absolute_seq: args.absolute_seq }),
-            view,
-            selection,
-            first: None,
-            shown: 0,
-            shown_streams: HashSet::new(),
-            collector: None,
-            writer: None,
-            note: Note::default(),
-            summary_only,
-            batches,
-            conversation_total,
-        }
-    }
-
-    /// Pushes the rows shown so far to the output and the saved frames to the file.
-    pub fn flush(&mut self) -> Result<(), Failure> {
-        if let Some(w) = &mut self.writer {
-            w.writer.flush().map_err(|e| AppError::Other(e.to_string()))?;
-        }
-        self.view.flush().map_err(output_error)
-    }
-
-    /// True once `-c N` frames were shown.
-    pub fn done(&self) -> bool {
-        self.selection.count.is_some_and(|c| self.shown >= c)
-    }
-
-    /// Takes one frame through every stage.
-    pub fn frame(&mut self, frame: &crate::source::Frame<'_>) -> Result<(), Failure> {
-        let first = *self.first.get_or_insert(frame.ts.or_zero());
-        let packet = self.decoder.decode(frame);
-        let facts = self.tracker.observe(FrameMeta { number: frame.number, ts: frame.ts, orig_len: frame.orig_len }, &packet);
-        let mut shown = true;
-        if let Some(f) = &mut self.selection.filter {
-            shown = f.matches(frame.linktype, frame.data);
-        }
-        if let Some(s) = self.selection.stream {
-            shown = shown && facts.proto == Some(s.proto) && facts.stream == Some(s.index);
-        }
-        let save = self.writer.as_ref().is_some_and(|w| w.all || shown);
-        if !shown && !save {
-            return Ok(());
-        }
-        let mut note = std::mem::take(&mut self.note);
-        if self.summary_only && !self.writer.as_ref().is_some_and(|w| w.comments) {
-            // The view shows no frame: only what the verdicts need (`note` stays empty).
-            self.explainer.observe(frame, &packet, &facts);
-        } else {
-            self.explainer.explain_into(frame, &packet, &facts, &mut note);
-        }
-        if save
-            && let Some(w) = &mut self.writer {
-                let comment = if w.comments { Some(note.text.as_str()) } else { None };
-                w.writer.write(frame, comment).map_err(|e| AppError::Other(e.to_string()))?;
-            }
-        let result = if shown {
-            if let (Some(c), Some(p), Some(s), Some(d)) = (&mut self.collector, facts.proto, facts.stream, facts.direction) {
-                c.add(p, s, d, packet.payload);
-            }
-            let selected = self.selection.filter.is_some() || self.selection.stream.is_some() || self.selection.count.is_some();
-            if let (true, Some(p), Some(s)) = (selected, facts.proto, facts.stream) {
-                // Only a selection needs to know which conversations had frames shown.
-                self.shown_streams.insert((p == Proto::Tcp, s));
-            }
-            self.shown += 1;
-            self.view.frame(&Row { frame, packet: &packet, facts: &facts, note: &note, first }).map_err(output_error)
-        } else {
-            Ok(())
-        };
-        self.note = note;
-        result
-    }
-
-    /// Writes the conversations that had frames shown, and flushes; returns every
-    /// conversation (only when the lab's collector is set: a plain read hands each
-    /// conversation to the view and forgets it) and the payload collector.
-    ///
-    /// A view that takes the conversations in batches gets them [`CONVERSATION_BATCH`]
-    /// at a time, each summary built just before and dropped just after: memory never
-    /// holds every conversation's words at once. Other views get them in one call.
-    pub fn finish(self) -> io::Result<(Vec<crate::track::Conversation>, Option<crate::lab::checks::Collector>)> {
-        let Pipeline { tracker, explainer, mut view, first, shown_streams, selection, collector, writer, batches, conversation_total, .. } = self;
-        if let Some(mut w) = writer {
-            w.writer.flush().map_err(|e| io::Error::other(e.to_string()))?;
-        }
-        let first = first.unwrap_or_default();
-        let filtered = selection.filter.is_some() || selection.stream.is_some() || selection.count.is_some();
-        let total = if filtered { shown_streams.len() } else { tracker.conversation_count() };
-        conversation_total.set(Some(u64::try_from(total).unwrap_or(u64::MAX)));
-        let batch = if batches { CONVERSATION_BATCH } else { usize::MAX };
-        let keep_all = collector.is_some();
-        let mut all = Vec::new();
-        let mut kept = Vec::with_capacity(total.min(batch));
-        let mut conversations = tracker
-            .into_conversations()
-            .filter(|c| !filtered || shown_streams.contains(&(c.proto == Proto::Tcp, c.stream)))
-            .peekable();
-        loop {
-            kept.clear();
-            while kept.len() < batch {
-                match conversations.next() {
-                    Some(c) => kept.push(c),
-                    None => break,
-                }
-            }
-            let verdicts: Vec<String> = kept.iter().map(|c| explainer.verdict(c)).collect();
-            let rows: Vec<ConversationRow<'_>> =
-                kept.iter().zip(&verdicts).map(|(c, v)| ConversationRow { conversation: c, verdict: v, first }).collect();
-            view.conversations(&rows)?;
-            drop(rows);
-            if keep_all {
-                all.append(&mut kept);
-            }
-            if conversations.peek().is_none() {
-                break;
-            }
-        }
-        view.finish()?;
-        Ok((all, collector))
-    }
-}
-
 fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
     let stream = args.view.stream.as_deref().map(str::parse::<StreamSpec>).transpose().map_err(|e| AppError::Other(e.to_string()))?;
     let mut source = FileSource::open(&args.file)?;
@@ -303,6 +118,7 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
         Some(expr) => Some(Filter::new(expr, source.linktype().unwrap_or(1))?),
         None => None,
     };
+    let threaded = filter.is_none();
     let selection = Selection { filter, stream, count: args.view.count };
     let out: Box<dyn Write> = Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout().lock()));
     let mut pipeline = Pipeline::new(&args.view, selection, color, out);
@@ -310,23 +126,26 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
         let mut writer = CaptureWriter::create(path, 262_144).map_err(|e| AppError::Other(e.to_string()))?;
         // A valid capture even when no frame is shown.
         writer.ensure_header(source.linktype().unwrap_or(1)).map_err(|e| AppError::Other(e.to_string()))?;
-        pipeline.writer = Some(FrameSink { writer, comments: args.view.comments, all: false });
+        pipeline.set_writer(FrameSink { writer, comments: args.view.comments, all: false });
     }
-    let mut damage = None;
-    loop {
-        if pipeline.done() {
-            break;
-        }
-        match source.next_frame() {
-            Ok(Some(frame)) => pipeline.frame(&frame)?,
-            Ok(None) => break,
-            Err(e) => {
-                damage = Some(e);
-                break;
+    let damage = if threaded {
+        threaded::read(source, pipeline)?
+    } else {
+        // A BPF filter stays on this thread (libpcap's compiled program is not `Send`).
+        let mut damage = None;
+        while !pipeline.done() {
+            match source.next_frame() {
+                Ok(Some(frame)) => pipeline.frame(&frame)?,
+                Ok(None) => break,
+                Err(e) => {
+                    damage = Some(e);
+                    break;
+                }
             }
         }
-    }
-    pipeline.finish().map_err(output_error)?;
+        pipeline.finish().map_err(output_error)?;
+        damage
+    };
     match damage {
         Some(e) => Err(e.into()),
         None => Ok(()),
@@ -393,7 +212,7 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     };
     let mut pipeline = Pipeline::new(&args.view, selection, color, out);
     if let Some(w) = writer.take() {
-        pipeline.writer = Some(FrameSink { writer: w, comments, all: true });
+        pipeline.set_writer(FrameSink { writer: w, comments, all: true });
     }
     let deadline = args.duration.map(|d| Instant::now() + Duration::from_secs_f64(d.max(0.0)));
     let mut failure: Option<Failure> = None;
@@ -420,7 +239,7 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
         }
     }
     let stats = source.stats();
-    if let Some(w) = &mut pipeline.writer
+    if let Some(w) = pipeline.writer_mut()
         && let Err(e) = w.writer.flush() {
             failure.get_or_insert(AppError::Other(e.to_string()).into());
         }

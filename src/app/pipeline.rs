@@ -1,0 +1,320 @@
+//! The stages after the source, in two halves: [`Front`] (decode, track, select) and
+//! [`Back`] (explain, save, present). [`Pipeline`] runs both on one thread (live capture,
+//! the lab); `app::threaded` runs them on two, in capture order, for saved files.
+
+use std::collections::HashSet;
+use std::io::{self, Write};
+
+use crate::cli::{Format, ViewArgs};
+use crate::decode::{self, Packet};
+use crate::error::AppError;
+use crate::explain::{self, Explainer, Note};
+use crate::present::jsonl::JsonLines;
+use crate::present::timeline::Timeline;
+use crate::present::{ConversationRow, Row, View};
+use crate::source::write::CaptureWriter;
+use crate::source::{Frame, Timestamp};
+use crate::track::{Facts, FrameMeta, Proto, Tracker};
+
+use super::{output_error, Failure, StreamSpec};
+use crate::source::filter::Filter;
+
+/// What to show, validated.
+pub struct Selection {
+    pub filter: Option<Filter>,
+    pub stream: Option<StreamSpec>,
+    pub count: Option<u64>,
+}
+
+impl Selection {
+    /// True when only part of the frames is shown.
+    fn narrows(&self) -> bool {
+        self.filter.is_some() || self.stream.is_some() || self.count.is_some()
+    }
+}
+
+/// Where the pipeline saves frames.
+pub struct FrameSink {
+    pub writer: CaptureWriter,
+    /// Store each frame's note as a packet comment.
+    pub comments: bool,
+    /// Save every frame, or only those shown (as `tshark -Y ... -w` does).
+    pub all: bool,
+}
+
+/// Which frames go to the saved file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saving {
+    /// No file is written.
+    Nothing,
+    /// Only the frames shown.
+    Shown,
+    /// Every frame.
+    All,
+}
+
+/// The first half: decodes each frame, tracks its conversation and decides whether
+/// the back half needs it (shown, or saved).
+pub struct Front {
+    /// Decodes frames, reassembling IP fragments across them.
+    decoder: decode::Decoder,
+    tracker: Tracker,
+    selection: Selection,
+    /// Timestamp of the first frame (time zero of the relative times).
+    first: Option<Timestamp>,
+    shown: u64,
+    /// Conversations that had a frame shown (only kept when the selection narrows).
+    shown_streams: HashSet<(bool, u64)>,
+}
+
+/// What the front half hands on for one frame the back half needs.
+pub struct Selected<'p> {
+    pub packet: Packet<'p>,
+    pub facts: Facts,
+    pub shown: bool,
+    pub save: bool,
+}
+
+impl Front {
+    fn new(selection: Selection) -> Self {
+        Front {
+            decoder: decode::Decoder::new(),
+            tracker: Tracker::new(),
+            selection,
+            first: None,
+            shown: 0,
+            shown_streams: HashSet::new(),
+        }
+    }
+
+    /// True once `-c N` frames were shown.
+    pub fn done(&self) -> bool {
+        self.selection.count.is_some_and(|c| self.shown >= c)
+    }
+
+    /// Time zero: the first frame's timestamp (the epoch before any frame).
+    pub fn first(&self) -> Timestamp {
+        self.first.unwrap_or_default()
+    }
+
+    /// Decodes and tracks one frame; `None` when it is neither shown nor saved.
+    pub fn frame<'p>(&'p mut self, frame: &Frame<'p>, saving: Saving) -> Option<Selected<'p>> {
+        self.first.get_or_insert(frame.ts.or_zero());
+        let packet = self.decoder.decode(frame);
+        let facts = self.tracker.observe(FrameMeta { number: frame.number, ts: frame.ts, orig_len: frame.orig_len }, &packet);
+        let mut shown = true;
+        if let Some(f) = &mut self.selection.filter {
+            shown = f.matches(frame.linktype, frame.data);
+        }
+        if let Some(s) = self.selection.stream {
+            shown = shown && facts.proto == Some(s.proto) && facts.stream == Some(s.index);
+        }
+        let save = saving == Saving::All || (saving == Saving::Shown && shown);
+        if !shown && !save {
+            return None;
+        }
+        if shown {
+            if let (true, Some(p), Some(s)) = (self.selection.narrows(), facts.proto, facts.stream) {
+                // Only a selection needs to know which conversations had frames shown.
+                self.shown_streams.insert((p == Proto::Tcp, s));
+            }
+            self.shown += 1;
+        }
+        Some(Selected { packet, facts, shown, save })
+    }
+}
+
+/// The second half: explains the frames the front half selected, saves and shows them,
+/// and writes the conversations at the end.
+pub struct Back {
+    explainer: Explainer,
+    view: Box<dyn View>,
+    /// Gathers payloads per conversation, for the lab's checks.
+    collector: Option<crate::lab::checks::Collector>,
+    /// Saves frames (with their notes as pcapng comments when asked).
+    writer: Option<FrameSink>,
+    note: Note,
+    /// The view shows no frame: per frame, only what the verdicts need is explained.
+    summary_only: bool,
+    /// The view takes the conversations in batches (see [`Pipeline::finish`]).
+    batches: bool,
+    /// Tells the conversations view how many conversations will come.
+    conversation_total: std::rc::Rc<std::cell::Cell<Option<u64>>>,
+}
+
+impl Back {
+    /// Which frames the front half must hand on for saving.
+    pub fn saving(&self) -> Saving {
+        match &self.writer {
+            None => Saving::Nothing,
+            Some(w) if w.all => Saving::All,
+            Some(_) => Saving::Shown,
+        }
+    }
+
+    /// Explains, saves and shows one frame the front half selected.
+    pub fn frame(&mut self, frame: &Frame<'_>, selected: &Selected<'_>, first: Timestamp) -> Result<(), Failure> {
+        let Selected { packet, facts, shown, save } = selected;
+        let mut note = std::mem::take(&mut self.note);
+        if self.summary_only && !self.writer.as_ref().is_some_and(|w| w.comments) {
+            // The view shows no frame: only what the verdicts need (`note` stays empty).
+            self.explainer.observe(frame, packet, facts);
+        } else {
+            self.explainer.explain_into(frame, packet, facts, &mut note);
+        }
+        if *save && let Some(w) = &mut self.writer {
+            let comment = if w.comments { Some(note.text.as_str()) } else { None };
+            w.writer.write(frame, comment).map_err(|e| AppError::Other(e.to_string()))?;
+        }
+        let result = if *shown {
+            if let (Some(c), Some(p), Some(s), Some(d)) = (&mut self.collector, facts.proto, facts.stream, facts.direction) {
+                c.add(p, s, d, packet.payload);
+            }
+            self.view.frame(&Row { frame, packet, facts, note: &note, first }).map_err(output_error)
+        } else {
+            Ok(())
+        };
+        self.note = note;
+        result
+    }
+
+    /// Pushes the rows shown so far to the output and the saved frames to the file.
+    pub fn flush(&mut self) -> Result<(), Failure> {
+        if let Some(w) = &mut self.writer {
+            w.writer.flush().map_err(|e| AppError::Other(e.to_string()))?;
+        }
+        self.view.flush().map_err(output_error)
+    }
+}
+
+/// Conversations handed to a view per call when it takes them in batches (a view
+/// that does not gets them all in one call).
+const CONVERSATION_BATCH: usize = crate::present::conversations::MAX_TABLE_ROWS;
+
+/// Both halves on one thread: the pipeline of live captures and of the lab.
+pub struct Pipeline {
+    front: Front,
+    back: Back,
+}
+
+impl Pipeline {
+    /// A pipeline writing to `out` in the chosen view.
+    pub fn new(args: &ViewArgs, selection: Selection, color: bool, out: Box<dyn Write>) -> Self {
+        use crate::present::choose;
+        let conversation_total = std::rc::Rc::new(std::cell::Cell::new(None));
+        let view: Box<dyn View> = match args.format {
+            Format::Timeline if choose::plain_timeline(args) => Box::new(Timeline::new(out, args.time, color)),
+            Format::Timeline => choose::view_with_total(args, color, out, std::rc::Rc::clone(&conversation_total)),
+            Format::Jsonl => Box::new(JsonLines::new(out, args.absolute_seq)),
+        };
+        let (summary_only, batches) = match args.format {
+            Format::Timeline => (choose::conversations_only(args), choose::batches_conversations(args)),
+            Format::Jsonl => (false, true),
+        };
+        let back = Back {
+            explainer: Explainer::new(explain::Options { absolute_seq: args.absolute_seq }),
+            view,
+            collector: None,
+            writer: None,
+            note: Note::default(),
+            summary_only,
+            batches,
+            conversation_total,
+        };
+        Pipeline { front: Front::new(selection), back }
+    }
+
+    /// Saves frames to `sink` from now on.
+    pub fn set_writer(&mut self, sink: FrameSink) {
+        self.back.writer = Some(sink);
+    }
+
+    /// The file frames are saved to, if any.
+    pub fn writer_mut(&mut self) -> Option<&mut FrameSink> {
+        self.back.writer.as_mut()
+    }
+
+    /// Gathers the payloads of every conversation shown, for the lab's checks.
+    pub fn collect_payloads(&mut self) {
+        self.back.collector = Some(crate::lab::checks::Collector::default());
+    }
+
+    /// Pushes the rows shown so far to the output and the saved frames to the file.
+    pub fn flush(&mut self) -> Result<(), Failure> {
+        self.back.flush()
+    }
+
+    /// True once `-c N` frames were shown.
+    pub fn done(&self) -> bool {
+        self.front.done()
+    }
+
+    /// Takes one frame through every stage.
+    pub fn frame(&mut self, frame: &Frame<'_>) -> Result<(), Failure> {
+        let saving = self.back.saving();
+        let first = *self.front.first.get_or_insert(frame.ts.or_zero());
+        match self.front.frame(frame, saving) {
+            Some(selected) => self.back.frame(frame, &selected, first),
+            None => Ok(()),
+        }
+    }
+
+    /// The two halves, to run on two threads.
+    pub fn into_halves(self) -> (Front, Back) {
+        (self.front, self.back)
+    }
+
+    /// Writes the conversations that had frames shown, and flushes; returns every
+    /// conversation (only when the lab's collector is set: a plain read hands each
+    /// conversation to the view and forgets it) and the payload collector.
+    ///
+    /// A view that takes the conversations in batches gets them [`CONVERSATION_BATCH`]
+    /// at a time, each summary built just before and dropped just after: memory never
+    /// holds every conversation's words at once. Other views get them in one call.
+    pub fn finish(self) -> io::Result<(Vec<crate::track::Conversation>, Option<crate::lab::checks::Collector>)> {
+        finish(self.front, self.back)
+    }
+}
+
+/// [`Pipeline::finish`] for the two halves (rejoined after a two-thread run).
+pub fn finish(front: Front, back: Back) -> io::Result<(Vec<crate::track::Conversation>, Option<crate::lab::checks::Collector>)> {
+    let Front { tracker, first, shown_streams, selection, .. } = front;
+    let Back { explainer, mut view, collector, writer, batches, conversation_total, .. } = back;
+    if let Some(mut w) = writer {
+        w.writer.flush().map_err(|e| io::Error::other(e.to_string()))?;
+    }
+    let first = first.unwrap_or_default();
+    let filtered = selection.narrows();
+    let total = if filtered { shown_streams.len() } else { tracker.conversation_count() };
+    conversation_total.set(Some(u64::try_from(total).unwrap_or(u64::MAX)));
+    let batch = if batches { CONVERSATION_BATCH } else { usize::MAX };
+    let keep_all = collector.is_some();
+    let mut all = Vec::new();
+    let mut kept = Vec::with_capacity(total.min(batch));
+    let mut conversations = tracker
+        .into_conversations()
+        .filter(|c| !filtered || shown_streams.contains(&(c.proto == Proto::Tcp, c.stream)))
+        .peekable();
+    loop {
+        kept.clear();
+        while kept.len() < batch {
+            match conversations.next() {
+                Some(c) => kept.push(c),
+                None => break,
+            }
+        }
+        let verdicts: Vec<String> = kept.iter().map(|c| explainer.verdict(c)).collect();
+        let rows: Vec<ConversationRow<'_>> =
+            kept.iter().zip(&verdicts).map(|(c, v)| ConversationRow { conversation: c, verdict: v, first }).collect();
+        view.conversations(&rows)?;
+        drop(rows);
+        if keep_all {
+            all.append(&mut kept);
+        }
+        if conversations.peek().is_none() {
+            break;
+        }
+    }
+    view.finish()?;
+    Ok((all, collector))
+}
