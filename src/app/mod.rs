@@ -118,7 +118,9 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
         Some(expr) => Some(Filter::new(expr, source.linktype().unwrap_or(1))?),
         None => None,
     };
-    let threaded = filter.is_none();
+    // Two threads unless a BPF filter is set (libpcap's compiled program is not `Send`)
+    // or WIRELAB_THREADS=1 asks for one (to compare, or on a one-core machine).
+    let threaded = filter.is_none() && std::env::var("WIRELAB_THREADS").map_or(true, |v| v.trim() != "1");
     let selection = Selection { filter, stream, count: args.view.count };
     let out: Box<dyn Write> = Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout().lock()));
     let mut pipeline = Pipeline::new(&args.view, selection, color, out);
@@ -131,7 +133,6 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
     let damage = if threaded {
         threaded::read(source, pipeline)?
     } else {
-        // A BPF filter stays on this thread (libpcap's compiled program is not `Send`).
         let mut damage = None;
         while !pipeline.done() {
             match source.next_frame() {

@@ -9,7 +9,9 @@
 use std::sync::mpsc::{self, Receiver, SyncSender};
 
 use crate::decode::Packet;
-use crate::error::SourceError;
+use crate::error::{AppError, SourceError};
+use crate::source::classic::Block;
+use crate::source::file::{BlockNext, BlockSource};
 use crate::source::{FileSource, Frame, Timestamp};
 use crate::track::Facts;
 
@@ -18,8 +20,9 @@ use super::Failure;
 
 /// Frames per batch, at most.
 const BATCH_FRAMES: usize = 512;
-/// Frame bytes per batch, about (a batch is sent once it holds this much).
-const BATCH_BYTES: usize = 256 * 1024;
+/// Room of a batch's block: file bytes read at a time (a batch is sent once its block
+/// is full). Small enough that a block is still in cache when its frames are shown.
+const BLOCK_BYTES: usize = 256 * 1024;
 /// Batches that circulate between the threads (one filling, the others full or being shown).
 const BATCHES: usize = 3;
 
@@ -49,9 +52,10 @@ struct Item {
 }
 
 /// Frames on their way from the front thread to the back thread.
-#[derive(Default)]
 struct Batch {
-    data: Vec<u8>,
+    /// The frames' bytes: read straight from the file (a plain pcap file), or copied.
+    block: Block,
+    /// Payloads put together from IP fragments.
     extra: Vec<u8>,
     items: Vec<Item>,
     /// Time zero of the capture.
@@ -59,42 +63,30 @@ struct Batch {
 }
 
 impl Batch {
-    fn full(&self) -> bool {
-        self.items.len() >= BATCH_FRAMES || self.data.len() >= BATCH_BYTES
+    fn new() -> Self {
+        Batch { block: Block::with_room(BLOCK_BYTES), extra: Vec::new(), items: Vec::with_capacity(BATCH_FRAMES), first: Timestamp::default() }
     }
 
-    /// Takes in one selected frame, copying its bytes.
-    fn push(&mut self, frame: &Frame<'_>, selected: Selected<'_>) {
-        let start = self.data.len();
-        self.data.extend_from_slice(frame.data);
-        let Selected { packet, facts, shown, save } = selected;
-        let payload = match offset_within(frame.data, packet.payload) {
-            Some(at) => Place::Frame(at, packet.payload.len()),
-            None => {
-                let at = self.extra.len();
-                self.extra.extend_from_slice(packet.payload);
-                Place::Extra(at, packet.payload.len())
-            }
-        };
-        self.items.push(Item {
-            number: frame.number,
-            ts: frame.ts,
-            linktype: frame.linktype,
-            orig_len: frame.orig_len,
-            data: (start, frame.data.len()),
-            payload,
-            packet: packet.with_payload(&[]),
-            facts,
-            shown,
-            save,
-        });
+    /// Copies a frame's bytes to the end of the block; returns where they start.
+    fn copy_in(&mut self, data: &[u8]) -> usize {
+        let at = self.block.end;
+        let end = at + data.len();
+        if self.block.buf.len() < end {
+            self.block.buf.resize(end.max(BLOCK_BYTES), 0);
+        }
+        if let Some(room) = self.block.buf.get_mut(at..end) {
+            room.copy_from_slice(data);
+        }
+        self.block.start = end;
+        self.block.end = end;
+        at
     }
 
     /// Shows every frame of the batch, in order, and empties it for reuse.
     fn show(&mut self, back: &mut Back) -> Result<(), Failure> {
-        let Batch { data, extra, items, first } = self;
+        let Batch { block, extra, items, first } = self;
         for item in items.drain(..) {
-            let bytes = slice(data, item.data.0, item.data.1);
+            let bytes = slice(&block.buf, item.data.0, item.data.1);
             let payload = match item.payload {
                 Place::Frame(at, len) => slice(bytes, at, len),
                 Place::Extra(at, len) => slice(extra, at, len),
@@ -103,10 +95,36 @@ impl Batch {
             let selected = Selected { packet: item.packet.with_payload(payload), facts: item.facts, shown: item.shown, save: item.save };
             back.frame(&frame, &selected, *first)?;
         }
-        data.clear();
+        block.start = 0;
+        block.end = 0;
         extra.clear();
         Ok(())
     }
+}
+
+/// Adds to a batch one selected frame whose bytes are `frame.data`, at `at` in the block.
+fn push(items: &mut Vec<Item>, extra: &mut Vec<u8>, frame: &Frame<'_>, at: usize, selected: Selected<'_>) {
+    let Selected { packet, facts, shown, save } = selected;
+    let payload = match offset_within(frame.data, packet.payload) {
+        Some(within) => Place::Frame(within, packet.payload.len()),
+        None => {
+            let start = extra.len();
+            extra.extend_from_slice(packet.payload);
+            Place::Extra(start, packet.payload.len())
+        }
+    };
+    items.push(Item {
+        number: frame.number,
+        ts: frame.ts,
+        linktype: frame.linktype,
+        orig_len: frame.orig_len,
+        data: (at, frame.data.len()),
+        payload,
+        packet: packet.with_payload(&[]),
+        facts,
+        shown,
+        save,
+    });
 }
 
 /// `bytes[at..at + len]`, empty if out of range (never, for offsets a batch recorded).
@@ -129,10 +147,18 @@ pub fn read(source: FileSource, pipeline: Pipeline) -> Result<Option<SourceError
     let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
     for _ in 0..BATCHES {
         // Cannot fail: the receiver is alive.
-        let _ = empty_tx.send(Batch::default());
+        let _ = empty_tx.send(Batch::new());
     }
     std::thread::scope(|scope| {
-        let worker = scope.spawn(move || front_thread(source, front, saving, &full_tx, &empty_rx));
+        let worker = std::thread::Builder::new()
+            .name("wirelab-front".into())
+            .spawn_scoped(scope, move || {
+                let mut front = Front::from(front);
+                let mut pass = Pass { front: &mut front, saving, full: &full_tx, empty: &empty_rx };
+                let damage = pass.run(source);
+                (front, damage)
+            })
+            .map_err(|e| AppError::Other(format!("cannot start the reading thread: {e}")))?;
         let mut failure = None;
         for mut batch in full_rx.iter() {
             if let Err(e) = batch.show(&mut back) {
@@ -145,8 +171,7 @@ pub fn read(source: FileSource, pipeline: Pipeline) -> Result<Option<SourceError
         // Closing both channels stops the front thread if it is still reading.
         drop(full_rx);
         drop(empty_tx);
-        let joined = worker.join();
-        let (front, damage) = match joined {
+        let (front, damage) = match worker.join() {
             Ok(r) => r,
             Err(panic) => std::panic::resume_unwind(panic),
         };
@@ -154,47 +179,117 @@ pub fn read(source: FileSource, pipeline: Pipeline) -> Result<Option<SourceError
             return Err(f);
         }
         pipeline::finish(front, back).map_err(super::output_error)?;
-        Ok(damage)
+        Ok(damage.err())
     })
 }
 
-/// The front thread: reads frames, decodes and tracks them, and sends them on in batches.
-fn front_thread(
-    mut source: FileSource,
-    mut front: Front,
+/// Why the front thread stopped early: the back thread went away (nothing to report).
+struct Gone;
+
+/// The front thread's work: reads frames, decodes and tracks them, and sends them on in batches.
+struct Pass<'a> {
+    front: &'a mut Front,
     saving: Saving,
-    full: &SyncSender<Batch>,
-    empty: &Receiver<Batch>,
-) -> (Front, Option<SourceError>) {
-    let mut damage = None;
-    let Ok(mut batch) = empty.recv() else {
-        return (front, None);
-    };
-    while !front.done() {
-        match source.next_frame() {
-            Ok(Some(frame)) => {
-                if let Some(selected) = front.frame(&frame, saving) {
-                    batch.push(&frame, selected);
-                }
-                if batch.full() {
-                    batch.first = front.first();
-                    if full.send(batch).is_err() {
-                        return (front, None);
-                    }
-                    match empty.recv() {
-                        Ok(b) => batch = b,
-                        Err(_) => return (front, None),
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                damage = Some(e);
-                break;
+    full: &'a SyncSender<Batch>,
+    empty: &'a Receiver<Batch>,
+}
+
+impl Pass<'_> {
+    /// Reads the whole source; `Err` holds the damage that ended it early, if any.
+    fn run(&mut self, source: FileSource) -> Result<(), SourceError> {
+        let Ok(mut batch) = self.empty.recv() else {
+            return Ok(());
+        };
+        let result = match source.into_blocks() {
+            Ok(blocks) => self.blocks(blocks, &mut batch),
+            Err(source) => self.frames(source, &mut batch),
+        };
+        match result {
+            Ok(()) | Err(Stop::Gone(Gone)) => {}
+            Err(Stop::Damage(e)) => {
+                batch.first = self.front.first();
+                let _ = self.full.send(batch);
+                return Err(e);
             }
         }
+        batch.first = self.front.first();
+        let _ = self.full.send(batch);
+        Ok(())
     }
-    batch.first = front.first();
-    let _ = full.send(batch);
-    (front, damage)
+
+    /// Sends the batch on and takes an empty one.
+    fn send(&mut self, batch: &mut Batch) -> Result<(), Gone> {
+        let next = self.empty.recv().map_err(|_| Gone)?;
+        let mut full = std::mem::replace(batch, next);
+        full.first = self.front.first();
+        self.full.send(full).map_err(|_| Gone)
+    }
+
+    /// A plain pcap file: records are read into the batches' own blocks, no copy.
+    fn blocks(&mut self, mut blocks: BlockSource, batch: &mut Batch) -> Result<(), Stop> {
+        while !self.front.done() {
+            match blocks.next_in(&mut batch.block).map_err(Stop::Damage)? {
+                BlockNext::Frame(found) => {
+                    let frame = found.frame(&batch.block);
+                    if let Some(selected) = self.front.frame(&frame, self.saving) {
+                        push(&mut batch.items, &mut batch.extra, &frame, found.at(), selected);
+                    }
+                    if batch.items.len() >= BATCH_FRAMES {
+                        self.send_carrying(batch, 0)?;
+                    }
+                }
+                BlockNext::Short => {
+                    let need = blocks.record_len(&batch.block);
+                    self.send_carrying(batch, need)?;
+                }
+                BlockNext::End => return Ok(()),
+                BlockNext::Unusual => {
+                    let source = blocks.into_source().map_err(Stop::Damage)?;
+                    return self.frames(source, batch);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends the batch on; its unread bytes go to the front of the next one's block,
+    /// with room for `need` bytes.
+    fn send_carrying(&mut self, batch: &mut Batch, need: usize) -> Result<(), Gone> {
+        let mut next = self.empty.recv().map_err(|_| Gone)?;
+        batch.block.carry_to(&mut next.block, need.max(BLOCK_BYTES));
+        let mut full = std::mem::replace(batch, next);
+        full.first = self.front.first();
+        self.full.send(full).map_err(|_| Gone)
+    }
+
+    /// Any other file: frames come one by one from the source and are copied.
+    fn frames(&mut self, mut source: FileSource, batch: &mut Batch) -> Result<(), Stop> {
+        while !self.front.done() {
+            match source.next_frame().map_err(Stop::Damage)? {
+                Some(frame) => {
+                    if let Some(selected) = self.front.frame(&frame, self.saving) {
+                        let at = batch.copy_in(frame.data);
+                        push(&mut batch.items, &mut batch.extra, &frame, at, selected);
+                    }
+                    if batch.items.len() >= BATCH_FRAMES || batch.block.end >= BLOCK_BYTES {
+                        self.send(batch)?;
+                    }
+                }
+                None => return Ok(()),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why reading stopped before the end of the file.
+enum Stop {
+    Gone(Gone),
+    Damage(SourceError),
+}
+
+impl From<Gone> for Stop {
+    fn from(g: Gone) -> Self {
+        Stop::Gone(g)
+    }
 }

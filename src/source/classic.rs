@@ -11,8 +11,10 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
-/// Bytes read from the file at a time.
-const READ_SIZE: usize = 1 << 20;
+/// Bytes read from the file at a time, at most.
+const READ_SIZE: usize = 64 * 1024;
+/// Room of the block [`Records::next`] reads into.
+const OWN_BLOCK: usize = 1 << 20;
 /// Length of a classic pcap record header.
 const RECORD_HEADER: usize = 16;
 /// Length of the file header.
@@ -36,7 +38,7 @@ pub struct Record {
     pub caplen: usize,
 }
 
-/// What [`Records::next`] found.
+/// What [`Records::next_in`] found.
 #[derive(Debug)]
 pub enum Next {
     Record(Record),
@@ -44,16 +46,58 @@ pub enum Next {
     End,
     /// A record this reader does not take: libpcap must read on from it.
     Unusual,
+    /// The record goes past the end of the block's buffer: give the block more room
+    /// (or move its unread bytes to a new block) and ask again.
+    Short,
+}
+
+/// File bytes in a buffer: `buf[start..end]` are read but not parsed yet. The buffer's
+/// length is its room (its bytes beyond `end` are just space to read into).
+#[derive(Debug, Default)]
+pub struct Block {
+    pub buf: Vec<u8>,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Record {
+    /// Where the captured bytes start in the block.
+    pub fn at(&self) -> usize {
+        self.at
+    }
+}
+
+impl Block {
+    /// An empty block with `room` bytes to read into.
+    pub fn with_room(room: usize) -> Self {
+        Block { buf: vec![0; room], start: 0, end: 0 }
+    }
+
+    /// The captured bytes of a record [`Records::next_in`] found in this block.
+    #[inline]
+    pub fn data(&self, record: &Record) -> &[u8] {
+        self.buf.get(record.at..record.at + record.caplen).unwrap_or_default()
+    }
+
+    /// Moves the unread bytes to the front of `into` (emptied first), with room for at
+    /// least `need` bytes: how a record cut by the end of a block moves to the next one.
+    pub fn carry_to(&self, into: &mut Block, need: usize) {
+        let unread = self.buf.get(self.start..self.end).unwrap_or_default();
+        if into.buf.len() < need.max(unread.len()) {
+            into.buf.resize(need.max(unread.len()), 0);
+        }
+        into.start = 0;
+        into.end = unread.len();
+        if let Some(front) = into.buf.get_mut(..unread.len()) {
+            front.copy_from_slice(unread);
+        }
+    }
 }
 
 /// A classic pcap file read in large blocks.
 pub struct Records {
     file: File,
-    buf: Vec<u8>,
-    /// Unread bytes are `buf[start..end]`.
-    start: usize,
-    end: usize,
-    /// The file has no more bytes after `end`.
+    /// The file has no more bytes.
     eof: bool,
     /// Multi-byte fields are big-endian.
     big_endian: bool,
@@ -61,6 +105,8 @@ pub struct Records {
     scale: i64,
     /// libpcap's snapshot length for the file (records longer are cut by libpcap).
     snapshot: u32,
+    /// The block of [`Records::next`].
+    own: Block,
 }
 
 impl Records {
@@ -80,71 +126,108 @@ impl Records {
         };
         Ok(Some(Records {
             file,
-            buf: vec![0; READ_SIZE],
-            start: 0,
-            end: 0,
             eof: false,
             big_endian: plain.big_endian,
             scale: plain.scale,
             snapshot: plain.snapshot,
+            own: Block::default(),
         }))
     }
 
-    /// The next record.
+    /// The next record, in the reader's own block (see [`Records::data`]).
     pub fn next(&mut self) -> io::Result<Next> {
-        if !self.fill(RECORD_HEADER)? {
-            return Ok(if self.start == self.end { Next::End } else { Next::Unusual });
+        if self.own.buf.is_empty() {
+            self.own = Block::with_room(OWN_BLOCK);
         }
-        let h = self.buf.get(self.start..self.start + RECORD_HEADER).unwrap_or_default();
-        let field = |i: usize| {
-            let b = [h.get(i).copied().unwrap_or(0), h.get(i + 1).copied().unwrap_or(0), h.get(i + 2).copied().unwrap_or(0), h.get(i + 3).copied().unwrap_or(0)];
-            if self.big_endian { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }
+        let mut own = std::mem::take(&mut self.own);
+        let found = loop {
+            match self.next_in(&mut own) {
+                Ok(Next::Short) => {
+                    // Move the unread bytes to the front, with room for the whole record.
+                    let need = self.record_len(&own).max(OWN_BLOCK);
+                    let (start, end) = (own.start, own.end);
+                    own.buf.copy_within(start..end, 0);
+                    if own.buf.len() < need {
+                        own.buf.resize(need, 0);
+                    }
+                    own.start = 0;
+                    own.end = end - start;
+                }
+                other => break other,
+            }
         };
-        let (secs, frac, caplen, orig_len) = (field(0), field(4), field(8), field(12));
-        if caplen > self.snapshot {
-            return Ok(Next::Unusual);
-        }
-        let need = RECORD_HEADER + caplen as usize;
-        if !self.fill(need)? {
-            return Ok(Next::Unusual);
-        }
-        let at = self.start + RECORD_HEADER;
-        self.start += need;
-        // As libpcap: both time fields are signed 32-bit; microseconds are scaled up.
-        let secs = i64::from(secs as i32);
-        let nanos = u32::try_from(i64::from(frac as i32) * self.scale).unwrap_or(u32::MAX);
-        Ok(Next::Record(Record { secs, nanos, orig_len, at, caplen: caplen as usize }))
+        self.own = own;
+        found
     }
 
     /// The captured bytes of `record`, the last one [`Records::next`] returned.
     pub fn data(&self, record: &Record) -> &[u8] {
-        self.buf.get(record.at..record.at + record.caplen).unwrap_or_default()
+        self.own.data(record)
     }
 
-    /// Makes `need` unread bytes available; false if the file ends first.
-    fn fill(&mut self, need: usize) -> io::Result<bool> {
-        if self.end - self.start >= need {
-            return Ok(true);
+    /// Length of the record (header and data) at the start of the block's unread bytes,
+    /// as far as it is known (the header alone while its length field is unread).
+    pub fn record_len(&self, block: &Block) -> usize {
+        match self.header_at(block) {
+            Some((_, _, caplen, _)) => RECORD_HEADER + caplen as usize,
+            None => RECORD_HEADER,
         }
-        if self.eof {
-            return Ok(false);
+    }
+
+    /// The four fields of the record header at `block.start`, if all 16 bytes are there.
+    fn header_at(&self, block: &Block) -> Option<(u32, u32, u32, u32)> {
+        let h = block.buf.get(block.start..block.start.checked_add(RECORD_HEADER)?)?;
+        let field = |i: usize| -> Option<u32> {
+            let b: [u8; 4] = h.get(i..i + 4)?.try_into().ok()?;
+            Some(if self.big_endian { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) })
+        };
+        if block.end - block.start < RECORD_HEADER {
+            return None;
         }
-        self.buf.copy_within(self.start..self.end, 0);
-        self.end -= self.start;
-        self.start = 0;
-        while self.end < need {
-            let free = self.buf.get_mut(self.end..).unwrap_or_default();
-            match self.file.read(free) {
-                Ok(0) => {
-                    self.eof = true;
-                    return Ok(false);
+        Some((field(0)?, field(4)?, field(8)?, field(12)?))
+    }
+
+    /// The next record in `block`, reading more of the file into the block's free room
+    /// when the record is not all there yet; [`Next::Short`] when the room runs out.
+    pub fn next_in(&mut self, block: &mut Block) -> io::Result<Next> {
+        loop {
+            let available = block.end - block.start;
+            let complete = match self.header_at(block) {
+                Some((secs, frac, caplen, orig_len)) => {
+                    if caplen > self.snapshot {
+                        return Ok(Next::Unusual);
+                    }
+                    let need = RECORD_HEADER + caplen as usize;
+                    (available >= need).then(|| {
+                        let at = block.start + RECORD_HEADER;
+                        block.start += need;
+                        // As libpcap: both time fields are signed 32-bit; microseconds are scaled up.
+                        let secs = i64::from(secs as i32);
+                        let nanos = u32::try_from(i64::from(frac as i32) * self.scale).unwrap_or(u32::MAX);
+                        Record { secs, nanos, orig_len, at, caplen: caplen as usize }
+                    })
                 }
-                Ok(n) => self.end += n,
+                None => None,
+            };
+            if let Some(record) = complete {
+                return Ok(Next::Record(record));
+            }
+            if self.eof {
+                return Ok(if available == 0 { Next::End } else { Next::Unusual });
+            }
+            if block.end >= block.buf.len() {
+                return Ok(Next::Short);
+            }
+            // At most READ_SIZE at a time: a batch sent early carries only what is left of one read.
+            let room_end = block.buf.len().min(block.end + READ_SIZE);
+            let room = block.buf.get_mut(block.end..room_end).unwrap_or_default();
+            match self.file.read(room) {
+                Ok(0) => self.eof = true,
+                Ok(n) => block.end += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
         }
-        Ok(true)
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use pcap::{Capture, Offline, Precision};
 
-use super::classic::{self, Records};
+use super::classic::{self, Block, Records};
 use super::pcapng::{self, PcapNgReader};
 use super::{Frame, Timestamp};
 use crate::error::SourceError;
@@ -117,7 +117,7 @@ impl FileSource {
                     self.done = true;
                     return Ok(None);
                 }
-                Ok(classic::Next::Unusual) => self.hand_to_libpcap()?,
+                Ok(classic::Next::Unusual | classic::Next::Short) => self.hand_to_libpcap()?,
                 Err(e) => {
                     self.done = true;
                     let reason = format!("cannot read on ({e})");
@@ -172,7 +172,109 @@ impl FileSource {
     }
 }
 
+/// A plain classic pcap file not read yet, read into blocks its caller owns (so that
+/// frames need no copy on their way to another thread); see [`FileSource::into_blocks`].
+pub struct BlockSource {
+    records: Records,
+    cap: Capture<Offline>,
+    linktype: u32,
+    path: PathBuf,
+    /// Frames handed out so far.
+    count: u64,
+    /// Byte offset of the next record.
+    offset: u64,
+}
+
+/// A frame whose bytes are in a [`Block`].
+#[derive(Debug, Clone, Copy)]
+pub struct FrameAt {
+    number: u64,
+    ts: Timestamp,
+    linktype: u32,
+    orig_len: u32,
+    record: classic::Record,
+}
+
+impl FrameAt {
+    /// The frame, with its bytes in `block` (the block it was found in).
+    pub fn frame<'b>(&self, block: &'b Block) -> Frame<'b> {
+        Frame { number: self.number, ts: self.ts, linktype: self.linktype, orig_len: self.orig_len, data: block.data(&self.record) }
+    }
+
+    /// Where the frame's bytes start in its block.
+    pub fn at(&self) -> usize {
+        self.record.at()
+    }
+}
+
+/// What [`BlockSource::next_in`] found.
+pub enum BlockNext {
+    /// A frame, in the block (see [`FrameAt::frame`]).
+    Frame(FrameAt),
+    /// The end of the file.
+    End,
+    /// The next record goes past the block's room: carry the unread bytes to a block
+    /// with room for [`BlockSource::record_len`] bytes, and ask again.
+    Short,
+    /// A record only libpcap reads as it should: go on with [`BlockSource::into_source`].
+    Unusual,
+}
+
+impl BlockSource {
+    /// The next frame, in `block`.
+    pub fn next_in(&mut self, block: &mut Block) -> Result<BlockNext, SourceError> {
+        match self.records.next_in(block) {
+            Ok(classic::Next::Record(r)) => {
+                self.count += 1;
+                self.offset += 16 + r.caplen as u64;
+                let ts = Timestamp { secs: r.secs, nanos: r.nanos };
+                Ok(BlockNext::Frame(FrameAt { number: self.count, ts, linktype: self.linktype, orig_len: r.orig_len, record: r }))
+            }
+            Ok(classic::Next::End) => Ok(BlockNext::End),
+            Ok(classic::Next::Short) => Ok(BlockNext::Short),
+            Ok(classic::Next::Unusual) => Ok(BlockNext::Unusual),
+            Err(e) => Err(SourceError::Damaged {
+                path: self.path.clone(),
+                frame: self.count + 1,
+                offset: self.offset,
+                reason: format!("cannot read on ({e})"),
+            }),
+        }
+    }
+
+    /// Bytes the next record needs in a block (its header alone while unread).
+    pub fn record_len(&self, block: &Block) -> usize {
+        self.records.record_len(block)
+    }
+
+    /// The rest of the file as a frame-by-frame source, read by libpcap from the next record.
+    pub fn into_source(self) -> Result<FileSource, SourceError> {
+        let BlockSource { records, cap, linktype, path, count, offset } = self;
+        let mut source = FileSource {
+            path,
+            format: Format::Pcap,
+            reader: Reader::Fast { records, cap, linktype },
+            count,
+            pcap_offset: offset,
+            done: false,
+        };
+        source.hand_to_libpcap()?;
+        Ok(source)
+    }
+}
+
 impl FileSource {
+    /// This file as a [`BlockSource`] when it is a plain classic pcap file none of
+    /// whose frames were read yet; otherwise the source itself.
+    pub fn into_blocks(self) -> Result<BlockSource, FileSource> {
+        match self {
+            FileSource { path, reader: Reader::Fast { records, cap, linktype }, count: 0, pcap_offset, .. } => {
+                Ok(BlockSource { records, cap, linktype, path, count: 0, offset: pcap_offset })
+            }
+            other => Err(other),
+        }
+    }
+
     /// Lets libpcap read on from the record the fast reader stopped at: its handle has
     /// read only the file header, so it first skips the records already handed out.
     fn hand_to_libpcap(&mut self) -> Result<(), SourceError> {
@@ -310,6 +412,58 @@ mod fast_path_tests {
             }
         }
         assert!(checked >= 6, "only {checked} pcap fixtures");
+    }
+
+    /// Blocks read as `app::threaded` reads them (a new block whenever one is short or
+    /// holds `per_block` frames, the unread bytes carried over) give the frames of
+    /// `next_frame`, without handing over to libpcap.
+    #[test]
+    fn test_blocks_carried_over_give_the_same_frames() {
+        let lab = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/lab_tcp.pcap")).unwrap();
+        let mut bytes = lab.clone();
+        let body = lab.get(24..).unwrap();
+        for i in 0..400 {
+            bytes.extend(body);
+            if i % 100 == 0 {
+                // A record longer than a block.
+                for v in [1u32, 0, 70_000, 70_000] {
+                    bytes.extend(v.to_le_bytes());
+                }
+                bytes.extend(std::iter::repeat_n(i as u8, 70_000));
+            }
+        }
+        bytes.splice(16..20, 262_144u32.to_le_bytes());
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(&bytes).unwrap();
+        let (expected, none) = by_libpcap(f.path());
+        assert!(none.is_none() && expected.len() > 4000);
+        for (room, per_block) in [(65_536, usize::MAX), (4096, 7), (100_000, 500)] {
+            let Ok(mut blocks) = FileSource::open(f.path()).unwrap().into_blocks() else { panic!("not a plain file") };
+            let mut block = Block::with_room(room);
+            let (mut got, mut in_block) = (Vec::new(), 0);
+            loop {
+                match blocks.next_in(&mut block).unwrap() {
+                    BlockNext::Frame(at) => {
+                        let f = at.frame(&block);
+                        got.push((f.ts.secs, f.ts.nanos, f.orig_len, f.data.to_vec()));
+                        in_block += 1;
+                        if in_block == per_block {
+                            let mut next = Block::with_room(room);
+                            block.carry_to(&mut next, room);
+                            (block, in_block) = (next, 0);
+                        }
+                    }
+                    BlockNext::Short => {
+                        let mut next = Block::with_room(room);
+                        block.carry_to(&mut next, blocks.record_len(&block).max(room));
+                        (block, in_block) = (next, 0);
+                    }
+                    BlockNext::End => break,
+                    BlockNext::Unusual => panic!("handed over at frame {}", got.len() + 1),
+                }
+            }
+            assert!(got == expected, "room {room}, {per_block} per block: {} frames of {}", got.len(), expected.len());
+        }
     }
 
     /// A record longer than the snapshot length (libpcap cuts it) and a file cut short

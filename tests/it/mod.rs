@@ -14,3 +14,4 @@ pub mod tshark;
 mod robust;
 mod serve_ipv6;
 mod readme;
+mod threaded;
