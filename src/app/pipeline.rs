@@ -53,11 +53,10 @@ pub enum Saving {
     All,
 }
 
-/// The first half: decodes each frame, tracks its conversation and decides whether
-/// the back half needs it (shown, or saved).
-pub struct Front {
-    /// Decodes frames, reassembling IP fragments across them.
-    decoder: decode::Decoder,
+/// Tracking and selecting: follows each decoded frame's conversation and decides
+/// whether the back half needs the frame (shown, or saved). It runs in the front half,
+/// or (for a view that shows no frame) at the start of the back half.
+pub struct Tracking {
     tracker: Tracker,
     selection: Selection,
     /// Timestamp of the first frame (time zero of the relative times).
@@ -67,7 +66,7 @@ pub struct Front {
     shown_streams: HashSet<(bool, u64)>,
 }
 
-/// What the front half hands on for one frame the back half needs.
+/// What the back half gets for one frame.
 pub struct Selected<'p> {
     pub packet: Packet<'p>,
     pub facts: Facts,
@@ -75,16 +74,9 @@ pub struct Selected<'p> {
     pub save: bool,
 }
 
-impl Front {
+impl Tracking {
     fn new(selection: Selection) -> Self {
-        Front {
-            decoder: decode::Decoder::new(),
-            tracker: Tracker::new(),
-            selection,
-            first: None,
-            shown: 0,
-            shown_streams: HashSet::new(),
-        }
+        Tracking { tracker: Tracker::new(), selection, first: None, shown: 0, shown_streams: HashSet::new() }
     }
 
     /// True once `-c N` frames were shown.
@@ -97,10 +89,9 @@ impl Front {
         self.first.unwrap_or_default()
     }
 
-    /// Decodes and tracks one frame; `None` when it is neither shown nor saved.
-    pub fn frame<'p>(&'p mut self, frame: &Frame<'p>, saving: Saving) -> Option<Selected<'p>> {
+    /// Tracks one decoded frame; `None` when it is neither shown nor saved.
+    pub fn observe<'p>(&mut self, frame: &Frame<'_>, packet: Packet<'p>, saving: Saving) -> Option<Selected<'p>> {
         self.first.get_or_insert(frame.ts.or_zero());
-        let packet = self.decoder.decode(frame);
         let facts = self.tracker.observe(FrameMeta { number: frame.number, ts: frame.ts, orig_len: frame.orig_len }, &packet);
         let mut shown = true;
         if let Some(f) = &mut self.selection.filter {
@@ -121,6 +112,40 @@ impl Front {
             self.shown += 1;
         }
         Some(Selected { packet, facts, shown, save })
+    }
+}
+
+/// The first half: decodes each frame (reassembling IP fragments across frames) and,
+/// when it holds the [`Tracking`], tracks and selects it.
+pub struct Front {
+    decoder: decode::Decoder,
+    tracking: Option<Tracking>,
+}
+
+impl Front {
+    /// True once `-c N` frames were shown (never, when the back half tracks).
+    pub fn done(&self) -> bool {
+        self.tracking.as_ref().is_some_and(Tracking::done)
+    }
+
+    /// Time zero, as far as the front half knows it.
+    pub fn first(&self) -> Timestamp {
+        self.tracking.as_ref().map(Tracking::first).unwrap_or_default()
+    }
+
+    /// Decodes one frame and, when this half tracks, tracks it; `None` when it is
+    /// neither shown nor saved. Without tracking, every frame goes on (with empty facts).
+    pub fn frame<'p>(&'p mut self, frame: &Frame<'p>, saving: Saving) -> Option<Selected<'p>> {
+        let packet = self.decoder.decode(frame);
+        match &mut self.tracking {
+            Some(t) => t.observe(frame, packet, saving),
+            None => Some(Selected { packet, facts: Facts::default(), shown: true, save: true }),
+        }
+    }
+
+    /// Hands the tracking to the back half.
+    pub fn take_tracking(&mut self) -> Option<Tracking> {
+        self.tracking.take()
     }
 }
 
@@ -152,11 +177,17 @@ impl Back {
         }
     }
 
+    /// True when the view shows no frame and no note is saved: only the verdicts need
+    /// this half, so it can also do the tracking (the two threads are then balanced).
+    pub fn summary_only(&self) -> bool {
+        self.summary_only && !self.writer.as_ref().is_some_and(|w| w.comments)
+    }
+
     /// Explains, saves and shows one frame the front half selected.
     pub fn frame(&mut self, frame: &Frame<'_>, selected: &Selected<'_>, first: Timestamp) -> Result<(), Failure> {
         let Selected { packet, facts, shown, save } = selected;
         let mut note = std::mem::take(&mut self.note);
-        if self.summary_only && !self.writer.as_ref().is_some_and(|w| w.comments) {
+        if self.summary_only() {
             // The view shows no frame: only what the verdicts need (`note` stays empty).
             self.explainer.observe(frame, packet, facts);
         } else {
@@ -221,7 +252,7 @@ impl Pipeline {
             batches,
             conversation_total,
         };
-        Pipeline { front: Front::new(selection), back }
+        Pipeline { front: Front { decoder: decode::Decoder::new(), tracking: Some(Tracking::new(selection)) }, back }
     }
 
     /// Saves frames to `sink` from now on.
@@ -252,7 +283,8 @@ impl Pipeline {
     /// Takes one frame through every stage.
     pub fn frame(&mut self, frame: &Frame<'_>) -> Result<(), Failure> {
         let saving = self.back.saving();
-        let first = *self.front.first.get_or_insert(frame.ts.or_zero());
+        // Time zero: this frame's time if it is the first.
+        let first = self.front.tracking.as_ref().and_then(|t| t.first).unwrap_or(frame.ts.or_zero());
         match self.front.frame(frame, saving) {
             Some(selected) => self.back.frame(frame, &selected, first),
             None => Ok(()),
@@ -272,13 +304,17 @@ impl Pipeline {
     /// at a time, each summary built just before and dropped just after: memory never
     /// holds every conversation's words at once. Other views get them in one call.
     pub fn finish(self) -> io::Result<(Vec<crate::track::Conversation>, Option<crate::lab::checks::Collector>)> {
-        finish(self.front, self.back)
+        let Pipeline { mut front, back } = self;
+        match front.take_tracking() {
+            Some(tracking) => finish(tracking, back),
+            None => Ok((Vec::new(), None)),
+        }
     }
 }
 
 /// [`Pipeline::finish`] for the two halves (rejoined after a two-thread run).
-pub fn finish(front: Front, back: Back) -> io::Result<(Vec<crate::track::Conversation>, Option<crate::lab::checks::Collector>)> {
-    let Front { tracker, first, shown_streams, selection, .. } = front;
+pub fn finish(tracking: Tracking, back: Back) -> io::Result<(Vec<crate::track::Conversation>, Option<crate::lab::checks::Collector>)> {
+    let Tracking { tracker, first, shown_streams, selection, .. } = tracking;
     let Back { explainer, mut view, collector, writer, batches, conversation_total, .. } = back;
     if let Some(mut w) = writer {
         w.writer.flush().map_err(|e| io::Error::other(e.to_string()))?;

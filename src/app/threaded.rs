@@ -15,7 +15,7 @@ use crate::source::file::{BlockNext, BlockSource};
 use crate::source::{FileSource, Frame, Timestamp};
 use crate::track::Facts;
 
-use super::pipeline::{self, Back, Front, Pipeline, Saving, Selected};
+use super::pipeline::{self, Back, Front, Pipeline, Saving, Selected, Tracking};
 use super::Failure;
 
 /// Frames per batch, at most.
@@ -82,23 +82,41 @@ impl Batch {
         at
     }
 
-    /// Shows every frame of the batch, in order, and empties it for reuse.
-    fn show(&mut self, back: &mut Back) -> Result<(), Failure> {
+    /// Shows every frame of the batch, in order, and empties it for reuse; with
+    /// `tracking`, tracks and selects each frame first (the front half did not).
+    /// `Ok(false)` once `-c N` frames were shown.
+    fn show(&mut self, back: &mut Back, mut tracking: Option<&mut Tracking>) -> Result<bool, Failure> {
         let Batch { block, extra, items, first } = self;
+        let saving = back.saving();
+        let mut more = true;
         for item in items.drain(..) {
+            if !more {
+                continue;
+            }
             let bytes = slice(&block.buf, item.data.0, item.data.1);
             let payload = match item.payload {
                 Place::Frame(at, len) => slice(bytes, at, len),
                 Place::Extra(at, len) => slice(extra, at, len),
             };
             let frame = Frame { number: item.number, ts: item.ts, linktype: item.linktype, orig_len: item.orig_len, data: bytes };
-            let selected = Selected { packet: item.packet.with_payload(payload), facts: item.facts, shown: item.shown, save: item.save };
-            back.frame(&frame, &selected, *first)?;
+            let packet = item.packet.with_payload(payload);
+            match tracking.as_deref_mut() {
+                Some(t) => {
+                    if let Some(selected) = t.observe(&frame, packet, saving) {
+                        back.frame(&frame, &selected, t.first())?;
+                    }
+                    more = !t.done();
+                }
+                None => {
+                    let selected = Selected { packet, facts: item.facts, shown: item.shown, save: item.save };
+                    back.frame(&frame, &selected, *first)?;
+                }
+            }
         }
         block.start = 0;
         block.end = 0;
         extra.clear();
-        Ok(())
+        Ok(more)
     }
 }
 
@@ -141,8 +159,11 @@ fn offset_within(whole: &[u8], part: &[u8]) -> Option<usize> {
 /// Reads the whole file through `pipeline`, the front half on a second thread; returns
 /// the damage that ended reading early, if any (after everything before it was shown).
 pub fn read(source: FileSource, pipeline: Pipeline) -> Result<Option<SourceError>, Failure> {
-    let (front, mut back) = pipeline.into_halves();
+    let (mut front, mut back) = pipeline.into_halves();
     let saving = back.saving();
+    // A view that shows no frame has little to do per frame: it tracks too, and the
+    // front thread only reads and decodes.
+    let mut back_tracking = if back.summary_only() { front.take_tracking() } else { None };
     let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(BATCHES - 2);
     let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
     for _ in 0..BATCHES {
@@ -153,7 +174,6 @@ pub fn read(source: FileSource, pipeline: Pipeline) -> Result<Option<SourceError
         let worker = std::thread::Builder::new()
             .name("wirelab-front".into())
             .spawn_scoped(scope, move || {
-                let mut front = Front::from(front);
                 let mut pass = Pass { front: &mut front, saving, full: &full_tx, empty: &empty_rx };
                 let damage = pass.run(source);
                 (front, damage)
@@ -161,9 +181,13 @@ pub fn read(source: FileSource, pipeline: Pipeline) -> Result<Option<SourceError
             .map_err(|e| AppError::Other(format!("cannot start the reading thread: {e}")))?;
         let mut failure = None;
         for mut batch in full_rx.iter() {
-            if let Err(e) = batch.show(&mut back) {
-                failure = Some(e);
-                break;
+            match batch.show(&mut back, back_tracking.as_mut()) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
             }
             // The front thread may have finished: then the batch is simply dropped.
             let _ = empty_tx.send(batch);
@@ -171,15 +195,19 @@ pub fn read(source: FileSource, pipeline: Pipeline) -> Result<Option<SourceError
         // Closing both channels stops the front thread if it is still reading.
         drop(full_rx);
         drop(empty_tx);
-        let (front, damage) = match worker.join() {
+        let (mut front, damage) = match worker.join() {
             Ok(r) => r,
             Err(panic) => std::panic::resume_unwind(panic),
         };
         if let Some(f) = failure {
             return Err(f);
         }
-        pipeline::finish(front, back).map_err(super::output_error)?;
-        Ok(damage.err())
+        let done_early = back_tracking.as_ref().is_some_and(Tracking::done);
+        if let Some(tracking) = back_tracking.or_else(|| front.take_tracking()) {
+            pipeline::finish(tracking, back).map_err(super::output_error)?;
+        }
+        // Damage after the last frame shown (-c N reached) is not reported, as on one thread.
+        Ok(if done_early { None } else { damage.err() })
     })
 }
 
