@@ -627,7 +627,7 @@ impl Tracker {
             }),
             opens_conversation: opens,
             index_in_conversation: n,
-            tcp: Some(observed.facts),
+            tcp: Some(observed),
             udp: None,
         };
         if closed_now {

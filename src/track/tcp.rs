@@ -170,11 +170,6 @@ fn next_state(state: TcpState, event: Event, fresh: bool) -> TcpState {
     }
 }
 
-/// Per-frame result of [`TcpConv::observe`].
-pub struct Observed {
-    pub facts: TcpFacts,
-}
-
 /// A TCP conversation (one `tcp.stream`).
 #[derive(Debug, Clone)]
 pub struct TcpConv {
@@ -264,11 +259,16 @@ struct Marks {
 }
 
 /// The live per-side state, thawed from the frozen one when needed (a late segment).
+#[inline]
 fn live_sides<'a>(live: &'a mut Option<Box<[Flow; 2]>>, frozen: &[Frozen; 2]) -> &'a mut [Flow; 2] {
-    live.get_or_insert_with(|| {
-        let [c, s] = frozen;
-        Box::new([c.thaw(), s.thaw()])
-    })
+    live.get_or_insert_with(|| thaw(frozen))
+}
+
+/// Both sides of a frozen conversation, live again.
+#[cold]
+fn thaw(frozen: &[Frozen; 2]) -> Box<[Flow; 2]> {
+    let [c, s] = frozen;
+    Box::new([c.thaw(), s.thaw()])
 }
 
 fn pair(sides: &mut [Flow; 2], from_client: bool) -> (&mut Flow, &mut Flow) {
@@ -383,7 +383,7 @@ impl TcpConv {
         from_client: bool,
         tcp: &Tcp,
         reused: bool,
-    ) -> Observed {
+    ) -> TcpFacts {
         let flags = tcp.flags;
         let syn = flags.has(TcpFlags::SYN);
         let ack_flag = flags.has(TcpFlags::ACK);
@@ -522,74 +522,77 @@ impl TcpConv {
             fwd.fin_next = Some(SeqNumber(tcp.seq) + tcp.payload_len + 1);
         }
 
-        // RFC 9293 states: the sender's, then the receiver's.
-        let acks_fin = ack_flag && rev.fin_next.is_some_and(|f| SeqNumber(tcp.ack).ge(f));
-        let send = if rst {
-            Event::SendRst
-        } else if syn && ack_flag {
-            Event::SendSynAck
-        } else if syn {
-            Event::SendSyn
-        } else if fin {
-            Event::SendFin
-        } else {
-            Event::SendOther
-        };
-        let recv = if rst {
-            Event::RecvRst
-        } else if syn && ack_flag {
-            Event::RecvSynAck
-        } else if syn {
-            Event::RecvSyn
-        } else if fin {
-            Event::RecvFin { acks_fin }
-        } else {
-            Event::RecvOther { acks_fin }
-        };
-        // The passive side of a fresh SYN was listening.
-        if syn && !ack_flag && rev.state == TcpState::Closed && !rev.active {
-            rev.state = TcpState::Listen;
+        // RFC 9293 states: the sender's, then the receiver's. Data and ACKs between
+        // two established sides change neither: the bulk of a conversation skips
+        // the transitions.
+        let settled = !(syn || fin || rst)
+            && fwd.state == TcpState::Established
+            && rev.state == TcpState::Established;
+        if !settled {
+            let acks_fin = ack_flag && rev.fin_next.is_some_and(|f| SeqNumber(tcp.ack).ge(f));
+            let send = if rst {
+                Event::SendRst
+            } else if syn && ack_flag {
+                Event::SendSynAck
+            } else if syn {
+                Event::SendSyn
+            } else if fin {
+                Event::SendFin
+            } else {
+                Event::SendOther
+            };
+            let recv = if rst {
+                Event::RecvRst
+            } else if syn && ack_flag {
+                Event::RecvSynAck
+            } else if syn {
+                Event::RecvSyn
+            } else if fin {
+                Event::RecvFin { acks_fin }
+            } else {
+                Event::RecvOther { acks_fin }
+            };
+            // The passive side of a fresh SYN was listening.
+            if syn && !ack_flag && rev.state == TcpState::Closed && !rev.active {
+                rev.state = TcpState::Listen;
+            }
+            fwd.state = next_state(fwd.state, send, fresh);
+            rev.state = next_state(rev.state, recv, fresh);
         }
-        fwd.state = next_state(fwd.state, send, fresh);
-        rev.state = next_state(rev.state, recv, fresh);
         fwd.active = true;
         let state = fwd.state;
 
         self.history.add_tcp(flags, tcp.payload_len, from_client);
         self.zeek.observe(flags, tcp.payload_len, from_client);
 
-        Observed {
-            facts: TcpFacts {
-                rel_seq,
-                rel_ack,
-                next_seq,
-                window: u64::from(window),
-                window_scale,
-                analysis: Analysis(analysis),
-                dup_ack: result.dup_ack,
-                retransmits: result.retransmits,
-                handshake_step,
-                newly_acked,
-                acks_frame: result.acks_frame,
-                first_fin,
-                state,
-            },
+        TcpFacts {
+            rel_seq,
+            rel_ack,
+            next_seq,
+            window: u64::from(window),
+            window_scale,
+            analysis: Analysis(analysis),
+            dup_ack: result.dup_ack,
+            retransmits: result.retransmits,
+            handshake_step,
+            newly_acked,
+            acks_frame: result.acks_frame,
+            first_fin,
+            state,
         }
     }
 
     /// A segment whose header does not fit in its IP payload: no analysis, raw
     /// numbers (what tshark shows for a "Short segment").
-    pub fn observe_unanalysed(&mut self, from_client: bool, tcp: &Tcp) -> Observed {
+    pub fn observe_unanalysed(&mut self, from_client: bool, tcp: &Tcp) -> TcpFacts {
         let (fwd, _) = pair(live_sides(&mut self.live, &self.frozen), from_client);
-        Observed {
-            facts: TcpFacts {
-                rel_seq: tcp.seq,
-                rel_ack: tcp.ack,
-                next_seq: tcp.seq,
-                window: u64::from(tcp.window),
-                state: fwd.state,
-                ..TcpFacts::default()
-            },
+        TcpFacts {
+            rel_seq: tcp.seq,
+            rel_ack: tcp.ack,
+            next_seq: tcp.seq,
+            window: u64::from(tcp.window),
+            state: fwd.state,
+            ..TcpFacts::default()
         }
     }
 }
@@ -966,7 +969,11 @@ mod tests {
                 let expected = scan.ack_any(SeqNumber(ack));
                 let got = flight.ack(SeqNumber(ack));
                 assert_eq!(got, expected, "round {round}, ack {ack}");
-                assert_eq!(contents(&flight), contents(&scan), "round {round}, ack {ack}");
+                assert_eq!(
+                    contents(&flight),
+                    contents(&scan),
+                    "round {round}, ack {ack}"
+                );
             }
         }
     }
