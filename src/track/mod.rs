@@ -48,7 +48,7 @@ type HashMap<K, V> = StdHashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
 pub(crate) type FxHashMap<K, V> = HashMap<K, V>;
 use std::net::IpAddr;
 
-use crate::decode::{Packet, Transport};
+use crate::decode::{Packet, TcpFlags, Transport};
 use crate::source::Timestamp;
 
 #[cfg(test)]
@@ -572,18 +572,16 @@ impl Tracker {
         dst: Endpoint,
         tcp: &crate::decode::Tcp,
     ) -> Facts {
-        // One hash and probe per frame: the entry serves the lookup and, for a new
-        // conversation, the insertion.
-        let entry = self.tcp_by_key.entry(ConvKey::new(src, dst));
-        let existing = match &entry {
-            Entry::Occupied(e) => Some(*e.get()),
-            Entry::Vacant(_) => None,
-        };
+        let key = ConvKey::new(src, dst);
+        let existing = self.tcp_by_key.get(&key).copied();
         // A plain SYN with another ISN than the one this side used before opens
         // a new stream on the same ports (Wireshark: "TCP Port numbers reused").
-        let reused = existing
-            .and_then(|i| self.tcp.get(i))
-            .is_some_and(|(c, conv)| conv.syn_reuses_ports(c.client == src, tcp));
+        // Only a plain SYN can: other segments skip the look at the conversation.
+        let plain_syn = tcp.flags.0 & (TcpFlags::SYN | TcpFlags::ACK) == TcpFlags::SYN;
+        let reused = plain_syn
+            && existing
+                .and_then(|i| self.tcp.get(i))
+                .is_some_and(|(c, conv)| conv.syn_reuses_ports(c.client == src, tcp));
         let (index, opens) = match existing {
             Some(i) if !reused => (i, false),
             _ => {
@@ -591,13 +589,12 @@ impl Tracker {
                 let stream = u64::try_from(i).unwrap_or(u64::MAX);
                 // The client sent the SYN; without one, the sender of the first frame
                 // (a lone SYN-ACK comes from the server).
-                let synack = tcp.flags.0
-                    & (crate::decode::TcpFlags::SYN | crate::decode::TcpFlags::ACK)
-                    == crate::decode::TcpFlags::SYN | crate::decode::TcpFlags::ACK;
+                let synack =
+                    tcp.flags.0 & (TcpFlags::SYN | TcpFlags::ACK) == TcpFlags::SYN | TcpFlags::ACK;
                 let (client, server) = if synack { (dst, src) } else { (src, dst) };
                 self.tcp
                     .push((Common::new(stream, client, server, meta), TcpConv::new()));
-                entry.insert_entry(i);
+                self.tcp_by_key.insert(key, i);
                 (i, true)
             }
         };
