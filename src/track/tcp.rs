@@ -58,8 +58,7 @@ struct Flow {
     last_ack_time: Timestamp,
     last_non_dup_ack: u64,
     dup_ack_num: i32,
-    /// Newest first.
-    unacked: VecDeque<Unacked>,
+    unacked: Flight,
     /// No ACK (outside a SYN) sent yet.
     is_first_ack: bool,
     /// RFC 9293 state of this side.
@@ -90,7 +89,7 @@ impl Default for Flow {
             last_ack_time: Timestamp::default(),
             last_non_dup_ack: 0,
             dup_ack_num: 0,
-            unacked: VecDeque::new(),
+            unacked: Flight::default(),
             is_first_ack: true,
             state: TcpState::Closed,
             fin_next: None,
@@ -169,11 +168,6 @@ fn next_state(state: TcpState, event: Event, fresh: bool) -> TcpState {
         // Anything else (data, ACKs, retransmissions) leaves the state as it is.
         (s, _) => s,
     }
-}
-
-/// Per-frame result of [`TcpConv::observe`].
-pub struct Observed {
-    pub facts: TcpFacts,
 }
 
 /// A TCP conversation (one `tcp.stream`).
@@ -256,12 +250,25 @@ impl Frozen {
     }
 }
 
+/// What the per-segment checks of the tracker read of one side (see [`TcpConv::marks`]).
+#[derive(Debug, Clone, Copy)]
+struct Marks {
+    base_seq: Option<u32>,
+    fin_next: Option<SeqNumber>,
+    max_ack_sent: Option<SeqNumber>,
+}
+
 /// The live per-side state, thawed from the frozen one when needed (a late segment).
+#[inline]
 fn live_sides<'a>(live: &'a mut Option<Box<[Flow; 2]>>, frozen: &[Frozen; 2]) -> &'a mut [Flow; 2] {
-    live.get_or_insert_with(|| {
-        let [c, s] = frozen;
-        Box::new([c.thaw(), s.thaw()])
-    })
+    live.get_or_insert_with(|| thaw(frozen))
+}
+
+/// Both sides of a frozen conversation, live again.
+#[cold]
+fn thaw(frozen: &[Frozen; 2]) -> Box<[Flow; 2]> {
+    let [c, s] = frozen;
+    Box::new([c.thaw(), s.thaw()])
 }
 
 fn pair(sides: &mut [Flow; 2], from_client: bool) -> (&mut Flow, &mut Flow) {
@@ -298,9 +305,32 @@ impl TcpConv {
     /// must open a new conversation (Wireshark: "TCP Port numbers reused").
     pub fn syn_reuses_ports(&self, from_client: bool, tcp: &Tcp) -> bool {
         let plain_syn = tcp.flags.0 & (TcpFlags::SYN | TcpFlags::ACK) == TcpFlags::SYN;
-        let [c, s] = self.snapshot();
-        let fwd = if from_client { c } else { s };
-        plain_syn && fwd.base_seq.is_some_and(|base| base != tcp.seq)
+        plain_syn
+            && self
+                .marks(from_client)
+                .base_seq
+                .is_some_and(|base| base != tcp.seq)
+    }
+
+    /// The marks of one side, read where they live, live or frozen. The tracker
+    /// asks for them on every segment: no copy of both sides' whole state.
+    fn marks(&self, client: bool) -> Marks {
+        let of_flow = |f: &Flow| Marks {
+            base_seq: f.base_seq,
+            fin_next: f.fin_next,
+            max_ack_sent: f.max_ack_sent,
+        };
+        let of_frozen = |f: &Frozen| Marks {
+            base_seq: f.base_seq,
+            fin_next: f.fin_next,
+            max_ack_sent: f.max_ack_sent,
+        };
+        match (&self.live, client) {
+            (Some(sides), true) => of_flow(&sides[0]),
+            (Some(sides), false) => of_flow(&sides[1]),
+            (None, true) => of_frozen(&self.frozen[0]),
+            (None, false) => of_frozen(&self.frozen[1]),
+        }
     }
 
     /// The per-side state that outlives a freeze, live or frozen.
@@ -337,12 +367,11 @@ impl TcpConv {
 
     /// Both sides sent a FIN and each FIN was acknowledged.
     pub fn teardown_complete(&self) -> bool {
-        let [c, s] = &self.snapshot();
-        let acked = |me: &Frozen, peer: &Frozen| match (me.fin_next, peer.max_ack_sent) {
+        let acked = |me: bool| match (self.marks(me).fin_next, self.marks(!me).max_ack_sent) {
             (Some(fin), Some(ack)) => ack.ge(fin),
             _ => false,
         };
-        acked(c, s) && acked(s, c)
+        acked(true) && acked(false)
     }
 
     /// Takes one segment of this conversation and returns its facts.
@@ -354,7 +383,7 @@ impl TcpConv {
         from_client: bool,
         tcp: &Tcp,
         reused: bool,
-    ) -> Observed {
+    ) -> TcpFacts {
         let flags = tcp.flags;
         let syn = flags.has(TcpFlags::SYN);
         let ack_flag = flags.has(TcpFlags::ACK);
@@ -380,9 +409,11 @@ impl TcpConv {
             self.first_rtt_ns = Some(ts.nanos_since(t0));
         }
 
+        // Both sides, thawed once for the whole segment.
+        let (fwd, rev) = pair(live_sides(&mut self.live, &self.frozen), from_client);
+
         // The window as Wireshark calculates it: never scaled on a SYN.
         let (window, window_scale) = {
-            let (fwd, _) = pair(live_sides(&mut self.live, &self.frozen), from_client);
             let raw = u32::from(tcp.window);
             match fwd.win_scale {
                 WinScale::Shift(s) if !syn => (raw << s, Some(1u32 << s)),
@@ -400,7 +431,7 @@ impl TcpConv {
             flags,
             window,
         };
-        let result = self.analyze(from_client, &seg, &mut analysis);
+        let result = analyze(fwd, rev, self.first_rtt_ns, &seg, &mut analysis);
 
         if syn && !ack_flag && tcp.payload_len > 0 && has_fast_open(tcp) {
             analysis |= Analysis::TFO_SYN;
@@ -412,7 +443,6 @@ impl TcpConv {
                 TcpOption::WindowScale(s) => Some((*s).min(14)),
                 _ => None,
             });
-            let (fwd, rev) = pair(live_sides(&mut self.live, &self.frozen), from_client);
             if let Some(shift) = ws {
                 fwd.win_scale = WinScale::Shift(shift);
             }
@@ -425,7 +455,6 @@ impl TcpConv {
         }
 
         // Relative numbers.
-        let (fwd, rev) = pair(live_sides(&mut self.live, &self.frozen), from_client);
         let base = fwd.base_seq.unwrap_or(tcp.seq);
         let rel_seq = tcp.seq.wrapping_sub(base);
         let rel_ack = if ack_flag {
@@ -493,279 +522,371 @@ impl TcpConv {
             fwd.fin_next = Some(SeqNumber(tcp.seq) + tcp.payload_len + 1);
         }
 
-        // RFC 9293 states: the sender's, then the receiver's.
-        let acks_fin = ack_flag && rev.fin_next.is_some_and(|f| SeqNumber(tcp.ack).ge(f));
-        let send = if rst {
-            Event::SendRst
-        } else if syn && ack_flag {
-            Event::SendSynAck
-        } else if syn {
-            Event::SendSyn
-        } else if fin {
-            Event::SendFin
-        } else {
-            Event::SendOther
-        };
-        let recv = if rst {
-            Event::RecvRst
-        } else if syn && ack_flag {
-            Event::RecvSynAck
-        } else if syn {
-            Event::RecvSyn
-        } else if fin {
-            Event::RecvFin { acks_fin }
-        } else {
-            Event::RecvOther { acks_fin }
-        };
-        // The passive side of a fresh SYN was listening.
-        if syn && !ack_flag && rev.state == TcpState::Closed && !rev.active {
-            rev.state = TcpState::Listen;
+        // RFC 9293 states: the sender's, then the receiver's. Data and ACKs between
+        // two established sides change neither: the bulk of a conversation skips
+        // the transitions.
+        let settled = !(syn || fin || rst)
+            && fwd.state == TcpState::Established
+            && rev.state == TcpState::Established;
+        if !settled {
+            let acks_fin = ack_flag && rev.fin_next.is_some_and(|f| SeqNumber(tcp.ack).ge(f));
+            let send = if rst {
+                Event::SendRst
+            } else if syn && ack_flag {
+                Event::SendSynAck
+            } else if syn {
+                Event::SendSyn
+            } else if fin {
+                Event::SendFin
+            } else {
+                Event::SendOther
+            };
+            let recv = if rst {
+                Event::RecvRst
+            } else if syn && ack_flag {
+                Event::RecvSynAck
+            } else if syn {
+                Event::RecvSyn
+            } else if fin {
+                Event::RecvFin { acks_fin }
+            } else {
+                Event::RecvOther { acks_fin }
+            };
+            // The passive side of a fresh SYN was listening.
+            if syn && !ack_flag && rev.state == TcpState::Closed && !rev.active {
+                rev.state = TcpState::Listen;
+            }
+            fwd.state = next_state(fwd.state, send, fresh);
+            rev.state = next_state(rev.state, recv, fresh);
         }
-        fwd.state = next_state(fwd.state, send, fresh);
-        rev.state = next_state(rev.state, recv, fresh);
         fwd.active = true;
         let state = fwd.state;
 
         self.history.add_tcp(flags, tcp.payload_len, from_client);
         self.zeek.observe(flags, tcp.payload_len, from_client);
 
-        Observed {
-            facts: TcpFacts {
-                rel_seq,
-                rel_ack,
-                next_seq,
-                window: u64::from(window),
-                window_scale,
-                analysis: Analysis(analysis),
-                dup_ack: result.dup_ack,
-                retransmits: result.retransmits,
-                handshake_step,
-                newly_acked,
-                acks_frame: result.acks_frame,
-                first_fin,
-                state,
-            },
+        TcpFacts {
+            rel_seq,
+            rel_ack,
+            next_seq,
+            window: u64::from(window),
+            window_scale,
+            analysis: Analysis(analysis),
+            dup_ack: result.dup_ack,
+            retransmits: result.retransmits,
+            handshake_step,
+            newly_acked,
+            acks_frame: result.acks_frame,
+            first_fin,
+            state,
         }
     }
 
     /// A segment whose header does not fit in its IP payload: no analysis, raw
     /// numbers (what tshark shows for a "Short segment").
-    pub fn observe_unanalysed(&mut self, from_client: bool, tcp: &Tcp) -> Observed {
+    pub fn observe_unanalysed(&mut self, from_client: bool, tcp: &Tcp) -> TcpFacts {
         let (fwd, _) = pair(live_sides(&mut self.live, &self.frozen), from_client);
-        Observed {
-            facts: TcpFacts {
-                rel_seq: tcp.seq,
-                rel_ack: tcp.ack,
-                next_seq: tcp.seq,
-                window: u64::from(tcp.window),
-                state: fwd.state,
-                ..TcpFacts::default()
-            },
+        TcpFacts {
+            rel_seq: tcp.seq,
+            rel_ack: tcp.ack,
+            next_seq: tcp.seq,
+            window: u64::from(tcp.window),
+            state: fwd.state,
+            ..TcpFacts::default()
+        }
+    }
+}
+
+/// Wireshark's `tcp_analyze_sequence_number`, check for check: `fwd` sent the
+/// segment, `rev` is its peer.
+fn analyze(
+    fwd: &mut Flow,
+    rev: &mut Flow,
+    first_rtt: Option<i128>,
+    s: &Segment,
+    a: &mut u32,
+) -> AnalyzeResult {
+    let syn = s.flags.has(TcpFlags::SYN);
+    let fin = s.flags.has(TcpFlags::FIN);
+    let rst = s.flags.has(TcpFlags::RST);
+    let ack_flag = s.flags.has(TcpFlags::ACK);
+    let syn_fin_rst = syn || fin || rst;
+    let (seq, ack, len, window) = (SeqNumber(s.seq), s.ack, s.len, s.window);
+    let mut out = AnalyzeResult::default();
+
+    // Base sequence numbers: the SYN's ISN, or one before the first segment seen.
+    if fwd.base_seq.is_none() {
+        fwd.base_seq = Some(if syn { s.seq } else { s.seq.wrapping_sub(1) });
+    }
+    // The peer's base: from the first ACK (its ISN is ack - 1).
+    if rev.base_seq.is_none() && ack_flag {
+        rev.base_seq = Some(ack.wrapping_sub(1));
+    }
+
+    let next = SeqNumber(fwd.next_seq);
+    'forward: {
+        // Zero window probe: one byte at the next sequence number into a closed window.
+        if len == 1 && s.seq == fwd.next_seq && rev.window == 0 {
+            *a |= Analysis::ZERO_WINDOW_PROBE;
+            break 'forward;
+        }
+        // Zero window: this side closes its receive window.
+        if window == 0 && !syn_fin_rst {
+            *a |= Analysis::ZERO_WINDOW;
+        }
+        // Previous segment not captured: a hole before this segment.
+        if fwd.next_seq != 0 && seq.gt(next) && !rst {
+            *a |= Analysis::LOST_SEGMENT;
+        }
+        // Keep-alive: 0 or 1 byte one before the next sequence number.
+        if (len == 0 || len == 1) && s.seq == fwd.next_seq.wrapping_sub(1) && !syn_fin_rst {
+            *a |= Analysis::KEEP_ALIVE;
+        }
+        // Window update: nothing new but the window.
+        if len == 0
+            && window != 0
+            && window != fwd.window
+            && s.seq == fwd.next_seq
+            && ack == fwd.last_ack
+            && !syn_fin_rst
+        {
+            *a |= Analysis::WINDOW_UPDATE;
+        }
+        // Window full: the data reaches the right edge of the peer's window.
+        if len > 0 && rev.win_scale != WinScale::Unknown && !syn_fin_rst {
+            let shift = match rev.win_scale {
+                WinScale::Shift(sh) if !rev.is_first_ack => u32::from(sh),
+                _ => 0,
+            };
+            let edge = rev
+                .last_ack
+                .wrapping_add(rev.window.checked_shl(shift).unwrap_or(0));
+            if s.seq.wrapping_add(len) == edge {
+                *a |= Analysis::WINDOW_FULL;
+            }
+        }
+        let repeats = len == 0
+            && window == fwd.window
+            && s.seq == fwd.next_seq
+            && ack == fwd.last_ack
+            && !syn_fin_rst;
+        // Keep-alive ACK: repeats the last ACK after a keep-alive from the peer.
+        if repeats && window != 0 && rev.last_flags & Analysis::KEEP_ALIVE != 0 {
+            *a |= Analysis::KEEP_ALIVE_ACK;
+            break 'forward;
+        }
+        // Zero window probe ACK: repeats the zero window after a probe.
+        if repeats && window == 0 && rev.last_flags & Analysis::ZERO_WINDOW_PROBE != 0 {
+            *a |= Analysis::ZERO_WINDOW_PROBE_ACK;
+            break 'forward;
+        }
+        // Duplicate ACK: same seq, ack and window, no data.
+        if repeats && window != 0 {
+            fwd.dup_ack_num = fwd.dup_ack_num.saturating_add(1);
+            *a |= Analysis::DUP_ACK;
+            out.dup_ack = Some((
+                fwd.last_non_dup_ack,
+                u32::try_from(fwd.dup_ack_num).unwrap_or(0),
+            ));
+        }
+    }
+    // A new acknowledgement number resets the duplicate-ACK count.
+    if ack != fwd.last_ack {
+        fwd.last_non_dup_ack = s.frame;
+        fwd.dup_ack_num = 0;
+    }
+
+    // ACKed unseen segment: the ACK covers data never seen from the peer.
+    if rev.max_seq_to_be_acked != 0
+        && SeqNumber(ack).gt(SeqNumber(rev.max_seq_to_be_acked))
+        && ack_flag
+    {
+        *a |= Analysis::ACK_LOST_SEGMENT;
+        // Raise the bar so the same hole is reported once.
+        rev.max_seq_to_be_acked = rev.next_seq;
+    }
+
+    // Retransmission, fast retransmission, spurious retransmission, out-of-order.
+    if len > 0 || syn || fin {
+        let mut not_advanced = fwd.next_seq != 0 && seq.lt(next);
+        'kind: {
+            if *a & Analysis::KEEP_ALIVE != 0 {
+                break 'kind;
+            }
+            // More than one byte just after a possible zero window probe is new data.
+            if len > 1 && fwd.next_seq.wrapping_sub(1) == s.seq {
+                not_advanced = false;
+            }
+            // Spurious: every byte was already acknowledged by the peer.
+            if len > 0 && rev.last_ack != 0 && (seq + len).le(SeqNumber(rev.last_ack)) {
+                *a |= Analysis::SPURIOUS_RETRANSMISSION | Analysis::RETRANSMISSION;
+                break 'kind;
+            }
+            // Fast: after two or more duplicate ACKs for this very byte, within 20 ms.
+            if not_advanced
+                && rev.dup_ack_num >= 2
+                && rev.last_ack == s.seq
+                && elapsed(s.ts, rev.last_ack_time) < FAST_RETRANSMISSION_NS
+            {
+                *a |= Analysis::FAST_RETRANSMISSION | Analysis::RETRANSMISSION;
+                break 'kind;
+            }
+            // Out-of-order: soon after the highest segment, and not a copy of it.
+            let threshold = match first_rtt {
+                Some(rtt) if rtt != 0 => rtt,
+                _ => DEFAULT_OOO_NS,
+            };
+            let this_next = s.seq.wrapping_add(len).wrapping_add(u32::from(syn || fin));
+            if not_advanced
+                && elapsed(s.ts, fwd.next_seq_time) < threshold
+                && fwd.next_seq != this_next
+            {
+                *a |= Analysis::OUT_OF_ORDER;
+                break 'kind;
+            }
+            if not_advanced {
+                *a |= Analysis::RETRANSMISSION;
+                out.retransmits = Some(fwd.unacked.oldest_frame().unwrap_or(fwd.next_seq_frame));
+            }
         }
     }
 
-    /// Wireshark's `tcp_analyze_sequence_number`, check for check.
-    fn analyze(&mut self, from_client: bool, s: &Segment, a: &mut u32) -> AnalyzeResult {
-        let first_rtt = self.first_rtt_ns;
-        let (fwd, rev) = pair(live_sides(&mut self.live, &self.frozen), from_client);
-        let syn = s.flags.has(TcpFlags::SYN);
-        let fin = s.flags.has(TcpFlags::FIN);
-        let rst = s.flags.has(TcpFlags::RST);
-        let ack_flag = s.flags.has(TcpFlags::ACK);
-        let syn_fin_rst = syn || fin || rst;
-        let (seq, ack, len, window) = (SeqNumber(s.seq), s.ack, s.len, s.window);
-        let mut out = AnalyzeResult::default();
+    // Remember this segment and the highest sequence number seen.
+    let mut next_seq = seq + len;
+    if syn || fin {
+        next_seq = next_seq + 1;
+    }
+    if len > 0 || syn || fin {
+        fwd.unacked.push(Unacked {
+            frame: s.frame,
+            seq,
+            next_seq,
+        });
+    }
+    let probe = *a & Analysis::ZERO_WINDOW_PROBE != 0;
+    if (next_seq.gt(next) || fwd.next_seq == 0) && !probe {
+        fwd.next_seq = next_seq.raw();
+        fwd.next_seq_frame = s.frame;
+        fwd.next_seq_time = s.ts;
+    }
+    if (s.seq == fwd.max_seq_to_be_acked || fwd.max_seq_to_be_acked == 0) && !probe {
+        fwd.max_seq_to_be_acked = fwd.next_seq;
+    }
+    fwd.window = window;
+    fwd.last_ack = ack;
+    fwd.last_ack_time = s.ts;
+    fwd.last_flags = *a;
+    if ack_flag && !syn {
+        fwd.is_first_ack = false;
+    }
 
-        // Base sequence numbers: the SYN's ISN, or one before the first segment seen.
-        if fwd.base_seq.is_none() {
-            fwd.base_seq = Some(if syn { s.seq } else { s.seq.wrapping_sub(1) });
-        }
-        // The peer's base: from the first ACK (its ISN is ack - 1).
-        if rev.base_seq.is_none() && ack_flag {
-            rev.base_seq = Some(ack.wrapping_sub(1));
-        }
+    // Drop the peer's segments this ACK covers; note the one it completes.
+    out.acks_frame = rev.unacked.ack(SeqNumber(ack));
+    out
+}
 
-        let next = SeqNumber(fwd.next_seq);
-        'forward: {
-            // Zero window probe: one byte at the next sequence number into a closed window.
-            if len == 1 && s.seq == fwd.next_seq && rev.window == 0 {
-                *a |= Analysis::ZERO_WINDOW_PROBE;
-                break 'forward;
-            }
-            // Zero window: this side closes its receive window.
-            if window == 0 && !syn_fin_rst {
-                *a |= Analysis::ZERO_WINDOW;
-            }
-            // Previous segment not captured: a hole before this segment.
-            if fwd.next_seq != 0 && seq.gt(next) && !rst {
-                *a |= Analysis::LOST_SEGMENT;
-            }
-            // Keep-alive: 0 or 1 byte one before the next sequence number.
-            if (len == 0 || len == 1) && s.seq == fwd.next_seq.wrapping_sub(1) && !syn_fin_rst {
-                *a |= Analysis::KEEP_ALIVE;
-            }
-            // Window update: nothing new but the window.
-            if len == 0
-                && window != 0
-                && window != fwd.window
-                && s.seq == fwd.next_seq
-                && ack == fwd.last_ack
-                && !syn_fin_rst
-            {
-                *a |= Analysis::WINDOW_UPDATE;
-            }
-            // Window full: the data reaches the right edge of the peer's window.
-            if len > 0 && rev.win_scale != WinScale::Unknown && !syn_fin_rst {
-                let shift = match rev.win_scale {
-                    WinScale::Shift(sh) if !rev.is_first_ack => u32::from(sh),
-                    _ => 0,
-                };
-                let edge = rev
-                    .last_ack
-                    .wrapping_add(rev.window.checked_shl(shift).unwrap_or(0));
-                if s.seq.wrapping_add(len) == edge {
-                    *a |= Analysis::WINDOW_FULL;
-                }
-            }
-            let repeats = len == 0
-                && window == fwd.window
-                && s.seq == fwd.next_seq
-                && ack == fwd.last_ack
-                && !syn_fin_rst;
-            // Keep-alive ACK: repeats the last ACK after a keep-alive from the peer.
-            if repeats && window != 0 && rev.last_flags & Analysis::KEEP_ALIVE != 0 {
-                *a |= Analysis::KEEP_ALIVE_ACK;
-                break 'forward;
-            }
-            // Zero window probe ACK: repeats the zero window after a probe.
-            if repeats && window == 0 && rev.last_flags & Analysis::ZERO_WINDOW_PROBE != 0 {
-                *a |= Analysis::ZERO_WINDOW_PROBE_ACK;
-                break 'forward;
-            }
-            // Duplicate ACK: same seq, ack and window, no data.
-            if repeats && window != 0 {
-                fwd.dup_ack_num = fwd.dup_ack_num.saturating_add(1);
-                *a |= Analysis::DUP_ACK;
-                out.dup_ack = Some((
-                    fwd.last_non_dup_ack,
-                    u32::try_from(fwd.dup_ack_num).unwrap_or(0),
-                ));
-            }
-        }
-        // A new acknowledgement number resets the duplicate-ACK count.
-        if ack != fwd.last_ack {
-            fwd.last_non_dup_ack = s.frame;
-            fwd.dup_ack_num = 0;
-        }
+/// The segments one side sent that the peer has not acknowledged yet, newest
+/// first, at most [`MAX_UNACKED`].
+///
+/// An ACK drops every segment it covers, trims the one it falls into and names
+/// the one it completes. In the usual flight each segment starts where the one
+/// before it ended, and the whole flight spans less than 2^31: then the
+/// segments an ACK inside the flight touches are the oldest ones, and
+/// [`Flight::ack`] works from that end, in time proportional to what it
+/// acknowledges, with exactly the result of the general scan of every segment.
+#[derive(Debug, Clone, Default)]
+struct Flight {
+    segments: VecDeque<Unacked>,
+    /// Some segment did not start where the one before it ended (a
+    /// retransmission, a hole): the general scan is needed until the flight empties.
+    scattered: bool,
+}
 
-        // ACKed unseen segment: the ACK covers data never seen from the peer.
-        if rev.max_seq_to_be_acked != 0
-            && SeqNumber(ack).gt(SeqNumber(rev.max_seq_to_be_acked))
-            && ack_flag
-        {
-            *a |= Analysis::ACK_LOST_SEGMENT;
-            // Raise the bar so the same hole is reported once.
-            rev.max_seq_to_be_acked = rev.next_seq;
+impl Flight {
+    /// Remembers a segment just sent (forgetting the oldest beyond [`MAX_UNACKED`]).
+    fn push(&mut self, u: Unacked) {
+        if self.segments.len() >= MAX_UNACKED {
+            self.segments.pop_back();
         }
+        // Distances below 2^31 compare as plain numbers (see `SeqNumber::distance`).
+        let forward = |from: SeqNumber, to: SeqNumber| (1..1 << 31).contains(&(to - from));
+        let follows = match (self.segments.front(), self.segments.back()) {
+            (Some(newest), Some(oldest)) => {
+                u.seq == newest.next_seq && forward(oldest.seq, u.next_seq)
+            }
+            _ => true,
+        };
+        self.scattered |= !(follows && forward(u.seq, u.next_seq));
+        self.segments.push_front(u);
+    }
 
-        // Retransmission, fast retransmission, spurious retransmission, out-of-order.
-        if len > 0 || syn || fin {
-            let mut not_advanced = fwd.next_seq != 0 && seq.lt(next);
-            'kind: {
-                if *a & Analysis::KEEP_ALIVE != 0 {
-                    break 'kind;
-                }
-                // More than one byte just after a possible zero window probe is new data.
-                if len > 1 && fwd.next_seq.wrapping_sub(1) == s.seq {
-                    not_advanced = false;
-                }
-                // Spurious: every byte was already acknowledged by the peer.
-                if len > 0 && rev.last_ack != 0 && (seq + len).le(SeqNumber(rev.last_ack)) {
-                    *a |= Analysis::SPURIOUS_RETRANSMISSION | Analysis::RETRANSMISSION;
-                    break 'kind;
-                }
-                // Fast: after two or more duplicate ACKs for this very byte, within 20 ms.
-                if not_advanced
-                    && rev.dup_ack_num >= 2
-                    && rev.last_ack == s.seq
-                    && elapsed(s.ts, rev.last_ack_time) < FAST_RETRANSMISSION_NS
-                {
-                    *a |= Analysis::FAST_RETRANSMISSION | Analysis::RETRANSMISSION;
-                    break 'kind;
-                }
-                // Out-of-order: soon after the highest segment, and not a copy of it.
-                let threshold = match first_rtt {
-                    Some(rtt) if rtt != 0 => rtt,
-                    _ => DEFAULT_OOO_NS,
-                };
-                let this_next = s.seq.wrapping_add(len).wrapping_add(u32::from(syn || fin));
-                if not_advanced
-                    && elapsed(s.ts, fwd.next_seq_time) < threshold
-                    && fwd.next_seq != this_next
-                {
-                    *a |= Analysis::OUT_OF_ORDER;
-                    break 'kind;
-                }
-                if not_advanced {
-                    *a |= Analysis::RETRANSMISSION;
-                    out.retransmits =
-                        Some(fwd.unacked.back().map_or(fwd.next_seq_frame, |u| u.frame));
-                }
+    /// Applies an acknowledgement number; returns the frame whose segment it completes.
+    fn ack(&mut self, ack: SeqNumber) -> Option<u64> {
+        // Nothing in flight (the peer sent no data since its last ACK): nothing to do.
+        let (Some(newest), Some(oldest)) = (self.segments.front(), self.segments.back()) else {
+            return None;
+        };
+        let within = ack - oldest.seq <= newest.next_seq - oldest.seq;
+        let acked = if within && !self.scattered {
+            self.ack_in_order(ack)
+        } else {
+            self.ack_any(ack)
+        };
+        if self.segments.is_empty() {
+            self.scattered = false;
+            // Give back a grown buffer (a finished conversation must not keep the
+            // memory of its largest flight).
+            if self.segments.capacity() > 8 {
+                self.segments = VecDeque::new();
             }
         }
+        acked
+    }
 
-        // Remember this segment and the highest sequence number seen.
-        let mut next_seq = seq + len;
-        if syn || fin {
-            next_seq = next_seq + 1;
-        }
-        if len > 0 || syn || fin {
-            if fwd.unacked.len() >= MAX_UNACKED {
-                fwd.unacked.pop_back();
+    /// [`Flight::ack`] on a contiguous flight, for an ACK that lies within it:
+    /// drops the oldest segments it covers, trims the next one.
+    fn ack_in_order(&mut self, ack: SeqNumber) -> Option<u64> {
+        let base = self.segments.back()?.seq;
+        let at = ack - base;
+        while let Some(oldest) = self.segments.back_mut() {
+            if oldest.next_seq == ack {
+                let frame = oldest.frame;
+                self.segments.pop_back();
+                return Some(frame);
             }
-            fwd.unacked.push_front(Unacked {
-                frame: s.frame,
-                seq,
-                next_seq,
-            });
+            if oldest.next_seq - base < at {
+                self.segments.pop_back();
+                continue;
+            }
+            if oldest.seq - base < at {
+                oldest.seq = ack;
+            }
+            break;
         }
-        let probe = *a & Analysis::ZERO_WINDOW_PROBE != 0;
-        if (next_seq.gt(next) || fwd.next_seq == 0) && !probe {
-            fwd.next_seq = next_seq.raw();
-            fwd.next_seq_frame = s.frame;
-            fwd.next_seq_time = s.ts;
-        }
-        if (s.seq == fwd.max_seq_to_be_acked || fwd.max_seq_to_be_acked == 0) && !probe {
-            fwd.max_seq_to_be_acked = fwd.next_seq;
-        }
-        fwd.window = window;
-        fwd.last_ack = ack;
-        fwd.last_ack_time = s.ts;
-        fwd.last_flags = *a;
-        if ack_flag && !syn {
-            fwd.is_first_ack = false;
-        }
+        None
+    }
 
-        // Drop the peer's segments this ACK covers; note the one it completes.
-        let ackn = SeqNumber(ack);
-        rev.unacked.retain_mut(|u| {
-            if ackn == u.next_seq {
-                out.acks_frame = Some(u.frame);
+    /// [`Flight::ack`] on any flight: every segment looked at.
+    fn ack_any(&mut self, ack: SeqNumber) -> Option<u64> {
+        let mut acked = None;
+        self.segments.retain_mut(|u| {
+            if ack == u.next_seq {
+                acked = Some(u.frame);
                 false
-            } else if ackn.gt(u.seq) && ackn.le(u.next_seq) {
-                u.seq = ackn;
+            } else if ack.gt(u.seq) && ack.le(u.next_seq) {
+                u.seq = ack;
                 true
             } else {
                 // Kept while not yet acknowledged; older segments are dropped.
-                u.next_seq.gt(ackn)
+                u.next_seq.gt(ack)
             }
         });
-        // Everything acknowledged: give back a grown buffer (a finished conversation
-        // must not keep the memory of its largest flight).
-        if rev.unacked.is_empty() && rev.unacked.capacity() > 8 {
-            rev.unacked = VecDeque::new();
-        }
-        out
+        acked
+    }
+
+    /// The frame of the oldest segment remembered.
+    fn oldest_frame(&self) -> Option<u64> {
+        self.segments.back().map(|u| u.frame)
     }
 }
 
@@ -797,4 +918,83 @@ fn has_fast_open(tcp: &Tcp) -> bool {
     tcp.options
         .iter()
         .any(|o| matches!(o, TcpOption::FastOpen(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The segments of a flight, oldest first, as (frame, seq, next_seq).
+    fn contents(f: &Flight) -> Vec<(u64, u32, u32)> {
+        f.segments
+            .iter()
+            .rev()
+            .map(|u| (u.frame, u.seq.0, u.next_seq.0))
+            .collect()
+    }
+
+    #[test]
+    fn test_flight_in_order_ack_matches_scan() {
+        // A small xorshift: flights near the wrap, ACKs inside, behind and beyond them.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..2000u64 {
+            let start = (next() as u32).wrapping_sub(1 << 20);
+            let mut flight = Flight::default();
+            let mut seq = start;
+            for frame in 0..(next() % 12) {
+                let len = 1 + (next() % 1500) as u32;
+                flight.push(Unacked {
+                    frame,
+                    seq: SeqNumber(seq),
+                    next_seq: SeqNumber(seq.wrapping_add(len)),
+                });
+                seq = seq.wrapping_add(len);
+            }
+            assert!(!flight.scattered, "round {round}: an in-order flight");
+            for _ in 0..4 {
+                let span = seq.wrapping_sub(start).max(1);
+                let ack = match next() % 4 {
+                    0 => start.wrapping_add((next() % u64::from(span)) as u32),
+                    1 => seq,
+                    2 => start.wrapping_sub((next() % 3000) as u32),
+                    _ => next() as u32,
+                };
+                let mut scan = flight.clone();
+                let expected = scan.ack_any(SeqNumber(ack));
+                let got = flight.ack(SeqNumber(ack));
+                assert_eq!(got, expected, "round {round}, ack {ack}");
+                assert_eq!(
+                    contents(&flight),
+                    contents(&scan),
+                    "round {round}, ack {ack}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn test_flight_retransmission_scattered_until_empty() {
+        let mut f = Flight::default();
+        let seg = |frame, seq: u32, len: u32| Unacked {
+            frame,
+            seq: SeqNumber(seq),
+            next_seq: SeqNumber(seq.wrapping_add(len)),
+        };
+        f.push(seg(1, 100, 10));
+        f.push(seg(2, 110, 10));
+        assert!(!f.scattered);
+        // A retransmission of the first segment.
+        f.push(seg(3, 100, 10));
+        assert!(f.scattered);
+        // Both copies are complete: the oldest is named (as the scan always did).
+        assert_eq!(f.ack(SeqNumber(110)), Some(1));
+        assert_eq!(f.ack(SeqNumber(120)), Some(2));
+        assert!(f.segments.is_empty() && !f.scattered);
+    }
 }
