@@ -299,7 +299,11 @@ pub fn write_analysis_labels(out: &mut String, facts: &TcpFacts) {
         if *bit == Analysis::DUP_ACK {
             match facts.dup_ack {
                 Some((frame, n)) => {
-                    let _ = write!(out, "[TCP Dup ACK {frame}#{n}] ");
+                    out.push_str("[TCP Dup ACK ");
+                    crate::present::text::push_u64(out, frame);
+                    out.push('#');
+                    push_u32(out, n);
+                    out.push_str("] ");
                 }
                 None => out.push_str("[TCP Dup ACK] "),
             }
@@ -375,7 +379,8 @@ fn write_tcp_option(out: &mut String, option: &TcpOption, peer_base: Option<u32>
         TcpOption::WindowScale(shift) => {
             // Wireshark caps the shift at 14 (RFC 7323) before showing the multiplier.
             let shift = u32::from(*shift).min(14);
-            let _ = write!(out, " WS={}", 1u32 << shift);
+            out.push_str(" WS=");
+            push_u32(out, 1u32 << shift);
         }
         TcpOption::SackPermitted => out.push_str(" SACK_PERM"),
         TcpOption::Sack(blocks) => {
@@ -384,7 +389,10 @@ fn write_tcp_option(out: &mut String, option: &TcpOption, peer_base: Option<u32>
                     Some(base) if relative => (left.wrapping_sub(base), right.wrapping_sub(base)),
                     _ => (*left, *right),
                 };
-                let _ = write!(out, " SLE={l} SRE={r}");
+                out.push_str(" SLE=");
+                push_u32(out, l);
+                out.push_str(" SRE=");
+                push_u32(out, r);
             }
         }
         TcpOption::Timestamps { tsval, tsecr } => {

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use super::info::{self, TcpInfoContext};
-use super::text;
+use super::text::{self, push_u32};
 use super::{Note, Options, Tone};
 use crate::decode::{Icmp, Link, Net, Packet, ProblemKind, Tcp, TcpFlags, Transport};
 use crate::source::Frame;
@@ -51,6 +51,9 @@ struct Stream {
     accecn_synack: bool,
     /// The first bytes of the current request (up to MAX_REQUEST_BYTES).
     request: Vec<u8>,
+    /// Some byte of `request` is not ASCII (kept up to date, rather than checked on
+    /// every reply segment).
+    request_non_ascii: bool,
     /// All bytes of the current request, kept or not.
     request_total: u64,
     /// Direction of the last data seen.
@@ -526,26 +529,24 @@ fn analysis_words(out: &mut String, t: &TcpFacts, dir: Option<Direction>, ack_sh
         sep(out);
         match t.dup_ack {
             Some((frame, n)) => {
-                let _ = write!(
-                    out,
-                    "dup ACK #{n} of frame {frame}: the {} still misses data after {ack_shown}",
-                    side(dir)
-                );
+                out.push_str("dup ACK #");
+                push_u32(out, n);
+                out.push_str(" of frame ");
+                push_u64(out, frame);
+                out.push_str(": the ");
             }
-            None => {
-                let _ = write!(
-                    out,
-                    "duplicate ACK: the {} still misses data after {ack_shown}",
-                    side(dir)
-                );
-            }
+            None => out.push_str("duplicate ACK: the "),
         }
+        out.push_str(side(dir));
+        out.push_str(" still misses data after ");
+        push_u32(out, ack_shown);
     }
     let retrans = |out: &mut String, what: &str| {
         sep(out);
         out.push_str(what);
         if let Some(f) = t.retransmits {
-            let _ = write!(out, " of frame {f}");
+            out.push_str(" of frame ");
+            push_u64(out, f);
         }
     };
     if a.has(Analysis::SPURIOUS_RETRANSMISSION) {
@@ -606,14 +607,16 @@ fn data_memory(
         Direction::FromClient => {
             if new_turn {
                 s.request.clear();
+                s.request_non_ascii = false;
                 s.request_total = 0;
                 if let Some(sum) = summary {
                     sum.requests = sum.requests.saturating_add(1);
                 }
             }
             let room = MAX_REQUEST_BYTES.saturating_sub(s.request.len());
-            s.request
-                .extend_from_slice(payload.get(..room.min(payload.len())).unwrap_or(&[]));
+            let kept = payload.get(..room.min(payload.len())).unwrap_or(&[]);
+            s.request.extend_from_slice(kept);
+            s.request_non_ascii |= !kept.is_ascii();
             s.request_total = s.request_total.saturating_add(declared);
             DataKind::Request { new_turn }
         }
@@ -632,29 +635,22 @@ fn data_memory(
                 let complete = s.request_total == s.request.len() as u64;
                 let end = s.reply_offset.saturating_add(payload.len());
                 // An ASCII request's uppercase is byte for byte: compare without building it.
-                let (whole_eq, part, expected_len) = if s.request.is_ascii() {
-                    let upper_eq = |req: Option<&[u8]>| {
-                        req.is_some_and(|r| {
-                            r.len() == payload.len()
-                                && r.iter().zip(payload).all(|(a, b)| a.to_ascii_uppercase() == *b)
-                        })
-                    };
-                    (
-                        upper_eq(Some(&s.request)),
-                        upper_eq(s.request.get(s.reply_offset..end)),
-                        s.request.len(),
-                    )
+                // (A new turn starts at offset 0, where `part` covers the whole reply.)
+                let (part, expected_len) = if !s.request_non_ascii {
+                    let part = s.request.get(s.reply_offset..end).is_some_and(|r| {
+                        r.len() == payload.len()
+                            && r.iter().zip(payload).all(|(a, b)| a.to_ascii_uppercase() == *b)
+                    });
+                    (part, s.request.len())
                 } else {
                     let expected = text::uppercase_prefix(&s.request, complete);
                     (
-                        expected == payload,
                         expected.get(s.reply_offset..end) == Some(payload),
                         expected.len(),
                     )
                 };
-                let whole = new_turn && complete && payload.len() as u64 == declared && whole_eq;
                 let beyond = s.reply_offset >= expected_len && !complete;
-                if whole || (new_turn && part) {
+                if new_turn && part {
                     if let Some(sum) = summary {
                         sum.uppercase_ok = sum.uppercase_ok.saturating_add(1);
                     }
@@ -796,7 +792,9 @@ fn tcp_note(
             | Analysis::SPURIOUS_RETRANSMISSION)
         != 0;
 
-    analysis_words(out, t, dir, ack_shown);
+    if !t.analysis.is_empty() {
+        analysis_words(out, t, dir, ack_shown);
+    }
 
     *tone = if rst {
         Tone::Reset
@@ -843,11 +841,8 @@ fn tcp_note(
             .is_some_and(|(_, s)| s.syn_from_client && !s.synack_seen)
             && dir == Some(Direction::FromServer);
         if refused {
-            let _ = write!(
-                out,
-                "connection refused: nothing listens on port {}",
-                tcp.src_port
-            );
+            out.push_str("connection refused: nothing listens on port ");
+            push_u32(out, u32::from(tcp.src_port));
             if let Some(sum) = stream
                 .as_ref()
                 .and_then(|(k, _)| summaries.get_or_insert_default(*k))
@@ -855,11 +850,9 @@ fn tcp_note(
                 sum.refused = true;
             }
         } else {
-            let _ = write!(
-                out,
-                "RST: the {} aborts the connection at once, no FIN exchange",
-                side(dir)
-            );
+            out.push_str("RST: the ");
+            out.push_str(side(dir));
+            out.push_str(" aborts the connection at once, no FIN exchange");
         }
         closed = true;
     } else if t.handshake_step == Some(3) {
