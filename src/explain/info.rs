@@ -422,7 +422,7 @@ pub fn write_udp_info(out: &mut String, udp: &Udp) {
     out.push_str(" → ");
     push_u32(out, u32::from(udp.dst_port));
     out.push_str(" Len=");
-    push_u32(out, u32::from(udp.payload_len));
+    push_u32(out, udp.payload_len);
 }
 
 /// Wireshark's name for an ICMP type.
