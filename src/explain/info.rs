@@ -3,11 +3,14 @@
 //! ICMPv6, ARP, IP fragments). Formatting only: no state beyond its arguments.
 
 use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr};
 
 use crate::decode::{
     Arp, Icmp, Ipv4, Ipv6, Link, Net, Packet, ProblemKind, Tcp, TcpFlags, TcpOption, Transport, Udp,
 };
 use crate::track::{Analysis, TcpFacts};
+
+use super::text::push_u32;
 
 /// Writes a MAC address as Wireshark does without name resolution
 /// (`Broadcast` for ff:ff:ff:ff:ff:ff).
@@ -48,6 +51,63 @@ pub fn write_addresses(src: &mut String, dst: &mut String, packet: &Packet<'_>) 
             write_mac(src, addr);
         }
         _ => {}
+    }
+}
+
+/// Slots of an [`AddressCache`].
+const ADDRESS_SLOTS: usize = 4096;
+
+/// The text of recently written IP addresses, one slot per hash of the address
+/// (about 200 KiB once full): most frames come from and go to a few hosts, and
+/// copying an address's text costs a third of writing it digit by digit.
+#[derive(Debug, Default)]
+pub struct AddressCache {
+    /// Made on first use; an empty text is an empty slot.
+    slots: Vec<(IpAddr, String)>,
+}
+
+impl AddressCache {
+    /// Writes the Source and Destination columns, as [`write_addresses`].
+    pub fn write_addresses(&mut self, src: &mut String, dst: &mut String, packet: &Packet<'_>) {
+        match &packet.net {
+            Net::Ipv4(h) => {
+                self.push(src, IpAddr::V4(h.src));
+                self.push(dst, IpAddr::V4(h.route_dst.unwrap_or(h.dst)));
+            }
+            Net::Ipv6(h) => {
+                self.push(src, IpAddr::V6(h.src));
+                self.push(dst, IpAddr::V6(h.dst));
+            }
+            _ => write_addresses(src, dst, packet),
+        }
+    }
+
+    /// Appends `ip` as its `Display` writes it.
+    fn push(&mut self, out: &mut String, ip: IpAddr) {
+        if self.slots.is_empty() {
+            self.slots
+                .resize(ADDRESS_SLOTS, (IpAddr::V4(Ipv4Addr::UNSPECIFIED), String::new()));
+        }
+        // Fibonacci hashing of the address bits: the top 12 bits of the product.
+        let bits = match ip {
+            IpAddr::V4(a) => u64::from(a.to_bits()),
+            IpAddr::V6(a) => {
+                let b = a.to_bits();
+                (b as u64) ^ ((b >> 64) as u64)
+            }
+        };
+        let slot = (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52) as usize;
+        match self.slots.get_mut(slot) {
+            Some((key, text)) => {
+                if *key != ip || text.is_empty() {
+                    text.clear();
+                    crate::present::text::push_ip(text, ip);
+                    *key = ip;
+                }
+                out.push_str(text);
+            }
+            None => crate::present::text::push_ip(out, ip),
+        }
     }
 }
 
@@ -162,6 +222,32 @@ pub struct TcpInfoContext {
 
 /// Writes Wireshark's flag list (without brackets): `SYN, ACK`, `<None>` when none.
 pub fn write_tcp_flags(out: &mut String, flags: TcpFlags, accurate_ecn: bool) {
+    // The usual combinations as one piece (without the ACE counter, which the others need).
+    const SYN_ACK: u16 = TcpFlags::SYN | TcpFlags::ACK;
+    const PSH_ACK: u16 = TcpFlags::PSH | TcpFlags::ACK;
+    const FIN_ACK: u16 = TcpFlags::FIN | TcpFlags::ACK;
+    const FIN_PSH_ACK: u16 = TcpFlags::FIN | PSH_ACK;
+    const RST_ACK: u16 = TcpFlags::RST | TcpFlags::ACK;
+    let usual = match flags.0 {
+        TcpFlags::ACK => "ACK",
+        TcpFlags::SYN => "SYN",
+        SYN_ACK => "SYN, ACK",
+        PSH_ACK => "PSH, ACK",
+        FIN_ACK => "FIN, ACK",
+        FIN_PSH_ACK => "FIN, PSH, ACK",
+        TcpFlags::RST => "RST",
+        RST_ACK => "RST, ACK",
+        _ => "",
+    };
+    if !usual.is_empty() && (!accurate_ecn || flags.has(TcpFlags::SYN)) {
+        out.push_str(usual);
+        return;
+    }
+    write_flag_list(out, flags, accurate_ecn);
+}
+
+/// [`write_tcp_flags`], name by name.
+fn write_flag_list(out: &mut String, flags: TcpFlags, accurate_ecn: bool) {
     let start = out.len();
     let ace = accurate_ecn && !flags.has(TcpFlags::SYN);
     // With the ACE counter, ECE, CWR and AE are shown as one number instead.
@@ -213,7 +299,11 @@ pub fn write_analysis_labels(out: &mut String, facts: &TcpFacts) {
         if *bit == Analysis::DUP_ACK {
             match facts.dup_ack {
                 Some((frame, n)) => {
-                    let _ = write!(out, "[TCP Dup ACK {frame}#{n}] ");
+                    out.push_str("[TCP Dup ACK ");
+                    crate::present::text::push_u64(out, frame);
+                    out.push('#');
+                    push_u32(out, n);
+                    out.push_str("] ");
                 }
                 None => out.push_str("[TCP Dup ACK] "),
             }
@@ -237,9 +327,9 @@ pub fn write_tcp_info(
     if let Some(f) = facts {
         write_analysis_labels(out, f);
     }
-    crate::present::text::push_u64(out, u64::from(tcp.src_port));
+    push_u32(out, u32::from(tcp.src_port));
     out.push_str(" → ");
-    crate::present::text::push_u64(out, u64::from(tcp.dst_port));
+    push_u32(out, u32::from(tcp.dst_port));
     out.push_str(" [");
     write_tcp_flags(out, tcp.flags, ctx.accurate_ecn);
     out.push(']');
@@ -249,10 +339,10 @@ pub fn write_tcp_info(
         _ => (tcp.seq, tcp.ack),
     };
     out.push_str(" Seq=");
-    crate::present::text::push_u64(out, u64::from(seq));
+    push_u32(out, seq);
     if tcp.flags.has(TcpFlags::ACK) {
         out.push_str(" Ack=");
-        crate::present::text::push_u64(out, u64::from(ack));
+        push_u32(out, ack);
     }
     let window = facts.map_or(u64::from(tcp.window), |f| f.window);
     out.push_str(" Win=");
@@ -266,7 +356,7 @@ pub fn write_tcp_info(
         return;
     }
     out.push_str(" Len=");
-    crate::present::text::push_u64(out, u64::from(tcp.payload_len));
+    push_u32(out, tcp.payload_len);
     // Relative SACK edges count from the peer's base: raw ack − relative ack.
     let peer_base = match facts {
         Some(f) if relative && tcp.flags.has(TcpFlags::ACK) => {
@@ -284,12 +374,13 @@ fn write_tcp_option(out: &mut String, option: &TcpOption, peer_base: Option<u32>
         TcpOption::Eol | TcpOption::Nop | TcpOption::Unknown { .. } => {}
         TcpOption::Mss(mss) => {
             out.push_str(" MSS=");
-            crate::present::text::push_u64(out, u64::from(*mss));
+            push_u32(out, u32::from(*mss));
         }
         TcpOption::WindowScale(shift) => {
             // Wireshark caps the shift at 14 (RFC 7323) before showing the multiplier.
             let shift = u32::from(*shift).min(14);
-            let _ = write!(out, " WS={}", 1u32 << shift);
+            out.push_str(" WS=");
+            push_u32(out, 1u32 << shift);
         }
         TcpOption::SackPermitted => out.push_str(" SACK_PERM"),
         TcpOption::Sack(blocks) => {
@@ -298,14 +389,17 @@ fn write_tcp_option(out: &mut String, option: &TcpOption, peer_base: Option<u32>
                     Some(base) if relative => (left.wrapping_sub(base), right.wrapping_sub(base)),
                     _ => (*left, *right),
                 };
-                let _ = write!(out, " SLE={l} SRE={r}");
+                out.push_str(" SLE=");
+                push_u32(out, l);
+                out.push_str(" SRE=");
+                push_u32(out, r);
             }
         }
         TcpOption::Timestamps { tsval, tsecr } => {
             out.push_str(" TSval=");
-            crate::present::text::push_u64(out, u64::from(*tsval));
+            push_u32(out, *tsval);
             out.push_str(" TSecr=");
-            crate::present::text::push_u64(out, u64::from(*tsecr));
+            push_u32(out, *tsecr);
         }
         TcpOption::AccEcn(counters) => {
             for (name, value) in counters {
@@ -324,11 +418,11 @@ fn write_tcp_option(out: &mut String, option: &TcpOption, peer_base: Option<u32>
 
 /// Writes the UDP Info column: `32887 → 23457 Len=5` (Len from the header's length field).
 pub fn write_udp_info(out: &mut String, udp: &Udp) {
-    crate::present::text::push_u64(out, u64::from(udp.src_port));
+    push_u32(out, u32::from(udp.src_port));
     out.push_str(" → ");
-    crate::present::text::push_u64(out, u64::from(udp.dst_port));
+    push_u32(out, u32::from(udp.dst_port));
     out.push_str(" Len=");
-    crate::present::text::push_u64(out, u64::from(udp.payload_len));
+    push_u32(out, udp.payload_len);
 }
 
 /// Wireshark's name for an ICMP type.
@@ -719,6 +813,19 @@ mod tests {
         );
     }
 
+    /// The usual combinations written as one piece read as the name-by-name list.
+    #[test]
+    fn test_usual_flags_as_listed() {
+        for bits in 0..0x1000u16 {
+            for ace in [false, true] {
+                let (mut fast, mut slow) = (String::new(), String::new());
+                write_tcp_flags(&mut fast, TcpFlags(bits), ace);
+                write_flag_list(&mut slow, TcpFlags(bits), ace);
+                assert_eq!(fast, slow, "{bits:#x} {ace}");
+            }
+        }
+    }
+
     #[test]
     fn test_no_flags_and_reserved() {
         let mut s = String::new();
@@ -897,6 +1004,24 @@ mod tests {
             },
         );
         assert_eq!(s, "10.0.0.1 is at 30:46:9a:23:fb:fa");
+    }
+
+    /// Cached or not, an address reads as its `Display`, through slot collisions.
+    #[test]
+    fn test_address_cache_as_display() {
+        let mut cache = AddressCache::default();
+        let mut x: u64 = 5;
+        for _ in 0..20_000 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let ip = if x % 3 == 0 {
+                IpAddr::V6(std::net::Ipv6Addr::from(u128::from(x >> 50) << (x % 100)))
+            } else {
+                IpAddr::V4(Ipv4Addr::from((x >> 40) as u32 & 0xff00_3fff))
+            };
+            let mut s = String::from("x");
+            cache.push(&mut s, ip);
+            assert_eq!(s, format!("x{ip}"));
+        }
     }
 
     #[test]

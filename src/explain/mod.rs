@@ -62,6 +62,7 @@ pub struct Note {
 pub struct Explainer {
     options: Options,
     memory: note::Memory,
+    addresses: info::AddressCache,
 }
 
 impl Explainer {
@@ -70,6 +71,7 @@ impl Explainer {
         Self {
             options,
             memory: note::Memory::default(),
+            addresses: info::AddressCache::default(),
         }
     }
 
@@ -95,7 +97,8 @@ impl Explainer {
         note.info.clear();
         note.text.clear();
         note.tone = Tone::Plain;
-        info::write_addresses(&mut note.source, &mut note.destination, packet);
+        self.addresses
+            .write_addresses(&mut note.source, &mut note.destination, packet);
         info::write_protocol(&mut note.protocol, packet, frame.linktype);
         note::write(&mut self.memory, self.options, frame, packet, facts, note);
     }

@@ -3,19 +3,20 @@
 //! their ACKs, ICMP echo requests). Memory is bounded and dropped when a
 //! conversation closes; no I/O.
 
-use std::cmp::Reverse;
-use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use super::info::{self, TcpInfoContext};
-use super::text;
+use super::text::{self, push_u32};
 use super::{Note, Options, Tone};
 use crate::decode::{Icmp, Link, Net, Packet, ProblemKind, Tcp, TcpFlags, Transport};
 use crate::source::Frame;
 use crate::present::text::push_u64;
 use crate::track::{Analysis, Direction, Facts, Proto, TcpFacts};
+use table::{Key, Table};
+
+mod table;
 
 /// Bytes of the last request kept per conversation for the uppercase check.
 pub const MAX_REQUEST_BYTES: usize = 256;
@@ -50,6 +51,9 @@ struct Stream {
     accecn_synack: bool,
     /// The first bytes of the current request (up to MAX_REQUEST_BYTES).
     request: Vec<u8>,
+    /// Some byte of `request` is not ASCII (kept up to date, rather than checked on
+    /// every reply segment).
+    request_non_ascii: bool,
     /// All bytes of the current request, kept or not.
     request_total: u64,
     /// Direction of the last data seen.
@@ -66,115 +70,11 @@ struct Stream {
 /// The explainer's memory across frames.
 #[derive(Debug, Default)]
 pub struct Memory {
-    /// Boxed: a hash table's slots stay small (its spare capacity costs 8 bytes a slot).
-    streams: KeyedMemory<Box<Stream>>,
-    /// Kept for every conversation seen (up to MAX_SUMMARIES): a B-tree is the
-    /// smallest per entry (a hash table and its heap doubled the peak memory here).
-    summaries: BTreeMap<(u8, u64), Summary>,
+    /// Boxed: a closed or forgotten conversation's slot costs 8 bytes.
+    streams: Table<Box<Stream>, MAX_STREAMS>,
+    /// Kept for every conversation seen (up to MAX_SUMMARIES).
+    summaries: Table<Summary, MAX_SUMMARIES>,
     echoes: HashMap<(IpAddr, IpAddr, u16, u16), u64>,
-}
-
-/// A conversation's key in the memory: protocol (TCP 0, UDP 1) and stream number.
-type Key = (u8, u64);
-
-/// A map from conversation keys with the eviction order of a B-tree (the smallest key
-/// goes first) and the per-frame cost of a hash map: a min-heap holds exactly the keys
-/// of `slots`; a removed value leaves an empty slot (so that putting it back costs no
-/// heap push), dropped when the heap reaches it or by a sweep once empty slots are more
-/// than half the live ones.
-#[derive(Debug)]
-struct KeyedMemory<V> {
-    slots: crate::track::FxHashMap<Key, Option<V>>,
-    order: BinaryHeap<Reverse<Key>>,
-    /// Slots holding a value.
-    live: usize,
-}
-
-impl<V> Default for KeyedMemory<V> {
-    fn default() -> Self {
-        KeyedMemory {
-            slots: Default::default(),
-            order: BinaryHeap::new(),
-            live: 0,
-        }
-    }
-}
-
-impl<V: Default> KeyedMemory<V> {
-    fn len(&self) -> usize {
-        self.live
-    }
-
-    #[cfg(test)]
-    fn is_empty(&self) -> bool {
-        self.live == 0
-    }
-
-    fn contains_key(&self, k: &Key) -> bool {
-        matches!(self.slots.get(k), Some(Some(_)))
-    }
-
-    #[cfg(test)]
-    fn get(&self, k: &Key) -> Option<&V> {
-        self.slots.get(k).and_then(Option::as_ref)
-    }
-
-    fn slot(&mut self, k: Key) -> &mut Option<V> {
-        match self.slots.entry(k) {
-            Entry::Occupied(e) => e.into_mut(),
-            Entry::Vacant(e) => {
-                self.order.push(Reverse(k));
-                e.insert(None)
-            }
-        }
-    }
-
-    /// The value under `k`, made (default) when absent; as `BTreeMap::entry(k).or_default()`.
-    fn get_or_default(&mut self, k: Key) -> &mut V {
-        let live = &mut self.live;
-        let slot = match self.slots.entry(k) {
-            Entry::Occupied(e) => e.into_mut(),
-            Entry::Vacant(e) => {
-                self.order.push(Reverse(k));
-                e.insert(None)
-            }
-        };
-        if slot.is_none() {
-            *live += 1;
-        }
-        slot.get_or_insert_with(V::default)
-    }
-
-    fn insert(&mut self, k: Key, v: V) {
-        let slot = self.slot(k);
-        let was_empty = slot.is_none();
-        *slot = Some(v);
-        if was_empty {
-            self.live += 1;
-        }
-    }
-
-    fn remove(&mut self, k: &Key) -> Option<V> {
-        let v = self.slots.get_mut(k).and_then(Option::take);
-        if v.is_some() {
-            self.live = self.live.saturating_sub(1);
-            if self.slots.len() > self.live + self.live / 2 + 1024 {
-                self.slots.retain(|_, v| v.is_some());
-                self.order = self.slots.keys().map(|k| Reverse(*k)).collect();
-            }
-        }
-        v
-    }
-
-    /// Drops the value with the smallest key, as `BTreeMap::pop_first`.
-    fn pop_first(&mut self) {
-        while let Some(Reverse(k)) = self.order.pop() {
-            if let Some(Some(_)) = self.slots.remove(&k) {
-                self.live = self.live.saturating_sub(1);
-                return;
-            }
-        }
-    }
 }
 
 fn proto_key(proto: Proto) -> u8 {
@@ -187,21 +87,7 @@ fn proto_key(proto: Proto) -> u8 {
 impl Memory {
     /// The summary of a conversation, when it was seen.
     pub fn summary(&self, proto: Proto, stream: u64) -> Option<Summary> {
-        self.summaries.get(&(proto_key(proto), stream)).copied()
-    }
-
-    fn stream(&mut self, key: (u8, u64)) -> &mut Stream {
-        if !self.streams.contains_key(&key) && self.streams.len() >= MAX_STREAMS {
-            self.streams.pop_first();
-        }
-        self.streams.get_or_default(key)
-    }
-
-    fn summary_mut(&mut self, key: (u8, u64)) -> &mut Summary {
-        if !self.summaries.contains_key(&key) && self.summaries.len() >= MAX_SUMMARIES {
-            self.summaries.pop_first();
-        }
-        self.summaries.entry(key).or_default()
+        self.summaries.get((proto_key(proto), stream)).copied()
     }
 }
 
@@ -437,6 +323,22 @@ pub fn observe(memory: &mut Memory, frame: &Frame<'_>, packet: &Packet<'_>, fact
     }
 }
 
+/// Accurate ECN negotiation, which decides how Wireshark shows the ECN flags:
+/// remembers what the SYN and SYN-ACK offered; true once both did.
+fn accurate_ecn(s: &mut Stream, flags: TcpFlags) -> bool {
+    let syn = flags.has(TcpFlags::SYN);
+    let ack = flags.has(TcpFlags::ACK);
+    let ecn = flags.0 & (TcpFlags::AE | TcpFlags::CWR | TcpFlags::ECE);
+    if syn && !ack {
+        s.accecn_syn = ecn == TcpFlags::AE | TcpFlags::CWR | TcpFlags::ECE;
+    } else if syn && ack && s.accecn_syn {
+        s.accecn_synack = ecn & (TcpFlags::AE | TcpFlags::CWR) == TcpFlags::CWR
+            || ecn & (TcpFlags::AE | TcpFlags::ECE) == TcpFlags::AE
+            || ecn == TcpFlags::AE | TcpFlags::CWR;
+    }
+    s.accecn_syn && s.accecn_synack
+}
+
 /// The memory side of [`tcp_note`], step for step.
 fn tcp_memory(
     memory: &mut Memory,
@@ -448,23 +350,19 @@ fn tcp_memory(
     let Some(k) = facts.stream.map(|s| (proto_key(Proto::Tcp), s)) else {
         return;
     };
+    let Memory {
+        streams, summaries, ..
+    } = memory;
+    let Some(s) = streams.get_or_insert_default(k) else {
+        return;
+    };
     let dir = facts.direction;
     let flags = tcp.flags;
     let syn = flags.has(TcpFlags::SYN);
     let ack = flags.has(TcpFlags::ACK);
     let fin = flags.has(TcpFlags::FIN);
     let rst = flags.has(TcpFlags::RST);
-    {
-        let s = memory.stream(k);
-        let ecn = flags.0 & (TcpFlags::AE | TcpFlags::CWR | TcpFlags::ECE);
-        if syn && !ack {
-            s.accecn_syn = ecn == TcpFlags::AE | TcpFlags::CWR | TcpFlags::ECE;
-        } else if syn && ack && s.accecn_syn {
-            s.accecn_synack = ecn & (TcpFlags::AE | TcpFlags::CWR) == TcpFlags::CWR
-                || ecn & (TcpFlags::AE | TcpFlags::ECE) == TcpFlags::AE
-                || ecn == TcpFlags::AE | TcpFlags::CWR;
-        }
-    }
+    accurate_ecn(s, flags);
     let Some(t) = facts.tcp.as_ref() else {
         return;
     };
@@ -473,28 +371,25 @@ fn tcp_memory(
             | Analysis::FAST_RETRANSMISSION
             | Analysis::SPURIOUS_RETRANSMISSION)
         != 0;
-    let mut s = memory.streams.remove(&k).unwrap_or_default();
     let mut closed = false;
     if syn && !ack {
         s.syn_from_client = dir != Some(Direction::FromServer);
     } else if syn && ack {
         s.synack_seen = true;
     } else if rst {
-        if s.syn_from_client && !s.synack_seen && dir == Some(Direction::FromServer) {
-            memory.summary_mut(k).refused = true;
+        if s.syn_from_client
+            && !s.synack_seen
+            && dir == Some(Direction::FromServer)
+            && let Some(sum) = summaries.get_or_insert_default(k)
+        {
+            sum.refused = true;
         }
         closed = true;
     }
     if tcp.payload_len > 0 && !retransmitted {
-        let summary = memory.summary_mut(k);
+        let summary = summaries.get_or_insert_default(k);
         if let Some(d) = dir {
-            data_memory(
-                &mut s,
-                Some(summary),
-                d,
-                packet.payload,
-                u64::from(tcp.payload_len),
-            );
+            data_memory(s, summary, d, packet.payload, u64::from(tcp.payload_len));
         }
     }
     if ack
@@ -519,14 +414,8 @@ fn tcp_memory(
             s.fin[i] = Some((frame.number, t.rel_seq.wrapping_add(tcp.payload_len)));
         }
     }
-    if s.fin_acked == [true, true] {
-        closed = true;
-    }
-    if !closed {
-        if memory.streams.len() >= MAX_STREAMS {
-            memory.streams.pop_first();
-        }
-        memory.streams.insert(k, s);
+    if closed || s.fin_acked == [true, true] {
+        streams.remove(k);
     }
 }
 
@@ -535,20 +424,18 @@ fn udp_memory(memory: &mut Memory, packet: &Packet<'_>, facts: &Facts, declared:
     let Some(k) = facts.stream.map(|s| (proto_key(Proto::Udp), s)) else {
         return;
     };
+    let Some(s) = memory.streams.get_or_insert_default(k) else {
+        return;
+    };
     let dir = facts.direction;
     if declared == 0 {
-        memory.stream(k).last_data = dir;
+        s.last_data = dir;
         return;
     }
-    let mut s = memory.streams.remove(&k).unwrap_or_default();
-    let summary = memory.summary_mut(k);
+    let summary = memory.summaries.get_or_insert_default(k);
     if let Some(d) = dir {
-        data_memory(&mut s, Some(summary), d, packet.payload, declared);
+        data_memory(s, summary, d, packet.payload, declared);
     }
-    if memory.streams.len() >= MAX_STREAMS {
-        memory.streams.pop_first();
-    }
-    memory.streams.insert(k, s);
 }
 
 /// The note of an IP fragment shown as data: which fragment of which datagram,
@@ -642,26 +529,24 @@ fn analysis_words(out: &mut String, t: &TcpFacts, dir: Option<Direction>, ack_sh
         sep(out);
         match t.dup_ack {
             Some((frame, n)) => {
-                let _ = write!(
-                    out,
-                    "dup ACK #{n} of frame {frame}: the {} still misses data after {ack_shown}",
-                    side(dir)
-                );
+                out.push_str("dup ACK #");
+                push_u32(out, n);
+                out.push_str(" of frame ");
+                push_u64(out, frame);
+                out.push_str(": the ");
             }
-            None => {
-                let _ = write!(
-                    out,
-                    "duplicate ACK: the {} still misses data after {ack_shown}",
-                    side(dir)
-                );
-            }
+            None => out.push_str("duplicate ACK: the "),
         }
+        out.push_str(side(dir));
+        out.push_str(" still misses data after ");
+        push_u32(out, ack_shown);
     }
     let retrans = |out: &mut String, what: &str| {
         sep(out);
         out.push_str(what);
         if let Some(f) = t.retransmits {
-            let _ = write!(out, " of frame {f}");
+            out.push_str(" of frame ");
+            push_u64(out, f);
         }
     };
     if a.has(Analysis::SPURIOUS_RETRANSMISSION) {
@@ -722,14 +607,16 @@ fn data_memory(
         Direction::FromClient => {
             if new_turn {
                 s.request.clear();
+                s.request_non_ascii = false;
                 s.request_total = 0;
                 if let Some(sum) = summary {
                     sum.requests = sum.requests.saturating_add(1);
                 }
             }
             let room = MAX_REQUEST_BYTES.saturating_sub(s.request.len());
-            s.request
-                .extend_from_slice(payload.get(..room.min(payload.len())).unwrap_or(&[]));
+            let kept = payload.get(..room.min(payload.len())).unwrap_or(&[]);
+            s.request.extend_from_slice(kept);
+            s.request_non_ascii |= !kept.is_ascii();
             s.request_total = s.request_total.saturating_add(declared);
             DataKind::Request { new_turn }
         }
@@ -748,29 +635,22 @@ fn data_memory(
                 let complete = s.request_total == s.request.len() as u64;
                 let end = s.reply_offset.saturating_add(payload.len());
                 // An ASCII request's uppercase is byte for byte: compare without building it.
-                let (whole_eq, part, expected_len) = if s.request.is_ascii() {
-                    let upper_eq = |req: Option<&[u8]>| {
-                        req.is_some_and(|r| {
-                            r.len() == payload.len()
-                                && r.iter().zip(payload).all(|(a, b)| a.to_ascii_uppercase() == *b)
-                        })
-                    };
-                    (
-                        upper_eq(Some(&s.request)),
-                        upper_eq(s.request.get(s.reply_offset..end)),
-                        s.request.len(),
-                    )
+                // (A new turn starts at offset 0, where `part` covers the whole reply.)
+                let (part, expected_len) = if !s.request_non_ascii {
+                    let part = s.request.get(s.reply_offset..end).is_some_and(|r| {
+                        r.len() == payload.len()
+                            && r.iter().zip(payload).all(|(a, b)| a.to_ascii_uppercase() == *b)
+                    });
+                    (part, s.request.len())
                 } else {
                     let expected = text::uppercase_prefix(&s.request, complete);
                     (
-                        expected == payload,
                         expected.get(s.reply_offset..end) == Some(payload),
                         expected.len(),
                     )
                 };
-                let whole = new_turn && complete && payload.len() as u64 == declared && whole_eq;
                 let beyond = s.reply_offset >= expected_len && !complete;
-                if whole || (new_turn && part) {
+                if new_turn && part {
                     if let Some(sum) = summary {
                         sum.uppercase_ok = sum.uppercase_ok.saturating_add(1);
                     }
@@ -861,7 +741,14 @@ fn tcp_note(
     out: &mut String,
     tone: &mut Tone,
 ) {
-    let key = facts.stream.map(|s| (proto_key(Proto::Tcp), s));
+    let Memory {
+        streams, summaries, ..
+    } = memory;
+    // The conversation's memory, looked up once for the whole frame.
+    let mut stream: Option<(Key, &mut Stream)> = facts.stream.and_then(|n| {
+        let k = (proto_key(Proto::Tcp), n);
+        Some((k, &mut **streams.get_or_insert_default(k)?))
+    });
     let dir = facts.direction;
     let flags = tcp.flags;
     let syn = flags.has(TcpFlags::SYN);
@@ -869,20 +756,11 @@ fn tcp_note(
     let fin = flags.has(TcpFlags::FIN);
     let rst = flags.has(TcpFlags::RST);
 
-    // Accurate ECN negotiation decides how Wireshark shows the ECN flags.
-    let mut ctx = TcpInfoContext::default();
-    if let Some(k) = key {
-        let s = memory.stream(k);
-        let ecn = flags.0 & (TcpFlags::AE | TcpFlags::CWR | TcpFlags::ECE);
-        if syn && !ack {
-            s.accecn_syn = ecn == TcpFlags::AE | TcpFlags::CWR | TcpFlags::ECE;
-        } else if syn && ack && s.accecn_syn {
-            s.accecn_synack = ecn & (TcpFlags::AE | TcpFlags::CWR) == TcpFlags::CWR
-                || ecn & (TcpFlags::AE | TcpFlags::ECE) == TcpFlags::AE
-                || ecn == TcpFlags::AE | TcpFlags::CWR;
-        }
-        ctx.accurate_ecn = s.accecn_syn && s.accecn_synack;
-    }
+    let ctx = TcpInfoContext {
+        accurate_ecn: stream
+            .as_mut()
+            .is_some_and(|(_, s)| accurate_ecn(s, flags)),
+    };
     info::write_tcp_info(info_out, tcp, facts.tcp.as_ref(), options.absolute_seq, ctx);
 
     let Some(t) = facts.tcp.as_ref() else {
@@ -914,7 +792,9 @@ fn tcp_note(
             | Analysis::SPURIOUS_RETRANSMISSION)
         != 0;
 
-    analysis_words(out, t, dir, ack_shown);
+    if !t.analysis.is_empty() {
+        analysis_words(out, t, dir, ack_shown);
+    }
 
     *tone = if rst {
         Tone::Reset
@@ -926,7 +806,6 @@ fn tcp_note(
         Tone::Plain
     };
 
-    let mut stream = key.map(|k| (k, memory.streams.remove(&k).unwrap_or_default()));
     let mut closed = false;
 
     if syn && !ack {
@@ -962,20 +841,18 @@ fn tcp_note(
             .is_some_and(|(_, s)| s.syn_from_client && !s.synack_seen)
             && dir == Some(Direction::FromServer);
         if refused {
-            let _ = write!(
-                out,
-                "connection refused: nothing listens on port {}",
-                tcp.src_port
-            );
-            if let Some((k, _)) = stream.as_ref() {
-                memory.summary_mut(*k).refused = true;
+            out.push_str("connection refused: nothing listens on port ");
+            push_u32(out, u32::from(tcp.src_port));
+            if let Some(sum) = stream
+                .as_ref()
+                .and_then(|(k, _)| summaries.get_or_insert_default(*k))
+            {
+                sum.refused = true;
             }
         } else {
-            let _ = write!(
-                out,
-                "RST: the {} aborts the connection at once, no FIN exchange",
-                side(dir)
-            );
+            out.push_str("RST: the ");
+            out.push_str(side(dir));
+            out.push_str(" aborts the connection at once, no FIN exchange");
         }
         closed = true;
     } else if t.handshake_step == Some(3) {
@@ -988,8 +865,7 @@ fn tcp_note(
         sep(out);
         let summary = stream
             .as_ref()
-            .map(|(k, _)| *k)
-            .map(|k| memory.summary_mut(k));
+            .and_then(|(k, _)| summaries.get_or_insert_default(*k));
         data_words(
             out,
             stream.as_mut().map(|(_, s)| &mut **s),
@@ -1081,16 +957,10 @@ fn tcp_note(
         }
     }
 
-    if let Some((k, s)) = stream {
-        if s.fin_acked == [true, true] {
-            closed = true;
-        }
-        if !closed {
-            if memory.streams.len() >= MAX_STREAMS {
-                memory.streams.pop_first();
-            }
-            memory.streams.insert(k, s);
-        }
+    if let Some((k, s)) = stream
+        && (closed || s.fin_acked == [true, true])
+    {
+        streams.remove(k);
     }
 }
 
@@ -1114,30 +984,23 @@ fn udp_note(
         );
     }
     let key = facts.stream.map(|s| (proto_key(Proto::Udp), s));
+    let stream = key.and_then(|k| memory.streams.get_or_insert_default(k));
     sep(out);
     if declared == 0 {
         let _ = write!(out, "empty datagram (0 bytes) from the {}", side(dir));
-        if let Some(k) = key {
-            let s = memory.stream(k);
+        if let Some(s) = stream {
             s.last_data = dir;
         }
     } else {
-        let mut stream = key.map(|k| (k, memory.streams.remove(&k).unwrap_or_default()));
-        let summary = key.map(|k| memory.summary_mut(k));
+        let summary = key.and_then(|k| memory.summaries.get_or_insert_default(k));
         data_words(
             out,
-            stream.as_mut().map(|(_, s)| &mut **s),
+            stream.map(|s| &mut **s),
             summary,
             dir,
             packet.payload,
             declared,
         );
-        if let Some((k, s)) = stream {
-            if memory.streams.len() >= MAX_STREAMS {
-                memory.streams.pop_first();
-            }
-            memory.streams.insert(k, s);
-        }
     }
     if let (Some(reply_to), Some(ip)) = (udp.and_then(|u| u.reply_to), packet.dst_ip()) {
         out.push_str("; to ");

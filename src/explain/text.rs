@@ -11,8 +11,29 @@ pub const MAX_SHOWN_CHARS: usize = 40;
 /// control characters as `\xNN` (or `\u{..}` above 0x7f) and each invalid UTF-8
 /// byte as `\xNN`. Stops after `max_chars` characters and appends `…`.
 pub fn write_quoted(out: &mut String, bytes: &[u8], max_chars: usize) {
-    // Byte by byte, with runs of printable ASCII (the common lab payload) in one piece.
     out.push('"');
+    // Fast path: the first `max_chars` bytes are ASCII (the lab's payloads), one character
+    // each: one UTF-8 check for all of them, then the runs needing no escape copied whole.
+    let head = bytes.get(..max_chars).unwrap_or(bytes);
+    if head.is_ascii()
+        && let Ok(mut rest) = std::str::from_utf8(head)
+    {
+        while let Some((run, tail)) = rest.split_at_checked(plain_run(rest.as_bytes())) {
+            out.push_str(run);
+            let mut chars = tail.chars();
+            let Some(c) = chars.next() else {
+                break;
+            };
+            push_escaped(out, c);
+            rest = chars.as_str();
+        }
+        out.push('"');
+        if head.len() < bytes.len() {
+            out.push('…');
+        }
+        return;
+    }
+    // Byte by byte, with runs of printable ASCII in one piece.
     let mut shown = 0usize;
     let mut cut = false;
     let mut i = 0usize;
@@ -27,7 +48,7 @@ pub fn write_quoted(out: &mut String, bytes: &[u8], max_chars: usize) {
             let room = room.get(..max_chars - shown).unwrap_or(room);
             let run = room
                 .iter()
-                .position(|&b| !(0x20..0x7f).contains(&b) || b == b'"' || b == b'\\')
+                .position(|&b| !is_plain(b))
                 .unwrap_or(room.len());
             if run > 0 {
                 let piece = room.get(..run).unwrap_or(&[]);
@@ -75,6 +96,46 @@ pub fn write_quoted(out: &mut String, bytes: &[u8], max_chars: usize) {
     if cut {
         out.push('…');
     }
+}
+
+/// True for a byte shown as itself: printable ASCII but `"` and `\\`.
+fn is_plain(b: u8) -> bool {
+    (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\'
+}
+
+/// How many leading bytes are shown as themselves ([`is_plain`]), eight bytes at a
+/// time: a payload is mostly such runs.
+fn plain_run(bytes: &[u8]) -> usize {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = ONES * 0x80;
+    let mut done = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let Ok(eight) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let x = u64::from_le_bytes(eight);
+        // The high bit of each byte that is below 0x20, 0x7f or above, `"` or `\\`
+        // (the classic "has less / has zero byte" tests). A borrow or carry only
+        // reaches the bytes after a flagged one: the lowest flag is exact.
+        let below = x.wrapping_sub(ONES * 0x20) & !x;
+        let above = x.wrapping_add(ONES) | x;
+        let quote = x ^ (ONES * u64::from(b'"'));
+        let quote = quote.wrapping_sub(ONES) & !quote;
+        let backslash = x ^ (ONES * u64::from(b'\\'));
+        let backslash = backslash.wrapping_sub(ONES) & !backslash;
+        let flags = (below | above | quote | backslash) & HIGH;
+        if flags != 0 {
+            return done + (flags.trailing_zeros() / 8) as usize;
+        }
+        done += 8;
+    }
+    let rest = bytes.get(done..).unwrap_or(&[]);
+    done + rest.iter().position(|&b| !is_plain(b)).unwrap_or(rest.len())
+}
+
+/// Appends `n` in decimal (formatting a `u32` takes fewer steps than a `u64`).
+pub fn push_u32(out: &mut String, n: u32) {
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 /// Appends `\xNN` (two lowercase hex digits).
@@ -244,6 +305,40 @@ mod tests {
                 reference_quoted(&mut b, &bytes, max);
                 assert_eq!(a, b, "{bytes:?} max {max}");
             }
+        }
+    }
+
+    #[test]
+    fn test_plain_run_matches_bytewise() {
+        let mut x: u64 = 99;
+        for _ in 0..50_000 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let n = (x >> 58) as usize;
+            let mut bytes: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+            // One or two odd bytes anywhere, of every value.
+            for k in 0..((x >> 20) % 3) {
+                if n > 0 {
+                    let at = ((x >> (8 * k + 3)) as usize) % n;
+                    bytes[at] = (x >> (16 + 8 * k)) as u8;
+                }
+            }
+            let slow = bytes.iter().position(|&b| !is_plain(b)).unwrap_or(bytes.len());
+            assert_eq!(plain_run(&bytes), slow, "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn test_push_u32_as_display() {
+        let mut x: u32 = 1;
+        let mut cases = vec![0, 9, 10, 99, 100, 999, 1000, u32::MAX];
+        for _ in 0..10_000 {
+            x = x.wrapping_mul(1664525).wrapping_add(1013904223);
+            cases.push(x >> (x % 32));
+        }
+        for n in cases {
+            let mut s = String::from("x");
+            push_u32(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
         }
     }
 

@@ -698,12 +698,13 @@ fn test_tcp_header_cut_before_20_bytes_shows_ports() {
     assert_eq!(n.protocol, "TCP");
 }
 
-/// The hash map with a heap evicts in the same order as a B-tree map's `pop_first`,
-/// through removals, re-insertions, sweeps and evictions.
+/// The dense table evicts in the same order as a B-tree map's `pop_first`,
+/// through removals, re-insertions below the eviction cursor, sweeps and evictions.
 #[test]
-fn test_keyed_memory_evicts_like_btree() {
+fn test_table_evicts_like_btree() {
     use std::collections::BTreeMap;
-    let mut fast: super::KeyedMemory<u32> = Default::default();
+    const CAP: usize = 3000;
+    let mut fast: super::Table<u32, CAP> = Default::default();
     let mut slow: BTreeMap<(u8, u64), u32> = BTreeMap::new();
     let mut x: u64 = 12345;
     for step in 0..200_000u32 {
@@ -711,21 +712,20 @@ fn test_keyed_memory_evicts_like_btree() {
         let k = (((x >> 60) & 1) as u8, (x >> 33) % 5000);
         match (x >> 20) % 5 {
             0 | 1 => {
-                if !slow.contains_key(&k) && slow.len() >= 3000 {
+                if !slow.contains_key(&k) && slow.len() >= CAP {
                     slow.pop_first();
-                    fast.pop_first();
                 }
                 *slow.entry(k).or_default() += 1;
-                *fast.get_or_default(k) += 1;
+                *fast.get_or_insert_default(k).unwrap() += 1;
             }
-            2 => assert_eq!(fast.remove(&k), slow.remove(&k)),
+            2 => assert_eq!(fast.remove(k), slow.remove(&k)),
             3 => {
-                if slow.len() >= 3000 {
+                if slow.len() >= CAP {
                     slow.pop_first();
                     fast.pop_first();
                 }
                 slow.insert(k, step);
-                fast.insert(k, step);
+                *fast.get_or_insert_default(k).unwrap() = step;
             }
             _ => {
                 slow.pop_first();
@@ -733,10 +733,18 @@ fn test_keyed_memory_evicts_like_btree() {
             }
         }
         assert_eq!(fast.len(), slow.len());
-        assert_eq!(fast.get(&k), slow.get(&k));
-        assert_eq!(fast.contains_key(&k), slow.contains_key(&k));
+        assert_eq!(fast.get(k), slow.get(&k));
     }
     for (k, v) in &slow {
-        assert_eq!(fast.get(k), Some(v));
+        assert_eq!(fast.get(*k), Some(v));
     }
+}
+
+/// A stream number far past any seen is not remembered (no huge table for it).
+#[test]
+fn test_table_refuses_far_key() {
+    let mut t: super::Table<u32, 10> = Default::default();
+    assert!(t.get_or_insert_default((0, u64::MAX)).is_none());
+    assert!(t.get_or_insert_default((1, 7)).is_some());
+    assert_eq!(t.len(), 1);
 }
