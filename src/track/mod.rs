@@ -44,8 +44,6 @@ impl Fx {
     }
 }
 type HashMap<K, V> = StdHashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
-/// A hash map with the fast hasher above, for the other stages' per-conversation memory.
-pub(crate) type FxHashMap<K, V> = HashMap<K, V>;
 use std::net::IpAddr;
 
 use crate::decode::{Packet, TcpFlags, Transport};
