@@ -66,9 +66,9 @@ pub struct Tracking {
     shown_streams: HashSet<(bool, u64)>,
 }
 
-/// What the back half gets for one frame.
-pub struct Selected<'p> {
-    pub packet: Packet<'p>,
+/// What tracking decided of one frame the back half needs.
+#[derive(Debug, Clone, Default)]
+pub struct Pick {
     pub facts: Facts,
     pub shown: bool,
     pub save: bool,
@@ -90,9 +90,9 @@ impl Tracking {
     }
 
     /// Tracks one decoded frame; `None` when it is neither shown nor saved.
-    pub fn observe<'p>(&mut self, frame: &Frame<'_>, packet: Packet<'p>, saving: Saving) -> Option<Selected<'p>> {
+    pub fn observe(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, saving: Saving) -> Option<Pick> {
         self.first.get_or_insert(frame.ts.or_zero());
-        let facts = self.tracker.observe(FrameMeta { number: frame.number, ts: frame.ts, orig_len: frame.orig_len }, &packet);
+        let facts = self.tracker.observe(FrameMeta { number: frame.number, ts: frame.ts, orig_len: frame.orig_len }, packet);
         let mut shown = true;
         if let Some(f) = &mut self.selection.filter {
             shown = f.matches(frame.linktype, frame.data);
@@ -111,7 +111,7 @@ impl Tracking {
             }
             self.shown += 1;
         }
-        Some(Selected { packet, facts, shown, save })
+        Some(Pick { facts, shown, save })
     }
 }
 
@@ -133,14 +133,16 @@ impl Front {
         self.tracking.as_ref().map(Tracking::first).unwrap_or_default()
     }
 
-    /// Decodes one frame and, when this half tracks, tracks it; `None` when it is
-    /// neither shown nor saved. Without tracking, every frame goes on (with empty facts).
-    pub fn frame<'p>(&'p mut self, frame: &Frame<'p>, saving: Saving) -> Option<Selected<'p>> {
+    /// Decodes one frame and, when this half tracks, tracks it: the pick is `None` when
+    /// the frame is neither shown nor saved. Without tracking, every frame goes on (with
+    /// empty facts, for the back half to fill).
+    pub fn frame<'p>(&'p mut self, frame: &Frame<'p>, saving: Saving) -> (Packet<'p>, Option<Pick>) {
         let packet = self.decoder.decode(frame);
-        match &mut self.tracking {
-            Some(t) => t.observe(frame, packet, saving),
-            None => Some(Selected { packet, facts: Facts::default(), shown: true, save: true }),
-        }
+        let pick = match &mut self.tracking {
+            Some(t) => t.observe(frame, &packet, saving),
+            None => Some(Pick { facts: Facts::default(), shown: true, save: true }),
+        };
+        (packet, pick)
     }
 
     /// Hands the tracking to the back half.
@@ -184,8 +186,8 @@ impl Back {
     }
 
     /// Explains, saves and shows one frame the front half selected.
-    pub fn frame(&mut self, frame: &Frame<'_>, selected: &Selected<'_>, first: Timestamp) -> Result<(), Failure> {
-        let Selected { packet, facts, shown, save } = selected;
+    pub fn frame(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, pick: &Pick, first: Timestamp) -> Result<(), Failure> {
+        let Pick { facts, shown, save } = pick;
         let mut note = std::mem::take(&mut self.note);
         if self.summary_only() {
             // The view shows no frame: only what the verdicts need (`note` stays empty).
@@ -286,8 +288,8 @@ impl Pipeline {
         // Time zero: this frame's time if it is the first.
         let first = self.front.tracking.as_ref().and_then(|t| t.first).unwrap_or(frame.ts.or_zero());
         match self.front.frame(frame, saving) {
-            Some(selected) => self.back.frame(frame, &selected, first),
-            None => Ok(()),
+            (packet, Some(pick)) => self.back.frame(frame, &packet, &pick, first),
+            (_, None) => Ok(()),
         }
     }
 

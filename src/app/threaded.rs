@@ -8,14 +8,13 @@
 
 use std::sync::mpsc::{self, Receiver, SyncSender};
 
-use crate::decode::Packet;
+use crate::decode::{Decoder, Packet};
 use crate::error::{AppError, SourceError};
 use crate::source::classic::Block;
 use crate::source::file::{BlockNext, BlockSource};
 use crate::source::{FileSource, Frame, Timestamp};
-use crate::track::Facts;
 
-use super::pipeline::{self, Back, Front, Pipeline, Saving, Selected, Tracking};
+use super::pipeline::{self, Back, Front, Pick, Pipeline, Saving, Tracking};
 use super::Failure;
 
 /// Frames per batch, at most.
@@ -35,20 +34,27 @@ enum Place {
     Extra(usize, usize),
 }
 
-/// One selected frame, decoded and tracked.
+/// A decoded packet on its way to the back thread, its payload left empty (see `payload`).
+struct Shipped {
+    packet: Box<Packet<'static>>,
+    payload: Place,
+}
+
+/// One frame the back thread needs.
 struct Item {
     number: u64,
     ts: Timestamp,
     linktype: u32,
     orig_len: u32,
-    /// Start and length of the frame's bytes in [`Batch::data`].
+    /// Start and length of the frame's bytes in [`Batch::block`].
     data: (usize, usize),
-    payload: Place,
-    /// The decoded packet, its payload left empty (see `payload`).
-    packet: Packet<'static>,
-    facts: Facts,
-    shown: bool,
-    save: bool,
+    pick: Pick,
+    /// The decoded packet, when the back thread cannot decode the frame again by itself:
+    /// an IP fragment (its packet depends on earlier frames), or every frame when the
+    /// back thread tracks (then the front thread's decoding is its share of the work).
+    /// Otherwise the back thread decodes the frame again: cheaper than moving a packet,
+    /// which is several hundred bytes, from thread to thread.
+    packet: Option<Shipped>,
 }
 
 /// Frames on their way from the front thread to the back thread.
@@ -58,13 +64,21 @@ struct Batch {
     /// Payloads put together from IP fragments.
     extra: Vec<u8>,
     items: Vec<Item>,
+    /// Boxes for shipped packets, reused.
+    spare: Vec<Box<Packet<'static>>>,
     /// Time zero of the capture.
     first: Timestamp,
 }
 
 impl Batch {
     fn new() -> Self {
-        Batch { block: Block::with_room(BLOCK_BYTES), extra: Vec::new(), items: Vec::with_capacity(BATCH_FRAMES), first: Timestamp::default() }
+        Batch {
+            block: Block::with_room(BLOCK_BYTES),
+            extra: Vec::new(),
+            items: Vec::with_capacity(BATCH_FRAMES),
+            spare: Vec::new(),
+            first: Timestamp::default(),
+        }
     }
 
     /// Copies a frame's bytes to the end of the block; returns where they start.
@@ -86,33 +100,38 @@ impl Batch {
     /// `tracking`, tracks and selects each frame first (the front half did not).
     /// `Ok(false)` once `-c N` frames were shown.
     fn show(&mut self, back: &mut Back, mut tracking: Option<&mut Tracking>) -> Result<bool, Failure> {
-        let Batch { block, extra, items, first } = self;
+        let Batch { block, extra, items, spare, first } = self;
         let saving = back.saving();
         let mut more = true;
-        for item in items.drain(..) {
-            if !more {
-                continue;
-            }
+        for item in items.iter_mut() {
             let bytes = slice(&block.buf, item.data.0, item.data.1);
-            let payload = match item.payload {
-                Place::Frame(at, len) => slice(bytes, at, len),
-                Place::Extra(at, len) => slice(extra, at, len),
-            };
             let frame = Frame { number: item.number, ts: item.ts, linktype: item.linktype, orig_len: item.orig_len, data: bytes };
-            let packet = item.packet.with_payload(payload);
+            let packet = match item.packet.take() {
+                Some(Shipped { packet: mut boxed, payload }) => {
+                    let payload = match payload {
+                        Place::Frame(at, len) => slice(bytes, at, len),
+                        Place::Extra(at, len) => slice(extra, at, len),
+                    };
+                    let packet = std::mem::take(&mut *boxed).with_payload(payload);
+                    spare.push(boxed);
+                    packet
+                }
+                None => Decoder::decode_unfragmented(&frame),
+            };
             match tracking.as_deref_mut() {
                 Some(t) => {
-                    if let Some(selected) = t.observe(&frame, packet, saving) {
-                        back.frame(&frame, &selected, t.first())?;
+                    if let Some(pick) = t.observe(&frame, &packet, saving) {
+                        back.frame(&frame, &packet, &pick, t.first())?;
                     }
-                    more = !t.done();
+                    if t.done() {
+                        more = false;
+                        break;
+                    }
                 }
-                None => {
-                    let selected = Selected { packet, facts: item.facts, shown: item.shown, save: item.save };
-                    back.frame(&frame, &selected, *first)?;
-                }
+                None => back.frame(&frame, &packet, &item.pick, *first)?,
             }
         }
+        items.clear();
         block.start = 0;
         block.end = 0;
         extra.clear();
@@ -120,28 +139,37 @@ impl Batch {
     }
 }
 
-/// Adds to a batch one selected frame whose bytes are `frame.data`, at `at` in the block.
-fn push(items: &mut Vec<Item>, extra: &mut Vec<u8>, frame: &Frame<'_>, at: usize, selected: Selected<'_>) {
-    let Selected { packet, facts, shown, save } = selected;
-    let payload = match offset_within(frame.data, packet.payload) {
-        Some(within) => Place::Frame(within, packet.payload.len()),
-        None => {
-            let start = extra.len();
-            extra.extend_from_slice(packet.payload);
-            Place::Extra(start, packet.payload.len())
-        }
-    };
-    items.push(Item {
+/// The parts of a batch [`push`] writes (the block is borrowed by the frame meanwhile).
+struct BatchParts<'b> {
+    items: &'b mut Vec<Item>,
+    extra: &'b mut Vec<u8>,
+    spare: &'b mut Vec<Box<Packet<'static>>>,
+}
+
+/// Adds to a batch one frame the back thread needs, whose bytes are `frame.data`, at
+/// `at` in the block; `ship` sends its decoded packet along (a fragment's always goes).
+fn push(batch: BatchParts<'_>, frame: &Frame<'_>, at: usize, packet: Packet<'_>, pick: Pick, ship: bool) {
+    let packet = (ship || packet.fragment.is_some()).then(|| {
+        let payload = match offset_within(frame.data, packet.payload) {
+            Some(within) => Place::Frame(within, packet.payload.len()),
+            None => {
+                let start = batch.extra.len();
+                batch.extra.extend_from_slice(packet.payload);
+                Place::Extra(start, packet.payload.len())
+            }
+        };
+        let mut boxed = batch.spare.pop().unwrap_or_default();
+        *boxed = packet.with_payload(&[]);
+        Shipped { packet: boxed, payload }
+    });
+    batch.items.push(Item {
         number: frame.number,
         ts: frame.ts,
         linktype: frame.linktype,
         orig_len: frame.orig_len,
         data: (at, frame.data.len()),
-        payload,
-        packet: packet.with_payload(&[]),
-        facts,
-        shown,
-        save,
+        pick,
+        packet,
     });
 }
 
@@ -164,6 +192,7 @@ pub fn read(source: FileSource, pipeline: Pipeline) -> Result<Option<SourceError
     // A view that shows no frame has little to do per frame: it tracks too, and the
     // front thread only reads and decodes.
     let mut back_tracking = if back.summary_only() { front.take_tracking() } else { None };
+    let ship = back_tracking.is_some();
     let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(BATCHES - 2);
     let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
     for _ in 0..BATCHES {
@@ -174,7 +203,7 @@ pub fn read(source: FileSource, pipeline: Pipeline) -> Result<Option<SourceError
         let worker = std::thread::Builder::new()
             .name("wirelab-front".into())
             .spawn_scoped(scope, move || {
-                let mut pass = Pass { front: &mut front, saving, full: &full_tx, empty: &empty_rx };
+                let mut pass = Pass { front: &mut front, ship, saving, full: &full_tx, empty: &empty_rx };
                 let damage = pass.run(source);
                 (front, damage)
             })
@@ -217,6 +246,8 @@ struct Gone;
 /// The front thread's work: reads frames, decodes and tracks them, and sends them on in batches.
 struct Pass<'a> {
     front: &'a mut Front,
+    /// Ship every decoded packet (the back thread tracks).
+    ship: bool,
     saving: Saving,
     full: &'a SyncSender<Batch>,
     empty: &'a Receiver<Batch>,
@@ -259,8 +290,9 @@ impl Pass<'_> {
             match blocks.next_in(&mut batch.block).map_err(Stop::Damage)? {
                 BlockNext::Frame(found) => {
                     let frame = found.frame(&batch.block);
-                    if let Some(selected) = self.front.frame(&frame, self.saving) {
-                        push(&mut batch.items, &mut batch.extra, &frame, found.at(), selected);
+                    if let (packet, Some(pick)) = self.front.frame(&frame, self.saving) {
+                        let parts = BatchParts { items: &mut batch.items, extra: &mut batch.extra, spare: &mut batch.spare };
+                        push(parts, &frame, found.at(), packet, pick, self.ship);
                     }
                     if batch.items.len() >= BATCH_FRAMES {
                         self.send_carrying(batch, 0)?;
@@ -295,9 +327,10 @@ impl Pass<'_> {
         while !self.front.done() {
             match source.next_frame().map_err(Stop::Damage)? {
                 Some(frame) => {
-                    if let Some(selected) = self.front.frame(&frame, self.saving) {
+                    if let (packet, Some(pick)) = self.front.frame(&frame, self.saving) {
                         let at = batch.copy_in(frame.data);
-                        push(&mut batch.items, &mut batch.extra, &frame, at, selected);
+                        let parts = BatchParts { items: &mut batch.items, extra: &mut batch.extra, spare: &mut batch.spare };
+                        push(parts, &frame, at, packet, pick, self.ship);
                     }
                     if batch.items.len() >= BATCH_FRAMES || batch.block.end >= BLOCK_BYTES {
                         self.send(batch)?;

@@ -225,6 +225,14 @@ impl Decoder {
         Self::default()
     }
 
+    /// What [`Decoder::decode`] returns for a frame whose packet came out with no
+    /// [`Packet::fragment`] (any frame that is not an IP fragment): such a frame needs
+    /// none of the decoder's state, so it can be decoded again anywhere (as the second
+    /// thread of `wirelab read` does instead of receiving the packet).
+    pub fn decode_unfragmented<'p>(frame: &Frame<'p>) -> Packet<'p> {
+        decode_frame(frame, true)
+    }
+
     /// Datagrams currently waiting for fragments.
     pub fn datagrams_in_progress(&self) -> usize {
         self.defrag.pending.len()
