@@ -11,6 +11,7 @@ use std::rc::Rc;
 use comfy_table::{CellAlignment, ColumnConstraint, Table, presets};
 
 use super::common::{millis, proto_name, seconds};
+use super::text::push_u64;
 use super::timeline::endpoint;
 use super::{ConversationRow, Row, View};
 use crate::track::{Direction, Proto};
@@ -128,14 +129,18 @@ pub const HEADER: [&str; 13] = [
 /// The cells of one conversation, in [`HEADER`] order.
 pub fn cells(r: &ConversationRow<'_>) -> [String; 13] {
     let c = r.conversation;
+    let mut conv = String::with_capacity(24);
+    conv.push_str(proto_name(c.proto));
+    conv.push(' ');
+    push_u64(&mut conv, c.stream);
     [
-        format!("{} {}", proto_name(c.proto), c.stream),
+        conv,
         endpoint(c.client.ip, c.client.port),
         endpoint(c.server.ip, c.server.port),
-        c.from_client.frames.to_string(),
-        c.from_client.bytes.to_string(),
-        c.from_server.frames.to_string(),
-        c.from_server.bytes.to_string(),
+        decimal(c.from_client.frames),
+        decimal(c.from_client.bytes),
+        decimal(c.from_server.frames),
+        decimal(c.from_server.bytes),
         seconds(c.start.nanos_since(r.first)),
         seconds(c.end.nanos_since(c.start)),
         match (c.proto, c.initial_rtt_ns) {
@@ -147,6 +152,11 @@ pub fn cells(r: &ConversationRow<'_>) -> [String; 13] {
         c.history.clone(),
         r.verdict.to_string(),
     ]
+}
+
+/// `n` in decimal (`n.to_string()` without the formatting machinery).
+fn decimal(n: u64) -> String {
+    itoa::Buffer::new().format(n).to_owned()
 }
 
 /// The column headings of the UDP pairs table.
@@ -275,21 +285,32 @@ fn fixed_row<'s>(line: &mut String, cells: impl Iterator<Item = &'s str>, ascii:
             line.push_str("  ");
         }
         let width = WIDTHS.get(i).copied().unwrap_or(0);
-        let pad = width.saturating_sub(cell.chars().count());
+        let chars = if cell.is_ascii() { cell.len() } else { cell.chars().count() };
+        let pad = width.saturating_sub(chars);
         let right = (3..=9).contains(&i);
         if right {
-            line.extend(std::iter::repeat_n(' ', pad));
+            spaces(line, pad);
         }
-        if ascii {
+        if ascii && cell.contains('→') {
             line.push_str(&cell.replace('→', "->"));
         } else {
             line.push_str(cell);
         }
         if !right && i + 1 < HEADER.len() {
-            line.extend(std::iter::repeat_n(' ', pad));
+            spaces(line, pad);
         }
     }
     line.push('\n');
+}
+
+/// Appends `n` spaces (a slice at a time, not one char at a time).
+fn spaces(line: &mut String, mut n: usize) {
+    const SPACES: &str = "                                ";
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        line.push_str(SPACES.get(..k).unwrap_or(""));
+        n -= k;
+    }
 }
 
 impl<W: Write> View for Conversations<W> {

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::text::{push_ip, push_seconds, push_u64};
+use super::text::{push_ip_bytes, push_seconds_bytes, push_u64_bytes};
 use super::{ConversationRow, Row, View};
 use crate::decode::{Net, Packet, Transport};
 use crate::track::Proto;
@@ -13,13 +13,13 @@ pub struct JsonLines<W: Write> {
     out: W,
     absolute_seq: bool,
     /// The object being built, reused from line to line (no allocation per frame).
-    line: String,
+    line: Vec<u8>,
 }
 
 impl<W: Write> JsonLines<W> {
     /// A JSON Lines writer.
     pub fn new(out: W, absolute_seq: bool) -> Self {
-        Self { out, absolute_seq, line: String::with_capacity(1024) }
+        Self { out, absolute_seq, line: Vec::with_capacity(1024) }
     }
 }
 
@@ -64,180 +64,211 @@ pub fn ip_protocol_name(n: u8) -> &'static str {
 }
 
 impl<W: Write> JsonLines<W> {
-    /// Appends the object of one frame (and its newline) to `w`.
-    fn frame_into(&self, w: &mut String, row: &Row<'_, '_>) {
+    /// Appends the object of one frame (and its newline) to `w`. The keys and the `null`s
+    /// of absent fields are written as whole static pieces where the frame's kind fixes them.
+    fn frame_into(&self, w: &mut Vec<u8>, row: &Row<'_, '_>) {
         let p = row.packet;
-        w.push_str("{\"type\":\"frame\",\"no\":");
-        push_u64(w, row.frame.number);
-        w.push_str(",\"time\":");
+        w.extend_from_slice(b"{\"type\":\"frame\",\"no\":");
+        push_u64_bytes(w, row.frame.number);
         if row.frame.ts.is_absent() {
             // A pcapng Simple Packet Block carries no timestamp: tshark shows none either.
-            w.push_str("null");
+            w.extend_from_slice(b",\"time\":null,\"len\":");
         } else {
-            push_seconds(w, row.frame.ts.nanos_since(row.first.or_zero()), 9);
+            w.extend_from_slice(b",\"time\":");
+            push_seconds_bytes(w, row.frame.ts.nanos_since(row.first.or_zero()), 9);
+            w.extend_from_slice(b",\"len\":");
         }
-        w.push_str(",\"len\":");
-        push_u64(w, u64::from(row.frame.orig_len));
-        w.push_str(",\"caplen\":");
-        push_u64(w, row.frame.data.len() as u64);
-        w.push_str(",\"src\":");
+        push_u64_bytes(w, u64::from(row.frame.orig_len));
+        w.extend_from_slice(b",\"caplen\":");
+        push_u64_bytes(w, row.frame.data.len() as u64);
+        w.extend_from_slice(b",\"src\":");
         opt_ip(w, p.src_ip());
-        w.push_str(",\"dst\":");
+        w.extend_from_slice(b",\"dst\":");
         opt_ip(w, p.dst_ip());
-        w.push_str(",\"proto\":");
         match proto_name(p) {
             Some(n) => {
-                w.push('"');
-                w.push_str(n);
-                w.push('"');
+                w.extend_from_slice(b",\"proto\":\"");
+                w.extend_from_slice(n.as_bytes());
+                w.push(b'"');
             }
-            None => w.push_str("null"),
+            None => w.extend_from_slice(b",\"proto\":null"),
         }
         // Ports also of a TCP header cut short after them, as tshark shows them.
-        let (sport, dport) = p.ports().map_or((None, None), |(s, d)| (Some(s), Some(d)));
-        w.push_str(",\"sport\":");
-        opt_u64(w, sport.map(u64::from));
-        w.push_str(",\"dport\":");
-        opt_u64(w, dport.map(u64::from));
-        w.push_str(",\"flags\":[");
-        if let Transport::Tcp(t) = &p.transport {
-            let mut first = true;
-            for name in t.flags.names(9) {
-                if !first {
-                    w.push(',');
-                }
-                first = false;
-                w.push('"');
-                w.push_str(name);
-                w.push('"');
+        match p.ports() {
+            Some((sport, dport)) => {
+                w.extend_from_slice(b",\"sport\":");
+                push_u64_bytes(w, u64::from(sport));
+                w.extend_from_slice(b",\"dport\":");
+                push_u64_bytes(w, u64::from(dport));
             }
-            if t.flags.0 & 0xe00 != 0 {
-                if !first {
-                    w.push(',');
-                }
-                w.push_str("\"RES\"");
-            }
+            None => w.extend_from_slice(b",\"sport\":null,\"dport\":null"),
         }
-        w.push(']');
-        let tcp = match &p.transport {
-            Transport::Tcp(t) => Some(t),
-            _ => None,
-        };
         let tf = row.facts.tcp.as_ref();
-        let (seq, ack) = match (tcp, tf) {
-            (Some(_), Some(f)) if !self.absolute_seq => (Some(f.rel_seq), Some(f.rel_ack)),
-            (Some(t), _) => (Some(t.seq), Some(t.ack)),
-            _ => (None, None),
-        };
-        w.push_str(",\"seq\":");
-        opt_u64(w, seq.map(u64::from));
-        w.push_str(",\"ack\":");
-        opt_u64(w, ack.map(u64::from));
-        w.push_str(",\"raw_seq\":");
-        opt_u64(w, tcp.map(|t| u64::from(t.seq)));
-        w.push_str(",\"raw_ack\":");
-        opt_u64(w, tcp.map(|t| u64::from(t.ack)));
-        w.push_str(",\"win\":");
-        opt_u64(w, tcp.map(|t| tf.map_or(u64::from(t.window), |f| f.window)));
-        w.push_str(",\"payload_len\":");
+        match &p.transport {
+            Transport::Tcp(t) => {
+                w.extend_from_slice(b",\"flags\":[");
+                let mut first = true;
+                for name in t.flags.names(9) {
+                    if !first {
+                        w.push(b',');
+                    }
+                    first = false;
+                    w.push(b'"');
+                    w.extend_from_slice(name.as_bytes());
+                    w.push(b'"');
+                }
+                if t.flags.0 & 0xe00 != 0 {
+                    if !first {
+                        w.push(b',');
+                    }
+                    w.extend_from_slice(b"\"RES\"");
+                }
+                let (seq, ack) = match tf {
+                    Some(f) if !self.absolute_seq => (f.rel_seq, f.rel_ack),
+                    _ => (t.seq, t.ack),
+                };
+                w.extend_from_slice(b"],\"seq\":");
+                push_u64_bytes(w, u64::from(seq));
+                w.extend_from_slice(b",\"ack\":");
+                push_u64_bytes(w, u64::from(ack));
+                w.extend_from_slice(b",\"raw_seq\":");
+                push_u64_bytes(w, u64::from(t.seq));
+                w.extend_from_slice(b",\"raw_ack\":");
+                push_u64_bytes(w, u64::from(t.ack));
+                w.extend_from_slice(b",\"win\":");
+                push_u64_bytes(w, tf.map_or(u64::from(t.window), |f| f.window));
+            }
+            _ => w.extend_from_slice(b",\"flags\":[],\"seq\":null,\"ack\":null,\"raw_seq\":null,\"raw_ack\":null,\"win\":null"),
+        }
+        w.extend_from_slice(b",\"payload_len\":");
         opt_u64(w, p.declared_payload_len().map(u64::from));
-        w.push_str(",\"stream\":");
+        w.extend_from_slice(b",\"stream\":");
         opt_u64(w, row.facts.stream);
-        w.push_str(",\"analysis\":[");
-        if let Some(f) = tf {
+        w.extend_from_slice(b",\"analysis\":[");
+        if let Some(f) = tf.filter(|f| !f.analysis.is_empty()) {
             for (i, name) in f.analysis.names().enumerate() {
                 if i > 0 {
-                    w.push(',');
+                    w.push(b',');
                 }
-                w.push('"');
-                w.push_str(name);
-                w.push('"');
+                w.push(b'"');
+                w.extend_from_slice(name.as_bytes());
+                w.push(b'"');
             }
         }
-        w.push_str("],\"info\":");
+        w.extend_from_slice(b"],\"info\":");
         push_json_string(w, &row.note.info);
-        w.push_str(",\"note\":");
+        w.extend_from_slice(b",\"note\":");
         push_json_string(w, &row.note.text);
-        w.push_str("}\n");
+        w.extend_from_slice(b"}\n");
     }
 }
 
-fn opt_ip(w: &mut String, ip: Option<std::net::IpAddr>) {
+fn opt_ip(w: &mut Vec<u8>, ip: Option<std::net::IpAddr>) {
     match ip {
         Some(ip) => {
-            w.push('"');
-            push_ip(w, ip);
-            w.push('"');
+            w.push(b'"');
+            push_ip_bytes(w, ip);
+            w.push(b'"');
         }
-        None => w.push_str("null"),
+        None => w.extend_from_slice(b"null"),
     }
 }
 
-fn opt_u64(w: &mut String, v: Option<u64>) {
+fn opt_u64(w: &mut Vec<u8>, v: Option<u64>) {
     match v {
-        Some(n) => push_u64(w, n),
-        None => w.push_str("null"),
+        Some(n) => push_u64_bytes(w, n),
+        None => w.extend_from_slice(b"null"),
     }
+}
+
+/// The escape of each byte in a JSON string, as `serde_json` writes it: 0 for none (the
+/// byte as is), `u` for `\u00xx`, else the letter after the backslash.
+const ESCAPE: [u8; 256] = escapes();
+
+const fn escapes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = b'u';
+        b += 1;
+    }
+    t[0x08] = b'b';
+    t[0x09] = b't';
+    t[0x0a] = b'n';
+    t[0x0c] = b'f';
+    t[0x0d] = b'r';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
 }
 
 /// Appends `s` as a JSON string, escaped exactly as `serde_json` escapes it: `"` and `\\`,
 /// the short escapes `\b \f \n \r \t`, other control bytes as `\u00xx`, all else as is.
-pub fn push_json_string(w: &mut String, s: &str) {
+/// The runs between escapes are copied whole.
+pub fn push_json_string(w: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    w.push('"');
     let bytes = s.as_bytes();
+    w.push(b'"');
     let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        // Eight bytes at a time while none needs an escape, then byte by byte.
-        let end = match bytes.get(i..i + 8) {
-            Some(chunk) => {
-                let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-                if !word_needs_escape(word) {
-                    i += 8;
-                    continue;
-                }
-                i + 8
-            }
-            None => bytes.len(),
-        };
-        for (i, &b) in bytes.iter().enumerate().take(end).skip(i) {
-            let short = match b {
-                b'"' => "\\\"",
-                b'\\' => "\\\\",
-                b'\n' => "\\n",
-                b'\r' => "\\r",
-                b'\t' => "\\t",
-                0x08 => "\\b",
-                0x0c => "\\f",
-                0x00..=0x1f => "",
-                _ => continue,
-            };
-            // `i` is at an ASCII byte, so both slices end on character boundaries.
-            w.push_str(s.get(start..i).unwrap_or(""));
-            if short.is_empty() {
-                w.push_str("\\u00");
-                w.push(char::from(HEX[usize::from(b >> 4)]));
-                w.push(char::from(HEX[usize::from(b & 0xf)]));
-            } else {
-                w.push_str(short);
-            }
-            start = i + 1;
+    while let Some(at) = next_escape(bytes, start) {
+        // Escaped bytes are ASCII: the runs between them are whole characters.
+        w.extend_from_slice(bytes.get(start..at).unwrap_or(&[]));
+        let b = bytes.get(at).copied().unwrap_or(0);
+        match ESCAPE[usize::from(b)] {
+            b'u' => w.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]),
+            e => w.extend_from_slice(&[b'\\', e]),
         }
-        i = end;
+        start = at + 1;
     }
-    w.push_str(s.get(start..).unwrap_or(""));
-    w.push('"');
+    w.extend_from_slice(bytes.get(start..).unwrap_or(&[]));
+    w.push(b'"');
 }
 
-/// Whether any of the eight bytes of `word` is a control byte (< 0x20), `"` or `\\`
-/// (the exact "has a byte less than n" and "has a zero byte" word tests).
-fn word_needs_escape(word: u64) -> bool {
+/// The index of the first byte at or after `i` that needs an escape. Sixteen bytes are
+/// checked at a time; the last, shorter stretch as the last sixteen bytes of the text
+/// (a clean window is the common case), else byte by byte.
+fn next_escape(bytes: &[u8], mut i: usize) -> Option<usize> {
+    while let Some(chunk) = bytes.get(i..i + 16) {
+        if needs_escape(chunk) {
+            return first_escape(chunk).map(|k| i + k);
+        }
+        i += 16;
+    }
+    let tail = bytes.get(i..).filter(|t| !t.is_empty())?;
+    if bytes.len().checked_sub(16).and_then(|k| bytes.get(k..)).is_some_and(|last| !needs_escape(last)) {
+        return None;
+    }
+    first_escape(tail).map(|k| i + k)
+}
+
+/// Whether any byte of `chunk` is a control byte (< 0x20), `"` or `\\`: one pass without
+/// branches that the compiler vectorizes.
+fn needs_escape(chunk: &[u8]) -> bool {
+    chunk.iter().fold(false, |any, &b| any | (b < 0x20) | (b == b'"') | (b == b'\\'))
+}
+
+/// The index of the first byte of `chunk` that needs an escape, eight bytes at a time.
+fn first_escape(chunk: &[u8]) -> Option<usize> {
+    let mut words = chunk.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let marks = escape_marks(u64::from_le_bytes(word.try_into().unwrap_or([0; 8])));
+        if marks != 0 {
+            return Some(at + (marks.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    words.remainder().iter().position(|&b| ESCAPE[usize::from(b)] != 0).map(|k| at + k)
+}
+
+/// The high bit of each byte of `word` (little-endian) that is a control byte (< 0x20), `"`
+/// or `\\`, with the "has a byte less than n" and "has a zero byte" word tests. A byte above
+/// a marked one may be marked falsely (a borrow), never one below: the lowest mark is exact.
+fn escape_marks(word: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH != 0;
-    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH != 0;
-    below_space || has_zero(word ^ (ONES * u64::from(b'"'))) || has_zero(word ^ (ONES * u64::from(b'\\')))
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v;
+    (word.wrapping_sub(ONES * 0x20) & !word | zero(word ^ (ONES * u64::from(b'"'))) | zero(word ^ (ONES * u64::from(b'\\')))) & HIGH
 }
 
 impl<W: Write> View for JsonLines<W> {
@@ -245,13 +276,15 @@ impl<W: Write> View for JsonLines<W> {
         let mut line = std::mem::take(&mut self.line);
         line.clear();
         self.frame_into(&mut line, row);
-        let r = self.out.write_all(line.as_bytes());
+        let r = self.out.write_all(&line);
         self.line = line;
         r
     }
 
     fn conversations(&mut self, rows: &[ConversationRow<'_>]) -> io::Result<()> {
-        // Once per conversation, not per frame: serde_json builds the object (keys sorted).
+        // Once per conversation, not per frame: serde_json builds the object (keys sorted),
+        // serialized into the reused line and handed to `out` in one write.
+        let mut line = std::mem::take(&mut self.line);
         for r in rows {
             let c = r.conversation;
             let v = serde_json::json!({
@@ -277,9 +310,17 @@ impl<W: Write> View for JsonLines<W> {
                 "initial_rtt": c.initial_rtt_ns.map(|n| n as f64 / 1e9),
                 "verdict": r.verdict,
             });
-            serde_json::to_writer(&mut self.out, &v).map_err(io::Error::from)?;
-            self.out.write_all(b"\n")?;
+            line.clear();
+            let written = serde_json::to_writer(&mut line, &v).map_err(io::Error::from).and_then(|()| {
+                line.push(b'\n');
+                self.out.write_all(&line)
+            });
+            if let Err(e) = written {
+                self.line = line;
+                return Err(e);
+            }
         }
+        self.line = line;
         Ok(())
     }
 
@@ -306,9 +347,9 @@ mod tests {
             x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             let n = (x >> 58) as usize;
             let s: String = (0..n).map(|i| pieces[((x >> (i % 40)) as usize + i) % pieces.len()]).collect();
-            let mut w = String::new();
+            let mut w = Vec::new();
             push_json_string(&mut w, &s);
-            assert_eq!(w, serde_json::to_string(&s).unwrap());
+            assert_eq!(w, serde_json::to_string(&s).unwrap().into_bytes());
         }
     }
 
@@ -320,9 +361,9 @@ mod tests {
         }
         all.push_str("é → ✓ \u{2028} \u{feff} 😀 \\ \" end");
         for s in [all.as_str(), "", "plain", "\"", "\\", "\n", "a\u{7f}b"] {
-            let mut mine = String::new();
+            let mut mine = Vec::new();
             push_json_string(&mut mine, s);
-            assert_eq!(mine, serde_json::to_string(s).unwrap(), "{s:?}");
+            assert_eq!(mine, serde_json::to_string(s).unwrap().into_bytes(), "{s:?}");
         }
     }
 

@@ -1,6 +1,8 @@
-//! Small text helpers shared by the views: time columns, durations, colours.
+//! Small text helpers shared by the views: time columns, durations, colours, and the
+//! number, time and address writers of the per-frame rows, into a `String` or a byte buffer.
 
 use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::TimeFormat;
 use crate::source::Timestamp;
@@ -21,37 +23,127 @@ pub mod ansi {
     pub const NOTE: &str = "\x1b[2m";
 }
 
-/// Writes a signed nanosecond count as seconds with `decimals` decimals (6 or 9), rounding half away from zero.
-pub fn push_seconds(out: &mut String, nanos: i128, decimals: u32) {
-    let decimals = decimals.min(9);
-    let neg = nanos < 0;
-    let abs = nanos.unsigned_abs();
-    let (whole, frac) = match u64::try_from(abs) {
-        // The common case, in 64-bit arithmetic (128-bit division is a library call).
-        Ok(abs) if abs < u64::MAX / 2 => {
-            let scale = pow10(9 - decimals);
-            let units = (abs + scale / 2) / scale;
-            let per = pow10(decimals);
-            (u128::from(units / per), units % per)
-        }
-        _ => {
-            let scale = 10u128.pow(9 - decimals);
-            let units = (abs + scale / 2) / scale;
-            let per = 10u128.pow(decimals);
-            // `units % per < 10^9` fits a u64.
-            (units / per, u64::try_from(units % per).unwrap_or(0))
-        }
-    };
-    if neg {
-        out.push('-');
+/// Where the writers put their ASCII text: a `String` (the notes of explain) or the byte
+/// buffer of a row (the views write rows as bytes: no UTF-8 checks on the hot path).
+pub trait AsciiOut {
+    /// Appends one ASCII byte.
+    fn push_byte(&mut self, b: u8);
+    /// Appends ASCII bytes.
+    fn push_ascii(&mut self, s: &[u8]);
+}
+
+impl AsciiOut for String {
+    fn push_byte(&mut self, b: u8) {
+        self.push(char::from(b));
     }
-    push_u128(out, whole);
-    out.push('.');
-    // The fraction, zero-padded to `decimals` digits: the digits of `10^decimals + frac`
-    // without the leading 1.
-    let mut buf = itoa::Buffer::new();
-    let padded = buf.format(pow10(decimals) + frac);
-    out.push_str(padded.get(1..).unwrap_or(""));
+    fn push_ascii(&mut self, s: &[u8]) {
+        // A few ASCII bytes: validating them costs less than pushing them one char at a time.
+        self.push_str(std::str::from_utf8(s).unwrap_or_default());
+    }
+}
+
+impl AsciiOut for Vec<u8> {
+    fn push_byte(&mut self, b: u8) {
+        self.push(b);
+    }
+    fn push_ascii(&mut self, s: &[u8]) {
+        self.extend_from_slice(s);
+    }
+}
+
+/// `"00"` to `"99"`, two bytes each: decimals are written two digits at a time.
+const DIGIT_PAIRS: [u8; 200] = digit_pairs();
+
+const fn digit_pairs() -> [u8; 200] {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+}
+
+/// Seconds with a fixed number of decimals, built right to left on the stack: a sign, at
+/// most 30 whole digits (|i128| / 10^9 < 1.8 * 10^29), the point and at most 9 decimals.
+pub struct Seconds {
+    buf: [u8; 48],
+    start: usize,
+}
+
+impl Seconds {
+    /// A signed nanosecond count as seconds with `decimals` decimals (at most 9),
+    /// rounding half away from zero.
+    pub fn new(nanos: i128, decimals: u32) -> Self {
+        let decimals = decimals.min(9);
+        let abs = nanos.unsigned_abs();
+        let (whole, frac) = match u64::try_from(abs) {
+            // The common case, in 64-bit arithmetic (128-bit division is a library call).
+            Ok(abs) if abs < u64::MAX / 2 => {
+                let scale = pow10(9 - decimals);
+                let units = (abs + scale / 2) / scale;
+                let per = pow10(decimals);
+                (u128::from(units / per), units % per)
+            }
+            _ => {
+                let scale = 10u128.pow(9 - decimals);
+                let units = (abs + scale / 2) / scale;
+                let per = 10u128.pow(decimals);
+                // `units % per < 10^9` fits a u64.
+                (units / per, u64::try_from(units % per).unwrap_or(0))
+            }
+        };
+        let mut s = Seconds { buf: [0; 48], start: 48 };
+        // The decimals two at a time, the last first (`frac < 10^decimals`).
+        let mut frac = frac;
+        let mut left = decimals;
+        while left >= 2 {
+            let pair = (frac % 100) as usize * 2;
+            frac /= 100;
+            s.start -= 2;
+            if let (Some(slot), Some(digits)) = (s.buf.get_mut(s.start..s.start + 2), DIGIT_PAIRS.get(pair..pair + 2)) {
+                slot.copy_from_slice(digits);
+            }
+            left -= 2;
+        }
+        if left == 1 {
+            s.prepend(b'0' + (frac % 10) as u8);
+        }
+        s.prepend(b'.');
+        match u64::try_from(whole) {
+            Ok(mut whole) => loop {
+                s.prepend(b'0' + (whole % 10) as u8);
+                whole /= 10;
+                if whole == 0 {
+                    break;
+                }
+            },
+            Err(_) => {
+                let mut whole = whole;
+                while whole > 0 {
+                    s.prepend(b'0' + (whole % 10) as u8);
+                    whole /= 10;
+                }
+            }
+        }
+        if nanos < 0 {
+            s.prepend(b'-');
+        }
+        s
+    }
+
+    /// The text (ASCII).
+    pub fn as_bytes(&self) -> &[u8] {
+        self.buf.get(self.start..).unwrap_or(&[])
+    }
+
+    fn prepend(&mut self, b: u8) {
+        self.start = self.start.saturating_sub(1);
+        if let Some(slot) = self.buf.get_mut(self.start) {
+            *slot = b;
+        }
+    }
 }
 
 /// `10^n` for `n <= 9` from a table (`u64::pow` loops), saturating beyond.
@@ -69,6 +161,16 @@ fn pow10(n: u32) -> u64 {
         1_000_000_000,
     ];
     usize::try_from(n).ok().and_then(|i| POW10.get(i).copied()).unwrap_or(u64::MAX)
+}
+
+/// Writes a signed nanosecond count as seconds with `decimals` decimals (6 or 9), rounding half away from zero.
+pub fn push_seconds(out: &mut String, nanos: i128, decimals: u32) {
+    out.push_ascii(Seconds::new(nanos, decimals).as_bytes());
+}
+
+/// [`push_seconds`] into a byte buffer.
+pub fn push_seconds_bytes(out: &mut Vec<u8>, nanos: i128, decimals: u32) {
+    out.extend_from_slice(Seconds::new(nanos, decimals).as_bytes());
 }
 
 /// Appends `n` in decimal (what `n.to_string()` gives, without the formatting machinery:
@@ -93,14 +195,52 @@ pub fn push_u128(out: &mut String, n: u128) {
 
 /// Appends `n` in decimal to a byte buffer.
 pub fn push_u64_bytes(out: &mut Vec<u8>, n: u64) {
+    if n < 10 {
+        out.push(b'0' + n as u8);
+        return;
+    }
     out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
+/// `"0."` to `"255."`: each octet's digits then a dot, left-aligned in four bytes, so that a
+/// dotted quad is four fixed-size copies.
+const OCTETS: [[u8; 4]; 256] = octets();
+
+const fn octets() -> [[u8; 4]; 256] {
+    let mut t = [[0u8; 4]; 256];
+    let mut i = 0;
+    while i < 256 {
+        let (h, d, u) = (b'0' + (i / 100) as u8, b'0' + (i / 10 % 10) as u8, b'0' + (i % 10) as u8);
+        t[i] = if i >= 100 {
+            [h, d, u, b'.']
+        } else if i >= 10 {
+            [d, u, b'.', 0]
+        } else {
+            [u, b'.', 0, 0]
+        };
+        i += 1;
+    }
+    t
+}
+
+/// The dotted quad of `a` in a stack buffer, and its length.
+fn ipv4_text(a: Ipv4Addr) -> ([u8; 16], usize) {
+    let mut buf = [0u8; 16];
+    let mut n = 0;
+    for o in a.octets() {
+        if let (Some(slot), Some(text)) = (buf.get_mut(n..n + 4), OCTETS.get(usize::from(o))) {
+            slot.copy_from_slice(text);
+        }
+        n += 2 + usize::from(o >= 10) + usize::from(o >= 100);
+    }
+    (buf, n - 1) // without the last dot
+}
+
 /// Appends an IP address as its `Display` does (dotted quad; RFC 5952 text for IPv6).
-pub fn push_ip(out: &mut String, ip: std::net::IpAddr) {
+pub fn push_ip(out: &mut String, ip: IpAddr) {
     match ip {
-        std::net::IpAddr::V4(a) => {
-            // Digit by digit (no call per octet).
+        IpAddr::V4(a) => {
+            // Digit by digit into the `String` (cheaper than validating a byte buffer).
             out.reserve(15);
             for (i, octet) in a.octets().into_iter().enumerate() {
                 if i > 0 {
@@ -115,17 +255,34 @@ pub fn push_ip(out: &mut String, ip: std::net::IpAddr) {
                 out.push(char::from(b'0' + octet % 10));
             }
         }
-        std::net::IpAddr::V6(a) => push_ipv6(out, a),
+        IpAddr::V6(a) => ipv6_into(out, a),
     }
+}
+
+/// [`push_ip`] into a byte buffer.
+pub fn push_ip_bytes(out: &mut Vec<u8>, ip: IpAddr) {
+    match ip {
+        IpAddr::V4(a) => ipv4_into(out, a),
+        IpAddr::V6(a) => ipv6_into(out, a),
+    }
+}
+
+fn ipv4_into<O: AsciiOut>(out: &mut O, a: Ipv4Addr) {
+    let (buf, len) = ipv4_text(a);
+    out.push_ascii(buf.get(..len).unwrap_or(&[]));
 }
 
 /// Appends an IPv6 address exactly as its `Display` does (without width or precision):
 /// `::ffff:a.b.c.d` for IPv4-mapped addresses, otherwise lowercase hex groups with the
 /// first longest run of two or more zero groups written `::`.
-pub fn push_ipv6(out: &mut String, a: std::net::Ipv6Addr) {
+pub fn push_ipv6(out: &mut String, a: Ipv6Addr) {
+    ipv6_into(out, a);
+}
+
+fn ipv6_into<O: AsciiOut>(out: &mut O, a: Ipv6Addr) {
     if let Some(v4) = a.to_ipv4_mapped() {
-        out.push_str("::ffff:");
-        push_ip(out, std::net::IpAddr::V4(v4));
+        out.push_ascii(b"::ffff:");
+        ipv4_into(out, v4);
         return;
     }
     let segments = a.segments();
@@ -145,17 +302,17 @@ pub fn push_ipv6(out: &mut String, a: std::net::Ipv6Addr) {
             cur_len = 0;
         }
     }
-    let groups = |out: &mut String, part: &[u16]| {
+    let groups = |out: &mut O, part: &[u16]| {
         for (i, &g) in part.iter().enumerate() {
             if i > 0 {
-                out.push(':');
+                out.push_byte(b':');
             }
             push_hex_u16(out, g);
         }
     };
     if best_len > 1 {
         groups(out, segments.get(..best_start).unwrap_or(&[]));
-        out.push_str("::");
+        out.push_ascii(b"::");
         groups(out, segments.get(best_start + best_len..).unwrap_or(&[]));
     } else {
         groups(out, &segments);
@@ -163,30 +320,50 @@ pub fn push_ipv6(out: &mut String, a: std::net::Ipv6Addr) {
 }
 
 /// Appends `n` in lowercase hex without leading zeros (`{:x}`).
-fn push_hex_u16(out: &mut String, n: u16) {
+fn push_hex_u16<O: AsciiOut>(out: &mut O, n: u16) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut started = false;
     for shift in [12u16, 8, 4, 0] {
         let d = (n >> shift) & 0xf;
         if d != 0 || started || shift == 0 {
             started = true;
-            out.push(char::from(HEX.get(usize::from(d)).copied().unwrap_or(b'0')));
+            out.push_byte(HEX.get(usize::from(d)).copied().unwrap_or(b'0'));
         }
     }
 }
 
 /// The time column for one frame.
 pub fn push_time(out: &mut String, format: TimeFormat, ts: Timestamp, first: Timestamp, previous: Option<Timestamp>) {
+    match time_column(format, ts, first, previous) {
+        TimeColumn::Empty => {}
+        TimeColumn::Seconds(s) => out.push_ascii(s.as_bytes()),
+        TimeColumn::DateTime => push_date_time(out, ts),
+    }
+}
+
+/// What the time column of a frame shows.
+pub enum TimeColumn {
+    /// No timestamp (pcapng Simple Packet Block): an empty column.
+    Empty,
+    /// Seconds (relative, delta or epoch), 6 decimals.
+    Seconds(Seconds),
+    /// The date and time: [`push_date_time`] of the frame's timestamp.
+    DateTime,
+}
+
+/// The time column of a frame with timestamp `ts`, without writing it anywhere.
+pub fn time_column(format: TimeFormat, ts: Timestamp, first: Timestamp, previous: Option<Timestamp>) -> TimeColumn {
     if ts.is_absent() {
-        return; // no timestamp (pcapng Simple Packet Block): an empty time column
+        return TimeColumn::Empty;
     }
     let previous = previous.filter(|p| !p.is_absent());
-    match format {
-        TimeFormat::R => push_seconds(out, ts.nanos_since(first), 6),
-        TimeFormat::D => push_seconds(out, previous.map_or(0, |p| ts.nanos_since(p)), 6),
-        TimeFormat::E => push_seconds(out, ts.nanos_since(Timestamp::default()), 6),
-        TimeFormat::Ad => push_date_time(out, ts),
-    }
+    let nanos = match format {
+        TimeFormat::R => ts.nanos_since(first),
+        TimeFormat::D => previous.map_or(0, |p| ts.nanos_since(p)),
+        TimeFormat::E => ts.nanos_since(Timestamp::default()),
+        TimeFormat::Ad => return TimeColumn::DateTime,
+    };
+    TimeColumn::Seconds(Seconds::new(nanos, 6))
 }
 
 /// `YYYY-MM-DD HH:MM:SS.ffffff` in UTC.
@@ -262,10 +439,13 @@ mod tests {
             i128::MIN / 2,
         ];
         for n in samples {
-            for d in [6, 9] {
+            for d in [1, 2, 3, 5, 6, 7, 9] {
                 let mut s = String::new();
                 push_seconds(&mut s, n, d);
                 assert_eq!(s, old(n, d), "{n} with {d} decimals");
+                let mut b = Vec::new();
+                push_seconds_bytes(&mut b, n, d);
+                assert_eq!(b, old(n, d).into_bytes(), "{n} with {d} decimals");
             }
         }
     }
@@ -285,6 +465,9 @@ mod tests {
             let mut s = String::new();
             push_ip(&mut s, ip);
             assert_eq!(s, ip.to_string());
+            let mut b = Vec::new();
+            push_ip_bytes(&mut b, ip);
+            assert_eq!(b, ip.to_string().into_bytes());
         }
     }
 

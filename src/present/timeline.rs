@@ -4,7 +4,9 @@
 
 use std::io::{self, Write};
 
-use super::text::{ansi, push_ip, push_seconds, push_time, push_u64};
+use super::text::{
+    TimeColumn, ansi, push_date_time, push_ip, push_ip_bytes, push_seconds_bytes, push_u64, push_u64_bytes, time_column,
+};
 use super::{ConversationRow, Row, TimeFormat, View};
 use crate::explain::Tone;
 use crate::source::Timestamp;
@@ -23,9 +25,10 @@ pub struct Timeline<W: Write> {
     time: TimeFormat,
     color: bool,
     previous: Option<Timestamp>,
-    /// The row being built, reused from frame to frame (no allocation per row).
-    line: String,
-    /// Scratch space for one number column, reused.
+    /// The row being built as bytes, reused from frame to frame (no allocation per row)
+    /// and handed to `out` in one write.
+    line: Vec<u8>,
+    /// Scratch space for a date and time column, reused.
     num: String,
     header_done: bool,
     /// The "Conversations" heading was written (rows may come in several batches).
@@ -40,7 +43,7 @@ impl<W: Write> Timeline<W> {
             time,
             color,
             previous: None,
-            line: String::with_capacity(512),
+            line: Vec::with_capacity(512),
             num: String::with_capacity(32),
             header_done: false,
             conversations_started: false,
@@ -73,51 +76,61 @@ impl<W: Write> Timeline<W> {
 }
 
 /// Spaces to pad with, pushed as one slice rather than one char at a time.
-const SPACES: &str = "                                                                ";
+const SPACES: &[u8; 128] = &[b' '; 128];
 
-/// Width of `s` in characters (not bytes), with a fast path for ASCII.
+/// Width of `s` in characters (not bytes): its bytes less the UTF-8 continuation bytes
+/// (`10xxxxxx`), counted eight bytes at a time (cheaper than `chars().count()` on the short,
+/// mostly ASCII columns of a row).
 fn width_of(s: &str) -> usize {
-    if s.is_ascii() {
-        s.len()
-    } else {
-        s.chars().count()
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+    // Continuation bytes have bit 7 set and bit 6 clear; the multiply adds up the eight
+    // 0-or-1 bytes into the top byte.
+    let continuation = |w: u64| ((((w & !(w << 1) & HIGH) >> 7).wrapping_mul(ONES)) >> 56) as usize;
+    let bytes = s.as_bytes();
+    let mut words = bytes.chunks_exact(8);
+    let mut n = 0;
+    for w in &mut words {
+        let w = word(w);
+        if w & HIGH != 0 {
+            n += continuation(w);
+        }
     }
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        n += match bytes.len().checked_sub(8).and_then(|i| bytes.get(i..)) {
+            // The last eight bytes, less those already counted (the low ones).
+            Some(last) => continuation(word(last) >> ((8 - rest.len()) * 8)),
+            None => rest.iter().filter(|&&b| b & 0xc0 == 0x80).count(),
+        };
+    }
+    bytes.len() - n
 }
 
-fn spaces(line: &mut String, mut n: usize) {
+fn spaces(line: &mut Vec<u8>, mut n: usize) {
     while n > 0 {
         let k = n.min(SPACES.len());
-        line.push_str(&SPACES[..k]);
+        line.extend_from_slice(SPACES.get(..k).unwrap_or(&[]));
         n -= k;
     }
 }
 
 /// Pads `s` with spaces to `width` characters (counted as chars, not bytes);
 /// returns the characters written.
-fn pad(line: &mut String, s: &str, width: usize) -> usize {
+fn pad(line: &mut Vec<u8>, s: &str, width: usize) -> usize {
     let w = width_of(s);
-    line.push_str(s);
-    if let Some(n) = width.checked_sub(w).filter(|&n| n > 0) {
-        match SPACES.get(..n) {
-            Some(pad) => line.push_str(pad),
-            None => spaces(line, n),
-        }
-    }
+    line.extend_from_slice(s.as_bytes());
+    spaces(line, width.saturating_sub(w));
     w.max(width)
 }
 
 /// Right-aligns the ASCII text `s` (a number or a time) in `width` characters; returns
 /// the characters written.
-fn pad_left(line: &mut String, s: &str, width: usize) -> usize {
-    let w = width_of(s);
-    if let Some(n) = width.checked_sub(w).filter(|&n| n > 0) {
-        match SPACES.get(..n) {
-            Some(pad) => line.push_str(pad),
-            None => spaces(line, n),
-        }
-    }
-    line.push_str(s);
-    w.max(width)
+fn pad_left(line: &mut Vec<u8>, s: &[u8], width: usize) -> usize {
+    spaces(line, width.saturating_sub(s.len()));
+    line.extend_from_slice(s);
+    s.len().max(width)
 }
 
 impl<W: Write> View for Timeline<W> {
@@ -130,10 +143,10 @@ impl<W: Write> View for Timeline<W> {
             self.header()?;
         }
         let mut line = std::mem::take(&mut self.line);
-        let mut num = std::mem::take(&mut self.num);
         line.clear();
+        let note = row.note;
         let colour = if self.color {
-            match row.note.tone {
+            match note.tone {
                 Tone::Plain => None,
                 Tone::Control => Some(ansi::CONTROL),
                 Tone::Reset => Some(ansi::RESET_FLAG),
@@ -143,57 +156,96 @@ impl<W: Write> View for Timeline<W> {
             None
         };
         if let Some(c) = colour {
-            line.push_str(c);
+            line.extend_from_slice(c.as_bytes());
         }
+        let mut number = itoa::Buffer::new();
+        let number = number.format(row.frame.number).as_bytes();
+        let mut length = itoa::Buffer::new();
+        let length = length.format(row.frame.orig_len).as_bytes();
+        let tw = self.time_width();
+        let time = time_column(self.time, row.frame.ts, row.first, self.previous);
+        let time = match &time {
+            TimeColumn::Empty => &[],
+            TimeColumn::Seconds(s) => s.as_bytes(),
+            TimeColumn::DateTime => {
+                self.num.clear();
+                push_date_time(&mut self.num, row.frame.ts);
+                self.num.as_bytes()
+            }
+        };
+        let (source, destination, protocol) = (note.source.as_bytes(), note.destination.as_bytes(), note.protocol.as_bytes());
+        let fits = |s: &[u8], width: usize| s.len() <= width && s.is_ascii();
+        // The frame number may be wider than its column (from frame 100,000 on): the
+        // columns after it move right.
+        let w_no = number.len().max(W_NO);
         // Characters of the columns before Info (the colour code aside).
-        let mut used = 0;
-        num.clear();
-        push_u64(&mut num, row.frame.number);
-        used += pad_left(&mut line, &num, W_NO);
-        line.push(' ');
-        num.clear();
-        push_time(&mut num, self.time, row.frame.ts, row.first, self.previous);
-        used += pad_left(&mut line, &num, self.time_width());
-        line.push(' ');
-        used += pad(&mut line, &row.note.source, W_ADDR);
-        line.push(' ');
-        used += pad(&mut line, &row.note.destination, W_ADDR);
-        line.push(' ');
-        used += pad(&mut line, &row.note.protocol, W_PROTO);
-        line.push(' ');
-        num.clear();
-        push_u64(&mut num, u64::from(row.frame.orig_len));
-        used += pad_left(&mut line, &num, W_LEN);
-        line.push(' ');
-        line.push_str(&row.note.info);
-        if !row.note.text.is_empty() {
+        let used = if time.len() <= tw && fits(source, W_ADDR) && fits(destination, W_ADDR) && fits(protocol, W_PROTO) && length.len() <= W_LEN {
+            // The common case: every column fits its width and is ASCII (one byte a
+            // character), so the columns are a run of spaces the values are copied into.
+            let at_time = w_no + 1;
+            let at_source = at_time + tw + 1;
+            let at_destination = at_source + W_ADDR + 1;
+            let at_protocol = at_destination + W_ADDR + 1;
+            let at_length = at_protocol + W_PROTO + 1;
+            let base = line.len();
+            spaces(&mut line, at_length + W_LEN + 1);
+            if let Some(columns) = line.get_mut(base..) {
+                let mut put = |at: usize, s: &[u8]| {
+                    if let Some(slot) = columns.get_mut(at..at + s.len()) {
+                        slot.copy_from_slice(s);
+                    }
+                };
+                put(w_no - number.len(), number);
+                put(at_time + tw - time.len(), time);
+                put(at_source, source);
+                put(at_destination, destination);
+                put(at_protocol, protocol);
+                put(at_length + W_LEN - length.len(), length);
+            }
+            w_no + tw + W_ADDR + W_ADDR + W_PROTO + W_LEN
+        } else {
+            let mut n = pad_left(&mut line, number, W_NO);
+            line.push(b' ');
+            n += pad_left(&mut line, time, tw);
+            line.push(b' ');
+            n += pad(&mut line, &note.source, W_ADDR);
+            line.push(b' ');
+            n += pad(&mut line, &note.destination, W_ADDR);
+            line.push(b' ');
+            n += pad(&mut line, &note.protocol, W_PROTO);
+            line.push(b' ');
+            n += pad_left(&mut line, length, W_LEN);
+            line.push(b' ');
+            n
+        };
+        line.extend_from_slice(note.info.as_bytes());
+        if !note.text.is_empty() {
             // The note starts in the Note column; when Info runs past it (long TCP option
             // lists, IPv6 or MAC addresses), the note goes on the next line, under Info.
             let note_col = self.note_column();
             // The six one-space separators, then Info.
-            let used = used + 6 + width_of(&row.note.info);
+            let used = used + 6 + width_of(&note.info);
             if used < note_col {
                 spaces(&mut line, note_col - used);
             } else {
-                line.push('\n');
+                line.push(b'\n');
                 spaces(&mut line, note_col - W_INFO - 1);
-                line.push_str("↳ ");
+                line.extend_from_slice("↳ ".as_bytes());
             }
             if colour.is_none() && self.color {
-                line.push_str(ansi::NOTE);
-                line.push_str(&row.note.text);
-                line.push_str(ansi::RESET);
+                line.extend_from_slice(ansi::NOTE.as_bytes());
+                line.extend_from_slice(note.text.as_bytes());
+                line.extend_from_slice(ansi::RESET.as_bytes());
             } else {
-                line.push_str(&row.note.text);
+                line.extend_from_slice(note.text.as_bytes());
             }
         }
         if colour.is_some() {
-            line.push_str(ansi::RESET);
+            line.extend_from_slice(ansi::RESET.as_bytes());
         }
-        line.push('\n');
-        let r = self.out.write_all(line.as_bytes());
+        line.push(b'\n');
+        let r = self.out.write_all(&line);
         self.line = line;
-        self.num = num;
         self.previous = Some(row.frame.ts);
         r
     }
@@ -218,34 +270,34 @@ impl<W: Write> View for Timeline<W> {
             // "{proto} {stream:<3} client {client} → server {server}  →{n} frames {n} bytes
             //  ←{n} frames {n} bytes  start {start} s, {dur} s  {state} {history}  {verdict}"
             line.clear();
-            line.push_str(proto);
-            line.push(' ');
+            line.extend_from_slice(proto.as_bytes());
+            line.push(b' ');
             let mark = line.len();
-            push_u64(&mut line, c.stream);
+            push_u64_bytes(&mut line, c.stream);
             let digits = line.len() - mark;
             spaces(&mut line, 3usize.saturating_sub(digits));
-            line.push_str(" client ");
-            push_endpoint(&mut line, c.client.ip, c.client.port);
-            line.push_str(" → server ");
-            push_endpoint(&mut line, c.server.ip, c.server.port);
-            line.push_str("  → ");
+            line.extend_from_slice(b" client ");
+            push_endpoint_bytes(&mut line, c.client.ip, c.client.port);
+            line.extend_from_slice(" → server ".as_bytes());
+            push_endpoint_bytes(&mut line, c.server.ip, c.server.port);
+            line.extend_from_slice("  → ".as_bytes());
             push_count(&mut line, c.from_client.frames, c.from_client.bytes);
-            line.push_str("  ← ");
+            line.extend_from_slice("  ← ".as_bytes());
             push_count(&mut line, c.from_server.frames, c.from_server.bytes);
-            line.push_str("  start ");
-            push_seconds(&mut line, c.start.nanos_since(r.first), 6);
-            line.push_str(" s, lasted ");
-            push_seconds(&mut line, c.end.nanos_since(c.start), 6);
-            line.push_str(" s  ");
-            line.push_str(c.zeek_state);
+            line.extend_from_slice(b"  start ");
+            push_seconds_bytes(&mut line, c.start.nanos_since(r.first), 6);
+            line.extend_from_slice(b" s, lasted ");
+            push_seconds_bytes(&mut line, c.end.nanos_since(c.start), 6);
+            line.extend_from_slice(b" s  ");
+            line.extend_from_slice(c.zeek_state.as_bytes());
             if !c.history.is_empty() {
-                line.push(' ');
-                line.push_str(&c.history);
+                line.push(b' ');
+                line.extend_from_slice(c.history.as_bytes());
             }
-            line.push_str("  ");
-            line.push_str(r.verdict);
-            line.push('\n');
-            if let Err(e) = self.out.write_all(line.as_bytes()) {
+            line.extend_from_slice(b"  ");
+            line.extend_from_slice(r.verdict.as_bytes());
+            line.push(b'\n');
+            if let Err(e) = self.out.write_all(&line) {
                 self.line = line;
                 return Err(e);
             }
@@ -264,11 +316,11 @@ impl<W: Write> View for Timeline<W> {
 }
 
 /// `5 frames, 363 bytes` (singular for one).
-fn push_count(line: &mut String, frames: u64, bytes: u64) {
-    push_u64(line, frames);
-    line.push_str(if frames == 1 { " frame, " } else { " frames, " });
-    push_u64(line, bytes);
-    line.push_str(if bytes == 1 { " byte" } else { " bytes" });
+fn push_count(line: &mut Vec<u8>, frames: u64, bytes: u64) {
+    push_u64_bytes(line, frames);
+    line.extend_from_slice(if frames == 1 { b" frame, " } else { b" frames, " });
+    push_u64_bytes(line, bytes);
+    line.extend_from_slice(if bytes == 1 { b" byte" } else { b" bytes" });
 }
 
 /// `ip:port`, with IPv6 addresses in brackets.
@@ -289,9 +341,21 @@ pub fn push_endpoint(out: &mut String, ip: std::net::IpAddr, port: u16) {
     push_u64(out, u64::from(port));
 }
 
+/// [`push_endpoint`] into a byte buffer.
+pub fn push_endpoint_bytes(out: &mut Vec<u8>, ip: std::net::IpAddr, port: u16) {
+    let v6 = ip.is_ipv6();
+    if v6 {
+        out.push(b'[');
+    }
+    push_ip_bytes(out, ip);
+    out.extend_from_slice(if v6 { b"]:" } else { b":" });
+    push_u64_bytes(out, u64::from(port));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::present::text::push_seconds;
     use crate::decode::Packet;
     use crate::explain::Note;
     use crate::source::Frame;
@@ -353,6 +417,54 @@ mod tests {
         t.conversations(&rows[..1]).unwrap();
         t.conversations(&rows[1..]).unwrap();
         assert_eq!(String::from_utf8(two).unwrap(), expected);
+    }
+
+    #[test]
+    fn test_width_of_counts_chars() {
+        let pieces = ["a", "→", "é", "😀", " ", "↳", "z9"];
+        let mut x: u64 = 7;
+        for _ in 0..5_000 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let n = (x >> 58) as usize;
+            let s: String = (0..n).map(|i| pieces[((x >> (i % 40)) as usize + i) % pieces.len()]).collect();
+            assert_eq!(width_of(&s), s.chars().count(), "{s:?}");
+        }
+    }
+
+    /// Rows whose columns fit (copied into a run of spaces) and rows whose columns do not
+    /// (padded one by one) are what `format!` pads them to, counting characters.
+    #[test]
+    fn test_row_columns_match_format_padding() {
+        let cases = [
+            (3, "10.1.2.3", "10.2.0.1", "TCP", 74),
+            (123_456, "10.1.2.3", "10.2.0.1", "UDP", 1514),
+            (7, "fe80::1234:5678:9abc:def0", "ff02::1", "ICMPv6", 86),
+            (8, "café→", "ß", "Protokoll→", 60),
+            (9, "", "", "", 4_000_000),
+        ];
+        for (number, source, destination, protocol, orig_len) in cases {
+            let mut out = Vec::new();
+            let mut t = Timeline::new(&mut out, TimeFormat::R, false);
+            let frame = Frame { number, ts: Timestamp { secs: 10, nanos: 500_000 }, linktype: 1, orig_len, data: &[] };
+            let note = Note {
+                source: source.into(),
+                destination: destination.into(),
+                protocol: protocol.into(),
+                info: "32887 → 23457 Len=5".into(),
+                text: "a note".into(),
+                tone: Tone::Plain,
+            };
+            let (packet, facts) = (Packet::default(), Facts::default());
+            t.frame(&Row { frame: &frame, packet: &packet, facts: &facts, note: &note, first: Timestamp { secs: 10, nanos: 0 } }).unwrap();
+            let s = String::from_utf8(out).unwrap();
+            let row = s.lines().nth(1).unwrap();
+            let columns = format!("{number:>W_NO$} {:>10} {source:<W_ADDR$} {destination:<W_ADDR$} {protocol:<W_PROTO$} {orig_len:>W_LEN$} 32887 → 23457 Len=5", "0.000500");
+            assert!(row.starts_with(&columns), "{row:?} vs {columns:?}");
+            let used = columns.chars().count();
+            let note_col = W_NO + 1 + 10 + 1 + W_ADDR + 1 + W_ADDR + 1 + W_PROTO + 1 + W_LEN + 1 + W_INFO + 1;
+            let expected = if used < note_col { format!("{columns}{}a note", " ".repeat(note_col - used)) } else { columns };
+            assert_eq!(s.lines().nth(1).unwrap(), expected);
+        }
     }
 
     #[test]
