@@ -10,9 +10,8 @@ use std::rc::Rc;
 
 use comfy_table::{CellAlignment, ColumnConstraint, Table, presets};
 
-use super::common::{millis, proto_name, seconds};
+use super::common::{millis, proto_name};
 use super::text::push_u64;
-use super::timeline::endpoint;
 use super::{ConversationRow, Row, View};
 use crate::track::{Direction, Proto};
 
@@ -128,35 +127,38 @@ pub const HEADER: [&str; 13] = [
 
 /// The cells of one conversation, in [`HEADER`] order.
 pub fn cells(r: &ConversationRow<'_>) -> [String; 13] {
-    let c = r.conversation;
-    let mut conv = String::with_capacity(24);
-    conv.push_str(proto_name(c.proto));
-    conv.push(' ');
-    push_u64(&mut conv, c.stream);
-    [
-        conv,
-        endpoint(c.client.ip, c.client.port),
-        endpoint(c.server.ip, c.server.port),
-        decimal(c.from_client.frames),
-        decimal(c.from_client.bytes),
-        decimal(c.from_server.frames),
-        decimal(c.from_server.bytes),
-        seconds(c.start.nanos_since(r.first)),
-        seconds(c.end.nanos_since(c.start)),
-        match (c.proto, c.initial_rtt_ns) {
-            (_, Some(ns)) => millis(ns),
-            (Proto::Tcp, None) => "no handshake".to_string(),
-            (Proto::Udp, None) => "n/a (UDP)".to_string(),
-        },
-        c.zeek_state.to_string(),
-        c.history.clone(),
-        r.verdict.to_string(),
-    ]
+    let mut out: [String; 13] = Default::default();
+    fill_cells(r, &mut out);
+    out
 }
 
-/// `n` in decimal (`n.to_string()` without the formatting machinery).
-fn decimal(n: u64) -> String {
-    itoa::Buffer::new().format(n).to_owned()
+/// [`cells`] into reused strings (cleared first): no allocation once they have grown.
+pub fn fill_cells(r: &ConversationRow<'_>, out: &mut [String; 13]) {
+    use super::timeline::push_endpoint;
+    let c = r.conversation;
+    for cell in out.iter_mut() {
+        cell.clear();
+    }
+    let [conv, client, server, fa, ba, fb, bb, start, duration, rtt, state, history, verdict] = out;
+    conv.push_str(proto_name(c.proto));
+    conv.push(' ');
+    push_u64(conv, c.stream);
+    push_endpoint(client, c.client.ip, c.client.port);
+    push_endpoint(server, c.server.ip, c.server.port);
+    push_u64(fa, c.from_client.frames);
+    push_u64(ba, c.from_client.bytes);
+    push_u64(fb, c.from_server.frames);
+    push_u64(bb, c.from_server.bytes);
+    super::text::push_seconds(start, c.start.nanos_since(r.first), 6);
+    super::text::push_seconds(duration, c.end.nanos_since(c.start), 6);
+    match (c.proto, c.initial_rtt_ns) {
+        (_, Some(ns)) => rtt.push_str(&millis(ns)),
+        (Proto::Tcp, None) => rtt.push_str("no handshake"),
+        (Proto::Udp, None) => rtt.push_str("n/a (UDP)"),
+    }
+    state.push_str(c.zeek_state);
+    history.push_str(&c.history);
+    verdict.push_str(r.verdict);
 }
 
 /// The column headings of the UDP pairs table.
@@ -203,6 +205,8 @@ pub struct Conversations<W: Write> {
     /// Fixed-width rows were written (the UDP pairs then follow at the end).
     streamed: bool,
     line: String,
+    /// The cells of the row being written (reused).
+    cells: [String; 13],
 }
 
 impl<W: Write> Conversations<W> {
@@ -222,6 +226,7 @@ impl<W: Write> Conversations<W> {
             total,
             streamed: false,
             line: String::new(),
+            cells: Default::default(),
         }
     }
 
@@ -235,12 +240,14 @@ impl<W: Write> Conversations<W> {
             fixed_row(&mut line, HEADER.iter().copied(), self.ascii);
             self.out.write_all(line.as_bytes())?;
         }
+        let mut scratch = std::mem::take(&mut self.cells);
         for r in rows {
             line.clear();
-            let cells = cells(r);
-            fixed_row(&mut line, cells.iter().map(String::as_str), self.ascii);
+            fill_cells(r, &mut scratch);
+            fixed_row(&mut line, scratch.iter().map(String::as_str), self.ascii);
             self.out.write_all(line.as_bytes())?;
         }
+        self.cells = scratch;
         self.line = line;
         Ok(())
     }
