@@ -14,7 +14,7 @@ use crate::present::timeline::Timeline;
 use crate::present::{ConversationRow, Row, View};
 use crate::source::write::CaptureWriter;
 use crate::source::{Frame, Timestamp};
-use crate::track::{Facts, FrameMeta, Proto, Tracker};
+use crate::track::{Conversation, Facts, FrameMeta, Proto, Tracker};
 
 use super::{output_error, Failure, StreamSpec};
 use crate::source::filter::Filter;
@@ -328,31 +328,46 @@ pub fn finish(tracking: Tracking, back: Back) -> io::Result<(Vec<crate::track::C
     let batch = if batches { CONVERSATION_BATCH } else { usize::MAX };
     let keep_all = collector.is_some();
     let mut all = Vec::new();
-    let mut kept = Vec::with_capacity(total.min(batch));
-    let mut conversations = tracker
-        .into_conversations()
-        .filter(|c| !filtered || shown_streams.contains(&(c.proto == Proto::Tcp, c.stream)))
-        .peekable();
-    loop {
-        kept.clear();
-        while kept.len() < batch {
-            match conversations.next() {
-                Some(c) => kept.push(c),
-                None => break,
+    // Summaries and verdicts are made on a second thread while this one writes the
+    // previous batch: a file with 100,000 conversations spends a noticeable time here.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<Conversation>, Vec<String>)>(1);
+    let explainer = &explainer;
+    let shown_streams = &shown_streams;
+    std::thread::scope(|scope| -> io::Result<()> {
+        let producer = std::thread::Builder::new().name("wirelab-verdicts".into()).spawn_scoped(scope, move || {
+            let mut conversations = tracker
+                .into_conversations()
+                .filter(|c| !filtered || shown_streams.contains(&(c.proto == Proto::Tcp, c.stream)))
+                .peekable();
+            loop {
+                let kept: Vec<Conversation> = conversations.by_ref().take(batch).collect();
+                let verdicts: Vec<String> = kept.iter().map(|c| explainer.verdict(c)).collect();
+                // The view gets at least one call, if only with no conversation.
+                if tx.send((kept, verdicts)).is_err() || conversations.peek().is_none() {
+                    break;
+                }
+            }
+        })?;
+        let mut result = Ok(());
+        for (mut kept, verdicts) in rx.iter() {
+            let rows: Vec<ConversationRow<'_>> =
+                kept.iter().zip(&verdicts).map(|(c, v)| ConversationRow { conversation: c, verdict: v, first }).collect();
+            result = view.conversations(&rows);
+            drop(rows);
+            if result.is_err() {
+                break;
+            }
+            if keep_all {
+                all.append(&mut kept);
             }
         }
-        let verdicts: Vec<String> = kept.iter().map(|c| explainer.verdict(c)).collect();
-        let rows: Vec<ConversationRow<'_>> =
-            kept.iter().zip(&verdicts).map(|(c, v)| ConversationRow { conversation: c, verdict: v, first }).collect();
-        view.conversations(&rows)?;
-        drop(rows);
-        if keep_all {
-            all.append(&mut kept);
+        // Stops the producer if the view failed.
+        drop(rx);
+        if let Err(panic) = producer.join() {
+            std::panic::resume_unwind(panic);
         }
-        if conversations.peek().is_none() {
-            break;
-        }
-    }
+        result
+    })?;
     view.finish()?;
     Ok((all, collector))
 }
