@@ -8,7 +8,7 @@
 
 use std::sync::mpsc::{self, Receiver, SyncSender};
 
-use crate::decode::{Decoder, Packet};
+use crate::decode::Packet;
 use crate::error::{AppError, SourceError};
 use crate::source::classic::Block;
 use crate::source::file::{BlockNext, BlockSource};
@@ -34,13 +34,8 @@ enum Place {
     Extra(usize, usize),
 }
 
-/// A decoded packet on its way to the back thread, its payload left empty (see `payload`).
-struct Shipped {
-    packet: Box<Packet<'static>>,
-    payload: Place,
-}
-
-/// One frame the back thread needs.
+/// One frame the back thread needs (its decoded packet is in [`Batch::packets`], at
+/// the same index).
 struct Item {
     number: u64,
     ts: Timestamp,
@@ -48,13 +43,9 @@ struct Item {
     orig_len: u32,
     /// Start and length of the frame's bytes in [`Batch::block`].
     data: (usize, usize),
+    /// Where the packet's payload is.
+    payload: Place,
     pick: Pick,
-    /// The decoded packet, when the back thread cannot decode the frame again by itself:
-    /// an IP fragment (its packet depends on earlier frames), or every frame when the
-    /// back thread tracks (then the front thread's decoding is its share of the work).
-    /// Otherwise the back thread decodes the frame again: cheaper than moving a packet,
-    /// which is several hundred bytes, from thread to thread.
-    packet: Option<Shipped>,
 }
 
 /// Frames on their way from the front thread to the back thread.
@@ -64,8 +55,10 @@ struct Batch {
     /// Payloads put together from IP fragments.
     extra: Vec<u8>,
     items: Vec<Item>,
-    /// Boxes for shipped packets, reused.
-    spare: Vec<Box<Packet<'static>>>,
+    /// The frames' decoded packets, their payloads left empty (see [`Item::payload`]).
+    /// Decoding once and moving the packets in one contiguous run costs the back thread
+    /// less than decoding each frame again.
+    packets: Vec<Packet<'static>>,
     /// Time zero of the capture.
     first: Timestamp,
 }
@@ -76,7 +69,7 @@ impl Batch {
             block: Block::with_room(BLOCK_BYTES),
             extra: Vec::new(),
             items: Vec::with_capacity(BATCH_FRAMES),
-            spare: Vec::new(),
+            packets: Vec::with_capacity(BATCH_FRAMES),
             first: Timestamp::default(),
         }
     }
@@ -100,24 +93,17 @@ impl Batch {
     /// `tracking`, tracks and selects each frame first (the front half did not).
     /// `Ok(false)` once `-c N` frames were shown.
     fn show(&mut self, back: &mut Back, mut tracking: Option<&mut Tracking>) -> Result<bool, Failure> {
-        let Batch { block, extra, items, spare, first } = self;
+        let Batch { block, extra, items, packets, first } = self;
         let saving = back.saving();
         let mut more = true;
-        for item in items.iter_mut() {
+        for (item, packet) in items.iter().zip(packets.drain(..)) {
             let bytes = slice(&block.buf, item.data.0, item.data.1);
             let frame = Frame { number: item.number, ts: item.ts, linktype: item.linktype, orig_len: item.orig_len, data: bytes };
-            let packet = match item.packet.take() {
-                Some(Shipped { packet: mut boxed, payload }) => {
-                    let payload = match payload {
-                        Place::Frame(at, len) => slice(bytes, at, len),
-                        Place::Extra(at, len) => slice(extra, at, len),
-                    };
-                    let packet = std::mem::take(&mut *boxed).with_payload(payload);
-                    spare.push(boxed);
-                    packet
-                }
-                None => Decoder::decode_unfragmented(&frame),
+            let payload = match item.payload {
+                Place::Frame(at, len) => slice(bytes, at, len),
+                Place::Extra(at, len) => slice(extra, at, len),
             };
+            let packet = packet.with_payload(payload);
             match tracking.as_deref_mut() {
                 Some(t) => {
                     if let Some(pick) = t.observe(&frame, &packet, saving) {
@@ -132,6 +118,7 @@ impl Batch {
             }
         }
         items.clear();
+        packets.clear();
         block.start = 0;
         block.end = 0;
         extra.clear();
@@ -143,33 +130,29 @@ impl Batch {
 struct BatchParts<'b> {
     items: &'b mut Vec<Item>,
     extra: &'b mut Vec<u8>,
-    spare: &'b mut Vec<Box<Packet<'static>>>,
+    packets: &'b mut Vec<Packet<'static>>,
 }
 
 /// Adds to a batch one frame the back thread needs, whose bytes are `frame.data`, at
-/// `at` in the block; `ship` sends its decoded packet along (a fragment's always goes).
-fn push(batch: BatchParts<'_>, frame: &Frame<'_>, at: usize, packet: Packet<'_>, pick: Pick, ship: bool) {
-    let packet = (ship || packet.fragment.is_some()).then(|| {
-        let payload = match offset_within(frame.data, packet.payload) {
-            Some(within) => Place::Frame(within, packet.payload.len()),
-            None => {
-                let start = batch.extra.len();
-                batch.extra.extend_from_slice(packet.payload);
-                Place::Extra(start, packet.payload.len())
-            }
-        };
-        let mut boxed = batch.spare.pop().unwrap_or_default();
-        *boxed = packet.with_payload(&[]);
-        Shipped { packet: boxed, payload }
-    });
+/// `at` in the block, with its decoded packet.
+fn push(batch: BatchParts<'_>, frame: &Frame<'_>, at: usize, packet: Packet<'_>, pick: Pick) {
+    let payload = match offset_within(frame.data, packet.payload) {
+        Some(within) => Place::Frame(within, packet.payload.len()),
+        None => {
+            let start = batch.extra.len();
+            batch.extra.extend_from_slice(packet.payload);
+            Place::Extra(start, packet.payload.len())
+        }
+    };
+    batch.packets.push(packet.with_payload(&[]));
     batch.items.push(Item {
         number: frame.number,
         ts: frame.ts,
         linktype: frame.linktype,
         orig_len: frame.orig_len,
         data: (at, frame.data.len()),
+        payload,
         pick,
-        packet,
     });
 }
 
@@ -192,7 +175,6 @@ pub fn read(source: FileSource, pipeline: Pipeline) -> Result<Option<SourceError
     // A view that shows no frame has little to do per frame: it tracks too, and the
     // front thread only reads and decodes.
     let mut back_tracking = if back.summary_only() { front.take_tracking() } else { None };
-    let ship = back_tracking.is_some();
     let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(BATCHES - 2);
     let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
     for _ in 0..BATCHES {
@@ -203,7 +185,7 @@ pub fn read(source: FileSource, pipeline: Pipeline) -> Result<Option<SourceError
         let worker = std::thread::Builder::new()
             .name("wirelab-front".into())
             .spawn_scoped(scope, move || {
-                let mut pass = Pass { front: &mut front, ship, saving, full: &full_tx, empty: &empty_rx };
+                let mut pass = Pass { front: &mut front, saving, full: &full_tx, empty: &empty_rx };
                 let damage = pass.run(source);
                 (front, damage)
             })
@@ -246,8 +228,6 @@ struct Gone;
 /// The front thread's work: reads frames, decodes and tracks them, and sends them on in batches.
 struct Pass<'a> {
     front: &'a mut Front,
-    /// Ship every decoded packet (the back thread tracks).
-    ship: bool,
     saving: Saving,
     full: &'a SyncSender<Batch>,
     empty: &'a Receiver<Batch>,
@@ -291,8 +271,8 @@ impl Pass<'_> {
                 BlockNext::Frame(found) => {
                     let frame = found.frame(&batch.block);
                     if let (packet, Some(pick)) = self.front.frame(&frame, self.saving) {
-                        let parts = BatchParts { items: &mut batch.items, extra: &mut batch.extra, spare: &mut batch.spare };
-                        push(parts, &frame, found.at(), packet, pick, self.ship);
+                        let parts = BatchParts { items: &mut batch.items, extra: &mut batch.extra, packets: &mut batch.packets };
+                        push(parts, &frame, found.at(), packet, pick);
                     }
                     if batch.items.len() >= BATCH_FRAMES {
                         self.send_carrying(batch, 0)?;
@@ -329,8 +309,8 @@ impl Pass<'_> {
                 Some(frame) => {
                     if let (packet, Some(pick)) = self.front.frame(&frame, self.saving) {
                         let at = batch.copy_in(frame.data);
-                        let parts = BatchParts { items: &mut batch.items, extra: &mut batch.extra, spare: &mut batch.spare };
-                        push(parts, &frame, at, packet, pick, self.ship);
+                        let parts = BatchParts { items: &mut batch.items, extra: &mut batch.extra, packets: &mut batch.packets };
+                        push(parts, &frame, at, packet, pick);
                     }
                     if batch.items.len() >= BATCH_FRAMES || batch.block.end >= BLOCK_BYTES {
                         self.send(batch)?;
