@@ -10,11 +10,13 @@ mod defrag;
 pub mod detail;
 mod ip;
 mod link;
+mod tcp_options;
 mod transport;
 
 pub use defrag::{Decoder, MAX_BUFFERED_BYTES, MAX_DATAGRAMS_IN_PROGRESS};
 
 pub use link::linktype_name;
+pub use tcp_options::{Iter as TcpOptionsIter, MAX_OPTION_BYTES, TcpOption, TcpOptions};
 
 /// Everything the later stages know about one frame.
 #[derive(Debug, Clone, Default)]
@@ -259,150 +261,6 @@ impl TcpFlags {
     /// True if every bit in `mask` is set.
     pub fn has(self, mask: u16) -> bool {
         self.0 & mask == mask
-    }
-}
-
-/// One TCP option, in the order it appears in the header.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TcpOption {
-    /// End of option list (kind 0).
-    Eol,
-    /// No-operation padding (kind 1).
-    Nop,
-    /// Maximum segment size (kind 2).
-    Mss(u16),
-    /// Window scale shift count (kind 3).
-    WindowScale(u8),
-    /// SACK permitted (kind 4).
-    SackPermitted,
-    /// SACK blocks: (left edge, right edge), raw sequence numbers.
-    Sack(Vec<(u32, u32)>),
-    /// Timestamps (kind 8): the sender's value and the echoed one.
-    Timestamps { tsval: u32, tsecr: u32 },
-    /// TCP Fast Open cookie (kind 34, or the experimental kind 254 with ExID
-    /// 0xF989); empty for a cookie request.
-    FastOpen(Vec<u8>),
-    /// Accurate ECN byte counters (RFC 9768 AccECN; kinds 172 and 174, or the
-    /// experimental kind 254 with ExID 0xACC0 / 0xACC1), as (name, value) in the
-    /// order they appear: order 0 is EE0B, ECEB, EE1B; order 1 is EE1B, ECEB, EE0B.
-    /// Only the counters the option's length holds are there.
-    AccEcn(Vec<(&'static str, u32)>),
-    /// Any other kind, with its data length.
-    Unknown { kind: u8, len: u8 },
-}
-
-/// Options stored without allocation: a Linux SYN carries 5, a data segment 3.
-const INLINE_OPTIONS: usize = 5;
-
-/// A TCP header's options in header order, read as a slice (`iter()`, `len()`,
-/// `for o in &tcp.options`). Up to five are stored inline, so that decoding a
-/// segment allocates nothing; beyond, all of them live in a `Vec`.
-#[derive(Clone)]
-pub struct TcpOptions {
-    inline: [TcpOption; INLINE_OPTIONS],
-    /// Options used in `inline` (when `spill` is empty).
-    len: u8,
-    /// Every option, once there are more than [`INLINE_OPTIONS`].
-    spill: Vec<TcpOption>,
-}
-
-impl TcpOptions {
-    /// No options.
-    pub fn new() -> Self {
-        TcpOptions {
-            inline: [const { TcpOption::Eol }; INLINE_OPTIONS],
-            len: 0,
-            spill: Vec::new(),
-        }
-    }
-
-    /// Appends an option.
-    pub fn push(&mut self, option: TcpOption) {
-        if !self.spill.is_empty() {
-            self.spill.push(option);
-            return;
-        }
-        match self.inline.get_mut(usize::from(self.len)) {
-            Some(slot) => {
-                *slot = option;
-                self.len += 1;
-            }
-            None => {
-                let mut all = Vec::with_capacity(INLINE_OPTIONS * 2);
-                for slot in &mut self.inline {
-                    all.push(std::mem::replace(slot, TcpOption::Eol));
-                }
-                all.push(option);
-                self.len = 0;
-                self.spill = all;
-            }
-        }
-    }
-
-    /// The options as a slice.
-    pub fn as_slice(&self) -> &[TcpOption] {
-        if self.spill.is_empty() {
-            self.inline.get(..usize::from(self.len)).unwrap_or(&[])
-        } else {
-            &self.spill
-        }
-    }
-}
-
-impl Default for TcpOptions {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl std::ops::Deref for TcpOptions {
-    type Target = [TcpOption];
-    fn deref(&self) -> &[TcpOption] {
-        self.as_slice()
-    }
-}
-
-impl<'a> IntoIterator for &'a TcpOptions {
-    type Item = &'a TcpOption;
-    type IntoIter = std::slice::Iter<'a, TcpOption>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.as_slice().iter()
-    }
-}
-
-impl std::fmt::Debug for TcpOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.as_slice()).finish()
-    }
-}
-
-impl PartialEq for TcpOptions {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_slice() == other.as_slice()
-    }
-}
-
-impl Eq for TcpOptions {}
-
-impl PartialEq<Vec<TcpOption>> for TcpOptions {
-    fn eq(&self, other: &Vec<TcpOption>) -> bool {
-        self.as_slice() == other.as_slice()
-    }
-}
-
-impl From<Vec<TcpOption>> for TcpOptions {
-    fn from(options: Vec<TcpOption>) -> Self {
-        options.into_iter().collect()
-    }
-}
-
-impl FromIterator<TcpOption> for TcpOptions {
-    fn from_iter<I: IntoIterator<Item = TcpOption>>(iter: I) -> Self {
-        let mut out = TcpOptions::new();
-        for o in iter {
-            out.push(o);
-        }
-        out
     }
 }
 
@@ -823,22 +681,3 @@ mod tests {
     }
 }
 
-#[cfg(test)]
-mod options_tests {
-    use super::*;
-
-    #[test]
-    fn test_tcp_options_inline_then_spilled() {
-        let mut o = TcpOptions::new();
-        assert!(o.is_empty());
-        let all: Vec<TcpOption> = (0..9u16).map(TcpOption::Mss).collect();
-        for (i, opt) in all.iter().enumerate() {
-            o.push(opt.clone());
-            assert_eq!(o.as_slice(), all.get(..=i).unwrap());
-        }
-        assert_eq!(o, all);
-        assert_eq!(TcpOptions::from(all.clone()), o);
-        assert_eq!(format!("{o:?}"), format!("{all:?}"));
-        assert_eq!((&o).into_iter().count(), 9);
-    }
-}

@@ -5,7 +5,7 @@
 use etherparse::{Icmpv4Slice, Icmpv6Slice, TcpHeaderSlice, UdpHeaderSlice};
 
 use super::{
-    Bytes, Icmp, Packet, Tcp, TcpFlags, TcpOption, TcpOptions, Transport, Udp, be16, be32, ip, len_u32,
+    Bytes, Icmp, Packet, Tcp, TcpFlags, TcpOptions, Transport, Udp, be16, ip, len_u32,
     malformed, truncated,
 };
 
@@ -81,7 +81,8 @@ fn tcp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
         );
     }
     let options_end = header_len.min(b.len());
-    let bad_option = tcp_options(b.get(TCP_MIN..options_end).unwrap_or(&[]), &mut tcp.options);
+    let (options, bad_option) = TcpOptions::read(b.get(TCP_MIN..options_end).unwrap_or(&[]));
+    tcp.options = options;
     if bytes.reported < header_len {
         tcp.short = true;
         packet.transport = Transport::Tcp(tcp);
@@ -103,89 +104,6 @@ fn tcp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
         malformed(packet, "TCP option", why);
     }
     packet.payload = b.get(header_len..).unwrap_or(&[]);
-}
-
-/// Reads TCP options in order (RFC 9293 §3.2 and the option registry). Hand-written
-/// because etherparse's iterator stops at kinds it does not know (Fast Open,
-/// MPTCP, ...). Appends the options read to `out` (stored inline: no allocation) and
-/// returns, when one runs past the end or has an impossible length, why the walk stopped.
-fn tcp_options(opts: &[u8], out: &mut TcpOptions) -> Option<String> {
-    let mut at = 0usize;
-    while let Some(&kind) = opts.get(at) {
-        match kind {
-            0 => {
-                // End of option list: the rest is padding.
-                out.push(TcpOption::Eol);
-                break;
-            }
-            1 => {
-                out.push(TcpOption::Nop);
-                at += 1;
-                continue;
-            }
-            _ => {}
-        }
-        let Some(&len) = opts.get(at + 1) else {
-            return Some(format!("option kind {kind} has no length byte"));
-        };
-        let end = at + usize::from(len);
-        if len < 2 {
-            return Some(format!("option kind {kind} has length {len} (< 2)"));
-        }
-        let Some(body) = opts.get(at + 2..end) else {
-            return Some(format!(
-                "option kind {kind} of length {len} runs past the header"
-            ));
-        };
-        let option = match (kind, body.len()) {
-            (2, 2) => be16(body, 0).map(TcpOption::Mss),
-            (3, 1) => body.first().map(|&s| TcpOption::WindowScale(s)),
-            (4, 0) => Some(TcpOption::SackPermitted),
-            (5, n) if n % 8 == 0 => Some(TcpOption::Sack(
-                body.chunks_exact(8)
-                    .filter_map(|c| Some((be32(c, 0)?, be32(c, 4)?)))
-                    .collect(),
-            )),
-            (8, 8) => match (be32(body, 0), be32(body, 4)) {
-                (Some(tsval), Some(tsecr)) => Some(TcpOption::Timestamps { tsval, tsecr }),
-                _ => None,
-            },
-            (34, _) => Some(TcpOption::FastOpen(body.to_vec())),
-            (172, _) => Some(accecn(0, body)),
-            (174, _) => Some(accecn(1, body)),
-            (254, n) if n >= 2 => match be16(body, 0) {
-                // Experimental options (RFC 6994): a 16-bit ExID first.
-                Some(0xf989) => Some(TcpOption::FastOpen(body.get(2..).unwrap_or(&[]).to_vec())),
-                Some(0xacc0) => Some(accecn(0, body.get(2..).unwrap_or(&[]))),
-                Some(0xacc1) => Some(accecn(1, body.get(2..).unwrap_or(&[]))),
-                _ => None,
-            },
-            _ => None,
-        };
-        // A known kind with the wrong length is kept as an unknown option.
-        out.push(option.unwrap_or(TcpOption::Unknown { kind, len: len - 2 }));
-        at = end;
-    }
-    None
-}
-
-/// The 24-bit counters of an AccECN option of `order` 0 or 1, as many as `body` holds.
-fn accecn(order: u8, body: &[u8]) -> TcpOption {
-    let names = if order == 0 {
-        ["EE0B", "ECEB", "EE1B"]
-    } else {
-        ["EE1B", "ECEB", "EE0B"]
-    };
-    TcpOption::AccEcn(
-        names
-            .iter()
-            .zip(body.chunks_exact(3))
-            .map(|(name, c)| {
-                let value = c.iter().fold(0u32, |v, b| v << 8 | u32::from(*b));
-                (*name, value)
-            })
-            .collect(),
-    )
 }
 
 /// UDP (RFC 768). `payload_len` is the length field minus the 8-byte header.
@@ -396,7 +314,7 @@ mod tests {
     #[test]
     fn test_tcp_accecn_order1_partial() {
         assert_eq!(
-            super::accecn(1, &[0, 0, 5, 0, 0]),
+            super::super::tcp_options::accecn(1, &[0, 0, 5, 0, 0]),
             TcpOption::AccEcn(vec![("EE1B", 5)])
         );
     }
