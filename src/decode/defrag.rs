@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use super::{Bytes, FragmentInfo, Net, Packet, Transport, decode_frame, ip, len_u32};
+use super::{Bytes, FragmentInfo, Net, Packet, Transport, decode_into, ip, len_u32};
 use crate::source::Frame;
 
 /// Datagrams being reassembled at once; a new one beyond evicts the oldest.
@@ -230,7 +230,9 @@ impl Decoder {
     /// none of the decoder's state, so it can be decoded again anywhere (as the second
     /// thread of `wirelab read` does instead of receiving the packet).
     pub fn decode_unfragmented<'p>(frame: &Frame<'p>) -> Packet<'p> {
-        decode_frame(frame, true)
+        let mut packet = Packet::default();
+        decode_into(frame, true, &mut packet);
+        packet
     }
 
     /// Datagrams currently waiting for fragments.
@@ -242,10 +244,21 @@ impl Decoder {
     /// datagram and, when it completes it, decoded with the whole datagram's
     /// transport. Never panics, whatever the bytes.
     pub fn decode<'p>(&'p mut self, frame: &Frame<'p>) -> Packet<'p> {
-        let mut packet = decode_frame(frame, true);
-        if packet.fragment.is_none() {
-            return packet;
+        // Built where it is returned, and changed in place: a packet is a few hundred
+        // bytes, and every move of it is a `memcpy`.
+        let mut packet = Packet::default();
+        decode_into(frame, true, &mut packet);
+        if packet.fragment.is_some() {
+            self.reassemble(frame.number, &mut packet);
         }
+        packet
+    }
+
+    /// Adds the fragment `packet` (decoded with its data held) to its datagram and,
+    /// when it completes it, decodes the whole datagram's transport into `packet`.
+    /// Out of line: fragments are rare, and [`Decoder::decode`] stays small.
+    #[inline(never)]
+    fn reassemble<'p>(&'p mut self, frame_number: u64, packet: &mut Packet<'p>) {
         let (key, offset, more) = match (&packet.net, &packet.transport) {
             (Net::Ipv4(h), Transport::Fragment { protocol }) => (
                 Key {
@@ -270,18 +283,18 @@ impl Decoder {
                 ),
                 None => {
                     packet.fragment = None;
-                    return packet;
+                    return;
                 }
             },
             _ => {
                 packet.fragment = None;
-                return packet;
+                return;
             }
         };
         let data = packet.payload;
         let added = self
             .defrag
-            .add(key, frame.number, offset, more, data, &mut self.assembled);
+            .add(key, frame_number, offset, more, data, &mut self.assembled);
         let mut info = FragmentInfo {
             index: added.index,
             len: len_u32(data.len()),
@@ -298,10 +311,9 @@ impl Decoder {
                 reported: total,
                 defrag: true,
             };
-            ip::reassembled(key.protocol, bytes, &mut packet);
+            ip::reassembled(key.protocol, bytes, packet);
         }
         packet.fragment = Some(info);
-        packet
     }
 }
 

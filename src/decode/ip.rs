@@ -194,7 +194,9 @@ pub(crate) fn reassembled<'a>(protocol: u8, bytes: Bytes<'a>, packet: &mut Packe
         return transport::decode_transport(protocol, bytes, packet);
     };
     let walk = walk_extensions(protocol, bytes.data, false);
-    ip.extensions.extend_from_slice(&walk.extensions);
+    if !walk.extensions.is_empty() {
+        ip.extensions = ip.extensions.iter().chain(&walk.extensions).copied().collect();
+    }
     ip.protocol = walk.protocol;
     if let Some((needed, _)) = walk.short {
         return malformed(
@@ -332,7 +334,7 @@ pub(crate) fn ipv6<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
         traffic_class: h.traffic_class(),
         flow_label: h.flow_label().value(),
         next_header: h.next_header().0,
-        extensions: walk.extensions,
+        extensions: walk.extensions.into_boxed_slice(),
         fragment: walk.fragment,
         protocol: walk.protocol,
     });
@@ -467,7 +469,7 @@ mod tests {
         f[0] = 0x44; // IHL 4: 16 bytes, less than the fixed header
         let p = decode(&frame_of(228, &f));
         assert!(matches!(
-            &p.problem,
+            p.problem.as_deref(),
             Some(Problem {
                 layer: "IPv4",
                 kind: ProblemKind::Malformed(_)
@@ -482,7 +484,7 @@ mod tests {
         f[3] = 10; // total length 10 < 20
         let p = decode(&frame_of(228, &f));
         assert!(matches!(
-            &p.problem,
+            p.problem.as_deref(),
             Some(Problem {
                 layer: "IPv4",
                 kind: ProblemKind::Malformed(_)
@@ -499,8 +501,8 @@ mod tests {
         let p = decode(&frame_of(228, &f));
         assert_eq!(p.src_ip(), Some(IpAddr::V4(Ipv4Addr::LOCALHOST)));
         assert_eq!(
-            p.problem,
-            Some(Problem {
+            p.problem.as_deref(),
+            Some(&Problem {
                 layer: "IPv4",
                 kind: ProblemKind::Truncated {
                     needed: 24,
@@ -553,7 +555,7 @@ mod tests {
         let Net::Ipv6(ip) = &p.net else {
             panic!("not IPv6")
         };
-        assert_eq!(ip.extensions, vec![0, 60]);
+        assert_eq!(*ip.extensions, [0, 60]);
         assert_eq!(ip.next_header, 0);
         assert_eq!(ip.protocol, 17);
         assert_eq!(p.ports(), Some((7, 9)));
@@ -597,8 +599,8 @@ mod tests {
         frame.orig_len = 56;
         let p = decode(&frame);
         assert_eq!(
-            p.problem,
-            Some(Problem {
+            p.problem.as_deref(),
+            Some(&Problem {
                 layer: "IPv6 extension",
                 kind: ProblemKind::Truncated {
                     needed: 8,
@@ -612,8 +614,8 @@ mod tests {
     fn test_ipv6_truncated_header() {
         let p = decode(&frame_of(229, &IPV6_UDP[..30]));
         assert_eq!(
-            p.problem,
-            Some(Problem {
+            p.problem.as_deref(),
+            Some(&Problem {
                 layer: "IPv6",
                 kind: ProblemKind::Truncated {
                     needed: 40,
@@ -663,7 +665,7 @@ mod tests {
         // The IPv6 decoder is strict: IPv4 under link type 229 is malformed.
         let q = decode(&frame_of(229, &IPV4_UDP));
         assert!(matches!(
-            q.problem,
+            q.problem.as_deref(),
             Some(Problem {
                 layer: "IPv6",
                 kind: ProblemKind::Malformed(_)

@@ -30,8 +30,9 @@ pub struct Packet<'a> {
     /// The application bytes actually captured (may be shorter than the
     /// header-declared payload length when the frame was cut short).
     pub payload: &'a [u8],
-    /// What could not be decoded, if anything (the first problem met).
-    pub problem: Option<Problem>,
+    /// What could not be decoded, if anything (the first problem met). Boxed: rare,
+    /// and a packet is moved several times per frame.
+    pub problem: Option<Box<Problem>>,
     /// For an IP fragment that went through reassembly (see [`Decoder`]): where it
     /// stands in its datagram. `None` for a frame that is not a fragment, and for
     /// every frame decoded by the stateless [`decode`].
@@ -67,24 +68,25 @@ pub enum Link {
     /// Not decoded (yet): the default.
     #[default]
     None,
-    /// Ethernet II (LINKTYPE_ETHERNET = 1), with its 802.1Q/802.1ad tags, outer first.
+    /// Ethernet II (LINKTYPE_ETHERNET = 1), with the VLAN ids of its 802.1Q/802.1ad
+    /// tags, outer first (boxed: most frames have none, and then nothing is allocated).
     Ethernet {
         src: [u8; 6],
         dst: [u8; 6],
-        vlans: Vec<u16>,
+        vlans: Box<[u16]>,
     },
     /// Linux cooked capture v1 (LINKTYPE_LINUX_SLL = 113).
     LinuxSll {
         packet_type: u16,
         protocol: u16,
-        addr: Vec<u8>,
+        addr: LinkAddr,
     },
     /// Linux cooked capture v2 (LINKTYPE_LINUX_SLL2 = 276).
     LinuxSll2 {
         packet_type: u8,
         protocol: u16,
         ifindex: u32,
-        addr: Vec<u8>,
+        addr: LinkAddr,
     },
     /// BSD loopback (LINKTYPE_NULL = 0 host order, LINKTYPE_LOOP = 108 network order).
     Null { family: u32 },
@@ -98,14 +100,53 @@ pub enum Link {
     Unsupported { linktype: u32 },
 }
 
+/// The link-layer address of a Linux cooked capture header: at most 8 bytes (the
+/// header's address field), read as a byte slice.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkAddr {
+    bytes: [u8; 8],
+    len: u8,
+}
+
+impl LinkAddr {
+    /// The first 8 bytes of `addr` (all a cooked header holds).
+    pub fn new(addr: &[u8]) -> Self {
+        let mut out = LinkAddr::default();
+        for (slot, b) in out.bytes.iter_mut().zip(addr) {
+            *slot = *b;
+            out.len += 1;
+        }
+        out
+    }
+}
+
+impl std::ops::Deref for LinkAddr {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+}
+
+impl std::fmt::Debug for LinkAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl From<Vec<u8>> for LinkAddr {
+    fn from(addr: Vec<u8>) -> Self {
+        LinkAddr::new(&addr)
+    }
+}
+
 /// The network layer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Net {
     /// No network layer decoded.
     #[default]
     None,
-    /// ARP request or reply.
-    Arp(Arp),
+    /// ARP request or reply (boxed: rare, and four addresses long).
+    Arp(Box<Arp>),
     /// IPv4.
     Ipv4(Ipv4),
     /// IPv6.
@@ -186,7 +227,7 @@ pub struct Ipv6 {
     /// Next-header value in the fixed header.
     pub next_header: u8,
     /// Extension headers in order (their next-header numbers: 0 hop-by-hop, 43 routing, 44 fragment, 60 dest opts, ...).
-    pub extensions: Vec<u8>,
+    pub extensions: Box<[u8]>,
     /// The fragment header, when there is one.
     pub fragment: Option<Ipv6Fragment>,
     /// The protocol after the last extension header (6, 17, 58, ...).
@@ -472,7 +513,7 @@ impl Packet<'_> {
     /// True when the frame was cut short (by the snap length) somewhere.
     pub fn is_truncated(&self) -> bool {
         matches!(
-            &self.problem,
+            self.problem.as_deref(),
             Some(Problem {
                 kind: ProblemKind::Truncated { .. },
                 ..
@@ -505,14 +546,16 @@ impl Packet<'_> {
 /// transport header, later ones as data), as tshark shows them with reassembly
 /// off. A [`Decoder`] reassembles fragments as Wireshark does by default.
 pub fn decode<'a>(frame: &Frame<'a>) -> Packet<'a> {
-    decode_frame(frame, false)
+    let mut packet = Packet::default();
+    decode_into(frame, false, &mut packet);
+    packet
 }
 
-/// [`decode`], with IP fragments held for reassembly when `defrag` is set (the
+/// [`decode`] into `packet` (a [`Packet::default`]: decoding only sets what it
+/// finds), with IP fragments held for reassembly when `defrag` is set (the
 /// [`Decoder`] then completes the packet).
 #[inline]
-pub(crate) fn decode_frame<'a>(frame: &Frame<'a>, defrag: bool) -> Packet<'a> {
-    let mut packet = Packet::default();
+pub(crate) fn decode_into<'a>(frame: &Frame<'a>, defrag: bool, packet: &mut Packet<'a>) {
     // A record claiming fewer bytes on the wire than it holds is taken at its
     // captured length, as Wireshark does.
     let orig = usize::try_from(frame.orig_len).unwrap_or(usize::MAX);
@@ -521,8 +564,7 @@ pub(crate) fn decode_frame<'a>(frame: &Frame<'a>, defrag: bool) -> Packet<'a> {
         reported: orig.max(frame.data.len()),
         defrag,
     };
-    link::decode_link(frame.linktype, bytes, &mut packet);
-    packet
+    link::decode_link(frame.linktype, bytes, packet);
 }
 
 /// The bytes of one layer onwards: what was captured, and how many bytes the
@@ -575,7 +617,7 @@ pub(crate) fn be32(b: &[u8], at: usize) -> Option<u32> {
 /// Records `problem` unless an earlier one was already recorded (the first one met wins).
 pub(crate) fn set_problem(packet: &mut Packet<'_>, layer: &'static str, kind: ProblemKind) {
     if packet.problem.is_none() {
-        packet.problem = Some(Problem { layer, kind });
+        packet.problem = Some(Box::new(Problem { layer, kind }));
     }
 }
 
@@ -681,3 +723,19 @@ mod tests {
     }
 }
 
+
+#[cfg(all(test, target_pointer_width = "64"))]
+mod size_tests {
+    use super::*;
+
+    /// A packet is built, moved between stages and threads and dropped twice per
+    /// frame: what is rare (ARP, problems, IPv6 extensions, VLAN ids) is boxed, and
+    /// TCP options are raw bytes, so that it stays a few cache lines.
+    #[test]
+    fn test_packet_stays_small() {
+        assert!(size_of::<Packet<'_>>() <= 240, "{}", size_of::<Packet<'_>>());
+        assert!(size_of::<Transport>() <= 68);
+        assert!(size_of::<Net>() <= 72);
+        assert!(size_of::<Link>() <= 32);
+    }
+}

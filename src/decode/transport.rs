@@ -326,7 +326,7 @@ mod tests {
         let p = decode(&frame_of(228, &v));
         assert_eq!(p.ports(), Some((58458, 23456)));
         assert!(matches!(
-            &p.problem,
+            p.problem.as_deref(),
             Some(Problem {
                 layer: "TCP",
                 kind: ProblemKind::Malformed(_)
@@ -340,7 +340,7 @@ mod tests {
         v[58] = 0x04; // the last option (window scale) claims 4 bytes: past the header
         let p = decode(&frame_of(228, &v));
         assert!(matches!(
-            &p.problem,
+            p.problem.as_deref(),
             Some(Problem {
                 layer: "TCP option",
                 ..
@@ -371,8 +371,8 @@ mod tests {
         let p = decode(&f);
         assert_eq!(p.ports(), Some((58458, 23456)));
         assert_eq!(
-            p.problem,
-            Some(Problem {
+            p.problem.as_deref(),
+            Some(&Problem {
                 layer: "TCP",
                 kind: ProblemKind::Truncated {
                     needed: 40,
@@ -390,8 +390,8 @@ mod tests {
         f.orig_len = 60;
         let p = decode(&f);
         assert_eq!(
-            p.problem,
-            Some(Problem {
+            p.problem.as_deref(),
+            Some(&Problem {
                 layer: "TCP",
                 kind: ProblemKind::Truncated {
                     needed: 20,
@@ -414,7 +414,7 @@ mod tests {
         assert!(p.tcp().is_some_and(|t| t.short));
         assert_eq!(p.declared_payload_len(), None);
         assert!(matches!(
-            &p.problem,
+            p.problem.as_deref(),
             Some(Problem {
                 layer: "TCP",
                 kind: ProblemKind::Malformed(_)
@@ -429,7 +429,7 @@ mod tests {
         let p = decode(&frame_of(228, &v));
         assert_eq!(p.udp().map(|u| u.payload_len), Some(0));
         assert!(matches!(
-            &p.problem,
+            p.problem.as_deref(),
             Some(Problem {
                 layer: "UDP",
                 kind: ProblemKind::Malformed(_)
@@ -443,8 +443,8 @@ mod tests {
         f.orig_len = 33;
         let p = decode(&f);
         assert_eq!(
-            p.problem,
-            Some(Problem {
+            p.problem.as_deref(),
+            Some(&Problem {
                 layer: "UDP",
                 kind: ProblemKind::Truncated {
                     needed: 8,
@@ -515,8 +515,8 @@ mod tests {
         f.orig_len = 28;
         let p = decode(&f);
         assert_eq!(
-            p.problem,
-            Some(Problem {
+            p.problem.as_deref(),
+            Some(&Problem {
                 layer: "ICMP",
                 kind: ProblemKind::Truncated {
                     needed: 8,
