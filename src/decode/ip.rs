@@ -5,9 +5,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use etherparse::{
-    Ipv4HeaderSlice, Ipv6FragmentHeaderSlice, Ipv6HeaderSlice, Ipv6RawExtHeaderSlice,
-};
+use etherparse::{Ipv6FragmentHeaderSlice, Ipv6HeaderSlice, Ipv6RawExtHeaderSlice};
 
 use super::{
     Bytes, FragmentInfo, Ipv4, Ipv6, Ipv6Fragment, Net, Packet, Quoted, Transport, be16, malformed,
@@ -31,29 +29,32 @@ pub(crate) fn ip_any_version<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>, laye
     }
 }
 
-/// The fixed 20 bytes of an IPv4 header, read through etherparse. The copy gets
-/// IHL 5 so that a header whose options were cut short (or whose IHL is bogus)
-/// still shows its addresses; the real IHL is returned alongside, in bytes.
+/// The fixed 20 bytes of an IPv4 header (read by hand: a fixed layout, on most
+/// frames), whatever its IHL says, so that a header whose options were cut short (or
+/// whose IHL is bogus) still shows its addresses; the real IHL is returned
+/// alongside, in bytes. The version is not checked here.
 fn ipv4_fixed(data: &[u8]) -> Option<(Ipv4, usize)> {
-    let mut fixed: [u8; IPV4_MIN] = data.get(..IPV4_MIN)?.try_into().ok()?;
-    let header_len = usize::from(fixed.first()? & 0x0f) * 4;
-    *fixed.first_mut()? = 0x45;
-    let h = Ipv4HeaderSlice::from_slice(&fixed).ok()?;
+    let [
+        version_ihl, tos, len_hi, len_lo, id_hi, id_lo, flags_offset_hi, offset_lo,
+        ttl, protocol, checksum_hi, checksum_lo, s0, s1, s2, s3, d0, d1, d2, d3,
+    ] = *data.first_chunk::<IPV4_MIN>()?;
+    let header_len = usize::from(version_ihl & 0x0f) * 4;
     let ip = Ipv4 {
-        src: h.source_addr(),
-        dst: h.destination_addr(),
+        src: Ipv4Addr::new(s0, s1, s2, s3),
+        dst: Ipv4Addr::new(d0, d1, d2, d3),
         header_len: u8::try_from(header_len).unwrap_or(u8::MAX),
-        total_len: h.total_len(),
-        identification: h.identification(),
-        dont_fragment: h.dont_fragment(),
-        more_fragments: h.more_fragments(),
+        total_len: u16::from_be_bytes([len_hi, len_lo]),
+        identification: u16::from_be_bytes([id_hi, id_lo]),
+        dont_fragment: flags_offset_hi & 0x40 != 0,
+        more_fragments: flags_offset_hi & 0x20 != 0,
         // The field counts 8-byte units: at most 8191 × 8 = 65528, which fits.
-        fragment_offset: h.fragments_offset().value().saturating_mul(8),
-        ttl: h.ttl(),
-        protocol: h.protocol().0,
-        checksum: h.header_checksum(),
-        dscp: h.dcp().value(),
-        ecn: h.ecn().value(),
+        fragment_offset: u16::from_be_bytes([flags_offset_hi & 0x1f, offset_lo]) * 8,
+        ttl,
+        protocol,
+        checksum: u16::from_be_bytes([checksum_hi, checksum_lo]),
+        // DSCP is the high 6 bits of the old type-of-service byte, ECN the low 2.
+        dscp: tos >> 2,
+        ecn: tos & 0x03,
         route_dst: None,
     };
     Some((ip, header_len))

@@ -2,7 +2,7 @@
 //! BSD NULL/LOOP, raw IP), then the EtherType dispatch (IPv4, IPv6, ARP, PPPoE
 //! session, MPLS). Hands IP on to `ip`; must not look above the network header.
 
-use etherparse::{ArpPacketSlice, Ethernet2HeaderSlice, SingleVlanHeaderSlice};
+use etherparse::ArpPacketSlice;
 
 use super::{
     Arp, Bytes, Link, LinkAddr, Net, Packet, ProblemKind, be16, be32, ip, malformed, set_problem, truncated,
@@ -90,17 +90,22 @@ pub(crate) fn decode_link<'a>(linktype: u32, bytes: Bytes<'a>, packet: &mut Pack
 }
 
 /// Ethernet II (14 bytes: destination MAC, source MAC, EtherType), then VLAN tags.
+/// Read by hand: a fixed layout, on every frame of most captures.
 fn ethernet<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
-    let eth = match Ethernet2HeaderSlice::from_slice(bytes.data) {
-        Ok(eth) => eth,
-        Err(e) => return truncated(packet, "Ethernet", e.required_len, e.len),
+    const LEN: usize = 14;
+    let Some(&header) = bytes.data.first_chunk::<LEN>() else {
+        return truncated(packet, "Ethernet", LEN, bytes.data.len());
     };
+    let [d0, d1, d2, d3, d4, d5, s0, s1, s2, s3, s4, s5, t0, t1] = header;
+    let (dst, src) = ([d0, d1, d2, d3, d4, d5], [s0, s1, s2, s3, s4, s5]);
+    let ethertype = u16::from_be_bytes([t0, t1]);
     let mut vlans = Vec::new();
-    let rest = bytes.skip(eth.slice().len());
-    let next = rest.and_then(|rest| peel_vlans(eth.ether_type().0, rest, &mut vlans, packet));
+    let next = bytes
+        .skip(LEN)
+        .and_then(|rest| peel_vlans(ethertype, rest, &mut vlans, packet));
     packet.link = Link::Ethernet {
-        src: eth.source(),
-        dst: eth.destination(),
+        src,
+        dst,
         vlans: vlans.into_boxed_slice(),
     };
     if let Some((ethertype, rest)) = next {
@@ -121,16 +126,14 @@ fn peel_vlans<'a>(
         if !VLAN_TYPES.contains(&ethertype) {
             break;
         }
-        let tag = match SingleVlanHeaderSlice::from_slice(bytes.data) {
-            Ok(tag) => tag,
-            Err(e) => {
-                truncated(packet, "VLAN", e.required_len, e.len);
-                return None;
-            }
+        // Priority (3 bits), DEI (1), VLAN id (12); then the inner EtherType.
+        let (Some(tci), Some(inner)) = (be16(bytes.data, 0), be16(bytes.data, 2)) else {
+            truncated(packet, "VLAN", 4, bytes.data.len());
+            return None;
         };
-        vlans.push(tag.vlan_identifier().value());
-        ethertype = tag.ether_type().0;
-        bytes = bytes.skip(tag.slice().len())?;
+        vlans.push(tci & 0x0fff);
+        ethertype = inner;
+        bytes = bytes.skip(4)?;
     }
     Some((ethertype, bytes))
 }

@@ -2,7 +2,7 @@
 //! (echo ids, and the header an error quotes). Lengths are the ones the headers
 //! declare, as Wireshark shows them; must not interpret application data.
 
-use etherparse::{Icmpv4Slice, Icmpv6Slice, TcpHeaderSlice, UdpHeaderSlice};
+use etherparse::{Icmpv4Slice, Icmpv6Slice, UdpHeaderSlice};
 
 use super::{
     Bytes, Icmp, Packet, Tcp, TcpFlags, TcpOptions, Transport, Udp, be16, ip, len_u32,
@@ -34,37 +34,32 @@ pub(crate) fn decode_transport<'a>(protocol: u8, bytes: Bytes<'a>, packet: &mut 
 fn tcp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
     const LAYER: &str = "TCP";
     let b = bytes.data;
-    // etherparse checks the data offset against the bytes present; read the fixed
-    // 20 bytes through a copy with data offset 5 so that a header cut in its
-    // options (or with a bogus data offset) still shows ports, numbers and flags.
-    let Some(mut fixed) = b
-        .get(..TCP_MIN)
-        .and_then(|s| <[u8; TCP_MIN]>::try_from(s).ok())
-    else {
+    // The fixed 20 bytes, read by hand whatever the data offset says, so that a
+    // header cut in its options (or with a bogus data offset) still shows ports,
+    // numbers and flags.
+    let Some(&fixed) = b.first_chunk::<TCP_MIN>() else {
         // Wireshark shows the ports of a header cut before its 20 bytes.
         if let (Some(src_port), Some(dst_port)) = (be16(b, 0), be16(b, 2)) {
             packet.cut_tcp_ports = Some((src_port, dst_port));
         }
         return truncated(packet, LAYER, TCP_MIN, b.len());
     };
-    let (offset_byte, flag_byte) = (fixed[12], fixed[13]);
+    let [
+        sp0, sp1, dp0, dp1, seq0, seq1, seq2, seq3, ack0, ack1, ack2, ack3,
+        offset_byte, flag_byte, win0, win1, ck0, ck1, urg0, urg1,
+    ] = fixed;
     let header_len = usize::from(offset_byte >> 4) * 4;
-    fixed[12] = 0x50 | (offset_byte & 0x0f);
-    let h = match TcpHeaderSlice::from_slice(&fixed) {
-        Ok(h) => h,
-        Err(e) => return malformed(packet, LAYER, e.to_string()),
-    };
     let mut tcp = Tcp {
-        src_port: h.source_port(),
-        dst_port: h.destination_port(),
-        seq: h.sequence_number(),
-        ack: h.acknowledgment_number(),
+        src_port: u16::from_be_bytes([sp0, sp1]),
+        dst_port: u16::from_be_bytes([dp0, dp1]),
+        seq: u32::from_be_bytes([seq0, seq1, seq2, seq3]),
+        ack: u32::from_be_bytes([ack0, ack1, ack2, ack3]),
         header_len: u8::try_from(header_len).unwrap_or(u8::MAX),
         // Bits 8..11 of the flags field are the low nibble of byte 12 (AE, reserved).
         flags: TcpFlags(u16::from(offset_byte & 0x0f) << 8 | u16::from(flag_byte)),
-        window: h.window_size(),
-        checksum: h.checksum(),
-        urgent_ptr: h.urgent_pointer(),
+        window: u16::from_be_bytes([win0, win1]),
+        checksum: u16::from_be_bytes([ck0, ck1]),
+        urgent_ptr: u16::from_be_bytes([urg0, urg1]),
         options: TcpOptions::new(),
         payload_len: 0,
         short: false,
