@@ -235,6 +235,13 @@ impl Decoder {
         packet
     }
 
+    /// [`Decoder::decode_unfragmented`] into `packet` (whatever it held is replaced),
+    /// for a caller that keeps its packet in place: moving one is a `memcpy`.
+    pub fn decode_unfragmented_in_place<'p>(frame: &Frame<'p>, packet: &mut Packet<'p>) {
+        *packet = Packet::default();
+        decode_into(frame, true, packet);
+    }
+
     /// Datagrams currently waiting for fragments.
     pub fn datagrams_in_progress(&self) -> usize {
         self.defrag.pending.len()
@@ -244,14 +251,26 @@ impl Decoder {
     /// datagram and, when it completes it, decoded with the whole datagram's
     /// transport. Never panics, whatever the bytes.
     pub fn decode<'p>(&'p mut self, frame: &Frame<'p>) -> Packet<'p> {
-        // Built where it is returned, and changed in place: a packet is a few hundred
-        // bytes, and every move of it is a `memcpy`.
+        // One packet, changed in place by every layer and moved once, on return: a
+        // packet is a few hundred bytes, and every move of it is a `memcpy`.
         let mut packet = Packet::default();
-        decode_into(frame, true, &mut packet);
-        if packet.fragment.is_some() {
-            self.reassemble(frame.number, &mut packet);
-        }
+        self.fill(frame, &mut packet);
         packet
+    }
+
+    /// [`Decoder::decode`] into `packet` (whatever it held is replaced), for a caller
+    /// that keeps its packet in place: not even the move on return.
+    pub fn decode_in_place<'p>(&'p mut self, frame: &Frame<'p>, packet: &mut Packet<'p>) {
+        *packet = Packet::default();
+        self.fill(frame, packet);
+    }
+
+    /// Decodes `frame` into `packet`, a [`Packet::default`].
+    fn fill<'p>(&'p mut self, frame: &Frame<'p>, packet: &mut Packet<'p>) {
+        decode_into(frame, true, packet);
+        if packet.fragment.is_some() {
+            self.reassemble(frame.number, packet);
+        }
     }
 
     /// Adds the fragment `packet` (decoded with its data held) to its datagram and,
@@ -321,6 +340,7 @@ impl Decoder {
 mod tests {
     use super::super::tests_support::frame_of;
     use super::*;
+    use crate::decode::{Problem, ProblemKind};
 
     /// IPv4 + UDP fragments of one datagram, id 0x1234, 10.0.0.1 → 10.0.0.2: the
     /// UDP header (ports 7 → 9, length 8 + 20) and 20 bytes of 'a'..'t', cut at
@@ -378,6 +398,31 @@ mod tests {
             Some((3, true, Some(28)))
         );
         assert_eq!(d.datagrams_in_progress(), 0);
+    }
+
+    #[test]
+    fn test_decode_in_place_same_as_decode() {
+        let frags = fragments(&[1, 2]);
+        let (mut by_value, mut in_place) = (Decoder::new(), Decoder::new());
+        for f in &frags {
+            let frame = frame_of(228, f);
+            let expected = by_value.decode(&frame);
+            let mut p = Packet {
+                problem: Some(Box::new(Problem {
+                    layer: "left over",
+                    kind: ProblemKind::Malformed("from an earlier frame".into()),
+                })),
+                ..Packet::default()
+            };
+            in_place.decode_in_place(&frame, &mut p);
+            assert_eq!(format!("{p:?}"), format!("{expected:?}"));
+            let mut q = p.clone();
+            Decoder::decode_unfragmented_in_place(&frame, &mut q);
+            assert_eq!(
+                format!("{q:?}"),
+                format!("{:?}", Decoder::decode_unfragmented(&frame))
+            );
+        }
     }
 
     #[test]

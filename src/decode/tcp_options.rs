@@ -75,9 +75,12 @@ impl std::fmt::Display for BadOption {
     }
 }
 
-/// The option starting at `at` in `opts`: its kind, its data (after the kind and
-/// length bytes) and where the next option starts. `Ok(None)` at the end.
-fn step(opts: &[u8], at: usize) -> Result<Option<(u8, &[u8], usize)>, BadOption> {
+/// One option found by [`step`]: its kind, its data (after the kind and length
+/// bytes) and where the next option starts.
+type Step<'a> = (u8, &'a [u8], usize);
+
+/// The option starting at `at` in `opts`; `Ok(None)` at the end.
+fn step(opts: &[u8], at: usize) -> Result<Option<Step<'_>>, BadOption> {
     let Some(&kind) = opts.get(at) else {
         return Ok(None);
     };
