@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use super::{Bytes, FragmentInfo, Net, Packet, Transport, decode_frame, ip, len_u32};
+use super::{Bytes, FragmentInfo, Net, Packet, Transport, decode_into, ip, len_u32};
 use crate::source::Frame;
 
 /// Datagrams being reassembled at once; a new one beyond evicts the oldest.
@@ -230,7 +230,16 @@ impl Decoder {
     /// none of the decoder's state, so it can be decoded again anywhere (as the second
     /// thread of `wirelab read` does instead of receiving the packet).
     pub fn decode_unfragmented<'p>(frame: &Frame<'p>) -> Packet<'p> {
-        decode_frame(frame, true)
+        let mut packet = Packet::default();
+        decode_into(frame, true, &mut packet);
+        packet
+    }
+
+    /// [`Decoder::decode_unfragmented`] into `packet` (whatever it held is replaced),
+    /// for a caller that keeps its packet in place: moving one is a `memcpy`.
+    pub fn decode_unfragmented_in_place<'p>(frame: &Frame<'p>, packet: &mut Packet<'p>) {
+        *packet = Packet::default();
+        decode_into(frame, true, packet);
     }
 
     /// Datagrams currently waiting for fragments.
@@ -242,10 +251,33 @@ impl Decoder {
     /// datagram and, when it completes it, decoded with the whole datagram's
     /// transport. Never panics, whatever the bytes.
     pub fn decode<'p>(&'p mut self, frame: &Frame<'p>) -> Packet<'p> {
-        let mut packet = decode_frame(frame, true);
-        if packet.fragment.is_none() {
-            return packet;
+        // One packet, changed in place by every layer and moved once, on return: a
+        // packet is a few hundred bytes, and every move of it is a `memcpy`.
+        let mut packet = Packet::default();
+        self.fill(frame, &mut packet);
+        packet
+    }
+
+    /// [`Decoder::decode`] into `packet` (whatever it held is replaced), for a caller
+    /// that keeps its packet in place: not even the move on return.
+    pub fn decode_in_place<'p>(&'p mut self, frame: &Frame<'p>, packet: &mut Packet<'p>) {
+        *packet = Packet::default();
+        self.fill(frame, packet);
+    }
+
+    /// Decodes `frame` into `packet`, a [`Packet::default`].
+    fn fill<'p>(&'p mut self, frame: &Frame<'p>, packet: &mut Packet<'p>) {
+        decode_into(frame, true, packet);
+        if packet.fragment.is_some() {
+            self.reassemble(frame.number, packet);
         }
+    }
+
+    /// Adds the fragment `packet` (decoded with its data held) to its datagram and,
+    /// when it completes it, decodes the whole datagram's transport into `packet`.
+    /// Out of line: fragments are rare, and [`Decoder::decode`] stays small.
+    #[inline(never)]
+    fn reassemble<'p>(&'p mut self, frame_number: u64, packet: &mut Packet<'p>) {
         let (key, offset, more) = match (&packet.net, &packet.transport) {
             (Net::Ipv4(h), Transport::Fragment { protocol }) => (
                 Key {
@@ -270,18 +302,18 @@ impl Decoder {
                 ),
                 None => {
                     packet.fragment = None;
-                    return packet;
+                    return;
                 }
             },
             _ => {
                 packet.fragment = None;
-                return packet;
+                return;
             }
         };
         let data = packet.payload;
         let added = self
             .defrag
-            .add(key, frame.number, offset, more, data, &mut self.assembled);
+            .add(key, frame_number, offset, more, data, &mut self.assembled);
         let mut info = FragmentInfo {
             index: added.index,
             len: len_u32(data.len()),
@@ -298,10 +330,9 @@ impl Decoder {
                 reported: total,
                 defrag: true,
             };
-            ip::reassembled(key.protocol, bytes, &mut packet);
+            ip::reassembled(key.protocol, bytes, packet);
         }
         packet.fragment = Some(info);
-        packet
     }
 }
 
@@ -309,6 +340,7 @@ impl Decoder {
 mod tests {
     use super::super::tests_support::frame_of;
     use super::*;
+    use crate::decode::{Problem, ProblemKind};
 
     /// IPv4 + UDP fragments of one datagram, id 0x1234, 10.0.0.1 → 10.0.0.2: the
     /// UDP header (ports 7 → 9, length 8 + 20) and 20 bytes of 'a'..'t', cut at
@@ -366,6 +398,31 @@ mod tests {
             Some((3, true, Some(28)))
         );
         assert_eq!(d.datagrams_in_progress(), 0);
+    }
+
+    #[test]
+    fn test_decode_in_place_same_as_decode() {
+        let frags = fragments(&[1, 2]);
+        let (mut by_value, mut in_place) = (Decoder::new(), Decoder::new());
+        for f in &frags {
+            let frame = frame_of(228, f);
+            let expected = by_value.decode(&frame);
+            let mut p = Packet {
+                problem: Some(Box::new(Problem {
+                    layer: "left over",
+                    kind: ProblemKind::Malformed("from an earlier frame".into()),
+                })),
+                ..Packet::default()
+            };
+            in_place.decode_in_place(&frame, &mut p);
+            assert_eq!(format!("{p:?}"), format!("{expected:?}"));
+            let mut q = p.clone();
+            Decoder::decode_unfragmented_in_place(&frame, &mut q);
+            assert_eq!(
+                format!("{q:?}"),
+                format!("{:?}", Decoder::decode_unfragmented(&frame))
+            );
+        }
     }
 
     #[test]

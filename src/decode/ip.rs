@@ -5,9 +5,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use etherparse::{
-    Ipv4HeaderSlice, Ipv6FragmentHeaderSlice, Ipv6HeaderSlice, Ipv6RawExtHeaderSlice,
-};
+use etherparse::{Ipv6FragmentHeaderSlice, Ipv6HeaderSlice, Ipv6RawExtHeaderSlice};
 
 use super::{
     Bytes, FragmentInfo, Ipv4, Ipv6, Ipv6Fragment, Net, Packet, Quoted, Transport, be16, malformed,
@@ -31,29 +29,32 @@ pub(crate) fn ip_any_version<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>, laye
     }
 }
 
-/// The fixed 20 bytes of an IPv4 header, read through etherparse. The copy gets
-/// IHL 5 so that a header whose options were cut short (or whose IHL is bogus)
-/// still shows its addresses; the real IHL is returned alongside, in bytes.
+/// The fixed 20 bytes of an IPv4 header (read by hand: a fixed layout, on most
+/// frames), whatever its IHL says, so that a header whose options were cut short (or
+/// whose IHL is bogus) still shows its addresses; the real IHL is returned
+/// alongside, in bytes. The version is not checked here.
 fn ipv4_fixed(data: &[u8]) -> Option<(Ipv4, usize)> {
-    let mut fixed: [u8; IPV4_MIN] = data.get(..IPV4_MIN)?.try_into().ok()?;
-    let header_len = usize::from(fixed.first()? & 0x0f) * 4;
-    *fixed.first_mut()? = 0x45;
-    let h = Ipv4HeaderSlice::from_slice(&fixed).ok()?;
+    let [
+        version_ihl, tos, len_hi, len_lo, id_hi, id_lo, flags_offset_hi, offset_lo,
+        ttl, protocol, checksum_hi, checksum_lo, s0, s1, s2, s3, d0, d1, d2, d3,
+    ] = *data.first_chunk::<IPV4_MIN>()?;
+    let header_len = usize::from(version_ihl & 0x0f) * 4;
     let ip = Ipv4 {
-        src: h.source_addr(),
-        dst: h.destination_addr(),
+        src: Ipv4Addr::new(s0, s1, s2, s3),
+        dst: Ipv4Addr::new(d0, d1, d2, d3),
         header_len: u8::try_from(header_len).unwrap_or(u8::MAX),
-        total_len: h.total_len(),
-        identification: h.identification(),
-        dont_fragment: h.dont_fragment(),
-        more_fragments: h.more_fragments(),
+        total_len: u16::from_be_bytes([len_hi, len_lo]),
+        identification: u16::from_be_bytes([id_hi, id_lo]),
+        dont_fragment: flags_offset_hi & 0x40 != 0,
+        more_fragments: flags_offset_hi & 0x20 != 0,
         // The field counts 8-byte units: at most 8191 × 8 = 65528, which fits.
-        fragment_offset: h.fragments_offset().value().saturating_mul(8),
-        ttl: h.ttl(),
-        protocol: h.protocol().0,
-        checksum: h.header_checksum(),
-        dscp: h.dcp().value(),
-        ecn: h.ecn().value(),
+        fragment_offset: u16::from_be_bytes([flags_offset_hi & 0x1f, offset_lo]) * 8,
+        ttl,
+        protocol,
+        checksum: u16::from_be_bytes([checksum_hi, checksum_lo]),
+        // DSCP is the high 6 bits of the old type-of-service byte, ECN the low 2.
+        dscp: tos >> 2,
+        ecn: tos & 0x03,
         route_dst: None,
     };
     Some((ip, header_len))
@@ -194,7 +195,9 @@ pub(crate) fn reassembled<'a>(protocol: u8, bytes: Bytes<'a>, packet: &mut Packe
         return transport::decode_transport(protocol, bytes, packet);
     };
     let walk = walk_extensions(protocol, bytes.data, false);
-    ip.extensions.extend_from_slice(&walk.extensions);
+    if !walk.extensions.is_empty() {
+        ip.extensions = ip.extensions.iter().chain(&walk.extensions).copied().collect();
+    }
     ip.protocol = walk.protocol;
     if let Some((needed, _)) = walk.short {
         return malformed(
@@ -332,7 +335,7 @@ pub(crate) fn ipv6<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
         traffic_class: h.traffic_class(),
         flow_label: h.flow_label().value(),
         next_header: h.next_header().0,
-        extensions: walk.extensions,
+        extensions: walk.extensions.into_boxed_slice(),
         fragment: walk.fragment,
         protocol: walk.protocol,
     });
@@ -467,7 +470,7 @@ mod tests {
         f[0] = 0x44; // IHL 4: 16 bytes, less than the fixed header
         let p = decode(&frame_of(228, &f));
         assert!(matches!(
-            &p.problem,
+            p.problem.as_deref(),
             Some(Problem {
                 layer: "IPv4",
                 kind: ProblemKind::Malformed(_)
@@ -482,7 +485,7 @@ mod tests {
         f[3] = 10; // total length 10 < 20
         let p = decode(&frame_of(228, &f));
         assert!(matches!(
-            &p.problem,
+            p.problem.as_deref(),
             Some(Problem {
                 layer: "IPv4",
                 kind: ProblemKind::Malformed(_)
@@ -499,8 +502,8 @@ mod tests {
         let p = decode(&frame_of(228, &f));
         assert_eq!(p.src_ip(), Some(IpAddr::V4(Ipv4Addr::LOCALHOST)));
         assert_eq!(
-            p.problem,
-            Some(Problem {
+            p.problem.as_deref(),
+            Some(&Problem {
                 layer: "IPv4",
                 kind: ProblemKind::Truncated {
                     needed: 24,
@@ -553,7 +556,7 @@ mod tests {
         let Net::Ipv6(ip) = &p.net else {
             panic!("not IPv6")
         };
-        assert_eq!(ip.extensions, vec![0, 60]);
+        assert_eq!(*ip.extensions, [0, 60]);
         assert_eq!(ip.next_header, 0);
         assert_eq!(ip.protocol, 17);
         assert_eq!(p.ports(), Some((7, 9)));
@@ -597,8 +600,8 @@ mod tests {
         frame.orig_len = 56;
         let p = decode(&frame);
         assert_eq!(
-            p.problem,
-            Some(Problem {
+            p.problem.as_deref(),
+            Some(&Problem {
                 layer: "IPv6 extension",
                 kind: ProblemKind::Truncated {
                     needed: 8,
@@ -612,8 +615,8 @@ mod tests {
     fn test_ipv6_truncated_header() {
         let p = decode(&frame_of(229, &IPV6_UDP[..30]));
         assert_eq!(
-            p.problem,
-            Some(Problem {
+            p.problem.as_deref(),
+            Some(&Problem {
                 layer: "IPv6",
                 kind: ProblemKind::Truncated {
                     needed: 40,
@@ -663,7 +666,7 @@ mod tests {
         // The IPv6 decoder is strict: IPv4 under link type 229 is malformed.
         let q = decode(&frame_of(229, &IPV4_UDP));
         assert!(matches!(
-            q.problem,
+            q.problem.as_deref(),
             Some(Problem {
                 layer: "IPv6",
                 kind: ProblemKind::Malformed(_)

@@ -2,10 +2,10 @@
 //! BSD NULL/LOOP, raw IP), then the EtherType dispatch (IPv4, IPv6, ARP, PPPoE
 //! session, MPLS). Hands IP on to `ip`; must not look above the network header.
 
-use etherparse::{ArpPacketSlice, Ethernet2HeaderSlice, SingleVlanHeaderSlice};
+use etherparse::ArpPacketSlice;
 
 use super::{
-    Arp, Bytes, Link, Net, Packet, ProblemKind, be16, be32, ip, malformed, set_problem, truncated,
+    Arp, Bytes, Link, LinkAddr, Net, Packet, ProblemKind, be16, be32, ip, malformed, set_problem, truncated,
 };
 
 /// EtherTypes that announce a VLAN tag: 802.1Q, 802.1ad (QinQ) and the old 0x9100/0x9200.
@@ -90,18 +90,23 @@ pub(crate) fn decode_link<'a>(linktype: u32, bytes: Bytes<'a>, packet: &mut Pack
 }
 
 /// Ethernet II (14 bytes: destination MAC, source MAC, EtherType), then VLAN tags.
+/// Read by hand: a fixed layout, on every frame of most captures.
 fn ethernet<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
-    let eth = match Ethernet2HeaderSlice::from_slice(bytes.data) {
-        Ok(eth) => eth,
-        Err(e) => return truncated(packet, "Ethernet", e.required_len, e.len),
+    const LEN: usize = 14;
+    let Some(&header) = bytes.data.first_chunk::<LEN>() else {
+        return truncated(packet, "Ethernet", LEN, bytes.data.len());
     };
+    let [d0, d1, d2, d3, d4, d5, s0, s1, s2, s3, s4, s5, t0, t1] = header;
+    let (dst, src) = ([d0, d1, d2, d3, d4, d5], [s0, s1, s2, s3, s4, s5]);
+    let ethertype = u16::from_be_bytes([t0, t1]);
     let mut vlans = Vec::new();
-    let rest = bytes.skip(eth.slice().len());
-    let next = rest.and_then(|rest| peel_vlans(eth.ether_type().0, rest, &mut vlans, packet));
+    let next = bytes
+        .skip(LEN)
+        .and_then(|rest| peel_vlans(ethertype, rest, &mut vlans, packet));
     packet.link = Link::Ethernet {
-        src: eth.source(),
-        dst: eth.destination(),
-        vlans,
+        src,
+        dst,
+        vlans: vlans.into_boxed_slice(),
     };
     if let Some((ethertype, rest)) = next {
         by_ethertype(ethertype, rest, packet);
@@ -121,16 +126,14 @@ fn peel_vlans<'a>(
         if !VLAN_TYPES.contains(&ethertype) {
             break;
         }
-        let tag = match SingleVlanHeaderSlice::from_slice(bytes.data) {
-            Ok(tag) => tag,
-            Err(e) => {
-                truncated(packet, "VLAN", e.required_len, e.len);
-                return None;
-            }
+        // Priority (3 bits), DEI (1), VLAN id (12); then the inner EtherType.
+        let (Some(tci), Some(inner)) = (be16(bytes.data, 0), be16(bytes.data, 2)) else {
+            truncated(packet, "VLAN", 4, bytes.data.len());
+            return None;
         };
-        vlans.push(tag.vlan_identifier().value());
-        ethertype = tag.ether_type().0;
-        bytes = bytes.skip(tag.slice().len())?;
+        vlans.push(tci & 0x0fff);
+        ethertype = inner;
+        bytes = bytes.skip(4)?;
     }
     Some((ethertype, bytes))
 }
@@ -146,10 +149,7 @@ fn linux_sll<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
     else {
         return truncated(packet, "Linux SLL", LEN, b.len());
     };
-    let addr = addr
-        .get(..usize::from(addr_len).min(8))
-        .unwrap_or(addr)
-        .to_vec();
+    let addr = LinkAddr::new(addr.get(..usize::from(addr_len).min(8)).unwrap_or(addr));
     packet.link = Link::LinuxSll {
         packet_type,
         protocol,
@@ -169,10 +169,7 @@ fn linux_sll2<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
     else {
         return truncated(packet, "Linux SLL2", LEN, b.len());
     };
-    let addr = addr
-        .get(..usize::from(addr_len).min(8))
-        .unwrap_or(addr)
-        .to_vec();
+    let addr = LinkAddr::new(addr.get(..usize::from(addr_len).min(8)).unwrap_or(addr));
     packet.link = Link::LinuxSll2 {
         packet_type,
         protocol,
@@ -256,7 +253,7 @@ pub(crate) fn by_ethertype<'a>(ethertype: u16, bytes: Bytes<'a>, packet: &mut Pa
 fn arp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
     match ArpPacketSlice::from_slice(bytes.data) {
         Ok(a) => {
-            packet.net = Net::Arp(Arp {
+            packet.net = Net::Arp(Box::new(Arp {
                 operation: a.operation().0,
                 hw_type: a.hw_addr_type().0,
                 proto_type: a.proto_addr_type().0,
@@ -264,7 +261,7 @@ fn arp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
                 sender_proto: a.sender_protocol_addr().to_vec(),
                 target_hw: a.target_hw_addr().to_vec(),
                 target_proto: a.target_protocol_addr().to_vec(),
-            });
+            }));
         }
         Err(e) => truncated(packet, "ARP", e.required_len, e.len),
     }
@@ -402,7 +399,7 @@ mod tests {
             Link::Ethernet {
                 src: [0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb],
                 dst: [0x00, 0x11, 0x22, 0x33, 0x44, 0x55],
-                vlans: vec![]
+                vlans: Box::new([])
             }
         );
         assert_eq!(p.ports(), Some((32887, 23457)));
@@ -431,7 +428,7 @@ mod tests {
         ]);
         f.extend_from_slice(&IPV4_UDP);
         let p = decode(&frame_of(1, &f));
-        assert!(matches!(&p.link, Link::Ethernet { vlans, .. } if vlans == &vec![100, 200]));
+        assert!(matches!(&p.link, Link::Ethernet { vlans, .. } if **vlans == [100, 200]));
         assert_eq!(p.ports(), Some((32887, 23457)));
     }
 
@@ -441,8 +438,8 @@ mod tests {
         f.extend_from_slice(&[0x00]); // half a tag
         let p = decode(&frame_of(1, &f));
         assert_eq!(
-            p.problem,
-            Some(Problem {
+            p.problem.as_deref(),
+            Some(&Problem {
                 layer: "VLAN",
                 kind: ProblemKind::Truncated {
                     needed: 4,
@@ -456,8 +453,8 @@ mod tests {
     fn test_ethernet_truncated_header() {
         let p = decode(&frame_of(1, &[0u8; 10]));
         assert_eq!(
-            p.problem,
-            Some(Problem {
+            p.problem.as_deref(),
+            Some(&Problem {
                 layer: "Ethernet",
                 kind: ProblemKind::Truncated {
                     needed: 14,
@@ -525,8 +522,8 @@ mod tests {
         f.extend_from_slice(&[0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x02, 0x66]);
         let p = decode(&frame_of(1, &f));
         assert_eq!(
-            p.problem,
-            Some(Problem {
+            p.problem.as_deref(),
+            Some(&Problem {
                 layer: "ARP",
                 kind: ProblemKind::Truncated {
                     needed: 28,
@@ -552,7 +549,7 @@ mod tests {
             Link::LinuxSll {
                 packet_type: 0,
                 protocol: 0x0800,
-                addr: vec![0; 6]
+                addr: LinkAddr::new(&[0; 6])
             }
         );
         assert_eq!(p.ports(), Some((32887, 23457)));
@@ -577,7 +574,7 @@ mod tests {
                 packet_type: 4,
                 protocol: 0x86dd,
                 ifindex: 1,
-                addr: vec![1, 2, 3, 4, 5, 6]
+                addr: LinkAddr::new(&[1, 2, 3, 4, 5, 6])
             }
         );
         assert_eq!(p.ports(), Some((5353, 53)));
@@ -587,8 +584,8 @@ mod tests {
     fn test_sll2_truncated() {
         let p = decode(&frame_of(276, &[0x86, 0xdd, 0, 0, 0, 0]));
         assert_eq!(
-            p.problem,
-            Some(Problem {
+            p.problem.as_deref(),
+            Some(&Problem {
                 layer: "Linux SLL2",
                 kind: ProblemKind::Truncated {
                     needed: 20,
@@ -638,7 +635,7 @@ mod tests {
         let p = decode(&frame_of(0, &[0x07, 0x00, 0x00, 0x00, 0xff]));
         assert_eq!(p.link, Link::Null { family: 7 });
         assert!(matches!(
-            p.problem,
+            p.problem.as_deref(),
             Some(Problem {
                 kind: ProblemKind::Unsupported(_),
                 ..
@@ -659,7 +656,7 @@ mod tests {
         assert_eq!(decode(&frame_of(229, &IPV6_UDP)).ports(), Some((5353, 53)));
         let bad = decode(&frame_of(101, &[0x55, 0, 0]));
         assert!(matches!(
-            bad.problem,
+            bad.problem.as_deref(),
             Some(Problem {
                 kind: ProblemKind::Malformed(_),
                 ..
@@ -695,7 +692,7 @@ mod tests {
         let p = decode(&frame_of(50, &[0xff, 0x03, 0xc0, 0x21, 0x01]));
         assert_eq!(p.link, Link::Ppp { protocol: 0xc021 });
         assert!(matches!(
-            p.problem,
+            p.problem.as_deref(),
             Some(Problem {
                 layer: "PPP",
                 kind: ProblemKind::Unsupported(_)
@@ -703,7 +700,7 @@ mod tests {
         ));
         let q = decode(&frame_of(9, &[0xff, 0x03, 0x00]));
         assert!(matches!(
-            q.problem,
+            q.problem.as_deref(),
             Some(Problem {
                 layer: "PPP",
                 kind: ProblemKind::Truncated { .. }
@@ -716,8 +713,8 @@ mod tests {
         let p = decode(&frame_of(105, &[1, 2, 3]));
         assert_eq!(p.link, Link::Unsupported { linktype: 105 });
         assert_eq!(
-            p.problem,
-            Some(Problem {
+            p.problem.as_deref(),
+            Some(&Problem {
                 layer: "link",
                 kind: ProblemKind::Unsupported("LINKTYPE_IEEE802_11 (105)".into())
             })

@@ -10,11 +10,13 @@ mod defrag;
 pub mod detail;
 mod ip;
 mod link;
+mod tcp_options;
 mod transport;
 
 pub use defrag::{Decoder, MAX_BUFFERED_BYTES, MAX_DATAGRAMS_IN_PROGRESS};
 
 pub use link::linktype_name;
+pub use tcp_options::{Iter as TcpOptionsIter, MAX_OPTION_BYTES, TcpOption, TcpOptions};
 
 /// Everything the later stages know about one frame.
 #[derive(Debug, Clone, Default)]
@@ -28,8 +30,9 @@ pub struct Packet<'a> {
     /// The application bytes actually captured (may be shorter than the
     /// header-declared payload length when the frame was cut short).
     pub payload: &'a [u8],
-    /// What could not be decoded, if anything (the first problem met).
-    pub problem: Option<Problem>,
+    /// What could not be decoded, if anything (the first problem met). Boxed: rare,
+    /// and a packet is moved several times per frame.
+    pub problem: Option<Box<Problem>>,
     /// For an IP fragment that went through reassembly (see [`Decoder`]): where it
     /// stands in its datagram. `None` for a frame that is not a fragment, and for
     /// every frame decoded by the stateless [`decode`].
@@ -65,24 +68,25 @@ pub enum Link {
     /// Not decoded (yet): the default.
     #[default]
     None,
-    /// Ethernet II (LINKTYPE_ETHERNET = 1), with its 802.1Q/802.1ad tags, outer first.
+    /// Ethernet II (LINKTYPE_ETHERNET = 1), with the VLAN ids of its 802.1Q/802.1ad
+    /// tags, outer first (boxed: most frames have none, and then nothing is allocated).
     Ethernet {
         src: [u8; 6],
         dst: [u8; 6],
-        vlans: Vec<u16>,
+        vlans: Box<[u16]>,
     },
     /// Linux cooked capture v1 (LINKTYPE_LINUX_SLL = 113).
     LinuxSll {
         packet_type: u16,
         protocol: u16,
-        addr: Vec<u8>,
+        addr: LinkAddr,
     },
     /// Linux cooked capture v2 (LINKTYPE_LINUX_SLL2 = 276).
     LinuxSll2 {
         packet_type: u8,
         protocol: u16,
         ifindex: u32,
-        addr: Vec<u8>,
+        addr: LinkAddr,
     },
     /// BSD loopback (LINKTYPE_NULL = 0 host order, LINKTYPE_LOOP = 108 network order).
     Null { family: u32 },
@@ -96,14 +100,53 @@ pub enum Link {
     Unsupported { linktype: u32 },
 }
 
+/// The link-layer address of a Linux cooked capture header: at most 8 bytes (the
+/// header's address field), read as a byte slice.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkAddr {
+    bytes: [u8; 8],
+    len: u8,
+}
+
+impl LinkAddr {
+    /// The first 8 bytes of `addr` (all a cooked header holds).
+    pub fn new(addr: &[u8]) -> Self {
+        let mut out = LinkAddr::default();
+        for (slot, b) in out.bytes.iter_mut().zip(addr) {
+            *slot = *b;
+            out.len += 1;
+        }
+        out
+    }
+}
+
+impl std::ops::Deref for LinkAddr {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+}
+
+impl std::fmt::Debug for LinkAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl From<Vec<u8>> for LinkAddr {
+    fn from(addr: Vec<u8>) -> Self {
+        LinkAddr::new(&addr)
+    }
+}
+
 /// The network layer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Net {
     /// No network layer decoded.
     #[default]
     None,
-    /// ARP request or reply.
-    Arp(Arp),
+    /// ARP request or reply (boxed: rare, and four addresses long).
+    Arp(Box<Arp>),
     /// IPv4.
     Ipv4(Ipv4),
     /// IPv6.
@@ -184,7 +227,7 @@ pub struct Ipv6 {
     /// Next-header value in the fixed header.
     pub next_header: u8,
     /// Extension headers in order (their next-header numbers: 0 hop-by-hop, 43 routing, 44 fragment, 60 dest opts, ...).
-    pub extensions: Vec<u8>,
+    pub extensions: Box<[u8]>,
     /// The fragment header, when there is one.
     pub fragment: Option<Ipv6Fragment>,
     /// The protocol after the last extension header (6, 17, 58, ...).
@@ -259,150 +302,6 @@ impl TcpFlags {
     /// True if every bit in `mask` is set.
     pub fn has(self, mask: u16) -> bool {
         self.0 & mask == mask
-    }
-}
-
-/// One TCP option, in the order it appears in the header.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TcpOption {
-    /// End of option list (kind 0).
-    Eol,
-    /// No-operation padding (kind 1).
-    Nop,
-    /// Maximum segment size (kind 2).
-    Mss(u16),
-    /// Window scale shift count (kind 3).
-    WindowScale(u8),
-    /// SACK permitted (kind 4).
-    SackPermitted,
-    /// SACK blocks: (left edge, right edge), raw sequence numbers.
-    Sack(Vec<(u32, u32)>),
-    /// Timestamps (kind 8): the sender's value and the echoed one.
-    Timestamps { tsval: u32, tsecr: u32 },
-    /// TCP Fast Open cookie (kind 34, or the experimental kind 254 with ExID
-    /// 0xF989); empty for a cookie request.
-    FastOpen(Vec<u8>),
-    /// Accurate ECN byte counters (RFC 9768 AccECN; kinds 172 and 174, or the
-    /// experimental kind 254 with ExID 0xACC0 / 0xACC1), as (name, value) in the
-    /// order they appear: order 0 is EE0B, ECEB, EE1B; order 1 is EE1B, ECEB, EE0B.
-    /// Only the counters the option's length holds are there.
-    AccEcn(Vec<(&'static str, u32)>),
-    /// Any other kind, with its data length.
-    Unknown { kind: u8, len: u8 },
-}
-
-/// Options stored without allocation: a Linux SYN carries 5, a data segment 3.
-const INLINE_OPTIONS: usize = 5;
-
-/// A TCP header's options in header order, read as a slice (`iter()`, `len()`,
-/// `for o in &tcp.options`). Up to five are stored inline, so that decoding a
-/// segment allocates nothing; beyond, all of them live in a `Vec`.
-#[derive(Clone)]
-pub struct TcpOptions {
-    inline: [TcpOption; INLINE_OPTIONS],
-    /// Options used in `inline` (when `spill` is empty).
-    len: u8,
-    /// Every option, once there are more than [`INLINE_OPTIONS`].
-    spill: Vec<TcpOption>,
-}
-
-impl TcpOptions {
-    /// No options.
-    pub fn new() -> Self {
-        TcpOptions {
-            inline: [const { TcpOption::Eol }; INLINE_OPTIONS],
-            len: 0,
-            spill: Vec::new(),
-        }
-    }
-
-    /// Appends an option.
-    pub fn push(&mut self, option: TcpOption) {
-        if !self.spill.is_empty() {
-            self.spill.push(option);
-            return;
-        }
-        match self.inline.get_mut(usize::from(self.len)) {
-            Some(slot) => {
-                *slot = option;
-                self.len += 1;
-            }
-            None => {
-                let mut all = Vec::with_capacity(INLINE_OPTIONS * 2);
-                for slot in &mut self.inline {
-                    all.push(std::mem::replace(slot, TcpOption::Eol));
-                }
-                all.push(option);
-                self.len = 0;
-                self.spill = all;
-            }
-        }
-    }
-
-    /// The options as a slice.
-    pub fn as_slice(&self) -> &[TcpOption] {
-        if self.spill.is_empty() {
-            self.inline.get(..usize::from(self.len)).unwrap_or(&[])
-        } else {
-            &self.spill
-        }
-    }
-}
-
-impl Default for TcpOptions {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl std::ops::Deref for TcpOptions {
-    type Target = [TcpOption];
-    fn deref(&self) -> &[TcpOption] {
-        self.as_slice()
-    }
-}
-
-impl<'a> IntoIterator for &'a TcpOptions {
-    type Item = &'a TcpOption;
-    type IntoIter = std::slice::Iter<'a, TcpOption>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.as_slice().iter()
-    }
-}
-
-impl std::fmt::Debug for TcpOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.as_slice()).finish()
-    }
-}
-
-impl PartialEq for TcpOptions {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_slice() == other.as_slice()
-    }
-}
-
-impl Eq for TcpOptions {}
-
-impl PartialEq<Vec<TcpOption>> for TcpOptions {
-    fn eq(&self, other: &Vec<TcpOption>) -> bool {
-        self.as_slice() == other.as_slice()
-    }
-}
-
-impl From<Vec<TcpOption>> for TcpOptions {
-    fn from(options: Vec<TcpOption>) -> Self {
-        options.into_iter().collect()
-    }
-}
-
-impl FromIterator<TcpOption> for TcpOptions {
-    fn from_iter<I: IntoIterator<Item = TcpOption>>(iter: I) -> Self {
-        let mut out = TcpOptions::new();
-        for o in iter {
-            out.push(o);
-        }
-        out
     }
 }
 
@@ -614,7 +513,7 @@ impl Packet<'_> {
     /// True when the frame was cut short (by the snap length) somewhere.
     pub fn is_truncated(&self) -> bool {
         matches!(
-            &self.problem,
+            self.problem.as_deref(),
             Some(Problem {
                 kind: ProblemKind::Truncated { .. },
                 ..
@@ -647,14 +546,16 @@ impl Packet<'_> {
 /// transport header, later ones as data), as tshark shows them with reassembly
 /// off. A [`Decoder`] reassembles fragments as Wireshark does by default.
 pub fn decode<'a>(frame: &Frame<'a>) -> Packet<'a> {
-    decode_frame(frame, false)
+    let mut packet = Packet::default();
+    decode_into(frame, false, &mut packet);
+    packet
 }
 
-/// [`decode`], with IP fragments held for reassembly when `defrag` is set (the
+/// [`decode`] into `packet` (a [`Packet::default`]: decoding only sets what it
+/// finds), with IP fragments held for reassembly when `defrag` is set (the
 /// [`Decoder`] then completes the packet).
 #[inline]
-pub(crate) fn decode_frame<'a>(frame: &Frame<'a>, defrag: bool) -> Packet<'a> {
-    let mut packet = Packet::default();
+pub(crate) fn decode_into<'a>(frame: &Frame<'a>, defrag: bool, packet: &mut Packet<'a>) {
     // A record claiming fewer bytes on the wire than it holds is taken at its
     // captured length, as Wireshark does.
     let orig = usize::try_from(frame.orig_len).unwrap_or(usize::MAX);
@@ -663,8 +564,7 @@ pub(crate) fn decode_frame<'a>(frame: &Frame<'a>, defrag: bool) -> Packet<'a> {
         reported: orig.max(frame.data.len()),
         defrag,
     };
-    link::decode_link(frame.linktype, bytes, &mut packet);
-    packet
+    link::decode_link(frame.linktype, bytes, packet);
 }
 
 /// The bytes of one layer onwards: what was captured, and how many bytes the
@@ -717,7 +617,7 @@ pub(crate) fn be32(b: &[u8], at: usize) -> Option<u32> {
 /// Records `problem` unless an earlier one was already recorded (the first one met wins).
 pub(crate) fn set_problem(packet: &mut Packet<'_>, layer: &'static str, kind: ProblemKind) {
     if packet.problem.is_none() {
-        packet.problem = Some(Problem { layer, kind });
+        packet.problem = Some(Box::new(Problem { layer, kind }));
     }
 }
 
@@ -823,22 +723,19 @@ mod tests {
     }
 }
 
-#[cfg(test)]
-mod options_tests {
+
+#[cfg(all(test, target_pointer_width = "64"))]
+mod size_tests {
     use super::*;
 
+    /// A packet is built, moved between stages and threads and dropped twice per
+    /// frame: what is rare (ARP, problems, IPv6 extensions, VLAN ids) is boxed, and
+    /// TCP options are raw bytes, so that it stays a few cache lines.
     #[test]
-    fn test_tcp_options_inline_then_spilled() {
-        let mut o = TcpOptions::new();
-        assert!(o.is_empty());
-        let all: Vec<TcpOption> = (0..9u16).map(TcpOption::Mss).collect();
-        for (i, opt) in all.iter().enumerate() {
-            o.push(opt.clone());
-            assert_eq!(o.as_slice(), all.get(..=i).unwrap());
-        }
-        assert_eq!(o, all);
-        assert_eq!(TcpOptions::from(all.clone()), o);
-        assert_eq!(format!("{o:?}"), format!("{all:?}"));
-        assert_eq!((&o).into_iter().count(), 9);
+    fn test_packet_stays_small() {
+        assert!(size_of::<Packet<'_>>() <= 240, "{}", size_of::<Packet<'_>>());
+        assert!(size_of::<Transport>() <= 68);
+        assert!(size_of::<Net>() <= 72);
+        assert!(size_of::<Link>() <= 32);
     }
 }

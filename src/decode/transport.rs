@@ -2,10 +2,10 @@
 //! (echo ids, and the header an error quotes). Lengths are the ones the headers
 //! declare, as Wireshark shows them; must not interpret application data.
 
-use etherparse::{Icmpv4Slice, Icmpv6Slice, TcpHeaderSlice, UdpHeaderSlice};
+use etherparse::{Icmpv4Slice, Icmpv6Slice, UdpHeaderSlice};
 
 use super::{
-    Bytes, Icmp, Packet, Tcp, TcpFlags, TcpOption, TcpOptions, Transport, Udp, be16, be32, ip, len_u32,
+    Bytes, Icmp, Packet, Tcp, TcpFlags, TcpOptions, Transport, Udp, be16, ip, len_u32,
     malformed, truncated,
 };
 
@@ -34,37 +34,32 @@ pub(crate) fn decode_transport<'a>(protocol: u8, bytes: Bytes<'a>, packet: &mut 
 fn tcp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
     const LAYER: &str = "TCP";
     let b = bytes.data;
-    // etherparse checks the data offset against the bytes present; read the fixed
-    // 20 bytes through a copy with data offset 5 so that a header cut in its
-    // options (or with a bogus data offset) still shows ports, numbers and flags.
-    let Some(mut fixed) = b
-        .get(..TCP_MIN)
-        .and_then(|s| <[u8; TCP_MIN]>::try_from(s).ok())
-    else {
+    // The fixed 20 bytes, read by hand whatever the data offset says, so that a
+    // header cut in its options (or with a bogus data offset) still shows ports,
+    // numbers and flags.
+    let Some(&fixed) = b.first_chunk::<TCP_MIN>() else {
         // Wireshark shows the ports of a header cut before its 20 bytes.
         if let (Some(src_port), Some(dst_port)) = (be16(b, 0), be16(b, 2)) {
             packet.cut_tcp_ports = Some((src_port, dst_port));
         }
         return truncated(packet, LAYER, TCP_MIN, b.len());
     };
-    let (offset_byte, flag_byte) = (fixed[12], fixed[13]);
+    let [
+        sp0, sp1, dp0, dp1, seq0, seq1, seq2, seq3, ack0, ack1, ack2, ack3,
+        offset_byte, flag_byte, win0, win1, ck0, ck1, urg0, urg1,
+    ] = fixed;
     let header_len = usize::from(offset_byte >> 4) * 4;
-    fixed[12] = 0x50 | (offset_byte & 0x0f);
-    let h = match TcpHeaderSlice::from_slice(&fixed) {
-        Ok(h) => h,
-        Err(e) => return malformed(packet, LAYER, e.to_string()),
-    };
     let mut tcp = Tcp {
-        src_port: h.source_port(),
-        dst_port: h.destination_port(),
-        seq: h.sequence_number(),
-        ack: h.acknowledgment_number(),
+        src_port: u16::from_be_bytes([sp0, sp1]),
+        dst_port: u16::from_be_bytes([dp0, dp1]),
+        seq: u32::from_be_bytes([seq0, seq1, seq2, seq3]),
+        ack: u32::from_be_bytes([ack0, ack1, ack2, ack3]),
         header_len: u8::try_from(header_len).unwrap_or(u8::MAX),
         // Bits 8..11 of the flags field are the low nibble of byte 12 (AE, reserved).
         flags: TcpFlags(u16::from(offset_byte & 0x0f) << 8 | u16::from(flag_byte)),
-        window: h.window_size(),
-        checksum: h.checksum(),
-        urgent_ptr: h.urgent_pointer(),
+        window: u16::from_be_bytes([win0, win1]),
+        checksum: u16::from_be_bytes([ck0, ck1]),
+        urgent_ptr: u16::from_be_bytes([urg0, urg1]),
         options: TcpOptions::new(),
         payload_len: 0,
         short: false,
@@ -81,7 +76,8 @@ fn tcp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
         );
     }
     let options_end = header_len.min(b.len());
-    let bad_option = tcp_options(b.get(TCP_MIN..options_end).unwrap_or(&[]), &mut tcp.options);
+    let (options, bad_option) = TcpOptions::read(b.get(TCP_MIN..options_end).unwrap_or(&[]));
+    tcp.options = options;
     if bytes.reported < header_len {
         tcp.short = true;
         packet.transport = Transport::Tcp(tcp);
@@ -103,89 +99,6 @@ fn tcp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
         malformed(packet, "TCP option", why);
     }
     packet.payload = b.get(header_len..).unwrap_or(&[]);
-}
-
-/// Reads TCP options in order (RFC 9293 §3.2 and the option registry). Hand-written
-/// because etherparse's iterator stops at kinds it does not know (Fast Open,
-/// MPTCP, ...). Appends the options read to `out` (stored inline: no allocation) and
-/// returns, when one runs past the end or has an impossible length, why the walk stopped.
-fn tcp_options(opts: &[u8], out: &mut TcpOptions) -> Option<String> {
-    let mut at = 0usize;
-    while let Some(&kind) = opts.get(at) {
-        match kind {
-            0 => {
-                // End of option list: the rest is padding.
-                out.push(TcpOption::Eol);
-                break;
-            }
-            1 => {
-                out.push(TcpOption::Nop);
-                at += 1;
-                continue;
-            }
-            _ => {}
-        }
-        let Some(&len) = opts.get(at + 1) else {
-            return Some(format!("option kind {kind} has no length byte"));
-        };
-        let end = at + usize::from(len);
-        if len < 2 {
-            return Some(format!("option kind {kind} has length {len} (< 2)"));
-        }
-        let Some(body) = opts.get(at + 2..end) else {
-            return Some(format!(
-                "option kind {kind} of length {len} runs past the header"
-            ));
-        };
-        let option = match (kind, body.len()) {
-            (2, 2) => be16(body, 0).map(TcpOption::Mss),
-            (3, 1) => body.first().map(|&s| TcpOption::WindowScale(s)),
-            (4, 0) => Some(TcpOption::SackPermitted),
-            (5, n) if n % 8 == 0 => Some(TcpOption::Sack(
-                body.chunks_exact(8)
-                    .filter_map(|c| Some((be32(c, 0)?, be32(c, 4)?)))
-                    .collect(),
-            )),
-            (8, 8) => match (be32(body, 0), be32(body, 4)) {
-                (Some(tsval), Some(tsecr)) => Some(TcpOption::Timestamps { tsval, tsecr }),
-                _ => None,
-            },
-            (34, _) => Some(TcpOption::FastOpen(body.to_vec())),
-            (172, _) => Some(accecn(0, body)),
-            (174, _) => Some(accecn(1, body)),
-            (254, n) if n >= 2 => match be16(body, 0) {
-                // Experimental options (RFC 6994): a 16-bit ExID first.
-                Some(0xf989) => Some(TcpOption::FastOpen(body.get(2..).unwrap_or(&[]).to_vec())),
-                Some(0xacc0) => Some(accecn(0, body.get(2..).unwrap_or(&[]))),
-                Some(0xacc1) => Some(accecn(1, body.get(2..).unwrap_or(&[]))),
-                _ => None,
-            },
-            _ => None,
-        };
-        // A known kind with the wrong length is kept as an unknown option.
-        out.push(option.unwrap_or(TcpOption::Unknown { kind, len: len - 2 }));
-        at = end;
-    }
-    None
-}
-
-/// The 24-bit counters of an AccECN option of `order` 0 or 1, as many as `body` holds.
-fn accecn(order: u8, body: &[u8]) -> TcpOption {
-    let names = if order == 0 {
-        ["EE0B", "ECEB", "EE1B"]
-    } else {
-        ["EE1B", "ECEB", "EE0B"]
-    };
-    TcpOption::AccEcn(
-        names
-            .iter()
-            .zip(body.chunks_exact(3))
-            .map(|(name, c)| {
-                let value = c.iter().fold(0u32, |v, b| v << 8 | u32::from(*b));
-                (*name, value)
-            })
-            .collect(),
-    )
 }
 
 /// UDP (RFC 768). `payload_len` is the length field minus the 8-byte header.
@@ -396,7 +309,7 @@ mod tests {
     #[test]
     fn test_tcp_accecn_order1_partial() {
         assert_eq!(
-            super::accecn(1, &[0, 0, 5, 0, 0]),
+            super::super::tcp_options::accecn(1, &[0, 0, 5, 0, 0]),
             TcpOption::AccEcn(vec![("EE1B", 5)])
         );
     }
@@ -408,7 +321,7 @@ mod tests {
         let p = decode(&frame_of(228, &v));
         assert_eq!(p.ports(), Some((58458, 23456)));
         assert!(matches!(
-            &p.problem,
+            p.problem.as_deref(),
             Some(Problem {
                 layer: "TCP",
                 kind: ProblemKind::Malformed(_)
@@ -422,7 +335,7 @@ mod tests {
         v[58] = 0x04; // the last option (window scale) claims 4 bytes: past the header
         let p = decode(&frame_of(228, &v));
         assert!(matches!(
-            &p.problem,
+            p.problem.as_deref(),
             Some(Problem {
                 layer: "TCP option",
                 ..
@@ -453,8 +366,8 @@ mod tests {
         let p = decode(&f);
         assert_eq!(p.ports(), Some((58458, 23456)));
         assert_eq!(
-            p.problem,
-            Some(Problem {
+            p.problem.as_deref(),
+            Some(&Problem {
                 layer: "TCP",
                 kind: ProblemKind::Truncated {
                     needed: 40,
@@ -472,8 +385,8 @@ mod tests {
         f.orig_len = 60;
         let p = decode(&f);
         assert_eq!(
-            p.problem,
-            Some(Problem {
+            p.problem.as_deref(),
+            Some(&Problem {
                 layer: "TCP",
                 kind: ProblemKind::Truncated {
                     needed: 20,
@@ -496,7 +409,7 @@ mod tests {
         assert!(p.tcp().is_some_and(|t| t.short));
         assert_eq!(p.declared_payload_len(), None);
         assert!(matches!(
-            &p.problem,
+            p.problem.as_deref(),
             Some(Problem {
                 layer: "TCP",
                 kind: ProblemKind::Malformed(_)
@@ -511,7 +424,7 @@ mod tests {
         let p = decode(&frame_of(228, &v));
         assert_eq!(p.udp().map(|u| u.payload_len), Some(0));
         assert!(matches!(
-            &p.problem,
+            p.problem.as_deref(),
             Some(Problem {
                 layer: "UDP",
                 kind: ProblemKind::Malformed(_)
@@ -525,8 +438,8 @@ mod tests {
         f.orig_len = 33;
         let p = decode(&f);
         assert_eq!(
-            p.problem,
-            Some(Problem {
+            p.problem.as_deref(),
+            Some(&Problem {
                 layer: "UDP",
                 kind: ProblemKind::Truncated {
                     needed: 8,
@@ -597,8 +510,8 @@ mod tests {
         f.orig_len = 28;
         let p = decode(&f);
         assert_eq!(
-            p.problem,
-            Some(Problem {
+            p.problem.as_deref(),
+            Some(&Problem {
                 layer: "ICMP",
                 kind: ProblemKind::Truncated {
                     needed: 8,

@@ -365,7 +365,7 @@ pub fn write_tcp_info(
         _ => None,
     };
     for option in &tcp.options {
-        write_tcp_option(out, option, peer_base, relative);
+        write_tcp_option(out, &option, peer_base, relative);
     }
 }
 

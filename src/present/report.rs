@@ -246,7 +246,7 @@ impl<W: Write> Report<W> {
                 }
                 let mss = t.options.iter().find_map(|o| {
                     if let TcpOption::Mss(m) = o {
-                        Some(*m)
+                        Some(m)
                     } else {
                         None
                     }

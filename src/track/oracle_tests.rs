@@ -87,7 +87,7 @@ fn packet_of(r: &Value) -> Option<Packet<'static>> {
             traffic_class: 0,
             flow_label: 0,
             next_header: 0,
-            extensions: Vec::new(),
+            extensions: Box::new([]),
             fragment: None,
             protocol: 0,
         }),

@@ -440,7 +440,7 @@ impl TcpConv {
         // Window scale option: only a SYN announces it; then check both sides agree.
         if syn {
             let ws = tcp.options.iter().find_map(|o| match o {
-                TcpOption::WindowScale(s) => Some((*s).min(14)),
+                TcpOption::WindowScale(s) => Some(s.min(14)),
                 _ => None,
             });
             if let Some(shift) = ws {

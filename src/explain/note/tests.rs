@@ -47,7 +47,7 @@ fn eth() -> Link {
     Link::Ethernet {
         src: [0; 6],
         dst: [0; 6],
-        vlans: vec![],
+        vlans: Box::new([]),
     }
 }
 
@@ -519,9 +519,9 @@ fn test_arp_who_has() {
         link: Link::Ethernet {
             src: [2, 0, 0, 0, 0, 1],
             dst: [0xff; 6],
-            vlans: vec![],
+            vlans: Box::new([]),
         },
-        net: Net::Arp(Arp {
+        net: Net::Arp(Box::new(Arp {
             operation: 1,
             hw_type: 1,
             proto_type: 0x0800,
@@ -529,7 +529,7 @@ fn test_arp_who_has() {
             sender_proto: vec![10, 0, 0, 1],
             target_hw: vec![0; 6],
             target_proto: vec![10, 0, 0, 2],
-        }),
+        })),
         transport: Transport::None,
         payload: &[],
         problem: None,
@@ -552,10 +552,10 @@ fn test_unsupported_link_gets_a_row() {
     let mut e = Explainer::new(Options::default());
     let p = Packet {
         link: Link::Unsupported { linktype: 160 },
-        problem: Some(Problem {
+        problem: Some(Box::new(Problem {
             layer: "link",
             kind: ProblemKind::Unsupported("link type 160 (USER13)".into()),
-        }),
+        })),
         ..Packet::default()
     };
     let n = run(&mut e, 1, &p, &Facts::default());
@@ -574,13 +574,13 @@ fn test_truncated_tcp_payload_warns() {
         t.payload_len = 5;
         t.options.push(TcpOption::Nop);
     }
-    p.problem = Some(Problem {
+    p.problem = Some(Box::new(Problem {
         layer: "TCP",
         kind: ProblemKind::Truncated {
             needed: 5,
             available: 3,
         },
-    });
+    }));
     let n = run(&mut e, 1, &p, &tfacts(true, 1, 1, |_| {}));
     assert!(
         n.text
@@ -684,13 +684,13 @@ fn test_tcp_header_cut_before_20_bytes_shows_ports() {
     let p = Packet {
         net: ipv4(6),
         cut_tcp_ports: Some((12336, 12336)),
-        problem: Some(Problem {
+        problem: Some(Box::new(Problem {
             layer: "TCP",
             kind: ProblemKind::Truncated {
                 needed: 20,
                 available: 12,
             },
-        }),
+        })),
         ..Packet::default()
     };
     let n = run(&mut e, 1, &p, &Facts::default());
