@@ -136,13 +136,14 @@ impl Front {
     /// Decodes one frame and, when this half tracks, tracks it: the pick is `None` when
     /// the frame is neither shown nor saved. Without tracking, every frame goes on (with
     /// empty facts, for the back half to fill).
-    pub fn frame<'p>(&'p mut self, frame: &Frame<'p>, saving: Saving) -> (Packet<'p>, Option<Pick>) {
-        let packet = self.decoder.decode(frame);
-        let pick = match &mut self.tracking {
-            Some(t) => t.observe(frame, &packet, saving),
+    /// The packet is decoded into `packet` (whatever it held is replaced): a packet is a
+    /// few hundred bytes, and each move of one is a copy.
+    pub fn frame<'p>(&'p mut self, frame: &Frame<'p>, saving: Saving, packet: &mut Packet<'p>) -> Option<Pick> {
+        self.decoder.decode_in_place(frame, packet);
+        match &mut self.tracking {
+            Some(t) => t.observe(frame, packet, saving),
             None => Some(Pick { facts: Facts::default(), shown: true, save: true }),
-        };
-        (packet, pick)
+        }
     }
 
     /// Hands the tracking to the back half.
@@ -287,9 +288,10 @@ impl Pipeline {
         let saving = self.back.saving();
         // Time zero: this frame's time if it is the first.
         let first = self.front.tracking.as_ref().and_then(|t| t.first).unwrap_or(frame.ts.or_zero());
-        match self.front.frame(frame, saving) {
-            (packet, Some(pick)) => self.back.frame(frame, &packet, &pick, first),
-            (_, None) => Ok(()),
+        let mut packet = Packet::default();
+        match self.front.frame(frame, saving, &mut packet) {
+            Some(pick) => self.back.frame(frame, &packet, &pick, first),
+            None => Ok(()),
         }
     }
 

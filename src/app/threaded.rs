@@ -270,7 +270,8 @@ impl Pass<'_> {
             match blocks.next_in(&mut batch.block).map_err(Stop::Damage)? {
                 BlockNext::Frame(found) => {
                     let frame = found.frame(&batch.block);
-                    if let (packet, Some(pick)) = self.front.frame(&frame, self.saving) {
+                    let mut packet = Packet::default();
+                    if let Some(pick) = self.front.frame(&frame, self.saving, &mut packet) {
                         let parts = BatchParts { items: &mut batch.items, extra: &mut batch.extra, packets: &mut batch.packets };
                         push(parts, &frame, found.at(), packet, pick);
                     }
@@ -307,7 +308,8 @@ impl Pass<'_> {
         while !self.front.done() {
             match source.next_frame().map_err(Stop::Damage)? {
                 Some(frame) => {
-                    if let (packet, Some(pick)) = self.front.frame(&frame, self.saving) {
+                    let mut packet = Packet::default();
+                    if let Some(pick) = self.front.frame(&frame, self.saving, &mut packet) {
                         let at = batch.copy_in(frame.data);
                         let parts = BatchParts { items: &mut batch.items, extra: &mut batch.extra, packets: &mut batch.packets };
                         push(parts, &frame, at, packet, pick);
