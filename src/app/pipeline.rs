@@ -180,6 +180,11 @@ impl Back {
         }
     }
 
+    /// How the explainer writes (the front half writes TCP Info columns the same way).
+    pub fn explain_options(&self) -> crate::explain::Options {
+        self.explainer.options()
+    }
+
     /// True when the view shows no frame and no note is saved: only the verdicts need
     /// this half, so it can also do the tracking (the two threads are then balanced).
     pub fn summary_only(&self) -> bool {
@@ -187,14 +192,16 @@ impl Back {
     }
 
     /// Explains, saves and shows one frame the front half selected.
-    pub fn frame(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, pick: &Pick, first: Timestamp) -> Result<(), Failure> {
+    /// `tcp_info`: a TCP segment's Info, when the front half already wrote it (see
+    /// [`crate::explain::tcp_info_without_memory`]).
+    pub fn frame(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, pick: &Pick, first: Timestamp, tcp_info: Option<&str>) -> Result<(), Failure> {
         let Pick { facts, shown, save } = pick;
         let mut note = std::mem::take(&mut self.note);
         if self.summary_only() {
             // The view shows no frame: only what the verdicts need (`note` stays empty).
             self.explainer.observe(frame, packet, facts);
         } else {
-            self.explainer.explain_into(frame, packet, facts, &mut note);
+            self.explainer.explain_into_given(frame, packet, facts, &mut note, tcp_info);
         }
         if *save && let Some(w) = &mut self.writer {
             let comment = if w.comments { Some(note.text.as_str()) } else { None };
@@ -290,7 +297,7 @@ impl Pipeline {
         let first = self.front.tracking.as_ref().and_then(|t| t.first).unwrap_or(frame.ts.or_zero());
         let mut packet = Packet::default();
         match self.front.frame(frame, saving, &mut packet) {
-            Some(pick) => self.back.frame(frame, &packet, &pick, first),
+            Some(pick) => self.back.frame(frame, &packet, &pick, first, None),
             None => Ok(()),
         }
     }

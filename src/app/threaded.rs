@@ -6,9 +6,11 @@
 //! copies of its frames' bytes, so the source may reuse its buffer at once, and a bounded
 //! number of batches circulate between the threads: memory does not grow with the file.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 
 use crate::decode::Packet;
+use crate::explain;
 use crate::error::{AppError, SourceError};
 use crate::source::classic::Block;
 use crate::source::file::{BlockNext, BlockSource};
@@ -23,7 +25,11 @@ const BATCH_FRAMES: usize = 512;
 /// is full). Small enough that a block is still in cache when its frames are shown.
 const BLOCK_BYTES: usize = 256 * 1024;
 /// Batches that circulate between the threads (one filling, the others full or being shown).
-const BATCHES: usize = 3;
+const BATCHES: usize = 4;
+/// Batches sent and not shown yet from which the back thread counts as behind (one being
+/// shown and the channel full): the front thread then takes over part of its work (the
+/// TCP Info column) for the next batch.
+const BEHIND: usize = 3;
 
 /// Where a packet's payload bytes are in a batch.
 #[derive(Debug, Clone, Copy)]
@@ -46,6 +52,8 @@ struct Item {
     /// Where the packet's payload is.
     payload: Place,
     pick: Pick,
+    /// Start and length of the TCP Info column the front thread wrote, in [`Batch::infos`].
+    info: Option<(usize, usize)>,
 }
 
 /// Frames on their way from the front thread to the back thread.
@@ -59,6 +67,8 @@ struct Batch {
     /// Decoding once and moving the packets in one contiguous run costs the back thread
     /// less than decoding each frame again.
     packets: Vec<Packet<'static>>,
+    /// TCP Info columns the front thread wrote (see [`crate::explain::tcp_info_without_memory`]).
+    infos: String,
     /// Time zero of the capture.
     first: Timestamp,
 }
@@ -70,6 +80,7 @@ impl Batch {
             extra: Vec::new(),
             items: Vec::with_capacity(BATCH_FRAMES),
             packets: Vec::with_capacity(BATCH_FRAMES),
+            infos: String::new(),
             first: Timestamp::default(),
         }
     }
@@ -93,7 +104,7 @@ impl Batch {
     /// `tracking`, tracks and selects each frame first (the front half did not).
     /// `Ok(false)` once `-c N` frames were shown.
     fn show(&mut self, back: &mut Back, mut tracking: Option<&mut Tracking>) -> Result<bool, Failure> {
-        let Batch { block, extra, items, packets, first } = self;
+        let Batch { block, extra, items, packets, infos, first } = self;
         let saving = back.saving();
         let mut more = true;
         for (item, packet) in items.iter().zip(packets.drain(..)) {
@@ -107,18 +118,22 @@ impl Batch {
             match tracking.as_deref_mut() {
                 Some(t) => {
                     if let Some(pick) = t.observe(&frame, &packet, saving) {
-                        back.frame(&frame, &packet, &pick, t.first())?;
+                        back.frame(&frame, &packet, &pick, t.first(), None)?;
                     }
                     if t.done() {
                         more = false;
                         break;
                     }
                 }
-                None => back.frame(&frame, &packet, &item.pick, *first)?,
+                None => {
+                    let info = item.info.map(|(at, len)| infos.get(at..at + len).unwrap_or_default());
+                    back.frame(&frame, &packet, &item.pick, *first, info)?;
+                }
             }
         }
         items.clear();
         packets.clear();
+        infos.clear();
         block.start = 0;
         block.end = 0;
         extra.clear();
@@ -131,11 +146,17 @@ struct BatchParts<'b> {
     items: &'b mut Vec<Item>,
     extra: &'b mut Vec<u8>,
     packets: &'b mut Vec<Packet<'static>>,
+    infos: &'b mut String,
 }
 
 /// Adds to a batch one frame the back thread needs, whose bytes are `frame.data`, at
-/// `at` in the block, with its decoded packet.
-fn push(batch: BatchParts<'_>, frame: &Frame<'_>, at: usize, packet: Packet<'_>, pick: Pick) {
+/// `at` in the block, with its decoded packet and, with `info` set, its TCP Info column
+/// written the way those options say.
+fn push(batch: BatchParts<'_>, frame: &Frame<'_>, at: usize, packet: Packet<'_>, pick: Pick, info: Option<explain::Options>) {
+    let start = batch.infos.len();
+    let info = info
+        .filter(|&options| explain::tcp_info_without_memory(batch.infos, &packet, &pick.facts, options))
+        .map(|_| (start, batch.infos.len() - start));
     let payload = match offset_within(frame.data, packet.payload) {
         Some(within) => Place::Frame(within, packet.payload.len()),
         None => {
@@ -153,6 +174,7 @@ fn push(batch: BatchParts<'_>, frame: &Frame<'_>, at: usize, packet: Packet<'_>,
         data: (at, frame.data.len()),
         payload,
         pick,
+        info,
     });
 }
 
@@ -175,6 +197,8 @@ pub fn read(source: FileSource, pipeline: Pipeline) -> Result<Option<SourceError
     // A view that shows no frame has little to do per frame: it tracks too, and the
     // front thread only reads and decodes.
     let mut back_tracking = if back.summary_only() { front.take_tracking() } else { None };
+    let info = (!back.summary_only()).then(|| back.explain_options());
+    let in_flight = &AtomicUsize::new(0);
     let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(BATCHES - 2);
     let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
     for _ in 0..BATCHES {
@@ -185,7 +209,7 @@ pub fn read(source: FileSource, pipeline: Pipeline) -> Result<Option<SourceError
         let worker = std::thread::Builder::new()
             .name("wirelab-front".into())
             .spawn_scoped(scope, move || {
-                let mut pass = Pass { front: &mut front, saving, full: &full_tx, empty: &empty_rx };
+                let mut pass = Pass { front: &mut front, info, help: false, in_flight, saving, full: &full_tx, empty: &empty_rx };
                 let damage = pass.run(source);
                 (front, damage)
             })
@@ -200,6 +224,7 @@ pub fn read(source: FileSource, pipeline: Pipeline) -> Result<Option<SourceError
                     break;
                 }
             }
+            in_flight.fetch_sub(1, Ordering::Relaxed);
             // The front thread may have finished: then the batch is simply dropped.
             let _ = empty_tx.send(batch);
         }
@@ -228,6 +253,14 @@ struct Gone;
 /// The front thread's work: reads frames, decodes and tracks them, and sends them on in batches.
 struct Pass<'a> {
     front: &'a mut Front,
+    /// How to write TCP Info columns (not for a view that shows no frame)...
+    info: Option<explain::Options>,
+    /// ... which the front thread does in the batch being filled while the back thread is
+    /// behind: a share of its work moved over, so that the slower thread sets the pace
+    /// less. The output is the same either way.
+    help: bool,
+    /// Batches sent and not shown yet.
+    in_flight: &'a AtomicUsize,
     saving: Saving,
     full: &'a SyncSender<Batch>,
     empty: &'a Receiver<Batch>,
@@ -259,9 +292,16 @@ impl Pass<'_> {
     /// Sends the batch on and takes an empty one.
     fn send(&mut self, batch: &mut Batch) -> Result<(), Gone> {
         let next = self.empty.recv().map_err(|_| Gone)?;
-        let mut full = std::mem::replace(batch, next);
+        let full = std::mem::replace(batch, next);
+        self.send_full(full)
+    }
+
+    /// Sends a filled batch on, and decides whether to help with the next one.
+    fn send_full(&mut self, mut full: Batch) -> Result<(), Gone> {
         full.first = self.front.first();
-        self.full.send(full).map_err(|_| Gone)
+        self.full.send(full).map_err(|_| Gone)?;
+        self.help = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1 >= BEHIND;
+        Ok(())
     }
 
     /// A plain pcap file: records are read into the batches' own blocks, no copy.
@@ -272,8 +312,8 @@ impl Pass<'_> {
                     let frame = found.frame(&batch.block);
                     let mut packet = Packet::default();
                     if let Some(pick) = self.front.frame(&frame, self.saving, &mut packet) {
-                        let parts = BatchParts { items: &mut batch.items, extra: &mut batch.extra, packets: &mut batch.packets };
-                        push(parts, &frame, found.at(), packet, pick);
+                        let parts = BatchParts { items: &mut batch.items, extra: &mut batch.extra, packets: &mut batch.packets, infos: &mut batch.infos };
+                        push(parts, &frame, found.at(), packet, pick, self.info.filter(|_| self.help));
                     }
                     if batch.items.len() >= BATCH_FRAMES {
                         self.send_carrying(batch, 0)?;
@@ -298,9 +338,8 @@ impl Pass<'_> {
     fn send_carrying(&mut self, batch: &mut Batch, need: usize) -> Result<(), Gone> {
         let mut next = self.empty.recv().map_err(|_| Gone)?;
         batch.block.carry_to(&mut next.block, need.max(BLOCK_BYTES));
-        let mut full = std::mem::replace(batch, next);
-        full.first = self.front.first();
-        self.full.send(full).map_err(|_| Gone)
+        let full = std::mem::replace(batch, next);
+        self.send_full(full)
     }
 
     /// Any other file: frames come one by one from the source and are copied.
@@ -311,8 +350,8 @@ impl Pass<'_> {
                     let mut packet = Packet::default();
                     if let Some(pick) = self.front.frame(&frame, self.saving, &mut packet) {
                         let at = batch.copy_in(frame.data);
-                        let parts = BatchParts { items: &mut batch.items, extra: &mut batch.extra, packets: &mut batch.packets };
-                        push(parts, &frame, at, packet, pick);
+                        let parts = BatchParts { items: &mut batch.items, extra: &mut batch.extra, packets: &mut batch.packets, infos: &mut batch.infos };
+                        push(parts, &frame, at, packet, pick, self.info.filter(|_| self.help));
                     }
                     if batch.items.len() >= BATCH_FRAMES || batch.block.end >= BLOCK_BYTES {
                         self.send(batch)?;

@@ -91,6 +91,20 @@ impl Explainer {
         facts: &Facts,
         note: &mut Note,
     ) {
+        self.explain_into_given(frame, packet, facts, note, None);
+    }
+
+    /// [`Explainer::explain_into`], with a TCP segment's Info already written by
+    /// [`tcp_info_without_memory`] (on another thread): used unless the conversation
+    /// negotiated Accurate ECN, then written again. The note is the same either way.
+    pub fn explain_into_given(
+        &mut self,
+        frame: &Frame<'_>,
+        packet: &Packet<'_>,
+        facts: &Facts,
+        note: &mut Note,
+        tcp_info: Option<&str>,
+    ) {
         note.source.clear();
         note.destination.clear();
         note.protocol.clear();
@@ -100,7 +114,12 @@ impl Explainer {
         self.addresses
             .write_addresses(&mut note.source, &mut note.destination, packet);
         info::write_protocol(&mut note.protocol, packet, frame.linktype);
-        note::write(&mut self.memory, self.options, frame, packet, facts, note);
+        note::write(&mut self.memory, self.options, frame, packet, facts, note, tcp_info);
+    }
+
+    /// The options this explainer writes with.
+    pub fn options(&self) -> Options {
+        self.options
     }
 
     /// Remembers what the verdicts need of one frame, without writing its words:
@@ -120,6 +139,83 @@ impl Explainer {
     }
 }
 
+/// A TCP segment's Info column as far as it can be written without the explainer's
+/// memory (which only says whether the conversation negotiated Accurate ECN): the front
+/// thread of `wirelab read` writes it when the back thread falls behind, and
+/// [`Explainer::explain_into_given`] uses it. False (nothing written) for a frame that is
+/// not a TCP segment.
+pub fn tcp_info_without_memory(out: &mut String, packet: &Packet<'_>, facts: &Facts, options: Options) -> bool {
+    match &packet.transport {
+        crate::decode::Transport::Tcp(tcp) => {
+            let ctx = info::TcpInfoContext { accurate_ecn: false };
+            info::write_tcp_info(out, tcp, facts.tcp.as_ref(), options.absolute_seq, ctx);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The capture files in these folders of the repository, sorted.
+#[cfg(test)]
+fn fixture_files(dirs: &[&str]) -> Vec<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<_> = dirs
+        .iter()
+        .flat_map(|d| std::fs::read_dir(root.join(d)).into_iter().flatten().flatten())
+        .map(|e| e.path())
+        .filter(|p| {
+            let n = p.to_string_lossy();
+            (n.ends_with(".pcap") || n.ends_with(".pcapng")) && !n.contains(".oracle.")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[cfg(test)]
+mod given_info_tests {
+    use super::*;
+    use crate::source::FileSource;
+    use crate::track::{FrameMeta, Tracker};
+
+    /// A note written with the TCP Info from [`tcp_info_without_memory`] is the note written
+    /// without it, on every frame of every fixture (Accurate ECN ones included), with
+    /// relative and absolute sequence numbers.
+    #[test]
+    fn test_given_tcp_info_same_notes_on_every_fixture() {
+        let files = fixture_files(&["fixtures", "fixtures/public"]);
+        let (mut given, mut redone) = (0, 0);
+        for absolute_seq in [false, true] {
+            let options = Options { absolute_seq };
+            for path in &files {
+                let Ok(mut source) = FileSource::open(path) else { continue };
+                let mut tracker = Tracker::new();
+                let (mut plain, mut with) = (Explainer::new(options), Explainer::new(options));
+                let mut decoder = crate::decode::Decoder::new();
+                let mut info = String::new();
+                while let Ok(Some(frame)) = source.next_frame() {
+                    let packet = decoder.decode(&frame);
+                    let meta = FrameMeta { number: frame.number, ts: frame.ts, orig_len: frame.orig_len };
+                    let facts = tracker.observe(meta, &packet);
+                    let expected = plain.explain(&frame, &packet, &facts);
+                    info.clear();
+                    let tcp = tcp_info_without_memory(&mut info, &packet, &facts, options);
+                    let mut note = Note::default();
+                    with.explain_into_given(&frame, &packet, &facts, &mut note, tcp.then_some(info.as_str()));
+                    assert_eq!(note, expected, "{} frame {}", path.display(), frame.number);
+                    if tcp {
+                        given += 1;
+                        redone += usize::from(note.info != info);
+                    }
+                }
+            }
+        }
+        assert!(given > 400, "only {given} TCP frames");
+        // No fixture negotiates Accurate ECN (`note::tests` checks that case).
+        assert_eq!(redone, 0);
+    }
+}
+
 #[cfg(test)]
 mod summary_tests {
     use super::*;
@@ -129,17 +225,7 @@ mod summary_tests {
     /// The summary-only path gives the same verdicts as the full explanation, on every fixture.
     #[test]
     fn test_observe_only_fixtures_same_verdicts() {
-        let mut files: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| {
-                let n = p.to_string_lossy();
-                (n.ends_with(".pcap") || n.ends_with(".pcapng")) && !n.contains(".oracle.")
-            })
-            .collect();
-        files.sort();
+        let files = fixture_files(&["fixtures"]);
         assert!(!files.is_empty());
         let mut frames = 0;
         for path in files {

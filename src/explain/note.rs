@@ -141,7 +141,9 @@ fn write_len(out: &mut String, declared: u64, captured: usize) {
     out.push(')');
 }
 
-/// Writes Info, text and tone for one frame.
+/// Writes Info, text and tone for one frame. `tcp_info`: a TCP segment's Info as
+/// [`super::tcp_info_without_memory`] wrote it, used unless this conversation turns out to
+/// have negotiated Accurate ECN (which only the memory knows).
 pub fn write(
     memory: &mut Memory,
     options: Options,
@@ -149,6 +151,7 @@ pub fn write(
     packet: &Packet<'_>,
     facts: &Facts,
     note: &mut Note,
+    tcp_info: Option<&str>,
 ) {
     let Note {
         info, text, tone, ..
@@ -196,7 +199,7 @@ pub fn write(
             }
         }
         (_, Transport::Tcp(tcp)) => {
-            tcp_note(memory, options, frame, packet, facts, tcp, info, text, tone)
+            tcp_note(memory, options, frame, packet, facts, tcp, info, text, tone, tcp_info)
         }
         (_, Transport::Udp(udp)) => {
             info::write_udp_info(info, udp);
@@ -740,6 +743,7 @@ fn tcp_note(
     info_out: &mut String,
     out: &mut String,
     tone: &mut Tone,
+    given_info: Option<&str>,
 ) {
     let Memory {
         streams, summaries, ..
@@ -761,7 +765,11 @@ fn tcp_note(
             .as_mut()
             .is_some_and(|(_, s)| accurate_ecn(s, flags)),
     };
-    info::write_tcp_info(info_out, tcp, facts.tcp.as_ref(), options.absolute_seq, ctx);
+    match given_info {
+        // Written without the memory, which matters only for Accurate ECN.
+        Some(given) if !ctx.accurate_ecn => info_out.push_str(given),
+        _ => info::write_tcp_info(info_out, tcp, facts.tcp.as_ref(), options.absolute_seq, ctx),
+    }
 
     let Some(t) = facts.tcp.as_ref() else {
         // No conversation facts: say what the segment carries.

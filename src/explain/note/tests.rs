@@ -748,3 +748,31 @@ fn test_table_refuses_far_key() {
     assert!(t.get_or_insert_default((1, 7)).is_some());
     assert_eq!(t.len(), 1);
 }
+
+/// An Info written without the memory (as the front thread of `wirelab read` writes it)
+/// is used as it is, except after an Accurate ECN handshake, where the memory's Info wins:
+/// the note is the same either way.
+#[test]
+fn test_given_tcp_info_accurate_ecn_written_again() {
+    let options = Options::default();
+    let ecn = TcpFlags::AE | TcpFlags::CWR | TcpFlags::ECE;
+    let steps = [
+        (seg(true, TcpFlags::SYN | ecn, CLIENT_ISN, 0, b""), tfacts(true, 0, 0, |_| {})),
+        (seg(false, TcpFlags::SYN | TcpFlags::ACK | TcpFlags::AE, SERVER_ISN, CLIENT_ISN + 1, b""), tfacts(false, 0, 1, |_| {})),
+        (seg(true, TcpFlags::ACK | TcpFlags::CWR, CLIENT_ISN + 1, SERVER_ISN + 1, b""), tfacts(true, 1, 1, |_| {})),
+    ];
+    let (mut plain, mut given) = (Explainer::new(options), Explainer::new(options));
+    let mut infos = Vec::new();
+    for (i, (packet, facts)) in steps.iter().enumerate() {
+        let f = frame(i as u64 + 1);
+        let expected = plain.explain(&f, packet, facts);
+        let mut info = String::new();
+        assert!(crate::explain::tcp_info_without_memory(&mut info, packet, facts, options));
+        let mut note = Note::default();
+        given.explain_into_given(&f, packet, facts, &mut note, Some(&info));
+        assert_eq!(note, expected, "segment {}", i + 1);
+        infos.push((info, note.info));
+    }
+    let (without, with) = &infos[2];
+    assert!(with.contains("ACE=2") && !without.contains("ACE"), "{without} / {with}");
+}
