@@ -224,6 +224,7 @@ pub fn read(source: FileSource, pipeline: Pipeline) -> Result<Option<SourceError
                     break;
                 }
             }
+            // Never below zero: the front thread counts a batch before sending it.
             in_flight.fetch_sub(1, Ordering::Relaxed);
             // The front thread may have finished: then the batch is simply dropped.
             let _ = empty_tx.send(batch);
@@ -276,17 +277,12 @@ impl Pass<'_> {
             Ok(blocks) => self.blocks(blocks, &mut batch),
             Err(source) => self.frames(source, &mut batch),
         };
+        // What was read before the end (or the damage) goes on.
+        let _ = self.send_full(batch);
         match result {
-            Ok(()) | Err(Stop::Gone(Gone)) => {}
-            Err(Stop::Damage(e)) => {
-                batch.first = self.front.first();
-                let _ = self.full.send(batch);
-                return Err(e);
-            }
+            Ok(()) | Err(Stop::Gone(Gone)) => Ok(()),
+            Err(Stop::Damage(e)) => Err(e),
         }
-        batch.first = self.front.first();
-        let _ = self.full.send(batch);
-        Ok(())
     }
 
     /// Sends the batch on and takes an empty one.
@@ -299,8 +295,10 @@ impl Pass<'_> {
     /// Sends a filled batch on, and decides whether to help with the next one.
     fn send_full(&mut self, mut full: Batch) -> Result<(), Gone> {
         full.first = self.front.first();
+        // Counted before it goes: the back thread's count down must never come first.
+        let waiting = self.in_flight.fetch_add(1, Ordering::Relaxed).saturating_add(1);
         self.full.send(full).map_err(|_| Gone)?;
-        self.help = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1 >= BEHIND;
+        self.help = waiting >= BEHIND;
         Ok(())
     }
 
