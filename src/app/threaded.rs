@@ -134,8 +134,7 @@ impl Batch {
         items.clear();
         packets.clear();
         infos.clear();
-        block.start = 0;
-        block.end = 0;
+        block.empty();
         extra.clear();
         Ok(more)
     }
