@@ -2,8 +2,9 @@
 //! track, select) on one, the back half (explain, save, present) on the other.
 //!
 //! Frames stay in capture order: the front thread fills batches of frames in order and
-//! the back thread takes the batches in order (a pipeline, not a pool). A batch owns
-//! copies of its frames' bytes, so the source may reuse its buffer at once, and a bounded
+//! the back thread takes the batches in order (a pipeline, not a pool). A batch owns its
+//! frames' bytes (a plain pcap file is read straight into the batch's block; other
+//! sources' frames are copied in), their decoded packets and their picks, and a bounded
 //! number of batches circulate between the threads: memory does not grow with the file.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,7 +14,7 @@ use crate::decode::Packet;
 use crate::explain;
 use crate::error::{AppError, SourceError};
 use crate::source::classic::Block;
-use crate::source::file::{BlockNext, BlockSource};
+use crate::source::file::{BlockNext, BlockSource, Reading};
 use crate::source::{FileSource, Frame, Timestamp};
 
 use super::pipeline::{self, Back, Front, Pick, Pipeline, Saving, Tracking};
@@ -272,9 +273,9 @@ impl Pass<'_> {
         let Ok(mut batch) = self.empty.recv() else {
             return Ok(());
         };
-        let result = match source.into_blocks() {
-            Ok(blocks) => self.blocks(blocks, &mut batch),
-            Err(source) => self.frames(source, &mut batch),
+        let result = match source.into_reading() {
+            Reading::Blocks(blocks) => self.blocks(blocks, &mut batch),
+            Reading::Frames(source) => self.frames(source, &mut batch),
         };
         // What was read before the end (or the damage) goes on.
         let _ = self.send_full(batch);

@@ -225,23 +225,6 @@ impl Decoder {
         Self::default()
     }
 
-    /// What [`Decoder::decode`] returns for a frame whose packet came out with no
-    /// [`Packet::fragment`] (any frame that is not an IP fragment): such a frame needs
-    /// none of the decoder's state, so it can be decoded again anywhere (as the second
-    /// thread of `wirelab read` does instead of receiving the packet).
-    pub fn decode_unfragmented<'p>(frame: &Frame<'p>) -> Packet<'p> {
-        let mut packet = Packet::default();
-        decode_into(frame, true, &mut packet);
-        packet
-    }
-
-    /// [`Decoder::decode_unfragmented`] into `packet` (whatever it held is replaced),
-    /// for a caller that keeps its packet in place: moving one is a `memcpy`.
-    pub fn decode_unfragmented_in_place<'p>(frame: &Frame<'p>, packet: &mut Packet<'p>) {
-        *packet = Packet::default();
-        decode_into(frame, true, packet);
-    }
-
     /// Datagrams currently waiting for fragments.
     pub fn datagrams_in_progress(&self) -> usize {
         self.defrag.pending.len()
@@ -416,12 +399,6 @@ mod tests {
             };
             in_place.decode_in_place(&frame, &mut p);
             assert_eq!(format!("{p:?}"), format!("{expected:?}"));
-            let mut q = p.clone();
-            Decoder::decode_unfragmented_in_place(&frame, &mut q);
-            assert_eq!(
-                format!("{q:?}"),
-                format!("{:?}", Decoder::decode_unfragmented(&frame))
-            );
         }
     }
 

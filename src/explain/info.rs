@@ -1013,7 +1013,7 @@ mod tests {
         let mut x: u64 = 5;
         for _ in 0..20_000 {
             x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let ip = if x % 3 == 0 {
+            let ip = if x.is_multiple_of(3) {
                 IpAddr::V6(std::net::Ipv6Addr::from(u128::from(x >> 50) << (x % 100)))
             } else {
                 IpAddr::V4(Ipv4Addr::from((x >> 40) as u32 & 0xff00_3fff))

@@ -13,7 +13,7 @@ use std::path::Path;
 
 /// Bytes read from the file at a time, at most.
 const READ_SIZE: usize = 64 * 1024;
-/// Room of the block [`Records::next`] reads into.
+/// Room of the block [`Records::next_record`] reads into.
 const OWN_BLOCK: usize = 1 << 20;
 /// Reads go to addresses that are multiples of this (a cache line).
 const READ_ALIGN: usize = 64;
@@ -128,7 +128,7 @@ pub struct Records {
     scale: i64,
     /// libpcap's snapshot length for the file (records longer are cut by libpcap).
     snapshot: u32,
-    /// The block of [`Records::next`].
+    /// The block of [`Records::next_record`].
     own: Block,
 }
 
@@ -158,7 +158,7 @@ impl Records {
     }
 
     /// The next record, in the reader's own block (see [`Records::data`]).
-    pub fn next(&mut self) -> io::Result<Next> {
+    pub fn next_record(&mut self) -> io::Result<Next> {
         if self.own.buf.is_empty() {
             self.own = Block::with_room(OWN_BLOCK);
         }
@@ -184,7 +184,7 @@ impl Records {
         found
     }
 
-    /// The captured bytes of `record`, the last one [`Records::next`] returned.
+    /// The captured bytes of `record`, the last one [`Records::next_record`] returned.
     pub fn data(&self, record: &Record) -> &[u8] {
         self.own.data(record)
     }
@@ -338,14 +338,14 @@ mod tests {
         bytes.extend(record(8, 0, &[], 0));
         let f = file_with(&bytes);
         let mut r = Records::plain(f.path(), 1).unwrap().unwrap();
-        match r.next().unwrap() {
+        match r.next_record().unwrap() {
             Next::Record(rec) => {
                 assert_eq!((rec.secs, rec.nanos, rec.orig_len, r.data(&rec)), (7, 250_000_000, 60, &[1u8, 2, 3][..]));
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(r.next().unwrap(), Next::Record(rec) if rec.secs == 8 && rec.caplen == 0));
-        assert!(matches!(r.next().unwrap(), Next::End));
+        assert!(matches!(r.next_record().unwrap(), Next::Record(rec) if rec.secs == 8 && rec.caplen == 0));
+        assert!(matches!(r.next_record().unwrap(), Next::End));
     }
 
     #[test]
@@ -355,7 +355,7 @@ mod tests {
         bytes.truncate(bytes.len() - 1);
         let f = file_with(&bytes);
         let mut r = Records::plain(f.path(), 1).unwrap().unwrap();
-        assert!(matches!(r.next().unwrap(), Next::Unusual));
+        assert!(matches!(r.next_record().unwrap(), Next::Unusual));
     }
 
     #[test]
@@ -364,7 +364,7 @@ mod tests {
         bytes.extend(record(1, 5, &[9; 11], 11));
         let f = file_with(&bytes);
         let mut r = Records::plain(f.path(), 1).unwrap().unwrap();
-        assert!(matches!(r.next().unwrap(), Next::Unusual));
+        assert!(matches!(r.next_record().unwrap(), Next::Unusual));
     }
 
     #[test]

@@ -105,7 +105,7 @@ impl FileSource {
         }
         let number = self.count + 1;
         if let Reader::Fast { records, .. } = &mut self.reader {
-            match records.next() {
+            match records.next_record() {
                 Ok(classic::Next::Record(r)) => {
                     self.count = number;
                     self.pcap_offset += 16 + r.caplen as u64;
@@ -172,8 +172,16 @@ impl FileSource {
     }
 }
 
+/// What [`FileSource::into_reading`] gives.
+pub enum Reading {
+    /// A plain classic pcap file, read into the caller's blocks.
+    Blocks(BlockSource),
+    /// Any other file, read frame by frame.
+    Frames(FileSource),
+}
+
 /// A plain classic pcap file not read yet, read into blocks its caller owns (so that
-/// frames need no copy on their way to another thread); see [`FileSource::into_blocks`].
+/// frames need no copy on their way to another thread); see [`FileSource::into_reading`].
 pub struct BlockSource {
     records: Records,
     cap: Capture<Offline>,
@@ -264,14 +272,14 @@ impl BlockSource {
 }
 
 impl FileSource {
-    /// This file as a [`BlockSource`] when it is a plain classic pcap file none of
-    /// whose frames were read yet; otherwise the source itself.
-    pub fn into_blocks(self) -> Result<BlockSource, FileSource> {
+    /// How to read the rest of this file: in blocks when it is a plain classic pcap file
+    /// none of whose frames were read yet, frame by frame otherwise.
+    pub fn into_reading(self) -> Reading {
         match self {
             FileSource { path, reader: Reader::Fast { records, cap, linktype }, count: 0, pcap_offset, .. } => {
-                Ok(BlockSource { records, cap, linktype, path, count: 0, offset: pcap_offset })
+                Reading::Blocks(BlockSource { records, cap, linktype, path, count: 0, offset: pcap_offset })
             }
-            other => Err(other),
+            other => Reading::Frames(other),
         }
     }
 
@@ -371,8 +379,11 @@ mod fast_path_tests {
     use super::*;
     use std::io::Write;
 
-    /// Every frame as libpcap alone reads it: (secs, nanos, orig_len, bytes), then the error if any.
-    fn by_libpcap(path: &Path) -> (Vec<(i64, u32, u32, Vec<u8>)>, Option<String>) {
+    /// Every frame read: (secs, nanos, orig_len, bytes), then the error if any.
+    type Read = (Vec<(i64, u32, u32, Vec<u8>)>, Option<String>);
+
+    /// Every frame as libpcap alone reads it.
+    fn by_libpcap(path: &Path) -> Read {
         let mut cap = Capture::from_file_with_precision(path, Precision::Nano).unwrap();
         let mut frames = Vec::new();
         loop {
@@ -384,7 +395,7 @@ mod fast_path_tests {
         }
     }
 
-    fn by_source(path: &Path) -> (Vec<(i64, u32, u32, Vec<u8>)>, Option<String>) {
+    fn by_source(path: &Path) -> Read {
         let mut source = FileSource::open(path).unwrap();
         let mut frames = Vec::new();
         loop {
@@ -438,7 +449,7 @@ mod fast_path_tests {
         let (expected, none) = by_libpcap(f.path());
         assert!(none.is_none() && expected.len() > 4000);
         for (room, per_block) in [(65_536, usize::MAX), (4096, 7), (100_000, 500)] {
-            let Ok(mut blocks) = FileSource::open(f.path()).unwrap().into_blocks() else { panic!("not a plain file") };
+            let Reading::Blocks(mut blocks) = FileSource::open(f.path()).unwrap().into_reading() else { panic!("not a plain file") };
             let mut block = Block::with_room(room);
             let (mut got, mut in_block) = (Vec::new(), 0);
             loop {
