@@ -5,7 +5,6 @@
 
 use std::collections::HashMap as StdHashMap;
 use std::collections::VecDeque;
-use std::collections::hash_map::Entry;
 
 /// FxHash-style hasher: conversation keys are not attacker-chosen keys of a long-lived
 /// server map, and SipHash cost ~400 instructions per frame.
@@ -51,6 +50,7 @@ use crate::source::Timestamp;
 
 #[cfg(test)]
 mod oracle_tests;
+mod index;
 pub mod seq;
 mod tcp;
 #[cfg(test)]
@@ -367,6 +367,16 @@ fn words(ip: IpAddr) -> ([u64; 2], bool) {
     }
 }
 
+impl ConvKey {
+    /// The bits of the key's hash the conversation index uses.
+    fn short_hash(&self) -> u32 {
+        use std::hash::{Hash, Hasher};
+        let mut h = Fx::default();
+        self.hash(&mut h);
+        index::short_hash(h.finish())
+    }
+}
+
 impl std::hash::Hash for ConvKey {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
         let [[a0, a1], [b0, b1]] = self.ips;
@@ -410,6 +420,11 @@ impl Common {
             start: meta.ts,
             end: meta.ts,
         }
+    }
+
+    /// True when a frame from `src` to `dst` belongs to this conversation's endpoints.
+    fn joins(&self, src: Endpoint, dst: Endpoint) -> bool {
+        (self.client == src && self.server == dst) || (self.client == dst && self.server == src)
     }
 
     /// Counts one frame; returns its 1-based index within the conversation.
@@ -466,9 +481,9 @@ pub const LINGERING: usize = 4096;
 #[derive(Debug, Default)]
 pub struct Tracker {
     /// The current TCP conversation for each endpoint pair (the newest, after port reuse).
-    tcp_by_key: HashMap<ConvKey, usize>,
+    tcp_by_key: index::Index,
     tcp: Chunked<(Common, TcpConv)>,
-    udp_by_key: HashMap<ConvKey, usize>,
+    udp_by_key: index::Index,
     udp: Chunked<(Common, UdpConv)>,
     /// For UDP: (client IP, server endpoint) → client port of the latest conversation.
     udp_last_client_port: HashMap<(IpAddr, Endpoint), u16>,
@@ -570,8 +585,9 @@ impl Tracker {
         dst: Endpoint,
         tcp: &crate::decode::Tcp,
     ) -> Facts {
-        let key = ConvKey::new(src, dst);
-        let existing = self.tcp_by_key.get(&key).copied();
+        let hash = ConvKey::new(src, dst).short_hash();
+        let convs = &self.tcp;
+        let existing = self.tcp_by_key.find(hash, |at| convs.get(at).is_some_and(|(c, _)| c.joins(src, dst)));
         // A plain SYN with another ISN than the one this side used before opens
         // a new stream on the same ports (Wireshark: "TCP Port numbers reused").
         // Only a plain SYN can: other segments skip the look at the conversation.
@@ -592,7 +608,8 @@ impl Tracker {
                 let (client, server) = if synack { (dst, src) } else { (src, dst) };
                 self.tcp
                     .push((Common::new(stream, client, server, meta), TcpConv::new()));
-                self.tcp_by_key.insert(key, i);
+                let convs = &self.tcp;
+                self.tcp_by_key.set(hash, i, |at| convs.get(at).is_some_and(|(c, _)| c.joins(src, dst)));
                 (i, true)
             }
         };
@@ -646,9 +663,12 @@ impl Tracker {
         payload_len: u32,
     ) -> Facts {
         let mut previous_client_port = None;
-        let (index, opens) = match self.udp_by_key.entry(ConvKey::new(src, dst)) {
-            Entry::Occupied(e) => (*e.get(), false),
-            Entry::Vacant(e) => {
+        let hash = ConvKey::new(src, dst).short_hash();
+        let convs = &self.udp;
+        let existing = self.udp_by_key.find(hash, |at| convs.get(at).is_some_and(|(c, _)| c.joins(src, dst)));
+        let (index, opens) = match existing {
+            Some(i) => (i, false),
+            None => {
                 let i = self.udp.len();
                 let stream = u64::try_from(i).unwrap_or(u64::MAX);
                 // A new conversation from the same client IP to the same server endpoint
@@ -662,7 +682,8 @@ impl Tracker {
                 self.udp_last_client_port.insert(run, src.port);
                 self.udp
                     .push((Common::new(stream, src, dst, meta), UdpConv::default()));
-                e.insert(i);
+                // A new key: nothing in the index to replace.
+                self.udp_by_key.set(hash, i, |_| false);
                 (i, true)
             }
         };

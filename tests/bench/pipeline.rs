@@ -17,8 +17,9 @@
 //! - `WIRELAB_BENCH_FRAMES` (default 2000000), `WIRELAB_BENCH_SMALL` (default 200000),
 //! - `WIRELAB_BENCH_ONLY=bare,timeline,jsonl,conversations,tshark,tshark-conv,tcpdump,small`
 //!   (a comma list of rows to run; default all),
-//! - `WIRELAB_BENCH_REPEAT` (default 3): runs of each wirelab row and of the bare loop, median kept
-//!   (tshark and tcpdump run once each),
+//! - `WIRELAB_BENCH_REPEAT` (default 5): rounds of the bare loop and the wirelab rows,
+//!   each round running each of them once in turn; medians kept (tshark and tcpdump run
+//!   once each),
 //! - `WIRELAB_BENCH_DIR`: where the generated captures and results go.
 
 use std::fs::File;
@@ -56,6 +57,8 @@ struct Measured {
     label: String,
     cost: Cost,
     runs: usize,
+    /// Every run's wall time, in the order run (round by round for the rows run in rounds).
+    walls: Vec<Duration>,
 }
 
 /// Runs `program args`, stdout to /dev/null, stderr to `err_log`; waits with wait4 for its rusage.
@@ -98,56 +101,97 @@ fn run_child(program: &str, args: &[&str], err_log: &Path) -> io::Result<Cost> {
     })
 }
 
-/// Runs a command `repeat` times; keeps the median wall time and the highest peak memory.
-fn measure(
+/// A command to time.
+struct Job {
     key: &'static str,
-    label: &str,
-    program: &str,
-    args: &[&str],
-    repeat: usize,
-    dir: &Path,
-) -> Measured {
-    let log = dir.join(format!("{key}.stderr"));
-    let mut costs = Vec::new();
+    label: String,
+    program: String,
+    args: Vec<String>,
+}
+
+/// Runs a command `repeat` times; keeps the median wall time and the highest peak memory.
+fn measure(job: &Job, repeat: usize, dir: &Path) -> Measured {
+    measure_rounds(std::slice::from_ref(job), repeat, dir)
+        .pop()
+        .unwrap_or_else(|| not_run(job, "nothing measured"))
+}
+
+/// Runs the commands in `repeat` rounds, each command once per round in turn, so that
+/// a machine that slows down or speeds up during the benchmark weighs on every command
+/// alike; keeps each one's median wall time and highest peak memory.
+fn measure_rounds(jobs: &[Job], repeat: usize, dir: &Path) -> Vec<Measured> {
+    let mut costs: Vec<Option<Vec<Cost>>> = jobs.iter().map(|_| Some(Vec::new())).collect();
+    let mut failed: Vec<Option<String>> = jobs.iter().map(|_| None).collect();
     for _ in 0..repeat.max(1) {
-        match run_child(program, args, &log) {
-            Ok(c) => {
-                if !c.ok {
-                    let mut text = String::new();
-                    let _ = File::open(&log).and_then(|mut f| f.read_to_string(&mut text));
-                    eprintln!(
-                        "bench: {label} failed: {}",
-                        text.lines().last().unwrap_or("")
-                    );
+        for (i, job) in jobs.iter().enumerate() {
+            let Some(list) = costs.get_mut(i).and_then(Option::as_mut) else {
+                continue;
+            };
+            let log = dir.join(format!("{}.stderr", job.key));
+            let args: Vec<&str> = job.args.iter().map(String::as_str).collect();
+            match run_child(&job.program, &args, &log) {
+                Ok(c) => {
+                    if !c.ok {
+                        let mut text = String::new();
+                        let _ = File::open(&log).and_then(|mut f| f.read_to_string(&mut text));
+                        eprintln!("bench: {} failed: {}", job.label, text.lines().last().unwrap_or(""));
+                    }
+                    list.push(c);
                 }
-                costs.push(c);
-            }
-            Err(e) => {
-                eprintln!("bench: cannot run {program}: {e}");
-                return Measured {
-                    key,
-                    label: format!("{label} (not run: {e})"),
-                    cost: Cost::default(),
-                    runs: 0,
-                };
+                Err(e) => {
+                    eprintln!("bench: cannot run {}: {e}", job.program);
+                    if let Some(slot) = costs.get_mut(i) {
+                        *slot = None;
+                    }
+                    if let Some(slot) = failed.get_mut(i) {
+                        *slot = Some(e.to_string());
+                    }
+                }
             }
         }
     }
-    costs.sort_by_key(|c| c.wall);
-    let peak = costs.iter().map(|c| c.max_rss_kib).max().unwrap_or(0);
-    let mut cost = costs[costs.len() / 2];
+    jobs.iter()
+        .zip(costs)
+        .zip(failed)
+        .map(|((job, list), failure)| match list {
+            Some(list) if !list.is_empty() => summarize(job, list),
+            _ => not_run(job, failure.as_deref().unwrap_or("nothing measured")),
+        })
+        .collect()
+}
+
+/// A row that could not be measured.
+fn not_run(job: &Job, why: &str) -> Measured {
+    Measured {
+        key: job.key,
+        label: format!("{} (not run: {why})", job.label),
+        cost: Cost::default(),
+        runs: 0,
+        walls: Vec::new(),
+    }
+}
+
+/// One row from its runs: the median wall time, the highest peak memory.
+fn summarize(job: &Job, runs: Vec<Cost>) -> Measured {
+    let walls: Vec<Duration> = runs.iter().map(|c| c.wall).collect();
+    let mut sorted = runs.clone();
+    sorted.sort_by_key(|c| c.wall);
+    let peak = runs.iter().map(|c| c.max_rss_kib).max().unwrap_or(0);
+    let mut cost = sorted[sorted.len() / 2];
     cost.max_rss_kib = peak;
-    cost.ok = costs.iter().all(|c| c.ok);
+    cost.ok = runs.iter().all(|c| c.ok);
     eprintln!(
-        "bench: {label}: {:.3} s, {:.1} MiB",
+        "bench: {}: {:.3} s, {:.1} MiB",
+        job.label,
         cost.wall.as_secs_f64(),
         peak as f64 / 1024.0
     );
     Measured {
-        key,
-        label: label.to_string(),
+        key: job.key,
+        label: job.label.clone(),
         cost,
-        runs: costs.len(),
+        runs: runs.len(),
+        walls,
     }
 }
 
@@ -313,7 +357,7 @@ fn main() {
 fn bench(args: &[String]) -> io::Result<()> {
     let frames = env_num("WIRELAB_BENCH_FRAMES", 2_000_000);
     let small = env_num("WIRELAB_BENCH_SMALL", 200_000);
-    let repeat = env_num("WIRELAB_BENCH_REPEAT", 3) as usize;
+    let repeat = env_num("WIRELAB_BENCH_REPEAT", 5) as usize;
     let only: Option<Vec<String>> = std::env::var("WIRELAB_BENCH_ONLY")
         .ok()
         .map(|v| v.split(',').map(|s| s.trim().to_string()).collect());
@@ -370,124 +414,65 @@ fn bench(args: &[String]) -> io::Result<()> {
             .to_string()
     };
 
-    let mut rows: Vec<Measured> = Vec::new();
     let w = |extra: &[&str], file: &str| -> Vec<String> {
         let mut v: Vec<String> = vec!["read".into(), "--color".into(), "never".into()];
         v.extend(extra.iter().map(|s| s.to_string()));
         v.push(file.to_string());
         v
     };
-    fn as_refs(v: &[String]) -> Vec<&str> {
-        v.iter().map(String::as_str).collect()
-    }
+    let job = |key: &'static str, label: &str, program: &str, args: Vec<String>| Job {
+        key,
+        label: label.to_string(),
+        program: program.to_string(),
+        args,
+    };
+    // The bare loop and wirelab's rows, timed in rounds (see `measure_rounds`).
+    let mut fast = Vec::new();
     if wanted("bare") {
-        rows.push(measure(
-            "bare",
-            "bare libpcap loop (floor)",
-            &self_exe,
-            &["--bare-loop", &big_s],
-            repeat,
-            &dir,
-        ));
+        fast.push(job("bare", "bare libpcap loop (floor)", &self_exe, vec!["--bare-loop".into(), big_s.clone()]));
     }
     if wanted("timeline") {
-        let a = w(&[], &big_s);
-        rows.push(measure(
-            "timeline",
-            "`wirelab read` (timeline)",
-            WIRELAB,
-            &as_refs(&a),
-            repeat,
-            &dir,
-        ));
+        fast.push(job("timeline", "`wirelab read` (timeline)", WIRELAB, w(&[], &big_s)));
     }
     if wanted("jsonl") {
-        let a = w(&["--format", "jsonl"], &big_s);
-        rows.push(measure(
-            "jsonl",
-            "`wirelab read --format jsonl`",
-            WIRELAB,
-            &as_refs(&a),
-            repeat,
-            &dir,
-        ));
+        fast.push(job("jsonl", "`wirelab read --format jsonl`", WIRELAB, w(&["--format", "jsonl"], &big_s)));
     }
     if wanted("conversations") {
-        rows.push(measure(
-            "conversations",
-            &conv_label,
-            WIRELAB,
-            &as_refs(&conv_args),
-            repeat,
-            &dir,
-        ));
+        fast.push(job("conversations", &conv_label, WIRELAB, conv_args.clone()));
     }
+    // One untimed pass first, so that no round pays for reading the file from disk.
+    if !fast.is_empty() {
+        let _ = run_child(&self_exe, &["--bare-loop", &big_s], &dir.join("warm-up.stderr"));
+    }
+    let mut rows = measure_rounds(&fast, repeat, &dir);
+    // The peers take tens of seconds each: one run each.
     if wanted("tcpdump") && have("tcpdump") {
-        rows.push(measure(
-            "tcpdump",
-            "`tcpdump -nn -r`",
-            "tcpdump",
-            &["-nn", "-r", &big_s],
-            1,
-            &dir,
-        ));
+        let args = vec!["-nn".into(), "-r".into(), big_s.clone()];
+        rows.push(measure(&job("tcpdump", "`tcpdump -nn -r`", "tcpdump", args), 1, &dir));
     }
     if wanted("tshark") && have("tshark") {
-        rows.push(measure(
-            "tshark",
-            "`tshark -r`",
-            "tshark",
-            &["-r", &big_s],
-            1,
-            &dir,
-        ));
+        let args = vec!["-r".into(), big_s.clone()];
+        rows.push(measure(&job("tshark", "`tshark -r`", "tshark", args), 1, &dir));
     }
     if wanted("tshark-conv") && have("tshark") {
-        rows.push(measure(
-            "tshark-conv",
-            "`tshark -r -q -z conv,tcp`",
-            "tshark",
-            &["-r", &big_s, "-q", "-z", "conv,tcp"],
-            1,
-            &dir,
-        ));
+        let args = vec!["-r".into(), big_s.clone(), "-q".into(), "-z".into(), "conv,tcp".into()];
+        rows.push(measure(&job("tshark-conv", "`tshark -r -q -z conv,tcp`", "tshark", args), 1, &dir));
     }
     let mut small_rows: Vec<Measured> = Vec::new();
     if wanted("small") && small > 0 {
         let sf = capture_file(&dir, small)?;
         let sf_s = sf.to_string_lossy().to_string();
-        let a = w(&[], &sf_s);
-        small_rows.push(measure(
-            "timeline",
-            "`wirelab read` (timeline)",
-            WIRELAB,
-            &as_refs(&a),
-            1,
-            &dir,
-        ));
-        let a = w(&["--format", "jsonl"], &sf_s);
-        small_rows.push(measure(
-            "jsonl",
-            "`wirelab read --format jsonl`",
-            WIRELAB,
-            &as_refs(&a),
-            1,
-            &dir,
-        ));
-        let mut a = conv_args.clone();
-        if let Some(last) = a.last_mut() {
+        let mut conv_small = conv_args.clone();
+        if let Some(last) = conv_small.last_mut() {
             *last = sf_s.clone();
         }
-        small_rows.push(measure(
-            "conversations",
-            &conv_label,
-            WIRELAB,
-            &as_refs(&a),
-            1,
-            &dir,
-        ));
+        let jobs = [
+            job("timeline", "`wirelab read` (timeline)", WIRELAB, w(&[], &sf_s)),
+            job("jsonl", "`wirelab read --format jsonl`", WIRELAB, w(&["--format", "jsonl"], &sf_s)),
+            job("conversations", &conv_label, WIRELAB, conv_small),
+        ];
+        small_rows = measure_rounds(&jobs, 1, &dir);
     }
-
     let report = render(&Report {
         machine: machine(),
         tools: vec![
@@ -531,6 +516,24 @@ struct Report {
     repeat: usize,
 }
 
+/// A row's time over the bare loop's: the median of the rounds' ratios (each row's run
+/// over the bare loop's run of the same round), or the ratio of the medians when the two
+/// were not run in the same rounds.
+fn over_bare(m: &Measured, bare: &Measured) -> f64 {
+    if m.walls.len() == bare.walls.len() && !m.walls.is_empty() {
+        let mut ratios: Vec<f64> = m
+            .walls
+            .iter()
+            .zip(&bare.walls)
+            .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        ratios[ratios.len() / 2]
+    } else {
+        m.cost.wall.as_secs_f64() / bare.cost.wall.as_secs_f64()
+    }
+}
+
 fn render(r: &Report) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
@@ -558,7 +561,7 @@ fn render(r: &Report) -> String {
     }
     let _ = writeln!(
         s,
-        "wirelab: release build, `--color never`, stdout to /dev/null; wirelab rows and the bare loop: median of {} runs; tshark and tcpdump: one run.",
+        "wirelab: release build, `--color never`, stdout to /dev/null. The bare loop and the wirelab rows: {} rounds, each running them once in turn (after one untimed pass that puts the file in the page cache); the median run is shown. tshark and tcpdump: one run.",
         r.repeat
     );
     let _ = writeln!(s);
@@ -581,7 +584,7 @@ fn render(r: &Report) -> String {
         };
         let vs_tshark = ts.map(|t| f / fps(t));
         let vs_tcpdump = tcpdump.map(|t| f / fps(t));
-        let vs_bare = bare.map(|b| m.cost.wall.as_secs_f64() / b.cost.wall.as_secs_f64());
+        let vs_bare = bare.map(|b| over_bare(m, b));
         let _ = writeln!(
             s,
             "| {}{} | {:.2} s | {:.2} s | {} | {:.1} MiB | {} | {} | {} |",
@@ -599,7 +602,7 @@ fn render(r: &Report) -> String {
     let _ = writeln!(s);
     let _ = writeln!(
         s,
-        "× tshark and × tcpdump: frames per second over theirs (the conversations rows over `tshark -z conv,tcp`); time ÷ bare loop: wall time over the bare libpcap loop's."
+        "× tshark and × tcpdump: frames per second over theirs (the conversations rows over `tshark -z conv,tcp`); time ÷ bare loop: wall time over the bare libpcap loop's in the same round, median of the rounds."
     );
     if !r.small_rows.is_empty() {
         let _ = writeln!(s);
@@ -655,7 +658,7 @@ fn render(r: &Report) -> String {
         _ => None,
     };
     let tr = |a: Option<&Measured>, b: Option<&Measured>| match (a, b) {
-        (Some(a), Some(b)) => Some(a.cost.wall.as_secs_f64() / b.cost.wall.as_secs_f64()),
+        (Some(a), Some(b)) => Some(over_bare(a, b)),
         _ => None,
     };
     target(
