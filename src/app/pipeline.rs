@@ -91,8 +91,14 @@ impl Tracking {
 
     /// Tracks one decoded frame; `None` when it is neither shown nor saved.
     pub fn observe(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, saving: Saving) -> Option<Pick> {
+        self.observe_hashed(frame, packet, saving, None)
+    }
+
+    /// [`Tracking::observe`], given the hash of the packet's conversation key when it is
+    /// known (see [`Tracker::key_hash`]).
+    pub fn observe_hashed(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, saving: Saving, hash: Option<u32>) -> Option<Pick> {
         self.first.get_or_insert(frame.ts.or_zero());
-        let facts = self.tracker.observe(FrameMeta { number: frame.number, ts: frame.ts, orig_len: frame.orig_len }, packet);
+        let facts = self.tracker.observe_hashed(FrameMeta { number: frame.number, ts: frame.ts, orig_len: frame.orig_len }, packet, hash);
         let mut shown = true;
         if let Some(f) = &mut self.selection.filter {
             shown = f.matches(frame.linktype, frame.data);
@@ -196,27 +202,26 @@ impl Back {
     /// [`crate::explain::tcp_info_without_memory`]).
     pub fn frame(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, pick: &Pick, first: Timestamp, tcp_info: Option<&str>) -> Result<(), Failure> {
         let Pick { facts, shown, save } = pick;
-        let mut note = std::mem::take(&mut self.note);
-        if self.summary_only() {
+        let summary_only = self.summary_only();
+        let Back { explainer, view, collector, writer, note, .. } = self;
+        if summary_only {
             // The view shows no frame: only what the verdicts need (`note` stays empty).
-            self.explainer.observe(frame, packet, facts);
+            explainer.observe(frame, packet, facts);
         } else {
-            self.explainer.explain_into_given(frame, packet, facts, &mut note, tcp_info);
+            explainer.explain_into_given(frame, packet, facts, note, tcp_info);
         }
-        if *save && let Some(w) = &mut self.writer {
+        if *save && let Some(w) = writer {
             let comment = if w.comments { Some(note.text.as_str()) } else { None };
             w.writer.write(frame, comment).map_err(|e| AppError::Other(e.to_string()))?;
         }
-        let result = if *shown {
-            if let (Some(c), Some(p), Some(s), Some(d)) = (&mut self.collector, facts.proto, facts.stream, facts.direction) {
+        if *shown {
+            if let (Some(c), Some(p), Some(s), Some(d)) = (collector, facts.proto, facts.stream, facts.direction) {
                 c.add(p, s, d, packet.payload);
             }
-            self.view.frame(&Row { frame, packet, facts, note: &note, first }).map_err(output_error)
+            view.frame(&Row { frame, packet, facts, note, first }).map_err(output_error)
         } else {
             Ok(())
-        };
-        self.note = note;
-        result
+        }
     }
 
     /// Pushes the rows shown so far to the output and the saved frames to the file.

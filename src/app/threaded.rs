@@ -16,6 +16,7 @@ use crate::error::{AppError, SourceError};
 use crate::source::classic::Block;
 use crate::source::file::{BlockNext, BlockSource, Reading};
 use crate::source::{FileSource, Frame, Timestamp};
+use crate::track::Tracker;
 
 use super::pipeline::{self, Back, Front, Pick, Pipeline, Saving, Tracking};
 use super::Failure;
@@ -55,6 +56,9 @@ struct Item {
     pick: Pick,
     /// Start and length of the TCP Info column the front thread wrote, in [`Batch::infos`].
     info: Option<(usize, usize)>,
+    /// The hash of the packet's conversation key, when the back thread tracks (the
+    /// front thread computes it: a share of the back thread's work moved over).
+    key_hash: Option<u32>,
 }
 
 /// Frames on their way from the front thread to the back thread.
@@ -118,7 +122,7 @@ impl Batch {
             let packet = packet.with_payload(payload);
             match tracking.as_deref_mut() {
                 Some(t) => {
-                    if let Some(pick) = t.observe(&frame, &packet, saving) {
+                    if let Some(pick) = t.observe_hashed(&frame, &packet, saving, item.key_hash) {
                         back.frame(&frame, &packet, &pick, t.first(), None)?;
                     }
                     if t.done() {
@@ -152,7 +156,8 @@ struct BatchParts<'b> {
 /// Adds to a batch one frame the back thread needs, whose bytes are `frame.data`, at
 /// `at` in the block, with its decoded packet and, with `info` set, its TCP Info column
 /// written the way those options say.
-fn push(batch: BatchParts<'_>, frame: &Frame<'_>, at: usize, packet: Packet<'_>, pick: Pick, info: Option<explain::Options>) {
+fn push(batch: BatchParts<'_>, frame: &Frame<'_>, at: usize, packet: Packet<'_>, pick: Pick, info: Option<explain::Options>, hash: bool) {
+    let key_hash = if hash { Tracker::key_hash(&packet) } else { None };
     let start = batch.infos.len();
     let info = info
         .filter(|&options| explain::tcp_info_without_memory(batch.infos, &packet, &pick.facts, options))
@@ -175,6 +180,7 @@ fn push(batch: BatchParts<'_>, frame: &Frame<'_>, at: usize, packet: Packet<'_>,
         payload,
         pick,
         info,
+        key_hash,
     });
 }
 
@@ -198,6 +204,7 @@ pub fn read(source: FileSource, pipeline: Pipeline) -> Result<Option<SourceError
     // front thread only reads and decodes.
     let mut back_tracking = if back.summary_only() { front.take_tracking() } else { None };
     let info = (!back.summary_only()).then(|| back.explain_options());
+    let hash = back_tracking.is_some();
     let in_flight = &AtomicUsize::new(0);
     let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(BATCHES - 2);
     let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
@@ -209,7 +216,7 @@ pub fn read(source: FileSource, pipeline: Pipeline) -> Result<Option<SourceError
         let worker = std::thread::Builder::new()
             .name("wirelab-front".into())
             .spawn_scoped(scope, move || {
-                let mut pass = Pass { front: &mut front, info, help: false, in_flight, saving, full: &full_tx, empty: &empty_rx };
+                let mut pass = Pass { front: &mut front, info, help: false, hash, in_flight, saving, full: &full_tx, empty: &empty_rx };
                 let damage = pass.run(source);
                 (front, damage)
             })
@@ -260,6 +267,8 @@ struct Pass<'a> {
     /// behind: a share of its work moved over, so that the slower thread sets the pace
     /// less. The output is the same either way.
     help: bool,
+    /// The back thread tracks: each packet's conversation key hash goes with it.
+    hash: bool,
     /// Batches sent and not shown yet.
     in_flight: &'a AtomicUsize,
     saving: Saving,
@@ -311,7 +320,7 @@ impl Pass<'_> {
                     let mut packet = Packet::default();
                     if let Some(pick) = self.front.frame(&frame, self.saving, &mut packet) {
                         let parts = BatchParts { items: &mut batch.items, extra: &mut batch.extra, packets: &mut batch.packets, infos: &mut batch.infos };
-                        push(parts, &frame, found.at(), packet, pick, self.info.filter(|_| self.help));
+                        push(parts, &frame, found.at(), packet, pick, self.info.filter(|_| self.help), self.hash);
                     }
                     if batch.items.len() >= BATCH_FRAMES {
                         self.send_carrying(batch, 0)?;
@@ -349,7 +358,7 @@ impl Pass<'_> {
                     if let Some(pick) = self.front.frame(&frame, self.saving, &mut packet) {
                         let at = batch.copy_in(frame.data);
                         let parts = BatchParts { items: &mut batch.items, extra: &mut batch.extra, packets: &mut batch.packets, infos: &mut batch.infos };
-                        push(parts, &frame, at, packet, pick, self.info.filter(|_| self.help));
+                        push(parts, &frame, at, packet, pick, self.info.filter(|_| self.help), self.hash);
                     }
                     if batch.items.len() >= BATCH_FRAMES || batch.block.end >= BLOCK_BYTES {
                         self.send(batch)?;

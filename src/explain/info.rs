@@ -57,7 +57,7 @@ pub fn write_addresses(src: &mut String, dst: &mut String, packet: &Packet<'_>) 
 /// Slots of an [`AddressCache`].
 const ADDRESS_SLOTS: usize = 4096;
 
-/// The text of recently written IPv6 addresses, one slot per hash of the address
+/// The text of recently written IP addresses, one slot per hash of the address
 /// (about 200 KiB once full): most frames come from and go to a few hosts, and
 /// copying an address's text costs a third of writing it digit by digit.
 #[derive(Debug, Default)]
@@ -71,10 +71,8 @@ impl AddressCache {
     pub fn write_addresses(&mut self, src: &mut String, dst: &mut String, packet: &Packet<'_>) {
         match &packet.net {
             Net::Ipv4(h) => {
-                // A dotted quad is four copies from a table of the 256 octets' texts, in
-                // cache: cheaper than a slot of the cache, often not in cache itself.
-                crate::present::text::push_ipv4(src, h.src);
-                crate::present::text::push_ipv4(dst, h.route_dst.unwrap_or(h.dst));
+                self.push(src, IpAddr::V4(h.src));
+                self.push(dst, IpAddr::V4(h.route_dst.unwrap_or(h.dst)));
             }
             Net::Ipv6(h) => {
                 self.push(src, IpAddr::V6(h.src));

@@ -236,11 +236,6 @@ fn ipv4_text(a: Ipv4Addr) -> ([u8; 16], usize) {
     (buf, n - 1) // without the last dot
 }
 
-/// Appends an IPv4 address as its `Display` does, from the table of octets.
-pub fn push_ipv4(out: &mut String, a: Ipv4Addr) {
-    ipv4_into(out, a);
-}
-
 /// Appends an IP address as its `Display` does (dotted quad; RFC 5952 text for IPv6).
 pub fn push_ip(out: &mut String, ip: IpAddr) {
     match ip {

@@ -548,6 +548,23 @@ impl Tracker {
     /// The fragment that completes a reassembled datagram carries its transport
     /// and counts like any segment or datagram.
     pub fn observe(&mut self, meta: FrameMeta, packet: &Packet<'_>) -> Facts {
+        self.observe_hashed(meta, packet, None)
+    }
+
+    /// The hash of a TCP or UDP packet's conversation key, as [`Tracker::observe_hashed`]
+    /// takes it: computed by anyone, ahead (by another thread, say); `None` for other packets.
+    pub fn key_hash(packet: &Packet<'_>) -> Option<u32> {
+        let (src_port, dst_port) = match &packet.transport {
+            Transport::Tcp(t) => (t.src_port, t.dst_port),
+            Transport::Udp(u) => (u.src_port, u.dst_port),
+            _ => return None,
+        };
+        let (src, dst) = (packet.src_ip()?, packet.dst_ip()?);
+        Some(ConvKey::new(Endpoint { ip: src, port: src_port }, Endpoint { ip: dst, port: dst_port }).short_hash())
+    }
+
+    /// [`Tracker::observe`], given the packet's [`Tracker::key_hash`] when it is known.
+    pub fn observe_hashed(&mut self, meta: FrameMeta, packet: &Packet<'_>, hash: Option<u32>) -> Facts {
         let (Some(src_ip), Some(dst_ip)) = (packet.src_ip(), packet.dst_ip()) else {
             return Facts::default();
         };
@@ -561,7 +578,8 @@ impl Tracker {
                     ip: dst_ip,
                     port: tcp.dst_port,
                 };
-                self.observe_tcp(&meta, src, dst, tcp)
+                let hash = hash.unwrap_or_else(|| ConvKey::new(src, dst).short_hash());
+                self.observe_tcp(&meta, src, dst, hash, tcp)
             }
             Transport::Udp(udp) => {
                 let src = Endpoint {
@@ -572,7 +590,8 @@ impl Tracker {
                     ip: dst_ip,
                     port: udp.dst_port,
                 };
-                self.observe_udp(&meta, src, dst, udp.payload_len)
+                let hash = hash.unwrap_or_else(|| ConvKey::new(src, dst).short_hash());
+                self.observe_udp(&meta, src, dst, hash, udp.payload_len)
             }
             _ => Facts::default(),
         }
@@ -583,9 +602,9 @@ impl Tracker {
         meta: &FrameMeta,
         src: Endpoint,
         dst: Endpoint,
+        hash: u32,
         tcp: &crate::decode::Tcp,
     ) -> Facts {
-        let hash = ConvKey::new(src, dst).short_hash();
         let convs = &self.tcp;
         let existing = self.tcp_by_key.find(hash, |at| convs.get(at).is_some_and(|(c, _)| c.joins(src, dst)));
         // A plain SYN with another ISN than the one this side used before opens
@@ -660,10 +679,10 @@ impl Tracker {
         meta: &FrameMeta,
         src: Endpoint,
         dst: Endpoint,
+        hash: u32,
         payload_len: u32,
     ) -> Facts {
         let mut previous_client_port = None;
-        let hash = ConvKey::new(src, dst).short_hash();
         let convs = &self.udp;
         let existing = self.udp_by_key.find(hash, |at| convs.get(at).is_some_and(|(c, _)| c.joins(src, dst)));
         let (index, opens) = match existing {

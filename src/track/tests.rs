@@ -444,3 +444,42 @@ fn test_non_ip_frame_default_facts() {
     let mut run = Run::new();
     assert_eq!(run.feed(&Packet::default()), Facts::default());
 }
+
+/// Thousands of interleaved conversations (the index grows several times), ports
+/// reused, UDP beside TCP: the hash computed ahead gives the same facts as none.
+#[test]
+fn test_many_conversations_hash_given_same_facts() {
+    let mut plain = Run::new();
+    let mut hashed = Run::new();
+    let mut packets = Vec::new();
+    for round in 0..2u32 {
+        for port in 0..3000u16 {
+            let client = (CLIENT, 20000 + port);
+            // The second round reuses every port with a new ISN, after a reset.
+            let isn = 1000 + round * 100_000;
+            packets.push(seg(client, SV, S, isn, 0, 65535, 0, vec![]));
+            packets.push(datagram((LOOP, 30000 + port), (SERVER, 53), 10));
+        }
+        for port in 0..3000u16 {
+            let client = (CLIENT, 20000 + port);
+            let isn = 1000 + round * 100_000;
+            packets.push(seg(SV, client, SA, 5000, isn + 1, 65000, 0, vec![]));
+            packets.push(datagram((SERVER, 53), (LOOP, 30000 + port), 10));
+            packets.push(seg(client, SV, RA, isn + 1, 5001, 512, 0, vec![]));
+        }
+    }
+    for p in &packets {
+        let a = plain.feed(p);
+        hashed.frame += 1;
+        let ms = i64::try_from(hashed.frame).unwrap_or(0);
+        let ts = Timestamp { secs: 1000 + ms / 1000, nanos: u32::try_from((ms % 1000) * 1_000_000).unwrap_or(0) };
+        let meta = FrameMeta { number: hashed.frame, ts, orig_len: 60 };
+        let b = hashed.tracker.observe_hashed(meta, p, Tracker::key_hash(p));
+        assert_eq!(a, b, "frame {}", hashed.frame);
+    }
+    let conversations = plain.tracker.finish();
+    // 6000 TCP streams (3000 ports, each used twice), 3000 UDP ones.
+    assert_eq!(conversations.iter().filter(|c| c.proto == Proto::Tcp).count(), 6000);
+    assert_eq!(conversations.iter().filter(|c| c.proto == Proto::Udp).count(), 3000);
+    assert!(conversations.iter().all(|c| c.from_client.frames + c.from_server.frames >= 2));
+}
