@@ -6,7 +6,10 @@
 //! (timeline, output to /dev/null), `wirelab read --format jsonl`, the conversations
 //! view alone, `tshark -r FILE`, `tshark -r FILE -q -z conv,tcp`, `tcpdump -nn -r FILE`
 //! and a bare libpcap read loop (this program run again as a child with `--bare-loop`),
-//! each as a child process whose peak memory comes from `wait4`'s rusage. Then it checks
+//! each as a child process whose peak memory comes from `wait4`'s rusage, in rounds that
+//! run the commands in turn (so that a machine whose speed drifts weighs on all of them
+//! alike; the ratios to the bare loop pair each run with the bare loop's run of the
+//! same round). Then it checks
 //! peak memory on a 200,000-frame file, and prints a Markdown table with the machine,
 //! the ratios and the targets of issue 5 (also written to `wirelab-bench/results.md`).
 //!
@@ -17,9 +20,8 @@
 //! - `WIRELAB_BENCH_FRAMES` (default 2000000), `WIRELAB_BENCH_SMALL` (default 200000),
 //! - `WIRELAB_BENCH_ONLY=bare,timeline,jsonl,conversations,tshark,tshark-conv,tcpdump,small`
 //!   (a comma list of rows to run; default all),
-//! - `WIRELAB_BENCH_REPEAT` (default 5): rounds of the bare loop and the wirelab rows,
-//!   each round running each of them once in turn; medians kept (tshark and tcpdump run
-//!   once each),
+//! - `WIRELAB_BENCH_REPEAT` (default 5): rounds, each running every command once in
+//!   turn (tshark and tcpdump in every other round, from the first); medians kept,
 //! - `WIRELAB_BENCH_DIR`: where the generated captures and results go.
 
 use std::fs::File;
@@ -107,23 +109,22 @@ struct Job {
     label: String,
     program: String,
     args: Vec<String>,
+    /// Runs in every `every`-th round only, from the first (the peers take tens of seconds).
+    every: usize,
 }
 
-/// Runs a command `repeat` times; keeps the median wall time and the highest peak memory.
-fn measure(job: &Job, repeat: usize, dir: &Path) -> Measured {
-    measure_rounds(std::slice::from_ref(job), repeat, dir)
-        .pop()
-        .unwrap_or_else(|| not_run(job, "nothing measured"))
-}
-
-/// Runs the commands in `repeat` rounds, each command once per round in turn, so that
-/// a machine that slows down or speeds up during the benchmark weighs on every command
-/// alike; keeps each one's median wall time and highest peak memory.
+/// Runs the commands in `repeat` rounds, each command once per round in turn (a command
+/// with `every` > 1 in some rounds only), so that a machine that slows down or speeds up
+/// during the benchmark weighs on every command alike; keeps each one's median wall time
+/// and highest peak memory.
 fn measure_rounds(jobs: &[Job], repeat: usize, dir: &Path) -> Vec<Measured> {
     let mut costs: Vec<Option<Vec<Cost>>> = jobs.iter().map(|_| Some(Vec::new())).collect();
     let mut failed: Vec<Option<String>> = jobs.iter().map(|_| None).collect();
-    for _ in 0..repeat.max(1) {
+    for round in 0..repeat.max(1) {
         for (i, job) in jobs.iter().enumerate() {
+            if round % job.every.max(1) != 0 {
+                continue;
+            }
             let Some(list) = costs.get_mut(i).and_then(Option::as_mut) else {
                 continue;
             };
@@ -425,39 +426,42 @@ fn bench(args: &[String]) -> io::Result<()> {
         label: label.to_string(),
         program: program.to_string(),
         args,
+        every: 1,
     };
-    // The bare loop and wirelab's rows, timed in rounds (see `measure_rounds`).
-    let mut fast = Vec::new();
+    let peer = |key: &'static str, label: &str, program: &str, args: Vec<String>| Job {
+        every: 2,
+        ..job(key, label, program, args)
+    };
+    // Every row timed in rounds (see `measure_rounds`): the bare loop and wirelab's rows
+    // in every round, the peers in every other one.
+    let mut jobs = Vec::new();
     if wanted("bare") {
-        fast.push(job("bare", "bare libpcap loop (floor)", &self_exe, vec!["--bare-loop".into(), big_s.clone()]));
+        jobs.push(job("bare", "bare libpcap loop (floor)", &self_exe, vec!["--bare-loop".into(), big_s.clone()]));
     }
     if wanted("timeline") {
-        fast.push(job("timeline", "`wirelab read` (timeline)", WIRELAB, w(&[], &big_s)));
+        jobs.push(job("timeline", "`wirelab read` (timeline)", WIRELAB, w(&[], &big_s)));
     }
     if wanted("jsonl") {
-        fast.push(job("jsonl", "`wirelab read --format jsonl`", WIRELAB, w(&["--format", "jsonl"], &big_s)));
+        jobs.push(job("jsonl", "`wirelab read --format jsonl`", WIRELAB, w(&["--format", "jsonl"], &big_s)));
     }
     if wanted("conversations") {
-        fast.push(job("conversations", &conv_label, WIRELAB, conv_args.clone()));
+        jobs.push(job("conversations", &conv_label, WIRELAB, conv_args.clone()));
     }
-    // One untimed pass first, so that no round pays for reading the file from disk.
-    if !fast.is_empty() {
-        let _ = run_child(&self_exe, &["--bare-loop", &big_s], &dir.join("warm-up.stderr"));
-    }
-    let mut rows = measure_rounds(&fast, repeat, &dir);
-    // The peers take tens of seconds each: one run each.
     if wanted("tcpdump") && have("tcpdump") {
-        let args = vec!["-nn".into(), "-r".into(), big_s.clone()];
-        rows.push(measure(&job("tcpdump", "`tcpdump -nn -r`", "tcpdump", args), 1, &dir));
+        jobs.push(peer("tcpdump", "`tcpdump -nn -r`", "tcpdump", vec!["-nn".into(), "-r".into(), big_s.clone()]));
     }
     if wanted("tshark") && have("tshark") {
-        let args = vec!["-r".into(), big_s.clone()];
-        rows.push(measure(&job("tshark", "`tshark -r`", "tshark", args), 1, &dir));
+        jobs.push(peer("tshark", "`tshark -r`", "tshark", vec!["-r".into(), big_s.clone()]));
     }
     if wanted("tshark-conv") && have("tshark") {
         let args = vec!["-r".into(), big_s.clone(), "-q".into(), "-z".into(), "conv,tcp".into()];
-        rows.push(measure(&job("tshark-conv", "`tshark -r -q -z conv,tcp`", "tshark", args), 1, &dir));
+        jobs.push(peer("tshark-conv", "`tshark -r -q -z conv,tcp`", "tshark", args));
     }
+    // One untimed pass first, so that no round pays for reading the file from disk.
+    if !jobs.is_empty() {
+        let _ = run_child(&self_exe, &["--bare-loop", &big_s], &dir.join("warm-up.stderr"));
+    }
+    let rows = measure_rounds(&jobs, repeat, &dir);
     let mut small_rows: Vec<Measured> = Vec::new();
     if wanted("small") && small > 0 {
         let sf = capture_file(&dir, small)?;
@@ -561,8 +565,9 @@ fn render(r: &Report) -> String {
     }
     let _ = writeln!(
         s,
-        "wirelab: release build, `--color never`, stdout to /dev/null. The bare loop and the wirelab rows: {} rounds, each running them once in turn (after one untimed pass that puts the file in the page cache); the median run is shown. tshark and tcpdump: one run.",
-        r.repeat
+        "wirelab: release build, `--color never`, stdout to /dev/null. {} rounds, each running every command once in turn (tshark and tcpdump in every other round: {} runs each), after one untimed pass that puts the file in the page cache; each row shows its median run.",
+        r.repeat,
+        r.repeat.div_ceil(2)
     );
     let _ = writeln!(s);
     let _ = writeln!(
