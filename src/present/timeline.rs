@@ -25,8 +25,8 @@ pub struct Timeline<W: Write> {
     time: TimeFormat,
     color: bool,
     previous: Option<Timestamp>,
-    /// The row being built as bytes, reused from frame to frame (no allocation per row)
-    /// and handed to `out` in one write.
+    /// Rows built as bytes and not written yet: handed to `out` once [`PENDING`] bytes
+    /// are there and at each flush (one copy per row fewer than a write per row).
     line: Vec<u8>,
     /// Scratch space for a date and time column, reused.
     num: String,
@@ -35,7 +35,17 @@ pub struct Timeline<W: Write> {
     conversations_started: bool,
 }
 
+/// Bytes of rows gathered before they are written.
+const PENDING: usize = 64 * 1024;
+
 impl<W: Write> Timeline<W> {
+    /// Writes the rows gathered so far.
+    fn write_pending(&mut self) -> io::Result<()> {
+        let r = self.out.write_all(&self.line);
+        self.line.clear();
+        r
+    }
+
     /// A timeline writing to `out`.
     pub fn new(out: W, time: TimeFormat, color: bool) -> Self {
         Self {
@@ -43,7 +53,7 @@ impl<W: Write> Timeline<W> {
             time,
             color,
             previous: None,
-            line: Vec::with_capacity(512),
+            line: Vec::with_capacity(PENDING + 4096),
             num: String::with_capacity(32),
             header_done: false,
             conversations_started: false,
@@ -143,7 +153,6 @@ impl<W: Write> View for Timeline<W> {
             self.header()?;
         }
         let mut line = std::mem::take(&mut self.line);
-        line.clear();
         let note = row.note;
         let colour = if self.color {
             match note.tone {
@@ -244,13 +253,13 @@ impl<W: Write> View for Timeline<W> {
             line.extend_from_slice(ansi::RESET.as_bytes());
         }
         line.push(b'\n');
-        let r = self.out.write_all(&line);
         self.line = line;
         self.previous = Some(row.frame.ts);
-        r
+        if self.line.len() >= PENDING { self.write_pending() } else { Ok(()) }
     }
 
     fn conversations(&mut self, rows: &[ConversationRow<'_>]) -> io::Result<()> {
+        self.write_pending()?;
         if rows.is_empty() {
             return Ok(());
         }
@@ -269,7 +278,6 @@ impl<W: Write> View for Timeline<W> {
             };
             // "{proto} {stream:<3} client {client} → server {server}  →{n} frames {n} bytes
             //  ←{n} frames {n} bytes  start {start} s, {dur} s  {state} {history}  {verdict}"
-            line.clear();
             line.extend_from_slice(proto.as_bytes());
             line.push(b' ');
             let mark = line.len();
@@ -297,20 +305,26 @@ impl<W: Write> View for Timeline<W> {
             line.extend_from_slice(b"  ");
             line.extend_from_slice(r.verdict.as_bytes());
             line.push(b'\n');
-            if let Err(e) = self.out.write_all(&line) {
-                self.line = line;
-                return Err(e);
+            if line.len() >= PENDING {
+                let r = self.out.write_all(&line);
+                line.clear();
+                if let Err(e) = r {
+                    self.line = line;
+                    return Err(e);
+                }
             }
         }
         self.line = line;
-        Ok(())
+        self.write_pending()
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        self.write_pending()?;
         self.out.flush()
     }
 
     fn finish(&mut self) -> io::Result<()> {
+        self.write_pending()?;
         self.out.flush()
     }
 }
@@ -456,6 +470,7 @@ mod tests {
             };
             let (packet, facts) = (Packet::default(), Facts::default());
             t.frame(&Row { frame: &frame, packet: &packet, facts: &facts, note: &note, first: Timestamp { secs: 10, nanos: 0 } }).unwrap();
+            t.finish().unwrap();
             let s = String::from_utf8(out).unwrap();
             let row = s.lines().nth(1).unwrap();
             let columns = format!("{number:>W_NO$} {:>10} {source:<W_ADDR$} {destination:<W_ADDR$} {protocol:<W_PROTO$} {orig_len:>W_LEN$} 32887 → 23457 Len=5", "0.000500");
@@ -465,6 +480,31 @@ mod tests {
             let expected = if used < note_col { format!("{columns}{}a note", " ".repeat(note_col - used)) } else { columns };
             assert_eq!(s.lines().nth(1).unwrap(), expected);
         }
+    }
+
+    /// Rows gather in memory and go out in large writes, whole rows only, all of them
+    /// by the flush.
+    #[test]
+    fn test_rows_gathered_then_written_whole() {
+        let mut out = Vec::new();
+        let mut t = Timeline::new(&mut out, TimeFormat::R, false);
+        let note = Note { source: "10.0.0.1".into(), destination: "10.0.0.2".into(), protocol: "UDP".into(), info: "1 → 2 Len=5".into(), text: "a note".into(), tone: Tone::Plain };
+        let (packet, facts) = (Packet::default(), Facts::default());
+        let mut written_early = 0;
+        for number in 1..=2000u64 {
+            let frame = Frame { number, ts: Timestamp { secs: 1, nanos: 0 }, linktype: 1, orig_len: 60, data: &[] };
+            t.frame(&Row { frame: &frame, packet: &packet, facts: &facts, note: &note, first: frame.ts }).unwrap();
+            if number == 1000 {
+                written_early = t.out.len();
+            }
+        }
+        assert!(written_early > 0, "rows past {PENDING} bytes are written before the flush");
+        assert!(t.out.ends_with(b"\n"));
+        t.flush().unwrap();
+        let s = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines.len(), 2001);
+        assert!(lines[2000].starts_with(" 2000 "), "{}", lines[2000]);
     }
 
     #[test]
@@ -482,6 +522,7 @@ mod tests {
         };
         let (packet, facts) = (Packet::default(), Facts::default());
         t.frame(&Row { frame: &frame, packet: &packet, facts: &facts, note: &note, first: frame.ts }).unwrap();
+        t.finish().unwrap();
         let s = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = s.lines().collect();
         assert_eq!(lines.len(), 3, "{s}");
@@ -507,6 +548,7 @@ mod tests {
         let facts = Facts::default();
         let row = Row { frame: &frame, packet: &packet, facts: &facts, note: &note, first: Timestamp { secs: 10, nanos: 0 } };
         t.frame(&row).unwrap();
+        t.finish().unwrap();
         let s = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = s.lines().collect();
         assert!(lines[0].starts_with("  No.       Time Source"));

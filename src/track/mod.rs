@@ -51,6 +51,7 @@ use crate::source::Timestamp;
 #[cfg(test)]
 mod oracle_tests;
 mod index;
+mod ring;
 pub mod seq;
 mod tcp;
 #[cfg(test)]

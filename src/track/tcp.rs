@@ -4,8 +4,8 @@
 //! the Zeek summary. Facts only: no words, no I/O. Memory per conversation is
 //! bounded (the unacknowledged-segment list is capped at [`MAX_UNACKED`]).
 
-use std::collections::VecDeque;
 
+use super::ring::SmallDeque;
 use super::seq::SeqNumber;
 use super::zeek::{History, ZeekTcp};
 use super::{Analysis, Direction, TcpFacts, TcpState};
@@ -15,6 +15,9 @@ use crate::source::Timestamp;
 /// At most this many unacknowledged segments are remembered per side (they only
 /// serve `acks_frame` and `retransmits`; the analysis flags do not need them).
 pub const MAX_UNACKED: usize = 256;
+/// Unacknowledged segments per side kept in the side's own state, before they move to
+/// the heap.
+const INLINE_UNACKED: usize = 4;
 /// A retransmission this soon after the last duplicate ACK is a fast retransmission.
 const FAST_RETRANSMISSION_NS: i128 = 20_000_000;
 /// Out-of-order threshold when the initial RTT is unknown.
@@ -33,7 +36,7 @@ enum WinScale {
 }
 
 /// One segment this side sent that the other side has not acknowledged yet.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Unacked {
     frame: u64,
     seq: SeqNumber,
@@ -796,7 +799,8 @@ fn analyze(
 /// acknowledges, with exactly the result of the general scan of every segment.
 #[derive(Debug, Clone, Default)]
 struct Flight {
-    segments: VecDeque<Unacked>,
+    /// The first few in place: most flights are short.
+    segments: SmallDeque<Unacked, INLINE_UNACKED>,
     /// Some segment did not start where the one before it ended (a
     /// retransmission, a hole): the general scan is needed until the flight empties.
     scattered: bool,
@@ -836,9 +840,7 @@ impl Flight {
             self.scattered = false;
             // Give back a grown buffer (a finished conversation must not keep the
             // memory of its largest flight).
-            if self.segments.capacity() > 8 {
-                self.segments = VecDeque::new();
-            }
+            self.segments.release(8);
         }
         acked
     }

@@ -59,8 +59,8 @@ struct Measured {
     label: String,
     cost: Cost,
     runs: usize,
-    /// Every run's wall time, in the order run (round by round for the rows run in rounds).
-    walls: Vec<Duration>,
+    /// Every run's round and wall time.
+    walls: Vec<(usize, Duration)>,
 }
 
 /// Runs `program args`, stdout to /dev/null, stderr to `err_log`; waits with wait4 for its rusage.
@@ -118,7 +118,7 @@ struct Job {
 /// during the benchmark weighs on every command alike; keeps each one's median wall time
 /// and highest peak memory.
 fn measure_rounds(jobs: &[Job], repeat: usize, dir: &Path) -> Vec<Measured> {
-    let mut costs: Vec<Option<Vec<Cost>>> = jobs.iter().map(|_| Some(Vec::new())).collect();
+    let mut costs: Vec<Option<Vec<(usize, Cost)>>> = jobs.iter().map(|_| Some(Vec::new())).collect();
     let mut failed: Vec<Option<String>> = jobs.iter().map(|_| None).collect();
     for round in 0..repeat.max(1) {
         for (i, job) in jobs.iter().enumerate() {
@@ -137,7 +137,7 @@ fn measure_rounds(jobs: &[Job], repeat: usize, dir: &Path) -> Vec<Measured> {
                         let _ = File::open(&log).and_then(|mut f| f.read_to_string(&mut text));
                         eprintln!("bench: {} failed: {}", job.label, text.lines().last().unwrap_or(""));
                     }
-                    list.push(c);
+                    list.push((round, c));
                 }
                 Err(e) => {
                     eprintln!("bench: cannot run {}: {e}", job.program);
@@ -172,15 +172,15 @@ fn not_run(job: &Job, why: &str) -> Measured {
     }
 }
 
-/// One row from its runs: the median wall time, the highest peak memory.
-fn summarize(job: &Job, runs: Vec<Cost>) -> Measured {
-    let walls: Vec<Duration> = runs.iter().map(|c| c.wall).collect();
-    let mut sorted = runs.clone();
+/// One row from its runs (with their rounds): the median wall time, the highest peak memory.
+fn summarize(job: &Job, runs: Vec<(usize, Cost)>) -> Measured {
+    let walls: Vec<(usize, Duration)> = runs.iter().map(|(r, c)| (*r, c.wall)).collect();
+    let mut sorted: Vec<Cost> = runs.iter().map(|(_, c)| *c).collect();
     sorted.sort_by_key(|c| c.wall);
-    let peak = runs.iter().map(|c| c.max_rss_kib).max().unwrap_or(0);
+    let peak = sorted.iter().map(|c| c.max_rss_kib).max().unwrap_or(0);
     let mut cost = sorted[sorted.len() / 2];
     cost.max_rss_kib = peak;
-    cost.ok = runs.iter().all(|c| c.ok);
+    cost.ok = sorted.iter().all(|c| c.ok);
     eprintln!(
         "bench: {}: {:.3} s, {:.1} MiB",
         job.label,
@@ -520,22 +520,23 @@ struct Report {
     repeat: usize,
 }
 
-/// A row's time over the bare loop's: the median of the rounds' ratios (each row's run
-/// over the bare loop's run of the same round), or the ratio of the medians when the two
-/// were not run in the same rounds.
-fn over_bare(m: &Measured, bare: &Measured) -> f64 {
-    if m.walls.len() == bare.walls.len() && !m.walls.is_empty() {
-        let mut ratios: Vec<f64> = m
-            .walls
-            .iter()
-            .zip(&bare.walls)
-            .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
-            .collect();
-        ratios.sort_by(f64::total_cmp);
-        ratios[ratios.len() / 2]
-    } else {
-        m.cost.wall.as_secs_f64() / bare.cost.wall.as_secs_f64()
+/// `a`'s wall time over `b`'s: the median of the ratios of their runs in the same round
+/// (over the rounds both ran in), or the ratio of their medians when they shared none.
+fn paired(a: &Measured, b: &Measured) -> f64 {
+    let mut ratios: Vec<f64> = a
+        .walls
+        .iter()
+        .filter_map(|(round, wa)| {
+            let (_, wb) = b.walls.iter().find(|(r, _)| r == round)?;
+            Some(wa.as_secs_f64() / wb.as_secs_f64())
+        })
+        .collect();
+    if ratios.is_empty() {
+        return a.cost.wall.as_secs_f64() / b.cost.wall.as_secs_f64();
     }
+    ratios.sort_by(f64::total_cmp);
+    // The lower median of an even count: the middle of the sorted ratios.
+    ratios[(ratios.len() - 1) / 2]
 }
 
 fn render(r: &Report) -> String {
@@ -587,9 +588,10 @@ fn render(r: &Report) -> String {
         } else {
             tshark
         };
-        let vs_tshark = ts.map(|t| f / fps(t));
-        let vs_tcpdump = tcpdump.map(|t| f / fps(t));
-        let vs_bare = bare.map(|b| over_bare(m, b));
+        // Frames per second over theirs: their time over ours.
+        let vs_tshark = ts.map(|t| paired(t, m));
+        let vs_tcpdump = tcpdump.map(|t| paired(t, m));
+        let vs_bare = bare.map(|b| paired(m, b));
         let _ = writeln!(
             s,
             "| {}{} | {:.2} s | {:.2} s | {} | {:.1} MiB | {} | {} | {} |",
@@ -607,7 +609,7 @@ fn render(r: &Report) -> String {
     let _ = writeln!(s);
     let _ = writeln!(
         s,
-        "× tshark and × tcpdump: frames per second over theirs (the conversations rows over `tshark -z conv,tcp`); time ÷ bare loop: wall time over the bare libpcap loop's in the same round, median of the rounds."
+        "Ratios pair each run with the other command's run in the same round and show the median over the rounds both ran in. × tshark and × tcpdump: frames per second over theirs (the conversations rows over `tshark -z conv,tcp`); time ÷ bare loop: wall time over the bare libpcap loop's."
     );
     if !r.small_rows.is_empty() {
         let _ = writeln!(s);
@@ -659,11 +661,11 @@ fn render(r: &Report) -> String {
     let jsonl = find("jsonl");
     let conv = find("conversations");
     let fr = |a: Option<&Measured>, b: Option<&Measured>| match (a, b) {
-        (Some(a), Some(b)) => Some(fps(a) / fps(b)),
+        (Some(a), Some(b)) => Some(paired(b, a)),
         _ => None,
     };
     let tr = |a: Option<&Measured>, b: Option<&Measured>| match (a, b) {
-        (Some(a), Some(b)) => Some(over_bare(a, b)),
+        (Some(a), Some(b)) => Some(paired(a, b)),
         _ => None,
     };
     target(
