@@ -8,8 +8,8 @@
 //! and a bare libpcap read loop (this program run again as a child with `--bare-loop`),
 //! each as a child process whose peak memory comes from `wait4`'s rusage, in rounds that
 //! run the commands in turn (so that a machine whose speed drifts weighs on all of them
-//! alike; the ratios to the bare loop pair each run with the bare loop's run of the
-//! same round). Then it checks
+//! alike; the ratios to the bare loop pair each run with the bare loop's run just before
+//! it, in the same round). Then it checks
 //! peak memory on a 200,000-frame file, and prints a Markdown table with the machine,
 //! the ratios and the targets of issue 5 (also written to `wirelab-bench/results.md`).
 //!
@@ -522,6 +522,7 @@ struct Report {
 
 /// `a`'s wall time over `b`'s: the median of the ratios of their runs in the same round
 /// (over the rounds both ran in), or the ratio of their medians when they shared none.
+/// For the bare loop, whose run comes right before wirelab's in each round.
 fn paired(a: &Measured, b: &Measured) -> f64 {
     let mut ratios: Vec<f64> = a
         .walls
@@ -588,9 +589,10 @@ fn render(r: &Report) -> String {
         } else {
             tshark
         };
-        // Frames per second over theirs: their time over ours.
-        let vs_tshark = ts.map(|t| paired(t, m));
-        let vs_tcpdump = tcpdump.map(|t| paired(t, m));
+        // Frames per second over theirs, from the medians: a peer's run lasts tens of
+        // seconds, far from the wirelab run of its round.
+        let vs_tshark = ts.map(|t| f / fps(t));
+        let vs_tcpdump = tcpdump.map(|t| f / fps(t));
         let vs_bare = bare.map(|b| paired(m, b));
         let _ = writeln!(
             s,
@@ -609,7 +611,7 @@ fn render(r: &Report) -> String {
     let _ = writeln!(s);
     let _ = writeln!(
         s,
-        "Ratios pair each run with the other command's run in the same round and show the median over the rounds both ran in. × tshark and × tcpdump: frames per second over theirs (the conversations rows over `tshark -z conv,tcp`); time ÷ bare loop: wall time over the bare libpcap loop's."
+        "× tshark and × tcpdump: median frames per second over theirs (the conversations rows over `tshark -z conv,tcp`). Time ÷ bare loop: each run's wall time over the bare libpcap loop's run just before it in the same round, median over the rounds."
     );
     if !r.small_rows.is_empty() {
         let _ = writeln!(s);
@@ -661,7 +663,7 @@ fn render(r: &Report) -> String {
     let jsonl = find("jsonl");
     let conv = find("conversations");
     let fr = |a: Option<&Measured>, b: Option<&Measured>| match (a, b) {
-        (Some(a), Some(b)) => Some(paired(b, a)),
+        (Some(a), Some(b)) => Some(fps(a) / fps(b)),
         _ => None,
     };
     let tr = |a: Option<&Measured>, b: Option<&Measured>| match (a, b) {
