@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::text::{push_ip_bytes, push_seconds_bytes, push_u64_bytes};
-use super::{ConversationRow, Row, View};
+use super::{ConversationRow, Gathered, Row, View};
 use crate::decode::{Net, Packet, Transport};
 use crate::track::Proto;
 
@@ -12,14 +12,14 @@ use crate::track::Proto;
 pub struct JsonLines<W: Write> {
     out: W,
     absolute_seq: bool,
-    /// The object being built, reused from line to line (no allocation per frame).
-    line: Vec<u8>,
+    /// Objects built as bytes and not written yet (see [`Gathered`]).
+    rows: Gathered,
 }
 
 impl<W: Write> JsonLines<W> {
     /// A JSON Lines writer.
     pub fn new(out: W, absolute_seq: bool) -> Self {
-        Self { out, absolute_seq, line: Vec::with_capacity(1024) }
+        Self { out, absolute_seq, rows: Gathered::default() }
     }
 }
 
@@ -273,18 +273,15 @@ fn escape_marks(word: u64) -> u64 {
 
 impl<W: Write> View for JsonLines<W> {
     fn frame(&mut self, row: &Row<'_, '_>) -> io::Result<()> {
-        let mut line = std::mem::take(&mut self.line);
-        line.clear();
-        self.frame_into(&mut line, row);
-        let r = self.out.write_all(&line);
-        self.line = line;
-        r
+        let mut bytes = std::mem::take(&mut self.rows.bytes);
+        self.frame_into(&mut bytes, row);
+        self.rows.bytes = bytes;
+        self.rows.row_done(&mut self.out)
     }
 
     fn conversations(&mut self, rows: &[ConversationRow<'_>]) -> io::Result<()> {
         // Once per conversation, not per frame: serde_json builds the object (keys sorted),
-        // serialized into the reused line and handed to `out` in one write.
-        let mut line = std::mem::take(&mut self.line);
+        // serialized after the objects gathered so far.
         for r in rows {
             let c = r.conversation;
             let v = serde_json::json!({
@@ -310,25 +307,25 @@ impl<W: Write> View for JsonLines<W> {
                 "initial_rtt": c.initial_rtt_ns.map(|n| n as f64 / 1e9),
                 "verdict": r.verdict,
             });
-            line.clear();
-            let written = serde_json::to_writer(&mut line, &v).map_err(io::Error::from).and_then(|()| {
-                line.push(b'\n');
-                self.out.write_all(&line)
-            });
-            if let Err(e) = written {
-                self.line = line;
-                return Err(e);
+            let start = self.rows.bytes.len();
+            if let Err(e) = serde_json::to_writer(&mut self.rows.bytes, &v) {
+                // No part of an object goes out.
+                self.rows.bytes.truncate(start);
+                return Err(e.into());
             }
+            self.rows.bytes.push(b'\n');
+            self.rows.row_done(&mut self.out)?;
         }
-        self.line = line;
-        Ok(())
+        self.rows.write_to(&mut self.out)
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        self.rows.write_to(&mut self.out)?;
         self.out.flush()
     }
 
     fn finish(&mut self) -> io::Result<()> {
+        self.rows.write_to(&mut self.out)?;
         self.out.flush()
     }
 }

@@ -23,6 +23,38 @@ pub mod timeline;
 
 pub use crate::cli::TimeFormat;
 
+/// Bytes of rows a view gathers before it writes them: one large write instead of one
+/// per row (which the output's buffer would copy once more).
+pub const GATHER: usize = 64 * 1024;
+
+/// Rows built as bytes and not written yet, handed to the output [`GATHER`] bytes at a
+/// time (whole rows only) and at every flush. A view appends a row, then calls
+/// [`Gathered::row_done`].
+#[derive(Debug)]
+pub struct Gathered {
+    pub bytes: Vec<u8>,
+}
+
+impl Default for Gathered {
+    fn default() -> Self {
+        Gathered { bytes: Vec::with_capacity(GATHER + 4096) }
+    }
+}
+
+impl Gathered {
+    /// After a whole row: writes what was gathered once it is [`GATHER`] bytes or more.
+    pub fn row_done(&mut self, out: &mut impl io::Write) -> io::Result<()> {
+        if self.bytes.len() >= GATHER { self.write_to(out) } else { Ok(()) }
+    }
+
+    /// Writes every row gathered.
+    pub fn write_to(&mut self, out: &mut impl io::Write) -> io::Result<()> {
+        let r = out.write_all(&self.bytes);
+        self.bytes.clear();
+        r
+    }
+}
+
 /// Everything a view may show about one frame.
 pub struct Row<'r, 'a> {
     pub frame: &'r Frame<'a>,

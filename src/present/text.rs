@@ -79,18 +79,23 @@ impl Seconds {
         let decimals = decimals.min(9);
         let abs = nanos.unsigned_abs();
         let (whole, frac) = match u64::try_from(abs) {
-            // The common case, in 64-bit arithmetic (128-bit division is a library call).
-            // Microseconds, the time column's: constant divisors, which compile to
-            // multiplications (a division by a variable costs tens of cycles).
-            Ok(abs) if abs < u64::MAX / 2 && decimals == 6 => {
-                let units = (abs + 500) / 1_000;
-                (u128::from(units / 1_000_000), units % 1_000_000)
-            }
+            // The common case, in 64-bit arithmetic (128-bit division is a library call),
+            // by constant divisors, which compile to multiplications (a division by a
+            // variable costs tens of cycles).
             Ok(abs) if abs < u64::MAX / 2 => {
-                let scale = pow10(9 - decimals);
-                let units = (abs + scale / 2) / scale;
-                let per = pow10(decimals);
-                (u128::from(units / per), units % per)
+                let (whole, frac) = match decimals {
+                    0 => split::<0>(abs),
+                    1 => split::<1>(abs),
+                    2 => split::<2>(abs),
+                    3 => split::<3>(abs),
+                    4 => split::<4>(abs),
+                    5 => split::<5>(abs),
+                    6 => split::<6>(abs),
+                    7 => split::<7>(abs),
+                    8 => split::<8>(abs),
+                    _ => split::<9>(abs),
+                };
+                (u128::from(whole), frac)
             }
             _ => {
                 let scale = 10u128.pow(9 - decimals);
@@ -152,21 +157,12 @@ impl Seconds {
     }
 }
 
-/// `10^n` for `n <= 9` from a table (`u64::pow` loops), saturating beyond.
-fn pow10(n: u32) -> u64 {
-    const POW10: [u64; 10] = [
-        1,
-        10,
-        100,
-        1_000,
-        10_000,
-        100_000,
-        1_000_000,
-        10_000_000,
-        100_000_000,
-        1_000_000_000,
-    ];
-    usize::try_from(n).ok().and_then(|i| POW10.get(i).copied()).unwrap_or(u64::MAX)
+/// Nanoseconds (below `u64::MAX / 2`) as whole seconds and `D` decimals, rounded half up.
+fn split<const D: u32>(nanos: u64) -> (u64, u64) {
+    let scale = const { 10u64.pow(9 - D) };
+    let per = const { 10u64.pow(D) };
+    let units = (nanos + scale / 2) / scale;
+    (units / per, units % per)
 }
 
 /// Writes a signed nanosecond count as seconds with `decimals` decimals (6 or 9), rounding half away from zero.

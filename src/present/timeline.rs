@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use super::text::{
     TimeColumn, ansi, push_date_time, push_ip, push_ip_bytes, push_seconds_bytes, push_u64, push_u64_bytes, time_column,
 };
-use super::{ConversationRow, Row, TimeFormat, View};
+use super::{ConversationRow, Gathered, Row, TimeFormat, View};
 use crate::explain::Tone;
 use crate::source::Timestamp;
 use crate::track::Proto;
@@ -25,9 +25,8 @@ pub struct Timeline<W: Write> {
     time: TimeFormat,
     color: bool,
     previous: Option<Timestamp>,
-    /// Rows built as bytes and not written yet: handed to `out` once [`PENDING`] bytes
-    /// are there and at each flush (one copy per row fewer than a write per row).
-    line: Vec<u8>,
+    /// Rows built as bytes and not written yet (see [`Gathered`]).
+    rows: Gathered,
     /// Scratch space for a date and time column, reused.
     num: String,
     header_done: bool,
@@ -35,17 +34,7 @@ pub struct Timeline<W: Write> {
     conversations_started: bool,
 }
 
-/// Bytes of rows gathered before they are written.
-const PENDING: usize = 64 * 1024;
-
 impl<W: Write> Timeline<W> {
-    /// Writes the rows gathered so far.
-    fn write_pending(&mut self) -> io::Result<()> {
-        let r = self.out.write_all(&self.line);
-        self.line.clear();
-        r
-    }
-
     /// A timeline writing to `out`.
     pub fn new(out: W, time: TimeFormat, color: bool) -> Self {
         Self {
@@ -53,7 +42,7 @@ impl<W: Write> Timeline<W> {
             time,
             color,
             previous: None,
-            line: Vec::with_capacity(PENDING + 4096),
+            rows: Gathered::default(),
             num: String::with_capacity(32),
             header_done: false,
             conversations_started: false,
@@ -152,7 +141,7 @@ impl<W: Write> View for Timeline<W> {
         if !self.header_done {
             self.header()?;
         }
-        let mut line = std::mem::take(&mut self.line);
+        let mut line = std::mem::take(&mut self.rows.bytes);
         let note = row.note;
         let colour = if self.color {
             match note.tone {
@@ -253,13 +242,13 @@ impl<W: Write> View for Timeline<W> {
             line.extend_from_slice(ansi::RESET.as_bytes());
         }
         line.push(b'\n');
-        self.line = line;
+        self.rows.bytes = line;
         self.previous = Some(row.frame.ts);
-        if self.line.len() >= PENDING { self.write_pending() } else { Ok(()) }
+        self.rows.row_done(&mut self.out)
     }
 
     fn conversations(&mut self, rows: &[ConversationRow<'_>]) -> io::Result<()> {
-        self.write_pending()?;
+        self.rows.write_to(&mut self.out)?;
         if rows.is_empty() {
             return Ok(());
         }
@@ -269,8 +258,8 @@ impl<W: Write> View for Timeline<W> {
             writeln!(self.out)?;
             writeln!(self.out, "{on}Conversations{off}")?;
         }
-        let mut line = std::mem::take(&mut self.line);
         for r in rows {
+            let line = &mut self.rows.bytes;
             let c = r.conversation;
             let proto = match c.proto {
                 Proto::Tcp => "TCP",
@@ -281,21 +270,21 @@ impl<W: Write> View for Timeline<W> {
             line.extend_from_slice(proto.as_bytes());
             line.push(b' ');
             let mark = line.len();
-            push_u64_bytes(&mut line, c.stream);
+            push_u64_bytes(line, c.stream);
             let digits = line.len() - mark;
-            spaces(&mut line, 3usize.saturating_sub(digits));
+            spaces(line, 3usize.saturating_sub(digits));
             line.extend_from_slice(b" client ");
-            push_endpoint_bytes(&mut line, c.client.ip, c.client.port);
+            push_endpoint_bytes(line, c.client.ip, c.client.port);
             line.extend_from_slice(" → server ".as_bytes());
-            push_endpoint_bytes(&mut line, c.server.ip, c.server.port);
+            push_endpoint_bytes(line, c.server.ip, c.server.port);
             line.extend_from_slice("  → ".as_bytes());
-            push_count(&mut line, c.from_client.frames, c.from_client.bytes);
+            push_count(line, c.from_client.frames, c.from_client.bytes);
             line.extend_from_slice("  ← ".as_bytes());
-            push_count(&mut line, c.from_server.frames, c.from_server.bytes);
+            push_count(line, c.from_server.frames, c.from_server.bytes);
             line.extend_from_slice(b"  start ");
-            push_seconds_bytes(&mut line, c.start.nanos_since(r.first), 6);
+            push_seconds_bytes(line, c.start.nanos_since(r.first), 6);
             line.extend_from_slice(b" s, lasted ");
-            push_seconds_bytes(&mut line, c.end.nanos_since(c.start), 6);
+            push_seconds_bytes(line, c.end.nanos_since(c.start), 6);
             line.extend_from_slice(b" s  ");
             line.extend_from_slice(c.zeek_state.as_bytes());
             if !c.history.is_empty() {
@@ -305,26 +294,18 @@ impl<W: Write> View for Timeline<W> {
             line.extend_from_slice(b"  ");
             line.extend_from_slice(r.verdict.as_bytes());
             line.push(b'\n');
-            if line.len() >= PENDING {
-                let r = self.out.write_all(&line);
-                line.clear();
-                if let Err(e) = r {
-                    self.line = line;
-                    return Err(e);
-                }
-            }
+            self.rows.row_done(&mut self.out)?;
         }
-        self.line = line;
-        self.write_pending()
+        self.rows.write_to(&mut self.out)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.write_pending()?;
+        self.rows.write_to(&mut self.out)?;
         self.out.flush()
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        self.write_pending()?;
+        self.rows.write_to(&mut self.out)?;
         self.out.flush()
     }
 }
@@ -498,7 +479,7 @@ mod tests {
                 written_early = t.out.len();
             }
         }
-        assert!(written_early > 0, "rows past {PENDING} bytes are written before the flush");
+        assert!(written_early > 0, "rows past {} bytes are written before the flush", crate::present::GATHER);
         assert!(t.out.ends_with(b"\n"));
         t.flush().unwrap();
         let s = String::from_utf8(out).unwrap();

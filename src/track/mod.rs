@@ -48,6 +48,18 @@ use std::net::IpAddr;
 use crate::decode::{Packet, TcpFlags, Transport};
 use crate::source::Timestamp;
 
+/// A small xorshift generator for the tests' random cases (the same seed, the same cases).
+#[cfg(test)]
+fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+    let mut state = seed;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}
+
 #[cfg(test)]
 mod oracle_tests;
 mod index;

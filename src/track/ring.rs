@@ -156,13 +156,7 @@ mod tests {
     /// Random operations against `VecDeque`: every result and the contents agree.
     #[test]
     fn behaves_as_vecdeque() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::track::xorshift(0x2545_f491_4f6c_dd1du64);
         for round in 0..300 {
             let mut ours: SmallDeque<u32, 4> = SmallDeque::default();
             let mut model: VecDeque<u32> = VecDeque::new();

@@ -937,14 +937,8 @@ mod tests {
 
     #[test]
     fn test_flight_in_order_ack_matches_scan() {
-        // A small xorshift: flights near the wrap, ACKs inside, behind and beyond them.
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        // Flights near the wrap, ACKs inside, behind and beyond them.
+        let mut next = crate::track::xorshift(0x9e37_79b9_7f4a_7c15u64);
         for round in 0..2000u64 {
             let start = (next() as u32).wrapping_sub(1 << 20);
             let mut flight = Flight::default();
