@@ -20,7 +20,12 @@ pub enum SourceError {
     NotACapture { path: PathBuf, reason: String },
     /// The file is damaged or cut short after some frames were read.
     #[error("{}: damaged at frame {frame}, byte offset {offset}: {reason}; the {} frame(s) before it were shown", path.display(), frame - 1)]
-    Damaged { path: PathBuf, frame: u64, offset: u64, reason: String },
+    Damaged {
+        path: PathBuf,
+        frame: u64,
+        offset: u64,
+        reason: String,
+    },
     /// libpcap failed in another way.
     #[error("{}: {reason}", path.display())]
     Pcap { path: PathBuf, reason: String },
@@ -28,7 +33,9 @@ pub enum SourceError {
 
 /// Errors in a BPF filter expression.
 #[derive(Debug, thiserror::Error)]
-#[error("bad filter {expr:?}: {reason}; use tcpdump syntax, e.g. 'tcp port 80' or 'udp and host 127.0.0.1'")]
+#[error(
+    "bad filter {expr:?}: {reason}; use tcpdump syntax, e.g. 'tcp port 80' or 'udp and host 127.0.0.1'"
+)]
 pub struct FilterError {
     /// The expression as typed.
     pub expr: String,
@@ -38,7 +45,9 @@ pub struct FilterError {
 
 /// Errors of the `--stream` argument.
 #[derive(Debug, thiserror::Error)]
-#[error("bad stream {text:?}: expected tcp:N or udp:N, e.g. tcp:0 (numbered as tshark's tcp.stream)")]
+#[error(
+    "bad stream {text:?}: expected tcp:N or udp:N, e.g. tcp:0 (numbered as tshark's tcp.stream)"
+)]
 pub struct StreamSpecError {
     /// What was typed.
     pub text: String,

@@ -8,19 +8,21 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 
-use crate::cli::{CaptureArgs, Cli, ClientArgs, ColorChoice, Command, LabProto, ReadArgs, ServerArgs};
+use crate::cli::{
+    CaptureArgs, Cli, ClientArgs, ColorChoice, Command, LabProto, ReadArgs, ServerArgs,
+};
+use crate::error::{AppError, StreamSpecError};
 use crate::lab::server;
+use crate::source::filter::Filter;
 use crate::source::live::{self, LiveSource};
 use crate::source::write::CaptureWriter;
-use crate::error::{AppError, StreamSpecError};
-use crate::source::filter::Filter;
 
 mod pipeline;
 mod threaded;
 
-pub use pipeline::{FrameSink, Pipeline, Selection};
 use crate::source::FileSource;
 use crate::track::Proto;
+pub use pipeline::{FrameSink, Pipeline, Selection};
 
 /// Runs the program with the process arguments; returns the exit code.
 pub fn main() -> i32 {
@@ -78,7 +80,9 @@ pub fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal(),
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+        }
     }
 }
 
@@ -100,19 +104,30 @@ pub struct StreamSpec {
 impl std::str::FromStr for StreamSpec {
     type Err = StreamSpecError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || StreamSpecError { text: s.to_string() };
+        let err = || StreamSpecError {
+            text: s.to_string(),
+        };
         let (p, n) = s.split_once(':').ok_or_else(err)?;
         let proto = match p.to_ascii_lowercase().as_str() {
             "tcp" => Proto::Tcp,
             "udp" => Proto::Udp,
             _ => return Err(err()),
         };
-        Ok(StreamSpec { proto, index: n.trim().parse().map_err(|_| err())? })
+        Ok(StreamSpec {
+            proto,
+            index: n.trim().parse().map_err(|_| err())?,
+        })
     }
 }
 
 fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
-    let stream = args.view.stream.as_deref().map(str::parse::<StreamSpec>).transpose().map_err(|e| AppError::Other(e.to_string()))?;
+    let stream = args
+        .view
+        .stream
+        .as_deref()
+        .map(str::parse::<StreamSpec>)
+        .transpose()
+        .map_err(|e| AppError::Other(e.to_string()))?;
     let mut source = FileSource::open(&args.file)?;
     let filter = match &args.view.filter {
         Some(expr) => Some(Filter::new(expr, source.linktype().unwrap_or(1))?),
@@ -120,15 +135,27 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
     };
     // Two threads unless a BPF filter is set (libpcap's compiled program is not `Send`)
     // or WIRELAB_THREADS=1 asks for one (to compare, or on a one-core machine).
-    let threaded = filter.is_none() && std::env::var("WIRELAB_THREADS").map_or(true, |v| v.trim() != "1");
-    let selection = Selection { filter, stream, count: args.view.count };
+    let threaded =
+        filter.is_none() && std::env::var("WIRELAB_THREADS").map_or(true, |v| v.trim() != "1");
+    let selection = Selection {
+        filter,
+        stream,
+        count: args.view.count,
+    };
     let out: Box<dyn Write> = Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout().lock()));
     let mut pipeline = Pipeline::new(&args.view, selection, color, out);
     if let Some(path) = &args.write {
-        let mut writer = CaptureWriter::create(path, 262_144).map_err(|e| AppError::Other(e.to_string()))?;
+        let mut writer =
+            CaptureWriter::create(path, 262_144).map_err(|e| AppError::Other(e.to_string()))?;
         // A valid capture even when no frame is shown.
-        writer.ensure_header(source.linktype().unwrap_or(1)).map_err(|e| AppError::Other(e.to_string()))?;
-        pipeline.set_writer(FrameSink { writer, comments: args.view.comments, all: false });
+        writer
+            .ensure_header(source.linktype().unwrap_or(1))
+            .map_err(|e| AppError::Other(e.to_string()))?;
+        pipeline.set_writer(FrameSink {
+            writer,
+            comments: args.view.comments,
+            all: false,
+        });
     }
     let damage = if threaded {
         threaded::read(source, pipeline)?
@@ -183,29 +210,47 @@ fn interfaces() -> Result<(), Failure> {
 fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     // First of all, so that an early Ctrl-C still ends with a valid, flushed file.
     let stop = stop_flag();
-    let stream = args.view.stream.as_deref().map(str::parse::<StreamSpec>).transpose().map_err(|e| AppError::Other(e.to_string()))?;
+    let stream = args
+        .view
+        .stream
+        .as_deref()
+        .map(str::parse::<StreamSpec>)
+        .transpose()
+        .map_err(|e| AppError::Other(e.to_string()))?;
     let iface = match &args.interface {
         Some(i) => i.clone(),
         None => live::default_interface().map_err(|e| AppError::Other(e.to_string()))?,
     };
     let mut writer = match &args.write {
-        Some(p) => Some(CaptureWriter::create(p, live::SNAPLEN as u32).map_err(|e| AppError::Other(e.to_string()))?),
+        Some(p) => Some(
+            CaptureWriter::create(p, live::SNAPLEN as u32)
+                .map_err(|e| AppError::Other(e.to_string()))?,
+        ),
         None => None,
     };
     let comments = args.view.comments;
     // Frame by frame for a person at a terminal; in blocks when the output goes to a file or a pipe.
     let immediate = io::stdout().is_terminal();
-    let mut source = LiveSource::open_with(&iface, args.view.filter.as_deref(), immediate).map_err(|e| AppError::Other(e.to_string()))?;
+    let mut source = LiveSource::open_with(&iface, args.view.filter.as_deref(), immediate)
+        .map_err(|e| AppError::Other(e.to_string()))?;
     if let Some(uid) = live::drop_privileges() {
         eprintln!("wirelab: capture open on {iface}; now running as user {uid}");
     }
     if let Some(w) = &mut writer {
-        w.ensure_header(source.linktype()).map_err(|e| AppError::Other(e.to_string()))?;
+        w.ensure_header(source.linktype())
+            .map_err(|e| AppError::Other(e.to_string()))?;
         w.flush().map_err(|e| AppError::Other(e.to_string()))?;
     }
-    eprintln!("wirelab: capturing on {iface}, link type {}; Ctrl-C to stop", source.linktype());
+    eprintln!(
+        "wirelab: capturing on {iface}, link type {}; Ctrl-C to stop",
+        source.linktype()
+    );
     // The kernel already filtered: no second BPF pass here.
-    let selection = Selection { filter: None, stream, count: args.view.count };
+    let selection = Selection {
+        filter: None,
+        stream,
+        count: args.view.count,
+    };
     let out: Box<dyn Write> = if immediate {
         Box::new(io::LineWriter::new(io::stdout()))
     } else {
@@ -213,12 +258,21 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     };
     let mut pipeline = Pipeline::new(&args.view, selection, color, out);
     if let Some(w) = writer.take() {
-        pipeline.set_writer(FrameSink { writer: w, comments, all: true });
+        pipeline.set_writer(FrameSink {
+            writer: w,
+            comments,
+            all: true,
+        });
     }
-    let deadline = args.duration.map(|d| Instant::now() + Duration::from_secs_f64(d.max(0.0)));
+    let deadline = args
+        .duration
+        .map(|d| Instant::now() + Duration::from_secs_f64(d.max(0.0)));
     let mut failure: Option<Failure> = None;
     let mut captured = 0u64;
-    while !stop.load(Ordering::Relaxed) && !pipeline.done() && deadline.is_none_or(|d| Instant::now() < d) {
+    while !stop.load(Ordering::Relaxed)
+        && !pipeline.done()
+        && deadline.is_none_or(|d| Instant::now() < d)
+    {
         match source.next_frame() {
             Ok(live::Next::Frame(frame)) => {
                 captured += 1;
@@ -241,13 +295,15 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     }
     let stats = source.stats();
     if let Some(w) = pipeline.writer_mut()
-        && let Err(e) = w.writer.flush() {
-            failure.get_or_insert(AppError::Other(e.to_string()).into());
-        }
+        && let Err(e) = w.writer.flush()
+    {
+        failure.get_or_insert(AppError::Other(e.to_string()).into());
+    }
     if !matches!(failure, Some(Failure::BrokenPipe))
-        && let Err(e) = pipeline.finish().map(|_| ()) {
-            failure.get_or_insert(output_error(e));
-        }
+        && let Err(e) = pipeline.finish().map(|_| ())
+    {
+        failure.get_or_insert(output_error(e));
+    }
     eprintln!(
         "{captured} packets captured\n{} packets received by filter\n{} packets dropped by kernel",
         stats.received, stats.dropped
@@ -259,21 +315,29 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
 }
 
 fn server(args: &ServerArgs) -> Result<(), Failure> {
-    let addr = crate::lab::client::resolve(&args.bind, args.port).map_err(|e| AppError::Other(format!("cannot listen on {}:{}: {e}", args.bind, args.port)))?;
+    let addr = crate::lab::client::resolve(&args.bind, args.port).map_err(|e| {
+        AppError::Other(format!("cannot listen on {}:{}: {e}", args.bind, args.port))
+    })?;
     let stop = stop_flag();
-    let bind_err = |e: io::Error| AppError::Other(format!("cannot listen on {addr}: {e}; pick another --port or stop the program using it"));
+    let bind_err = |e: io::Error| {
+        AppError::Other(format!(
+            "cannot listen on {addr}: {e}; pick another --port or stop the program using it"
+        ))
+    };
     match args.proto {
         LabProto::Udp => {
             let socket = std::net::UdpSocket::bind(addr).map_err(bind_err)?;
             println!("The server is ready to receive!");
             let mut log: Box<dyn Write + Send> = Box::new(io::stdout());
-            server::serve_udp(&socket, &stop, &mut *log).map_err(|e| AppError::Other(e.to_string()))?;
+            server::serve_udp(&socket, &stop, &mut *log)
+                .map_err(|e| AppError::Other(e.to_string()))?;
         }
         LabProto::Tcp => {
             let listener = std::net::TcpListener::bind(addr).map_err(bind_err)?;
             println!("The server is ready to receive");
             let log: Box<dyn Write + Send> = Box::new(io::stdout());
-            server::serve_tcp(&listener, &stop, Arc::new(Mutex::new(log))).map_err(|e| AppError::Other(e.to_string()))?;
+            server::serve_tcp(&listener, &stop, Arc::new(Mutex::new(log)))
+                .map_err(|e| AppError::Other(e.to_string()))?;
         }
     }
     Ok(())
@@ -286,18 +350,23 @@ fn client(args: &ClientArgs) -> Result<(), Failure> {
             print!("Input lowercase sentence: ");
             io::stdout().flush().map_err(output_error)?;
             let mut line = String::new();
-            io::stdin().read_line(&mut line).map_err(|e| AppError::Other(format!("cannot read the sentence: {e}")))?;
+            io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| AppError::Other(format!("cannot read the sentence: {e}")))?;
             line.trim_end_matches(['\n', '\r']).to_string()
         }
     };
-    let addr = crate::lab::client::resolve(&args.server, args.port).map_err(|e| AppError::Other(format!("cannot find {}: {e}", args.server)))?;
+    let addr = crate::lab::client::resolve(&args.server, args.port)
+        .map_err(|e| AppError::Other(format!("cannot find {}: {e}", args.server)))?;
     match args.proto {
         LabProto::Udp => {
-            let (_, reply) = crate::lab::client::udp_exchange(addr, message.as_bytes()).map_err(|e| AppError::Other(e.to_string()))?;
+            let (_, reply) = crate::lab::client::udp_exchange(addr, message.as_bytes())
+                .map_err(|e| AppError::Other(e.to_string()))?;
             println!("{}", crate::lab::show_text(&reply));
         }
         LabProto::Tcp => {
-            let (_, reply) = crate::lab::client::tcp_exchange(addr, message.as_bytes()).map_err(|e| AppError::Other(e.to_string()))?;
+            let (_, reply) = crate::lab::client::tcp_exchange(addr, message.as_bytes())
+                .map_err(|e| AppError::Other(e.to_string()))?;
             println!("From Server:  {}", crate::lab::show_text(&reply));
         }
     }

@@ -16,7 +16,7 @@ use crate::source::write::CaptureWriter;
 use crate::source::{Frame, Timestamp};
 use crate::track::{Conversation, Facts, FrameMeta, Proto, Tracker};
 
-use super::{output_error, Failure, StreamSpec};
+use super::{Failure, StreamSpec, output_error};
 use crate::source::filter::Filter;
 
 /// What to show, validated.
@@ -76,7 +76,13 @@ pub struct Pick {
 
 impl Tracking {
     fn new(selection: Selection) -> Self {
-        Tracking { tracker: Tracker::new(), selection, first: None, shown: 0, shown_streams: HashSet::new() }
+        Tracking {
+            tracker: Tracker::new(),
+            selection,
+            first: None,
+            shown: 0,
+            shown_streams: HashSet::new(),
+        }
     }
 
     /// True once `-c N` frames were shown.
@@ -90,15 +96,34 @@ impl Tracking {
     }
 
     /// Tracks one decoded frame; `None` when it is neither shown nor saved.
-    pub fn observe(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, saving: Saving) -> Option<Pick> {
+    pub fn observe(
+        &mut self,
+        frame: &Frame<'_>,
+        packet: &Packet<'_>,
+        saving: Saving,
+    ) -> Option<Pick> {
         self.observe_hashed(frame, packet, saving, None)
     }
 
     /// [`Tracking::observe`], given the hash of the packet's conversation key when it is
     /// known (see [`Tracker::key_hash`]).
-    pub fn observe_hashed(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, saving: Saving, hash: Option<u32>) -> Option<Pick> {
+    pub fn observe_hashed(
+        &mut self,
+        frame: &Frame<'_>,
+        packet: &Packet<'_>,
+        saving: Saving,
+        hash: Option<u32>,
+    ) -> Option<Pick> {
         self.first.get_or_insert(frame.ts.or_zero());
-        let facts = self.tracker.observe_hashed(FrameMeta { number: frame.number, ts: frame.ts, orig_len: frame.orig_len }, packet, hash);
+        let facts = self.tracker.observe_hashed(
+            FrameMeta {
+                number: frame.number,
+                ts: frame.ts,
+                orig_len: frame.orig_len,
+            },
+            packet,
+            hash,
+        );
         let mut shown = true;
         if let Some(f) = &mut self.selection.filter {
             shown = f.matches(frame.linktype, frame.data);
@@ -111,7 +136,8 @@ impl Tracking {
             return None;
         }
         if shown {
-            if let (true, Some(p), Some(s)) = (self.selection.narrows(), facts.proto, facts.stream) {
+            if let (true, Some(p), Some(s)) = (self.selection.narrows(), facts.proto, facts.stream)
+            {
                 // Only a selection needs to know which conversations had frames shown.
                 self.shown_streams.insert((p == Proto::Tcp, s));
             }
@@ -136,7 +162,10 @@ impl Front {
 
     /// Time zero, as far as the front half knows it.
     pub fn first(&self) -> Timestamp {
-        self.tracking.as_ref().map(Tracking::first).unwrap_or_default()
+        self.tracking
+            .as_ref()
+            .map(Tracking::first)
+            .unwrap_or_default()
     }
 
     /// Decodes one frame and, when this half tracks, tracks it: the pick is `None` when
@@ -144,11 +173,20 @@ impl Front {
     /// empty facts, for the back half to fill).
     /// The packet is decoded into `packet` (whatever it held is replaced): a packet is a
     /// few hundred bytes, and each move of one is a copy.
-    pub fn frame<'p>(&'p mut self, frame: &Frame<'p>, saving: Saving, packet: &mut Packet<'p>) -> Option<Pick> {
+    pub fn frame<'p>(
+        &'p mut self,
+        frame: &Frame<'p>,
+        saving: Saving,
+        packet: &mut Packet<'p>,
+    ) -> Option<Pick> {
         self.decoder.decode_in_place(frame, packet);
         match &mut self.tracking {
             Some(t) => t.observe(frame, packet, saving),
-            None => Some(Pick { facts: Facts::default(), shown: true, save: true }),
+            None => Some(Pick {
+                facts: Facts::default(),
+                shown: true,
+                save: true,
+            }),
         }
     }
 
@@ -200,10 +238,24 @@ impl Back {
     /// Explains, saves and shows one frame the front half selected.
     /// `tcp_info`: a TCP segment's Info, when the front half already wrote it (see
     /// [`crate::explain::tcp_info_without_memory`]).
-    pub fn frame(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, pick: &Pick, first: Timestamp, tcp_info: Option<&str>) -> Result<(), Failure> {
+    pub fn frame(
+        &mut self,
+        frame: &Frame<'_>,
+        packet: &Packet<'_>,
+        pick: &Pick,
+        first: Timestamp,
+        tcp_info: Option<&str>,
+    ) -> Result<(), Failure> {
         let Pick { facts, shown, save } = pick;
         let summary_only = self.summary_only();
-        let Back { explainer, view, collector, writer, note, .. } = self;
+        let Back {
+            explainer,
+            view,
+            collector,
+            writer,
+            note,
+            ..
+        } = self;
         if summary_only {
             // The view shows no frame: only what the verdicts need (`note` stays empty).
             explainer.observe(frame, packet, facts);
@@ -211,14 +263,29 @@ impl Back {
             explainer.explain_into_given(frame, packet, facts, note, tcp_info);
         }
         if *save && let Some(w) = writer {
-            let comment = if w.comments { Some(note.text.as_str()) } else { None };
-            w.writer.write(frame, comment).map_err(|e| AppError::Other(e.to_string()))?;
+            let comment = if w.comments {
+                Some(note.text.as_str())
+            } else {
+                None
+            };
+            w.writer
+                .write(frame, comment)
+                .map_err(|e| AppError::Other(e.to_string()))?;
         }
         if *shown {
-            if let (Some(c), Some(p), Some(s), Some(d)) = (collector, facts.proto, facts.stream, facts.direction) {
+            if let (Some(c), Some(p), Some(s), Some(d)) =
+                (collector, facts.proto, facts.stream, facts.direction)
+            {
                 c.add(p, s, d, packet.payload);
             }
-            view.frame(&Row { frame, packet, facts, note, first }).map_err(output_error)
+            view.frame(&Row {
+                frame,
+                packet,
+                facts,
+                note,
+                first,
+            })
+            .map_err(output_error)
         } else {
             Ok(())
         }
@@ -227,7 +294,9 @@ impl Back {
     /// Pushes the rows shown so far to the output and the saved frames to the file.
     pub fn flush(&mut self) -> Result<(), Failure> {
         if let Some(w) = &mut self.writer {
-            w.writer.flush().map_err(|e| AppError::Other(e.to_string()))?;
+            w.writer
+                .flush()
+                .map_err(|e| AppError::Other(e.to_string()))?;
         }
         self.view.flush().map_err(output_error)
     }
@@ -249,16 +318,25 @@ impl Pipeline {
         use crate::present::choose;
         let conversation_total = std::rc::Rc::new(std::cell::Cell::new(None));
         let view: Box<dyn View> = match args.format {
-            Format::Timeline if choose::plain_timeline(args) => Box::new(Timeline::new(out, args.time, color)),
-            Format::Timeline => choose::view_with_total(args, color, out, std::rc::Rc::clone(&conversation_total)),
+            Format::Timeline if choose::plain_timeline(args) => {
+                Box::new(Timeline::new(out, args.time, color))
+            }
+            Format::Timeline => {
+                choose::view_with_total(args, color, out, std::rc::Rc::clone(&conversation_total))
+            }
             Format::Jsonl => Box::new(JsonLines::new(out, args.absolute_seq)),
         };
         let (summary_only, batches) = match args.format {
-            Format::Timeline => (choose::conversations_only(args), choose::batches_conversations(args)),
+            Format::Timeline => (
+                choose::conversations_only(args),
+                choose::batches_conversations(args),
+            ),
             Format::Jsonl => (false, true),
         };
         let back = Back {
-            explainer: Explainer::new(explain::Options { absolute_seq: args.absolute_seq }),
+            explainer: Explainer::new(explain::Options {
+                absolute_seq: args.absolute_seq,
+            }),
             view,
             collector: None,
             writer: None,
@@ -267,7 +345,13 @@ impl Pipeline {
             batches,
             conversation_total,
         };
-        Pipeline { front: Front { decoder: decode::Decoder::new(), tracking: Some(Tracking::new(selection)) }, back }
+        Pipeline {
+            front: Front {
+                decoder: decode::Decoder::new(),
+                tracking: Some(Tracking::new(selection)),
+            },
+            back,
+        }
     }
 
     /// Saves frames to `sink` from now on.
@@ -299,7 +383,12 @@ impl Pipeline {
     pub fn frame(&mut self, frame: &Frame<'_>) -> Result<(), Failure> {
         let saving = self.back.saving();
         // Time zero: this frame's time if it is the first.
-        let first = self.front.tracking.as_ref().and_then(|t| t.first).unwrap_or(frame.ts.or_zero());
+        let first = self
+            .front
+            .tracking
+            .as_ref()
+            .and_then(|t| t.first)
+            .unwrap_or(frame.ts.or_zero());
         let mut packet = Packet::default();
         match self.front.frame(frame, saving, &mut packet) {
             Some(pick) => self.back.frame(frame, &packet, &pick, first, None),
@@ -319,7 +408,12 @@ impl Pipeline {
     /// A view that takes the conversations in batches gets them [`CONVERSATION_BATCH`]
     /// at a time, each summary built just before and dropped just after: memory never
     /// holds every conversation's words at once. Other views get them in one call.
-    pub fn finish(self) -> io::Result<(Vec<crate::track::Conversation>, Option<crate::lab::checks::Collector>)> {
+    pub fn finish(
+        self,
+    ) -> io::Result<(
+        Vec<crate::track::Conversation>,
+        Option<crate::lab::checks::Collector>,
+    )> {
         let Pipeline { mut front, back } = self;
         match front.take_tracking() {
             Some(tracking) => finish(tracking, back),
@@ -329,17 +423,47 @@ impl Pipeline {
 }
 
 /// [`Pipeline::finish`] for the two halves (rejoined after a two-thread run).
-pub fn finish(tracking: Tracking, back: Back) -> io::Result<(Vec<crate::track::Conversation>, Option<crate::lab::checks::Collector>)> {
-    let Tracking { tracker, first, shown_streams, selection, .. } = tracking;
-    let Back { explainer, mut view, collector, writer, batches, conversation_total, .. } = back;
+pub fn finish(
+    tracking: Tracking,
+    back: Back,
+) -> io::Result<(
+    Vec<crate::track::Conversation>,
+    Option<crate::lab::checks::Collector>,
+)> {
+    let Tracking {
+        tracker,
+        first,
+        shown_streams,
+        selection,
+        ..
+    } = tracking;
+    let Back {
+        explainer,
+        mut view,
+        collector,
+        writer,
+        batches,
+        conversation_total,
+        ..
+    } = back;
     if let Some(mut w) = writer {
-        w.writer.flush().map_err(|e| io::Error::other(e.to_string()))?;
+        w.writer
+            .flush()
+            .map_err(|e| io::Error::other(e.to_string()))?;
     }
     let first = first.unwrap_or_default();
     let filtered = selection.narrows();
-    let total = if filtered { shown_streams.len() } else { tracker.conversation_count() };
+    let total = if filtered {
+        shown_streams.len()
+    } else {
+        tracker.conversation_count()
+    };
     conversation_total.set(Some(u64::try_from(total).unwrap_or(u64::MAX)));
-    let batch = if batches { CONVERSATION_BATCH } else { usize::MAX };
+    let batch = if batches {
+        CONVERSATION_BATCH
+    } else {
+        usize::MAX
+    };
     let keep_all = collector.is_some();
     let mut all = Vec::new();
     // Summaries and verdicts are made on a second thread while this one writes the
@@ -348,24 +472,35 @@ pub fn finish(tracking: Tracking, back: Back) -> io::Result<(Vec<crate::track::C
     let explainer = &explainer;
     let shown_streams = &shown_streams;
     std::thread::scope(|scope| -> io::Result<()> {
-        let producer = std::thread::Builder::new().name("wirelab-verdicts".into()).spawn_scoped(scope, move || {
-            let mut conversations = tracker
-                .into_conversations()
-                .filter(|c| !filtered || shown_streams.contains(&(c.proto == Proto::Tcp, c.stream)))
-                .peekable();
-            loop {
-                let kept: Vec<Conversation> = conversations.by_ref().take(batch).collect();
-                let verdicts: Vec<String> = kept.iter().map(|c| explainer.verdict(c)).collect();
-                // The view gets at least one call, if only with no conversation.
-                if tx.send((kept, verdicts)).is_err() || conversations.peek().is_none() {
-                    break;
+        let producer = std::thread::Builder::new()
+            .name("wirelab-verdicts".into())
+            .spawn_scoped(scope, move || {
+                let mut conversations = tracker
+                    .into_conversations()
+                    .filter(|c| {
+                        !filtered || shown_streams.contains(&(c.proto == Proto::Tcp, c.stream))
+                    })
+                    .peekable();
+                loop {
+                    let kept: Vec<Conversation> = conversations.by_ref().take(batch).collect();
+                    let verdicts: Vec<String> = kept.iter().map(|c| explainer.verdict(c)).collect();
+                    // The view gets at least one call, if only with no conversation.
+                    if tx.send((kept, verdicts)).is_err() || conversations.peek().is_none() {
+                        break;
+                    }
                 }
-            }
-        })?;
+            })?;
         let mut result = Ok(());
         for (mut kept, verdicts) in rx.iter() {
-            let rows: Vec<ConversationRow<'_>> =
-                kept.iter().zip(&verdicts).map(|(c, v)| ConversationRow { conversation: c, verdict: v, first }).collect();
+            let rows: Vec<ConversationRow<'_>> = kept
+                .iter()
+                .zip(&verdicts)
+                .map(|(c, v)| ConversationRow {
+                    conversation: c,
+                    verdict: v,
+                    first,
+                })
+                .collect();
             result = view.conversations(&rows);
             drop(rows);
             if result.is_err() {

@@ -11,15 +11,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 
 use crate::decode::Packet;
-use crate::explain;
 use crate::error::{AppError, SourceError};
+use crate::explain;
 use crate::source::classic::Block;
 use crate::source::file::{BlockNext, BlockSource, Reading};
 use crate::source::{FileSource, Frame, Timestamp};
 use crate::track::Tracker;
 
-use super::pipeline::{self, Back, Front, Pick, Pipeline, Saving, Tracking};
 use super::Failure;
+use super::pipeline::{self, Back, Front, Pick, Pipeline, Saving, Tracking};
 
 /// Frames per batch, at most.
 const BATCH_FRAMES: usize = 512;
@@ -108,13 +108,30 @@ impl Batch {
     /// Shows every frame of the batch, in order, and empties it for reuse; with
     /// `tracking`, tracks and selects each frame first (the front half did not).
     /// `Ok(false)` once `-c N` frames were shown.
-    fn show(&mut self, back: &mut Back, mut tracking: Option<&mut Tracking>) -> Result<bool, Failure> {
-        let Batch { block, extra, items, packets, infos, first } = self;
+    fn show(
+        &mut self,
+        back: &mut Back,
+        mut tracking: Option<&mut Tracking>,
+    ) -> Result<bool, Failure> {
+        let Batch {
+            block,
+            extra,
+            items,
+            packets,
+            infos,
+            first,
+        } = self;
         let saving = back.saving();
         let mut more = true;
         for (item, packet) in items.iter().zip(packets.drain(..)) {
             let bytes = slice(&block.buf, item.data.0, item.data.1);
-            let frame = Frame { number: item.number, ts: item.ts, linktype: item.linktype, orig_len: item.orig_len, data: bytes };
+            let frame = Frame {
+                number: item.number,
+                ts: item.ts,
+                linktype: item.linktype,
+                orig_len: item.orig_len,
+                data: bytes,
+            };
             let payload = match item.payload {
                 Place::Frame(at, len) => slice(bytes, at, len),
                 Place::Extra(at, len) => slice(extra, at, len),
@@ -131,7 +148,9 @@ impl Batch {
                     }
                 }
                 None => {
-                    let info = item.info.map(|(at, len)| infos.get(at..at + len).unwrap_or_default());
+                    let info = item
+                        .info
+                        .map(|(at, len)| infos.get(at..at + len).unwrap_or_default());
                     back.frame(&frame, &packet, &item.pick, *first, info)?;
                 }
             }
@@ -156,11 +175,25 @@ struct BatchParts<'b> {
 /// Adds to a batch one frame the back thread needs, whose bytes are `frame.data`, at
 /// `at` in the block, with its decoded packet and, with `info` set, its TCP Info column
 /// written the way those options say.
-fn push(batch: BatchParts<'_>, frame: &Frame<'_>, at: usize, packet: Packet<'_>, pick: Pick, info: Option<explain::Options>, hash: bool) {
-    let key_hash = if hash { Tracker::key_hash(&packet) } else { None };
+fn push(
+    batch: BatchParts<'_>,
+    frame: &Frame<'_>,
+    at: usize,
+    packet: Packet<'_>,
+    pick: Pick,
+    info: Option<explain::Options>,
+    hash: bool,
+) {
+    let key_hash = if hash {
+        Tracker::key_hash(&packet)
+    } else {
+        None
+    };
     let start = batch.infos.len();
     let info = info
-        .filter(|&options| explain::tcp_info_without_memory(batch.infos, &packet, &pick.facts, options))
+        .filter(|&options| {
+            explain::tcp_info_without_memory(batch.infos, &packet, &pick.facts, options)
+        })
         .map(|_| (start, batch.infos.len() - start));
     let payload = match offset_within(frame.data, packet.payload) {
         Some(within) => Place::Frame(within, packet.payload.len()),
@@ -202,7 +235,11 @@ pub fn read(source: FileSource, pipeline: Pipeline) -> Result<Option<SourceError
     let saving = back.saving();
     // A view that shows no frame has little to do per frame: it tracks too, and the
     // front thread only reads and decodes.
-    let mut back_tracking = if back.summary_only() { front.take_tracking() } else { None };
+    let mut back_tracking = if back.summary_only() {
+        front.take_tracking()
+    } else {
+        None
+    };
     let info = (!back.summary_only()).then(|| back.explain_options());
     let hash = back_tracking.is_some();
     let in_flight = &AtomicUsize::new(0);
@@ -216,7 +253,16 @@ pub fn read(source: FileSource, pipeline: Pipeline) -> Result<Option<SourceError
         let worker = std::thread::Builder::new()
             .name("wirelab-front".into())
             .spawn_scoped(scope, move || {
-                let mut pass = Pass { front: &mut front, info, help: false, hash, in_flight, saving, full: &full_tx, empty: &empty_rx };
+                let mut pass = Pass {
+                    front: &mut front,
+                    info,
+                    help: false,
+                    hash,
+                    in_flight,
+                    saving,
+                    full: &full_tx,
+                    empty: &empty_rx,
+                };
                 let damage = pass.run(source);
                 (front, damage)
             })
@@ -305,7 +351,10 @@ impl Pass<'_> {
     fn send_full(&mut self, mut full: Batch) -> Result<(), Gone> {
         full.first = self.front.first();
         // Counted before it goes: the back thread's count down must never come first.
-        let waiting = self.in_flight.fetch_add(1, Ordering::Relaxed).saturating_add(1);
+        let waiting = self
+            .in_flight
+            .fetch_add(1, Ordering::Relaxed)
+            .saturating_add(1);
         self.full.send(full).map_err(|_| Gone)?;
         self.help = waiting >= BEHIND;
         Ok(())
@@ -319,8 +368,21 @@ impl Pass<'_> {
                     let frame = found.frame(&batch.block);
                     let mut packet = Packet::default();
                     if let Some(pick) = self.front.frame(&frame, self.saving, &mut packet) {
-                        let parts = BatchParts { items: &mut batch.items, extra: &mut batch.extra, packets: &mut batch.packets, infos: &mut batch.infos };
-                        push(parts, &frame, found.at(), packet, pick, self.info.filter(|_| self.help), self.hash);
+                        let parts = BatchParts {
+                            items: &mut batch.items,
+                            extra: &mut batch.extra,
+                            packets: &mut batch.packets,
+                            infos: &mut batch.infos,
+                        };
+                        push(
+                            parts,
+                            &frame,
+                            found.at(),
+                            packet,
+                            pick,
+                            self.info.filter(|_| self.help),
+                            self.hash,
+                        );
                     }
                     if batch.items.len() >= BATCH_FRAMES {
                         self.send_carrying(batch, 0)?;
@@ -357,8 +419,21 @@ impl Pass<'_> {
                     let mut packet = Packet::default();
                     if let Some(pick) = self.front.frame(&frame, self.saving, &mut packet) {
                         let at = batch.copy_in(frame.data);
-                        let parts = BatchParts { items: &mut batch.items, extra: &mut batch.extra, packets: &mut batch.packets, infos: &mut batch.infos };
-                        push(parts, &frame, at, packet, pick, self.info.filter(|_| self.help), self.hash);
+                        let parts = BatchParts {
+                            items: &mut batch.items,
+                            extra: &mut batch.extra,
+                            packets: &mut batch.packets,
+                            infos: &mut batch.infos,
+                        };
+                        push(
+                            parts,
+                            &frame,
+                            at,
+                            packet,
+                            pick,
+                            self.info.filter(|_| self.help),
+                            self.hash,
+                        );
                     }
                     if batch.items.len() >= BATCH_FRAMES || batch.block.end >= BLOCK_BYTES {
                         self.send(batch)?;

@@ -306,11 +306,12 @@ fn tcp_script(rng: &mut Rng) -> Vec<Step> {
         }
         if resend_last
             && let Some(last) = s.last().copied()
-                && last.len >= 2 {
-                    let mut again = last;
-                    again.gap = rng.range(200_000_000, 400_000_000);
-                    s.push(again);
-                }
+            && last.len >= 2
+        {
+            let mut again = last;
+            again.gap = rng.range(200_000_000, 400_000_000);
+            s.push(again);
+        }
         if since_ack > 0 || resend_last {
             push(&mut s, true, ACK, c, v, 0, 0, half);
         }

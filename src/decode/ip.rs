@@ -35,8 +35,26 @@ pub(crate) fn ip_any_version<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>, laye
 /// alongside, in bytes. The version is not checked here.
 fn ipv4_fixed(data: &[u8]) -> Option<(Ipv4, usize)> {
     let [
-        version_ihl, tos, len_hi, len_lo, id_hi, id_lo, flags_offset_hi, offset_lo,
-        ttl, protocol, checksum_hi, checksum_lo, s0, s1, s2, s3, d0, d1, d2, d3,
+        version_ihl,
+        tos,
+        len_hi,
+        len_lo,
+        id_hi,
+        id_lo,
+        flags_offset_hi,
+        offset_lo,
+        ttl,
+        protocol,
+        checksum_hi,
+        checksum_lo,
+        s0,
+        s1,
+        s2,
+        s3,
+        d0,
+        d1,
+        d2,
+        d3,
     ] = *data.first_chunk::<IPV4_MIN>()?;
     let header_len = usize::from(version_ihl & 0x0f) * 4;
     let ip = Ipv4 {
@@ -196,7 +214,12 @@ pub(crate) fn reassembled<'a>(protocol: u8, bytes: Bytes<'a>, packet: &mut Packe
     };
     let walk = walk_extensions(protocol, bytes.data, false);
     if !walk.extensions.is_empty() {
-        ip.extensions = ip.extensions.iter().chain(&walk.extensions).copied().collect();
+        ip.extensions = ip
+            .extensions
+            .iter()
+            .chain(&walk.extensions)
+            .copied()
+            .collect();
     }
     ip.protocol = walk.protocol;
     if let Some((needed, _)) = walk.short {

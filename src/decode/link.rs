@@ -5,7 +5,8 @@
 use etherparse::ArpPacketSlice;
 
 use super::{
-    Arp, Bytes, Link, LinkAddr, Net, Packet, ProblemKind, be16, be32, ip, malformed, set_problem, truncated,
+    Arp, Bytes, Link, LinkAddr, Net, Packet, ProblemKind, be16, be32, ip, malformed, set_problem,
+    truncated,
 };
 
 /// EtherTypes that announce a VLAN tag: 802.1Q, 802.1ad (QinQ) and the old 0x9100/0x9200.

@@ -297,7 +297,11 @@ impl TcpFlags {
     ];
     /// The names of the flags set among the first `first` of [`TcpFlags::NAMES`], in header order.
     pub fn names(self, first: usize) -> impl Iterator<Item = &'static str> {
-        Self::NAMES.iter().take(first).filter(move |(bit, _)| self.has(*bit)).map(|(_, n)| *n)
+        Self::NAMES
+            .iter()
+            .take(first)
+            .filter(move |(bit, _)| self.has(*bit))
+            .map(|(_, n)| *n)
     }
     /// True if every bit in `mask` is set.
     pub fn has(self, mask: u16) -> bool {
@@ -420,8 +424,24 @@ impl<'a> Packet<'a> {
     /// The same packet with its payload taken from elsewhere (the same bytes, moved to
     /// another buffer: how a packet crosses from one thread to another).
     pub fn with_payload<'b>(self, payload: &'b [u8]) -> Packet<'b> {
-        let Packet { link, net, transport, payload: _, problem, fragment, cut_tcp_ports } = self;
-        Packet { link, net, transport, payload, problem, fragment, cut_tcp_ports }
+        let Packet {
+            link,
+            net,
+            transport,
+            payload: _,
+            problem,
+            fragment,
+            cut_tcp_ports,
+        } = self;
+        Packet {
+            link,
+            net,
+            transport,
+            payload,
+            problem,
+            fragment,
+            cut_tcp_ports,
+        }
     }
 }
 
@@ -723,7 +743,6 @@ mod tests {
     }
 }
 
-
 #[cfg(all(test, target_pointer_width = "64"))]
 mod size_tests {
     use super::*;
@@ -733,7 +752,11 @@ mod size_tests {
     /// TCP options are raw bytes, so that it stays a few cache lines.
     #[test]
     fn test_packet_stays_small() {
-        assert!(size_of::<Packet<'_>>() <= 240, "{}", size_of::<Packet<'_>>());
+        assert!(
+            size_of::<Packet<'_>>() <= 240,
+            "{}",
+            size_of::<Packet<'_>>()
+        );
         assert!(size_of::<Transport>() <= 68);
         assert!(size_of::<Net>() <= 72);
         assert!(size_of::<Link>() <= 32);

@@ -191,7 +191,9 @@ fn encode(option: &TcpOption) -> Vec<u8> {
         }
         TcpOption::FastOpen(cookie) => with_len(34, cookie),
         TcpOption::AccEcn(counters) => {
-            let order1 = counters.first().is_some_and(|(name, _)| *name == accecn_names(1)[0]);
+            let order1 = counters
+                .first()
+                .is_some_and(|(name, _)| *name == accecn_names(1)[0]);
             let body: Vec<u8> = counters
                 .iter()
                 .flat_map(|(_, v)| v.to_be_bytes().into_iter().skip(1))
@@ -419,7 +421,10 @@ mod tests {
     #[test]
     fn test_options_read_stops_after_eol_and_at_bad_option() {
         let (o, bad) = TcpOptions::read(&[1, 0, 0xff, 0xff]);
-        assert_eq!((o, bad), (vec![TcpOption::Nop, TcpOption::Eol].into(), None));
+        assert_eq!(
+            (o, bad),
+            (vec![TcpOption::Nop, TcpOption::Eol].into(), None)
+        );
         let (o, bad) = TcpOptions::read(&[2, 4, 5, 0xb4, 1, 3]);
         assert_eq!(o, vec![TcpOption::Mss(1460), TcpOption::Nop]);
         assert_eq!(o.as_bytes(), &[2, 4, 5, 0xb4, 1]);

@@ -5,8 +5,8 @@
 use etherparse::{Icmpv4Slice, Icmpv6Slice, UdpHeaderSlice};
 
 use super::{
-    Bytes, Icmp, Packet, Tcp, TcpFlags, TcpOptions, Transport, Udp, be16, ip, len_u32,
-    malformed, truncated,
+    Bytes, Icmp, Packet, Tcp, TcpFlags, TcpOptions, Transport, Udp, be16, ip, len_u32, malformed,
+    truncated,
 };
 
 /// Fixed TCP header length.
@@ -45,8 +45,26 @@ fn tcp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
         return truncated(packet, LAYER, TCP_MIN, b.len());
     };
     let [
-        sp0, sp1, dp0, dp1, seq0, seq1, seq2, seq3, ack0, ack1, ack2, ack3,
-        offset_byte, flag_byte, win0, win1, ck0, ck1, urg0, urg1,
+        sp0,
+        sp1,
+        dp0,
+        dp1,
+        seq0,
+        seq1,
+        seq2,
+        seq3,
+        ack0,
+        ack1,
+        ack2,
+        ack3,
+        offset_byte,
+        flag_byte,
+        win0,
+        win1,
+        ck0,
+        ck1,
+        urg0,
+        urg1,
     ] = fixed;
     let header_len = usize::from(offset_byte >> 4) * 4;
     let mut tcp = Tcp {

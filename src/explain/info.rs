@@ -85,8 +85,10 @@ impl AddressCache {
     /// Appends `ip` as its `Display` writes it.
     fn push(&mut self, out: &mut String, ip: IpAddr) {
         if self.slots.is_empty() {
-            self.slots
-                .resize(ADDRESS_SLOTS, (IpAddr::V4(Ipv4Addr::UNSPECIFIED), String::new()));
+            self.slots.resize(
+                ADDRESS_SLOTS,
+                (IpAddr::V4(Ipv4Addr::UNSPECIFIED), String::new()),
+            );
         }
         // Fibonacci hashing of the address bits: the top 12 bits of the product.
         let bits = match ip {
@@ -1012,7 +1014,9 @@ mod tests {
         let mut cache = AddressCache::default();
         let mut x: u64 = 5;
         for _ in 0..20_000 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let ip = if x.is_multiple_of(3) {
                 IpAddr::V6(std::net::Ipv6Addr::from(u128::from(x >> 50) << (x % 100)))
             } else {

@@ -114,7 +114,15 @@ impl Explainer {
         self.addresses
             .write_addresses(&mut note.source, &mut note.destination, packet);
         info::write_protocol(&mut note.protocol, packet, frame.linktype);
-        note::write(&mut self.memory, self.options, frame, packet, facts, note, tcp_info);
+        note::write(
+            &mut self.memory,
+            self.options,
+            frame,
+            packet,
+            facts,
+            note,
+            tcp_info,
+        );
     }
 
     /// The options this explainer writes with.
@@ -144,10 +152,17 @@ impl Explainer {
 /// thread of `wirelab read` writes it when the back thread falls behind, and
 /// [`Explainer::explain_into_given`] uses it. False (nothing written) for a frame that is
 /// not a TCP segment.
-pub fn tcp_info_without_memory(out: &mut String, packet: &Packet<'_>, facts: &Facts, options: Options) -> bool {
+pub fn tcp_info_without_memory(
+    out: &mut String,
+    packet: &Packet<'_>,
+    facts: &Facts,
+    options: Options,
+) -> bool {
     match &packet.transport {
         crate::decode::Transport::Tcp(tcp) => {
-            let ctx = info::TcpInfoContext { accurate_ecn: false };
+            let ctx = info::TcpInfoContext {
+                accurate_ecn: false,
+            };
             info::write_tcp_info(out, tcp, facts.tcp.as_ref(), options.absolute_seq, ctx);
             true
         }
@@ -161,7 +176,12 @@ fn fixture_files(dirs: &[&str]) -> Vec<std::path::PathBuf> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files: Vec<_> = dirs
         .iter()
-        .flat_map(|d| std::fs::read_dir(root.join(d)).into_iter().flatten().flatten())
+        .flat_map(|d| {
+            std::fs::read_dir(root.join(d))
+                .into_iter()
+                .flatten()
+                .flatten()
+        })
         .map(|e| e.path())
         .filter(|p| {
             let n = p.to_string_lossy();
@@ -188,20 +208,32 @@ mod given_info_tests {
         for absolute_seq in [false, true] {
             let options = Options { absolute_seq };
             for path in &files {
-                let Ok(mut source) = FileSource::open(path) else { continue };
+                let Ok(mut source) = FileSource::open(path) else {
+                    continue;
+                };
                 let mut tracker = Tracker::new();
                 let (mut plain, mut with) = (Explainer::new(options), Explainer::new(options));
                 let mut decoder = crate::decode::Decoder::new();
                 let mut info = String::new();
                 while let Ok(Some(frame)) = source.next_frame() {
                     let packet = decoder.decode(&frame);
-                    let meta = FrameMeta { number: frame.number, ts: frame.ts, orig_len: frame.orig_len };
+                    let meta = FrameMeta {
+                        number: frame.number,
+                        ts: frame.ts,
+                        orig_len: frame.orig_len,
+                    };
                     let facts = tracker.observe(meta, &packet);
                     let expected = plain.explain(&frame, &packet, &facts);
                     info.clear();
                     let tcp = tcp_info_without_memory(&mut info, &packet, &facts, options);
                     let mut note = Note::default();
-                    with.explain_into_given(&frame, &packet, &facts, &mut note, tcp.then_some(info.as_str()));
+                    with.explain_into_given(
+                        &frame,
+                        &packet,
+                        &facts,
+                        &mut note,
+                        tcp.then_some(info.as_str()),
+                    );
                     assert_eq!(note, expected, "{} frame {}", path.display(), frame.number);
                     if tcp {
                         given += 1;

@@ -11,8 +11,8 @@ use super::info::{self, TcpInfoContext};
 use super::text::{self, push_u32};
 use super::{Note, Options, Tone};
 use crate::decode::{Icmp, Link, Net, Packet, ProblemKind, Tcp, TcpFlags, Transport};
-use crate::source::Frame;
 use crate::present::text::push_u64;
+use crate::source::Frame;
 use crate::track::{Analysis, Direction, Facts, Proto, TcpFacts};
 use table::{Key, Table};
 
@@ -198,9 +198,9 @@ pub fn write(
                 );
             }
         }
-        (_, Transport::Tcp(tcp)) => {
-            tcp_note(memory, options, frame, packet, facts, tcp, info, text, tone, tcp_info)
-        }
+        (_, Transport::Tcp(tcp)) => tcp_note(
+            memory, options, frame, packet, facts, tcp, info, text, tone, tcp_info,
+        ),
         (_, Transport::Udp(udp)) => {
             info::write_udp_info(info, udp);
             udp_note(
@@ -487,13 +487,31 @@ fn fragment_note(
 fn analysis_words(out: &mut String, t: &TcpFacts, dir: Option<Direction>, ack_shown: u32) {
     /// The flags whose words do not depend on the segment, in the order they are told.
     const PLAIN: [(u32, &str); 7] = [
-        (Analysis::PORT_REUSED, "port numbers reused: a new connection on the ports of an old one"),
-        (Analysis::LOST_SEGMENT, "previous segment not captured: a gap in the sequence numbers before this one"),
-        (Analysis::ACK_LOST_SEGMENT, "ACKs data that was not captured"),
-        (Analysis::KEEP_ALIVE, "keep-alive: checks that the peer is still there"),
+        (
+            Analysis::PORT_REUSED,
+            "port numbers reused: a new connection on the ports of an old one",
+        ),
+        (
+            Analysis::LOST_SEGMENT,
+            "previous segment not captured: a gap in the sequence numbers before this one",
+        ),
+        (
+            Analysis::ACK_LOST_SEGMENT,
+            "ACKs data that was not captured",
+        ),
+        (
+            Analysis::KEEP_ALIVE,
+            "keep-alive: checks that the peer is still there",
+        ),
         (Analysis::KEEP_ALIVE_ACK, "answers a keep-alive"),
-        (Analysis::ZERO_WINDOW_PROBE, "zero-window probe: asks whether the receiver has room again"),
-        (Analysis::ZERO_WINDOW_PROBE_ACK, "answers a zero-window probe"),
+        (
+            Analysis::ZERO_WINDOW_PROBE,
+            "zero-window probe: asks whether the receiver has room again",
+        ),
+        (
+            Analysis::ZERO_WINDOW_PROBE_ACK,
+            "answers a zero-window probe",
+        ),
     ];
     let a = t.analysis;
     for (bit, words) in PLAIN {
@@ -642,7 +660,9 @@ fn data_memory(
                 let (part, expected_len) = if !s.request_non_ascii {
                     let part = s.request.get(s.reply_offset..end).is_some_and(|r| {
                         r.len() == payload.len()
-                            && r.iter().zip(payload).all(|(a, b)| a.to_ascii_uppercase() == *b)
+                            && r.iter()
+                                .zip(payload)
+                                .all(|(a, b)| a.to_ascii_uppercase() == *b)
                     });
                     (part, s.request.len())
                 } else {
@@ -761,9 +781,7 @@ fn tcp_note(
     let rst = flags.has(TcpFlags::RST);
 
     let ctx = TcpInfoContext {
-        accurate_ecn: stream
-            .as_mut()
-            .is_some_and(|(_, s)| accurate_ecn(s, flags)),
+        accurate_ecn: stream.as_mut().is_some_and(|(_, s)| accurate_ecn(s, flags)),
     };
     match given_info {
         // Written without the memory, which matters only for Accurate ECN.

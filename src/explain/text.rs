@@ -67,7 +67,9 @@ pub fn write_quoted(out: &mut String, bytes: &[u8], max_chars: usize) {
         let chunk = bytes.get(i..bytes.len().min(i + 4)).unwrap_or(&[]);
         let valid = match std::str::from_utf8(chunk) {
             Ok(s) => s,
-            Err(e) => std::str::from_utf8(chunk.get(..e.valid_up_to()).unwrap_or(&[])).unwrap_or(""),
+            Err(e) => {
+                std::str::from_utf8(chunk.get(..e.valid_up_to()).unwrap_or(&[])).unwrap_or("")
+            }
         };
         if let Some(c) = valid.chars().next() {
             push_escaped(out, c);
@@ -130,7 +132,10 @@ fn plain_run(bytes: &[u8]) -> usize {
         done += 8;
     }
     let rest = bytes.get(done..).unwrap_or(&[]);
-    done + rest.iter().position(|&b| !is_plain(b)).unwrap_or(rest.len())
+    done + rest
+        .iter()
+        .position(|&b| !is_plain(b))
+        .unwrap_or(rest.len())
 }
 
 /// Appends `n` in decimal (formatting a `u32` takes fewer steps than a `u64`).
@@ -143,7 +148,9 @@ fn push_hex_byte(out: &mut String, b: u8) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push_str("\\x");
     for nibble in [b >> 4, b & 0xf] {
-        out.push(char::from(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0')));
+        out.push(char::from(
+            HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+        ));
     }
 }
 
@@ -286,13 +293,25 @@ mod tests {
     #[test]
     fn test_quoted_matches_reference_on_mixed_bytes() {
         let pieces: [&[u8]; 12] = [
-            b"abc", b"\n", b"\"", b"\\", b"\x7f", "é".as_bytes(), "ß€".as_bytes(), b"\xe2\x82",
-            b"\xff", b"\xf0\x9f\x98\x80", "\u{200b}\u{85}".as_bytes(), b"\xc3",
+            b"abc",
+            b"\n",
+            b"\"",
+            b"\\",
+            b"\x7f",
+            "é".as_bytes(),
+            "ß€".as_bytes(),
+            b"\xe2\x82",
+            b"\xff",
+            b"\xf0\x9f\x98\x80",
+            "\u{200b}\u{85}".as_bytes(),
+            b"\xc3",
         ];
         let mut x: u64 = 7;
         for _ in 0..20_000 {
             let mut bytes = Vec::new();
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let n = (x >> 59) as usize;
             for i in 0..n {
                 let pick = ((x >> (i % 50)) as usize + i * 7) % pieces.len();
@@ -312,7 +331,9 @@ mod tests {
     fn test_plain_run_matches_bytewise() {
         let mut x: u64 = 99;
         for _ in 0..50_000 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let n = (x >> 58) as usize;
             let mut bytes: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
             // One or two odd bytes anywhere, of every value.
@@ -322,7 +343,10 @@ mod tests {
                     bytes[at] = (x >> (16 + 8 * k)) as u8;
                 }
             }
-            let slow = bytes.iter().position(|&b| !is_plain(b)).unwrap_or(bytes.len());
+            let slow = bytes
+                .iter()
+                .position(|&b| !is_plain(b))
+                .unwrap_or(bytes.len());
             assert_eq!(plain_run(&bytes), slow, "{bytes:?}");
         }
     }

@@ -32,7 +32,10 @@ pub struct Collector {
 impl Collector {
     /// Records a frame's payload for its conversation.
     pub fn add(&mut self, proto: Proto, stream: u64, direction: Direction, payload: &[u8]) {
-        let entry = self.payloads.entry((proto == Proto::Tcp, stream)).or_default();
+        let entry = self
+            .payloads
+            .entry((proto == Proto::Tcp, stream))
+            .or_default();
         let buf = match direction {
             Direction::FromClient => &mut entry.0,
             Direction::FromServer => &mut entry.1,
@@ -46,8 +49,15 @@ impl Collector {
         conversations
             .into_iter()
             .map(|c| {
-                let (request, reply) = self.payloads.remove(&(c.proto == Proto::Tcp, c.stream)).unwrap_or_default();
-                Observed { conversation: c, request, reply }
+                let (request, reply) = self
+                    .payloads
+                    .remove(&(c.proto == Proto::Tcp, c.stream))
+                    .unwrap_or_default();
+                Observed {
+                    conversation: c,
+                    request,
+                    reply,
+                }
             })
             .collect()
     }
@@ -70,11 +80,18 @@ pub fn checks(observed: &[Observed], proto: Proto, message: &[u8], runs: u32) ->
         Proto::Tcp => "TCP",
         Proto::Udp => "UDP",
     };
-    let convs: Vec<&Observed> = observed.iter().filter(|o| o.conversation.proto == proto).collect();
+    let convs: Vec<&Observed> = observed
+        .iter()
+        .filter(|o| o.conversation.proto == proto)
+        .collect();
     let mut out = Vec::new();
     out.push(check(
         convs.len() == runs as usize,
-        format!("{name}: {} client run(s) captured, {} expected", convs.len(), runs),
+        format!(
+            "{name}: {} client run(s) captured, {} expected",
+            convs.len(),
+            runs
+        ),
     ));
     for (i, o) in convs.iter().enumerate() {
         let c = &o.conversation;
@@ -83,12 +100,22 @@ pub fn checks(observed: &[Observed], proto: Proto, message: &[u8], runs: u32) ->
         let run = i + 1;
         out.push(check(
             o.request == message,
-            format!("{name} run {run}: client {client} sent \"{}\" to server {server}", show_text(&o.request)),
+            format!(
+                "{name} run {run}: client {client} sent \"{}\" to server {server}",
+                show_text(&o.request)
+            ),
         ));
         if proto == Proto::Tcp {
             out.push(check(
                 c.handshake_complete,
-                format!("{name} run {run}: three-way handshake {} (SYN, SYN-ACK, ACK)", if c.handshake_complete { "complete" } else { "NOT complete" }),
+                format!(
+                    "{name} run {run}: three-way handshake {} (SYN, SYN-ACK, ACK)",
+                    if c.handshake_complete {
+                        "complete"
+                    } else {
+                        "NOT complete"
+                    }
+                ),
             ));
         }
         let replied = c.from_server.frames > 0 && !o.reply.is_empty();
@@ -119,14 +146,22 @@ pub fn checks(observed: &[Observed], proto: Proto, message: &[u8], runs: u32) ->
                 c.teardown_complete,
                 format!(
                     "{name} run {run}: teardown {}: {who}, each FIN acknowledged",
-                    if c.teardown_complete { "complete" } else { "NOT complete" }
+                    if c.teardown_complete {
+                        "complete"
+                    } else {
+                        "NOT complete"
+                    }
                 ),
             ));
         }
     }
     if convs.len() > 1 {
         let mut ports: Vec<u16> = convs.iter().map(|o| o.conversation.client.port).collect();
-        let list = ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ");
+        let list = ports
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
         ports.sort_unstable();
         ports.dedup();
         out.push(check(
@@ -147,10 +182,24 @@ mod tests {
         Conversation {
             proto,
             stream,
-            client: Endpoint { ip: "127.0.0.1".parse().unwrap(), port },
-            server: Endpoint { ip: "127.0.0.1".parse().unwrap(), port: 8888 },
-            from_client: SideStats { frames: 1, bytes: 47, payload_bytes: 5 },
-            from_server: SideStats { frames: 1, bytes: 47, payload_bytes: 5 },
+            client: Endpoint {
+                ip: "127.0.0.1".parse().unwrap(),
+                port,
+            },
+            server: Endpoint {
+                ip: "127.0.0.1".parse().unwrap(),
+                port: 8888,
+            },
+            from_client: SideStats {
+                frames: 1,
+                bytes: 47,
+                payload_bytes: 5,
+            },
+            from_server: SideStats {
+                frames: 1,
+                bytes: 47,
+                payload_bytes: 5,
+            },
             first_frame: 1,
             last_frame: 2,
             start: Timestamp::default(),

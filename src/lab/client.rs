@@ -18,8 +18,12 @@ pub fn resolve(host: &str, port: u16) -> io::Result<SocketAddr> {
 /// Sends `message` in one datagram from a new socket (a new ephemeral port) and waits for the reply.
 /// Returns (local address used, reply).
 pub fn udp_exchange(server: SocketAddr, message: &[u8]) -> io::Result<(SocketAddr, Vec<u8>)> {
-    let bind: SocketAddr = if server.is_ipv6() { "[::]:0".parse() } else { "0.0.0.0:0".parse() }
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("{e}")))?;
+    let bind: SocketAddr = if server.is_ipv6() {
+        "[::]:0".parse()
+    } else {
+        "0.0.0.0:0".parse()
+    }
+    .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("{e}")))?;
     let socket = UdpSocket::bind(bind)?;
     socket.connect(server)?;
     socket.set_read_timeout(Some(REPLY_TIMEOUT))?;
@@ -28,7 +32,10 @@ pub fn udp_exchange(server: SocketAddr, message: &[u8]) -> io::Result<(SocketAdd
     let n = socket.recv(&mut buf).map_err(|e| match e.kind() {
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => io::Error::new(
             io::ErrorKind::TimedOut,
-            format!("no reply from {server} within {} s; is the server running?", REPLY_TIMEOUT.as_secs()),
+            format!(
+                "no reply from {server} within {} s; is the server running?",
+                REPLY_TIMEOUT.as_secs()
+            ),
         ),
         io::ErrorKind::ConnectionRefused => io::Error::new(
             io::ErrorKind::ConnectionRefused,
@@ -43,13 +50,14 @@ pub fn udp_exchange(server: SocketAddr, message: &[u8]) -> io::Result<(SocketAdd
 /// Connects, sends `message`, reads the reply until the server closes, then closes.
 /// Returns (local address used, reply).
 pub fn tcp_exchange(server: SocketAddr, message: &[u8]) -> io::Result<(SocketAddr, Vec<u8>)> {
-    let mut stream = TcpStream::connect_timeout(&server, REPLY_TIMEOUT).map_err(|e| match e.kind() {
-        io::ErrorKind::ConnectionRefused => io::Error::new(
-            io::ErrorKind::ConnectionRefused,
-            format!("{server} refused the connection: no TCP server listens there"),
-        ),
-        _ => e,
-    })?;
+    let mut stream =
+        TcpStream::connect_timeout(&server, REPLY_TIMEOUT).map_err(|e| match e.kind() {
+            io::ErrorKind::ConnectionRefused => io::Error::new(
+                io::ErrorKind::ConnectionRefused,
+                format!("{server} refused the connection: no TCP server listens there"),
+            ),
+            _ => e,
+        })?;
     stream.set_read_timeout(Some(REPLY_TIMEOUT))?;
     let local = stream.local_addr()?;
     stream.write_all(message)?;
@@ -61,9 +69,20 @@ pub fn tcp_exchange(server: SocketAddr, message: &[u8]) -> io::Result<(SocketAdd
         match stream.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => reply.extend_from_slice(buf.get(..n).unwrap_or_default()),
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
                 if reply.is_empty() {
-                    return Err(io::Error::new(io::ErrorKind::TimedOut, format!("no reply from {server} within {} s", REPLY_TIMEOUT.as_secs())));
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        format!(
+                            "no reply from {server} within {} s",
+                            REPLY_TIMEOUT.as_secs()
+                        ),
+                    ));
                 }
                 break;
             }

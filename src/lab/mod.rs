@@ -10,7 +10,11 @@ pub mod upper;
 
 /// Bytes as Python 3 prints a `bytes` object: `b'hello'`, with `\x..` escapes.
 pub fn python_bytes_repr(bytes: &[u8]) -> String {
-    let quote = if bytes.contains(&b'\'') && !bytes.contains(&b'"') { '"' } else { '\'' };
+    let quote = if bytes.contains(&b'\'') && !bytes.contains(&b'"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut s = String::with_capacity(bytes.len() + 3);
     s.push('b');
     s.push(quote);

@@ -54,7 +54,12 @@ pub fn loopback_up() -> io::Result<()> {
 pub fn thread_count() -> usize {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("Threads:").map(|v| v.trim().parse().unwrap_or(0))))
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                l.strip_prefix("Threads:")
+                    .map(|v| v.trim().parse().unwrap_or(0))
+            })
+        })
         .unwrap_or(0)
 }
 
@@ -69,7 +74,10 @@ pub fn enter_netns(path: &std::path::Path) -> io::Result<()> {
 }
 
 /// Runs `f` on a new thread inside the namespace (or here, for `None`) and returns its result.
-pub fn in_netns<T: Send + 'static>(ns: Option<PathBuf>, f: impl FnOnce() -> io::Result<T> + Send + 'static) -> io::Result<T> {
+pub fn in_netns<T: Send + 'static>(
+    ns: Option<PathBuf>,
+    f: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> io::Result<T> {
     match ns {
         None => f(),
         Some(path) => std::thread::spawn(move || {
@@ -118,8 +126,16 @@ impl TwoHosts {
             server_ns: format!("wirelab-{id}-server"),
             client_if: format!("wl{id}c"),
             server_if: format!("wl{id}s"),
-            client_ip: if ipv6 { "fd00::1".parse().map_err(io::Error::other)? } else { "10.0.0.1".parse().map_err(io::Error::other)? },
-            server_ip: if ipv6 { "fd00::2".parse().map_err(io::Error::other)? } else { "10.0.0.2".parse().map_err(io::Error::other)? },
+            client_ip: if ipv6 {
+                "fd00::1".parse().map_err(io::Error::other)?
+            } else {
+                "10.0.0.1".parse().map_err(io::Error::other)?
+            },
+            server_ip: if ipv6 {
+                "fd00::2".parse().map_err(io::Error::other)?
+            } else {
+                "10.0.0.2".parse().map_err(io::Error::other)?
+            },
         };
         // From here on, Drop cleans up whatever was made.
         let (c, s) = (hosts.client_ns.clone(), hosts.server_ns.clone());
@@ -129,7 +145,11 @@ impl TwoHosts {
         ip(&["link", "add", &ci, "type", "veth", "peer", "name", &si])?;
         ip(&["link", "set", &ci, "netns", &c])?;
         ip(&["link", "set", &si, "netns", &s])?;
-        let (prefix, extra): (&str, &[&str]) = if ipv6 { ("64", &["nodad"]) } else { ("24", &[]) };
+        let (prefix, extra): (&str, &[&str]) = if ipv6 {
+            ("64", &["nodad"])
+        } else {
+            ("24", &[])
+        };
         let ca = format!("{}/{prefix}", hosts.client_ip);
         let sa = format!("{}/{prefix}", hosts.server_ip);
         let mut add_c = vec!["-n", &c, "addr", "add", &ca, "dev", &ci];
@@ -156,6 +176,9 @@ impl Drop for TwoHosts {
         let _ = ip(&["netns", "del", &self.client_ns]);
         let _ = ip(&["netns", "del", &self.server_ns]);
         // Only still there if setup failed before moving it into a namespace.
-        let _ = Command::new("ip").args(["link", "del", &self.client_if]).stderr(std::process::Stdio::null()).status();
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.client_if])
+            .stderr(std::process::Stdio::null())
+            .status();
     }
 }

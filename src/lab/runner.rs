@@ -8,14 +8,14 @@ use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, UdpSocket};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use super::checks;
-use super::netns::{self, in_netns, TwoHosts};
+use super::netns::{self, TwoHosts, in_netns};
 use super::{client, server, show_text};
-use crate::app::{output_error, register_stop, Failure, FrameSink, Pipeline, Selection};
+use crate::app::{Failure, FrameSink, Pipeline, Selection, output_error, register_stop};
 use crate::cli::{LabArgs, LabWhich};
 use crate::error::AppError;
 use crate::present::text::ansi;
@@ -37,11 +37,23 @@ pub struct OwnedFrame {
 impl OwnedFrame {
     /// Copies a borrowed frame.
     pub fn from_frame(f: &Frame<'_>) -> Self {
-        OwnedFrame { number: f.number, ts: f.ts, linktype: f.linktype, orig_len: f.orig_len, data: f.data.to_vec() }
+        OwnedFrame {
+            number: f.number,
+            ts: f.ts,
+            linktype: f.linktype,
+            orig_len: f.orig_len,
+            data: f.data.to_vec(),
+        }
     }
     /// Borrows it back.
     pub fn as_frame(&self) -> Frame<'_> {
-        Frame { number: self.number, ts: self.ts, linktype: self.linktype, orig_len: self.orig_len, data: &self.data }
+        Frame {
+            number: self.number,
+            ts: self.ts,
+            linktype: self.linktype,
+            orig_len: self.orig_len,
+            data: &self.data,
+        }
     }
 }
 
@@ -55,9 +67,14 @@ pub fn ensure_capture_rights() -> Result<bool, Failure> {
     match LiveSource::open("lo", None) {
         Ok(_) => Ok(false),
         Err(CaptureError::Permission { exe, reason, .. }) => {
-            let fix = format!("run `sudo setcap cap_net_raw,cap_net_admin=eip {}` once, or run with sudo", exe.display());
+            let fix = format!(
+                "run `sudo setcap cap_net_raw,cap_net_admin=eip {}` once, or run with sudo",
+                exe.display()
+            );
             if netns::thread_count() > 1 {
-                return Err(other(format!("lo: no permission to capture ({reason}); {fix}")));
+                return Err(other(format!(
+                    "lo: no permission to capture ({reason}); {fix}"
+                )));
             }
             netns::enter_private_namespace().map_err(|e| {
                 other(format!("lo: no permission to capture ({reason}) and no private user namespace either ({e}); {fix}"))
@@ -93,7 +110,10 @@ impl CaptureThread {
         let (t_stop, t_seen) = (Arc::clone(&stop), Arc::clone(&seen));
         let handle = thread::spawn(move || {
             let opened = match &ns {
-                Some(p) => netns::enter_netns(p).map_err(|e| CaptureError::Pcap { iface: iface.clone(), reason: e.to_string() }),
+                Some(p) => netns::enter_netns(p).map_err(|e| CaptureError::Pcap {
+                    iface: iface.clone(),
+                    reason: e.to_string(),
+                }),
                 None => Ok(()),
             }
             .and_then(|()| LiveSource::open(&iface, Some(&filter)));
@@ -104,7 +124,11 @@ impl CaptureThread {
                 }
                 Err(e) => {
                     let _ = ready_tx.send(Err(e));
-                    return Captured { frames: Vec::new(), stats: live::Stats::default(), error: None };
+                    return Captured {
+                        frames: Vec::new(),
+                        stats: live::Stats::default(),
+                        error: None,
+                    };
                 }
             };
             let mut frames = Vec::new();
@@ -122,14 +146,23 @@ impl CaptureThread {
                     }
                 }
             }
-            Captured { frames, stats: source.stats(), error }
+            Captured {
+                frames,
+                stats: source.stats(),
+                error,
+            }
         });
         let linktype = match ready_rx.recv() {
             Ok(Ok(lt)) => lt,
             Ok(Err(e)) => return Err(other(e)),
             Err(_) => return Err(other("the capture thread failed to start")),
         };
-        Ok(CaptureThread { handle, stop, seen, linktype })
+        Ok(CaptureThread {
+            handle,
+            stop,
+            seen,
+            linktype,
+        })
     }
 
     /// Waits until the wire has been quiet for 250 ms (at most 3 s), then stops.
@@ -148,7 +181,9 @@ impl CaptureThread {
             }
         }
         self.stop.store(true, Ordering::Relaxed);
-        self.handle.join().map_err(|_| other("the capture thread failed"))
+        self.handle
+            .join()
+            .map_err(|_| other("the capture thread failed"))
     }
 }
 
@@ -185,14 +220,22 @@ pub fn run(args: &LabArgs, color: bool) -> Result<(), Failure> {
             client_ns: Some(TwoHosts::path(&h.client_ns)),
             capture_ns: Some(TwoHosts::path(&h.client_ns)),
             iface: h.client_if.clone(),
-            extra_filter: Some(if args.ipv6 { "(icmp6 and (ip6[40] == 135 or ip6[40] == 136))" } else { "arp" }),
+            extra_filter: Some(if args.ipv6 {
+                "(icmp6 and (ip6[40] == 135 or ip6[40] == 136))"
+            } else {
+                "arp"
+            }),
         };
         hosts = Some(h);
         p
     } else {
         in_private_ns = ensure_capture_rights()?;
         Placement {
-            server_ip: if args.ipv6 { IpAddr::V6(Ipv6Addr::LOCALHOST) } else { IpAddr::V4(Ipv4Addr::LOCALHOST) },
+            server_ip: if args.ipv6 {
+                IpAddr::V6(Ipv6Addr::LOCALHOST)
+            } else {
+                IpAddr::V4(Ipv4Addr::LOCALHOST)
+            },
             server_ns: None,
             client_ns: None,
             capture_ns: None,
@@ -206,7 +249,13 @@ pub fn run(args: &LabArgs, color: bool) -> Result<(), Failure> {
     result
 }
 
-fn run_local(args: &LabArgs, color: bool, place: &Placement, in_private_ns: bool, stop: &AtomicBool) -> Result<(), Failure> {
+fn run_local(
+    args: &LabArgs,
+    color: bool,
+    place: &Placement,
+    in_private_ns: bool,
+    stop: &AtomicBool,
+) -> Result<(), Failure> {
     let want_udp = args.which != LabWhich::Tcp;
     let want_tcp = args.which != LabWhich::Udp;
     let mut writer = match &args.write {
@@ -216,17 +265,35 @@ fn run_local(args: &LabArgs, color: bool, place: &Placement, in_private_ns: bool
     // Free ports: the servers bind port 0 and keep the sockets, so there is no race.
     let ip = place.server_ip;
     let udp = if want_udp {
-        Some(in_netns(place.server_ns.clone(), move || UdpSocket::bind(SocketAddr::new(ip, 0))).map_err(other)?)
+        Some(
+            in_netns(place.server_ns.clone(), move || {
+                UdpSocket::bind(SocketAddr::new(ip, 0))
+            })
+            .map_err(other)?,
+        )
     } else {
         None
     };
     let tcp = if want_tcp {
-        Some(in_netns(place.server_ns.clone(), move || TcpListener::bind(SocketAddr::new(ip, 0))).map_err(other)?)
+        Some(
+            in_netns(place.server_ns.clone(), move || {
+                TcpListener::bind(SocketAddr::new(ip, 0))
+            })
+            .map_err(other)?,
+        )
     } else {
         None
     };
-    let udp_addr = udp.as_ref().map(|s| s.local_addr()).transpose().map_err(other)?;
-    let tcp_addr = tcp.as_ref().map(|s| s.local_addr()).transpose().map_err(other)?;
+    let udp_addr = udp
+        .as_ref()
+        .map(|s| s.local_addr())
+        .transpose()
+        .map_err(other)?;
+    let tcp_addr = tcp
+        .as_ref()
+        .map(|s| s.local_addr())
+        .transpose()
+        .map_err(other)?;
     let mut parts = Vec::new();
     if let Some(a) = udp_addr {
         parts.push(format!("udp port {}", a.port()));
@@ -238,7 +305,11 @@ fn run_local(args: &LabArgs, color: bool, place: &Placement, in_private_ns: bool
     let filter = parts.join(" or ");
 
     // The capture is open (immediate mode) before any traffic, so no SYN is missed.
-    let capture = CaptureThread::start(place.iface.clone(), filter.clone(), place.capture_ns.clone())?;
+    let capture = CaptureThread::start(
+        place.iface.clone(),
+        filter.clone(),
+        place.capture_ns.clone(),
+    )?;
     live::drop_privileges();
     if let Some(w) = &mut writer {
         // A valid (empty) capture from the start; the frames are added at the end.
@@ -253,14 +324,29 @@ fn run_local(args: &LabArgs, color: bool, place: &Placement, in_private_ns: bool
         format!(
             " (the client's side of a veth pair: client {} in namespace {}, server {} in namespace {})",
             place_client_ip(place),
-            place.client_ns.as_deref().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            place
+                .client_ns
+                .as_deref()
+                .and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             place.server_ip,
-            place.server_ns.as_deref().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            place
+                .server_ns
+                .as_deref()
+                .and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
         )
     } else {
         String::new()
     };
-    writeln!(out, "wirelab lab: capturing on {}{where_}, filter \"{filter}\"", place.iface).map_err(output_error)?;
+    writeln!(
+        out,
+        "wirelab lab: capturing on {}{where_}, filter \"{filter}\"",
+        place.iface
+    )
+    .map_err(output_error)?;
 
     // The servers.
     let stop_servers = Arc::new(AtomicBool::new(false));
@@ -308,7 +394,16 @@ fn run_local(args: &LabArgs, color: bool, place: &Placement, in_private_ns: bool
     for s in servers {
         let _ = s.join();
     }
-    present(args, color, captured, writer, linktype, &[(want_udp, Proto::Udp), (want_tcp, Proto::Tcp)], &message, client_errors)
+    present(
+        args,
+        color,
+        captured,
+        writer,
+        linktype,
+        &[(want_udp, Proto::Udp), (want_tcp, Proto::Tcp)],
+        &message,
+        client_errors,
+    )
 }
 
 fn place_client_ip(place: &Placement) -> String {
@@ -360,11 +455,19 @@ fn present(
     }
     println!();
     let sink: Box<dyn Write> = Box::new(io::BufWriter::new(io::stdout()));
-    let selection = Selection { filter: None, stream: None, count: None };
+    let selection = Selection {
+        filter: None,
+        stream: None,
+        count: None,
+    };
     let mut pipeline = Pipeline::new(&args.view, selection, color, sink);
     pipeline.collect_payloads();
     if let Some(writer) = writer {
-        pipeline.set_writer(FrameSink { writer, comments: args.view.comments, all: true });
+        pipeline.set_writer(FrameSink {
+            writer,
+            comments: args.view.comments,
+            all: true,
+        });
     }
     for f in &captured.frames {
         pipeline.frame(&f.as_frame())?;
@@ -379,12 +482,25 @@ fn present(
         }
     }
     let mut out = io::stdout().lock();
-    let (ok_mark, bad_mark, reset) =
-        if color { (format!("{}✓", "\x1b[32m"), format!("{}✗", ansi::RESET_FLAG), ansi::RESET) } else { ("✓".to_string(), "✗".to_string(), "") };
+    let (ok_mark, bad_mark, reset) = if color {
+        (
+            format!("{}✓", "\x1b[32m"),
+            format!("{}✗", ansi::RESET_FLAG),
+            ansi::RESET,
+        )
+    } else {
+        ("✓".to_string(), "✗".to_string(), "")
+    };
     writeln!(out).map_err(output_error)?;
     writeln!(out, "What the lab shows").map_err(output_error)?;
     for c in &all {
-        writeln!(out, "  {}{reset} {}", if c.ok { &ok_mark } else { &bad_mark }, c.text).map_err(output_error)?;
+        writeln!(
+            out,
+            "  {}{reset} {}",
+            if c.ok { &ok_mark } else { &bad_mark },
+            c.text
+        )
+        .map_err(output_error)?;
     }
     let failed = all.iter().filter(|c| !c.ok).count();
     writeln!(
@@ -402,7 +518,11 @@ fn present(
         return Err(other(e));
     }
     if failed > 0 {
-        let extra = if client_errors.is_empty() { String::new() } else { format!(": {}", client_errors.join("; ")) };
+        let extra = if client_errors.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", client_errors.join("; "))
+        };
         return Err(other(format!("{failed} lab check(s) failed{extra}")));
     }
     Ok(())
@@ -410,12 +530,18 @@ fn present(
 
 /// The interface whose address the kernel would use to reach `peer` ("lo" for loopback).
 fn interface_towards(peer: SocketAddr) -> String {
-    let bind: SocketAddr = if peer.is_ipv6() { SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0)) } else { SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)) };
+    let bind: SocketAddr = if peer.is_ipv6() {
+        SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0))
+    } else {
+        SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0))
+    };
     let local = UdpSocket::bind(bind).and_then(|s| {
         s.connect(peer)?;
         s.local_addr()
     });
-    let Ok(local) = local else { return "any".into() };
+    let Ok(local) = local else {
+        return "any".into();
+    };
     if local.ip().is_loopback() {
         return "lo".into();
     }
@@ -433,7 +559,11 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
     let proto = match args.which {
         LabWhich::Udp => Proto::Udp,
         LabWhich::Tcp => Proto::Tcp,
-        LabWhich::Both => return Err(other("with --server or --serve, say which: `wirelab lab udp ...` or `wirelab lab tcp ...`")),
+        LabWhich::Both => {
+            return Err(other(
+                "with --server or --serve, say which: `wirelab lab udp ...` or `wirelab lab tcp ...`",
+            ));
+        }
     };
     let pname = if proto == Proto::Udp { "udp" } else { "tcp" };
     let filter = format!("{pname} port {}", args.port);
@@ -442,12 +572,20 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
         None => None,
     };
     if let Some(host) = &args.server {
-        let addr = client::resolve(host, args.port).map_err(|e| other(format!("cannot find {host}: {e}")))?;
-        let iface = args.interface.clone().unwrap_or_else(|| interface_towards(addr));
+        let addr = client::resolve(host, args.port)
+            .map_err(|e| other(format!("cannot find {host}: {e}")))?;
+        let iface = args
+            .interface
+            .clone()
+            .unwrap_or_else(|| interface_towards(addr));
         let capture = CaptureThread::start(iface.clone(), filter.clone(), None)?;
         live::drop_privileges();
         let mut out = io::stdout().lock();
-        writeln!(out, "wirelab lab: capturing on {iface}, filter \"{filter}\"; our client talks to {addr}").map_err(output_error)?;
+        writeln!(
+            out,
+            "wirelab lab: capturing on {iface}, filter \"{filter}\"; our client talks to {addr}"
+        )
+        .map_err(output_error)?;
         let mut errors = Vec::new();
         let message = args.message.as_bytes().to_vec();
         for run in 1..=args.runs {
@@ -463,14 +601,39 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
         drop(out);
         let linktype = capture.linktype;
         let captured = capture.finish(stop)?;
-        return present(args, color, captured, writer, linktype, &[(true, proto)], &message, errors);
+        return present(
+            args,
+            color,
+            captured,
+            writer,
+            linktype,
+            &[(true, proto)],
+            &message,
+            errors,
+        );
     }
     // --serve: our server, and the timeline live, exchange by exchange, until Ctrl-C.
     let iface = args.interface.clone().unwrap_or_else(|| "any".into());
-    let bind = if args.ipv6 { SocketAddr::from((Ipv6Addr::UNSPECIFIED, args.port)) } else { SocketAddr::from((Ipv4Addr::UNSPECIFIED, args.port)) };
-    let bind_err = |e: io::Error| other(format!("cannot listen on {bind}: {e}; pick another --port or stop the program using it"));
-    let udp = if proto == Proto::Udp { Some(UdpSocket::bind(bind).map_err(bind_err)?) } else { None };
-    let tcp = if proto == Proto::Tcp { Some(TcpListener::bind(bind).map_err(bind_err)?) } else { None };
+    let bind = if args.ipv6 {
+        SocketAddr::from((Ipv6Addr::UNSPECIFIED, args.port))
+    } else {
+        SocketAddr::from((Ipv4Addr::UNSPECIFIED, args.port))
+    };
+    let bind_err = |e: io::Error| {
+        other(format!(
+            "cannot listen on {bind}: {e}; pick another --port or stop the program using it"
+        ))
+    };
+    let udp = if proto == Proto::Udp {
+        Some(UdpSocket::bind(bind).map_err(bind_err)?)
+    } else {
+        None
+    };
+    let tcp = if proto == Proto::Tcp {
+        Some(TcpListener::bind(bind).map_err(bind_err)?)
+    } else {
+        None
+    };
     let mut source = LiveSource::open(&iface, Some(&filter)).map_err(other)?;
     live::drop_privileges();
     let stop_servers = Arc::new(AtomicBool::new(false));
@@ -481,17 +644,29 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
                 let _ = server::serve_udp(&s, &stop_servers, &mut io::sink());
             }
             if let Some(l) = tcp {
-                let log: Arc<Mutex<Box<dyn Write + Send>>> = Arc::new(Mutex::new(Box::new(io::sink())));
+                let log: Arc<Mutex<Box<dyn Write + Send>>> =
+                    Arc::new(Mutex::new(Box::new(io::sink())));
                 let _ = server::serve_tcp(&l, &stop_servers, log);
             }
         })
     };
-    eprintln!("wirelab lab: our {} server listens on {bind}; capturing on {iface}, filter \"{filter}\"; Ctrl-C to stop", pname.to_uppercase());
-    let selection = Selection { filter: None, stream: None, count: args.view.count };
+    eprintln!(
+        "wirelab lab: our {} server listens on {bind}; capturing on {iface}, filter \"{filter}\"; Ctrl-C to stop",
+        pname.to_uppercase()
+    );
+    let selection = Selection {
+        filter: None,
+        stream: None,
+        count: args.view.count,
+    };
     let sink: Box<dyn Write> = Box::new(io::LineWriter::new(io::stdout()));
     let mut pipeline = Pipeline::new(&args.view, selection, color, sink);
     if let Some(writer) = writer {
-        pipeline.set_writer(FrameSink { writer, comments: args.view.comments, all: true });
+        pipeline.set_writer(FrameSink {
+            writer,
+            comments: args.view.comments,
+            all: true,
+        });
     }
     let mut failure = None;
     while !stop.load(Ordering::Relaxed) && !pipeline.done() {
@@ -520,7 +695,10 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
     if !matches!(failure, Some(Failure::BrokenPipe)) {
         pipeline.finish().map_err(output_error)?;
     }
-    eprintln!("{} packets received by filter\n{} packets dropped by kernel", stats.received, stats.dropped);
+    eprintln!(
+        "{} packets received by filter\n{} packets dropped by kernel",
+        stats.received, stats.dropped
+    );
     match failure {
         Some(f) => Err(f),
         None => Ok(()),

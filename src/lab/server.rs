@@ -5,8 +5,8 @@
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::unix::io::AsRawFd;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::upper::uppercase;
@@ -26,13 +26,26 @@ const MAX_MESSAGE: usize = 1 << 20;
 pub const MAX_TCP_CONNECTIONS: usize = 512;
 
 /// Serves UDP on `socket` until `stop` is set. Logs one line per datagram to `log`.
-pub fn serve_udp(socket: &UdpSocket, stop: &AtomicBool, log: &mut (dyn Write + Send)) -> io::Result<()> {
+pub fn serve_udp(
+    socket: &UdpSocket,
+    stop: &AtomicBool,
+    log: &mut (dyn Write + Send),
+) -> io::Result<()> {
     socket.set_read_timeout(Some(Duration::from_millis(200)))?;
     let mut buf = vec![0u8; 65_536];
     while !stop.load(Ordering::Relaxed) {
         let (n, peer) = match socket.recv_from(&mut buf) {
             Ok(x) => x,
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted) => continue,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock
+                        | io::ErrorKind::TimedOut
+                        | io::ErrorKind::Interrupted
+                ) =>
+            {
+                continue;
+            }
             // A previous reply bounced (ICMP port unreachable) or similar: log and go on.
             Err(e) => {
                 let _ = writeln!(log, "receive error: {e} (still serving)");
@@ -41,7 +54,12 @@ pub fn serve_udp(socket: &UdpSocket, stop: &AtomicBool, log: &mut (dyn Write + S
         };
         let request = buf.get(..n).unwrap_or_default();
         let reply = uppercase(request);
-        let _ = writeln!(log, "Received message:  {} from {}", python_bytes_repr(request), peer);
+        let _ = writeln!(
+            log,
+            "Received message:  {} from {}",
+            python_bytes_repr(request),
+            peer
+        );
         match socket.send_to(&reply, peer) {
             Ok(_) => {
                 let _ = writeln!(log, "Modified message:  {} to {}", show_text(&reply), peer);
@@ -57,7 +75,11 @@ pub fn serve_udp(socket: &UdpSocket, stop: &AtomicBool, log: &mut (dyn Write + S
 
 /// Serves TCP on `listener` until `stop` is set: one thread per connection (at most
 /// [`MAX_TCP_CONNECTIONS`] at once), each reading one message, replying, and closing.
-pub fn serve_tcp(listener: &TcpListener, stop: &AtomicBool, log: Arc<std::sync::Mutex<Box<dyn Write + Send>>>) -> io::Result<()> {
+pub fn serve_tcp(
+    listener: &TcpListener,
+    stop: &AtomicBool,
+    log: Arc<std::sync::Mutex<Box<dyn Write + Send>>>,
+) -> io::Result<()> {
     listener.set_nonblocking(true)?;
     let active = Arc::new(AtomicUsize::new(0));
     while !stop.load(Ordering::Relaxed) {
@@ -70,14 +92,16 @@ pub fn serve_tcp(listener: &TcpListener, stop: &AtomicBool, log: Arc<std::sync::
                 active.fetch_add(1, Ordering::Relaxed);
                 let conn_active = Arc::clone(&active);
                 let conn_log = Arc::clone(&log);
-                let spawned = std::thread::Builder::new().name(format!("tcp {peer}")).spawn(move || {
-                    let line = serve_connection(stream, peer);
-                    if let Ok(mut l) = conn_log.lock() {
-                        let _ = l.write_all(line.as_bytes());
-                        let _ = l.flush();
-                    }
-                    conn_active.fetch_sub(1, Ordering::Relaxed);
-                });
+                let spawned = std::thread::Builder::new()
+                    .name(format!("tcp {peer}"))
+                    .spawn(move || {
+                        let line = serve_connection(stream, peer);
+                        if let Ok(mut l) = conn_log.lock() {
+                            let _ = l.write_all(line.as_bytes());
+                            let _ = l.flush();
+                        }
+                        conn_active.fetch_sub(1, Ordering::Relaxed);
+                    });
                 if spawned.is_err() {
                     active.fetch_sub(1, Ordering::Relaxed);
                     // Out of threads: the connection is dropped (closed); keep serving.
@@ -86,7 +110,9 @@ pub fn serve_tcp(listener: &TcpListener, stop: &AtomicBool, log: Arc<std::sync::
                     }
                 }
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => wait_readable(listener.as_raw_fd(), 100),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                wait_readable(listener.as_raw_fd(), 100)
+            }
             Err(e) => {
                 if let Ok(mut l) = log.lock() {
                     let _ = writeln!(l, "accept error: {e} (still serving)");
@@ -100,7 +126,11 @@ pub fn serve_tcp(listener: &TcpListener, stop: &AtomicBool, log: Arc<std::sync::
 
 /// Waits until `fd` is readable (a connection to accept) or `ms` milliseconds pass.
 fn wait_readable(fd: std::os::unix::io::RawFd, ms: i32) {
-    let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+    let mut pfd = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
     // SAFETY: one valid pollfd for the duration of the call.
     unsafe { libc::poll(&mut pfd, 1, ms) };
 }
@@ -114,8 +144,16 @@ fn serve_connection(mut stream: TcpStream, peer: SocketAddr) -> String {
     let mut buf = vec![0u8; 65_536];
     let n = match stream.read(&mut buf) {
         Ok(n) => n,
-        Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
-            return format!("{peer}: sent nothing for {} s, closing\n", TCP_READ_TIMEOUT.as_secs());
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) =>
+        {
+            return format!(
+                "{peer}: sent nothing for {} s, closing\n",
+                TCP_READ_TIMEOUT.as_secs()
+            );
         }
         Err(e) => return format!("{peer}: {e} (still serving)\n"),
     };

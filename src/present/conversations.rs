@@ -139,7 +139,21 @@ pub fn fill_cells(r: &ConversationRow<'_>, out: &mut [String; 13]) {
     for cell in out.iter_mut() {
         cell.clear();
     }
-    let [conv, client, server, fa, ba, fb, bb, start, duration, rtt, state, history, verdict] = out;
+    let [
+        conv,
+        client,
+        server,
+        fa,
+        ba,
+        fb,
+        bb,
+        start,
+        duration,
+        rtt,
+        state,
+        history,
+        verdict,
+    ] = out;
     conv.push_str(proto_name(c.proto));
     conv.push(' ');
     push_u64(conv, c.stream);
@@ -292,7 +306,11 @@ fn fixed_row<'s>(line: &mut String, cells: impl Iterator<Item = &'s str>, ascii:
             line.push_str("  ");
         }
         let width = WIDTHS.get(i).copied().unwrap_or(0);
-        let chars = if cell.is_ascii() { cell.len() } else { cell.chars().count() };
+        let chars = if cell.is_ascii() {
+            cell.len()
+        } else {
+            cell.chars().count()
+        };
         let pad = width.saturating_sub(chars);
         let right = (3..=9).contains(&i);
         if right {

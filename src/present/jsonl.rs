@@ -19,7 +19,11 @@ pub struct JsonLines<W: Write> {
 impl<W: Write> JsonLines<W> {
     /// A JSON Lines writer.
     pub fn new(out: W, absolute_seq: bool) -> Self {
-        Self { out, absolute_seq, rows: Gathered::default() }
+        Self {
+            out,
+            absolute_seq,
+            rows: Gathered::default(),
+        }
     }
 }
 
@@ -33,8 +37,12 @@ pub fn proto_name(p: &Packet<'_>) -> Option<&'static str> {
         (Net::Arp(_), _) => Some("ARP"),
         (_, Transport::Fragment { .. }) => None,
         (_, Transport::Other { protocol }) => Some(ip_protocol_name(*protocol)),
-        (Net::Ipv4(h), Transport::None) if h.fragment_offset == 0 => Some(ip_protocol_name(h.protocol)),
-        (Net::Ipv6(h), Transport::None) if h.fragment.is_none() => Some(ip_protocol_name(h.protocol)),
+        (Net::Ipv4(h), Transport::None) if h.fragment_offset == 0 => {
+            Some(ip_protocol_name(h.protocol))
+        }
+        (Net::Ipv6(h), Transport::None) if h.fragment.is_none() => {
+            Some(ip_protocol_name(h.protocol))
+        }
         _ => None,
     }
 }
@@ -215,7 +223,14 @@ pub fn push_json_string(w: &mut Vec<u8>, s: &str) {
         w.extend_from_slice(bytes.get(start..at).unwrap_or(&[]));
         let b = bytes.get(at).copied().unwrap_or(0);
         match ESCAPE[usize::from(b)] {
-            b'u' => w.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]),
+            b'u' => w.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xf)],
+            ]),
             e => w.extend_from_slice(&[b'\\', e]),
         }
         start = at + 1;
@@ -235,7 +250,12 @@ fn next_escape(bytes: &[u8], mut i: usize) -> Option<usize> {
         i += 16;
     }
     let tail = bytes.get(i..).filter(|t| !t.is_empty())?;
-    if bytes.len().checked_sub(16).and_then(|k| bytes.get(k..)).is_some_and(|last| !needs_escape(last)) {
+    if bytes
+        .len()
+        .checked_sub(16)
+        .and_then(|k| bytes.get(k..))
+        .is_some_and(|last| !needs_escape(last))
+    {
         return None;
     }
     first_escape(tail).map(|k| i + k)
@@ -244,7 +264,9 @@ fn next_escape(bytes: &[u8], mut i: usize) -> Option<usize> {
 /// Whether any byte of `chunk` is a control byte (< 0x20), `"` or `\\`: one pass without
 /// branches that the compiler vectorizes.
 fn needs_escape(chunk: &[u8]) -> bool {
-    chunk.iter().fold(false, |any, &b| any | (b < 0x20) | (b == b'"') | (b == b'\\'))
+    chunk.iter().fold(false, |any, &b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    })
 }
 
 /// The index of the first byte of `chunk` that needs an escape, eight bytes at a time.
@@ -258,7 +280,11 @@ fn first_escape(chunk: &[u8]) -> Option<usize> {
         }
         at += 8;
     }
-    words.remainder().iter().position(|&b| ESCAPE[usize::from(b)] != 0).map(|k| at + k)
+    words
+        .remainder()
+        .iter()
+        .position(|&b| ESCAPE[usize::from(b)] != 0)
+        .map(|k| at + k)
 }
 
 /// The high bit of each byte of `word` (little-endian) that is a control byte (< 0x20), `"`
@@ -268,7 +294,10 @@ fn escape_marks(word: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let zero = |v: u64| v.wrapping_sub(ONES) & !v;
-    (word.wrapping_sub(ONES * 0x20) & !word | zero(word ^ (ONES * u64::from(b'"'))) | zero(word ^ (ONES * u64::from(b'\\')))) & HIGH
+    (word.wrapping_sub(ONES * 0x20) & !word
+        | zero(word ^ (ONES * u64::from(b'"')))
+        | zero(word ^ (ONES * u64::from(b'\\'))))
+        & HIGH
 }
 
 impl<W: Write> View for JsonLines<W> {
@@ -338,12 +367,18 @@ mod tests {
 
     #[test]
     fn test_json_string_word_scan_matches_serde_json() {
-        let pieces = ["a", "b", "\"", "\\", "\n", "\u{1}", "\u{1f}", " ", "é", "→", "\u{7f}", "~"];
+        let pieces = [
+            "a", "b", "\"", "\\", "\n", "\u{1}", "\u{1f}", " ", "é", "→", "\u{7f}", "~",
+        ];
         let mut x: u64 = 99;
         for _ in 0..20_000 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let n = (x >> 58) as usize;
-            let s: String = (0..n).map(|i| pieces[((x >> (i % 40)) as usize + i) % pieces.len()]).collect();
+            let s: String = (0..n)
+                .map(|i| pieces[((x >> (i % 40)) as usize + i) % pieces.len()])
+                .collect();
             let mut w = Vec::new();
             push_json_string(&mut w, &s);
             assert_eq!(w, serde_json::to_string(&s).unwrap().into_bytes());
@@ -360,15 +395,26 @@ mod tests {
         for s in [all.as_str(), "", "plain", "\"", "\\", "\n", "a\u{7f}b"] {
             let mut mine = Vec::new();
             push_json_string(&mut mine, s);
-            assert_eq!(mine, serde_json::to_string(s).unwrap().into_bytes(), "{s:?}");
+            assert_eq!(
+                mine,
+                serde_json::to_string(s).unwrap().into_bytes(),
+                "{s:?}"
+            );
         }
     }
 
     /// The conversation objects are byte for byte what `serde_json::json!` wrote before.
     #[test]
     fn test_conversation_object_matches_json_macro() {
-        let ep = |ip: &str, port| Endpoint { ip: ip.parse().unwrap(), port };
-        let side = |frames, bytes, payload_bytes| SideStats { frames, bytes, payload_bytes };
+        let ep = |ip: &str, port| Endpoint {
+            ip: ip.parse().unwrap(),
+            port,
+        };
+        let side = |frames, bytes, payload_bytes| SideStats {
+            frames,
+            bytes,
+            payload_bytes,
+        };
         let c = Conversation {
             proto: Proto::Tcp,
             stream: 7,
@@ -378,7 +424,10 @@ mod tests {
             from_server: side(4, 300, 11),
             first_frame: 3,
             last_frame: 99,
-            start: Timestamp { secs: 12, nanos: 345_678_901 },
+            start: Timestamp {
+                secs: 12,
+                nanos: 345_678_901,
+            },
             end: Timestamp { secs: 13, nanos: 1 },
             zeek_state: "SF",
             history: "ShADadFf".into(),
@@ -391,10 +440,19 @@ mod tests {
         };
         let first = Timestamp { secs: 10, nanos: 0 };
         for rtt in [Some(123_456), None, Some(1)] {
-            let c = Conversation { initial_rtt_ns: rtt, ..c.clone() };
-            let row = ConversationRow { conversation: &c, verdict: "complete: \"x\"\n", first };
+            let c = Conversation {
+                initial_rtt_ns: rtt,
+                ..c.clone()
+            };
+            let row = ConversationRow {
+                conversation: &c,
+                verdict: "complete: \"x\"\n",
+                first,
+            };
             let mut out = Vec::new();
-            JsonLines::new(&mut out, false).conversations(&[row]).unwrap();
+            JsonLines::new(&mut out, false)
+                .conversations(&[row])
+                .unwrap();
             let v = serde_json::json!({
                 "type": "conversation",
                 "proto": "TCP",
@@ -418,7 +476,10 @@ mod tests {
                 "initial_rtt": c.initial_rtt_ns.map(|n| n as f64 / 1e9),
                 "verdict": "complete: \"x\"\n",
             });
-            assert_eq!(String::from_utf8(out).unwrap(), format!("{}\n", serde_json::to_string(&v).unwrap()));
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                format!("{}\n", serde_json::to_string(&v).unwrap())
+            );
         }
     }
 }

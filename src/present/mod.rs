@@ -37,14 +37,20 @@ pub struct Gathered {
 
 impl Default for Gathered {
     fn default() -> Self {
-        Gathered { bytes: Vec::with_capacity(GATHER + 4096) }
+        Gathered {
+            bytes: Vec::with_capacity(GATHER + 4096),
+        }
     }
 }
 
 impl Gathered {
     /// After a whole row: writes what was gathered once it is [`GATHER`] bytes or more.
     pub fn row_done(&mut self, out: &mut impl io::Write) -> io::Result<()> {
-        if self.bytes.len() >= GATHER { self.write_to(out) } else { Ok(()) }
+        if self.bytes.len() >= GATHER {
+            self.write_to(out)
+        } else {
+            Ok(())
+        }
     }
 
     /// Writes every row gathered.

@@ -105,7 +105,10 @@ impl Seconds {
                 (units / per, u64::try_from(units % per).unwrap_or(0))
             }
         };
-        let mut s = Seconds { buf: [0; 48], start: 48 };
+        let mut s = Seconds {
+            buf: [0; 48],
+            start: 48,
+        };
         // The decimals two at a time, the last first (`frac < 10^decimals`).
         let mut frac = frac;
         let mut left = decimals;
@@ -113,7 +116,10 @@ impl Seconds {
             let pair = (frac % 100) as usize * 2;
             frac /= 100;
             s.start -= 2;
-            if let (Some(slot), Some(digits)) = (s.buf.get_mut(s.start..s.start + 2), DIGIT_PAIRS.get(pair..pair + 2)) {
+            if let (Some(slot), Some(digits)) = (
+                s.buf.get_mut(s.start..s.start + 2),
+                DIGIT_PAIRS.get(pair..pair + 2),
+            ) {
                 slot.copy_from_slice(digits);
             }
             left -= 2;
@@ -212,7 +218,11 @@ const fn octets() -> [[u8; 4]; 256] {
     let mut t = [[0u8; 4]; 256];
     let mut i = 0;
     while i < 256 {
-        let (h, d, u) = (b'0' + (i / 100) as u8, b'0' + (i / 10 % 10) as u8, b'0' + (i % 10) as u8);
+        let (h, d, u) = (
+            b'0' + (i / 100) as u8,
+            b'0' + (i / 10 % 10) as u8,
+            b'0' + (i % 10) as u8,
+        );
         t[i] = if i >= 100 {
             [h, d, u, b'.']
         } else if i >= 10 {
@@ -289,7 +299,8 @@ fn ipv6_into<O: AsciiOut>(out: &mut O, a: Ipv6Addr) {
     }
     let segments = a.segments();
     // The first longest run of zero groups.
-    let (mut best_start, mut best_len, mut cur_start, mut cur_len) = (0usize, 0usize, 0usize, 0usize);
+    let (mut best_start, mut best_len, mut cur_start, mut cur_len) =
+        (0usize, 0usize, 0usize, 0usize);
     for (i, &g) in segments.iter().enumerate() {
         if g == 0 {
             if cur_len == 0 {
@@ -335,7 +346,13 @@ fn push_hex_u16<O: AsciiOut>(out: &mut O, n: u16) {
 }
 
 /// The time column for one frame.
-pub fn push_time(out: &mut String, format: TimeFormat, ts: Timestamp, first: Timestamp, previous: Option<Timestamp>) {
+pub fn push_time(
+    out: &mut String,
+    format: TimeFormat,
+    ts: Timestamp,
+    first: Timestamp,
+    previous: Option<Timestamp>,
+) {
     match time_column(format, ts, first, previous) {
         TimeColumn::Empty => {}
         TimeColumn::Seconds(s) => out.push_ascii(s.as_bytes()),
@@ -354,7 +371,12 @@ pub enum TimeColumn {
 }
 
 /// The time column of a frame with timestamp `ts`, without writing it anywhere.
-pub fn time_column(format: TimeFormat, ts: Timestamp, first: Timestamp, previous: Option<Timestamp>) -> TimeColumn {
+pub fn time_column(
+    format: TimeFormat,
+    ts: Timestamp,
+    first: Timestamp,
+    previous: Option<Timestamp>,
+) -> TimeColumn {
     if ts.is_absent() {
         return TimeColumn::Empty;
     }
@@ -424,7 +446,13 @@ mod tests {
             let abs = nanos.unsigned_abs();
             let units = (abs + (scale as u128) / 2) / scale as u128;
             let per = 10u128.pow(decimals.min(9));
-            format!("{}{}.{:0width$}", if neg { "-" } else { "" }, units / per, units % per, width = decimals as usize)
+            format!(
+                "{}{}.{:0width$}",
+                if neg { "-" } else { "" },
+                units / per,
+                units % per,
+                width = decimals as usize
+            )
         };
         let samples: [i128; 16] = [
             0,
@@ -466,7 +494,17 @@ mod tests {
             push_u64_bytes(&mut b, n);
             assert_eq!(b, n.to_string().into_bytes());
         }
-        for ip in ["0.0.0.0", "10.1.2.3", "1.20.100.9", "100.10.1.0", "9.99.199.249", "255.255.255.255", "::1", "fd00::1:2", "2001:db8::ff00:42:8329"] {
+        for ip in [
+            "0.0.0.0",
+            "10.1.2.3",
+            "1.20.100.9",
+            "100.10.1.0",
+            "9.99.199.249",
+            "255.255.255.255",
+            "::1",
+            "fd00::1:2",
+            "2001:db8::ff00:42:8329",
+        ] {
             let ip: std::net::IpAddr = ip.parse().unwrap();
             let mut s = String::new();
             push_ip(&mut s, ip);
@@ -495,7 +533,13 @@ mod tests {
                 assert_eq!(s, a.to_string());
             }
         }
-        for ip in ["::ffff:10.1.2.3", "::10.1.2.3", "::", "64:ff9b::192.0.2.33", "fe80::1:0:0:1"] {
+        for ip in [
+            "::ffff:10.1.2.3",
+            "::10.1.2.3",
+            "::",
+            "64:ff9b::192.0.2.33",
+            "fe80::1:0:0:1",
+        ] {
             let a: std::net::Ipv6Addr = ip.parse().unwrap();
             let mut s = String::new();
             push_ipv6(&mut s, a);
@@ -510,7 +554,13 @@ mod tests {
         assert_eq!(s, "1970-01-01 00:00:00.000000");
         s.clear();
         // 2024-02-29 12:34:56.5 UTC
-        push_date_time(&mut s, Timestamp { secs: 1_709_210_096, nanos: 500_000_000 });
+        push_date_time(
+            &mut s,
+            Timestamp {
+                secs: 1_709_210_096,
+                nanos: 500_000_000,
+            },
+        );
         assert_eq!(s, "2024-02-29 12:34:56.500000");
     }
 }

@@ -5,7 +5,8 @@
 use std::io::{self, Write};
 
 use super::text::{
-    TimeColumn, ansi, push_date_time, push_ip, push_ip_bytes, push_seconds_bytes, push_u64, push_u64_bytes, time_column,
+    TimeColumn, ansi, push_date_time, push_ip, push_ip_bytes, push_seconds_bytes, push_u64,
+    push_u64_bytes, time_column,
 };
 use super::{ConversationRow, Gathered, Row, TimeFormat, View};
 use crate::explain::Tone;
@@ -59,13 +60,29 @@ impl<W: Write> Timeline<W> {
 
     /// The column (in characters) where the Note starts.
     fn note_column(&self) -> usize {
-        W_NO + 1 + self.time_width() + 1 + W_ADDR + 1 + W_ADDR + 1 + W_PROTO + 1 + W_LEN + 1 + W_INFO + 1
+        W_NO + 1
+            + self.time_width()
+            + 1
+            + W_ADDR
+            + 1
+            + W_ADDR
+            + 1
+            + W_PROTO
+            + 1
+            + W_LEN
+            + 1
+            + W_INFO
+            + 1
     }
 
     fn header(&mut self) -> io::Result<()> {
         self.header_done = true;
         let tw = self.time_width();
-        let (on, off) = if self.color { (ansi::HEADING, ansi::RESET) } else { ("", "") };
+        let (on, off) = if self.color {
+            (ansi::HEADING, ansi::RESET)
+        } else {
+            ("", "")
+        };
         writeln!(
             self.out,
             "{on}{:>W_NO$} {:>tw$} {:<W_ADDR$} {:<W_ADDR$} {:<W_PROTO$} {:>W_LEN$} {:<W_INFO$} Note{off}",
@@ -171,13 +188,22 @@ impl<W: Write> View for Timeline<W> {
                 self.num.as_bytes()
             }
         };
-        let (source, destination, protocol) = (note.source.as_bytes(), note.destination.as_bytes(), note.protocol.as_bytes());
+        let (source, destination, protocol) = (
+            note.source.as_bytes(),
+            note.destination.as_bytes(),
+            note.protocol.as_bytes(),
+        );
         let fits = |s: &[u8], width: usize| s.len() <= width && s.is_ascii();
         // The frame number may be wider than its column (from frame 100,000 on): the
         // columns after it move right.
         let w_no = number.len().max(W_NO);
         // Characters of the columns before Info (the colour code aside).
-        let used = if time.len() <= tw && fits(source, W_ADDR) && fits(destination, W_ADDR) && fits(protocol, W_PROTO) && length.len() <= W_LEN {
+        let used = if time.len() <= tw
+            && fits(source, W_ADDR)
+            && fits(destination, W_ADDR)
+            && fits(protocol, W_PROTO)
+            && length.len() <= W_LEN
+        {
             // The common case: every column fits its width and is ASCII (one byte a
             // character), so the columns are a run of spaces the values are copied into.
             let at_time = w_no + 1;
@@ -254,7 +280,11 @@ impl<W: Write> View for Timeline<W> {
         }
         if !self.conversations_started {
             self.conversations_started = true;
-            let (on, off) = if self.color { (ansi::HEADING, ansi::RESET) } else { ("", "") };
+            let (on, off) = if self.color {
+                (ansi::HEADING, ansi::RESET)
+            } else {
+                ("", "")
+            };
             writeln!(self.out)?;
             writeln!(self.out, "{on}Conversations{off}")?;
         }
@@ -313,7 +343,11 @@ impl<W: Write> View for Timeline<W> {
 /// `5 frames, 363 bytes` (singular for one).
 fn push_count(line: &mut Vec<u8>, frames: u64, bytes: u64) {
     push_u64_bytes(line, frames);
-    line.extend_from_slice(if frames == 1 { b" frame, " } else { b" frames, " });
+    line.extend_from_slice(if frames == 1 {
+        b" frame, "
+    } else {
+        b" frames, "
+    });
     push_u64_bytes(line, bytes);
     line.extend_from_slice(if bytes == 1 { b" byte" } else { b" bytes" });
 }
@@ -350,9 +384,9 @@ pub fn push_endpoint_bytes(out: &mut Vec<u8>, ip: std::net::IpAddr, port: u16) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::present::text::push_seconds;
     use crate::decode::Packet;
     use crate::explain::Note;
+    use crate::present::text::push_seconds;
     use crate::source::Frame;
     use crate::track::Facts;
 
@@ -361,10 +395,21 @@ mod tests {
     #[test]
     fn test_conversations_batches_match_format() {
         use crate::track::{Conversation, Endpoint, SideStats};
-        let ep = |ip: &str, port| Endpoint { ip: ip.parse().unwrap(), port };
-        let side = |frames, bytes| SideStats { frames, bytes, payload_bytes: 0 };
+        let ep = |ip: &str, port| Endpoint {
+            ip: ip.parse().unwrap(),
+            port,
+        };
+        let side = |frames, bytes| SideStats {
+            frames,
+            bytes,
+            payload_bytes: 0,
+        };
         let conv = |stream, client: Endpoint, history: &str| Conversation {
-            proto: if stream % 2 == 0 { Proto::Tcp } else { Proto::Udp },
+            proto: if stream % 2 == 0 {
+                Proto::Tcp
+            } else {
+                Proto::Udp
+            },
             stream,
             client,
             server: ep("10.2.0.1", 8888),
@@ -372,7 +417,10 @@ mod tests {
             from_server: side(4, 300),
             first_frame: 1,
             last_frame: 9,
-            start: Timestamp { secs: 12, nanos: 345_678_901 },
+            start: Timestamp {
+                secs: 12,
+                nanos: 345_678_901,
+            },
             end: Timestamp { secs: 13, nanos: 1 },
             zeek_state: "SF",
             history: history.into(),
@@ -383,9 +431,20 @@ mod tests {
             teardown_complete: true,
             udp_answered: 0,
         };
-        let convs = [conv(0, ep("fd00::1:2", 40000), "ShADadFf"), conv(1, ep("10.1.0.9", 5), ""), conv(1234, ep("::1", 1), "D")];
+        let convs = [
+            conv(0, ep("fd00::1:2", 40000), "ShADadFf"),
+            conv(1, ep("10.1.0.9", 5), ""),
+            conv(1234, ep("::1", 1), "D"),
+        ];
         let first = Timestamp { secs: 10, nanos: 0 };
-        let rows: Vec<ConversationRow<'_>> = convs.iter().map(|c| ConversationRow { conversation: c, verdict: "complete", first }).collect();
+        let rows: Vec<ConversationRow<'_>> = convs
+            .iter()
+            .map(|c| ConversationRow {
+                conversation: c,
+                verdict: "complete",
+                first,
+            })
+            .collect();
         let mut expected = String::from("\nConversations\n");
         for r in &rows {
             let c = r.conversation;
@@ -393,7 +452,11 @@ mod tests {
             push_seconds(&mut start, c.start.nanos_since(r.first), 6);
             let mut dur = String::new();
             push_seconds(&mut dur, c.end.nanos_since(c.start), 6);
-            let state = if c.history.is_empty() { c.zeek_state.to_string() } else { format!("{} {}", c.zeek_state, c.history) };
+            let state = if c.history.is_empty() {
+                c.zeek_state.to_string()
+            } else {
+                format!("{} {}", c.zeek_state, c.history)
+            };
             let proto = if c.proto == Proto::Tcp { "TCP" } else { "UDP" };
             let client = match c.client.ip {
                 std::net::IpAddr::V4(a) => format!("{a}:{}", c.client.port),
@@ -405,7 +468,9 @@ mod tests {
             ));
         }
         let mut one = Vec::new();
-        Timeline::new(&mut one, TimeFormat::R, false).conversations(&rows).unwrap();
+        Timeline::new(&mut one, TimeFormat::R, false)
+            .conversations(&rows)
+            .unwrap();
         assert_eq!(String::from_utf8(one).unwrap(), expected);
         let mut two = Vec::new();
         let mut t = Timeline::new(&mut two, TimeFormat::R, false);
@@ -419,9 +484,13 @@ mod tests {
         let pieces = ["a", "→", "é", "😀", " ", "↳", "z9"];
         let mut x: u64 = 7;
         for _ in 0..5_000 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let n = (x >> 58) as usize;
-            let s: String = (0..n).map(|i| pieces[((x >> (i % 40)) as usize + i) % pieces.len()]).collect();
+            let s: String = (0..n)
+                .map(|i| pieces[((x >> (i % 40)) as usize + i) % pieces.len()])
+                .collect();
             assert_eq!(width_of(&s), s.chars().count(), "{s:?}");
         }
     }
@@ -440,7 +509,16 @@ mod tests {
         for (number, source, destination, protocol, orig_len) in cases {
             let mut out = Vec::new();
             let mut t = Timeline::new(&mut out, TimeFormat::R, false);
-            let frame = Frame { number, ts: Timestamp { secs: 10, nanos: 500_000 }, linktype: 1, orig_len, data: &[] };
+            let frame = Frame {
+                number,
+                ts: Timestamp {
+                    secs: 10,
+                    nanos: 500_000,
+                },
+                linktype: 1,
+                orig_len,
+                data: &[],
+            };
             let note = Note {
                 source: source.into(),
                 destination: destination.into(),
@@ -450,15 +528,30 @@ mod tests {
                 tone: Tone::Plain,
             };
             let (packet, facts) = (Packet::default(), Facts::default());
-            t.frame(&Row { frame: &frame, packet: &packet, facts: &facts, note: &note, first: Timestamp { secs: 10, nanos: 0 } }).unwrap();
+            t.frame(&Row {
+                frame: &frame,
+                packet: &packet,
+                facts: &facts,
+                note: &note,
+                first: Timestamp { secs: 10, nanos: 0 },
+            })
+            .unwrap();
             t.finish().unwrap();
             let s = String::from_utf8(out).unwrap();
             let row = s.lines().nth(1).unwrap();
-            let columns = format!("{number:>W_NO$} {:>10} {source:<W_ADDR$} {destination:<W_ADDR$} {protocol:<W_PROTO$} {orig_len:>W_LEN$} 32887 → 23457 Len=5", "0.000500");
+            let columns = format!(
+                "{number:>W_NO$} {:>10} {source:<W_ADDR$} {destination:<W_ADDR$} {protocol:<W_PROTO$} {orig_len:>W_LEN$} 32887 → 23457 Len=5",
+                "0.000500"
+            );
             assert!(row.starts_with(&columns), "{row:?} vs {columns:?}");
             let used = columns.chars().count();
-            let note_col = W_NO + 1 + 10 + 1 + W_ADDR + 1 + W_ADDR + 1 + W_PROTO + 1 + W_LEN + 1 + W_INFO + 1;
-            let expected = if used < note_col { format!("{columns}{}a note", " ".repeat(note_col - used)) } else { columns };
+            let note_col =
+                W_NO + 1 + 10 + 1 + W_ADDR + 1 + W_ADDR + 1 + W_PROTO + 1 + W_LEN + 1 + W_INFO + 1;
+            let expected = if used < note_col {
+                format!("{columns}{}a note", " ".repeat(note_col - used))
+            } else {
+                columns
+            };
             assert_eq!(s.lines().nth(1).unwrap(), expected);
         }
     }
@@ -469,17 +562,41 @@ mod tests {
     fn test_rows_gathered_then_written_whole() {
         let mut out = Vec::new();
         let mut t = Timeline::new(&mut out, TimeFormat::R, false);
-        let note = Note { source: "10.0.0.1".into(), destination: "10.0.0.2".into(), protocol: "UDP".into(), info: "1 → 2 Len=5".into(), text: "a note".into(), tone: Tone::Plain };
+        let note = Note {
+            source: "10.0.0.1".into(),
+            destination: "10.0.0.2".into(),
+            protocol: "UDP".into(),
+            info: "1 → 2 Len=5".into(),
+            text: "a note".into(),
+            tone: Tone::Plain,
+        };
         let (packet, facts) = (Packet::default(), Facts::default());
         let mut written_early = 0;
         for number in 1..=2000u64 {
-            let frame = Frame { number, ts: Timestamp { secs: 1, nanos: 0 }, linktype: 1, orig_len: 60, data: &[] };
-            t.frame(&Row { frame: &frame, packet: &packet, facts: &facts, note: &note, first: frame.ts }).unwrap();
+            let frame = Frame {
+                number,
+                ts: Timestamp { secs: 1, nanos: 0 },
+                linktype: 1,
+                orig_len: 60,
+                data: &[],
+            };
+            t.frame(&Row {
+                frame: &frame,
+                packet: &packet,
+                facts: &facts,
+                note: &note,
+                first: frame.ts,
+            })
+            .unwrap();
             if number == 1000 {
                 written_early = t.out.len();
             }
         }
-        assert!(written_early > 0, "rows past {} bytes are written before the flush", crate::present::GATHER);
+        assert!(
+            written_early > 0,
+            "rows past {} bytes are written before the flush",
+            crate::present::GATHER
+        );
         assert!(t.out.ends_with(b"\n"));
         t.flush().unwrap();
         let s = String::from_utf8(out).unwrap();
@@ -492,7 +609,13 @@ mod tests {
     fn test_long_info_puts_note_on_next_line_under_info() {
         let mut out = Vec::new();
         let mut t = Timeline::new(&mut out, TimeFormat::R, false);
-        let frame = Frame { number: 1, ts: Timestamp { secs: 1, nanos: 0 }, linktype: 1, orig_len: 74, data: &[] };
+        let frame = Frame {
+            number: 1,
+            ts: Timestamp { secs: 1, nanos: 0 },
+            linktype: 1,
+            orig_len: 74,
+            data: &[],
+        };
         let note = Note {
             source: "127.0.0.1".into(),
             destination: "127.0.0.1".into(),
@@ -502,7 +625,14 @@ mod tests {
             tone: Tone::Control,
         };
         let (packet, facts) = (Packet::default(), Facts::default());
-        t.frame(&Row { frame: &frame, packet: &packet, facts: &facts, note: &note, first: frame.ts }).unwrap();
+        t.frame(&Row {
+            frame: &frame,
+            packet: &packet,
+            facts: &facts,
+            note: &note,
+            first: frame.ts,
+        })
+        .unwrap();
         t.finish().unwrap();
         let s = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = s.lines().collect();
@@ -516,7 +646,16 @@ mod tests {
     fn test_timeline_row_columns() {
         let mut out = Vec::new();
         let mut t = Timeline::new(&mut out, TimeFormat::R, false);
-        let frame = Frame { number: 3, ts: Timestamp { secs: 10, nanos: 500_000 }, linktype: 1, orig_len: 47, data: &[] };
+        let frame = Frame {
+            number: 3,
+            ts: Timestamp {
+                secs: 10,
+                nanos: 500_000,
+            },
+            linktype: 1,
+            orig_len: 47,
+            data: &[],
+        };
         let note = Note {
             source: "127.0.0.1".into(),
             destination: "127.0.0.1".into(),
@@ -527,13 +666,21 @@ mod tests {
         };
         let packet = Packet::default();
         let facts = Facts::default();
-        let row = Row { frame: &frame, packet: &packet, facts: &facts, note: &note, first: Timestamp { secs: 10, nanos: 0 } };
+        let row = Row {
+            frame: &frame,
+            packet: &packet,
+            facts: &facts,
+            note: &note,
+            first: Timestamp { secs: 10, nanos: 0 },
+        };
         t.frame(&row).unwrap();
         t.finish().unwrap();
         let s = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = s.lines().collect();
         assert!(lines[0].starts_with("  No.       Time Source"));
-        assert!(lines[1].starts_with("    3   0.000500 127.0.0.1       127.0.0.1       UDP          47 32887 → 23457 Len=5"));
+        assert!(lines[1].starts_with(
+            "    3   0.000500 127.0.0.1       127.0.0.1       UDP          47 32887 → 23457 Len=5"
+        ));
         assert!(lines[1].ends_with(" request \"hello\" (5 bytes)"));
         let col = |l: &str, pat: &str| l.find(pat).map(|b| l[..b].chars().count());
         assert_eq!(col(lines[0], "Note"), col(lines[1], "request"));

@@ -72,7 +72,11 @@ impl Record {
 impl Block {
     /// An empty block with `room` bytes to read into.
     pub fn with_room(room: usize) -> Self {
-        let mut block = Block { buf: vec![0; room + READ_ALIGN], start: 0, end: 0 };
+        let mut block = Block {
+            buf: vec![0; room + READ_ALIGN],
+            start: 0,
+            end: 0,
+        };
         block.empty();
         block
     }
@@ -96,7 +100,9 @@ impl Block {
     /// The captured bytes of a record [`Records::next_in`] found in this block.
     #[inline]
     pub fn data(&self, record: &Record) -> &[u8] {
-        self.buf.get(record.at..record.at + record.caplen).unwrap_or_default()
+        self.buf
+            .get(record.at..record.at + record.caplen)
+            .unwrap_or_default()
     }
 
     /// Moves the unread bytes to the front of `into` (emptied first), with room for at
@@ -200,10 +206,16 @@ impl Records {
 
     /// The four fields of the record header at `block.start`, if all 16 bytes are there.
     fn header_at(&self, block: &Block) -> Option<(u32, u32, u32, u32)> {
-        let h = block.buf.get(block.start..block.start.checked_add(RECORD_HEADER)?)?;
+        let h = block
+            .buf
+            .get(block.start..block.start.checked_add(RECORD_HEADER)?)?;
         let field = |i: usize| -> Option<u32> {
             let b: [u8; 4] = h.get(i..i + 4)?.try_into().ok()?;
-            Some(if self.big_endian { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) })
+            Some(if self.big_endian {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            })
         };
         if block.end - block.start < RECORD_HEADER {
             return None;
@@ -227,8 +239,15 @@ impl Records {
                         block.start += need;
                         // As libpcap: both time fields are signed 32-bit; microseconds are scaled up.
                         let secs = i64::from(secs as i32);
-                        let nanos = u32::try_from(i64::from(frac as i32) * self.scale).unwrap_or(u32::MAX);
-                        Record { secs, nanos, orig_len, at, caplen: caplen as usize }
+                        let nanos =
+                            u32::try_from(i64::from(frac as i32) * self.scale).unwrap_or(u32::MAX);
+                        Record {
+                            secs,
+                            nanos,
+                            orig_len,
+                            at,
+                            caplen: caplen as usize,
+                        }
                     })
                 }
                 None => None,
@@ -237,7 +256,11 @@ impl Records {
                 return Ok(Next::Record(record));
             }
             if self.eof {
-                return Ok(if available == 0 { Next::End } else { Next::Unusual });
+                return Ok(if available == 0 {
+                    Next::End
+                } else {
+                    Next::Unusual
+                });
             }
             if block.end >= block.buf.len() {
                 return Ok(Next::Short);
@@ -282,22 +305,39 @@ impl PlainHeader {
         };
         let u16_at = |i: usize| {
             let b = [h[i], h[i + 1]];
-            if big_endian { u16::from_be_bytes(b) } else { u16::from_le_bytes(b) }
+            if big_endian {
+                u16::from_be_bytes(b)
+            } else {
+                u16::from_le_bytes(b)
+            }
         };
         let u32_at = |i: usize| {
             let b = [h[i], h[i + 1], h[i + 2], h[i + 3]];
-            if big_endian { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }
+            if big_endian {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            }
         };
         let (major, minor, snaplen, linktype) = (u16_at(4), u16_at(6), u32_at(16), u32_at(20));
         // A native file is in this machine's byte order (libpcap does not swap it).
         let native = big_endian == cfg!(target_endian = "big");
-        let taken = Self::ANY_ORDER.contains(&linktype) || (native && Self::NATIVE_ONLY.contains(&linktype));
+        let taken = Self::ANY_ORDER.contains(&linktype)
+            || (native && Self::NATIVE_ONLY.contains(&linktype));
         if (major, minor) != (2, 4) || linktype != dlt || !taken {
             return None;
         }
         // As libpcap: a zero or oversized snapshot length means the maximum.
-        let snapshot = if snaplen == 0 || snaplen > MAX_SNAPLEN { MAX_SNAPLEN } else { snaplen };
-        Some(PlainHeader { big_endian, scale, snapshot })
+        let snapshot = if snaplen == 0 || snaplen > MAX_SNAPLEN {
+            MAX_SNAPLEN
+        } else {
+            snaplen
+        };
+        Some(PlainHeader {
+            big_endian,
+            scale,
+            snapshot,
+        })
     }
 }
 
@@ -340,11 +380,16 @@ mod tests {
         let mut r = Records::plain(f.path(), 1).unwrap().unwrap();
         match r.next_record().unwrap() {
             Next::Record(rec) => {
-                assert_eq!((rec.secs, rec.nanos, rec.orig_len, r.data(&rec)), (7, 250_000_000, 60, &[1u8, 2, 3][..]));
+                assert_eq!(
+                    (rec.secs, rec.nanos, rec.orig_len, r.data(&rec)),
+                    (7, 250_000_000, 60, &[1u8, 2, 3][..])
+                );
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(r.next_record().unwrap(), Next::Record(rec) if rec.secs == 8 && rec.caplen == 0));
+        assert!(
+            matches!(r.next_record().unwrap(), Next::Record(rec) if rec.secs == 8 && rec.caplen == 0)
+        );
         assert!(matches!(r.next_record().unwrap(), Next::End));
     }
 

@@ -26,8 +26,15 @@ pub enum Format {
 enum Reader {
     /// A plain classic pcap file: our block reader, with libpcap's handle (which has
     /// read only the file header) kept to take over at the first unusual record.
-    Fast { records: Records, cap: Capture<Offline>, linktype: u32 },
-    Libpcap { cap: Capture<Offline>, linktype: u32 },
+    Fast {
+        records: Records,
+        cap: Capture<Offline>,
+        linktype: u32,
+    },
+    Libpcap {
+        cap: Capture<Offline>,
+        linktype: u32,
+    },
     /// Between two readers (only while the fast reader hands over).
     Spent,
     PcapNg(PcapNgReader<io::BufReader<File>>),
@@ -50,7 +57,11 @@ impl FileSource {
     /// Opens a capture file, checking that it is one.
     pub fn open(path: &Path) -> Result<Self, SourceError> {
         let format = sniff(path)?;
-        let own_reader = |path: &Path| PcapNgReader::open(path).map_err(|e| io_error(path, e)).map(Reader::PcapNg);
+        let own_reader = |path: &Path| {
+            PcapNgReader::open(path)
+                .map_err(|e| io_error(path, e))
+                .map(Reader::PcapNg)
+        };
         let reader = match format {
             // libpcap refuses a pcapng whose interfaces differ in link type or snapshot length.
             Format::PcapNg if mixed_interfaces(path) => own_reader(path)?,
@@ -58,11 +69,17 @@ impl FileSource {
                 Ok(cap) => {
                     let linktype = u32::try_from(cap.get_datalink().0).unwrap_or(u32::MAX);
                     let fast = match format {
-                        Format::Pcap => Records::plain(path, linktype).map_err(|e| io_error(path, e))?,
+                        Format::Pcap => {
+                            Records::plain(path, linktype).map_err(|e| io_error(path, e))?
+                        }
                         Format::PcapNg => None,
                     };
                     match fast {
-                        Some(records) => Reader::Fast { records, cap, linktype },
+                        Some(records) => Reader::Fast {
+                            records,
+                            cap,
+                            linktype,
+                        },
                         None => Reader::Libpcap { cap, linktype },
                     }
                 }
@@ -73,11 +90,21 @@ impl FileSource {
                     own_reader(path)?
                 }
                 Err(e) => {
-                    return Err(SourceError::NotACapture { path: path.to_path_buf(), reason: tidy(&e.to_string()) });
+                    return Err(SourceError::NotACapture {
+                        path: path.to_path_buf(),
+                        reason: tidy(&e.to_string()),
+                    });
                 }
             },
         };
-        Ok(Self { path: path.to_path_buf(), format, reader, count: 0, pcap_offset: 24, done: false })
+        Ok(Self {
+            path: path.to_path_buf(),
+            format,
+            reader,
+            count: 0,
+            pcap_offset: 24,
+            done: false,
+        })
     }
 
     /// The file's container format.
@@ -109,9 +136,23 @@ impl FileSource {
                 Ok(classic::Next::Record(r)) => {
                     self.count = number;
                     self.pcap_offset += 16 + r.caplen as u64;
-                    let Reader::Fast { records, linktype, .. } = &self.reader else { return Ok(None) };
-                    let ts = Timestamp { secs: r.secs, nanos: r.nanos };
-                    return Ok(Some(Frame { number, ts, linktype: *linktype, orig_len: r.orig_len, data: records.data(&r) }));
+                    let Reader::Fast {
+                        records, linktype, ..
+                    } = &self.reader
+                    else {
+                        return Ok(None);
+                    };
+                    let ts = Timestamp {
+                        secs: r.secs,
+                        nanos: r.nanos,
+                    };
+                    return Ok(Some(Frame {
+                        number,
+                        ts,
+                        linktype: *linktype,
+                        orig_len: r.orig_len,
+                        data: records.data(&r),
+                    }));
                 }
                 Ok(classic::Next::End) => {
                     self.done = true;
@@ -121,7 +162,12 @@ impl FileSource {
                 Err(e) => {
                     self.done = true;
                     let reason = format!("cannot read on ({e})");
-                    return Err(SourceError::Damaged { path: self.path.clone(), frame: number, offset: self.pcap_offset, reason });
+                    return Err(SourceError::Damaged {
+                        path: self.path.clone(),
+                        frame: number,
+                        offset: self.pcap_offset,
+                        reason,
+                    });
                 }
             }
         }
@@ -145,7 +191,10 @@ impl FileSource {
                 Err(pcap::Error::NoMorePackets) => Stop::End,
                 Err(e) => match self.format {
                     Format::Pcap => Stop::Damage(self.pcap_offset, tidy(&e.to_string())),
-                    Format::PcapNg => Stop::Damage(pcapng::damage_offset(&self.path, self.count).unwrap_or(0), tidy(&e.to_string())),
+                    Format::PcapNg => Stop::Damage(
+                        pcapng::damage_offset(&self.path, self.count).unwrap_or(0),
+                        tidy(&e.to_string()),
+                    ),
                 },
             },
             // Never here: a fast reader returned above or was handed over.
@@ -166,7 +215,12 @@ impl FileSource {
             }
             Stop::Damage(offset, reason) => {
                 self.done = true;
-                Err(SourceError::Damaged { path: self.path.clone(), frame: number, offset, reason })
+                Err(SourceError::Damaged {
+                    path: self.path.clone(),
+                    frame: number,
+                    offset,
+                    reason,
+                })
             }
         }
     }
@@ -206,7 +260,13 @@ pub struct FrameAt {
 impl FrameAt {
     /// The frame, with its bytes in `block` (the block it was found in).
     pub fn frame<'b>(&self, block: &'b Block) -> Frame<'b> {
-        Frame { number: self.number, ts: self.ts, linktype: self.linktype, orig_len: self.orig_len, data: block.data(&self.record) }
+        Frame {
+            number: self.number,
+            ts: self.ts,
+            linktype: self.linktype,
+            orig_len: self.orig_len,
+            data: block.data(&self.record),
+        }
     }
 
     /// Where the frame's bytes start in its block.
@@ -235,8 +295,17 @@ impl BlockSource {
             Ok(classic::Next::Record(r)) => {
                 self.count += 1;
                 self.offset += 16 + r.caplen as u64;
-                let ts = Timestamp { secs: r.secs, nanos: r.nanos };
-                Ok(BlockNext::Frame(FrameAt { number: self.count, ts, linktype: self.linktype, orig_len: r.orig_len, record: r }))
+                let ts = Timestamp {
+                    secs: r.secs,
+                    nanos: r.nanos,
+                };
+                Ok(BlockNext::Frame(FrameAt {
+                    number: self.count,
+                    ts,
+                    linktype: self.linktype,
+                    orig_len: r.orig_len,
+                    record: r,
+                }))
             }
             Ok(classic::Next::End) => Ok(BlockNext::End),
             Ok(classic::Next::Short) => Ok(BlockNext::Short),
@@ -257,11 +326,22 @@ impl BlockSource {
 
     /// The rest of the file as a frame-by-frame source, read by libpcap from the next record.
     pub fn into_source(self) -> Result<FileSource, SourceError> {
-        let BlockSource { records, cap, linktype, path, count, offset } = self;
+        let BlockSource {
+            records,
+            cap,
+            linktype,
+            path,
+            count,
+            offset,
+        } = self;
         let mut source = FileSource {
             path,
             format: Format::Pcap,
-            reader: Reader::Fast { records, cap, linktype },
+            reader: Reader::Fast {
+                records,
+                cap,
+                linktype,
+            },
             count,
             pcap_offset: offset,
             done: false,
@@ -276,9 +356,25 @@ impl FileSource {
     /// none of whose frames were read yet, frame by frame otherwise.
     pub fn into_reading(self) -> Reading {
         match self {
-            FileSource { path, reader: Reader::Fast { records, cap, linktype }, count: 0, pcap_offset, .. } => {
-                Reading::Blocks(BlockSource { records, cap, linktype, path, count: 0, offset: pcap_offset })
-            }
+            FileSource {
+                path,
+                reader:
+                    Reader::Fast {
+                        records,
+                        cap,
+                        linktype,
+                    },
+                count: 0,
+                pcap_offset,
+                ..
+            } => Reading::Blocks(BlockSource {
+                records,
+                cap,
+                linktype,
+                path,
+                count: 0,
+                offset: pcap_offset,
+            }),
             other => Reading::Frames(other),
         }
     }
@@ -287,15 +383,26 @@ impl FileSource {
     /// read only the file header, so it first skips the records already handed out.
     fn hand_to_libpcap(&mut self) -> Result<(), SourceError> {
         let reader = std::mem::replace(&mut self.reader, Reader::Spent);
-        let Reader::Fast { mut cap, linktype, .. } = reader else {
+        let Reader::Fast {
+            mut cap, linktype, ..
+        } = reader
+        else {
             self.reader = reader;
             return Ok(());
         };
         for skipped in 1..=self.count {
             if let Err(e) = cap.next_packet() {
                 self.done = true;
-                let reason = format!("libpcap could not read frame {skipped} again ({})", tidy(&e.to_string()));
-                return Err(SourceError::Damaged { path: self.path.clone(), frame: self.count + 1, offset: self.pcap_offset, reason });
+                let reason = format!(
+                    "libpcap could not read frame {skipped} again ({})",
+                    tidy(&e.to_string())
+                );
+                return Err(SourceError::Damaged {
+                    path: self.path.clone(),
+                    frame: self.count + 1,
+                    offset: self.pcap_offset,
+                    reason,
+                });
             }
         }
         self.reader = Reader::Libpcap { cap, linktype };
@@ -326,8 +433,13 @@ fn tidy(reason: &str) -> String {
 
 fn io_error(path: &Path, e: io::Error) -> SourceError {
     match e.kind() {
-        io::ErrorKind::NotFound => SourceError::NotFound { path: path.to_path_buf() },
-        _ => SourceError::Unreadable { path: path.to_path_buf(), reason: e.to_string() },
+        io::ErrorKind::NotFound => SourceError::NotFound {
+            path: path.to_path_buf(),
+        },
+        _ => SourceError::Unreadable {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        },
     }
 }
 
@@ -335,7 +447,9 @@ fn io_error(path: &Path, e: io::Error) -> SourceError {
 fn sniff(path: &Path) -> Result<Format, SourceError> {
     let meta = std::fs::metadata(path).map_err(|e| io_error(path, e))?;
     if meta.is_dir() {
-        return Err(SourceError::IsDirectory { path: path.to_path_buf() });
+        return Err(SourceError::IsDirectory {
+            path: path.to_path_buf(),
+        });
     }
     let mut magic = [0u8; 4];
     let mut f = File::open(path).map_err(|e| io_error(path, e))?;
@@ -349,14 +463,22 @@ fn sniff(path: &Path) -> Result<Format, SourceError> {
         }
     }
     if got == 0 {
-        return Err(SourceError::NotACapture { path: path.to_path_buf(), reason: "the file is empty".into() });
+        return Err(SourceError::NotACapture {
+            path: path.to_path_buf(),
+            reason: "the file is empty".into(),
+        });
     }
     if got < 4 {
-        return Err(SourceError::NotACapture { path: path.to_path_buf(), reason: format!("only {got} bytes long") });
+        return Err(SourceError::NotACapture {
+            path: path.to_path_buf(),
+            reason: format!("only {got} bytes long"),
+        });
     }
     match u32::from_be_bytes(magic) {
         0x0A0D_0D0A => Ok(Format::PcapNg),
-        0xA1B2_C3D4 | 0xD4C3_B2A1 | 0xA1B2_3C4D | 0x4D3C_B2A1 | 0xA1B2_CD34 | 0x34CD_B2A1 => Ok(Format::Pcap),
+        0xA1B2_C3D4 | 0xD4C3_B2A1 | 0xA1B2_3C4D | 0x4D3C_B2A1 | 0xA1B2_CD34 | 0x34CD_B2A1 => {
+            Ok(Format::Pcap)
+        }
         m => Err(SourceError::NotACapture {
             path: path.to_path_buf(),
             reason: format!("unknown magic number 0x{m:08x}"),
@@ -388,7 +510,12 @@ mod fast_path_tests {
         let mut frames = Vec::new();
         loop {
             match cap.next_packet() {
-                Ok(p) => frames.push((p.header.ts.tv_sec, u32::try_from(p.header.ts.tv_usec).unwrap_or(u32::MAX), p.header.len, p.data.to_vec())),
+                Ok(p) => frames.push((
+                    p.header.ts.tv_sec,
+                    u32::try_from(p.header.ts.tv_usec).unwrap_or(u32::MAX),
+                    p.header.len,
+                    p.data.to_vec(),
+                )),
                 Err(pcap::Error::NoMorePackets) => return (frames, None),
                 Err(e) => return (frames, Some(tidy(&e.to_string()))),
             }
@@ -430,7 +557,9 @@ mod fast_path_tests {
     /// `next_frame`, without handing over to libpcap.
     #[test]
     fn test_blocks_carried_over_give_the_same_frames() {
-        let lab = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/lab_tcp.pcap")).unwrap();
+        let lab =
+            std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/lab_tcp.pcap"))
+                .unwrap();
         let mut bytes = lab.clone();
         let body = lab.get(24..).unwrap();
         for i in 0..400 {
@@ -449,7 +578,10 @@ mod fast_path_tests {
         let (expected, none) = by_libpcap(f.path());
         assert!(none.is_none() && expected.len() > 4000);
         for (room, per_block) in [(65_536, usize::MAX), (4096, 7), (100_000, 500)] {
-            let Reading::Blocks(mut blocks) = FileSource::open(f.path()).unwrap().into_reading() else { panic!("not a plain file") };
+            let Reading::Blocks(mut blocks) = FileSource::open(f.path()).unwrap().into_reading()
+            else {
+                panic!("not a plain file")
+            };
             let mut block = Block::with_room(room);
             let (mut got, mut in_block) = (Vec::new(), 0);
             loop {
@@ -473,7 +605,12 @@ mod fast_path_tests {
                     BlockNext::Unusual => panic!("handed over at frame {}", got.len() + 1),
                 }
             }
-            assert!(got == expected, "room {room}, {per_block} per block: {} frames of {}", got.len(), expected.len());
+            assert!(
+                got == expected,
+                "room {room}, {per_block} per block: {} frames of {}",
+                got.len(),
+                expected.len()
+            );
         }
     }
 
@@ -499,10 +636,16 @@ mod fast_path_tests {
         bytes.extend(&record(60, 4)[..30]);
         let mut f = tempfile::NamedTempFile::new().unwrap();
         f.write_all(&bytes).unwrap();
-        assert!(matches!(FileSource::open(f.path()).unwrap().reader, Reader::Fast { .. }));
+        assert!(matches!(
+            FileSource::open(f.path()).unwrap().reader,
+            Reader::Fast { .. }
+        ));
         let (frames, error) = by_source(f.path());
         assert_eq!((frames.clone(), error.clone()), by_libpcap(f.path()));
-        assert_eq!(frames.iter().map(|f| f.3.len()).collect::<Vec<_>>(), [60, 64, 60]);
+        assert_eq!(
+            frames.iter().map(|f| f.3.len()).collect::<Vec<_>>(),
+            [60, 64, 60]
+        );
         assert!(error.is_some_and(|e| e.contains("cut short")));
     }
 }

@@ -15,7 +15,10 @@ impl Filter {
     /// Compiles `expr` for `linktype`; errors when libpcap rejects it.
     pub fn new(expr: &str, linktype: u32) -> Result<Self, FilterError> {
         let program = compile(expr, linktype)?;
-        Ok(Self { expr: expr.to_string(), programs: vec![(linktype, Some(program))] })
+        Ok(Self {
+            expr: expr.to_string(),
+            programs: vec![(linktype, Some(program))],
+        })
     }
 
     /// True when the frame's bytes match. A link type the expression cannot be
@@ -32,10 +35,18 @@ impl Filter {
 }
 
 fn compile(expr: &str, linktype: u32) -> Result<BpfProgram, FilterError> {
-    let err = |reason: String| FilterError { expr: expr.to_string(), reason };
+    let err = |reason: String| FilterError {
+        expr: expr.to_string(),
+        reason,
+    };
     let lt = i32::try_from(linktype).map_err(|_| err(format!("unknown link type {linktype}")))?;
     let dead = Capture::dead(Linktype(lt)).map_err(|e| err(e.to_string()))?;
-    dead.compile(expr, true).map_err(|e| err(e.to_string().trim_start_matches("libpcap error: ").to_string()))
+    dead.compile(expr, true).map_err(|e| {
+        err(e
+            .to_string()
+            .trim_start_matches("libpcap error: ")
+            .to_string())
+    })
 }
 
 #[cfg(test)]
@@ -53,7 +64,9 @@ mod tests {
         // Ethernet: dst, src, type IPv4; IPv4 header (proto 17); UDP header 1234 -> 53
         let mut f = vec![0u8; 12];
         f.extend_from_slice(&[0x08, 0x00]);
-        f.extend_from_slice(&[0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1]);
+        f.extend_from_slice(&[
+            0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1,
+        ]);
         f.extend_from_slice(&[0x04, 0xd2, 0, 53, 0, 8, 0, 0]);
         let mut filter = Filter::new("udp port 53", 1).unwrap();
         assert!(filter.matches(1, &f));

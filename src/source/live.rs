@@ -17,7 +17,11 @@ pub const SNAPLEN: i32 = 262_144;
 pub enum CaptureError {
     /// No capture rights.
     #[error("{iface}: no permission to capture ({reason}); run `sudo setcap cap_net_raw,cap_net_admin=eip {}` once, or run wirelab with sudo", exe.display())]
-    Permission { iface: String, reason: String, exe: PathBuf },
+    Permission {
+        iface: String,
+        reason: String,
+        exe: PathBuf,
+    },
     /// The interface does not exist.
     #[error("{iface}: no such interface; available: {available}")]
     NoSuchInterface { iface: String, available: String },
@@ -56,21 +60,41 @@ pub enum Next<'a> {
 
 fn interface_names() -> String {
     match Device::list() {
-        Ok(list) => list.into_iter().map(|d| d.name).collect::<Vec<_>>().join(", "),
+        Ok(list) => list
+            .into_iter()
+            .map(|d| d.name)
+            .collect::<Vec<_>>()
+            .join(", "),
         Err(e) => format!("(cannot list interfaces: {e})"),
     }
 }
 
 fn classify(iface: &str, e: pcap::Error) -> CaptureError {
-    let reason = e.to_string().trim_start_matches("libpcap error: ").to_string();
+    let reason = e
+        .to_string()
+        .trim_start_matches("libpcap error: ")
+        .to_string();
     let lower = reason.to_lowercase();
     if lower.contains("permi") || lower.contains("not permitted") {
         let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("wirelab"));
-        CaptureError::Permission { iface: iface.to_string(), reason, exe }
-    } else if lower.contains("no such device") || lower.contains("doesn't exist") || lower.contains("not found") {
-        CaptureError::NoSuchInterface { iface: iface.to_string(), available: interface_names() }
+        CaptureError::Permission {
+            iface: iface.to_string(),
+            reason,
+            exe,
+        }
+    } else if lower.contains("no such device")
+        || lower.contains("doesn't exist")
+        || lower.contains("not found")
+    {
+        CaptureError::NoSuchInterface {
+            iface: iface.to_string(),
+            available: interface_names(),
+        }
     } else {
-        CaptureError::Pcap { iface: iface.to_string(), reason }
+        CaptureError::Pcap {
+            iface: iface.to_string(),
+            reason,
+        }
     }
 }
 
@@ -78,7 +102,10 @@ fn classify(iface: &str, e: pcap::Error) -> CaptureError {
 pub fn default_interface() -> Result<String, CaptureError> {
     match Device::lookup() {
         Ok(Some(d)) => Ok(d.name),
-        Ok(None) => Err(CaptureError::Pcap { iface: "(default)".into(), reason: "no interface to capture on".into() }),
+        Ok(None) => Err(CaptureError::Pcap {
+            iface: "(default)".into(),
+            reason: "no interface to capture on".into(),
+        }),
         Err(e) => Err(classify("(default)", e)),
     }
 }
@@ -92,7 +119,11 @@ impl LiveSource {
     /// Opens `iface`; `immediate` delivers each frame at once (for a person watching, and for
     /// the lab, which must see the teardown), otherwise the kernel hands frames over in blocks
     /// at most 100 ms old, which keeps up with floods.
-    pub fn open_with(iface: &str, filter: Option<&str>, immediate: bool) -> Result<Self, CaptureError> {
+    pub fn open_with(
+        iface: &str,
+        filter: Option<&str>,
+        immediate: bool,
+    ) -> Result<Self, CaptureError> {
         let inactive = Capture::from_device(iface).map_err(|e| classify(iface, e))?;
         let mut cap = inactive
             .immediate_mode(immediate)
@@ -105,14 +136,23 @@ impl LiveSource {
         if let Some(expr) = filter {
             cap.filter(expr, true).map_err(|e| CaptureError::Filter {
                 expr: expr.to_string(),
-                reason: e.to_string().trim_start_matches("libpcap error: ").to_string(),
+                reason: e
+                    .to_string()
+                    .trim_start_matches("libpcap error: ")
+                    .to_string(),
             })?;
         }
         let linktype = u32::try_from(cap.get_datalink().0).unwrap_or(u32::MAX);
         // Non-blocking, and we poll the descriptor ourselves: on Linux a blocking
         // pcap_next_ex does not return when its timeout expires without traffic.
         let cap = cap.setnonblock().map_err(|e| classify(iface, e))?;
-        Ok(LiveSource { cap, iface: iface.to_string(), linktype, count: 0, pending: false })
+        Ok(LiveSource {
+            cap,
+            iface: iface.to_string(),
+            linktype,
+            count: 0,
+            pending: false,
+        })
     }
 
     /// The interface's link type.
@@ -128,7 +168,11 @@ impl LiveSource {
     /// Waits up to the poll interval (100 ms) for the next frame.
     pub fn next_frame(&mut self) -> Result<Next<'_>, CaptureError> {
         if !self.pending {
-            let mut pfd = libc::pollfd { fd: self.cap.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+            let mut pfd = libc::pollfd {
+                fd: self.cap.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
             // SAFETY: one valid pollfd for the duration of the call.
             let ready = unsafe { libc::poll(&mut pfd, 1, 100) };
             if ready <= 0 {
@@ -141,7 +185,10 @@ impl LiveSource {
                 self.count += 1;
                 Ok(Next::Frame(Frame {
                     number: self.count,
-                    ts: Timestamp { secs: p.header.ts.tv_sec, nanos: u32::try_from(p.header.ts.tv_usec).unwrap_or(0) },
+                    ts: Timestamp {
+                        secs: p.header.ts.tv_sec,
+                        nanos: u32::try_from(p.header.ts.tv_usec).unwrap_or(0),
+                    },
                     linktype: self.linktype,
                     orig_len: p.header.len,
                     data: p.data,
@@ -158,7 +205,11 @@ impl LiveSource {
     /// The kernel's counters so far.
     pub fn stats(&mut self) -> Stats {
         match self.cap.stats() {
-            Ok(s) => Stats { received: s.received, dropped: s.dropped, if_dropped: s.if_dropped },
+            Ok(s) => Stats {
+                received: s.received,
+                dropped: s.dropped,
+                if_dropped: s.if_dropped,
+            },
             Err(_) => Stats::default(),
         }
     }
@@ -178,7 +229,10 @@ pub fn drop_privileges() -> Option<u32> {
     }
     // SAFETY: plain system calls on ids parsed above; order matters (groups and gid before uid).
     unsafe {
-        if libc::setgroups(0, std::ptr::null()) != 0 || libc::setgid(gid) != 0 || libc::setuid(uid) != 0 {
+        if libc::setgroups(0, std::ptr::null()) != 0
+            || libc::setgid(gid) != 0
+            || libc::setuid(uid) != 0
+        {
             return None;
         }
     }

@@ -13,7 +13,10 @@ pub struct Timestamp {
 
 impl Timestamp {
     /// The timestamp of a frame that has none (a pcapng Simple Packet Block).
-    pub const ABSENT: Timestamp = Timestamp { secs: i64::MIN, nanos: 0 };
+    pub const ABSENT: Timestamp = Timestamp {
+        secs: i64::MIN,
+        nanos: 0,
+    };
 
     /// True for [`Timestamp::ABSENT`].
     pub fn is_absent(self) -> bool {
@@ -22,7 +25,11 @@ impl Timestamp {
 
     /// This timestamp, or the epoch when absent (Wireshark counts a missing time as zero).
     pub fn or_zero(self) -> Timestamp {
-        if self.is_absent() { Timestamp::default() } else { self }
+        if self.is_absent() {
+            Timestamp::default()
+        } else {
+            self
+        }
     }
 
     /// Seconds as a float (for JSON and relative time).
@@ -55,7 +62,7 @@ pub mod classic;
 pub mod file;
 pub mod filter;
 pub mod live;
-pub mod write;
 pub mod pcapng;
+pub mod write;
 
 pub use file::FileSource;

@@ -61,14 +61,24 @@ struct Record {
 impl PcapNgReader<BufReader<File>> {
     /// Opens a file for reading.
     pub fn open(path: &Path) -> io::Result<Self> {
-        Ok(Self::new(BufReader::with_capacity(1 << 16, File::open(path)?)))
+        Ok(Self::new(BufReader::with_capacity(
+            1 << 16,
+            File::open(path)?,
+        )))
     }
 }
 
 impl<R: Read> PcapNgReader<R> {
     /// Wraps a reader positioned at the start of a pcapng stream.
     pub fn new(input: R) -> Self {
-        Self { input, big_endian: false, interfaces: Vec::new(), buf: Vec::new(), offset: 0, seen_shb: false }
+        Self {
+            input,
+            big_endian: false,
+            interfaces: Vec::new(),
+            buf: Vec::new(),
+            offset: 0,
+            seen_shb: false,
+        }
     }
 
     /// Byte offset of the next block.
@@ -78,12 +88,20 @@ impl<R: Read> PcapNgReader<R> {
 
     fn u32_at(&self, at: usize) -> Option<u32> {
         let b: [u8; 4] = self.buf.get(at..at.checked_add(4)?)?.try_into().ok()?;
-        Some(if self.big_endian { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) })
+        Some(if self.big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
     }
 
     fn u16_at(&self, at: usize) -> Option<u16> {
         let b: [u8; 2] = self.buf.get(at..at.checked_add(2)?)?.try_into().ok()?;
-        Some(if self.big_endian { u16::from_be_bytes(b) } else { u16::from_le_bytes(b) })
+        Some(if self.big_endian {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        })
     }
 
     /// Reads the next block into `buf` (whole block, header included). Returns its type,
@@ -111,7 +129,11 @@ impl<R: Read> PcapNgReader<R> {
             self.big_endian = match (u32::from_le_bytes(magic), u32::from_be_bytes(magic)) {
                 (BYTE_ORDER_MAGIC, _) => false,
                 (_, BYTE_ORDER_MAGIC) => true,
-                _ => return Err(damage("section header with an unknown byte-order magic".into())),
+                _ => {
+                    return Err(damage(
+                        "section header with an unknown byte-order magic".into(),
+                    ));
+                }
             };
             let len = self.endian_u32(len_bytes);
             self.fill_block(at, head, Some(magic), len)?;
@@ -120,7 +142,9 @@ impl<R: Read> PcapNgReader<R> {
             return Ok(Some(SHB));
         }
         if !self.seen_shb {
-            return Err(damage("the file does not start with a pcapng section header".into()));
+            return Err(damage(
+                "the file does not start with a pcapng section header".into(),
+            ));
         }
         let block_type = self.endian_u32([head[0], head[1], head[2], head[3]]);
         let len = self.endian_u32(std::mem::take(&mut len_bytes));
@@ -136,7 +160,13 @@ impl<R: Read> PcapNgReader<R> {
         }
     }
 
-    fn fill_block(&mut self, at: u64, head: [u8; 8], extra: Option<[u8; 4]>, len: u32) -> Result<(), Damage> {
+    fn fill_block(
+        &mut self,
+        at: u64,
+        head: [u8; 8],
+        extra: Option<[u8; 4]>,
+        len: u32,
+    ) -> Result<(), Damage> {
         let damage = |reason: String| Damage { offset: at, reason };
         if len < 12 || !len.is_multiple_of(4) || len > MAX_BLOCK {
             return Err(damage(format!("impossible block length {len}")));
@@ -149,14 +179,22 @@ impl<R: Read> PcapNgReader<R> {
         }
         let have = self.buf.len();
         self.buf.resize(len_usize, 0);
-        let got = read_full(&mut self.input, self.buf.get_mut(have..).unwrap_or_default())
-            .map_err(|e| damage(e.to_string()))?;
+        let got = read_full(
+            &mut self.input,
+            self.buf.get_mut(have..).unwrap_or_default(),
+        )
+        .map_err(|e| damage(e.to_string()))?;
         if have + got < len_usize {
-            return Err(damage(format!("block cut short: {} of {len} bytes", have + got)));
+            return Err(damage(format!(
+                "block cut short: {} of {len} bytes",
+                have + got
+            )));
         }
         let trailer = self.u32_at(len_usize - 4).unwrap_or(0);
         if trailer != len {
-            return Err(damage(format!("block length {len} does not match its trailer {trailer}")));
+            return Err(damage(format!(
+                "block length {len} does not match its trailer {trailer}"
+            )));
         }
         self.offset = at + u64::from(len);
         Ok(())
@@ -166,21 +204,44 @@ impl<R: Read> PcapNgReader<R> {
     fn next_record(&mut self) -> Result<Option<Record>, Damage> {
         loop {
             let at = self.offset;
-            let Some(block_type) = self.read_block()? else { return Ok(None) };
-            let damage = |reason: &str| Damage { offset: at, reason: reason.to_string() };
+            let Some(block_type) = self.read_block()? else {
+                return Ok(None);
+            };
+            let damage = |reason: &str| Damage {
+                offset: at,
+                reason: reason.to_string(),
+            };
             let end = self.buf.len().saturating_sub(4);
             match block_type {
                 IDB => {
-                    let linktype = self.u16_at(8).ok_or_else(|| damage("interface block cut short"))?;
-                    let mut iface = Interface { linktype: u32::from(linktype), units_per_sec: 1_000_000, offset_secs: 0 };
+                    let linktype = self
+                        .u16_at(8)
+                        .ok_or_else(|| damage("interface block cut short"))?;
+                    let mut iface = Interface {
+                        linktype: u32::from(linktype),
+                        units_per_sec: 1_000_000,
+                        offset_secs: 0,
+                    };
                     self.read_idb_options(16, end, &mut iface);
                     self.interfaces.push(iface);
                 }
                 EPB | PB => {
                     let (interface, ts_hi, ts_lo, caplen, orig_len) = if block_type == EPB {
-                        (self.u32_at(8), self.u32_at(12), self.u32_at(16), self.u32_at(20), self.u32_at(24))
+                        (
+                            self.u32_at(8),
+                            self.u32_at(12),
+                            self.u32_at(16),
+                            self.u32_at(20),
+                            self.u32_at(24),
+                        )
                     } else {
-                        (self.u16_at(8).map(u32::from), self.u32_at(12), self.u32_at(16), self.u32_at(20), self.u32_at(24))
+                        (
+                            self.u16_at(8).map(u32::from),
+                            self.u32_at(12),
+                            self.u32_at(16),
+                            self.u32_at(20),
+                            self.u32_at(24),
+                        )
                     };
                     let (Some(interface), Some(hi), Some(lo), Some(caplen), Some(orig_len)) =
                         (interface, ts_hi, ts_lo, caplen, orig_len)
@@ -188,7 +249,9 @@ impl<R: Read> PcapNgReader<R> {
                         return Err(damage("packet block cut short"));
                     };
                     let start = 28usize;
-                    let data_end = usize::try_from(caplen).ok().and_then(|c| start.checked_add(c));
+                    let data_end = usize::try_from(caplen)
+                        .ok()
+                        .and_then(|c| start.checked_add(c));
                     let Some(data_end) = data_end.filter(|&e| e <= end) else {
                         return Err(damage("captured length runs past the end of its block"));
                     };
@@ -202,10 +265,23 @@ impl<R: Read> PcapNgReader<R> {
                     }));
                 }
                 SPB => {
-                    let orig_len = self.u32_at(8).ok_or_else(|| damage("simple packet block cut short"))?;
-                    let snap = self.interfaces.first().map(|_| end.saturating_sub(12)).unwrap_or(0);
+                    let orig_len = self
+                        .u32_at(8)
+                        .ok_or_else(|| damage("simple packet block cut short"))?;
+                    let snap = self
+                        .interfaces
+                        .first()
+                        .map(|_| end.saturating_sub(12))
+                        .unwrap_or(0);
                     let caplen = usize::try_from(orig_len).unwrap_or(usize::MAX).min(snap);
-                    return Ok(Some(Record { interface: 0, has_ts: false, ts_units: 0, orig_len, start: 12, end: 12 + caplen }));
+                    return Ok(Some(Record {
+                        interface: 0,
+                        has_ts: false,
+                        ts_units: 0,
+                        orig_len,
+                        start: 12,
+                        end: 12 + caplen,
+                    }));
                 }
                 _ => {} // statistics, name resolution, custom, decryption secrets...: not frames
             }
@@ -214,13 +290,19 @@ impl<R: Read> PcapNgReader<R> {
 
     fn read_idb_options(&self, mut at: usize, end: usize, iface: &mut Interface) {
         while at + 4 <= end {
-            let (Some(code), Some(len)) = (self.u16_at(at), self.u16_at(at + 2)) else { return };
+            let (Some(code), Some(len)) = (self.u16_at(at), self.u16_at(at + 2)) else {
+                return;
+            };
             let value = at + 4;
             let padded = (usize::from(len) + 3) & !3;
             match (code, self.buf.get(value..value + usize::from(len))) {
                 (0, _) => return,
                 (9, Some(&[v])) => {
-                    let units = if v & 0x80 == 0 { 10u64.checked_pow(u32::from(v)) } else { 2u64.checked_pow(u32::from(v & 0x7f)) };
+                    let units = if v & 0x80 == 0 {
+                        10u64.checked_pow(u32::from(v))
+                    } else {
+                        2u64.checked_pow(u32::from(v & 0x7f))
+                    };
                     if let Some(u) = units.filter(|&u| u > 0) {
                         iface.units_per_sec = u;
                     }
@@ -228,7 +310,11 @@ impl<R: Read> PcapNgReader<R> {
                 (14, Some(b)) if b.len() == 8 => {
                     let mut a = [0u8; 8];
                     a.copy_from_slice(b);
-                    iface.offset_secs = if self.big_endian { i64::from_be_bytes(a) } else { i64::from_le_bytes(a) };
+                    iface.offset_secs = if self.big_endian {
+                        i64::from_be_bytes(a)
+                    } else {
+                        i64::from_le_bytes(a)
+                    };
                 }
                 _ => {}
             }
@@ -239,16 +325,41 @@ impl<R: Read> PcapNgReader<R> {
     /// The next frame, numbered `number`; `None` at a clean end of file.
     pub fn next_frame(&mut self, number: u64) -> Result<Option<Frame<'_>>, Damage> {
         let at = self.offset;
-        let Some(rec) = self.next_record()? else { return Ok(None) };
-        let Some(iface) = usize::try_from(rec.interface).ok().and_then(|i| self.interfaces.get(i)).copied() else {
-            return Err(Damage { offset: at, reason: format!("packet names interface {} that was never described", rec.interface) });
+        let Some(rec) = self.next_record()? else {
+            return Ok(None);
+        };
+        let Some(iface) = usize::try_from(rec.interface)
+            .ok()
+            .and_then(|i| self.interfaces.get(i))
+            .copied()
+        else {
+            return Err(Damage {
+                offset: at,
+                reason: format!(
+                    "packet names interface {} that was never described",
+                    rec.interface
+                ),
+            });
         };
         let per = iface.units_per_sec;
-        let secs = i64::try_from(rec.ts_units / per).unwrap_or(i64::MAX).saturating_add(iface.offset_secs);
-        let nanos = u32::try_from(u128::from(rec.ts_units % per) * 1_000_000_000 / u128::from(per)).unwrap_or(0);
+        let secs = i64::try_from(rec.ts_units / per)
+            .unwrap_or(i64::MAX)
+            .saturating_add(iface.offset_secs);
+        let nanos = u32::try_from(u128::from(rec.ts_units % per) * 1_000_000_000 / u128::from(per))
+            .unwrap_or(0);
         let data = self.buf.get(rec.start..rec.end).unwrap_or_default();
-        let ts = if rec.has_ts { Timestamp { secs, nanos } } else { Timestamp::ABSENT };
-        Ok(Some(Frame { number, ts, linktype: iface.linktype, orig_len: rec.orig_len, data }))
+        let ts = if rec.has_ts {
+            Timestamp { secs, nanos }
+        } else {
+            Timestamp::ABSENT
+        };
+        Ok(Some(Frame {
+            number,
+            ts,
+            linktype: iface.linktype,
+            orig_len: rec.orig_len,
+            data,
+        }))
     }
 
     /// Every distinct (link type, snapshot length) of the interfaces described in the file,
@@ -262,12 +373,21 @@ impl<R: Read> PcapNgReader<R> {
         loop {
             let at = self.offset;
             let mut head = [0u8; 8];
-            let got = read_full(&mut self.input, &mut head).map_err(|e| Damage { offset: at, reason: e.to_string() })?;
+            let got = read_full(&mut self.input, &mut head).map_err(|e| Damage {
+                offset: at,
+                reason: e.to_string(),
+            })?;
             if got == 0 {
-                return Ok(Scan { kinds: types, simple_packets });
+                return Ok(Scan {
+                    kinds: types,
+                    simple_packets,
+                });
             }
             if got < 8 {
-                return Ok(Scan { kinds: types, simple_packets }); // damage is reported when the frames are read
+                return Ok(Scan {
+                    kinds: types,
+                    simple_packets,
+                }); // damage is reported when the frames are read
             }
             let raw_type = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
             if raw_type == SHB || raw_type == IDB.swap_bytes() || raw_type == IDB {
@@ -275,7 +395,10 @@ impl<R: Read> PcapNgReader<R> {
                 let mut magic = [0u8; 4];
                 if raw_type == SHB {
                     if read_full(&mut self.input, &mut magic).unwrap_or(0) < 4 {
-                        return Ok(Scan { kinds: types, simple_packets });
+                        return Ok(Scan {
+                            kinds: types,
+                            simple_packets,
+                        });
                     }
                     self.big_endian = u32::from_be_bytes(magic) == BYTE_ORDER_MAGIC;
                     self.seen_shb = true;
@@ -283,23 +406,33 @@ impl<R: Read> PcapNgReader<R> {
                 let len = self.endian_u32([head[4], head[5], head[6], head[7]]);
                 let extra = (raw_type == SHB).then_some(magic);
                 if self.fill_block(at, head, extra, len).is_err() {
-                    return Ok(Scan { kinds: types, simple_packets });
+                    return Ok(Scan {
+                        kinds: types,
+                        simple_packets,
+                    });
                 }
                 if raw_type != SHB
-                    && let (Some(lt), Some(snap)) = (self.u16_at(8), self.u32_at(12)) {
-                        let kind = (u32::from(lt), snap);
-                        if !types.contains(&kind) {
-                            types.push(kind);
-                        }
+                    && let (Some(lt), Some(snap)) = (self.u16_at(8), self.u32_at(12))
+                {
+                    let kind = (u32::from(lt), snap);
+                    if !types.contains(&kind) {
+                        types.push(kind);
                     }
+                }
             } else {
                 simple_packets |= self.endian_u32([head[0], head[1], head[2], head[3]]) == SPB;
                 let len = self.endian_u32([head[4], head[5], head[6], head[7]]);
                 if len < 12 || !len.is_multiple_of(4) {
-                    return Ok(Scan { kinds: types, simple_packets });
+                    return Ok(Scan {
+                        kinds: types,
+                        simple_packets,
+                    });
                 }
                 if self.input.seek_relative(i64::from(len) - 8).is_err() {
-                    return Ok(Scan { kinds: types, simple_packets });
+                    return Ok(Scan {
+                        kinds: types,
+                        simple_packets,
+                    });
                 }
                 self.offset = at + u64::from(len);
             }
@@ -391,7 +524,13 @@ mod tests {
         let bytes = sample();
         let mut r = PcapNgReader::new(&bytes[..]);
         let f = r.next_frame(1).unwrap().unwrap();
-        assert_eq!(f.ts, Timestamp { secs: 1, nanos: 500_000_000 });
+        assert_eq!(
+            f.ts,
+            Timestamp {
+                secs: 1,
+                nanos: 500_000_000
+            }
+        );
         assert_eq!(f.data, &[0xaa, 0xbb, 0xcc]);
         assert_eq!(f.orig_len, 60);
         assert_eq!(f.linktype, 1);

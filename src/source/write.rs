@@ -31,7 +31,12 @@ pub enum WriteError {
     #[error("{}: cannot write the capture: {source}; check the directory exists and is writable", path.display())]
     Io { path: PathBuf, source: io::Error },
     #[error("{}: frame {number} has link type {linktype} but a .pcap file holds one link type ({first}); write .pcapng instead", path.display())]
-    MixedLinkTypes { path: PathBuf, number: u64, linktype: u32, first: u32 },
+    MixedLinkTypes {
+        path: PathBuf,
+        number: u64,
+        linktype: u32,
+        first: u32,
+    },
 }
 
 /// Writes frames to a capture file.
@@ -49,7 +54,10 @@ pub struct CaptureWriter {
 impl CaptureWriter {
     /// Creates `path` (format from its extension).
     pub fn create(path: &Path, snaplen: u32) -> Result<Self, WriteError> {
-        let file = File::create(path).map_err(|source| WriteError::Io { path: path.to_path_buf(), source })?;
+        let file = File::create(path).map_err(|source| WriteError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let mut w = CaptureWriter {
             path: path.to_path_buf(),
             out: BufWriter::with_capacity(1 << 16, file),
@@ -73,8 +81,14 @@ impl CaptureWriter {
         Ok(w)
     }
 
-    fn io(&mut self, f: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>) -> Result<(), WriteError> {
-        f(&mut self.out).map_err(|source| WriteError::Io { path: self.path.clone(), source })
+    fn io(
+        &mut self,
+        f: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+    ) -> Result<(), WriteError> {
+        f(&mut self.out).map_err(|source| WriteError::Io {
+            path: self.path.clone(),
+            source,
+        })
     }
 
     fn interface(&mut self, frame: &Frame<'_>) -> Result<u32, WriteError> {
@@ -83,7 +97,12 @@ impl CaptureWriter {
         }
         match (self.format, self.interfaces.first()) {
             (OutFormat::Pcap, Some(&first)) => {
-                return Err(WriteError::MixedLinkTypes { path: self.path.clone(), number: frame.number, linktype: frame.linktype, first })
+                return Err(WriteError::MixedLinkTypes {
+                    path: self.path.clone(),
+                    number: frame.number,
+                    linktype: frame.linktype,
+                    first,
+                });
             }
             (OutFormat::Pcap, None) => {
                 let (linktype, snaplen) = (frame.linktype, self.snaplen);
@@ -134,7 +153,9 @@ impl CaptureWriter {
                 out.write_all(data)
             })?,
             OutFormat::PcapNg => {
-                let ts = secs.saturating_mul(1_000_000_000).saturating_add(u64::from(frame.ts.nanos));
+                let ts = secs
+                    .saturating_mul(1_000_000_000)
+                    .saturating_add(u64::from(frame.ts.nanos));
                 let pad = |n: usize| (4 - n % 4) % 4;
                 let comment = comment.filter(|c| !c.is_empty() && c.len() < 60_000);
                 let opt_len = comment.map_or(0, |c| 4 + c.len() + pad(c.len()) + 4);
@@ -167,13 +188,22 @@ impl CaptureWriter {
 
     /// Writes everything buffered to the file. With no frame written, a pcap file still gets its header.
     pub fn flush(&mut self) -> Result<(), WriteError> {
-        self.out.flush().map_err(|source| WriteError::Io { path: self.path.clone(), source })
+        self.out.flush().map_err(|source| WriteError::Io {
+            path: self.path.clone(),
+            source,
+        })
     }
 
     /// Ensures a header exists even when no frame arrived (an empty but valid capture).
     pub fn ensure_header(&mut self, linktype: u32) -> Result<(), WriteError> {
         if self.interfaces.is_empty() {
-            let f = Frame { number: 0, ts: super::Timestamp::default(), linktype, orig_len: 0, data: &[] };
+            let f = Frame {
+                number: 0,
+                ts: super::Timestamp::default(),
+                linktype,
+                orig_len: 0,
+                data: &[],
+            };
             self.interface(&f)?;
         }
         Ok(())
@@ -190,7 +220,16 @@ mod tests {
         let path = dir.path().join(name);
         let mut w = CaptureWriter::create(&path, 262_144).unwrap();
         let data = [1u8, 2, 3, 4, 5];
-        let f = Frame { number: 1, ts: Timestamp { secs: 1_700_000_000, nanos: 123_456_789 }, linktype: 1, orig_len: 60, data: &data };
+        let f = Frame {
+            number: 1,
+            ts: Timestamp {
+                secs: 1_700_000_000,
+                nanos: 123_456_789,
+            },
+            linktype: 1,
+            orig_len: 60,
+            data: &data,
+        };
         w.write(&f, Some("a note")).unwrap();
         w.flush().unwrap();
         drop(w);

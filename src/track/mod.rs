@@ -60,9 +60,9 @@ fn xorshift(seed: u64) -> impl FnMut() -> u64 {
     }
 }
 
+mod index;
 #[cfg(test)]
 mod oracle_tests;
-mod index;
 mod ring;
 pub mod seq;
 mod tcp;
@@ -573,11 +573,28 @@ impl Tracker {
             _ => return None,
         };
         let (src, dst) = (packet.src_ip()?, packet.dst_ip()?);
-        Some(ConvKey::new(Endpoint { ip: src, port: src_port }, Endpoint { ip: dst, port: dst_port }).short_hash())
+        Some(
+            ConvKey::new(
+                Endpoint {
+                    ip: src,
+                    port: src_port,
+                },
+                Endpoint {
+                    ip: dst,
+                    port: dst_port,
+                },
+            )
+            .short_hash(),
+        )
     }
 
     /// [`Tracker::observe`], given the packet's [`Tracker::key_hash`] when it is known.
-    pub fn observe_hashed(&mut self, meta: FrameMeta, packet: &Packet<'_>, hash: Option<u32>) -> Facts {
+    pub fn observe_hashed(
+        &mut self,
+        meta: FrameMeta,
+        packet: &Packet<'_>,
+        hash: Option<u32>,
+    ) -> Facts {
         let (Some(src_ip), Some(dst_ip)) = (packet.src_ip(), packet.dst_ip()) else {
             return Facts::default();
         };
@@ -619,7 +636,9 @@ impl Tracker {
         tcp: &crate::decode::Tcp,
     ) -> Facts {
         let convs = &self.tcp;
-        let existing = self.tcp_by_key.find(hash, |at| convs.get(at).is_some_and(|(c, _)| c.joins(src, dst)));
+        let existing = self.tcp_by_key.find(hash, |at| {
+            convs.get(at).is_some_and(|(c, _)| c.joins(src, dst))
+        });
         // A plain SYN with another ISN than the one this side used before opens
         // a new stream on the same ports (Wireshark: "TCP Port numbers reused").
         // Only a plain SYN can: other segments skip the look at the conversation.
@@ -641,7 +660,9 @@ impl Tracker {
                 self.tcp
                     .push((Common::new(stream, client, server, meta), TcpConv::new()));
                 let convs = &self.tcp;
-                self.tcp_by_key.set(hash, i, |at| convs.get(at).is_some_and(|(c, _)| c.joins(src, dst)));
+                self.tcp_by_key.set(hash, i, |at| {
+                    convs.get(at).is_some_and(|(c, _)| c.joins(src, dst))
+                });
                 (i, true)
             }
         };
@@ -697,7 +718,9 @@ impl Tracker {
     ) -> Facts {
         let mut previous_client_port = None;
         let convs = &self.udp;
-        let existing = self.udp_by_key.find(hash, |at| convs.get(at).is_some_and(|(c, _)| c.joins(src, dst)));
+        let existing = self.udp_by_key.find(hash, |at| {
+            convs.get(at).is_some_and(|(c, _)| c.joins(src, dst))
+        });
         let (index, opens) = match existing {
             Some(i) => (i, false),
             None => {

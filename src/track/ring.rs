@@ -39,7 +39,11 @@ impl<T: Copy + Default, const N: usize> SmallDeque<T, N> {
     }
 
     pub fn len(&self) -> usize {
-        if self.spilled() { self.spill.len() } else { self.len }
+        if self.spilled() {
+            self.spill.len()
+        } else {
+            self.len
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -166,7 +170,11 @@ mod tests {
                         ours.push_front(step);
                         model.push_front(step);
                     }
-                    3 => assert_eq!(ours.pop_back(), model.pop_back(), "round {round} step {step}"),
+                    3 => assert_eq!(
+                        ours.pop_back(),
+                        model.pop_back(),
+                        "round {round} step {step}"
+                    ),
                     4 => {
                         let m = (next() % 5) as u32;
                         ours.retain_mut(|v| {

@@ -4,7 +4,6 @@
 //! the Zeek summary. Facts only: no words, no I/O. Memory per conversation is
 //! bounded (the unacknowledged-segment list is capped at [`MAX_UNACKED`]).
 
-
 use super::ring::SmallDeque;
 use super::seq::SeqNumber;
 use super::zeek::{History, ZeekTcp};

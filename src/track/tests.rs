@@ -472,14 +472,37 @@ fn test_many_conversations_hash_given_same_facts() {
         let a = plain.feed(p);
         hashed.frame += 1;
         let ms = i64::try_from(hashed.frame).unwrap_or(0);
-        let ts = Timestamp { secs: 1000 + ms / 1000, nanos: u32::try_from((ms % 1000) * 1_000_000).unwrap_or(0) };
-        let meta = FrameMeta { number: hashed.frame, ts, orig_len: 60 };
+        let ts = Timestamp {
+            secs: 1000 + ms / 1000,
+            nanos: u32::try_from((ms % 1000) * 1_000_000).unwrap_or(0),
+        };
+        let meta = FrameMeta {
+            number: hashed.frame,
+            ts,
+            orig_len: 60,
+        };
         let b = hashed.tracker.observe_hashed(meta, p, Tracker::key_hash(p));
         assert_eq!(a, b, "frame {}", hashed.frame);
     }
     let conversations = plain.tracker.finish();
     // 6000 TCP streams (3000 ports, each used twice), 3000 UDP ones.
-    assert_eq!(conversations.iter().filter(|c| c.proto == Proto::Tcp).count(), 6000);
-    assert_eq!(conversations.iter().filter(|c| c.proto == Proto::Udp).count(), 3000);
-    assert!(conversations.iter().all(|c| c.from_client.frames + c.from_server.frames >= 2));
+    assert_eq!(
+        conversations
+            .iter()
+            .filter(|c| c.proto == Proto::Tcp)
+            .count(),
+        6000
+    );
+    assert_eq!(
+        conversations
+            .iter()
+            .filter(|c| c.proto == Proto::Udp)
+            .count(),
+        3000
+    );
+    assert!(
+        conversations
+            .iter()
+            .all(|c| c.from_client.frames + c.from_server.frames >= 2)
+    );
 }

@@ -118,7 +118,8 @@ struct Job {
 /// during the benchmark weighs on every command alike; keeps each one's median wall time
 /// and highest peak memory.
 fn measure_rounds(jobs: &[Job], repeat: usize, dir: &Path) -> Vec<Measured> {
-    let mut costs: Vec<Option<Vec<(usize, Cost)>>> = jobs.iter().map(|_| Some(Vec::new())).collect();
+    let mut costs: Vec<Option<Vec<(usize, Cost)>>> =
+        jobs.iter().map(|_| Some(Vec::new())).collect();
     let mut failed: Vec<Option<String>> = jobs.iter().map(|_| None).collect();
     for round in 0..repeat.max(1) {
         for (i, job) in jobs.iter().enumerate() {
@@ -135,7 +136,11 @@ fn measure_rounds(jobs: &[Job], repeat: usize, dir: &Path) -> Vec<Measured> {
                     if !c.ok {
                         let mut text = String::new();
                         let _ = File::open(&log).and_then(|mut f| f.read_to_string(&mut text));
-                        eprintln!("bench: {} failed: {}", job.label, text.lines().last().unwrap_or(""));
+                        eprintln!(
+                            "bench: {} failed: {}",
+                            job.label,
+                            text.lines().last().unwrap_or("")
+                        );
                     }
                     list.push((round, c));
                 }
@@ -436,30 +441,75 @@ fn bench(args: &[String]) -> io::Result<()> {
     // in every round, the peers in every other one.
     let mut jobs = Vec::new();
     if wanted("bare") {
-        jobs.push(job("bare", "bare libpcap loop (floor)", &self_exe, vec!["--bare-loop".into(), big_s.clone()]));
+        jobs.push(job(
+            "bare",
+            "bare libpcap loop (floor)",
+            &self_exe,
+            vec!["--bare-loop".into(), big_s.clone()],
+        ));
     }
     if wanted("timeline") {
-        jobs.push(job("timeline", "`wirelab read` (timeline)", WIRELAB, w(&[], &big_s)));
+        jobs.push(job(
+            "timeline",
+            "`wirelab read` (timeline)",
+            WIRELAB,
+            w(&[], &big_s),
+        ));
     }
     if wanted("jsonl") {
-        jobs.push(job("jsonl", "`wirelab read --format jsonl`", WIRELAB, w(&["--format", "jsonl"], &big_s)));
+        jobs.push(job(
+            "jsonl",
+            "`wirelab read --format jsonl`",
+            WIRELAB,
+            w(&["--format", "jsonl"], &big_s),
+        ));
     }
     if wanted("conversations") {
-        jobs.push(job("conversations", &conv_label, WIRELAB, conv_args.clone()));
+        jobs.push(job(
+            "conversations",
+            &conv_label,
+            WIRELAB,
+            conv_args.clone(),
+        ));
     }
     if wanted("tcpdump") && have("tcpdump") {
-        jobs.push(peer("tcpdump", "`tcpdump -nn -r`", "tcpdump", vec!["-nn".into(), "-r".into(), big_s.clone()]));
+        jobs.push(peer(
+            "tcpdump",
+            "`tcpdump -nn -r`",
+            "tcpdump",
+            vec!["-nn".into(), "-r".into(), big_s.clone()],
+        ));
     }
     if wanted("tshark") && have("tshark") {
-        jobs.push(peer("tshark", "`tshark -r`", "tshark", vec!["-r".into(), big_s.clone()]));
+        jobs.push(peer(
+            "tshark",
+            "`tshark -r`",
+            "tshark",
+            vec!["-r".into(), big_s.clone()],
+        ));
     }
     if wanted("tshark-conv") && have("tshark") {
-        let args = vec!["-r".into(), big_s.clone(), "-q".into(), "-z".into(), "conv,tcp".into()];
-        jobs.push(peer("tshark-conv", "`tshark -r -q -z conv,tcp`", "tshark", args));
+        let args = vec![
+            "-r".into(),
+            big_s.clone(),
+            "-q".into(),
+            "-z".into(),
+            "conv,tcp".into(),
+        ];
+        jobs.push(peer(
+            "tshark-conv",
+            "`tshark -r -q -z conv,tcp`",
+            "tshark",
+            args,
+        ));
     }
     // One untimed pass first, so that no round pays for reading the file from disk.
     if !jobs.is_empty() {
-        let _ = run_child(&self_exe, &["--bare-loop", &big_s], &dir.join("warm-up.stderr"));
+        let _ = run_child(
+            &self_exe,
+            &["--bare-loop", &big_s],
+            &dir.join("warm-up.stderr"),
+        );
     }
     let rows = measure_rounds(&jobs, repeat, &dir);
     let mut small_rows: Vec<Measured> = Vec::new();
@@ -471,8 +521,18 @@ fn bench(args: &[String]) -> io::Result<()> {
             *last = sf_s.clone();
         }
         let jobs = [
-            job("timeline", "`wirelab read` (timeline)", WIRELAB, w(&[], &sf_s)),
-            job("jsonl", "`wirelab read --format jsonl`", WIRELAB, w(&["--format", "jsonl"], &sf_s)),
+            job(
+                "timeline",
+                "`wirelab read` (timeline)",
+                WIRELAB,
+                w(&[], &sf_s),
+            ),
+            job(
+                "jsonl",
+                "`wirelab read --format jsonl`",
+                WIRELAB,
+                w(&["--format", "jsonl"], &sf_s),
+            ),
             job("conversations", &conv_label, WIRELAB, conv_small),
         ];
         small_rows = measure_rounds(&jobs, 1, &dir);
@@ -615,7 +675,10 @@ fn render(r: &Report) -> String {
     );
     if !r.small_rows.is_empty() {
         let _ = writeln!(s);
-        let _ = writeln!(s, "Peak memory against the number of frames (issue 5: it must not grow with them):");
+        let _ = writeln!(
+            s,
+            "Peak memory against the number of frames (issue 5: it must not grow with them):"
+        );
         let _ = writeln!(s);
         let _ = writeln!(
             s,

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::util::{in_ci, run, running_as_root, spawn, wirelab, Run, Running, RUN_LIMIT};
+use super::util::{RUN_LIMIT, Run, Running, in_ci, run, running_as_root, spawn, wirelab};
 
 /// True when live tests can run; prints why not otherwise. Under CI they always run.
 fn live_allowed(test: &str) -> bool {
@@ -41,7 +41,8 @@ fn rows(out: &str) -> Vec<String> {
     out.lines()
         .filter(|l| {
             let mut w = l.split_whitespace();
-            w.next().is_some_and(|n| n.parse::<u64>().is_ok()) && w.next().is_some_and(|t| t.parse::<f64>().is_ok())
+            w.next().is_some_and(|n| n.parse::<u64>().is_ok())
+                && w.next().is_some_and(|t| t.parse::<f64>().is_ok())
         })
         .map(|l| l.trim_end().to_string())
         .collect()
@@ -82,9 +83,26 @@ fn lab_default_runs_udp_and_tcp_and_all_checks_pass() {
     }
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("lab.pcap");
-    let r = run(wirelab().args(["lab", "--runs", "2", "--color", "never", "-w"]).arg(&saved));
+    let r = run(wirelab()
+        .args(["lab", "--runs", "2", "--color", "never", "-w"])
+        .arg(&saved));
     let out = ok_out(&r);
-    assert_shows(&out, &["[SYN]", "[SYN, ACK]", "[PSH, ACK]", "[FIN, ACK]", "1/3 SYN", "2/3 SYN-ACK", "3/3 ACK", "Len=25", "the same IP and port", "new client port", "20 of 20 checks passed"]);
+    assert_shows(
+        &out,
+        &[
+            "[SYN]",
+            "[SYN, ACK]",
+            "[PSH, ACK]",
+            "[FIN, ACK]",
+            "1/3 SYN",
+            "2/3 SYN-ACK",
+            "3/3 ACK",
+            "Len=25",
+            "the same IP and port",
+            "new client port",
+            "20 of 20 checks passed",
+        ],
+    );
     assert!(!out.contains('✗'), "{out}");
     // The saved file reads back to the same timeline as was shown live.
     let back = run(wirelab().args(["read", "--color", "never"]).arg(&saved));
@@ -114,15 +132,25 @@ fn lab_two_hosts_shows_arp_and_two_addresses_then_cleans_up() {
     }
     let r = run(wirelab().args(["lab", "--two-hosts", "--color", "never"]));
     let out = ok_out(&r);
-    assert_shows(&out, &["Who has 10.0.0.2? Tell 10.0.0.1", "10.0.0.2 is at "]);
+    assert_shows(
+        &out,
+        &["Who has 10.0.0.2? Tell 10.0.0.1", "10.0.0.2 is at "],
+    );
     assert!(has_row(&out, "10.0.0.1", "10.0.0.2", "UDP"), "{out}");
     // The namespaces this run made (named in its first line) are gone.
-    let names: Vec<&str> = out.split_whitespace().filter(|w| w.starts_with("wirelab-")).map(|w| w.trim_end_matches([',', ')'])).collect();
+    let names: Vec<&str> = out
+        .split_whitespace()
+        .filter(|w| w.starts_with("wirelab-"))
+        .map(|w| w.trim_end_matches([',', ')']))
+        .collect();
     assert_eq!(names.len(), 2, "{out}");
     let ns = Command::new("ip").args(["netns", "list"]).output().unwrap();
     let list = String::from_utf8_lossy(&ns.stdout);
     for n in names {
-        assert!(!list.lines().any(|l| l.split_whitespace().next() == Some(n)), "namespace {n} left: {list}");
+        assert!(
+            !list.lines().any(|l| l.split_whitespace().next() == Some(n)),
+            "namespace {n} left: {list}"
+        );
     }
 }
 
@@ -133,7 +161,10 @@ fn lab_two_hosts_ipv6_shows_neighbour_discovery() {
     }
     let r = run(wirelab().args(["lab", "udp", "--two-hosts", "--ipv6", "--color", "never"]));
     let out = ok_out(&r);
-    assert_shows(&out, &["ICMPv6", "Neighbor Solicitation", "fd00::1", "fd00::2"]);
+    assert_shows(
+        &out,
+        &["ICMPv6", "Neighbor Solicitation", "fd00::1", "fd00::2"],
+    );
 }
 
 /// A network namespace with a veth pair to this one: 10.99.X.1 here, 10.99.X.2 inside.
@@ -160,11 +191,27 @@ impl Peer {
             assert!(s.success(), "ip {args:?} failed");
         };
         sh(&["netns", "add", &p.name]);
-        sh(&["link", "add", &p.outside, "type", "veth", "peer", "name", &inside]);
+        sh(&[
+            "link", "add", &p.outside, "type", "veth", "peer", "name", &inside,
+        ]);
         sh(&["link", "set", &inside, "netns", &p.name]);
-        sh(&["addr", "add", &format!("{}/24", p.here_ip), "dev", &p.outside]);
+        sh(&[
+            "addr",
+            "add",
+            &format!("{}/24", p.here_ip),
+            "dev",
+            &p.outside,
+        ]);
         sh(&["link", "set", &p.outside, "up"]);
-        sh(&["-n", &p.name, "addr", "add", &format!("{}/24", p.peer_ip), "dev", &inside]);
+        sh(&[
+            "-n",
+            &p.name,
+            "addr",
+            "add",
+            &format!("{}/24", p.peer_ip),
+            "dev",
+            &inside,
+        ]);
         sh(&["-n", &p.name, "link", "set", &inside, "up"]);
         sh(&["-n", &p.name, "link", "set", "lo", "up"]);
         p
@@ -185,15 +232,23 @@ impl Peer {
 
 impl Drop for Peer {
     fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.name]).status();
-        let _ = Command::new("ip").args(["link", "del", &self.outside]).stderr(Stdio::null()).status();
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.outside])
+            .stderr(Stdio::null())
+            .status();
     }
 }
 
 fn wait_port_udp(ns: &str, port: u16) {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(10) {
-        let out = Command::new("ip").args(["netns", "exec", ns, "ss", "-lun"]).output().unwrap();
+        let out = Command::new("ip")
+            .args(["netns", "exec", ns, "ss", "-lun"])
+            .output()
+            .unwrap();
         if String::from_utf8_lossy(&out.stdout).contains(&format!(":{port} ")) {
             return;
         }
@@ -210,11 +265,25 @@ fn lab_partner_client_against_server_in_namespace() {
     let peer = Peer::new(1);
     let mut server = peer.spawn(&["server", "udp", "--port", "9877"]);
     wait_port_udp(&peer.name, 9877);
-    let r = run(wirelab().args(["lab", "udp", "--server", &peer.peer_ip, "--port", "9877", "--runs", "2", "--color", "never"]));
+    let r = run(wirelab().args([
+        "lab",
+        "udp",
+        "--server",
+        &peer.peer_ip,
+        "--port",
+        "9877",
+        "--runs",
+        "2",
+        "--color",
+        "never",
+    ]));
     let _ = server.kill();
     let _ = server.wait();
     let out = ok_out(&r);
-    assert_shows(&out, &[&format!("capturing on {}", peer.outside), "checks passed"]);
+    assert_shows(
+        &out,
+        &[&format!("capturing on {}", peer.outside), "checks passed"],
+    );
     assert!(!out.contains('✗'), "{out}");
     assert!(has_row(&out, &peer.here_ip, &peer.peer_ip, "UDP"), "{out}");
 }
@@ -227,7 +296,9 @@ fn lab_partner_serve_answers_client_in_namespace() {
     let peer = Peer::new(2);
     // Our server, capturing, stops by itself after 2 frames (request and reply).
     let mut cmd = wirelab();
-    cmd.args(["lab", "udp", "--serve", "--port", "9878", "-c", "2", "--color", "never"]);
+    cmd.args([
+        "lab", "udp", "--serve", "--port", "9878", "-c", "2", "--color", "never",
+    ]);
     let handle = std::thread::spawn(move || run(&mut cmd));
     // Wait until it listens, then the partner's client (in the namespace) talks to us.
     let start = Instant::now();
@@ -235,7 +306,15 @@ fn lab_partner_serve_answers_client_in_namespace() {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(300));
-    let client = peer.spawn(&["client", "udp", "--server", &peer.here_ip, "--port", "9878", "hello partner"]);
+    let client = peer.spawn(&[
+        "client",
+        "udp",
+        "--server",
+        &peer.here_ip,
+        "--port",
+        "9878",
+        "hello partner",
+    ]);
     let c = Running::new(client).wait(RUN_LIMIT, "the partner's client did not finish");
     assert_eq!(c.code, Some(0), "{}", c.stderr);
     assert_eq!(c.out().trim(), "HELLO PARTNER");
@@ -254,7 +333,21 @@ fn capture_write_then_read_gives_the_same_timeline() {
     let server = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = server.local_addr().unwrap().port();
     let mut cmd = wirelab();
-    cmd.args(["capture", "-i", "lo", "-f", &format!("udp port {port}"), "-c", "4", "--duration", "20", "--color", "never", "-w"]).arg(&saved);
+    cmd.args([
+        "capture",
+        "-i",
+        "lo",
+        "-f",
+        &format!("udp port {port}"),
+        "-c",
+        "4",
+        "--duration",
+        "20",
+        "--color",
+        "never",
+        "-w",
+    ])
+    .arg(&saved);
     let handle = std::thread::spawn(move || run(&mut cmd));
     std::thread::sleep(Duration::from_millis(700));
     let client = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -262,7 +355,9 @@ fn capture_write_then_read_gives_the_same_timeline() {
     for _ in 0..2 {
         client.send_to(b"ping", ("127.0.0.1", port)).unwrap();
         let (n, from) = server.recv_from(&mut buf).unwrap();
-        server.send_to(&buf[..n].to_ascii_uppercase(), from).unwrap();
+        server
+            .send_to(&buf[..n].to_ascii_uppercase(), from)
+            .unwrap();
     }
     let r = handle.join().unwrap();
     assert_ok(&r);
@@ -285,20 +380,32 @@ fn capture_on_missing_interface_lists_the_available_ones() {
     assert_ne!(r.code, Some(0));
     let lines = r.err_lines();
     assert_eq!(lines.len(), 1, "{}", r.describe());
-    assert!(lines[0].contains("nosuch0") && lines[0].contains("lo"), "{}", r.describe());
+    assert!(
+        lines[0].contains("nosuch0") && lines[0].contains("lo"),
+        "{}",
+        r.describe()
+    );
 }
 
 #[test]
 fn interfaces_lists_loopback() {
     let r = run(wirelab().arg("interfaces"));
     assert_ok(&r);
-    assert!(r.out().lines().any(|l| l.contains(". lo") && l.contains("loopback")), "{}", r.out());
+    assert!(
+        r.out()
+            .lines()
+            .any(|l| l.contains(". lo") && l.contains("loopback")),
+        "{}",
+        r.out()
+    );
 }
 
 #[test]
 fn capture_without_rights_names_the_interface_and_the_fix() {
     if !running_as_root() {
-        eprintln!("SKIP capture_without_rights_names_the_interface_and_the_fix: needs root to switch to nobody");
+        eprintln!(
+            "SKIP capture_without_rights_names_the_interface_and_the_fix: needs root to switch to nobody"
+        );
         assert!(!in_ci(), "under CI the tests run as root");
         return;
     }
@@ -307,8 +414,19 @@ fn capture_without_rights_names_the_interface_and_the_fix() {
     assert_eq!(r.code, Some(1), "{}", r.describe());
     let lines = r.err_lines();
     assert_eq!(lines.len(), 1, "{}", r.describe());
-    assert!(lines[0].starts_with("wirelab: lo: no permission to capture"), "{}", lines[0]);
-    assert!(lines[0].contains(&format!("sudo setcap cap_net_raw,cap_net_admin=eip {}", bin.display())), "{}", lines[0]);
+    assert!(
+        lines[0].starts_with("wirelab: lo: no permission to capture"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[0].contains(&format!(
+            "sudo setcap cap_net_raw,cap_net_admin=eip {}",
+            bin.display()
+        )),
+        "{}",
+        lines[0]
+    );
 }
 
 #[test]
@@ -318,16 +436,26 @@ fn lab_two_hosts_interrupted_still_removes_its_namespaces() {
     }
     for (i, delay_ms) in [150u64, 400, 900].into_iter().enumerate() {
         let signal = if i % 2 == 0 { "-INT" } else { "-TERM" };
-        let running = spawn(wirelab().args(["lab", "--two-hosts", "--runs", "100", "--color", "never"]));
+        let running =
+            spawn(wirelab().args(["lab", "--two-hosts", "--runs", "100", "--color", "never"]));
         let pid = running.child.id();
         std::thread::sleep(Duration::from_millis(delay_ms));
-        Command::new("kill").args([signal, &pid.to_string()]).status().unwrap();
-        let r = running.wait(RUN_LIMIT, &format!("{signal} after {delay_ms} ms: the lab did not end"));
+        Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .unwrap();
+        let r = running.wait(
+            RUN_LIMIT,
+            &format!("{signal} after {delay_ms} ms: the lab did not end"),
+        );
         assert_ne!(r.code, Some(101), "panicked: {}", r.stderr);
         let list = Command::new("ip").args(["netns", "list"]).output().unwrap();
         let list = String::from_utf8_lossy(&list.stdout);
         let mine = format!("wirelab-{pid}-");
-        assert!(!list.lines().any(|l| l.starts_with(&mine)), "{signal} after {delay_ms} ms left namespaces: {list}");
+        assert!(
+            !list.lines().any(|l| l.starts_with(&mine)),
+            "{signal} after {delay_ms} ms left namespaces: {list}"
+        );
     }
 }
 
@@ -344,12 +472,31 @@ fn capture_started_with_sudo_drops_to_the_invoking_user() {
     let port = server.local_addr().unwrap().port();
     let mut cmd = wirelab();
     cmd.env("SUDO_UID", "65534").env("SUDO_GID", "65534");
-    cmd.args(["capture", "-i", "lo", "-f", &format!("udp port {port}"), "-c", "1", "--duration", "20", "--color", "never"]);
+    cmd.args([
+        "capture",
+        "-i",
+        "lo",
+        "-f",
+        &format!("udp port {port}"),
+        "-c",
+        "1",
+        "--duration",
+        "20",
+        "--color",
+        "never",
+    ]);
     let handle = std::thread::spawn(move || run(&mut cmd));
     std::thread::sleep(Duration::from_millis(700));
-    UdpSocket::bind("127.0.0.1:0").unwrap().send_to(b"hi", ("127.0.0.1", port)).unwrap();
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .send_to(b"hi", ("127.0.0.1", port))
+        .unwrap();
     let r = handle.join().unwrap();
     assert_ok(&r);
-    assert!(r.stderr.contains("now running as user 65534"), "{}", r.describe());
+    assert!(
+        r.stderr.contains("now running as user 65534"),
+        "{}",
+        r.describe()
+    );
     assert_eq!(rows(&r.out()).len(), 1, "{}", r.describe());
 }

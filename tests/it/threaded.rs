@@ -3,7 +3,7 @@
 //! block, a record longer than a block, a record libpcap must cut (longer than the
 //! snapshot length, read by libpcap from there on) and a file cut short.
 
-use super::util::{fixture, pcap_records, wirelab, Run};
+use super::util::{Run, fixture, pcap_records, wirelab};
 
 /// A classic pcap header (little-endian, microseconds, Ethernet).
 fn header(snaplen: u32) -> Vec<u8> {
@@ -44,14 +44,23 @@ fn read(path: &std::path::Path, one_thread: bool, args: &[&str]) -> Run {
 }
 
 fn assert_same(path: &std::path::Path) {
-    for args in [&["--color", "never"][..], &["--format", "jsonl"], &["--view", "conversations"], &["-c", "2500"], &["--stream", "tcp:0"]] {
+    for args in [
+        &["--color", "never"][..],
+        &["--format", "jsonl"],
+        &["--view", "conversations"],
+        &["-c", "2500"],
+        &["--stream", "tcp:0"],
+    ] {
         let two = read(path, false, args);
         let one = read(path, true, args);
         assert!(!two.stderr.contains("panicked"), "{}", two.describe());
         assert!(two.stdout.len() > 1000, "{args:?}: {}", two.describe());
         assert_eq!(two.code, one.code, "{args:?}");
         assert_eq!(two.stderr, one.stderr, "{args:?}");
-        assert!(two.stdout == one.stdout, "{args:?}: two threads and one differ");
+        assert!(
+            two.stdout == one.stdout,
+            "{args:?}: two threads and one differ"
+        );
     }
 }
 

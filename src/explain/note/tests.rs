@@ -708,7 +708,9 @@ fn test_table_evicts_like_btree() {
     let mut slow: BTreeMap<(u8, u64), u32> = BTreeMap::new();
     let mut x: u64 = 12345;
     for step in 0..200_000u32 {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let k = (((x >> 60) & 1) as u8, (x >> 33) % 5000);
         match (x >> 20) % 5 {
             0 | 1 => {
@@ -757,9 +759,30 @@ fn test_given_tcp_info_accurate_ecn_written_again() {
     let options = Options::default();
     let ecn = TcpFlags::AE | TcpFlags::CWR | TcpFlags::ECE;
     let steps = [
-        (seg(true, TcpFlags::SYN | ecn, CLIENT_ISN, 0, b""), tfacts(true, 0, 0, |_| {})),
-        (seg(false, TcpFlags::SYN | TcpFlags::ACK | TcpFlags::AE, SERVER_ISN, CLIENT_ISN + 1, b""), tfacts(false, 0, 1, |_| {})),
-        (seg(true, TcpFlags::ACK | TcpFlags::CWR, CLIENT_ISN + 1, SERVER_ISN + 1, b""), tfacts(true, 1, 1, |_| {})),
+        (
+            seg(true, TcpFlags::SYN | ecn, CLIENT_ISN, 0, b""),
+            tfacts(true, 0, 0, |_| {}),
+        ),
+        (
+            seg(
+                false,
+                TcpFlags::SYN | TcpFlags::ACK | TcpFlags::AE,
+                SERVER_ISN,
+                CLIENT_ISN + 1,
+                b"",
+            ),
+            tfacts(false, 0, 1, |_| {}),
+        ),
+        (
+            seg(
+                true,
+                TcpFlags::ACK | TcpFlags::CWR,
+                CLIENT_ISN + 1,
+                SERVER_ISN + 1,
+                b"",
+            ),
+            tfacts(true, 1, 1, |_| {}),
+        ),
     ];
     let (mut plain, mut given) = (Explainer::new(options), Explainer::new(options));
     let mut infos = Vec::new();
@@ -767,12 +790,17 @@ fn test_given_tcp_info_accurate_ecn_written_again() {
         let f = frame(i as u64 + 1);
         let expected = plain.explain(&f, packet, facts);
         let mut info = String::new();
-        assert!(crate::explain::tcp_info_without_memory(&mut info, packet, facts, options));
+        assert!(crate::explain::tcp_info_without_memory(
+            &mut info, packet, facts, options
+        ));
         let mut note = Note::default();
         given.explain_into_given(&f, packet, facts, &mut note, Some(&info));
         assert_eq!(note, expected, "segment {}", i + 1);
         infos.push((info, note.info));
     }
     let (without, with) = &infos[2];
-    assert!(with.contains("ACE=2") && !without.contains("ACE"), "{without} / {with}");
+    assert!(
+        with.contains("ACE=2") && !without.contains("ACE"),
+        "{without} / {with}"
+    );
 }
