@@ -10,7 +10,7 @@ use crate::decode::{
 };
 use crate::track::{Analysis, TcpFacts};
 
-use super::text::push_u32;
+use crate::fmt::push_u32;
 
 /// Writes a MAC address as Wireshark does without name resolution
 /// (`Broadcast` for ff:ff:ff:ff:ff:ff).
@@ -31,13 +31,13 @@ pub fn write_mac(out: &mut String, mac: &[u8]) {
 pub fn write_addresses(src: &mut String, dst: &mut String, packet: &Packet<'_>) {
     match &packet.net {
         Net::Ipv4(h) => {
-            crate::present::text::push_ip(src, std::net::IpAddr::V4(h.src));
-            crate::present::text::push_ip(dst, std::net::IpAddr::V4(h.route_dst.unwrap_or(h.dst)));
+            crate::fmt::push_ip(src, std::net::IpAddr::V4(h.src));
+            crate::fmt::push_ip(dst, std::net::IpAddr::V4(h.route_dst.unwrap_or(h.dst)));
             return;
         }
         Net::Ipv6(h) => {
-            crate::present::text::push_ipv6(src, h.src);
-            crate::present::text::push_ipv6(dst, h.dst);
+            crate::fmt::push_ipv6(src, h.src);
+            crate::fmt::push_ipv6(dst, h.dst);
             return;
         }
         _ => {}
@@ -103,12 +103,12 @@ impl AddressCache {
             Some((key, text)) => {
                 if *key != ip || text.is_empty() {
                     text.clear();
-                    crate::present::text::push_ip(text, ip);
+                    crate::fmt::push_ip(text, ip);
                     *key = ip;
                 }
                 out.push_str(text);
             }
-            None => crate::present::text::push_ip(out, ip),
+            None => crate::fmt::push_ip(out, ip),
         }
     }
 }
@@ -302,7 +302,7 @@ pub fn write_analysis_labels(out: &mut String, facts: &TcpFacts) {
             match facts.dup_ack {
                 Some((frame, n)) => {
                     out.push_str("[TCP Dup ACK ");
-                    crate::present::text::push_u64(out, frame);
+                    crate::fmt::push_u64(out, frame);
                     out.push('#');
                     push_u32(out, n);
                     out.push_str("] ");
@@ -348,7 +348,7 @@ pub fn write_tcp_info(
     }
     let window = facts.map_or(u64::from(tcp.window), |f| f.window);
     out.push_str(" Win=");
-    crate::present::text::push_u64(out, window);
+    crate::fmt::push_u64(out, window);
     if tcp.flags.has(TcpFlags::URG) {
         let _ = write!(out, " Urg={}", tcp.urgent_ptr);
     }
