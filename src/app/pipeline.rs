@@ -238,7 +238,7 @@ impl Back {
 
     /// Explains, saves and shows one frame the front half selected.
     /// `tcp_info`: a TCP segment's Info, when the front half already wrote it (see
-    /// [`crate::explain::tcp_info_without_memory`]).
+    /// [`crate::explain::tcp_info`]).
     pub fn frame(
         &mut self,
         frame: &Frame<'_>,
@@ -259,9 +259,9 @@ impl Back {
         } = self;
         if summary_only {
             // The view shows no frame: only what the verdicts need (`note` stays empty).
-            explainer.observe(frame, packet, facts);
+            explainer.observe(packet, facts);
         } else {
-            explainer.explain_into_given(frame, packet, facts, note, tcp_info);
+            explainer.explain_into_with_tcp_info(frame, packet, facts, note, tcp_info);
         }
         if *save && let Some(w) = writer {
             let comment = if w.comments {
