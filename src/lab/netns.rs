@@ -6,7 +6,6 @@
 use std::fs::File;
 use std::io;
 use std::net::IpAddr;
-use std::os::unix::io::AsRawFd;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -14,19 +13,18 @@ use std::process::{Child, Command, Stdio};
 /// Enters a new user namespace (mapping the current user to root) and a new network
 /// namespace, then brings its loopback interface up.
 pub fn enter_private_namespace() -> io::Result<()> {
-    // SAFETY: plain system calls; the process is single-threaded at this point (checked by the caller).
-    let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
-    // SAFETY: unshare has no memory-safety preconditions.
-    if unsafe { libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
+    use nix::sched::{CloneFlags, unshare};
+    let (uid, gid) = (nix::unistd::geteuid(), nix::unistd::getegid());
+    // The caller checked that the process has one thread: a user namespace needs it.
+    unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNET).map_err(io::Error::from)?;
     std::fs::write("/proc/self/setgroups", "deny")?;
     std::fs::write("/proc/self/uid_map", format!("0 {uid} 1"))?;
     std::fs::write("/proc/self/gid_map", format!("0 {gid} 1"))?;
     loopback_up()
 }
 
-/// Sets IFF_UP on `lo` in the current network namespace.
+/// Sets IFF_UP on `lo` in the current network namespace. (The one hand-written `unsafe`
+/// left here: neither nix nor rustix wraps the SIOCGIFFLAGS/SIOCSIFFLAGS ioctls.)
 pub fn loopback_up() -> io::Result<()> {
     // SAFETY: socket/ioctl/close on a zeroed ifreq whose name is a valid C string.
     unsafe {
@@ -68,11 +66,8 @@ pub fn thread_count() -> usize {
 /// Moves the calling thread into the network namespace at `path` (e.g. /run/netns/NAME).
 pub fn enter_netns(path: &std::path::Path) -> io::Result<()> {
     let f = File::open(path)?;
-    // SAFETY: setns on a valid namespace file descriptor; affects only the calling thread.
-    if unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    // Affects only the calling thread.
+    nix::sched::setns(&f, nix::sched::CloneFlags::CLONE_NEWNET).map_err(io::Error::from)
 }
 
 /// Runs `f` on a new thread inside the namespace (or here, for `None`) and returns its result.
