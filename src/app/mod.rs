@@ -1,5 +1,8 @@
-//! Turns validated arguments into a pipeline and runs it; the only module that knows all others.
-//! Parse, then validate, then build: nothing is read before the arguments are known to be good.
+//! Turns validated arguments into a pipeline and runs it; the only module that knows all
+//! others: the configuration (`config`), the view builder (`choose`), the one driver loop
+//! (`drive`, with the two-thread reader `threaded` as a faster way through a file), the lab
+//! runner (`lab`) and the drop of root (`privileges`). Parse, then validate, then build:
+//! nothing is read before the arguments are known to be good.
 
 use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::AtomicBool;
