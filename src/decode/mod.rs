@@ -10,6 +10,7 @@ mod defrag;
 pub mod detail;
 mod ip;
 mod link;
+pub mod spans;
 mod tcp_options;
 mod transport;
 
@@ -569,6 +570,51 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Packet<'a> {
     let mut packet = Packet::default();
     decode_into(frame, false, &mut packet);
     packet
+}
+
+/// Decodes one frame as [`decode`] does, recording the span of every header and
+/// field (see [`spans`]) for the detail view; `rel` gives the TCP fields the
+/// tracker's relative numbers. Slower than [`decode`]: only for frames a user
+/// asked to see.
+pub fn decode_spans(frame: &Frame<'_>, rel: Option<spans::RelativeSeq>) -> Vec<spans::Span> {
+    // Until the decoder records its own spans: the layers of the detail dissector.
+    detail::dissect(
+        frame,
+        rel.map(|r| detail::RelativeSeq {
+            seq: r.seq,
+            ack: r.ack,
+        }),
+    )
+    .into_iter()
+    .map(|l| {
+        let mut children: Vec<spans::Span> = Vec::new();
+        for f in l.fields {
+            let sub = f.name.starts_with("  ");
+            let span = spans::Span {
+                offset: f.offset,
+                len: f.len,
+                name: f.name.trim_start().to_string(),
+                value: f.value,
+                meaning: f.meaning,
+                bits: None,
+                children: Vec::new(),
+            };
+            match children.last_mut() {
+                Some(parent) if sub => parent.children.push(span),
+                _ => children.push(span),
+            }
+        }
+        spans::Span {
+            offset: l.offset,
+            len: l.len,
+            name: l.name,
+            value: l.summary,
+            meaning: String::new(),
+            bits: None,
+            children,
+        }
+    })
+    .collect()
 }
 
 /// [`decode`] into `packet` (a [`Packet::default`]: decoding only sets what it
