@@ -179,6 +179,14 @@ pub trait FieldSink {
     /// The relative TCP numbers of this frame, if the recorder was given them.
     fn relative_seq(&self) -> Option<RelativeSeq>;
 
+    /// Records where the outermost network datagram ends (frame offset): the first
+    /// call wins (a tunnel's inner datagram or an ICMP error's quoted one come later).
+    /// The link layer shows what follows as padding or trailer.
+    fn set_datagram_end(&mut self, end: usize);
+
+    /// Where the outermost network datagram ends, once recorded.
+    fn datagram_end(&self) -> Option<usize>;
+
     /// Records that the current header was cut short: it needs `needed` bytes from
     /// `offset`, and fewer were captured.
     fn cut(&mut self, offset: usize, needed: usize) {
@@ -243,6 +251,12 @@ impl FieldSink for NoFields {
         None
     }
     #[inline(always)]
+    fn set_datagram_end(&mut self, _: usize) {}
+    #[inline(always)]
+    fn datagram_end(&self) -> Option<usize> {
+        None
+    }
+    #[inline(always)]
     fn cut(&mut self, _: usize, _: usize) {}
 }
 
@@ -254,6 +268,7 @@ pub struct Spans {
     depth: usize,
     captured: usize,
     relative: Option<RelativeSeq>,
+    datagram_end: Option<usize>,
 }
 
 impl Spans {
@@ -376,6 +391,14 @@ impl FieldSink for Spans {
     fn relative_seq(&self) -> Option<RelativeSeq> {
         self.relative
     }
+
+    fn set_datagram_end(&mut self, end: usize) {
+        self.datagram_end.get_or_insert(end);
+    }
+
+    fn datagram_end(&self) -> Option<usize> {
+        self.datagram_end
+    }
 }
 
 /// Appends one field to the list [`Spans::fields`] names.
@@ -455,6 +478,14 @@ impl<S: FieldSink> FieldSink for At<'_, S> {
     fn relative_seq(&self) -> Option<RelativeSeq> {
         self.sink.relative_seq()
     }
+    fn set_datagram_end(&mut self, end: usize) {
+        self.sink.set_datagram_end(self.base.saturating_add(end));
+    }
+    fn datagram_end(&self) -> Option<usize> {
+        self.sink
+            .datagram_end()
+            .map(|e| e.saturating_sub(self.base))
+    }
 }
 
 /// The application bytes of `packet`: `declared` bytes at `at` in the frame (as the
@@ -478,13 +509,7 @@ pub fn payload<S: FieldSink>(
 
 /// A "Data" layer of `declared` bytes at `at`, of which `have` were captured: the
 /// first 32 bytes in hex and the first 64 as text.
-pub fn data_layer<S: FieldSink>(
-    have: &[u8],
-    at: usize,
-    declared: usize,
-    why: &str,
-    s: &mut S,
-) {
+pub fn data_layer<S: FieldSink>(have: &[u8], at: usize, declared: usize, why: &str, s: &mut S) {
     if !S::ON {
         return;
     }

@@ -47,28 +47,9 @@ pub fn proto_name(p: &Packet<'_>) -> Option<&'static str> {
     }
 }
 
-/// Names of IP protocol numbers that have no decoder here.
+/// IANA's keyword of an IP protocol that has no decoder here (JSON Lines' `proto`).
 pub fn ip_protocol_name(n: u8) -> &'static str {
-    match n {
-        0 => "HOPOPT",
-        1 => "ICMP",
-        2 => "IGMP",
-        4 => "IPv4",
-        6 => "TCP",
-        17 => "UDP",
-        41 => "IPv6",
-        47 => "GRE",
-        50 => "ESP",
-        51 => "AH",
-        58 => "ICMPv6",
-        59 => "NoNext",
-        89 => "OSPF",
-        103 => "PIM",
-        112 => "VRRP",
-        132 => "SCTP",
-        136 => "UDPLite",
-        _ => "IP",
-    }
+    crate::decode::names::ip_proto(n).keyword
 }
 
 impl<W: Write> JsonLines<W> {

@@ -83,6 +83,7 @@ fn seg(
         }),
         payload,
         problem: None,
+        tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
     }
@@ -375,6 +376,7 @@ fn datagram(from_client: bool, client_port: u16, payload: &'static [u8]) -> Pack
         }),
         payload,
         problem: None,
+        tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
     }
@@ -465,6 +467,7 @@ fn test_icmp_echo_pairing() {
         }),
         payload: &[],
         problem: None,
+        tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
     };
@@ -500,6 +503,7 @@ fn test_icmp_port_unreachable() {
         }),
         payload: &[],
         problem: None,
+        tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
     };
@@ -533,6 +537,7 @@ fn test_arp_who_has() {
         transport: Transport::None,
         payload: &[],
         problem: None,
+        tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
     };
