@@ -88,9 +88,10 @@ fn inner(bytes: Bytes<'_>) -> Bytes<'_> {
 }
 
 /// Makes `packet` the inner packet of a tunnel of `kind`: the outer addresses go
-/// to [`Packet::tunnel`] (the outermost tunnel's, when they nest), the network and
-/// transport are cleared, `decode_inner` decodes the inner packet, and the outer
-/// link is kept. Always true.
+/// to [`Packet::tunnel`] (the outermost tunnel's, when they nest), `decode_inner`
+/// decodes the inner packet into the network and transport, and the outer link is
+/// kept. When the inner packet has no IP (or ARP) header, the outer transport stays.
+/// Always true.
 fn enter<'a>(
     kind: TunnelKind,
     packet: &mut Packet<'a>,
@@ -102,12 +103,20 @@ fn enter<'a>(
         packet.tunnel = Some(Box::new(Tunnel { kind, src, dst }));
     }
     let link = std::mem::take(&mut packet.link);
-    packet.net = Net::None;
-    packet.transport = Transport::None;
-    packet.payload = &[];
-    packet.cut_tcp_ports = None;
+    let outer_net = std::mem::take(&mut packet.net);
+    let outer_transport = std::mem::take(&mut packet.transport);
+    let outer_payload = std::mem::take(&mut packet.payload);
     decode_inner(packet);
     packet.link = link;
+    // No inner IP header (PPP's link negotiation, a cut inner packet): the outer
+    // header's transport stays the frame's, as tshark's fields show it.
+    if !matches!(packet.net, Net::Ipv4(_) | Net::Ipv6(_) | Net::Arp(_)) {
+        packet.transport = outer_transport;
+        packet.payload = outer_payload;
+        if matches!(packet.net, Net::None) {
+            packet.net = outer_net;
+        }
+    }
     true
 }
 

@@ -157,6 +157,21 @@ pub fn write(
         info, text, tone, ..
     } = note;
     match (&packet.net, &packet.transport) {
+        (Net::PppControl { protocol, code }, _) => {
+            let name = crate::decode::names::ppp_control_code_name(*protocol, *code);
+            match name {
+                Some(n) => info.push_str(n),
+                None => {
+                    let _ = write!(info, "Unknown code {code}");
+                }
+            }
+            let _ = write!(
+                text,
+                "{} {}: PPP sets up the link before it carries IP",
+                crate::decode::names::ppp_protocol_name(*protocol),
+                name.unwrap_or("packet")
+            );
+        }
         (Net::Ipv4(ip), Transport::Fragment { .. } | Transport::None)
             if info::ipv4_is_fragment(ip) =>
         {
@@ -242,21 +257,6 @@ pub fn write(
         (Net::Arp(arp), _) => {
             info::write_arp_info(info, arp);
             arp_note(arp, text);
-        }
-        (Net::PppControl { protocol, code }, _) => {
-            let name = crate::decode::names::ppp_control_code_name(*protocol, *code);
-            match name {
-                Some(n) => info.push_str(n),
-                None => {
-                    let _ = write!(info, "Unknown code {code}");
-                }
-            }
-            let _ = write!(
-                text,
-                "{} {}: PPP sets up the link before it carries IP",
-                crate::decode::names::ppp_protocol_name(*protocol),
-                name.unwrap_or("packet")
-            );
         }
         (Net::Other { ethertype }, _) => {
             info.push_str(match packet.link {

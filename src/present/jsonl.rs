@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use super::text::{push_ip_bytes, push_seconds_bytes, push_u64_bytes};
 use super::{ConversationRow, Gathered, Row, View};
-use crate::decode::{Net, Packet, Transport};
+use crate::decode::{Net, Packet, Transport, TunnelKind};
 use crate::track::Proto;
 
 /// Streams JSON Lines to `out`.
@@ -42,6 +42,15 @@ pub fn proto_name(p: &Packet<'_>) -> Option<&'static str> {
         }
         (Net::Ipv6(h), Transport::None) if h.fragment.is_none() => {
             Some(ip_protocol_name(h.protocol))
+        }
+        // A tunnel whose inner packet has no IP header: the transport of the outer one.
+        (Net::None | Net::PppControl { .. } | Net::Other { .. }, _) => {
+            p.tunnel.as_ref().map(|t| match t.kind {
+                TunnelKind::IpInIp => "IPv4",
+                TunnelKind::Ipv6InIp => "IPv6",
+                TunnelKind::Gre { .. } => "GRE",
+                TunnelKind::Vxlan { .. } | TunnelKind::L2tp { .. } => "UDP",
+            })
         }
         _ => None,
     }
