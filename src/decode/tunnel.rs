@@ -8,7 +8,7 @@
 use super::link::{by_ethertype, ethernet, ppp, set};
 use super::names::ethertype_name;
 use super::spans::{Bits, FieldSink};
-use super::{Bytes, Net, Packet, ProblemKind, Transport, Tunnel, TunnelKind, be16, be32};
+use super::{Bytes, Net, Packet, ProblemKind, Tunnel, TunnelKind, be16, be32};
 use super::{ip, set_problem, truncated};
 
 /// Tunnels decoded inside one another before the innermost is left as data (each
