@@ -83,6 +83,7 @@ fn seg(
         }),
         payload,
         problem: None,
+        tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
     }
@@ -390,6 +391,7 @@ fn datagram(from_client: bool, client_port: u16, payload: &'static [u8]) -> Pack
         }),
         payload,
         problem: None,
+        tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
     }
@@ -480,6 +482,7 @@ fn test_icmp_echo_pairing() {
         }),
         payload: &[],
         problem: None,
+        tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
     };
@@ -515,6 +518,7 @@ fn test_icmp_port_unreachable() {
         }),
         payload: &[],
         problem: None,
+        tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
     };
@@ -548,6 +552,7 @@ fn test_arp_who_has() {
         transport: Transport::None,
         payload: &[],
         problem: None,
+        tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
     };
