@@ -12,4 +12,5 @@ pub mod explain;
 pub mod lab;
 pub mod present;
 pub mod source;
+pub mod text;
 pub mod track;

@@ -8,11 +8,12 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use super::info::{self, TcpInfoContext};
-use super::text::{self, push_u32};
+use super::text::push_u32;
 use super::{Note, Options, Tone};
 use crate::decode::{Icmp, Link, Net, Packet, ProblemKind, Tcp, TcpFlags, Transport};
 use crate::present::text::push_u64;
 use crate::source::Frame;
+use crate::text;
 use crate::track::{Analysis, Direction, Facts, Proto, TcpFacts};
 use table::{Key, Table};
 

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use super::checks;
 use super::netns::{self, TwoHosts, in_netns};
-use super::{client, server, show_text};
+use super::{client, server};
 use crate::app::{Failure, FrameSink, Pipeline, Selection, output_error, register_stop};
 use crate::cli::{LabArgs, LabWhich};
 use crate::error::AppError;
@@ -22,6 +22,7 @@ use crate::present::text::ansi;
 use crate::source::live::{self, CaptureError, LiveSource, Next};
 use crate::source::write::CaptureWriter;
 use crate::source::{Frame, Timestamp};
+use crate::text::{Style, escape};
 use crate::track::Proto;
 
 /// A frame copied out of libpcap's buffer.
@@ -426,8 +427,8 @@ fn report_run(
         Ok((local, reply)) => writeln!(
             out,
             "{name} client run {run}: from {local} sent \"{}\", got back \"{}\"",
-            show_text(message),
-            show_text(&reply)
+            escape(message, Style::Plain),
+            escape(&reply, Style::Plain)
         )
         .map_err(output_error),
         Err(e) => {

@@ -7,10 +7,11 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use super::common::{escape_text, pad_left, pad_right, proto_name, seconds, stream_spec, truncate};
+use super::common::{pad_left, pad_right, proto_name, seconds, stream_spec, truncate};
 use super::timeline::endpoint;
 use super::{ConversationRow, Row, View};
 use crate::decode::TcpFlags;
+use crate::text::{Style, escape};
 use crate::track::{Analysis, Direction, Endpoint, Proto};
 
 /// Arrows kept per conversation; the rest are counted in a "… K more" line.
@@ -285,7 +286,7 @@ pub fn render_conversation(out: &mut String, c: &FlowConversation, ascii: bool) 
         }
         line.push(g.lane);
         if !a.payload.is_empty() {
-            let mut t = escape_text(&a.payload, ascii);
+            let mut t = escape(&a.payload, if ascii { Style::Ascii } else { Style::Plain });
             if a.payload_len > a.payload.len() {
                 t.push_str(g.ellipsis);
             }

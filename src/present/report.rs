@@ -7,7 +7,7 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use super::common::{escape_text, millis, proto_name, seconds};
+use super::common::{millis, proto_name, seconds};
 use super::conversations::{HEADER, PAIR_HEADER, Pairing, cells, pair_cells};
 use super::flow::{self, FlowData};
 use super::text::push_date_time;
@@ -16,6 +16,7 @@ use super::{ConversationRow, Row, View};
 use crate::decode::{Net, TcpFlags, TcpOption};
 use crate::lab::checks::{self, Collector};
 use crate::source::Timestamp;
+use crate::text::{Style, escape, markdown};
 use crate::track::{Conversation, Direction, Endpoint, Proto};
 
 /// Timeline rows written to the report.
@@ -100,13 +101,9 @@ pub struct Report<W: Write> {
     text: String,
 }
 
-/// Escapes text for a Markdown table cell.
+/// Escapes text for a Markdown table cell ([`markdown`]: inert in Markdown and HTML).
 pub fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace(['\n', '\r'], " ")
+    markdown(s)
 }
 
 fn md_row(out: &mut String, cells: impl IntoIterator<Item = impl AsRef<str>>) {
@@ -342,7 +339,7 @@ impl<W: Write> Report<W> {
 
     fn answers(&self, s: &mut String, rows: &[ConversationRow<'_>]) {
         s.push_str("## Answers to the Wireshark lab questions\n\n");
-        let t = |b: &[u8]| escape_text(b, false);
+        let t = |b: &[u8]| markdown(&escape(b, Style::Plain));
         let u = &self.udp;
         if let Some(q) = &u.request {
             s.push_str(&format!("### UDP (stream {})\n\n", u.stream.unwrap_or(0)));
@@ -610,7 +607,7 @@ impl<W: Write> View for Report<W> {
             s.push_str(&format!(
                 "- {} {}\n",
                 if c.ok { "✓" } else { "✗" },
-                c.text.replace('|', "\\|")
+                markdown(&c.text)
             ));
         }
         s.push('\n');
@@ -644,7 +641,10 @@ mod tests {
 
     #[test]
     fn test_cell_escapes_pipes_and_markup() {
-        assert_eq!(cell("a|b <script>\nc"), "a\\|b &lt;script&gt; c");
+        assert_eq!(
+            cell("a|b <script>\nc ![i](u)"),
+            "a\\|b &lt;script&gt; c !\\[i\\](u)"
+        );
     }
 
     #[test]

@@ -20,8 +20,8 @@ use clap::Parser;
 use wirelab::app::{Pipeline, Selection};
 use wirelab::cli::{Cli, Command as CliCommand};
 use wirelab::error::SourceError;
-use wirelab::lab::upper::uppercase;
 use wirelab::source::FileSource;
+use wirelab::text::uppercase;
 
 use super::util::{
     Run, Running, captures_under, frame_numbers, frames_of, have_program, in_ci, parse_jsonl,
