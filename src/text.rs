@@ -162,6 +162,18 @@ pub fn show_path(path: &Path) -> String {
     escape(path.as_os_str().as_bytes(), Style::Plain)
 }
 
+/// A message for the terminal, already worded (its paths shown with [`show_path`]): as it is
+/// when it holds no control or invisible character, else escaped whole ([`Style::Plain`]), so
+/// that no text that reached a message some other way (a libpcap reason quoting a file
+/// name, an interface name) can act on the terminal.
+pub fn one_line(message: &str) -> std::borrow::Cow<'_, str> {
+    if message.chars().any(|c| c.is_control() || is_invisible(c)) {
+        std::borrow::Cow::Owned(escape(message.as_bytes(), Style::Plain))
+    } else {
+        std::borrow::Cow::Borrowed(message)
+    }
+}
+
 /// Escaped text (from [`escape`]) made inert for Markdown and HTML alike, for a table cell,
 /// a list item or a sentence of the report: `<`, `>` and `&` as entities (no tag, comment or
 /// autolink can start); `\`, `` ` ``, `*`, `|` and `~` behind a backslash (no code span,

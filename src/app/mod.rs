@@ -32,7 +32,7 @@ pub fn main() -> i32 {
         Err(Failure::BrokenPipe) => 0,
         Err(Failure::App(e)) => {
             let _ = io::stdout().flush();
-            eprintln!("wirelab: {e}");
+            eprintln!("wirelab: {}", crate::text::one_line(&e.to_string()));
             e.exit_code()
         }
     }

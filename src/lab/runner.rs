@@ -70,7 +70,7 @@ pub fn ensure_capture_rights() -> Result<bool, Failure> {
         Err(CaptureError::Permission { exe, reason, .. }) => {
             let fix = format!(
                 "run `sudo setcap cap_net_raw,cap_net_admin=eip {}` once, or run with sudo",
-                exe.display()
+                crate::text::show_path(&exe)
             );
             if netns::thread_count() > 1 {
                 return Err(other(format!(

@@ -624,10 +624,17 @@ impl<W: Write> View for Report<W> {
                 std::fs::write(path, text.as_bytes()).map_err(|e| {
                     io::Error::new(
                         e.kind(),
-                        format!("cannot write the report to {}: {e}", path.display()),
+                        format!(
+                            "cannot write the report to {}: {e}",
+                            crate::text::show_path(path)
+                        ),
                     )
                 })?;
-                writeln!(self.out, "wirelab: report written to {}", path.display())?;
+                writeln!(
+                    self.out,
+                    "wirelab: report written to {}",
+                    crate::text::show_path(path)
+                )?;
             }
             None => self.out.write_all(text.as_bytes())?,
         }

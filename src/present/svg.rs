@@ -216,7 +216,10 @@ impl View for SvgTee {
             .map_err(|e| {
                 io::Error::new(
                     e.kind(),
-                    format!("cannot write the SVG to {}: {e}", self.path.display()),
+                    format!(
+                        "cannot write the SVG to {}: {e}",
+                        crate::text::show_path(&self.path)
+                    ),
                 )
             })?;
         self.inner.conversations(rows)

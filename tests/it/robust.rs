@@ -527,7 +527,7 @@ fn robust_fuzz_regressions_read_without_panic() {
 // ---------------------------------------------------------------------------------------
 
 /// A loopback port free for both TCP and UDP right now.
-fn free_port() -> u16 {
+pub(super) fn free_port() -> u16 {
     for _ in 0..50 {
         let Ok(t) = TcpListener::bind("127.0.0.1:0") else {
             continue;
@@ -541,7 +541,7 @@ fn free_port() -> u16 {
 }
 
 /// A child process killed (by its own id) when dropped.
-struct Guard(Child);
+pub(super) struct Guard(pub(super) Child);
 
 impl Drop for Guard {
     fn drop(&mut self) {
