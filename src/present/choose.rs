@@ -37,10 +37,15 @@ pub fn conversations_only(args: &ViewArgs) -> bool {
 }
 
 /// True when the view accepts the conversations in several batches (each call to
-/// `View::conversations` continues the list): the plain timeline, JSON Lines and
-/// the conversations view.
+/// `View::conversations` continues the list): the plain timeline, JSON Lines, the
+/// conversations view, the flow and the report (which keep only what they draw, so that
+/// memory does not grow with every conversation's summary at the end).
 pub fn batches_conversations(args: &ViewArgs) -> bool {
-    args.svg.is_none() && matches!(kind(args), ViewKind::Timeline | ViewKind::Conversations)
+    args.svg.is_none()
+        && matches!(
+            kind(args),
+            ViewKind::Timeline | ViewKind::Conversations | ViewKind::Flow | ViewKind::Report
+        )
 }
 
 /// `--stream tcp:N|udp:N`, when it parses (the pipeline validated it already).

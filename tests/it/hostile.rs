@@ -120,8 +120,14 @@ fn tcp_ask(addr: SocketAddr, message: &[u8], limit: Duration) -> io::Result<Vec<
 
 /// Runs `cmd` (stdout thrown away) and returns the CPU time (user + system) of that one
 /// child, from `wait4`: a ratio of CPU times does not depend on how busy the machine is.
-#[allow(clippy::zombie_processes)] // wait4 below reaps the child (std's wait cannot give its rusage)
 fn cpu_time(cmd: &mut Command, limit: Duration) -> Duration {
+    usage(cmd, limit).0
+}
+
+/// Runs `cmd` (stdout thrown away) and returns the CPU time (user + system) and the peak
+/// resident memory in KiB of that one child, from `wait4`.
+#[allow(clippy::zombie_processes)] // wait4 below reaps the child (std's wait cannot give its rusage)
+fn usage(cmd: &mut Command, limit: Duration) -> (Duration, u64) {
     let child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -163,7 +169,10 @@ fn cpu_time(cmd: &mut Command, limit: Duration) -> Duration {
     let tv = |t: libc::timeval| {
         Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
     };
-    tv(usage.ru_utime) + tv(usage.ru_stime)
+    (
+        tv(usage.ru_utime) + tv(usage.ru_stime),
+        u64::try_from(usage.ru_maxrss).unwrap_or(0),
+    )
 }
 
 /// A classic pcap file (Ethernet, microseconds) of `frames`, 1 ms apart.
@@ -555,6 +564,53 @@ fn r9_colliding_ipv6_keys_read_as_fast_as_random_ones() {
         "20,000 colliding keys took {c:?} of CPU, random ones {r:?}: {ratio:.1} times as long"
     );
     eprintln!("hostile: 20,000 colliding IPv6 keys {c:?}, random {r:?} of CPU (ratio {ratio:.2})");
+}
+
+/// The bytes one more conversation may cost a view at most (README, "Robustness"): the
+/// tracker's state of an open TCP conversation (about 850 bytes) and its index slot; the
+/// views themselves keep nothing per conversation beyond the ones they draw.
+const BYTES_PER_CONVERSATION: u64 = 1_000;
+
+/// Item 14: 2M SYN-only conversations took 1.7 GB for the timeline, 2.4 GB for the flow
+/// (which draws only 1,000 of them) and 2.7 GB for the report. Scaled to 10,000 and
+/// 50,000 conversations, what one more conversation costs (the growth of the peak resident
+/// memory, divided by the conversations added) stays under the stated bytes in every view,
+/// and the flow and the report cost no more than the timeline.
+#[test]
+fn r14_memory_per_conversation_is_bounded_in_every_view() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let (small, large) = (dir.path().join("small.pcap"), dir.path().join("large.pcap"));
+    let (n_small, n_large) = (10_000u32, 50_000u32);
+    generate_syns("random", n_small, &small);
+    generate_syns("random", n_large, &large);
+    let limit = Duration::from_secs(300);
+    let mut growth = Vec::new();
+    for view in ["timeline", "flow", "report", "conversations"] {
+        let peak = |p: &Path| {
+            usage(
+                wirelab().args(["read", &p.to_string_lossy(), "--view", view]),
+                limit,
+            )
+            .1
+        };
+        let (a, b) = (peak(&small), peak(&large));
+        let per = b.saturating_sub(a) * 1024 / u64::from(n_large - n_small);
+        eprintln!(
+            "hostile: {view}: peak {a} KiB at {n_small} conversations, {b} KiB at {n_large}: {per} bytes per conversation"
+        );
+        growth.push((view, per));
+    }
+    let timeline = growth.first().map_or(0, |g| g.1);
+    for (view, per) in &growth {
+        assert!(
+            *per <= BYTES_PER_CONVERSATION,
+            "{view}: {per} bytes per conversation, over {BYTES_PER_CONVERSATION}"
+        );
+        assert!(
+            *per <= timeline + timeline / 10 + 16,
+            "{view}: {per} bytes per conversation, more than the timeline's {timeline}"
+        );
+    }
 }
 
 /// The hostile payload of items 15 and 17: HTML, Markdown images and links, a bidi
