@@ -3,23 +3,34 @@
 
 use std::path::PathBuf;
 
+use crate::text::show_path;
+
 /// Errors while opening or reading a capture file.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     /// The file does not exist.
-    #[error("{}: no such file; check the path", path.display())]
+    #[error("{}: no such file; check the path", show_path(path))]
     NotFound { path: PathBuf },
     /// The file exists but cannot be read.
-    #[error("{}: cannot read it ({reason}); check its permissions", path.display())]
+    #[error(
+        "{}: cannot read it ({reason}); check its permissions",
+        show_path(path)
+    )]
     Unreadable { path: PathBuf, reason: String },
     /// A directory was given where a capture file was expected.
-    #[error("{}: is a directory; give the path of a .pcap or .pcapng file in it", path.display())]
+    #[error(
+        "{}: is a directory; give the path of a .pcap or .pcapng file in it",
+        show_path(path)
+    )]
     IsDirectory { path: PathBuf },
     /// The file is not a pcap or pcapng capture.
-    #[error("{}: not a pcap or pcapng capture ({reason}); save it from Wireshark or tcpdump as .pcap or .pcapng", path.display())]
+    #[error(
+        "{}: not a pcap or pcapng capture ({reason}); save it from Wireshark or tcpdump as .pcap or .pcapng",
+        show_path(path)
+    )]
     NotACapture { path: PathBuf, reason: String },
     /// The file is damaged or cut short after some frames were read.
-    #[error("{}: damaged at frame {frame}, byte offset {offset}: {reason}; the {} frame(s) before it were shown", path.display(), frame - 1)]
+    #[error("{}: damaged at frame {frame}, byte offset {offset}: {reason}; the {} frame(s) before it were shown", show_path(path), frame - 1)]
     Damaged {
         path: PathBuf,
         frame: u64,
@@ -27,7 +38,7 @@ pub enum SourceError {
         reason: String,
     },
     /// libpcap failed in another way.
-    #[error("{}: {reason}", path.display())]
+    #[error("{}: {reason}", show_path(path))]
     Pcap { path: PathBuf, reason: String },
 }
 

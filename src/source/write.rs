@@ -28,9 +28,15 @@ impl OutFormat {
 /// Errors while writing a capture.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    #[error("{}: cannot write the capture: {source}; check the directory exists and is writable", path.display())]
+    #[error(
+        "{}: cannot write the capture: {source}; check the directory exists and is writable",
+        crate::text::show_path(path)
+    )]
     Io { path: PathBuf, source: io::Error },
-    #[error("{}: frame {number} has link type {linktype} but a .pcap file holds one link type ({first}); write .pcapng instead", path.display())]
+    #[error(
+        "{}: frame {number} has link type {linktype} but a .pcap file holds one link type ({first}); write .pcapng instead",
+        crate::text::show_path(path)
+    )]
     MixedLinkTypes {
         path: PathBuf,
         number: u64,
