@@ -54,7 +54,7 @@ pub fn dissect(frame: &Frame<'_>, rel: Option<RelativeSeq>) -> Vec<Layer> {
         layers: Vec::new(),
         rel,
     };
-    d.link(frame.linktype);
+    d.link(frame.linktype.0);
     d.layers
 }
 

@@ -584,7 +584,7 @@ pub(crate) fn decode_into<'a>(frame: &Frame<'a>, defrag: bool, packet: &mut Pack
         reported: orig.max(frame.data.len()),
         defrag,
     };
-    link::decode_link(frame.linktype, bytes, packet);
+    link::decode_link(frame.linktype.0, bytes, packet);
 }
 
 /// The bytes of one layer onwards: what was captured, and how many bytes the
@@ -672,9 +672,10 @@ pub(crate) mod tests_support {
         Frame {
             number: 1,
             ts: Timestamp::default(),
-            linktype,
+            linktype: crate::source::LinkType(linktype),
             orig_len,
             data,
+            comments: crate::source::Comments::NONE,
         }
     }
 

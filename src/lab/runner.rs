@@ -21,7 +21,7 @@ use crate::error::AppError;
 use crate::present::text::ansi;
 use crate::source::live::{self, CaptureError, LiveSource, Next};
 use crate::source::write::CaptureWriter;
-use crate::source::{Frame, Timestamp};
+use crate::source::{Comments, Frame, LinkType, Precision, Timestamp};
 use crate::track::Proto;
 
 /// A frame copied out of libpcap's buffer.
@@ -29,7 +29,7 @@ use crate::track::Proto;
 pub struct OwnedFrame {
     pub number: u64,
     pub ts: Timestamp,
-    pub linktype: u32,
+    pub linktype: LinkType,
     pub orig_len: u32,
     pub data: Vec<u8>,
 }
@@ -53,6 +53,7 @@ impl OwnedFrame {
             linktype: self.linktype,
             orig_len: self.orig_len,
             data: &self.data,
+            comments: Comments::NONE,
         }
     }
 }
@@ -98,7 +99,7 @@ struct CaptureThread {
     handle: JoinHandle<Captured>,
     stop: Arc<AtomicBool>,
     seen: Arc<AtomicU64>,
-    linktype: u32,
+    linktype: LinkType,
 }
 
 impl CaptureThread {
@@ -259,7 +260,9 @@ fn run_local(
     let want_udp = args.which != LabWhich::Tcp;
     let want_tcp = args.which != LabWhich::Udp;
     let mut writer = match &args.write {
-        Some(p) => Some(CaptureWriter::create(p, live::SNAPLEN as u32).map_err(other)?),
+        Some(p) => {
+            Some(CaptureWriter::create(p, live::SNAPLEN as u32, Precision::Nano).map_err(other)?)
+        }
         None => None,
     };
     // Free ports: the servers bind port 0 and keep the sockets, so there is no race.
@@ -444,7 +447,7 @@ fn present(
     color: bool,
     captured: Captured,
     writer: Option<CaptureWriter>,
-    linktype: u32,
+    linktype: LinkType,
     protos: &[(bool, Proto)],
     message: &[u8],
     client_errors: Vec<String>,
@@ -568,7 +571,9 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
     let pname = if proto == Proto::Udp { "udp" } else { "tcp" };
     let filter = format!("{pname} port {}", args.port);
     let writer = match &args.write {
-        Some(p) => Some(CaptureWriter::create(p, live::SNAPLEN as u32).map_err(other)?),
+        Some(p) => {
+            Some(CaptureWriter::create(p, live::SNAPLEN as u32, Precision::Nano).map_err(other)?)
+        }
         None => None,
     };
     if let Some(host) = &args.server {

@@ -92,7 +92,7 @@ pub fn render(row: &Row<'_, '_>) -> String {
         f.number,
         wire * 8,
         cap * 8,
-        linktype_name(f.linktype)
+        linktype_name(f.linktype.0)
     ));
     let mut date = String::new();
     push_date_time(&mut date, f.ts);

@@ -515,9 +515,10 @@ mod tests {
                     secs: 10,
                     nanos: 500_000,
                 },
-                linktype: 1,
+                linktype: crate::source::LinkType(1),
                 orig_len,
                 data: &[],
+                comments: crate::source::Comments::NONE,
             };
             let note = Note {
                 source: source.into(),
@@ -576,9 +577,10 @@ mod tests {
             let frame = Frame {
                 number,
                 ts: Timestamp { secs: 1, nanos: 0 },
-                linktype: 1,
+                linktype: crate::source::LinkType(1),
                 orig_len: 60,
                 data: &[],
+                comments: crate::source::Comments::NONE,
             };
             t.frame(&Row {
                 frame: &frame,
@@ -612,9 +614,10 @@ mod tests {
         let frame = Frame {
             number: 1,
             ts: Timestamp { secs: 1, nanos: 0 },
-            linktype: 1,
+            linktype: crate::source::LinkType(1),
             orig_len: 74,
             data: &[],
+            comments: crate::source::Comments::NONE,
         };
         let note = Note {
             source: "127.0.0.1".into(),
@@ -652,9 +655,10 @@ mod tests {
                 secs: 10,
                 nanos: 500_000,
             },
-            linktype: 1,
+            linktype: crate::source::LinkType(1),
             orig_len: 47,
             data: &[],
+            comments: crate::source::Comments::NONE,
         };
         let note = Note {
             source: "127.0.0.1".into(),
