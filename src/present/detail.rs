@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use super::common::{hexdump, pad_left, pad_right, proto_name, seconds, stream_spec};
+use super::common::{escape_text, hexdump, pad_left, pad_right, proto_name, seconds, stream_spec};
 use super::text::push_date_time;
 use super::{ConversationRow, Row, View};
 use crate::decode::detail::{Layer, RelativeSeq, dissect};
@@ -94,13 +94,20 @@ pub fn render(row: &Row<'_, '_>) -> String {
         cap * 8,
         linktype_name(f.linktype.0)
     ));
-    let mut date = String::new();
-    push_date_time(&mut date, f.ts);
-    s.push_str(&format!("    Arrival time: {date} UTC\n"));
-    s.push_str(&format!(
-        "    Time since the first frame: {} s\n",
-        seconds(f.ts.nanos_since(row.first))
-    ));
+    for comment in f.comments.iter() {
+        s.push_str(&format!("    Comment: {}\n", escape_text(comment, false)));
+    }
+    if f.ts.is_absent() {
+        s.push_str("    Arrival time: none (a pcapng Simple Packet Block has no timestamp)\n");
+    } else {
+        let mut date = String::new();
+        push_date_time(&mut date, f.ts);
+        s.push_str(&format!("    Arrival time: {date} UTC\n"));
+        s.push_str(&format!(
+            "    Time since the first frame: {} s\n",
+            seconds(f.ts.nanos_since(row.first))
+        ));
+    }
     if usize::try_from(f.orig_len).is_ok_and(|o| o > cap) {
         s.push_str(&format!(
             "    Cut short: {} bytes were not captured (snap length)\n",

@@ -4,6 +4,7 @@
 
 use std::io::{self, Write};
 
+use super::common::escape_text;
 use super::text::{
     TimeColumn, ansi, push_date_time, push_ip, push_ip_bytes, push_seconds_bytes, push_u64,
     push_u64_bytes, time_column,
@@ -268,6 +269,14 @@ impl<W: Write> View for Timeline<W> {
             line.extend_from_slice(ansi::RESET.as_bytes());
         }
         line.push(b'\n');
+        // The frame's own comments (pcapng, from Wireshark or `editcap -a`), each on a
+        // line of its own under Info.
+        for comment in row.frame.comments.iter() {
+            spaces(&mut line, self.note_column() - W_INFO - 1);
+            line.extend_from_slice("# comment: ".as_bytes());
+            line.extend_from_slice(escape_text(comment, false).as_bytes());
+            line.push(b'\n');
+        }
         self.rows.bytes = line;
         self.previous = Some(row.frame.ts);
         self.rows.row_done(&mut self.out)
