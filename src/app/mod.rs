@@ -1,8 +1,11 @@
-//! Turns validated arguments into a pipeline and runs it; the only module that knows all others.
-//! Parse, then validate, then build: nothing is read before the arguments are known to be good.
+//! Turns validated arguments into a pipeline and runs it; the only module that knows all
+//! others: the configuration (`config`), the view builder (`choose`), the one driver loop
+//! (`drive`, with the two-thread reader `threaded` as a faster way through a file), the lab
+//! runner (`lab`) and the drop of root (`privileges`). Parse, then validate, then build:
+//! nothing is read before the arguments are known to be good.
 
 use std::io::{self, IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -11,7 +14,7 @@ use clap::Parser;
 use crate::cli::{
     CaptureArgs, Cli, ClientArgs, ColorChoice, Command, LabProto, ReadArgs, ServerArgs,
 };
-use crate::error::{AppError, StreamSpecError};
+use crate::error::AppError;
 use crate::lab::server;
 use crate::source::file::MAX_CAPLEN;
 use crate::source::filter::Filter;
@@ -19,11 +22,16 @@ use crate::source::live::{self, LiveSource};
 use crate::source::write::{CaptureWriter, OutFormat};
 use crate::source::{LinkType, Precision};
 
+mod choose;
+mod config;
+mod drive;
+pub mod lab;
 mod pipeline;
+mod privileges;
 mod threaded;
 
 use crate::source::FileSource;
-use crate::track::Proto;
+pub use config::{StreamSpec, ViewConfig};
 pub use pipeline::{FrameSink, Pipeline, Selection};
 
 /// Runs the program with the process arguments; returns the exit code.
@@ -73,7 +81,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Interfaces => interfaces(),
         Command::Server(args) => server(&args),
         Command::Client(args) => client(&args),
-        Command::Lab(args) => crate::lab::runner::run(&args, color),
+        Command::Lab(args) => lab::run(&args, color),
     }
 }
 
@@ -88,48 +96,8 @@ pub fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-/// A validated `--stream`.
-///
-/// ```
-/// use wirelab::app::StreamSpec;
-/// use wirelab::track::Proto;
-/// let s: StreamSpec = "tcp:3".parse().unwrap();
-/// assert_eq!((s.proto, s.index), (Proto::Tcp, 3));
-/// assert!("icmp:1".parse::<StreamSpec>().is_err());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StreamSpec {
-    pub proto: Proto,
-    pub index: u64,
-}
-
-impl std::str::FromStr for StreamSpec {
-    type Err = StreamSpecError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || StreamSpecError {
-            text: s.to_string(),
-        };
-        let (p, n) = s.split_once(':').ok_or_else(err)?;
-        let proto = match p.to_ascii_lowercase().as_str() {
-            "tcp" => Proto::Tcp,
-            "udp" => Proto::Udp,
-            _ => return Err(err()),
-        };
-        Ok(StreamSpec {
-            proto,
-            index: n.trim().parse().map_err(|_| err())?,
-        })
-    }
-}
-
 fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
-    let stream = args
-        .view
-        .stream
-        .as_deref()
-        .map(str::parse::<StreamSpec>)
-        .transpose()
-        .map_err(AppError::from)?;
+    let config = ViewConfig::new(&args.view, color)?;
     let mut source = FileSource::open(&args.file)?;
     let outputs = [
         (args.write.as_deref(), "-w"),
@@ -141,6 +109,9 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
             refuse_the_input(&source, path, option)?;
         }
     }
+    // The file is open: under sudo, parse it as the invoking user, not as root.
+    let runs_as = privileges::drop_to_invoking_user()?;
+    privileges::announce(runs_as, "capture file open");
     let filter = match &args.view.filter {
         Some(expr) => Some(Filter::new(expr, source.linktype())?),
         None => None,
@@ -151,11 +122,11 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
         filter.is_none() && std::env::var("WIRELAB_THREADS").map_or(true, |v| v.trim() != "1");
     let selection = Selection {
         filter,
-        stream,
-        count: args.view.count,
+        stream: config.stream,
+        count: config.count,
     };
     let out: Box<dyn Write> = Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout().lock()));
-    let mut pipeline = Pipeline::new(&args.view, selection, color, out);
+    let mut pipeline = Pipeline::new(&config, selection, out);
     if let Some(path) = &args.write {
         let writer = save_to(
             path,
@@ -169,22 +140,15 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
             all: false,
         });
     }
-    let damage = if threaded {
-        threaded::read(source, pipeline)?
+    let damage: Option<AppError> = if threaded {
+        threaded::read(source, pipeline)?.map(AppError::from)
     } else {
-        let mut damage = None;
-        while !pipeline.done() {
-            match source.next_frame() {
-                Ok(Some(frame)) => pipeline.frame(&frame)?,
-                Ok(None) => break,
-                Err(e) => {
-                    damage = Some(e);
-                    break;
-                }
-            }
+        let driven = drive::drive(&mut source, &mut pipeline, drive::Until::default());
+        if let Some(f) = driven.failure {
+            return Err(f);
         }
         pipeline.finish().map_err(output_error)?;
-        damage
+        driven.error
     };
     match damage {
         Some(e) => Err(e.into()),
@@ -234,7 +198,8 @@ pub fn stop_flag() -> Arc<AtomicBool> {
     register_stop(true)
 }
 
-/// Registers SIGINT, SIGTERM and SIGHUP (a closed terminal) to set the returned flag; with
+/// Registers SIGINT, SIGTERM and SIGHUP (a closed terminal) to set the returned flag: the
+/// run then ends as after Ctrl-C, with its files complete and its namespaces removed. With
 /// `second_exits`, a second signal ends the process at once (not wanted while namespaces
 /// remain to be removed).
 pub fn register_stop(second_exits: bool) -> Arc<AtomicBool> {
@@ -263,18 +228,12 @@ fn interfaces() -> Result<(), Failure> {
 
 /// How often a live capture's `-w` file gets the frames that arrived (what a capture killed
 /// at any moment, even by SIGKILL, may lose at most).
-const LIVE_FLUSH: Duration = Duration::from_millis(10);
+pub(crate) const LIVE_FLUSH: Duration = Duration::from_millis(10);
 
 fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     // First of all, so that an early Ctrl-C still ends with a valid, flushed file.
     let stop = stop_flag();
-    let stream = args
-        .view
-        .stream
-        .as_deref()
-        .map(str::parse::<StreamSpec>)
-        .transpose()
-        .map_err(AppError::from)?;
+    let config = ViewConfig::new(&args.view, color)?;
     let iface = match &args.interface {
         Some(i) => live::resolve_interface(i).map_err(AppError::from)?,
         None => live::default_interface().map_err(AppError::from)?,
@@ -290,10 +249,10 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     let immediate = io::stdout().is_terminal();
     let mut source = LiveSource::open_with(&iface, args.view.filter.as_deref(), immediate)
         .map_err(AppError::from)?;
-    if let Some(uid) = live::drop_privileges() {
-        eprintln!("wirelab: capture open on {iface}; now running as user {uid}");
-    }
-    // Created after the drop, so that the file belongs to the user who ran sudo.
+    let runs_as = privileges::drop_to_invoking_user()?;
+    privileges::announce(runs_as, &format!("capture open on {iface}"));
+    // Created after the drop (as tcpdump does): the file belongs to the user. Frames reach
+    // it as they arrive (see LIVE_FLUSH).
     let writer = match &args.write {
         Some(p) => {
             let mut w = save_to(p, comments, Precision::Nano, Some(source.linktype()))?;
@@ -311,15 +270,15 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     // The kernel already filtered: no second BPF pass here.
     let selection = Selection {
         filter: None,
-        stream,
-        count: args.view.count,
+        stream: config.stream,
+        count: config.count,
     };
     let out: Box<dyn Write> = if immediate {
         Box::new(io::LineWriter::new(io::stdout()))
     } else {
         Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout()))
     };
-    let mut pipeline = Pipeline::new(&args.view, selection, color, out);
+    let mut pipeline = Pipeline::new(&config, selection, out);
     if let Some(w) = writer {
         pipeline.set_writer(FrameSink {
             writer: w,
@@ -330,32 +289,13 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     let deadline = args
         .duration
         .map(|d| Instant::now() + Duration::from_secs_f64(d.max(0.0)));
-    let mut failure: Option<Failure> = None;
-    let mut captured = 0u64;
-    while !stop.load(Ordering::Relaxed)
-        && !pipeline.done()
-        && deadline.is_none_or(|d| Instant::now() < d)
-    {
-        match source.next_frame() {
-            Ok(live::Next::Frame(frame)) => {
-                captured += 1;
-                if let Err(e) = pipeline.frame(&frame) {
-                    failure = Some(e);
-                    break;
-                }
-            }
-            Ok(live::Next::Idle) => {
-                if let Err(e) = pipeline.flush() {
-                    failure = Some(e);
-                    break;
-                }
-            }
-            Err(e) => {
-                failure = Some(AppError::from(e).into());
-                break;
-            }
-        }
-    }
+    let until = drive::Until {
+        signal: Some(&stop),
+        deadline,
+    };
+    let driven = drive::drive(&mut source, &mut pipeline, until);
+    let captured = driven.frames;
+    let mut failure = driven.into_failure();
     let stats = source.stats();
     if let Some(w) = pipeline.writer_mut()
         && let Err(e) = w.writer.flush()

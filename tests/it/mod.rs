@@ -9,6 +9,7 @@ mod cli_read;
 mod conformance;
 mod golden;
 mod lab;
+mod privileges;
 mod reader;
 mod readme;
 mod robust;
