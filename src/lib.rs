@@ -13,6 +13,7 @@ pub mod decode;
 pub mod error;
 pub mod explain;
 pub mod fmt;
+mod hints;
 pub mod lab;
 pub mod present;
 pub mod source;

@@ -10,6 +10,7 @@ use crate::cli::Format;
 use crate::decode::{self, Packet};
 use crate::error::AppError;
 use crate::explain::{self, Explainer, Note};
+use crate::hints::Hints;
 use crate::present::jsonl::JsonLines;
 use crate::present::timeline::Timeline;
 use crate::present::{ConversationRow, Row, View};
@@ -103,20 +104,20 @@ impl Tracking {
         packet: &Packet<'_>,
         saving: Saving,
     ) -> Option<Pick> {
-        self.observe_hashed(frame, packet, saving, None)
+        self.observe_with(frame, packet, saving, Hints::default())
     }
 
-    /// [`Tracking::observe`], given the hash of the packet's conversation key when it is
-    /// known (see [`Tracker::key_hash`]).
-    pub fn observe_hashed(
+    /// [`Tracking::observe`], with what `hints` already hold (the hash of the packet's
+    /// conversation key, see [`Tracker::key_hash`]).
+    pub(crate) fn observe_with(
         &mut self,
         frame: &Frame<'_>,
         packet: &Packet<'_>,
         saving: Saving,
-        hash: Option<u32>,
+        hints: Hints<'_>,
     ) -> Option<Pick> {
         self.first.get_or_insert(frame.ts.or_zero());
-        let facts = self.tracker.observe_hashed(
+        let facts = self.tracker.observe_with(
             FrameMeta {
                 number: frame.number,
                 // A frame without a time counts as the epoch, as in Wireshark.
@@ -124,7 +125,7 @@ impl Tracking {
                 orig_len: frame.orig_len,
             },
             packet,
-            hash,
+            hints,
         );
         let mut shown = true;
         if let Some(f) = &mut self.selection.filter {
@@ -235,16 +236,15 @@ impl Back {
         self.summary_only && !self.writer.as_ref().is_some_and(|w| w.comments)
     }
 
-    /// Explains, saves and shows one frame the front half selected.
-    /// `tcp_info`: a TCP segment's Info, when the front half already wrote it (see
-    /// [`crate::explain::tcp_info`]).
-    pub fn frame(
+    /// Explains, saves and shows one frame the front half selected; `hints` may hold its
+    /// TCP Info column, when the front half already wrote it (see [`crate::explain::tcp_info`]).
+    pub(crate) fn frame(
         &mut self,
         frame: &Frame<'_>,
         packet: &Packet<'_>,
         pick: &Pick,
         first: Timestamp,
-        tcp_info: Option<&str>,
+        hints: Hints<'_>,
     ) -> Result<(), Failure> {
         let Pick { facts, shown, save } = pick;
         let summary_only = self.summary_only();
@@ -260,7 +260,7 @@ impl Back {
             // The view shows no frame: only what the verdicts need (`note` stays empty).
             explainer.observe(packet, facts);
         } else {
-            explainer.explain_into_with_tcp_info(frame, packet, facts, note, tcp_info);
+            explainer.explain_with(frame, packet, facts, note, hints);
         }
         if *save && let Some(w) = writer {
             let comment = if w.comments {
@@ -380,7 +380,9 @@ impl Pipeline {
             .unwrap_or(frame.ts.or_zero());
         let mut packet = Packet::default();
         match self.front.frame(frame, saving, &mut packet) {
-            Some(pick) => self.back.frame(frame, &packet, &pick, first, None),
+            Some(pick) => self
+                .back
+                .frame(frame, &packet, &pick, first, Hints::default()),
             None => Ok(()),
         }
     }

@@ -13,6 +13,7 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use crate::decode::Packet;
 use crate::error::{AppError, SourceError};
 use crate::explain;
+use crate::hints::Hints;
 use crate::source::block::Block;
 use crate::source::file::{BlockNext, FrameAt};
 use crate::source::{Comments, FileSource, Frame, LinkType, Timestamp};
@@ -128,8 +129,12 @@ impl Batch {
             let packet = packet.with_payload(payload);
             match tracking.as_deref_mut() {
                 Some(t) => {
-                    if let Some(pick) = t.observe_hashed(&frame, &packet, saving, item.key_hash) {
-                        back.frame(&frame, &packet, &pick, t.first(), None)?;
+                    let hints = Hints {
+                        key_hash: item.key_hash,
+                        tcp_info: None,
+                    };
+                    if let Some(pick) = t.observe_with(&frame, &packet, saving, hints) {
+                        back.frame(&frame, &packet, &pick, t.first(), Hints::default())?;
                     }
                     if t.done() {
                         more = false;
@@ -140,7 +145,11 @@ impl Batch {
                     let info = item
                         .info
                         .map(|(at, len)| infos.get(at..at + len).unwrap_or_default());
-                    back.frame(&frame, &packet, &item.pick, *first, info)?;
+                    let hints = Hints {
+                        key_hash: None,
+                        tcp_info: info,
+                    };
+                    back.frame(&frame, &packet, &item.pick, *first, hints)?;
                 }
             }
         }

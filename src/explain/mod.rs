@@ -10,6 +10,7 @@ pub mod verdict;
 mod oracle_tests;
 
 use crate::decode::Packet;
+use crate::hints::Hints;
 use crate::source::Frame;
 use crate::track::{Conversation, Facts};
 
@@ -90,19 +91,19 @@ impl Explainer {
         facts: &Facts,
         note: &mut Note,
     ) {
-        self.explain_into_with_tcp_info(frame, packet, facts, note, None);
+        self.explain_with(frame, packet, facts, note, Hints::default());
     }
 
-    /// [`Explainer::explain_into`], with a TCP segment's Info column already written by
-    /// [`tcp_info`] (the threaded reader may write it on its other thread). Crate-private:
-    /// a detail of the driver, not part of the stage's interface.
-    pub(crate) fn explain_into_with_tcp_info(
+    /// [`Explainer::explain_into`], with what `hints` already hold: a TCP segment's Info
+    /// column written by [`tcp_info`] (the threaded reader may write it on its other
+    /// thread). The note is the same either way.
+    pub(crate) fn explain_with(
         &mut self,
         frame: &Frame<'_>,
         packet: &Packet<'_>,
         facts: &Facts,
         note: &mut Note,
-        tcp_info: Option<&str>,
+        hints: Hints<'_>,
     ) {
         note.source.clear();
         note.destination.clear();
@@ -120,7 +121,7 @@ impl Explainer {
             packet,
             facts,
             note,
-            tcp_info,
+            hints.tcp_info,
         );
     }
 
@@ -221,12 +222,15 @@ mod given_info_tests {
                     info.clear();
                     let tcp = tcp_info(&mut info, &packet, &facts, options);
                     let mut note = Note::default();
-                    with.explain_into_with_tcp_info(
+                    with.explain_with(
                         &frame,
                         &packet,
                         &facts,
                         &mut note,
-                        tcp.then_some(info.as_str()),
+                        Hints {
+                            key_hash: None,
+                            tcp_info: tcp.then_some(info.as_str()),
+                        },
                     );
                     assert_eq!(note, expected, "{} frame {}", path.display(), frame.number);
                     if tcp {

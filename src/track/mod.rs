@@ -34,6 +34,7 @@ type HashMap<K, V> = StdHashMap<K, V, Keyed>;
 use std::net::IpAddr;
 
 use crate::decode::{Packet, TcpFlags, Transport};
+use crate::hints::Hints;
 use crate::source::Timestamp;
 
 /// A small xorshift generator for the tests' random cases (the same seed, the same cases).
@@ -555,12 +556,12 @@ impl Tracker {
     /// The fragment that completes a reassembled datagram carries its transport
     /// and counts like any segment or datagram.
     pub fn observe(&mut self, meta: FrameMeta, packet: &Packet<'_>) -> Facts {
-        self.observe_hashed(meta, packet, None)
+        self.observe_with(meta, packet, Hints::default())
     }
 
-    /// The hash of a TCP or UDP packet's conversation key, as [`Tracker::observe_hashed`]
-    /// takes it: computed by anyone, ahead (by another thread, say); `None` for other packets.
-    pub fn key_hash(packet: &Packet<'_>) -> Option<u32> {
+    /// The hash of a TCP or UDP packet's conversation key, as [`Tracker::observe_with`]
+    /// takes it in its hints: computed ahead, by another thread; `None` for other packets.
+    pub(crate) fn key_hash(packet: &Packet<'_>) -> Option<u32> {
         let (src_port, dst_port) = match &packet.transport {
             Transport::Tcp(t) => (t.src_port, t.dst_port),
             Transport::Udp(u) => (u.src_port, u.dst_port),
@@ -582,13 +583,15 @@ impl Tracker {
         )
     }
 
-    /// [`Tracker::observe`], given the packet's [`Tracker::key_hash`] when it is known.
-    pub fn observe_hashed(
+    /// [`Tracker::observe`], with the packet's [`Tracker::key_hash`] in `hints` when it is
+    /// known (the same facts either way).
+    pub(crate) fn observe_with(
         &mut self,
         meta: FrameMeta,
         packet: &Packet<'_>,
-        hash: Option<u32>,
+        hints: Hints<'_>,
     ) -> Facts {
+        let hash = hints.key_hash;
         let (Some(src_ip), Some(dst_ip)) = (packet.src_ip(), packet.dst_ip()) else {
             return Facts::default();
         };

@@ -498,7 +498,14 @@ fn test_many_conversations_hash_given_same_facts() {
             ts,
             orig_len: 60,
         };
-        let b = hashed.tracker.observe_hashed(meta, p, Tracker::key_hash(p));
+        let b = hashed.tracker.observe_with(
+            meta,
+            p,
+            crate::hints::Hints {
+                key_hash: Tracker::key_hash(p),
+                tcp_info: None,
+            },
+        );
         assert_eq!(a, b, "frame {}", hashed.frame);
     }
     let conversations = plain.tracker.finish();

@@ -812,7 +812,16 @@ fn test_given_tcp_info_same_with_accurate_ecn() {
         let mut info = String::new();
         assert!(crate::explain::tcp_info(&mut info, packet, facts, options));
         let mut note = Note::default();
-        given.explain_into_with_tcp_info(&f, packet, facts, &mut note, Some(&info));
+        given.explain_with(
+            &f,
+            packet,
+            facts,
+            &mut note,
+            crate::hints::Hints {
+                key_hash: None,
+                tcp_info: Some(&info),
+            },
+        );
         assert_eq!(note, expected, "segment {}", i + 1);
         infos.push((info, note.info));
     }
