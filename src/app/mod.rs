@@ -207,7 +207,7 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     }
     eprintln!(
         "wirelab: capturing on {iface}, link type {}; Ctrl-C to stop",
-        source.linktype()
+        crate::decode::linktype_name(source.linktype())
     );
     // The kernel already filtered: no second BPF pass here.
     let selection = Selection {
