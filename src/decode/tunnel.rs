@@ -443,6 +443,35 @@ mod tests {
     }
 
     #[test]
+    fn test_fragments_inside_a_tunnel_reassemble() {
+        // The 28-byte UDP datagram of IPV4_UDP's header fields, cut in two fragments.
+        let udp = [
+            0x00, 0x07, 0x00, 0x09, 0x00, 0x10, 0x00, 0x00, // UDP 7 -> 9, length 16
+            b'a', b'b', b'c', b'd', b'e', b'f', b'g', b'h', // data
+        ];
+        let fragment = |offset: u16, more: bool, data: &[u8]| {
+            let total = u16::try_from(20 + data.len()).unwrap_or(0);
+            let field = offset / 8 | if more { 0x2000 } else { 0 };
+            let mut v = vec![0x45, 0x00];
+            v.extend_from_slice(&total.to_be_bytes()); // total length
+            v.extend_from_slice(&[0x55, 0x66]); // identification
+            v.extend_from_slice(&field.to_be_bytes()); // flags and offset
+            v.extend_from_slice(&[64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+            v.extend_from_slice(data);
+            outer(4, &v)
+        };
+        let (first, second) = (fragment(0, true, &udp[..8]), fragment(8, false, &udp[8..]));
+        let mut d = Decoder::new();
+        let p = d.decode(&frame_of(228, &first));
+        assert!(matches!(p.transport, Transport::Fragment { protocol: 17 }));
+        assert!(p.tunnel.is_some());
+        let p = d.decode(&frame_of(228, &second));
+        assert_eq!(p.ports(), Some((7, 9)));
+        assert_eq!(p.payload, b"abcdefgh");
+        assert_eq!(p.tunnel.map(|t| t.kind), Some(TunnelKind::IpInIp));
+    }
+
+    #[test]
     fn test_every_prefix_of_a_tunnel_no_panic() {
         let mut gre = vec![0x20, 0x00, 0x65, 0x58, 0, 0, 0, 9]; // K, Ethernet, key 9
         gre.extend_from_slice(&[0u8; 12]); // MACs
