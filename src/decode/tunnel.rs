@@ -451,7 +451,7 @@ mod tests {
         ];
         let fragment = |offset: u16, more: bool, data: &[u8]| {
             let total = u16::try_from(20 + data.len()).unwrap_or(0);
-            let field = offset / 8 | if more { 0x2000 } else { 0 };
+            let field = (offset / 8) | if more { 0x2000 } else { 0 };
             let mut v = vec![0x45, 0x00];
             v.extend_from_slice(&total.to_be_bytes()); // total length
             v.extend_from_slice(&[0x55, 0x66]); // identification
