@@ -119,7 +119,8 @@ impl Tracking {
         let facts = self.tracker.observe_hashed(
             FrameMeta {
                 number: frame.number,
-                ts: frame.ts,
+                // A frame without a time counts as the epoch, as in Wireshark.
+                ts: frame.ts.or_zero(),
                 orig_len: frame.orig_len,
             },
             packet,
@@ -269,9 +270,7 @@ impl Back {
             } else {
                 None
             };
-            w.writer
-                .write(frame, comment)
-                .map_err(|e| AppError::Other(e.to_string()))?;
+            w.writer.write(frame, comment).map_err(AppError::from)?;
         }
         if *shown {
             if let (Some(c), Some(p), Some(s), Some(d)) =
@@ -295,9 +294,7 @@ impl Back {
     /// Pushes the rows shown so far to the output and the saved frames to the file.
     pub fn flush(&mut self) -> Result<(), Failure> {
         if let Some(w) = &mut self.writer {
-            w.writer
-                .flush()
-                .map_err(|e| AppError::Other(e.to_string()))?;
+            w.writer.flush().map_err(AppError::from)?;
         }
         self.view.flush().map_err(output_error)
     }
@@ -445,9 +442,10 @@ pub fn finish(
         ..
     } = back;
     if let Some(mut w) = writer {
-        w.writer
-            .flush()
-            .map_err(|e| io::Error::other(e.to_string()))?;
+        w.writer.flush().map_err(io::Error::other)?;
+        let n = w.writer.written;
+        let packets = if n == 1 { "packet" } else { "packets" };
+        eprintln!("{n} {packets} written to {}", w.writer.path().display());
     }
     let first = first.unwrap_or_default();
     let filtered = selection.narrows();
