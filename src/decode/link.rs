@@ -1501,6 +1501,7 @@ fn nflog_tlv_name(tlv_type: u16) -> &'static str {
 mod tests {
     use super::super::tests_support::{IPV4_UDP, IPV6_UDP, frame_of};
     use super::super::*;
+    use super::MAX_STACK;
 
     /// Ethernet header: dst, src, EtherType.
     fn eth(ethertype: [u8; 2]) -> Vec<u8> {
@@ -1553,6 +1554,24 @@ mod tests {
         let p = decode(&frame_of(1, &f));
         assert!(matches!(&p.link, Link::Ethernet { vlans, .. } if **vlans == [100, 200]));
         assert_eq!(p.ports(), Some((32887, 23457)));
+    }
+
+    #[test]
+    fn test_vlan_tags_past_the_bound_are_malformed() {
+        let mut f = eth([0x81, 0x00]);
+        for _ in 0..=MAX_STACK {
+            f.extend_from_slice(&[0x00, 0x01, 0x81, 0x00]); // VLAN 1, another tag follows
+        }
+        f.extend_from_slice(&IPV4_UDP);
+        let p = decode(&frame_of(1, &f));
+        assert!(matches!(
+            p.problem.as_deref(),
+            Some(Problem {
+                layer: "VLAN",
+                kind: ProblemKind::Malformed(_)
+            })
+        ));
+        assert!(matches!(&p.link, Link::Ethernet { vlans, .. } if vlans.len() == MAX_STACK));
     }
 
     #[test]

@@ -19,7 +19,9 @@ mod tcp_options;
 mod transport;
 mod tunnel;
 
-pub use defrag::{Decoder, MAX_BUFFERED_BYTES, MAX_DATAGRAMS_IN_PROGRESS};
+pub use defrag::{
+    Decoder, MAX_BUFFERED_BYTES, MAX_DATAGRAMS_IN_PROGRESS, MAX_FRAGMENTS_PER_DATAGRAM,
+};
 
 pub use names::linktype_name;
 pub use tcp_options::{Iter as TcpOptionsIter, MAX_OPTION_BYTES, TcpOption, TcpOptions};

@@ -364,3 +364,125 @@ fn l2tp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, s: &mut S) 
         |p| ppp(inner(rest), p, s),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests_support::{IPV4_UDP, frame_of};
+    use super::super::*;
+    use super::MAX_TUNNELS;
+
+    /// An IPv4 header from 192.0.2.1 to 192.0.2.2 of protocol `proto` around `inner`.
+    fn outer(proto: u8, inner: &[u8]) -> Vec<u8> {
+        let total = u16::try_from(20 + inner.len()).unwrap_or(u16::MAX);
+        let mut v = vec![0x45, 0x00]; // version 4, IHL 5
+        v.extend_from_slice(&total.to_be_bytes()); // total length
+        v.extend_from_slice(&[0, 1, 0x40, 0, 64, proto, 0, 0]); // id, DF, TTL, protocol, checksum
+        v.extend_from_slice(&[192, 0, 2, 1, 192, 0, 2, 2]); // source, destination
+        v.extend_from_slice(inner);
+        v
+    }
+
+    #[test]
+    fn test_ip_in_ip_inner_packet_outer_in_tunnel() {
+        let bytes = outer(4, &IPV4_UDP);
+        let p = decode(&frame_of(228, &bytes));
+        assert_eq!(p.ports(), Some((32887, 23457)));
+        assert_eq!(p.src_ip(), Some("127.0.0.1".parse().expect("address")));
+        let t = p.tunnel.as_deref().expect("tunnel");
+        assert_eq!(t.kind, TunnelKind::IpInIp);
+        assert_eq!(
+            t.src,
+            "192.0.2.1".parse::<std::net::IpAddr>().expect("address")
+        );
+    }
+
+    #[test]
+    fn test_tunnels_nested_past_the_bound_stop_with_a_problem() {
+        let mut frame = IPV4_UDP.to_vec();
+        for _ in 0..6 {
+            frame = outer(4, &frame);
+        }
+        let p = decode(&frame_of(228, &frame));
+        assert_eq!(p.transport, Transport::Other { protocol: 4 });
+        assert!(matches!(
+            p.problem.as_deref(),
+            Some(Problem {
+                layer: "tunnel",
+                kind: ProblemKind::Unsupported(_)
+            })
+        ));
+        let (_, layers) = decode_spans(&frame_of(228, &frame), None);
+        let ip = layers
+            .iter()
+            .filter(|l| l.name.starts_with("Internet Protocol"))
+            .count();
+        assert_eq!(ip, usize::from(MAX_TUNNELS) + 1);
+    }
+
+    #[test]
+    fn test_gre_unknown_protocol_stays_the_outer_packet() {
+        let gre = [0x00, 0x00, 0x88, 0xbe]; // no flags, version 0, ERSPAN: not followed
+        let bytes = outer(47, &gre);
+        let p = decode(&frame_of(228, &bytes));
+        assert_eq!(p.transport, Transport::Other { protocol: 47 });
+        assert!(p.tunnel.is_none());
+    }
+
+    #[test]
+    fn test_gre_key_and_sequence_skipped() {
+        let mut gre = vec![0x30, 0x00, 0x08, 0x00]; // K and S, IPv4
+        gre.extend_from_slice(&[0, 0, 0, 7, 0, 0, 0, 1]); // key 7, sequence 1
+        gre.extend_from_slice(&IPV4_UDP);
+        let bytes = outer(47, &gre);
+        let p = decode(&frame_of(228, &bytes));
+        assert_eq!(p.ports(), Some((32887, 23457)));
+        assert_eq!(
+            p.tunnel.map(|t| t.kind),
+            Some(TunnelKind::Gre { protocol: 0x0800 })
+        );
+    }
+
+    #[test]
+    fn test_fragments_inside_a_tunnel_reassemble() {
+        // The 28-byte UDP datagram of IPV4_UDP's header fields, cut in two fragments.
+        let udp = [
+            0x00, 0x07, 0x00, 0x09, 0x00, 0x10, 0x00, 0x00, // UDP 7 -> 9, length 16
+            b'a', b'b', b'c', b'd', b'e', b'f', b'g', b'h', // data
+        ];
+        let fragment = |offset: u16, more: bool, data: &[u8]| {
+            let total = u16::try_from(20 + data.len()).unwrap_or(0);
+            let field = (offset / 8) | if more { 0x2000 } else { 0 };
+            let mut v = vec![0x45, 0x00];
+            v.extend_from_slice(&total.to_be_bytes()); // total length
+            v.extend_from_slice(&[0x55, 0x66]); // identification
+            v.extend_from_slice(&field.to_be_bytes()); // flags and offset
+            v.extend_from_slice(&[64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+            v.extend_from_slice(data);
+            outer(4, &v)
+        };
+        let (first, second) = (fragment(0, true, &udp[..8]), fragment(8, false, &udp[8..]));
+        let mut d = Decoder::new();
+        let p = d.decode(&frame_of(228, &first));
+        assert!(matches!(p.transport, Transport::Fragment { protocol: 17 }));
+        assert!(p.tunnel.is_some());
+        let p = d.decode(&frame_of(228, &second));
+        assert_eq!(p.ports(), Some((7, 9)));
+        assert_eq!(p.payload, b"abcdefgh");
+        assert_eq!(p.tunnel.map(|t| t.kind), Some(TunnelKind::IpInIp));
+    }
+
+    #[test]
+    fn test_every_prefix_of_a_tunnel_no_panic() {
+        let mut gre = vec![0x20, 0x00, 0x65, 0x58, 0, 0, 0, 9]; // K, Ethernet, key 9
+        gre.extend_from_slice(&[0u8; 12]); // MACs
+        gre.extend_from_slice(&[0x08, 0x00]); // IPv4
+        gre.extend_from_slice(&IPV4_UDP);
+        let frame = outer(47, &gre);
+        for n in 0..=frame.len() {
+            let mut f = frame_of(228, frame.get(..n).unwrap_or(&[]));
+            f.orig_len = u32::try_from(frame.len()).unwrap_or(u32::MAX);
+            let _ = decode(&f);
+            let _ = decode_spans(&f, None);
+        }
+    }
+}

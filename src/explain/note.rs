@@ -326,7 +326,7 @@ fn tunnel_note(out: &mut String, t: &crate::decode::Tunnel) {
         out,
         "inside {} {} tunnel from {} to {}",
         match t.kind {
-            TunnelKind::IpInIp => "an",
+            TunnelKind::IpInIp | TunnelKind::L2tp { .. } => "an",
             _ => "a",
         },
         t.kind.name(),

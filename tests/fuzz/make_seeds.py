@@ -3,11 +3,11 @@
 
 corpus/read_file: every fixture capture, cut at a record (or block) boundary to at most
 4 KiB.  corpus/decode: up to 8 frames of each classic pcap fixture, each prefixed with the
-byte that picks its link type (the index in LINKTYPES of src/lib.rs).
+byte that picks its link type (the index in LINKTYPES of src/lib.rs, kept the same here).
 """
 import hashlib, os, struct, sys
 
-LINKTYPES = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 105, 0xFFFFFFFF]
+LINKTYPES = [0, 1, 9, 12, 14, 50, 101, 104, 105, 108, 113, 127, 228, 229, 239, 276, 107, 0xFFFFFFFF]
 MAX = 4096
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures")
 
