@@ -322,6 +322,17 @@ fn hidden(c: char) -> bool {
     c.is_control() && c != '\n' || wirelab::text::is_invisible(c)
 }
 
+/// The heavy tests below (hundreds of clients, floods, large generated captures) take
+/// this lock, so that they run one at a time and leave the rest of the suite some room.
+static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Takes [`HEAVY`] (a test that failed while holding it does not block the others).
+fn heavy() -> std::sync::MutexGuard<'static, ()> {
+    HEAVY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 // ---------------------------------------------------------------------------------------
 // The servers.
 // ---------------------------------------------------------------------------------------
@@ -333,6 +344,7 @@ fn hidden(c: char) -> bool {
 /// files (a common default: 512 connections must fit in it).
 #[test]
 fn r3_slow_clients_do_not_starve_well_formed_ones() {
+    let _heavy = heavy();
     let (server, addr, _log_bytes, log) = server_with_files("tcp", 1 << 20, Some(1024));
     const SLOW: usize = 520;
     let stop = Arc::new(AtomicBool::new(false));
@@ -448,6 +460,7 @@ const TCP_SERVER_PEAK_KIB: u64 = 64 * 1024;
 /// still answers.
 #[test]
 fn r4_server_memory_is_bounded_under_a_large_uppercase_flood() {
+    let _heavy = heavy();
     let (server, addr, _log_bytes, log) = server("tcp", 1 << 16);
     let pid = server.0.id();
     let before = status_kib(pid, "VmHWM");
@@ -503,6 +516,7 @@ const UDP_LOG_PER_SECOND: u64 = 20 * 2 * 2_200 + 200;
 /// datagrams writes at most the stated bytes per second, and the server still answers.
 #[test]
 fn r5_udp_server_log_is_bounded_under_a_flood() {
+    let _heavy = heavy();
     let (server, addr, log_bytes, log) = server("udp", 1 << 20);
     let sock = UdpSocket::bind("127.0.0.1:0").expect("bind a client");
     let big = vec![b'z'; 65_507];
@@ -581,6 +595,7 @@ fn generate_syns(kind: &str, frames: u32, path: &Path) {
 /// code took about 50 times as long).
 #[test]
 fn r9_colliding_ipv6_keys_read_as_fast_as_random_ones() {
+    let _heavy = heavy();
     let dir = tempfile::tempdir().expect("a temporary directory");
     let (colliding, random) = (
         dir.path().join("colliding.pcap"),
@@ -616,6 +631,7 @@ const BYTES_PER_CONVERSATION: u64 = 1_000;
 /// and the flow and the report cost no more than the timeline.
 #[test]
 fn r14_memory_per_conversation_is_bounded_in_every_view() {
+    let _heavy = heavy();
     let dir = tempfile::tempdir().expect("a temporary directory");
     let (small, large) = (dir.path().join("small.pcap"), dir.path().join("large.pcap"));
     let (n_small, n_large) = (10_000u32, 50_000u32);
