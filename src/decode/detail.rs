@@ -1617,11 +1617,7 @@ impl<'a> Dissector<'a> {
         self.layer(&format!("Data ({n} bytes)"), at, n);
         let mut text = String::new();
         for &b in have.iter().take(64) {
-            text.push(if (0x20..0x7f).contains(&b) {
-                char::from(b)
-            } else {
-                '.'
-            });
+            text.push(crate::text::dump_char(b));
         }
         if have.len() > 64 {
             text.push('…');
