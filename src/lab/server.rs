@@ -416,13 +416,15 @@ fn serve_connection(
     };
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(limits.first_byte.min(limits.deadline)));
+    // Wait for the first byte before taking room in the budget: idle connections hold none.
+    let waited = stream.peek(&mut [0u8; 1]).map(|_| 0);
     let grant = budget.take(FIRST_READ.min(limits.max_message), READ_FLOOR);
     let mut held = Held {
         budget,
         bytes: grant,
     };
     let mut request = vec![0u8; grant];
-    let n = match stream.read(&mut request) {
+    let n = match waited.and_then(|_| stream.read(&mut request)) {
         Ok(n) => n,
         Err(e)
             if matches!(
@@ -715,6 +717,27 @@ mod tests {
         }
         assert!(started.elapsed() < Duration::from_secs(3));
         assert!(log.text().contains("to make room"), "{}", log.text());
+        drop(idle);
+        stop.store(true, Ordering::Relaxed);
+        let _ = handle.join();
+    }
+
+    /// Idle connections hold no room in the budget: with room for one long message only,
+    /// eight silent clients do not cut the message of a ninth.
+    #[test]
+    fn test_idle_connections_hold_no_budget() {
+        let limits = Limits {
+            max_buffered: 64 * 1024,
+            ..Limits::default()
+        };
+        let (addr, _log, stop, handle) = tcp_server(limits);
+        let idle: Vec<TcpStream> = (0..8)
+            .map(|_| TcpStream::connect(addr).expect("idle client"))
+            .collect();
+        std::thread::sleep(Duration::from_millis(200));
+        let message = vec![b'q'; 40_000];
+        let reply = ask(addr, &message).expect("answered");
+        assert_eq!(reply.len(), message.len());
         drop(idle);
         stop.store(true, Ordering::Relaxed);
         let _ = handle.join();
