@@ -27,7 +27,7 @@ use crate::lab::{client, server};
 use crate::present::text::ansi;
 use crate::source::live::{self, CaptureError, LiveSource, Next};
 use crate::source::write::CaptureWriter;
-use crate::source::{Frame, Timestamp};
+use crate::source::{Comments, Frame, LinkType, Precision, Timestamp};
 use crate::text::{Style, escape};
 use crate::track::Proto;
 
@@ -51,7 +51,7 @@ const LINGER: Duration = Duration::from_secs(3);
 pub struct OwnedFrame {
     pub number: u64,
     pub ts: Timestamp,
-    pub linktype: u32,
+    pub linktype: LinkType,
     pub orig_len: u32,
     pub data: Vec<u8>,
 }
@@ -75,6 +75,7 @@ impl OwnedFrame {
             linktype: self.linktype,
             orig_len: self.orig_len,
             data: &self.data,
+            comments: Comments::NONE,
         }
     }
 }
@@ -116,7 +117,7 @@ struct CaptureThread {
     handle: JoinHandle<CaptureEnd>,
     stop: Arc<AtomicBool>,
     frames: Receiver<OwnedFrame>,
-    linktype: u32,
+    linktype: LinkType,
 }
 
 impl CaptureThread {
@@ -625,9 +626,10 @@ impl Exchanges {
         // `-w` is created now, after root was dropped: the file belongs to the user.
         let writer = match &args.write {
             Some(p) => {
-                let mut w = CaptureWriter::create(p, live::SNAPLEN as u32)?;
+                let mut w = CaptureWriter::create(p, live::SNAPLEN as u32, Precision::Nano)?;
                 w.ensure_header(capture.linktype)?;
                 w.flush()?;
+                w.flush_within(super::LIVE_FLUSH);
                 Some(w)
             }
             None => None,
@@ -860,9 +862,10 @@ fn partner(args: &LabArgs, config: &ViewConfig, stop: &Arc<AtomicBool>) -> Resul
     privileges::announce(runs_as, "capture open");
     let writer = match &args.write {
         Some(p) => {
-            let mut w = CaptureWriter::create(p, live::SNAPLEN as u32)?;
+            let mut w = CaptureWriter::create(p, live::SNAPLEN as u32, Precision::Nano)?;
             w.ensure_header(source.linktype())?;
             w.flush()?;
+            w.flush_within(super::LIVE_FLUSH);
             Some(w)
         }
         None => None,

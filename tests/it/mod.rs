@@ -11,6 +11,7 @@ mod golden;
 mod hostile;
 mod lab;
 mod privileges;
+mod reader;
 mod readme;
 mod robust;
 mod serve_ipv6;
