@@ -221,6 +221,22 @@ pub fn markdown(s: &str) -> String {
     out
 }
 
+/// A byte as the ASCII column of a hex dump shows it: printable ASCII as itself, anything
+/// else as `.` (as Wireshark's and `xxd`'s dumps do). The dump's other column shows every
+/// byte in hex, so nothing is hidden and nothing raw reaches the terminal.
+///
+/// ```
+/// assert_eq!(wirelab::text::dump_char(b'a'), 'a');
+/// assert_eq!(wirelab::text::dump_char(0x1b), '.');
+/// ```
+pub fn dump_char(b: u8) -> char {
+    if (0x20..0x7f).contains(&b) {
+        char::from(b)
+    } else {
+        '.'
+    }
+}
+
 /// Bytes as Python 3 prints a `bytes` object (`b'hello'`, with `\x..` escapes, so nothing
 /// outside printable ASCII is raw), at most `max_bytes` of them, then `…` when cut: the
 /// UDP server's log line, as `UDPServer.py` prints it.

@@ -440,7 +440,10 @@ pub fn finish(
         w.writer.flush().map_err(io::Error::other)?;
         let n = w.writer.written;
         let packets = if n == 1 { "packet" } else { "packets" };
-        eprintln!("{n} {packets} written to {}", w.writer.path().display());
+        eprintln!(
+            "{n} {packets} written to {}",
+            crate::text::show_path(w.writer.path())
+        );
     }
     let first = first.unwrap_or_default();
     let filtered = selection.narrows();

@@ -516,11 +516,7 @@ pub fn data_layer<S: FieldSink>(have: &[u8], at: usize, declared: usize, why: &s
     s.layer(format_args!("Data ({declared} bytes)"), at, declared);
     let mut text = String::new();
     for &b in have.iter().take(64) {
-        text.push(if (0x20..0x7f).contains(&b) {
-            char::from(b)
-        } else {
-            '.'
-        });
+        text.push(crate::text::dump_char(b));
     }
     if have.len() > 64 {
         text.push('…');

@@ -83,11 +83,7 @@ pub fn hexdump(out: &mut String, bytes: &[u8], indent: &str) {
         }
         out.push(' ');
         for &b in chunk {
-            out.push(if (0x20..0x7f).contains(&b) {
-                char::from(b)
-            } else {
-                '.'
-            });
+            out.push(crate::text::dump_char(b));
         }
         out.push('\n');
     }

@@ -158,11 +158,7 @@ impl<W: Write> Follow<W> {
             }
             s.push(' ');
             for &b in chunk {
-                s.push(if (0x20..0x7f).contains(&b) {
-                    char::from(b)
-                } else {
-                    '.'
-                });
+                s.push(crate::text::dump_char(b));
             }
             s.push('\n');
         }

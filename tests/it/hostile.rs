@@ -28,8 +28,36 @@ fn server(
     proto: &str,
     keep: usize,
 ) -> (Guard, SocketAddr, Arc<AtomicU64>, mpsc::Receiver<Vec<u8>>) {
+    server_with_files(proto, keep, None)
+}
+
+/// [`server`], with the server's limit of open files set to `files` (its soft and hard
+/// `RLIMIT_NOFILE`) when given.
+fn server_with_files(
+    proto: &str,
+    keep: usize,
+    files: Option<u64>,
+) -> (Guard, SocketAddr, Arc<AtomicU64>, mpsc::Receiver<Vec<u8>>) {
     let port = free_port();
-    let mut child = wirelab()
+    let mut cmd = wirelab();
+    if let Some(n) = files {
+        use std::os::unix::process::CommandExt;
+        let limit = libc::rlimit {
+            rlim_cur: n,
+            rlim_max: n,
+        };
+        // SAFETY: setrlimit is async-signal-safe; it only lowers the child's own limit.
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                    Ok(())
+                } else {
+                    Err(io::Error::last_os_error())
+                }
+            });
+        }
+    }
+    let mut child = cmd
         .args([
             "server",
             proto,
@@ -294,6 +322,17 @@ fn hidden(c: char) -> bool {
     c.is_control() && c != '\n' || wirelab::text::is_invisible(c)
 }
 
+/// The heavy tests below (hundreds of clients, floods, large generated captures) take
+/// this lock, so that they run one at a time and leave the rest of the suite some room.
+static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Takes [`HEAVY`] (a test that failed while holding it does not block the others).
+fn heavy() -> std::sync::MutexGuard<'static, ()> {
+    HEAVY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 // ---------------------------------------------------------------------------------------
 // The servers.
 // ---------------------------------------------------------------------------------------
@@ -301,10 +340,12 @@ fn hidden(c: char) -> bool {
 /// Item 3: 520 clients that send 16 KiB and then one byte every 30–40 ms (reconnecting when
 /// closed) held every one of the 512 slots for good; well-formed clients got no answer.
 /// Now each connection has a deadline and a new connection closes the oldest: 18
-/// well-formed clients among them are all answered.
+/// well-formed clients among them are all answered, by a server limited to 1,024 open
+/// files (a common default: 512 connections must fit in it).
 #[test]
 fn r3_slow_clients_do_not_starve_well_formed_ones() {
-    let (server, addr, _log_bytes, log) = server("tcp", 1 << 20);
+    let _heavy = heavy();
+    let (server, addr, _log_bytes, log) = server_with_files("tcp", 1 << 20, Some(1024));
     const SLOW: usize = 520;
     let stop = Arc::new(AtomicBool::new(false));
     let opened = Arc::new(AtomicU64::new(0));
@@ -395,6 +436,15 @@ fn r3_slow_clients_do_not_starve_well_formed_ones() {
         "{answered} of 18 well-formed clients answered among {SLOW} slow ones: {failures:?}"
     );
     let made_room = log.matches("to make room").count();
+    assert!(
+        !log.contains("accept error") && !log.contains("could not start a thread"),
+        "the server ran out of descriptors or threads:\n{}",
+        log.lines()
+            .filter(|l| l.contains("error") || l.contains("could not"))
+            .take(5)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
     eprintln!(
         "hostile: 18 of 18 well-formed clients answered (slowest in {slowest:?}) among {SLOW} slow clients ({total} slow connections opened in all, {made_room} closes to make room logged) in {:?}",
         started.elapsed()
@@ -410,6 +460,7 @@ const TCP_SERVER_PEAK_KIB: u64 = 64 * 1024;
 /// still answers.
 #[test]
 fn r4_server_memory_is_bounded_under_a_large_uppercase_flood() {
+    let _heavy = heavy();
     let (server, addr, _log_bytes, log) = server("tcp", 1 << 16);
     let pid = server.0.id();
     let before = status_kib(pid, "VmHWM");
@@ -465,6 +516,7 @@ const UDP_LOG_PER_SECOND: u64 = 20 * 2 * 2_200 + 200;
 /// datagrams writes at most the stated bytes per second, and the server still answers.
 #[test]
 fn r5_udp_server_log_is_bounded_under_a_flood() {
+    let _heavy = heavy();
     let (server, addr, log_bytes, log) = server("udp", 1 << 20);
     let sock = UdpSocket::bind("127.0.0.1:0").expect("bind a client");
     let big = vec![b'z'; 65_507];
@@ -543,6 +595,7 @@ fn generate_syns(kind: &str, frames: u32, path: &Path) {
 /// code took about 50 times as long).
 #[test]
 fn r9_colliding_ipv6_keys_read_as_fast_as_random_ones() {
+    let _heavy = heavy();
     let dir = tempfile::tempdir().expect("a temporary directory");
     let (colliding, random) = (
         dir.path().join("colliding.pcap"),
@@ -578,6 +631,7 @@ const BYTES_PER_CONVERSATION: u64 = 1_000;
 /// and the flow and the report cost no more than the timeline.
 #[test]
 fn r14_memory_per_conversation_is_bounded_in_every_view() {
+    let _heavy = heavy();
     let dir = tempfile::tempdir().expect("a temporary directory");
     let (small, large) = (dir.path().join("small.pcap"), dir.path().join("large.pcap"));
     let (n_small, n_large) = (10_000u32, 50_000u32);
