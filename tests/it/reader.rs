@@ -82,6 +82,13 @@ fn r6_fifo_and_pipe_read_as_the_file() {
         );
         assert_eq!(r.code, Some(0), "{name} on stdin: {}", r.describe());
         assert_eq!(r.out(), expected, "{name} on standard input");
+        // /dev/stdin names the same pipe: opened once, read as a stream.
+        let r = with_stdin(
+            &["read", "--format", "jsonl", "/dev/stdin"],
+            std::fs::read(file.path()).expect("read"),
+        );
+        assert_eq!(r.code, Some(0), "{name} via /dev/stdin: {}", r.describe());
+        assert_eq!(r.out(), expected, "{name} via /dev/stdin");
     }
 }
 
