@@ -132,6 +132,26 @@ fn read_dash_with_an_empty_pipe_says_so() {
     );
 }
 
+/// `read -` on a terminal (a pseudo-terminal from `script`): refused at once, saying what to pipe.
+#[test]
+fn read_dash_on_a_terminal_says_what_to_pipe() {
+    if !require(have_program("script", "--version"), "script (util-linux)") {
+        return;
+    }
+    let command = format!("{} read -", env!("CARGO_BIN_EXE_wirelab"));
+    let r = run_within(
+        Command::new("script").args(["-qec", &command, "/dev/null"]),
+        LIMIT,
+    );
+    assert_eq!(r.code, Some(1), "{}", r.describe());
+    assert!(
+        r.out()
+            .contains("standard input is a terminal, not a capture; pipe one into it"),
+        "{}",
+        r.describe()
+    );
+}
+
 /// `-w`, `-o` and `--svg` naming the input (by any path) are refused, and the input is untouched.
 #[test]
 fn r7_write_onto_input_is_refused() {
