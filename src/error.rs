@@ -3,29 +3,43 @@
 
 use std::path::PathBuf;
 
+use crate::text::show_path;
+
 /// Errors while opening or reading a capture file.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     /// The file does not exist.
-    #[error("{}: no such file; check the path", path.display())]
+    #[error("{}: no such file; check the path", show_path(path))]
     NotFound { path: PathBuf },
     /// The file exists but cannot be read.
-    #[error("{}: cannot read it ({reason}); check its permissions", path.display())]
+    #[error(
+        "{}: cannot read it ({reason}); check its permissions",
+        show_path(path)
+    )]
     Unreadable { path: PathBuf, reason: String },
     /// A directory was given where a capture file was expected.
-    #[error("{}: is a directory; give the path of a .pcap or .pcapng file in it", path.display())]
+    #[error(
+        "{}: is a directory; give the path of a .pcap or .pcapng file in it",
+        show_path(path)
+    )]
     IsDirectory { path: PathBuf },
     /// The file is not a pcap or pcapng capture.
-    #[error("{}: not a pcap or pcapng capture ({reason}); save it from Wireshark or tcpdump as .pcap or .pcapng", path.display())]
+    #[error(
+        "{}: not a pcap or pcapng capture ({reason}); save it from Wireshark or tcpdump as .pcap or .pcapng",
+        show_path(path)
+    )]
     NotACapture { path: PathBuf, reason: String },
     /// The file is damaged or cut short after some frames were read.
-    #[error("{}: damaged at frame {frame}, byte offset {offset}: {reason}; the {} frame(s) before it were shown", path.display(), frame - 1)]
+    #[error("{}: damaged at frame {frame}, byte offset {offset}: {reason}; the {} frame(s) before it were shown", show_path(path), frame - 1)]
     Damaged {
         path: PathBuf,
         frame: u64,
         offset: u64,
         reason: String,
     },
+    /// libpcap failed in another way.
+    #[error("{}: {reason}", show_path(path))]
+    Pcap { path: PathBuf, reason: String },
     /// `read -` with a terminal, not a capture, on standard input.
     #[error(
         "standard input is a terminal, not a capture; pipe one into it, e.g. tcpdump -w - | wirelab read -"
@@ -151,7 +165,10 @@ pub enum AppError {
     #[error(transparent)]
     Stream(#[from] StreamSpecError),
     /// An output file (`-w`, `-o`, `--svg`) is the capture being read.
-    #[error("{}: is the capture being read; {option} would overwrite it: give another file", path.display())]
+    #[error(
+        "{}: is the capture being read; {option} would overwrite it: give another file",
+        show_path(path)
+    )]
     OutputIsInput {
         /// The output path as given.
         path: PathBuf,
@@ -159,7 +176,10 @@ pub enum AppError {
         option: &'static str,
     },
     /// `--comments` with an output that cannot hold comments.
-    #[error("{}: --comments stores each note as a pcapng packet comment, which a .pcap file cannot hold; write to a .pcapng file", path.display())]
+    #[error(
+        "{}: --comments stores each note as a pcapng packet comment, which a .pcap file cannot hold; write to a .pcapng file",
+        show_path(path)
+    )]
     CommentsNeedPcapng {
         /// The `-w` file.
         path: PathBuf,
@@ -177,10 +197,6 @@ pub enum AppError {
     /// Writing the output failed (other than a closed pipe).
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
-    #[error(transparent)]
-    Capture(#[from] crate::source::live::CaptureError),
-    #[error(transparent)]
-    Write(#[from] crate::source::write::WriteError),
     #[error(transparent)]
     Lab(#[from] LabError),
     #[error(transparent)]

@@ -23,11 +23,12 @@ use crate::cli::{Format, LabArgs, LabWhich, ViewKind};
 use crate::error::{AppError, LabError};
 use crate::lab::checks;
 use crate::lab::netns::{self, TwoHosts, in_netns};
-use crate::lab::{client, server, show_text};
+use crate::lab::{client, server};
 use crate::present::text::ansi;
 use crate::source::live::{self, CaptureError, LiveSource, Next};
 use crate::source::write::CaptureWriter;
 use crate::source::{Comments, Frame, LinkType, Precision, Timestamp};
+use crate::text::{Style, escape};
 use crate::track::Proto;
 
 /// Frames the capture thread may have handed over and the driver not taken yet. Beyond,
@@ -87,7 +88,7 @@ pub fn ensure_capture_rights() -> Result<bool, Failure> {
         Err(CaptureError::Permission { exe, reason, .. }) => {
             let fix = format!(
                 "run `sudo setcap cap_net_raw,cap_net_admin=eip {}` once, or run with sudo",
-                exe.display()
+                crate::text::show_path(&exe)
             );
             if netns::thread_count() > 1 {
                 return Err(LabError::NoCaptureRights { reason, fix }.into());
@@ -756,8 +757,8 @@ fn report_run(
         Ok((local, reply)) => writeln!(
             out,
             "{name} client run {run}: from {local} sent \"{}\", got back \"{}\"",
-            show_text(message),
-            show_text(&reply)
+            escape(message, Style::Plain),
+            escape(&reply, Style::Plain)
         ),
         Err(e) => {
             errors.push(e.to_string());

@@ -42,7 +42,7 @@ pub fn main() -> i32 {
         Err(Failure::BrokenPipe) => 0,
         Err(Failure::App(e)) => {
             let _ = io::stdout().flush();
-            eprintln!("wirelab: {e}");
+            eprintln!("wirelab: {}", crate::text::one_line(&e.to_string()));
             e.exit_code()
         }
     }
@@ -386,12 +386,15 @@ fn client(args: &ClientArgs) -> Result<(), Failure> {
         LabProto::Udp => {
             let (_, reply) = crate::lab::client::udp_exchange(addr, message.as_bytes())
                 .map_err(|e| AppError::Other(e.to_string()))?;
-            println!("{}", crate::lab::show_text(&reply));
+            println!("{}", crate::text::escape(&reply, crate::text::Style::Plain));
         }
         LabProto::Tcp => {
             let (_, reply) = crate::lab::client::tcp_exchange(addr, message.as_bytes())
                 .map_err(|e| AppError::Other(e.to_string()))?;
-            println!("From Server:  {}", crate::lab::show_text(&reply));
+            println!(
+                "From Server:  {}",
+                crate::text::escape(&reply, crate::text::Style::Plain)
+            );
         }
     }
     Ok(())

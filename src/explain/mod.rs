@@ -4,7 +4,6 @@
 
 pub mod info;
 pub mod note;
-pub mod text;
 pub mod verdict;
 
 #[cfg(test)]

@@ -4,7 +4,6 @@
 
 use std::io::{self, Write};
 
-use super::common::escape_text;
 use super::text::{TimeColumn, ansi, time_column};
 use super::{ConversationRow, Gathered, Row, TimeFormat, View};
 use crate::explain::Tone;
@@ -12,6 +11,7 @@ use crate::fmt::{
     push_date_time, push_ip, push_ip_bytes, push_seconds_bytes, push_u64, push_u64_bytes,
 };
 use crate::source::Timestamp;
+use crate::text::{Style, escape};
 use crate::track::Proto;
 
 /// Column widths (the Info column is padded so that notes line up; longer Info pushes its note right).
@@ -274,7 +274,7 @@ impl<W: Write> View for Timeline<W> {
         for comment in row.frame.comments.iter() {
             spaces(&mut line, self.note_column() - W_INFO - 1);
             line.extend_from_slice("# comment: ".as_bytes());
-            line.extend_from_slice(escape_text(comment, false).as_bytes());
+            line.extend_from_slice(escape(comment, Style::Plain).as_bytes());
             line.push(b'\n');
         }
         self.rows.bytes = line;

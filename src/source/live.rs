@@ -17,7 +17,10 @@ pub const SNAPLEN: i32 = 262_144;
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
     /// No capture rights.
-    #[error("{iface}: no permission to capture ({reason}); run `sudo setcap cap_net_raw,cap_net_admin=eip {}` once, or run wirelab with sudo", exe.display())]
+    #[error(
+        "{iface}: no permission to capture ({reason}); run `sudo setcap cap_net_raw,cap_net_admin=eip {}` once, or run wirelab with sudo",
+        crate::text::show_path(exe)
+    )]
     Permission {
         iface: String,
         reason: String,

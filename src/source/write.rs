@@ -37,7 +37,10 @@ impl OutFormat {
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     /// The file cannot be created or written.
-    #[error("{}: cannot write the capture: {source}; check the directory exists and is writable", path.display())]
+    #[error(
+        "{}: cannot write the capture: {source}; check the directory exists and is writable",
+        crate::text::show_path(path)
+    )]
     Io {
         /// The file.
         path: PathBuf,
@@ -45,7 +48,10 @@ pub enum WriteError {
         source: io::Error,
     },
     /// A classic pcap file holds one link type.
-    #[error("{}: frame {number} has link type {linktype} but a .pcap file holds one link type ({first}); write .pcapng instead", path.display())]
+    #[error(
+        "{}: frame {number} has link type {linktype} but a .pcap file holds one link type ({first}); write .pcapng instead",
+        crate::text::show_path(path)
+    )]
     MixedLinkTypes {
         /// The file.
         path: PathBuf,

@@ -8,6 +8,7 @@ mod bad_input;
 mod cli_read;
 mod conformance;
 mod golden;
+mod hostile;
 mod lab;
 mod privileges;
 mod reader;

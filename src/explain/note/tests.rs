@@ -84,6 +84,7 @@ fn seg(
         }),
         payload,
         problem: None,
+        tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
     }
@@ -391,6 +392,7 @@ fn datagram(from_client: bool, client_port: u16, payload: &'static [u8]) -> Pack
         }),
         payload,
         problem: None,
+        tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
     }
@@ -481,6 +483,7 @@ fn test_icmp_echo_pairing() {
         }),
         payload: &[],
         problem: None,
+        tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
     };
@@ -516,6 +519,7 @@ fn test_icmp_port_unreachable() {
         }),
         payload: &[],
         problem: None,
+        tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
     };
@@ -549,6 +553,7 @@ fn test_arp_who_has() {
         transport: Transport::None,
         payload: &[],
         problem: None,
+        tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
     };
