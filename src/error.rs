@@ -164,6 +164,10 @@ pub enum AppError {
     Filter(#[from] FilterError),
     #[error(transparent)]
     Stream(#[from] StreamSpecError),
+    #[error(transparent)]
+    Capture(#[from] crate::source::live::CaptureError),
+    #[error(transparent)]
+    Write(#[from] crate::source::write::WriteError),
     /// An output file (`-w`, `-o`, `--svg`) is the capture being read.
     #[error(
         "{}: is the capture being read; {option} would overwrite it: give another file",
