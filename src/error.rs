@@ -188,9 +188,6 @@ pub enum AppError {
         /// The `-w` file.
         path: PathBuf,
     },
-    /// The reading thread cannot be started.
-    #[error("cannot start the reading thread ({0}); set WIRELAB_THREADS=1 to read on one thread")]
-    Thread(std::io::Error),
     /// A server cannot listen on the address asked for.
     #[error("cannot listen on {addr}: {reason}; {advice}")]
     Listen {

@@ -3,8 +3,8 @@
 //!
 //! Frames stay in capture order: the front thread fills batches of frames in order and
 //! the back thread takes the batches in order (a pipeline, not a pool). A batch owns its
-//! frames' bytes (a plain pcap file is read straight into the batch's block; other
-//! sources' frames are copied in), their decoded packets and their picks, and a bounded
+//! frames' bytes (the file, pcap or pcapng, is read straight into the batch's block: no
+//! frame is copied), their decoded packets and their picks, and a bounded
 //! number of batches circulate between the threads: memory does not grow with the file.
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -284,6 +284,14 @@ impl FileSource {
         result
     }
 
+    /// True when the block holds `n` unread bytes, read from the input as needed.
+    fn has(&mut self, block: &mut Block, n: usize) -> Result<bool, SourceError> {
+        match self.fill_to(block, n) {
+            Ok(got) => Ok(got >= n),
+            Err(e) => Err(unreadable(&self.name, &e)),
+        }
+    }
+
     fn header_in(&mut self, block: &mut Block) -> Result<(), SourceError> {
         let refused = |name: &Path, reason: String| SourceError::NotACapture {
             path: name.to_path_buf(),
@@ -303,11 +311,7 @@ impl FileSource {
             self.kind = Kind::PcapNg(Section::default());
             // The first section header is checked here, so that a file of another version
             // is refused rather than damaged at frame 1.
-            if self
-                .fill_to(block, 12)
-                .map_err(|e| unreadable(&self.name, &e))?
-                < 12
-            {
+            if !self.has(block, 12)? {
                 return Err(refused(
                     &self.name,
                     "cut short in its section header".into(),
@@ -320,11 +324,7 @@ impl FileSource {
                     format!("pcapng section header with byte-order magic 0x{order:08x}"),
                 ));
             }
-            if self
-                .fill_to(block, 16)
-                .map_err(|e| unreadable(&self.name, &e))?
-                >= 16
-            {
+            if self.has(block, 16)? {
                 let big = order != BYTE_ORDER_MAGIC;
                 if let Some(reason) = unknown_version(block.unread_bytes(16), big) {
                     return Err(refused(&self.name, reason));
@@ -339,11 +339,7 @@ impl FileSource {
         }
         let header = match magic {
             0xA1B2_C3D4 | 0xD4C3_B2A1 | 0xA1B2_3C4D | 0x4D3C_B2A1 | 0xA1B2_CD34 | 0x34CD_B2A1 => {
-                if self
-                    .fill_to(block, PCAP_HEADER)
-                    .map_err(|e| unreadable(&self.name, &e))?
-                    < PCAP_HEADER
-                {
+                if !self.has(block, PCAP_HEADER)? {
                     return Err(refused(
                         &self.name,
                         format!("cut short in its {PCAP_HEADER}-byte file header"),

@@ -82,6 +82,13 @@ fn r6_fifo_and_pipe_read_as_the_file() {
         );
         assert_eq!(r.code, Some(0), "{name} on stdin: {}", r.describe());
         assert_eq!(r.out(), expected, "{name} on standard input");
+        // /dev/stdin names the same pipe: opened once, read as a stream.
+        let r = with_stdin(
+            &["read", "--format", "jsonl", "/dev/stdin"],
+            std::fs::read(file.path()).expect("read"),
+        );
+        assert_eq!(r.code, Some(0), "{name} via /dev/stdin: {}", r.describe());
+        assert_eq!(r.out(), expected, "{name} via /dev/stdin");
     }
 }
 
@@ -120,6 +127,26 @@ fn read_dash_with_an_empty_pipe_says_so() {
     assert_eq!(r.code, Some(1), "{}", r.describe());
     assert!(
         r.stderr.contains("standard input") && r.stderr.contains("empty"),
+        "{}",
+        r.describe()
+    );
+}
+
+/// `read -` on a terminal (a pseudo-terminal from `script`): refused at once, saying what to pipe.
+#[test]
+fn read_dash_on_a_terminal_says_what_to_pipe() {
+    if !require(have_program("script", "--version"), "script (util-linux)") {
+        return;
+    }
+    let command = format!("{} read -", env!("CARGO_BIN_EXE_wirelab"));
+    let r = run_within(
+        Command::new("script").args(["-qec", &command, "/dev/null"]),
+        LIMIT,
+    );
+    assert_eq!(r.code, Some(1), "{}", r.describe());
+    assert!(
+        r.out()
+            .contains("standard input is a terminal, not a capture; pipe one into it"),
         "{}",
         r.describe()
     );

@@ -52,7 +52,7 @@ pub fn decode(data: &[u8]) {
     let frame = Frame {
         number: 1,
         ts: Timestamp { secs: 0, nanos: 0 },
-        linktype,
+        linktype: wirelab::source::LinkType(linktype),
         orig_len,
         data: bytes,
         comments: wirelab::source::Comments::NONE,
@@ -113,7 +113,10 @@ pub fn run_pipeline(path: &std::path::Path, format: &str) -> bool {
         stream: None,
         count: None,
     };
-    let mut pipeline = Pipeline::new(&args.view, selection, false, Box::new(io::sink()));
+    let Ok(config) = wirelab::app::ViewConfig::new(&args.view, false) else {
+        return false;
+    };
+    let mut pipeline = Pipeline::new(&config, selection, Box::new(io::sink()));
     let mut clean = true;
     loop {
         match source.next_frame() {
