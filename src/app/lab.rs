@@ -380,9 +380,10 @@ fn run_local(
                 break;
             }
             let m = message.clone();
+            // The lab runs UDP and TCP only.
             let result = in_netns(place.client_ns.clone(), move || match proto {
                 Proto::Udp => client::udp_exchange(addr, &m),
-                Proto::Tcp => client::tcp_exchange(addr, &m),
+                _ => client::tcp_exchange(addr, &m),
             });
             report_run(&mut out, proto, run, &message, result, &mut client_errors)?;
         }
@@ -593,9 +594,10 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
             if stop.load(Ordering::Relaxed) {
                 break;
             }
+            // The lab runs UDP and TCP only.
             let result = match proto {
                 Proto::Udp => client::udp_exchange(addr, &message),
-                Proto::Tcp => client::tcp_exchange(addr, &message),
+                _ => client::tcp_exchange(addr, &message),
             };
             report_run(&mut out, proto, run, &message, result, &mut errors)?;
         }

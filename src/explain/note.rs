@@ -82,6 +82,8 @@ fn proto_key(proto: Proto) -> u8 {
     match proto {
         Proto::Tcp => 0,
         Proto::Udp => 1,
+        Proto::Icmp => 2,
+        Proto::Other(_) => 3,
     }
 }
 

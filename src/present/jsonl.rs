@@ -6,7 +6,6 @@ use std::io::{self, Write};
 use super::{ConversationRow, Gathered, Row, View};
 use crate::decode::{Net, Packet, Transport};
 use crate::fmt::{push_ip_bytes, push_seconds_bytes, push_u64_bytes};
-use crate::track::Proto;
 
 /// Streams JSON Lines to `out`.
 pub struct JsonLines<W: Write> {
@@ -315,7 +314,7 @@ impl<W: Write> View for JsonLines<W> {
             let c = r.conversation;
             let v = serde_json::json!({
                 "type": "conversation",
-                "proto": match c.proto { Proto::Tcp => "TCP", Proto::Udp => "UDP" },
+                "proto": super::common::proto_name(c.proto),
                 "stream": c.stream,
                 "client": c.client.ip.to_string(),
                 "client_port": c.client.port,
@@ -363,7 +362,7 @@ impl<W: Write> View for JsonLines<W> {
 mod tests {
     use super::*;
     use crate::source::Timestamp;
-    use crate::track::{Conversation, Endpoint, SideStats};
+    use crate::track::{Conversation, Endpoint, Proto, SideStats};
 
     #[test]
     fn test_json_string_word_scan_matches_serde_json() {
@@ -414,6 +413,7 @@ mod tests {
             frames,
             bytes,
             payload_bytes,
+            ip_bytes: 0,
         };
         let c = Conversation {
             proto: Proto::Tcp,
@@ -437,6 +437,8 @@ mod tests {
             handshake_complete: true,
             teardown_complete: true,
             udp_answered: 0,
+            zeek: Default::default(),
+            service: None,
         };
         let first = Timestamp { secs: 10, nanos: 0 };
         for rtt in [Some(123_456), None, Some(1)] {

@@ -94,7 +94,7 @@ pub struct Report<W: Write> {
     flow: FlowData,
     pairing: Pairing,
     collector: Collector,
-    checked: Vec<(bool, u64)>,
+    checked: Vec<(Proto, u64)>,
     tcp: TcpKey,
     udp: UdpKey,
     text: String,
@@ -233,6 +233,8 @@ impl<W: Write> Report<W> {
                     _ => {}
                 }
             }
+            // Frames of ICMP and other flows carry no stream facts.
+            Proto::Icmp | Proto::Other(_) => {}
             Proto::Tcp => {
                 let (Some(t), Some(tf)) = (row.packet.tcp(), f.tcp.as_ref()) else {
                     return;
@@ -311,7 +313,7 @@ impl<W: Write> Report<W> {
             .iter()
             .filter(|r| {
                 self.checked
-                    .contains(&(r.conversation.proto == Proto::Tcp, r.conversation.stream))
+                    .contains(&(r.conversation.proto, r.conversation.stream))
             })
             .map(|r| r.conversation.clone())
             .collect();
@@ -524,7 +526,7 @@ impl<W: Write> View for Report<W> {
         if let (Some(p), Some(s), Some(d)) =
             (row.facts.proto, row.facts.stream, row.facts.direction)
         {
-            let key = (p == Proto::Tcp, s);
+            let key = (p, s);
             if !self.checked.contains(&key) && self.checked.len() < MAX_CHECKED {
                 self.checked.push(key);
             }

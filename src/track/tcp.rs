@@ -6,7 +6,7 @@
 
 use super::ring::SmallDeque;
 use super::seq::SeqNumber;
-use super::zeek::{History, ZeekTcp};
+use super::zeek::{ZeekSegment, ZeekSeq, ZeekTcp};
 use super::{Analysis, Direction, TcpFacts, TcpState};
 use crate::decode::{Tcp, TcpFlags, TcpOption};
 use crate::source::Timestamp;
@@ -74,6 +74,8 @@ struct Flow {
     sent_synack: Option<SeqNumber>,
     /// Any segment seen from this side.
     active: bool,
+    /// Zeek's per-side sequence marks, counters and reassembly front.
+    zeek: ZeekSeq,
 }
 
 impl Default for Flow {
@@ -99,6 +101,7 @@ impl Default for Flow {
             sent_syn: false,
             sent_synack: None,
             active: false,
+            zeek: ZeekSeq::default(),
         }
     }
 }
@@ -186,8 +189,10 @@ pub struct TcpConv {
     pub first_rtt_ns: Option<i128>,
     /// Handshake steps seen: 1 SYN, 2 SYN-ACK, 4 ACK.
     handshake: u8,
-    pub history: History,
+    /// Zeek's judgement of the connection (its history included).
     pub zeek: ZeekTcp,
+    /// Zeek's last time of the connection (it stops once both sides closed).
+    pub zeek_last: Timestamp,
     pub first_fin_by: Option<Direction>,
     pub first_rst_by: Option<Direction>,
     segments_seen: u64,
@@ -247,6 +252,7 @@ impl Frozen {
             sent_syn: self.sent_syn,
             active: self.active,
             is_first_ack: false,
+            zeek: ZeekSeq::thawed(),
             ..Flow::default()
         }
     }
@@ -286,16 +292,22 @@ fn elapsed(now: Timestamp, then: Timestamp) -> i128 {
 }
 
 impl TcpConv {
-    /// A conversation that has seen nothing yet.
+    /// A conversation that has seen nothing yet, whose Zeek originator is wirelab's
+    /// client (see [`TcpConv::with_zeek`] for the others).
     pub fn new() -> Self {
+        Self::with_zeek(ZeekTcp::new(false, false))
+    }
+
+    /// A conversation that has seen nothing yet, with Zeek's orientation given.
+    pub fn with_zeek(zeek: ZeekTcp) -> Self {
         TcpConv {
             live: Some(Box::new([Flow::default(), Flow::default()])),
             frozen: [Frozen::default(); 2],
             mru_syn: None,
             first_rtt_ns: None,
             handshake: 0,
-            history: History::default(),
-            zeek: ZeekTcp::default(),
+            zeek,
+            zeek_last: Timestamp::default(),
             first_fin_by: None,
             first_rst_by: None,
             segments_seen: 0,
@@ -564,8 +576,21 @@ impl TcpConv {
         fwd.active = true;
         let state = fwd.state;
 
-        self.history.add_tcp(flags, tcp.payload_len, from_client);
-        self.zeek.observe(flags, tcp.payload_len, from_client);
+        let seg = ZeekSegment {
+            flags,
+            seq: tcp.seq,
+            ack: tcp.ack,
+            len: tcp.payload_len,
+            window: tcp.window,
+        };
+        let seqs = if from_client {
+            [&mut fwd.zeek, &mut rev.zeek]
+        } else {
+            [&mut rev.zeek, &mut fwd.zeek]
+        };
+        if self.zeek.observe(seqs, from_client, &seg) {
+            self.zeek_last = ts;
+        }
 
         TcpFacts {
             rel_seq,
