@@ -2,6 +2,7 @@
 //! plain-language note for each frame, and the one-sentence verdict for each
 //! conversation. Pure functions and a little per-conversation memory; no I/O.
 
+pub mod app;
 pub mod info;
 pub mod note;
 pub mod text;
@@ -62,6 +63,7 @@ pub struct Note {
 pub struct Explainer {
     options: Options,
     memory: note::Memory,
+    app: app::Memory,
     addresses: info::AddressCache,
 }
 
@@ -71,6 +73,7 @@ impl Explainer {
         Self {
             options,
             memory: note::Memory::default(),
+            app: app::Memory::default(),
             addresses: info::AddressCache::default(),
         }
     }
@@ -114,8 +117,25 @@ impl Explainer {
         self.addresses
             .write_addresses(&mut note.source, &mut note.destination, packet);
         info::write_protocol(&mut note.protocol, packet, frame.linktype);
+        let claimed = app::app_frame(frame, packet, facts).is_some_and(|f| {
+            let Note {
+                protocol,
+                info,
+                text,
+                tone,
+                ..
+            } = note;
+            let mut words = app::Words {
+                protocol,
+                info,
+                text,
+                tone,
+            };
+            app::write(&mut self.app, &f, &mut words) == app::Claim::Written
+        });
         note::write(
             &mut self.memory,
+            claimed,
             self.options,
             frame,
             packet,
@@ -134,12 +154,17 @@ impl Explainer {
     /// the fast path for a view that shows no frame. Calling it instead of
     /// [`Explainer::explain_into`] gives the same verdicts.
     pub fn observe(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, facts: &Facts) {
-        note::observe(&mut self.memory, frame, packet, facts);
+        let claimed = app::app_frame(frame, packet, facts)
+            .is_some_and(|f| app::observe(&mut self.app, &f) == app::Claim::Written);
+        note::observe(&mut self.memory, claimed, frame, packet, facts);
     }
 
     /// One sentence on a finished conversation, e.g.
     /// "complete: handshake, one request and its reply, closed by the server first".
     pub fn verdict(&self, conversation: &Conversation) -> String {
+        if let Some(v) = app::verdict(&self.app, conversation.proto, conversation.stream) {
+            return v;
+        }
         verdict::verdict(
             conversation,
             self.memory.summary(conversation.proto, conversation.stream),
@@ -151,13 +176,17 @@ impl Explainer {
 /// memory (which only says whether the conversation negotiated Accurate ECN): the front
 /// thread of `wirelab read` writes it when the back thread falls behind, and
 /// [`Explainer::explain_into_given`] uses it. False (nothing written) for a frame that is
-/// not a TCP segment.
+/// not a TCP segment, nor for one whose payload a dissector claims (its Info is the
+/// protocol's).
 pub fn tcp_info_without_memory(
     out: &mut String,
     packet: &Packet<'_>,
     facts: &Facts,
     options: Options,
 ) -> bool {
+    if packet.app.is_some() {
+        return false;
+    }
     match &packet.transport {
         crate::decode::Transport::Tcp(tcp) => {
             let ctx = info::TcpInfoContext {

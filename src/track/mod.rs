@@ -344,8 +344,8 @@ pub struct Conversation {
     pub udp_answered: u64,
     /// Zeek's orientation, byte counts and duration (for the conn.log).
     pub zeek: ZeekSummary,
-    /// Zeek's `service` (the application protocol), when one was recognised. The one
-    /// place it is filled: [`Tracker::into_conversations`].
+    /// Zeek's `service` (its name of the application protocol a dissector took), when
+    /// one was recognised.
     pub service: Option<&'static str>,
 }
 
@@ -487,6 +487,8 @@ struct Common {
     last_frame: u64,
     start: Timestamp,
     end: Timestamp,
+    /// The first application protocol a dissector took in this conversation.
+    app: Option<crate::decode::app::AppProto>,
 }
 
 impl Common {
@@ -501,6 +503,7 @@ impl Common {
             last_frame: meta.number,
             start: meta.ts,
             end: meta.ts,
+            app: None,
         }
     }
 
@@ -548,7 +551,9 @@ impl Common {
             teardown_complete: false,
             udp_answered: 0,
             zeek: ZeekSummary::default(),
-            service: None,
+            // Zeek's service: its name for the application protocol (none where Zeek
+            // has no analyzer for it).
+            service: self.app.map(|a| a.zeek_service()).filter(|s| !s.is_empty()),
         }
     }
 }
@@ -694,7 +699,7 @@ impl Tracker {
                     port: tcp.dst_port,
                 };
                 let hash = hash.unwrap_or_else(|| ConvKey::new(src, dst).short_hash());
-                self.observe_tcp(&meta, src, dst, hash, tcp, ip_len(packet))
+                self.observe_tcp(&meta, src, dst, hash, tcp, packet)
             }
             Transport::Udp(udp) => {
                 let src = Endpoint {
@@ -706,7 +711,7 @@ impl Tracker {
                     port: udp.dst_port,
                 };
                 let hash = hash.unwrap_or_else(|| ConvKey::new(src, dst).short_hash());
-                self.observe_udp(&meta, src, dst, hash, udp, ip_len(packet))
+                self.observe_udp(&meta, src, dst, hash, udp, packet)
             }
             Transport::Icmpv4(icmp) | Transport::Icmpv6(icmp) => {
                 let v6 = matches!(packet.transport, Transport::Icmpv6(_));
@@ -811,8 +816,9 @@ impl Tracker {
         dst: Endpoint,
         hash: u32,
         tcp: &crate::decode::Tcp,
-        ip_len: u32,
+        packet: &Packet<'_>,
     ) -> Facts {
+        let (ip_len, app) = (ip_len(packet), packet.app);
         let convs = &self.tcp;
         let existing = self.tcp_by_key.find(hash, |at| {
             convs.get(at).is_some_and(|(c, _)| c.joins(src, dst))
@@ -865,6 +871,9 @@ impl Tracker {
         };
         let from_client = common.client == src;
         let n = common.count(meta, from_client, tcp.payload_len, ip_len);
+        if common.app.is_none() {
+            common.app = app;
+        }
         // A segment shorter than its header (Wireshark's "Short segment") is
         // counted, but gets no sequence analysis: its numbers stay raw.
         let observed = if tcp.short {
@@ -909,8 +918,9 @@ impl Tracker {
         dst: Endpoint,
         hash: u32,
         udp: &crate::decode::Udp,
-        ip_len: u32,
+        packet: &Packet<'_>,
     ) -> Facts {
+        let (ip_len, app) = (ip_len(packet), packet.app);
         let payload_len = udp.payload_len;
         let mut previous_client_port = None;
         let convs = &self.udp;
@@ -955,6 +965,9 @@ impl Tracker {
         };
         let from_client = common.client == src;
         let n = common.count(meta, from_client, payload_len, ip_len);
+        if common.app.is_none() {
+            common.app = app;
+        }
         let reply_to = conv.observe(meta.number, from_client, payload_len);
         Facts {
             stream: Some(common.stream),
@@ -1046,8 +1059,6 @@ impl Tracker {
             flow_summary(&mut c, &conv.zeek, false);
             c
         });
-        // The application protocol (Zeek's `service`) is filled here, once the
-        // dissectors name it; none yet.
         tcp.chain(udp).chain(other)
     }
 }

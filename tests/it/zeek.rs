@@ -578,3 +578,28 @@ fn zeek_conn_log_ts_and_addresses() {
     assert_eq!(cut, vec![vec!["1700000000.000000", "10.0.0.1", "-", "D"]]);
     assert!(Ipv4Addr::new(10, 0, 0, 1).to_string() == cut[0][1]);
 }
+
+/// `service` is Zeek's name of the application protocol the dissectors took: a DNS
+/// query and its answer on port 53 are `dns`; a flow no dissector takes has none (`-`).
+#[test]
+fn zeek_service_from_the_dissectors() {
+    let query: &[u8] = &[
+        0x12, 0x34, 0x01, 0x00, // id, flags: standard query, recursion desired
+        0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // 1 question, no records
+        7, b'e', b'x', b'a', b'm', b'p', b'l', b'e', 3, b'c', b'o', b'm', 0, // example.com
+        0x00, 0x01, 0x00, 0x01, // type A, class IN
+    ];
+    let mut answer = query.to_vec();
+    if let Some(flags) = answer.get_mut(2..4) {
+        flags.copy_from_slice(&[0x81, 0x80]); // a response, no error
+    }
+    let mut c = Capture::new();
+    c.udp((CLIENT, 40003), (SERVER, 53), query)
+        .udp((SERVER, 53), (CLIENT, 40003), &answer)
+        .udp((CLIENT, 40004), (SERVER, 9999), b"hello");
+    let log = conn_log(&c, "dns.pcap");
+    assert_eq!(
+        log.cut(&["id.resp_p", "service", "conn_state", "history"]),
+        vec![vec!["53", "dns", "SF", "Dd"], vec!["9999", "-", "S0", "D"]]
+    );
+}
