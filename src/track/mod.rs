@@ -128,6 +128,12 @@ impl Analysis {
     /// A SYN carrying data with a TCP Fast Open cookie (tshark's `tcp.analysis.tfo_syn`).
     /// Not in [`Analysis::ALL`]: Wireshark shows no Info label for it.
     pub const TFO_SYN: u32 = 1 << 15;
+    /// A SYN-ACK acknowledging more than the peer's SYN (its data: tshark's
+    /// `tcp.analysis.tfo_ack`). No Info label.
+    pub const TFO_ACK: u32 = 1 << 16;
+    /// A SYN-ACK acknowledging only the SYN of a TCP Fast Open SYN with data (tshark's
+    /// `tcp.analysis.tfo_ignored`). No Info label.
+    pub const TFO_IGNORED: u32 = 1 << 17;
 
     /// (bit, JSON name, Wireshark Info label) for every flag, in Wireshark's Info order.
     pub const ALL: &'static [(u32, &'static str, &'static str)] = &[
@@ -197,9 +203,16 @@ impl Analysis {
         })
     }
 
-    /// The JSON names of the flags set, in [`Analysis::ALL`] order (plus `tfo_syn`).
+    /// The JSON names of the flags set, in [`Analysis::ALL`] order (plus `tfo_syn`,
+    /// `tfo_ack` and `tfo_ignored`).
     pub fn names(self) -> impl Iterator<Item = &'static str> {
-        let tfo = self.has(Self::TFO_SYN).then_some("tfo_syn");
+        let tfo = [
+            (Self::TFO_SYN, "tfo_syn"),
+            (Self::TFO_ACK, "tfo_ack"),
+            (Self::TFO_IGNORED, "tfo_ignored"),
+        ]
+        .into_iter()
+        .filter_map(move |(bit, name)| self.has(bit).then_some(name));
         Self::ALL
             .iter()
             .filter_map(move |&(bit, name, _)| self.has(bit).then_some(name))

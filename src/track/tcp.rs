@@ -74,6 +74,8 @@ struct Flow {
     sent_synack: Option<SeqNumber>,
     /// Any segment seen from this side.
     active: bool,
+    /// A TCP Fast Open SYN with data was seen from this side.
+    sent_tfo_syn: bool,
     /// Zeek's per-side sequence marks, counters and reassembly front.
     zeek: ZeekSeq,
 }
@@ -101,6 +103,7 @@ impl Default for Flow {
             sent_syn: false,
             sent_synack: None,
             active: false,
+            sent_tfo_syn: false,
             zeek: ZeekSeq::default(),
         }
     }
@@ -449,6 +452,20 @@ impl TcpConv {
 
         if syn && !ack_flag && tcp.payload_len > 0 && has_fast_open(tcp) {
             analysis |= Analysis::TFO_SYN;
+            fwd.sent_tfo_syn = true;
+        }
+        // A SYN-ACK after the peer's SYN was seen: tshark's TCP Fast Open verdicts.
+        if syn
+            && ack_flag
+            && rev.sent_syn
+            && let Some(base) = rev.base_seq
+        {
+            let acked = tcp.ack.wrapping_sub(base);
+            if SeqNumber(tcp.ack).gt(SeqNumber(base) + 1) {
+                analysis |= Analysis::TFO_ACK;
+            } else if acked == 1 && rev.sent_tfo_syn {
+                analysis |= Analysis::TFO_IGNORED;
+            }
         }
 
         // Window scale option: only a SYN announces it; then check both sides agree.

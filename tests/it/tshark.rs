@@ -32,6 +32,9 @@ const ANALYSIS: &[(&str, &str)] = &[
     ("tcp.analysis.zero_window", "zero_window"),
     ("tcp.analysis.keep_alive", "keep_alive"),
     ("tcp.analysis.reused_ports", "port_reused"),
+    ("tcp.analysis.tfo_syn", "tfo_syn"),
+    ("tcp.analysis.tfo_ack", "tfo_ack"),
+    ("tcp.analysis.tfo_ignored", "tfo_ignored"),
 ];
 
 const BASE_FIELDS: &[&str] = &[

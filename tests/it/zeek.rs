@@ -11,7 +11,7 @@ use std::net::Ipv4Addr;
 
 use etherparse::PacketBuilder;
 
-use super::util::{run, wirelab};
+use super::util::{blessing, root, run, wirelab};
 
 const CLIENT: [u8; 4] = [10, 0, 0, 1];
 const SERVER: [u8; 4] = [10, 0, 0, 2];
@@ -48,6 +48,41 @@ impl Capture {
         self.bytes.extend_from_slice(&len.to_le_bytes());
         self.bytes.extend_from_slice(frame);
         self.frames += 1;
+    }
+
+    /// A TCP segment with options; see [`Capture::tcp`].
+    #[allow(clippy::too_many_arguments)]
+    fn tcp_opts(
+        &mut self,
+        from_client: bool,
+        ports: (u16, u16),
+        flags: &str,
+        seq: u32,
+        ack: u32,
+        options: &[u8],
+        payload: &[u8],
+    ) -> &mut Self {
+        let (src, dst, sp, dp, sm, dm) = if from_client {
+            (CLIENT, SERVER, ports.0, ports.1, MAC_C, MAC_S)
+        } else {
+            (SERVER, CLIENT, ports.1, ports.0, MAC_S, MAC_C)
+        };
+        let mut b = PacketBuilder::ethernet2(sm, dm)
+            .ipv4(src, dst, 64)
+            .tcp(sp, dp, seq, 1000);
+        if flags.contains('S') {
+            b = b.syn();
+        }
+        if flags.contains('A') {
+            b = b.ack(ack);
+        }
+        let b = b
+            .options_raw(options)
+            .unwrap_or_else(|e| panic!("options: {e}"));
+        let mut out = Vec::new();
+        b.write(&mut out, payload).unwrap_or(());
+        self.push(&out);
+        self
     }
 
     /// A TCP segment; `from_client`: 10.0.0.1:`cport` → 10.0.0.2:`sport`, else back.
@@ -175,6 +210,10 @@ impl ZeekLog {
 /// `wirelab read --format conn-log` on a capture, parsed.
 fn conn_log(cap: &Capture, name: &str) -> ZeekLog {
     let (_dir, path) = cap.write(name);
+    // To look at a case with other tools (Zeek, tshark): WIRELAB_KEEP_CASES=DIR keeps a copy.
+    if let Some(keep) = std::env::var_os("WIRELAB_KEEP_CASES") {
+        let _ = std::fs::copy(&path, std::path::Path::new(&keep).join(name));
+    }
     let r = run(wirelab().args(["read", "--format", "conn-log"]).arg(&path));
     assert_eq!(r.code, Some(0), "{name}: {}", r.describe());
     ZeekLog::parse(&r.out())
@@ -602,4 +641,76 @@ fn zeek_service_from_the_dissectors() {
         log.cut(&["id.resp_p", "service", "conn_state", "history"]),
         vec![vec!["53", "dns", "SF", "Dd"], vec!["9999", "-", "S0", "D"]]
     );
+}
+
+/// The constructed TCP captures kept as fixtures (`fixtures/zeek_*.pcap`), so that the
+/// differential test judges them against tshark at test time and the golden tests
+/// cover every view: TCP Fast Open (tshark's `tfo_syn`, `tfo_ack`, `tfo_ignored`), a
+/// hole answered by duplicate ACKs and window updates, ACKs of data never captured,
+/// ports reused by a new SYN.
+fn fixture_cases() -> Vec<(&'static str, Capture)> {
+    let mut tfo = Capture::new();
+    // The TCP Fast Open option: kind 34, length 10, an 8-byte cookie; two NOPs.
+    let cookie = [34, 10, 1, 2, 3, 4, 5, 6, 7, 8, 1, 1];
+    // Data on a SYN with a cookie: acknowledged (tfo_ack), acknowledged only as a SYN
+    // (tfo_ignored); data on a SYN without the option, acknowledged (tfo_ack too).
+    for (i, opts, acked) in [
+        (0u16, &cookie[..], 21u32),
+        (1, &cookie[..], 1),
+        (2, &[][..], 21),
+    ] {
+        let ports = (41000 + i, 8080);
+        tfo.tcp_opts(true, ports, "S", ISN_C, 0, opts, &[b'q'; 20])
+            .tcp_opts(false, ports, "SA", ISN_S, ISN_C + acked, &[], b"")
+            .tcp(true, ports, "A", ISN_C + acked, ISN_S + 1, 1000, b"");
+    }
+    let mut gap = opened_with_ten_bytes();
+    gap.tcp(true, P, "PA", ISN_C + 21, ISN_S + 1, 1000, b"0123456789")
+        .tcp(false, P, "A", ISN_S + 1, ISN_C + 11, 1000, b"")
+        .tcp(false, P, "A", ISN_S + 1, ISN_C + 11, 1000, b"")
+        .tcp(false, P, "A", ISN_S + 1, ISN_C + 11, 2000, b"")
+        .tcp(false, P, "A", ISN_S + 1, ISN_C + 11, 2000, b"")
+        .tcp(true, P, "PA", ISN_C + 11, ISN_S + 1, 1000, b"0123456789")
+        .tcp(false, P, "A", ISN_S + 1, ISN_C + 31, 2000, b"");
+    let mut unseen = Capture::new();
+    unseen
+        .tcp(false, P, "PA", ISN_S + 1, ISN_C + 101, 1000, b"0123456789")
+        .tcp(true, P, "A", ISN_C + 101, ISN_S + 11, 1000, b"")
+        .tcp(true, P, "PA", ISN_C + 101, ISN_S + 11, 1000, b"0123456789")
+        .tcp(false, P, "A", ISN_S + 11, ISN_C + 111, 1000, b"")
+        .tcp(false, P, "A", ISN_S + 11, ISN_C + 200, 1000, b"")
+        .tcp(true, P, "FA", ISN_C + 111, ISN_S + 11, 1000, b"")
+        .tcp(false, P, "FA", ISN_S + 11, ISN_C + 112, 1000, b"")
+        .tcp(true, P, "A", ISN_C + 112, ISN_S + 12, 1000, b"");
+    let mut reuse = opened_with_ten_bytes();
+    close_after_ten_bytes(&mut reuse);
+    reuse
+        .tcp(true, P, "S", 9000, 0, 1000, b"")
+        .tcp(false, P, "SA", 7000, 9001, 1000, b"")
+        .tcp(true, P, "A", 9001, 7001, 1000, b"")
+        .tcp(true, P, "PA", 9001, 7001, 1000, b"again")
+        .tcp(false, P, "A", 7001, 9006, 1000, b"");
+    vec![
+        ("zeek_tcp_fast_open.pcap", tfo),
+        ("zeek_tcp_hole_dup_ack.pcap", gap),
+        ("zeek_tcp_acked_unseen.pcap", unseen),
+        ("zeek_tcp_port_reuse.pcap", reuse),
+    ]
+}
+
+/// The fixtures are exactly what their builder writes (`WIRELAB_BLESS=1` writes them).
+#[test]
+fn zeek_fixtures_are_what_their_builder_writes() {
+    for (name, cap) in fixture_cases() {
+        let path = root().join("fixtures").join(name);
+        if blessing() {
+            std::fs::write(&path, &cap.bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+        let on_disk = std::fs::read(&path)
+            .unwrap_or_else(|e| panic!("{name}: {e} (WIRELAB_BLESS=1 writes it)"));
+        assert!(
+            on_disk == cap.bytes,
+            "{name} differs from its builder (WIRELAB_BLESS=1 rewrites it)"
+        );
+    }
 }
