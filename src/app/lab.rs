@@ -4,17 +4,23 @@
 //! two network namespaces (`--two-hosts`), or with a partner's computer
 //! (`--server HOST` runs only our client, `--serve` only our server).
 
+use std::cell::Cell;
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, UdpSocket};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use super::{Failure, FrameSink, Pipeline, Selection, ViewConfig, output_error, register_stop};
-use crate::cli::{LabArgs, LabWhich};
-use crate::error::AppError;
+use super::drive::{FrameSource, Step, Until, drive};
+use super::{
+    Failure, FrameSink, Pipeline, Selection, ViewConfig, output_error, privileges, register_stop,
+};
+use crate::cli::{Format, LabArgs, LabWhich, ViewKind};
+use crate::error::{AppError, LabError};
 use crate::lab::checks;
 use crate::lab::netns::{self, TwoHosts, in_netns};
 use crate::lab::{client, server, show_text};
@@ -24,7 +30,22 @@ use crate::source::write::CaptureWriter;
 use crate::source::{Frame, Timestamp};
 use crate::track::Proto;
 
-/// A frame copied out of libpcap's buffer.
+/// Frames the capture thread may have handed over and the driver not taken yet. Beyond,
+/// the capture thread waits and the kernel's buffer absorbs (or drops, and counts) the
+/// rest: a flood to the lab's ports costs at most this many frames of memory.
+pub const QUEUED_FRAMES: usize = 256;
+
+/// Bytes of rows held back while the clients run, so that the client lines come first as
+/// on every lab run; beyond, rows are written as they come.
+pub const HELD_BYTES: usize = 16 << 20;
+
+/// After the last client run, the capture goes on until the wire has been quiet this long
+/// (the last ACKs of the teardown) ...
+const QUIET: Duration = Duration::from_millis(250);
+/// ... but never longer than this.
+const LINGER: Duration = Duration::from_secs(3);
+
+/// A frame copied out of libpcap's buffer, on its way from the capture thread to the driver.
 #[derive(Debug, Clone)]
 pub struct OwnedFrame {
     pub number: u64,
@@ -57,10 +78,6 @@ impl OwnedFrame {
     }
 }
 
-fn other(e: impl std::fmt::Display) -> Failure {
-    Failure::App(AppError::Other(e.to_string()))
-}
-
 /// Makes sure this process may capture on loopback: as is, or inside a private
 /// user and network namespace. Returns true when a namespace was entered.
 pub fn ensure_capture_rights() -> Result<bool, Failure> {
@@ -72,32 +89,32 @@ pub fn ensure_capture_rights() -> Result<bool, Failure> {
                 exe.display()
             );
             if netns::thread_count() > 1 {
-                return Err(other(format!(
-                    "lo: no permission to capture ({reason}); {fix}"
-                )));
+                return Err(LabError::NoCaptureRights { reason, fix }.into());
             }
-            netns::enter_private_namespace().map_err(|e| {
-                other(format!("lo: no permission to capture ({reason}) and no private user namespace either ({e}); {fix}"))
+            netns::enter_private_namespace().map_err(|namespace| LabError::NoNamespace {
+                reason,
+                namespace,
+                fix,
             })?;
-            LiveSource::open("lo", None).map_err(other)?;
+            LiveSource::open("lo", None)?;
             Ok(true)
         }
-        Err(e) => Err(other(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
-/// What the capture thread hands back.
-struct Captured {
-    frames: Vec<OwnedFrame>,
+/// What the capture thread reports when it ends.
+struct CaptureEnd {
     stats: live::Stats,
     error: Option<CaptureError>,
 }
 
-/// A capture running on its own thread (inside a network namespace if asked).
+/// A capture running on its own thread (inside a network namespace if asked), handing
+/// its frames to the driver through a bounded queue as they arrive.
 struct CaptureThread {
-    handle: JoinHandle<Captured>,
+    handle: JoinHandle<CaptureEnd>,
     stop: Arc<AtomicBool>,
-    seen: Arc<AtomicU64>,
+    frames: Receiver<OwnedFrame>,
     linktype: u32,
 }
 
@@ -105,9 +122,9 @@ impl CaptureThread {
     /// Opens the capture and returns once it is open, so that no frame is missed.
     fn start(iface: String, filter: String, ns: Option<PathBuf>) -> Result<Self, Failure> {
         let stop = Arc::new(AtomicBool::new(false));
-        let seen = Arc::new(AtomicU64::new(0));
         let (ready_tx, ready_rx) = mpsc::channel();
-        let (t_stop, t_seen) = (Arc::clone(&stop), Arc::clone(&seen));
+        let (frames_tx, frames) = mpsc::sync_channel(QUEUED_FRAMES);
+        let t_stop = Arc::clone(&stop);
         let handle = thread::spawn(move || {
             let opened = match &ns {
                 Some(p) => netns::enter_netns(p).map_err(|e| CaptureError::Pcap {
@@ -124,20 +141,19 @@ impl CaptureThread {
                 }
                 Err(e) => {
                     let _ = ready_tx.send(Err(e));
-                    return Captured {
-                        frames: Vec::new(),
+                    return CaptureEnd {
                         stats: live::Stats::default(),
                         error: None,
                     };
                 }
             };
-            let mut frames = Vec::new();
             let mut error = None;
             while !t_stop.load(Ordering::Relaxed) {
                 match source.next_frame() {
                     Ok(Next::Frame(f)) => {
-                        frames.push(OwnedFrame::from_frame(&f));
-                        t_seen.fetch_add(1, Ordering::Relaxed);
+                        if frames_tx.send(OwnedFrame::from_frame(&f)).is_err() {
+                            break; // the driver is gone
+                        }
                     }
                     Ok(Next::Idle) => {}
                     Err(e) => {
@@ -146,44 +162,151 @@ impl CaptureThread {
                     }
                 }
             }
-            Captured {
-                frames,
+            CaptureEnd {
                 stats: source.stats(),
                 error,
             }
         });
         let linktype = match ready_rx.recv() {
             Ok(Ok(lt)) => lt,
-            Ok(Err(e)) => return Err(other(e)),
-            Err(_) => return Err(other("the capture thread failed to start")),
+            Ok(Err(e)) => return Err(e.into()),
+            Err(_) => return Err(LabError::Thread("capture").into()),
         };
         Ok(CaptureThread {
             handle,
             stop,
-            seen,
+            frames,
             linktype,
         })
     }
 
-    /// Waits until the wire has been quiet for 250 ms (at most 3 s), then stops.
-    fn finish(self, interrupted: &AtomicBool) -> Result<Captured, Failure> {
-        let started = Instant::now();
-        let mut last = self.seen.load(Ordering::Relaxed);
-        let mut quiet_since = Instant::now();
-        while started.elapsed() < Duration::from_secs(3) && !interrupted.load(Ordering::Relaxed) {
-            thread::sleep(Duration::from_millis(25));
-            let now = self.seen.load(Ordering::Relaxed);
-            if now != last {
-                last = now;
-                quiet_since = Instant::now();
-            } else if quiet_since.elapsed() >= Duration::from_millis(250) {
-                break;
-            }
-        }
+    /// Stops the capture and waits for its thread.
+    fn join(self) -> Result<CaptureEnd, Failure> {
         self.stop.store(true, Ordering::Relaxed);
+        drop(self.frames);
         self.handle
             .join()
-            .map_err(|_| other("the capture thread failed"))
+            .map_err(|_| LabError::Thread("capture").into())
+    }
+}
+
+/// The lab's frames for the driver: taken from the capture thread as they arrive, until
+/// the clients are done and the wire has been quiet for [`QUIET`] (at most [`LINGER`]), or
+/// a signal stops the lab. Then the capture stops and the frames still queued are taken
+/// too, so that nothing captured is lost.
+struct LabFrames<'a> {
+    capture: &'a CaptureThread,
+    clients_done: &'a AtomicBool,
+    interrupted: &'a AtomicBool,
+    current: Option<OwnedFrame>,
+    last_frame: Instant,
+    done_at: Option<Instant>,
+    draining: bool,
+}
+
+impl<'a> LabFrames<'a> {
+    fn new(
+        capture: &'a CaptureThread,
+        clients_done: &'a AtomicBool,
+        interrupted: &'a AtomicBool,
+    ) -> Self {
+        LabFrames {
+            capture,
+            clients_done,
+            interrupted,
+            current: None,
+            last_frame: Instant::now(),
+            done_at: None,
+            draining: false,
+        }
+    }
+
+    /// True once the capture should stop.
+    fn over(&mut self) -> bool {
+        if self.interrupted.load(Ordering::Relaxed) {
+            return true;
+        }
+        if !self.clients_done.load(Ordering::Relaxed) {
+            return false;
+        }
+        let done_at = *self.done_at.get_or_insert_with(Instant::now);
+        done_at.elapsed() >= LINGER
+            || (done_at.elapsed() >= QUIET && self.last_frame.elapsed() >= QUIET)
+    }
+}
+
+impl FrameSource for LabFrames<'_> {
+    fn step(&mut self) -> Result<Step<'_>, AppError> {
+        if !self.draining && self.over() {
+            self.draining = true;
+            self.capture.stop.store(true, Ordering::Relaxed);
+        }
+        let next = if self.draining {
+            // The capture thread ends within one poll interval; take what it still hands over.
+            match self.capture.frames.recv_timeout(Duration::from_secs(2)) {
+                Ok(f) => Some(f),
+                Err(_) => return Ok(Step::End),
+            }
+        } else {
+            match self.capture.frames.recv_timeout(Duration::from_millis(25)) {
+                Ok(f) => Some(f),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return Ok(Step::End),
+            }
+        };
+        match next {
+            Some(f) => {
+                self.last_frame = Instant::now();
+                Ok(Step::Frame(self.current.insert(f).as_frame()))
+            }
+            None => Ok(Step::Idle),
+        }
+    }
+}
+
+/// Holds the views' output back while the clients run (up to [`HELD_BYTES`]), so that
+/// their lines come first; once released, or beyond the bound, writes straight through.
+struct HoldBack<W: Write> {
+    inner: W,
+    held: Vec<u8>,
+    release: Rc<Cell<bool>>,
+}
+
+impl<W: Write> HoldBack<W> {
+    fn spill(&mut self) -> io::Result<()> {
+        if !self.held.is_empty() {
+            self.inner.write_all(&self.held)?;
+            self.held = Vec::new();
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> Write for HoldBack<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.release.get() || self.held.len() + buf.len() > HELD_BYTES {
+            self.spill()?;
+            self.inner.write(buf)
+        } else {
+            self.held.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        if self.release.get() {
+            self.spill()?;
+            self.inner.flush()
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl<W: Write> Drop for HoldBack<W> {
+    fn drop(&mut self) {
+        // Nothing shown is lost, even on an early return.
+        let _ = self.spill();
+        let _ = self.inner.flush();
     }
 }
 
@@ -205,15 +328,14 @@ pub fn run(args: &LabArgs, color: bool) -> Result<(), Failure> {
     // First of all: an early Ctrl-C must still clean up and leave a valid file. With
     // namespaces to remove, even a second signal does not end the process before cleanup.
     let stop = register_stop(!args.two_hosts);
+    let config = ViewConfig::new(&args.view, color)?;
     if args.server.is_some() || args.serve {
-        return partner(args, color, &stop);
+        return partner(args, &config, &stop);
     }
     let mut hosts = None;
     let mut in_private_ns = false;
     let place = if args.two_hosts {
-        let h = TwoHosts::create(args.ipv6).map_err(|e| {
-            other(format!("--two-hosts needs root to create network namespaces ({e}); run with sudo, or drop --two-hosts"))
-        })?;
+        let h = TwoHosts::create(args.ipv6).map_err(LabError::TwoHosts)?;
         let p = Placement {
             server_ip: h.server_ip,
             server_ns: Some(TwoHosts::path(&h.server_ns)),
@@ -226,6 +348,12 @@ pub fn run(args: &LabArgs, color: bool) -> Result<(), Failure> {
                 "arp"
             }),
         };
+        if !h.removed_stale.is_empty() {
+            eprintln!(
+                "wirelab: removed network namespaces left by a run that was killed: {}",
+                h.removed_stale.join(", ")
+            );
+        }
         hosts = Some(h);
         p
     } else {
@@ -243,25 +371,97 @@ pub fn run(args: &LabArgs, color: bool) -> Result<(), Failure> {
             extra_filter: None,
         }
     };
-    // `hosts` lives until the end of this function: its Drop removes the namespaces on every exit path.
-    let result = run_local(args, color, &place, in_private_ns, &stop);
+    // `hosts` lives until the end of this function: its Drop removes the namespaces on
+    // every exit path (and its reaper process does, should this process be killed).
+    let result = run_local(args, &config, &place, in_private_ns, &stop);
     drop(hosts);
     result
 }
 
+/// True when stdout carries a machine format or the report: the lab's own lines (banner,
+/// servers, client runs, checks) then go to stderr.
+fn progress_to_stderr(config: &ViewConfig) -> bool {
+    config.format == Format::Jsonl || (config.kind == ViewKind::Report && config.output.is_none())
+}
+
+/// Where the lab's own lines go (see [`progress_to_stderr`]).
+fn progress(config: &ViewConfig) -> Box<dyn Write + Send> {
+    if progress_to_stderr(config) {
+        Box::new(io::stderr())
+    } else {
+        Box::new(io::stdout())
+    }
+}
+
+/// Our client runs: on their own thread (inside the client's namespace, entered before
+/// root is dropped), started when told, every UDP run then every TCP run, each a new socket.
+struct Clients {
+    handle: JoinHandle<Vec<String>>,
+    go: mpsc::Sender<()>,
+    done: Arc<AtomicBool>,
+}
+
+impl Clients {
+    fn start(
+        targets: Vec<(Proto, SocketAddr)>,
+        runs: u32,
+        message: Vec<u8>,
+        ns: Option<PathBuf>,
+        mut out: Box<dyn Write + Send>,
+        stop: Arc<AtomicBool>,
+    ) -> Result<Self, Failure> {
+        let (go, go_rx) = mpsc::channel::<()>();
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let done = Arc::new(AtomicBool::new(false));
+        let t_done = Arc::clone(&done);
+        let handle = thread::spawn(move || {
+            let mut errors = Vec::new();
+            let entered = ns.as_deref().map_or(Ok(()), netns::enter_netns);
+            let failed = entered.is_err();
+            let _ = ready_tx.send(entered);
+            if !failed && go_rx.recv().is_ok() {
+                'runs: for &(proto, addr) in &targets {
+                    for run in 1..=runs {
+                        if stop.load(Ordering::Relaxed) {
+                            break 'runs;
+                        }
+                        let result = match proto {
+                            Proto::Udp => client::udp_exchange(addr, &message),
+                            // The lab runs UDP and TCP only.
+                            _ => client::tcp_exchange(addr, &message),
+                        };
+                        if report_run(&mut out, proto, run, &message, result, &mut errors).is_err()
+                        {
+                            break 'runs;
+                        }
+                    }
+                }
+            }
+            t_done.store(true, Ordering::Relaxed);
+            errors
+        });
+        match ready_rx.recv() {
+            Ok(Ok(())) => Ok(Clients { handle, go, done }),
+            Ok(Err(e)) => Err(LabError::ClientNamespace(e).into()),
+            Err(_) => Err(LabError::Thread("client").into()),
+        }
+    }
+
+    fn join(self) -> Vec<String> {
+        drop(self.go);
+        self.handle.join().unwrap_or_default()
+    }
+}
+
 fn run_local(
     args: &LabArgs,
-    color: bool,
+    config: &ViewConfig,
     place: &Placement,
     in_private_ns: bool,
-    stop: &AtomicBool,
+    stop: &Arc<AtomicBool>,
 ) -> Result<(), Failure> {
     let want_udp = args.which != LabWhich::Tcp;
     let want_tcp = args.which != LabWhich::Udp;
-    let mut writer = match &args.write {
-        Some(p) => Some(CaptureWriter::create(p, live::SNAPLEN as u32).map_err(other)?),
-        None => None,
-    };
     // Free ports: the servers bind port 0 and keep the sockets, so there is no race.
     let ip = place.server_ip;
     let udp = if want_udp {
@@ -269,7 +469,10 @@ fn run_local(
             in_netns(place.server_ns.clone(), move || {
                 UdpSocket::bind(SocketAddr::new(ip, 0))
             })
-            .map_err(other)?,
+            .map_err(|source| LabError::ServerSocket {
+                proto: "UDP",
+                source,
+            })?,
         )
     } else {
         None
@@ -279,7 +482,10 @@ fn run_local(
             in_netns(place.server_ns.clone(), move || {
                 TcpListener::bind(SocketAddr::new(ip, 0))
             })
-            .map_err(other)?,
+            .map_err(|source| LabError::ServerSocket {
+                proto: "TCP",
+                source,
+            })?,
         )
     } else {
         None
@@ -288,12 +494,18 @@ fn run_local(
         .as_ref()
         .map(|s| s.local_addr())
         .transpose()
-        .map_err(other)?;
+        .map_err(|source| LabError::ServerSocket {
+            proto: "UDP",
+            source,
+        })?;
     let tcp_addr = tcp
         .as_ref()
         .map(|s| s.local_addr())
         .transpose()
-        .map_err(other)?;
+        .map_err(|source| LabError::ServerSocket {
+            proto: "TCP",
+            source,
+        })?;
     let mut parts = Vec::new();
     if let Some(a) = udp_addr {
         parts.push(format!("udp port {}", a.port()));
@@ -304,20 +516,30 @@ fn run_local(
     parts.extend(place.extra_filter.map(str::to_string));
     let filter = parts.join(" or ");
 
-    // The capture is open (immediate mode) before any traffic, so no SYN is missed.
+    // The capture is open (immediate mode) before any traffic, so no SYN is missed; the
+    // client thread is in its namespace before root is dropped (setns needs root).
     let capture = CaptureThread::start(
         place.iface.clone(),
         filter.clone(),
         place.capture_ns.clone(),
     )?;
-    live::drop_privileges();
-    if let Some(w) = &mut writer {
-        // A valid (empty) capture from the start; the frames are added at the end.
-        w.ensure_header(capture.linktype).map_err(other)?;
-        w.flush().map_err(other)?;
-    }
+    let targets: Vec<(Proto, SocketAddr)> = [(Proto::Udp, udp_addr), (Proto::Tcp, tcp_addr)]
+        .into_iter()
+        .filter_map(|(p, a)| Some((p, a?)))
+        .collect();
+    let message = args.message.as_bytes().to_vec();
+    let clients = Clients::start(
+        targets,
+        args.runs,
+        message.clone(),
+        place.client_ns.clone(),
+        progress(config),
+        Arc::clone(stop),
+    )?;
+    let runs_as = privileges::drop_to_invoking_user()?;
+    privileges::announce(runs_as, "capture and namespaces open");
 
-    let mut out = io::stdout().lock();
+    let mut out = progress(config);
     let where_ = if in_private_ns {
         " (in a private network namespace: no root needed)".to_string()
     } else if args.two_hosts {
@@ -369,42 +591,148 @@ fn run_local(
             writeln!(out, "{name} server listening on {a}").map_err(output_error)?;
         }
     }
+    out.flush().map_err(output_error)?;
+    let exchanges = Exchanges {
+        capture,
+        clients,
+        servers: Some((stop_servers, servers)),
+        protos: vec![(want_udp, Proto::Udp), (want_tcp, Proto::Tcp)],
+        message,
+    };
+    exchanges.run(args, config, stop)
+}
 
-    // The clients: every UDP run, then every TCP run; each run is a new socket.
-    let message = args.message.as_bytes().to_vec();
-    let mut client_errors = Vec::new();
-    for (proto, addr) in [(Proto::Udp, udp_addr), (Proto::Tcp, tcp_addr)] {
-        let Some(addr) = addr else { continue };
-        for run in 1..=args.runs {
-            if stop.load(Ordering::Relaxed) {
-                break;
+/// The lab's running parts once everything is started: frames flow from the capture
+/// through the pipeline while the clients run, then the conversations and the checks.
+struct Exchanges {
+    capture: CaptureThread,
+    clients: Clients,
+    /// Our servers (not in `--server` mode) and what stops them.
+    servers: Option<(Arc<AtomicBool>, Vec<JoinHandle<()>>)>,
+    protos: Vec<(bool, Proto)>,
+    message: Vec<u8>,
+}
+
+impl Exchanges {
+    fn run(self, args: &LabArgs, config: &ViewConfig, stop: &AtomicBool) -> Result<(), Failure> {
+        let Exchanges {
+            capture,
+            clients,
+            servers,
+            protos,
+            message,
+        } = self;
+        // `-w` is created now, after root was dropped: the file belongs to the user.
+        let writer = match &args.write {
+            Some(p) => {
+                let mut w = CaptureWriter::create(p, live::SNAPLEN as u32)?;
+                w.ensure_header(capture.linktype)?;
+                w.flush()?;
+                Some(w)
             }
-            let m = message.clone();
-            // The lab runs UDP and TCP only.
-            let result = in_netns(place.client_ns.clone(), move || match proto {
-                Proto::Udp => client::udp_exchange(addr, &m),
-                _ => client::tcp_exchange(addr, &m),
+            None => None,
+        };
+        let release = Rc::new(Cell::new(false));
+        let sink: Box<dyn Write> = Box::new(HoldBack {
+            inner: io::BufWriter::new(io::stdout()),
+            held: Vec::new(),
+            release: Rc::clone(&release),
+        });
+        let selection = Selection {
+            filter: None,
+            stream: None,
+            count: None,
+        };
+        let mut pipeline = Pipeline::new(config, selection, sink);
+        pipeline.collect_payloads();
+        if let Some(writer) = writer {
+            pipeline.set_writer(FrameSink {
+                writer,
+                comments: config.comments,
+                all: true,
             });
-            report_run(&mut out, proto, run, &message, result, &mut client_errors)?;
         }
+        let _ = clients.go.send(());
+        let driven = {
+            let mut frames = LabFrames::new(&capture, &clients.done, stop);
+            drive(&mut frames, &mut pipeline, Until::default())
+        };
+        privileges::show_thread_uids();
+        if let Some((stop_servers, handles)) = servers {
+            stop_servers.store(true, Ordering::Relaxed);
+            for h in handles {
+                let _ = h.join();
+            }
+        }
+        let client_errors = clients.join();
+        let end = capture.join()?;
+        if let Some(f) = driven.failure {
+            return Err(f);
+        }
+        if !progress_to_stderr(config) {
+            let mut out = io::stdout().lock();
+            writeln!(out)
+                .and_then(|()| out.flush())
+                .map_err(output_error)?;
+        }
+        release.set(true);
+        let (conversations, collector) = pipeline.finish().map_err(output_error)?;
+        let observed = collector.unwrap_or_default().finish(conversations);
+        let mut all = Vec::new();
+        for &(wanted, proto) in &protos {
+            if wanted {
+                all.extend(checks::checks(&observed, proto, &message, args.runs));
+            }
+        }
+        let mut out = progress(config);
+        let color = config.color && !progress_to_stderr(config);
+        let (ok_mark, bad_mark, reset) = if color {
+            (
+                format!("{}✓", "\x1b[32m"),
+                format!("{}✗", ansi::RESET_FLAG),
+                ansi::RESET,
+            )
+        } else {
+            ("✓".to_string(), "✗".to_string(), "")
+        };
+        writeln!(out).map_err(output_error)?;
+        writeln!(out, "What the lab shows").map_err(output_error)?;
+        for c in &all {
+            writeln!(
+                out,
+                "  {}{reset} {}",
+                if c.ok { &ok_mark } else { &bad_mark },
+                c.text
+            )
+            .map_err(output_error)?;
+        }
+        let failed = all.iter().filter(|c| !c.ok).count();
+        writeln!(
+            out,
+            "{} packets captured, {} received by filter, {} dropped by kernel; {} of {} checks passed",
+            driven.frames,
+            end.stats.received,
+            end.stats.dropped,
+            all.len() - failed,
+            all.len()
+        )
+        .map_err(output_error)?;
+        out.flush().map_err(output_error)?;
+        if let Some(e) = end.error {
+            return Err(e.into());
+        }
+        if let Some(e) = driven.error {
+            return Err(e.into());
+        }
+        if failed > 0 {
+            return Err(LabError::ChecksFailed {
+                failed,
+                client_errors,
+            }
+            .into());
+        }
+        Ok(())
     }
-    drop(out);
-    let linktype = capture.linktype;
-    let captured = capture.finish(stop)?;
-    stop_servers.store(true, Ordering::Relaxed);
-    for s in servers {
-        let _ = s.join();
-    }
-    present(
-        args,
-        color,
-        captured,
-        writer,
-        linktype,
-        &[(want_udp, Proto::Udp), (want_tcp, Proto::Tcp)],
-        &message,
-        client_errors,
-    )
 }
 
 fn place_client_ip(place: &Placement) -> String {
@@ -415,13 +743,13 @@ fn place_client_ip(place: &Placement) -> String {
 }
 
 fn report_run(
-    out: &mut impl Write,
+    out: &mut dyn Write,
     proto: Proto,
     run: u32,
     message: &[u8],
     result: io::Result<(SocketAddr, Vec<u8>)>,
     errors: &mut Vec<String>,
-) -> Result<(), Failure> {
+) -> io::Result<()> {
     let name = if proto == Proto::Udp { "UDP" } else { "TCP" };
     match result {
         Ok((local, reply)) => writeln!(
@@ -429,105 +757,12 @@ fn report_run(
             "{name} client run {run}: from {local} sent \"{}\", got back \"{}\"",
             show_text(message),
             show_text(&reply)
-        )
-        .map_err(output_error),
+        ),
         Err(e) => {
             errors.push(e.to_string());
-            writeln!(out, "{name} client run {run}: {e}").map_err(output_error)
+            writeln!(out, "{name} client run {run}: {e}")
         }
     }
-}
-
-/// Prints the timeline (through the same pipeline as `read`), the conversations and the lab's checks.
-#[allow(clippy::too_many_arguments)]
-fn present(
-    args: &LabArgs,
-    color: bool,
-    captured: Captured,
-    writer: Option<CaptureWriter>,
-    linktype: u32,
-    protos: &[(bool, Proto)],
-    message: &[u8],
-    client_errors: Vec<String>,
-) -> Result<(), Failure> {
-    let mut writer = writer;
-    if let Some(wr) = &mut writer {
-        wr.ensure_header(linktype).map_err(other)?;
-    }
-    println!();
-    let sink: Box<dyn Write> = Box::new(io::BufWriter::new(io::stdout()));
-    let selection = Selection {
-        filter: None,
-        stream: None,
-        count: None,
-    };
-    let config = ViewConfig::new(&args.view, color)?;
-    let mut pipeline = Pipeline::new(&config, selection, sink);
-    pipeline.collect_payloads();
-    if let Some(writer) = writer {
-        pipeline.set_writer(FrameSink {
-            writer,
-            comments: args.view.comments,
-            all: true,
-        });
-    }
-    for f in &captured.frames {
-        pipeline.frame(&f.as_frame())?;
-    }
-    let (conversations, collector) = pipeline.finish().map_err(output_error)?;
-    let observed = collector.unwrap_or_default().finish(conversations);
-
-    let mut all = Vec::new();
-    for &(wanted, proto) in protos {
-        if wanted {
-            all.extend(checks::checks(&observed, proto, message, args.runs));
-        }
-    }
-    let mut out = io::stdout().lock();
-    let (ok_mark, bad_mark, reset) = if color {
-        (
-            format!("{}✓", "\x1b[32m"),
-            format!("{}✗", ansi::RESET_FLAG),
-            ansi::RESET,
-        )
-    } else {
-        ("✓".to_string(), "✗".to_string(), "")
-    };
-    writeln!(out).map_err(output_error)?;
-    writeln!(out, "What the lab shows").map_err(output_error)?;
-    for c in &all {
-        writeln!(
-            out,
-            "  {}{reset} {}",
-            if c.ok { &ok_mark } else { &bad_mark },
-            c.text
-        )
-        .map_err(output_error)?;
-    }
-    let failed = all.iter().filter(|c| !c.ok).count();
-    writeln!(
-        out,
-        "{} packets captured, {} received by filter, {} dropped by kernel; {} of {} checks passed",
-        captured.frames.len(),
-        captured.stats.received,
-        captured.stats.dropped,
-        all.len() - failed,
-        all.len()
-    )
-    .map_err(output_error)?;
-    out.flush().map_err(output_error)?;
-    if let Some(e) = captured.error {
-        return Err(other(e));
-    }
-    if failed > 0 {
-        let extra = if client_errors.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", client_errors.join("; "))
-        };
-        return Err(other(format!("{failed} lab check(s) failed{extra}")));
-    }
-    Ok(())
 }
 
 /// The interface whose address the kernel would use to reach `peer` ("lo" for loopback).
@@ -557,63 +792,50 @@ fn interface_towards(peer: SocketAddr) -> String {
 }
 
 /// With a partner's computer: only our client (`--server HOST`) or only our server (`--serve`).
-fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure> {
+fn partner(args: &LabArgs, config: &ViewConfig, stop: &Arc<AtomicBool>) -> Result<(), Failure> {
     let proto = match args.which {
         LabWhich::Udp => Proto::Udp,
         LabWhich::Tcp => Proto::Tcp,
-        LabWhich::Both => {
-            return Err(other(
-                "with --server or --serve, say which: `wirelab lab udp ...` or `wirelab lab tcp ...`",
-            ));
-        }
+        LabWhich::Both => return Err(LabError::PartnerNeedsProtocol.into()),
     };
     let pname = if proto == Proto::Udp { "udp" } else { "tcp" };
     let filter = format!("{pname} port {}", args.port);
-    let writer = match &args.write {
-        Some(p) => Some(CaptureWriter::create(p, live::SNAPLEN as u32).map_err(other)?),
-        None => None,
-    };
     if let Some(host) = &args.server {
-        let addr = client::resolve(host, args.port)
-            .map_err(|e| other(format!("cannot find {host}: {e}")))?;
+        let addr = client::resolve(host, args.port).map_err(|source| LabError::UnknownHost {
+            host: host.clone(),
+            source,
+        })?;
         let iface = args
             .interface
             .clone()
             .unwrap_or_else(|| interface_towards(addr));
         let capture = CaptureThread::start(iface.clone(), filter.clone(), None)?;
-        live::drop_privileges();
-        let mut out = io::stdout().lock();
+        let message = args.message.as_bytes().to_vec();
+        let clients = Clients::start(
+            vec![(proto, addr)],
+            args.runs,
+            message.clone(),
+            None,
+            progress(config),
+            Arc::clone(stop),
+        )?;
+        let runs_as = privileges::drop_to_invoking_user()?;
+        privileges::announce(runs_as, "capture open");
+        let mut out = progress(config);
         writeln!(
             out,
             "wirelab lab: capturing on {iface}, filter \"{filter}\"; our client talks to {addr}"
         )
+        .and_then(|()| out.flush())
         .map_err(output_error)?;
-        let mut errors = Vec::new();
-        let message = args.message.as_bytes().to_vec();
-        for run in 1..=args.runs {
-            if stop.load(Ordering::Relaxed) {
-                break;
-            }
-            // The lab runs UDP and TCP only.
-            let result = match proto {
-                Proto::Udp => client::udp_exchange(addr, &message),
-                _ => client::tcp_exchange(addr, &message),
-            };
-            report_run(&mut out, proto, run, &message, result, &mut errors)?;
-        }
-        drop(out);
-        let linktype = capture.linktype;
-        let captured = capture.finish(stop)?;
-        return present(
-            args,
-            color,
-            captured,
-            writer,
-            linktype,
-            &[(true, proto)],
-            &message,
-            errors,
-        );
+        let exchanges = Exchanges {
+            capture,
+            clients,
+            servers: None,
+            protos: vec![(true, proto)],
+            message,
+        };
+        return exchanges.run(args, config, stop);
     }
     // --serve: our server, and the timeline live, exchange by exchange, until Ctrl-C.
     let iface = args.interface.clone().unwrap_or_else(|| "any".into());
@@ -622,11 +844,7 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
     } else {
         SocketAddr::from((Ipv4Addr::UNSPECIFIED, args.port))
     };
-    let bind_err = |e: io::Error| {
-        other(format!(
-            "cannot listen on {bind}: {e}; pick another --port or stop the program using it"
-        ))
-    };
+    let bind_err = |source: io::Error| LabError::Listen { addr: bind, source };
     let udp = if proto == Proto::Udp {
         Some(UdpSocket::bind(bind).map_err(bind_err)?)
     } else {
@@ -637,8 +855,18 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
     } else {
         None
     };
-    let mut source = LiveSource::open(&iface, Some(&filter)).map_err(other)?;
-    live::drop_privileges();
+    let mut source = LiveSource::open(&iface, Some(&filter))?;
+    let runs_as = privileges::drop_to_invoking_user()?;
+    privileges::announce(runs_as, "capture open");
+    let writer = match &args.write {
+        Some(p) => {
+            let mut w = CaptureWriter::create(p, live::SNAPLEN as u32)?;
+            w.ensure_header(source.linktype())?;
+            w.flush()?;
+            Some(w)
+        }
+        None => None,
+    };
     let stop_servers = Arc::new(AtomicBool::new(false));
     let server_thread = {
         let stop_servers = Arc::clone(&stop_servers);
@@ -660,50 +888,33 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
     let selection = Selection {
         filter: None,
         stream: None,
-        count: args.view.count,
+        count: config.count,
     };
     let sink: Box<dyn Write> = Box::new(io::LineWriter::new(io::stdout()));
-    let config = ViewConfig::new(&args.view, color)?;
-    let mut pipeline = Pipeline::new(&config, selection, sink);
+    let mut pipeline = Pipeline::new(config, selection, sink);
     if let Some(writer) = writer {
         pipeline.set_writer(FrameSink {
             writer,
-            comments: args.view.comments,
+            comments: config.comments,
             all: true,
         });
     }
-    let mut failure = None;
-    while !stop.load(Ordering::Relaxed) && !pipeline.done() {
-        match source.next_frame() {
-            Ok(Next::Frame(f)) => {
-                if let Err(e) = pipeline.frame(&f) {
-                    failure = Some(e);
-                    break;
-                }
-            }
-            Ok(Next::Idle) => {
-                if let Err(e) = pipeline.flush() {
-                    failure = Some(e);
-                    break;
-                }
-            }
-            Err(e) => {
-                failure = Some(other(e));
-                break;
-            }
-        }
-    }
+    let until = Until {
+        signal: Some(stop),
+        deadline: None,
+    };
+    let driven = drive(&mut source, &mut pipeline, until);
     stop_servers.store(true, Ordering::Relaxed);
     let _ = server_thread.join();
     let stats = source.stats();
-    if !matches!(failure, Some(Failure::BrokenPipe)) {
+    if !matches!(driven.failure, Some(Failure::BrokenPipe)) {
         pipeline.finish().map_err(output_error)?;
     }
     eprintln!(
         "{} packets received by filter\n{} packets dropped by kernel",
         stats.received, stats.dropped
     );
-    match failure {
+    match driven.into_failure() {
         Some(f) => Err(f),
         None => Ok(()),
     }

@@ -238,7 +238,7 @@ impl Back {
 
     /// Explains, saves and shows one frame the front half selected.
     /// `tcp_info`: a TCP segment's Info, when the front half already wrote it (see
-    /// [`crate::explain::tcp_info_without_memory`]).
+    /// [`crate::explain::tcp_info`]).
     pub fn frame(
         &mut self,
         frame: &Frame<'_>,
@@ -261,7 +261,7 @@ impl Back {
             // The view shows no frame: only what the verdicts need (`note` stays empty).
             explainer.observe(frame, packet, facts);
         } else {
-            explainer.explain_into_given(frame, packet, facts, note, tcp_info);
+            explainer.explain_into_with_tcp_info(frame, packet, facts, note, tcp_info);
         }
         if *save && let Some(w) = writer {
             let comment = if w.comments {
@@ -269,9 +269,7 @@ impl Back {
             } else {
                 None
             };
-            w.writer
-                .write(frame, comment)
-                .map_err(|e| AppError::Other(e.to_string()))?;
+            w.writer.write(frame, comment).map_err(AppError::from)?;
         }
         if *shown {
             if let (Some(c), Some(p), Some(s), Some(d)) =
@@ -295,9 +293,7 @@ impl Back {
     /// Pushes the rows shown so far to the output and the saved frames to the file.
     pub fn flush(&mut self) -> Result<(), Failure> {
         if let Some(w) = &mut self.writer {
-            w.writer
-                .flush()
-                .map_err(|e| AppError::Other(e.to_string()))?;
+            w.writer.flush().map_err(AppError::from)?;
         }
         self.view.flush().map_err(output_error)
     }

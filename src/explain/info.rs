@@ -214,14 +214,6 @@ pub fn write_protocol(out: &mut String, packet: &Packet<'_>, linktype: u32) {
     });
 }
 
-/// Per-conversation context the Info column needs beyond one frame.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TcpInfoContext {
-    /// Both SYN and SYN-ACK negotiated Accurate ECN: Wireshark then shows the
-    /// ACE counter (`ACE=n`) instead of the ECE, CWR and AE flags.
-    pub accurate_ecn: bool,
-}
-
 /// Writes Wireshark's flag list (without brackets): `SYN, ACK`, `<None>` when none.
 pub fn write_tcp_flags(out: &mut String, flags: TcpFlags, accurate_ecn: bool) {
     // The usual combinations as one piece (without the ACE counter, which the others need).
@@ -318,14 +310,10 @@ pub fn write_analysis_labels(out: &mut String, facts: &TcpFacts) {
 }
 
 /// Writes the TCP Info column, e.g.
-/// `[TCP Retransmission] 58458 → 23456 [PSH, ACK] Seq=1 Ack=1 Win=65536 Len=11`.
-pub fn write_tcp_info(
-    out: &mut String,
-    tcp: &Tcp,
-    facts: Option<&TcpFacts>,
-    absolute: bool,
-    ctx: TcpInfoContext,
-) {
+/// `[TCP Retransmission] 58458 → 23456 [PSH, ACK] Seq=1 Ack=1 Win=65536 Len=11`: a pure
+/// function of the segment and the tracker's facts (when the conversation negotiated
+/// Accurate ECN, the ECN flags read as the ACE counter).
+pub fn write_tcp_info(out: &mut String, tcp: &Tcp, facts: Option<&TcpFacts>, absolute: bool) {
     if let Some(f) = facts {
         write_analysis_labels(out, f);
     }
@@ -333,7 +321,7 @@ pub fn write_tcp_info(
     out.push_str(" → ");
     push_u32(out, u32::from(tcp.dst_port));
     out.push_str(" [");
-    write_tcp_flags(out, tcp.flags, ctx.accurate_ecn);
+    write_tcp_flags(out, tcp.flags, facts.is_some_and(|f| f.accurate_ecn));
     out.push(']');
     let relative = !absolute && facts.is_some();
     let (seq, ack) = match facts {
@@ -706,7 +694,7 @@ mod tests {
 
     fn info(t: &Tcp, f: Option<&TcpFacts>, abs: bool) -> String {
         let mut s = String::new();
-        write_tcp_info(&mut s, t, f, abs, TcpInfoContext::default());
+        write_tcp_info(&mut s, t, f, abs);
         s
     }
 
