@@ -1168,6 +1168,14 @@ mod tests {
     }
 
     #[test]
+    fn test_conversation_state_size_bounded() {
+        // Zeek's state per conversation stays small (the 2M-frame benchmark holds ~80,000
+        // conversations): the conversation itself, and the live per-side state boxed apart.
+        assert!(std::mem::size_of::<TcpConv>() <= 304, "{}", std::mem::size_of::<TcpConv>());
+        assert!(std::mem::size_of::<ZeekTcp>() <= 112, "{}", std::mem::size_of::<ZeekTcp>());
+    }
+
+    #[test]
     fn test_flight_retransmission_scattered_until_empty() {
         let mut f = Flight::default();
         let seg = |frame, seq: u32, len: u32| Unacked {

@@ -492,8 +492,6 @@ pub struct ZeekTcp {
     partial: bool,
     pub history: History,
     pub missed_bytes: u64,
-    /// Zeek stops moving the connection's last time once both sides closed.
-    pub frozen_time: bool,
 }
 
 impl ZeekTcp {
@@ -1303,6 +1301,19 @@ mod tests {
         assert_eq!(icmp_counterpart(3, 3, false), (3, true));
         assert_eq!(icmp_counterpart(128, 0, true), (129, false));
         assert_eq!(icmp_counterpart(1, 4, true), (4, true));
+    }
+
+    #[test]
+    fn test_three_ranges_beyond_hole_merge_into_two() {
+        // Data at 11..21, 31..41 and 51..61 beyond a hole at 1..11: at most two ranges
+        // are kept, so the last two merge (41..51 counts as seen).
+        let mut z = ZeekSeq::default();
+        for lo in [11u32, 31, 51] {
+            z.data_sent(lo, 10, 0);
+        }
+        assert_eq!(z.n_above, 2);
+        assert_eq!(z.ack_received(61, false), [10, 10, 0]);
+        assert_eq!(z.reassem, Some(61));
     }
 
     #[test]
