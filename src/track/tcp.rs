@@ -1171,8 +1171,16 @@ mod tests {
     fn test_conversation_state_size_bounded() {
         // Zeek's state per conversation stays small (the 2M-frame benchmark holds ~80,000
         // conversations): the conversation itself, and the live per-side state boxed apart.
-        assert!(std::mem::size_of::<TcpConv>() <= 304, "{}", std::mem::size_of::<TcpConv>());
-        assert!(std::mem::size_of::<ZeekTcp>() <= 112, "{}", std::mem::size_of::<ZeekTcp>());
+        assert!(
+            std::mem::size_of::<TcpConv>() <= 304,
+            "{}",
+            std::mem::size_of::<TcpConv>()
+        );
+        assert!(
+            std::mem::size_of::<ZeekTcp>() <= 112,
+            "{}",
+            std::mem::size_of::<ZeekTcp>()
+        );
     }
 
     #[test]

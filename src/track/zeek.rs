@@ -629,9 +629,8 @@ impl ZeekTcp {
         // The ACK may reveal a content gap in the peer's data.
         if ack {
             let holes = peer_seq.ack_received(rel_ack, self.partial);
-            let clean = self.ends[0].is_clean() && self.ends[1].is_clean();
             for h in holes.into_iter().filter(|&h| h > 0) {
-                if clean {
+                if self.ends[0].is_clean() && self.ends[1].is_clean() {
                     let peer_is_orig = !is_orig;
                     if scaled(&mut peer_seq.gaps) {
                         self.history.push(b'G', peer_is_orig);
