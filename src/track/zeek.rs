@@ -194,6 +194,15 @@ impl History {
         self.seen = low << bit::RESP_SHIFT | high;
     }
 
+    /// An empty history, or one opened by Zeek's flip at the first packet (`^`).
+    fn opened(caret: bool) -> Self {
+        let mut h = History::default();
+        if caret {
+            h.push_raw(b'^');
+        }
+        h
+    }
+
     /// A UDP datagram: `D` once per direction (empty datagrams too, as Zeek does).
     pub fn add_udp(&mut self, from_orig: bool) {
         self.check(bit::DATA, b'D', from_orig);
@@ -498,14 +507,11 @@ impl ZeekTcp {
     /// A connection whose originator is wirelab's server when `orig_is_server`;
     /// `caret`: Zeek flipped the roles at the first packet (a `^` opens the history).
     pub fn new(orig_is_server: bool, caret: bool) -> Self {
-        let mut z = ZeekTcp {
+        ZeekTcp {
             orig_is_server,
+            history: History::opened(caret),
             ..ZeekTcp::default()
-        };
-        if caret {
-            z.history.push_raw(b'^');
         }
-        z
     }
 
     fn flip(&mut self) {
@@ -944,14 +950,11 @@ impl ZeekFlow {
     /// A flow whose originator is wirelab's server when `orig_is_server`;
     /// `caret`: Zeek flipped the roles at the first packet (a `^` opens the history).
     pub fn new(orig_is_server: bool, caret: bool) -> Self {
-        let mut z = ZeekFlow {
+        ZeekFlow {
             orig_is_server,
+            history: History::opened(caret),
             ..ZeekFlow::default()
-        };
-        if caret {
-            z.history.push_raw(b'^');
         }
-        z
     }
 
     /// One packet from wirelab's client or server, with `payload` bytes.
