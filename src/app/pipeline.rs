@@ -212,8 +212,6 @@ pub struct Back {
     summary_only: bool,
     /// The view takes the conversations in batches (see [`Pipeline::finish`]).
     batches: bool,
-    /// Tells the conversations view how many conversations will come.
-    conversation_total: std::rc::Rc<std::cell::Cell<Option<u64>>>,
 }
 
 impl Back {
@@ -314,14 +312,11 @@ impl Pipeline {
     /// A pipeline writing to `out` in the chosen view.
     pub fn new(args: &ViewConfig, selection: Selection, out: Box<dyn Write>) -> Self {
         use super::choose;
-        let conversation_total = std::rc::Rc::new(std::cell::Cell::new(None));
         let view: Box<dyn View> = match args.format {
             Format::Timeline if args.plain_timeline() => {
                 Box::new(Timeline::new(out, args.time, args.color))
             }
-            Format::Timeline => {
-                choose::view_with_total(args, out, std::rc::Rc::clone(&conversation_total))
-            }
+            Format::Timeline => choose::view(args, out),
             Format::Jsonl => Box::new(JsonLines::new(out, args.absolute_seq)),
             Format::ConnLog => Box::new(crate::present::connlog::ConnLog::new(out)),
         };
@@ -341,7 +336,6 @@ impl Pipeline {
             note: Note::default(),
             summary_only,
             batches,
-            conversation_total,
         };
         Pipeline {
             front: Front {
@@ -441,7 +435,6 @@ pub fn finish(
         collector,
         writer,
         batches,
-        conversation_total,
         ..
     } = back;
     if let Some(mut w) = writer {
@@ -457,7 +450,7 @@ pub fn finish(
     } else {
         tracker.conversation_count()
     };
-    conversation_total.set(Some(u64::try_from(total).unwrap_or(u64::MAX)));
+    view.conversations_coming(u64::try_from(total).unwrap_or(u64::MAX));
     let batch = if batches {
         CONVERSATION_BATCH
     } else {
