@@ -217,6 +217,8 @@ pub enum Format {
     Timeline,
     /// One JSON object per frame, then one per conversation.
     Jsonl,
+    /// Zeek's conn.log (TSV with Zeek's header lines): one line per connection.
+    ConnLog,
 }
 
 /// Time column formats (tshark's -t).

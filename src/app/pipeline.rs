@@ -65,7 +65,7 @@ pub struct Tracking {
     first: Option<Timestamp>,
     shown: u64,
     /// Conversations that had a frame shown (only kept when the selection narrows).
-    shown_streams: HashSet<(bool, u64)>,
+    shown_streams: HashSet<(Proto, u64)>,
 }
 
 /// What tracking decided of one frame the back half needs.
@@ -142,7 +142,7 @@ impl Tracking {
             if let (true, Some(p), Some(s)) = (self.selection.narrows(), facts.proto, facts.stream)
             {
                 // Only a selection needs to know which conversations had frames shown.
-                self.shown_streams.insert((p == Proto::Tcp, s));
+                self.shown_streams.insert((p, s));
             }
             self.shown += 1;
         }
@@ -258,7 +258,7 @@ impl Back {
         } = self;
         if summary_only {
             // The view shows no frame: only what the verdicts need (`note` stays empty).
-            explainer.observe(packet, facts);
+            explainer.observe(frame, packet, facts);
         } else {
             explainer.explain_with(frame, packet, facts, note, hints);
         }
@@ -318,10 +318,13 @@ impl Pipeline {
             }
             Format::Timeline => choose::view(args, out),
             Format::Jsonl => Box::new(JsonLines::new(out, args.absolute_seq)),
+            Format::ConnLog => Box::new(crate::present::connlog::ConnLog::new(out)),
         };
         let (summary_only, batches) = match args.format {
             Format::Timeline => (args.conversations_only(), args.batches_conversations()),
             Format::Jsonl => (false, true),
+            // No frame is shown: only the conversations are needed.
+            Format::ConnLog => (true, true),
         };
         let back = Back {
             explainer: Explainer::new(explain::Options {
@@ -471,9 +474,7 @@ pub fn finish(
             .spawn_scoped(scope, move || {
                 let mut conversations = tracker
                     .into_conversations()
-                    .filter(|c| {
-                        !filtered || shown_streams.contains(&(c.proto == Proto::Tcp, c.stream))
-                    })
+                    .filter(|c| !filtered || shown_streams.contains(&(c.proto, c.stream)))
                     .peekable();
                 loop {
                     let kept: Vec<Conversation> = conversations.by_ref().take(batch).collect();

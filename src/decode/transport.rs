@@ -7,6 +7,7 @@
 
 use etherparse::{Icmpv4Slice, Icmpv6Slice, UdpHeaderSlice};
 
+use super::app::{self, L4};
 use super::link::set;
 use super::names::{
     icmp_code_name, icmp_type_name, icmpv6_code_name, icmpv6_type_name, ip_proto_name,
@@ -177,6 +178,7 @@ fn tcp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, s: &mut S) {
         );
     }
     tcp.payload_len = len_u32(bytes.reported - header_len);
+    let (src_port, dst_port) = (tcp.src_port, tcp.dst_port);
     let payload_len = bytes.reported - header_len;
     packet.transport = Transport::Tcp(tcp);
     if b.len() < header_len {
@@ -186,6 +188,9 @@ fn tcp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, s: &mut S) {
         malformed(packet, "TCP option", why);
     }
     packet.payload = b.get(header_len..).unwrap_or(&[]);
+    if !packet.payload.is_empty() {
+        packet.app = app::classify(L4::Tcp, src_port, dst_port, packet.payload);
+    }
     if S::ON {
         s.field(
             at + header_len,
@@ -511,6 +516,9 @@ fn udp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, s: &mut S) {
         && tunnel::udp_port(src_port, dst_port, inner, packet, s)
     {
         return;
+    }
+    if !packet.payload.is_empty() {
+        packet.app = app::classify(L4::Udp, src_port, dst_port, packet.payload);
     }
     if S::ON {
         let declared = datagram.reported.saturating_sub(UDP_LEN);

@@ -2,6 +2,7 @@
 //! plain-language note for each frame, and the one-sentence verdict for each
 //! conversation. Pure functions and a little per-conversation memory; no I/O.
 
+pub mod app;
 pub mod info;
 pub mod note;
 pub mod verdict;
@@ -62,6 +63,7 @@ pub struct Note {
 pub struct Explainer {
     options: Options,
     memory: note::Memory,
+    app: app::Memory,
     addresses: info::AddressCache,
 }
 
@@ -71,6 +73,7 @@ impl Explainer {
         Self {
             options,
             memory: note::Memory::default(),
+            app: app::Memory::default(),
             addresses: info::AddressCache::default(),
         }
     }
@@ -114,8 +117,25 @@ impl Explainer {
         self.addresses
             .write_addresses(&mut note.source, &mut note.destination, packet);
         info::write_protocol(&mut note.protocol, packet, frame.linktype.0);
+        let claimed = app::app_frame(frame, packet, facts).is_some_and(|f| {
+            let Note {
+                protocol,
+                info,
+                text,
+                tone,
+                ..
+            } = note;
+            let mut words = app::Words {
+                protocol,
+                info,
+                text,
+                tone,
+            };
+            app::write(&mut self.app, &f, &mut words) == app::Claim::Written
+        });
         note::write(
             &mut self.memory,
+            claimed,
             self.options,
             frame,
             packet,
@@ -133,13 +153,18 @@ impl Explainer {
     /// Remembers what the verdicts need of one frame, without writing its words:
     /// the fast path for a view that shows no frame. Calling it instead of
     /// [`Explainer::explain_into`] gives the same verdicts.
-    pub fn observe(&mut self, packet: &Packet<'_>, facts: &Facts) {
-        note::observe(&mut self.memory, packet, facts);
+    pub fn observe(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, facts: &Facts) {
+        let claimed = app::app_frame(frame, packet, facts)
+            .is_some_and(|f| app::observe(&mut self.app, &f) == app::Claim::Written);
+        note::observe(&mut self.memory, claimed, packet, facts);
     }
 
     /// One sentence on a finished conversation, e.g.
     /// "complete: handshake, one request and its reply, closed by the server first".
     pub fn verdict(&self, conversation: &Conversation) -> String {
+        if let Some(v) = app::verdict(&self.app, conversation.proto, conversation.stream) {
+            return v;
+        }
         verdict::verdict(
             conversation,
             self.memory.summary(conversation.proto, conversation.stream),
@@ -156,6 +181,9 @@ pub(crate) fn tcp_info(
     facts: &Facts,
     options: Options,
 ) -> bool {
+    if packet.app.is_some() {
+        return false;
+    }
     match &packet.transport {
         crate::decode::Transport::Tcp(tcp) => {
             info::write_tcp_info(out, tcp, facts.tcp.as_ref(), options.absolute_seq);
@@ -276,7 +304,7 @@ mod summary_tests {
                 let f1 = t1.observe(meta, &packet);
                 let f2 = t2.observe(meta, &packet);
                 let _ = full.explain(&frame, &packet, &f1);
-                quick.observe(&packet, &f2);
+                quick.observe(&frame, &packet, &f2);
             }
             for c in t1.finish() {
                 assert_eq!(

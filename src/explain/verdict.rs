@@ -57,8 +57,28 @@ pub fn verdict(c: &Conversation, summary: Option<Summary>) -> String {
     match c.proto {
         Proto::Udp => udp(&mut out, c, summary),
         Proto::Tcp => tcp(&mut out, c, summary),
+        Proto::Icmp => flow(&mut out, c, "ICMP", "message", "messages"),
+        Proto::Other(p) => {
+            let what = format!("IP protocol {p}");
+            flow(&mut out, c, &what, "packet", "packets")
+        }
     }
     out
+}
+
+/// An ICMP flow or a flow of another IP protocol: how many each way.
+fn flow(out: &mut String, c: &Conversation, what: &str, one: &'static str, many: &'static str) {
+    let sent = c.from_client.frames;
+    let back = c.from_server.frames;
+    let _ = if back == 0 {
+        write!(out, "{what}, one way: {sent} {}", plural(sent, one, many))
+    } else {
+        write!(
+            out,
+            "{what}: {sent} {} one way, {back} back",
+            plural(sent, one, many)
+        )
+    };
 }
 
 fn udp(out: &mut String, c: &Conversation, s: Option<Summary>) {
@@ -69,6 +89,15 @@ fn udp(out: &mut String, c: &Conversation, s: Option<Summary>) {
             out,
             "no reply: {sent} {} from the client, none back",
             plural(sent, "datagram", "datagrams")
+        );
+        return;
+    }
+    if sent == 0 {
+        // The server's port told who the server is (its replies came first).
+        let _ = write!(
+            out,
+            "no request seen: {back} {} from the server, none from the client",
+            plural(back, "datagram", "datagrams")
         );
         return;
     }
@@ -172,11 +201,13 @@ mod tests {
                 frames: 1,
                 bytes: 47,
                 payload_bytes: 5,
+                ip_bytes: 0,
             },
             from_server: SideStats {
                 frames: 1,
                 bytes: 47,
                 payload_bytes: 5,
+                ip_bytes: 0,
             },
             first_frame: 1,
             last_frame: 2,
@@ -190,6 +221,8 @@ mod tests {
             handshake_complete: true,
             teardown_complete: true,
             udp_answered: 0,
+            zeek: Default::default(),
+            service: None,
         }
     }
 

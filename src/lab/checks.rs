@@ -25,16 +25,13 @@ pub struct Observed {
 /// Gathers payloads per conversation while frames go by.
 #[derive(Debug, Default)]
 pub struct Collector {
-    payloads: BTreeMap<(bool, u64), (Vec<u8>, Vec<u8>)>,
+    payloads: BTreeMap<(Proto, u64), (Vec<u8>, Vec<u8>)>,
 }
 
 impl Collector {
     /// Records a frame's payload for its conversation.
     pub fn add(&mut self, proto: Proto, stream: u64, direction: Direction, payload: &[u8]) {
-        let entry = self
-            .payloads
-            .entry((proto == Proto::Tcp, stream))
-            .or_default();
+        let entry = self.payloads.entry((proto, stream)).or_default();
         let buf = match direction {
             Direction::FromClient => &mut entry.0,
             Direction::FromServer => &mut entry.1,
@@ -50,7 +47,7 @@ impl Collector {
             .map(|c| {
                 let (request, reply) = self
                     .payloads
-                    .remove(&(c.proto == Proto::Tcp, c.stream))
+                    .remove(&(c.proto, c.stream))
                     .unwrap_or_default();
                 Observed {
                     conversation: c,
@@ -78,6 +75,8 @@ pub fn checks(observed: &[Observed], proto: Proto, message: &[u8], runs: u32) ->
     let name = match proto {
         Proto::Tcp => "TCP",
         Proto::Udp => "UDP",
+        Proto::Icmp => "ICMP",
+        Proto::Other(_) => "IP",
     };
     let convs: Vec<&Observed> = observed
         .iter()
@@ -193,11 +192,13 @@ mod tests {
                 frames: 1,
                 bytes: 47,
                 payload_bytes: 5,
+                ip_bytes: 0,
             },
             from_server: SideStats {
                 frames: 1,
                 bytes: 47,
                 payload_bytes: 5,
+                ip_bytes: 0,
             },
             first_frame: 1,
             last_frame: 2,
@@ -211,6 +212,8 @@ mod tests {
             handshake_complete: true,
             teardown_complete: true,
             udp_answered: 1,
+            zeek: Default::default(),
+            service: None,
         }
     }
 

@@ -23,6 +23,8 @@ pub fn proto_name(p: Proto) -> &'static str {
     match p {
         Proto::Tcp => "TCP",
         Proto::Udp => "UDP",
+        Proto::Icmp => "ICMP",
+        Proto::Other(p) => super::jsonl::ip_protocol_name(p),
     }
 }
 
@@ -31,6 +33,8 @@ pub fn stream_spec(p: Proto, stream: u64) -> String {
     match p {
         Proto::Tcp => format!("tcp:{stream}"),
         Proto::Udp => format!("udp:{stream}"),
+        Proto::Icmp => format!("icmp:{stream}"),
+        Proto::Other(p) => format!("ip{p}:{stream}"),
     }
 }
 

@@ -167,6 +167,7 @@ pub fn fill_cells(r: &ConversationRow<'_>, out: &mut [String; 13]) {
         (_, Some(ns)) => rtt.push_str(&millis(ns)),
         (Proto::Tcp, None) => rtt.push_str("no handshake"),
         (Proto::Udp, None) => rtt.push_str("n/a (UDP)"),
+        (Proto::Icmp | Proto::Other(_), None) => rtt.push_str("n/a"),
     }
     state.push_str(c.zeek_state);
     history.push_str(&c.history);

@@ -61,7 +61,7 @@ pub struct FlowConversation {
 pub struct FlowData {
     /// Conversations in order of their first frame.
     pub conversations: Vec<FlowConversation>,
-    index: HashMap<(bool, u64), usize>,
+    index: HashMap<(Proto, u64), usize>,
     /// Frames outside any TCP/UDP conversation (ARP, ICMP, ...), not drawn.
     pub other_frames: u64,
     /// Conversations beyond [`MAX_CONVERSATIONS`], not drawn.
@@ -90,7 +90,7 @@ impl FlowData {
             self.other_frames += 1;
             return;
         };
-        let key = (proto == Proto::Tcp, stream);
+        let key = (proto, stream);
         let to_server = dir == Direction::FromClient;
         let i = match self.index.get(&key) {
             Some(&i) => i,
@@ -156,7 +156,7 @@ impl FlowData {
     pub fn set_verdicts(&mut self, rows: &[ConversationRow<'_>]) {
         for r in rows {
             let c = r.conversation;
-            let i = self.index.get(&(c.proto == Proto::Tcp, c.stream)).copied();
+            let i = self.index.get(&(c.proto, c.stream)).copied();
             if let Some(fc) = i.and_then(|i| self.conversations.get_mut(i)) {
                 fc.verdict = r.verdict.to_string();
                 fc.client = c.client;

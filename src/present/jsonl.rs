@@ -6,7 +6,6 @@ use std::io::{self, Write};
 use super::{ConversationRow, Gathered, Row, View};
 use crate::decode::{Net, Packet, Transport, TunnelKind};
 use crate::fmt::{push_ip_bytes, push_seconds_bytes, push_u64_bytes};
-use crate::track::Proto;
 
 /// Streams JSON Lines to `out`.
 pub struct JsonLines<W: Write> {
@@ -153,7 +152,9 @@ impl<W: Write> JsonLines<W> {
                 w.push(b'"');
             }
         }
-        w.extend_from_slice(b"],\"info\":");
+        w.extend_from_slice(b"],\"protocol\":");
+        push_json_string(w, &row.note.protocol);
+        w.extend_from_slice(b",\"info\":");
         push_json_string(w, &row.note.info);
         w.extend_from_slice(b",\"note\":");
         push_json_string(w, &row.note.text);
@@ -305,7 +306,7 @@ impl<W: Write> View for JsonLines<W> {
             let c = r.conversation;
             let v = serde_json::json!({
                 "type": "conversation",
-                "proto": match c.proto { Proto::Tcp => "TCP", Proto::Udp => "UDP" },
+                "proto": super::common::proto_name(c.proto),
                 "stream": c.stream,
                 "client": c.client.ip.to_string(),
                 "client_port": c.client.port,
@@ -353,7 +354,7 @@ impl<W: Write> View for JsonLines<W> {
 mod tests {
     use super::*;
     use crate::source::Timestamp;
-    use crate::track::{Conversation, Endpoint, SideStats};
+    use crate::track::{Conversation, Endpoint, Proto, SideStats};
 
     #[test]
     fn test_json_string_word_scan_matches_serde_json() {
@@ -404,6 +405,7 @@ mod tests {
             frames,
             bytes,
             payload_bytes,
+            ip_bytes: 0,
         };
         let c = Conversation {
             proto: Proto::Tcp,
@@ -427,6 +429,8 @@ mod tests {
             handshake_complete: true,
             teardown_complete: true,
             udp_answered: 0,
+            zeek: Default::default(),
+            service: None,
         };
         let first = Timestamp { secs: 10, nanos: 0 };
         for rtt in [Some(123_456), None, Some(1)] {

@@ -10,6 +10,7 @@ use crate::source::{Frame, Timestamp};
 use crate::track::{Conversation, Facts};
 
 pub mod common;
+pub mod connlog;
 pub mod conversations;
 pub mod detail;
 pub mod flow;

@@ -97,7 +97,7 @@ pub struct Report<W: Write> {
     flow: FlowData,
     pairing: Pairing,
     collector: Collector,
-    checked: Vec<(bool, u64)>,
+    checked: Vec<(Proto, u64)>,
     tcp: TcpKey,
     udp: UdpKey,
     /// What the report keeps of the conversations, which come in batches at the end.
@@ -247,6 +247,8 @@ impl<W: Write> Report<W> {
                     _ => {}
                 }
             }
+            // Frames of ICMP and other flows carry no stream facts.
+            Proto::Icmp | Proto::Other(_) => {}
             Proto::Tcp => {
                 let (Some(t), Some(tf)) = (row.packet.tcp(), f.tcp.as_ref()) else {
                     return;
@@ -528,7 +530,7 @@ impl<W: Write> View for Report<W> {
         if let (Some(p), Some(s), Some(d)) =
             (row.facts.proto, row.facts.stream, row.facts.direction)
         {
-            let key = (p == Proto::Tcp, s);
+            let key = (p, s);
             if !self.checked.contains(&key) && self.checked.len() < MAX_CHECKED {
                 self.checked.push(key);
             }
@@ -549,7 +551,7 @@ impl<W: Write> View for Report<W> {
             let tcp = c.proto == Proto::Tcp;
             if tcp {
                 e.tcp += 1;
-            } else {
+            } else if c.proto == Proto::Udp {
                 e.udp += 1;
             }
             if e.listed < MAX_LISTED {
@@ -558,7 +560,7 @@ impl<W: Write> View for Report<W> {
             } else {
                 e.not_listed += 1;
             }
-            if self.checked.contains(&(tcp, c.stream)) {
+            if self.checked.contains(&(c.proto, c.stream)) {
                 e.checked.push(c.clone());
             }
             if tcp && Some(c.stream) == self.tcp.stream {

@@ -12,7 +12,6 @@ use crate::fmt::{
 };
 use crate::source::Timestamp;
 use crate::text::{Style, escape};
-use crate::track::Proto;
 
 /// Column widths (the Info column is padded so that notes line up; longer Info pushes its note right).
 const W_NO: usize = 5;
@@ -300,10 +299,7 @@ impl<W: Write> View for Timeline<W> {
         for r in rows {
             let line = &mut self.rows.bytes;
             let c = r.conversation;
-            let proto = match c.proto {
-                Proto::Tcp => "TCP",
-                Proto::Udp => "UDP",
-            };
+            let proto = super::common::proto_name(c.proto);
             // "{proto} {stream:<3} client {client} → server {server}  →{n} frames {n} bytes
             //  ←{n} frames {n} bytes  start {start} s, {dur} s  {state} {history}  {verdict}"
             line.extend_from_slice(proto.as_bytes());
@@ -398,6 +394,7 @@ mod tests {
     use crate::fmt::push_seconds;
     use crate::source::Frame;
     use crate::track::Facts;
+    use crate::track::Proto;
 
     /// The conversation lines are what the `writeln!` format wrote before, and rows given in
     /// several batches print one heading (so the pipeline may stream them).
@@ -412,6 +409,7 @@ mod tests {
             frames,
             bytes,
             payload_bytes: 0,
+            ip_bytes: 0,
         };
         let conv = |stream, client: Endpoint, history: &str| Conversation {
             proto: if stream % 2 == 0 {
@@ -439,6 +437,8 @@ mod tests {
             handshake_complete: true,
             teardown_complete: true,
             udp_answered: 0,
+            zeek: Default::default(),
+            service: None,
         };
         let convs = [
             conv(0, ep("fd00::1:2", 40000), "ShADadFf"),

@@ -63,12 +63,19 @@ mod zeek;
 pub use seq::SeqNumber;
 use tcp::TcpConv;
 use udp::UdpConv;
+pub use zeek::MAX_HISTORY;
+use zeek::{ZeekFlow, ZeekTcp};
 
 /// Which transport a conversation uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Proto {
     Tcp,
     Udp,
+    /// ICMP or ICMPv6 (Zeek's flows: echo request and reply together, each error
+    /// message type one-way); its "ports" are the type and the counterpart type or code.
+    Icmp,
+    /// Another IP protocol (its number): one flow per pair of addresses, no ports.
+    Other(u8),
 }
 
 /// Direction of a frame within its conversation.
@@ -110,6 +117,12 @@ impl Analysis {
     /// A SYN carrying data with a TCP Fast Open cookie (tshark's `tcp.analysis.tfo_syn`).
     /// Not in [`Analysis::ALL`]: Wireshark shows no Info label for it.
     pub const TFO_SYN: u32 = 1 << 15;
+    /// A SYN-ACK acknowledging more than the peer's SYN (its data: tshark's
+    /// `tcp.analysis.tfo_ack`). No Info label.
+    pub const TFO_ACK: u32 = 1 << 16;
+    /// A SYN-ACK acknowledging only the SYN of a TCP Fast Open SYN with data (tshark's
+    /// `tcp.analysis.tfo_ignored`). No Info label.
+    pub const TFO_IGNORED: u32 = 1 << 17;
 
     /// (bit, JSON name, Wireshark Info label) for every flag, in Wireshark's Info order.
     pub const ALL: &'static [(u32, &'static str, &'static str)] = &[
@@ -179,9 +192,16 @@ impl Analysis {
         })
     }
 
-    /// The JSON names of the flags set, in [`Analysis::ALL`] order (plus `tfo_syn`).
+    /// The JSON names of the flags set, in [`Analysis::ALL`] order (plus `tfo_syn`,
+    /// `tfo_ack` and `tfo_ignored`).
     pub fn names(self) -> impl Iterator<Item = &'static str> {
-        let tfo = self.has(Self::TFO_SYN).then_some("tfo_syn");
+        let tfo = [
+            (Self::TFO_SYN, "tfo_syn"),
+            (Self::TFO_ACK, "tfo_ack"),
+            (Self::TFO_IGNORED, "tfo_ignored"),
+        ]
+        .into_iter()
+        .filter_map(move |(bit, name)| self.has(bit).then_some(name));
         Self::ALL
             .iter()
             .filter_map(move |&(bit, name, _)| self.has(bit).then_some(name))
@@ -286,6 +306,23 @@ pub struct SideStats {
     pub bytes: u64,
     /// Application payload bytes.
     pub payload_bytes: u64,
+    /// IP bytes (the IP header's total length; Zeek's `num_bytes_ip`).
+    pub ip_bytes: u64,
+}
+
+/// What Zeek would write for a conversation in its conn.log, oriented as Zeek
+/// orients it (its originator may be wirelab's server).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ZeekSummary {
+    /// Zeek's originator is wirelab's server.
+    pub orig_is_server: bool,
+    /// Payload bytes as Zeek counts them (TCP: from sequence numbers), originator first.
+    pub orig_bytes: u64,
+    pub resp_bytes: u64,
+    /// Bytes missed in content gaps.
+    pub missed_bytes: u64,
+    /// From the first packet to the last one Zeek counts (TCP: not past both closes).
+    pub duration_ns: i128,
 }
 
 /// One conversation, summarised at the end (or when evicted).
@@ -317,6 +354,11 @@ pub struct Conversation {
     pub teardown_complete: bool,
     /// UDP: datagrams from the client that got a reply from the server.
     pub udp_answered: u64,
+    /// Zeek's orientation, byte counts and duration (for the conn.log).
+    pub zeek: ZeekSummary,
+    /// Zeek's `service` (its name of the application protocol a dissector took), when
+    /// one was recognised.
+    pub service: Option<&'static str>,
 }
 
 /// Context of a frame the tracker needs besides the packet.
@@ -325,6 +367,46 @@ pub struct FrameMeta {
     pub number: u64,
     pub ts: Timestamp,
     pub orig_len: u32,
+}
+
+/// The IP datagram's length as its header gives it (Zeek's `num_bytes_ip`).
+fn ip_len(packet: &Packet<'_>) -> u32 {
+    match &packet.net {
+        crate::decode::Net::Ipv4(v4) => u32::from(v4.total_len),
+        crate::decode::Net::Ipv6(v6) => u32::from(v6.payload_len) + 40,
+        _ => 0,
+    }
+}
+
+/// The IP payload's length as the IP header declares it (IPv6: its payload length,
+/// extension headers included).
+fn ip_payload_len(packet: &Packet<'_>) -> u32 {
+    match &packet.net {
+        crate::decode::Net::Ipv4(v4) => {
+            u32::from(v4.total_len).saturating_sub(u32::from(v4.header_len))
+        }
+        crate::decode::Net::Ipv6(v6) => u32::from(v6.payload_len),
+        _ => 0,
+    }
+}
+
+/// The limited broadcast address (Zeek never flips a flow sent to it).
+fn is_broadcast(ip: IpAddr) -> bool {
+    matches!(ip, IpAddr::V4(v4) if v4.is_broadcast())
+}
+
+/// Fills a UDP, ICMP or other flow's Zeek fields.
+fn flow_summary(c: &mut Conversation, z: &ZeekFlow, udp: bool) {
+    c.history = z.history.as_str().to_string();
+    c.zeek_state = z.conn_state(udp);
+    let (orig_bytes, resp_bytes) = z.orig_resp(z.bytes);
+    c.zeek = ZeekSummary {
+        orig_is_server: z.orig_is_server,
+        orig_bytes,
+        resp_bytes,
+        missed_bytes: 0,
+        duration_ns: c.end.nanos_since(c.start).max(0),
+    };
 }
 
 /// The canonical key of a conversation: its two endpoints, smaller first.
@@ -413,6 +495,8 @@ struct Common {
     last_frame: u64,
     start: Timestamp,
     end: Timestamp,
+    /// The first application protocol a dissector took in this conversation.
+    app: Option<crate::decode::app::AppProto>,
 }
 
 impl Common {
@@ -427,6 +511,7 @@ impl Common {
             last_frame: meta.number,
             start: meta.ts,
             end: meta.ts,
+            app: None,
         }
     }
 
@@ -436,7 +521,7 @@ impl Common {
     }
 
     /// Counts one frame; returns its 1-based index within the conversation.
-    fn count(&mut self, meta: &FrameMeta, from_client: bool, payload_len: u32) -> u64 {
+    fn count(&mut self, meta: &FrameMeta, from_client: bool, payload_len: u32, ip_len: u32) -> u64 {
         let side = if from_client {
             &mut self.from_client
         } else {
@@ -445,6 +530,7 @@ impl Common {
         side.frames += 1;
         side.bytes += u64::from(meta.orig_len);
         side.payload_bytes += u64::from(payload_len);
+        side.ip_bytes += u64::from(ip_len);
         self.last_frame = meta.number;
         if meta.ts > self.end {
             self.end = meta.ts;
@@ -472,6 +558,10 @@ impl Common {
             handshake_complete: false,
             teardown_complete: false,
             udp_answered: 0,
+            zeek: ZeekSummary::default(),
+            // Zeek's service: its name for the application protocol (none where Zeek
+            // has no analyzer for it).
+            service: self.app.map(|a| a.zeek_service()).filter(|s| !s.is_empty()),
         }
     }
 }
@@ -493,10 +583,23 @@ pub struct Tracker {
     tcp: Chunked<(Common, TcpConv)>,
     udp_by_key: index::Index,
     udp: Chunked<(Common, UdpConv)>,
+    /// ICMP flows and flows of other IP protocols (Zeek logs them; tshark has no stream).
+    other_by_key: index::Index,
+    other: Chunked<(Common, OtherConv)>,
     /// For UDP: (client IP, server endpoint) → client port of the latest conversation.
     udp_last_client_port: HashMap<(IpAddr, Endpoint), u16>,
     /// Closed TCP conversations not frozen yet, oldest first.
     lingering: VecDeque<usize>,
+}
+
+/// An ICMP flow or a flow of another IP protocol.
+#[derive(Debug, Clone)]
+struct OtherConv {
+    /// The IP protocol number (1 and 58 for ICMP).
+    protocol: u8,
+    /// An ICMP message without a counterpart type (an error, say): one direction only.
+    one_way: bool,
+    zeek: ZeekFlow,
 }
 
 /// A growable list stored in fixed chunks: growing never copies (no 2x peak) and
@@ -606,7 +709,7 @@ impl Tracker {
                     port: tcp.dst_port,
                 };
                 let hash = hash.unwrap_or_else(|| ConvKey::new(src, dst).short_hash());
-                self.observe_tcp(&meta, src, dst, hash, tcp)
+                self.observe_tcp(&meta, src, dst, hash, tcp, packet)
             }
             Transport::Udp(udp) => {
                 let src = Endpoint {
@@ -618,9 +721,101 @@ impl Tracker {
                     port: udp.dst_port,
                 };
                 let hash = hash.unwrap_or_else(|| ConvKey::new(src, dst).short_hash());
-                self.observe_udp(&meta, src, dst, hash, udp.payload_len)
+                self.observe_udp(&meta, src, dst, hash, udp, packet)
+            }
+            Transport::Icmpv4(icmp) | Transport::Icmpv6(icmp) => {
+                let v6 = matches!(packet.transport, Transport::Icmpv6(_));
+                let (counterpart, one_way) = zeek::icmp_counterpart(icmp.icmp_type, icmp.code, v6);
+                let src = Endpoint {
+                    ip: src_ip,
+                    port: u16::from(icmp.icmp_type),
+                };
+                let dst = Endpoint {
+                    ip: dst_ip,
+                    port: u16::from(counterpart),
+                };
+                // What follows the ICMP header's 8 bytes, as the IP header declares it.
+                let payload = ip_payload_len(packet).saturating_sub(8);
+                let protocol = if v6 { 58 } else { 1 };
+                self.observe_other(&meta, src, dst, protocol, one_way, payload, ip_len(packet));
+                Facts::default()
+            }
+            Transport::Other { protocol } => {
+                let src = Endpoint {
+                    ip: src_ip,
+                    port: 0,
+                };
+                let dst = Endpoint {
+                    ip: dst_ip,
+                    port: 0,
+                };
+                let payload = ip_payload_len(packet);
+                self.observe_other(&meta, src, dst, *protocol, false, payload, ip_len(packet));
+                Facts::default()
             }
             _ => Facts::default(),
+        }
+    }
+
+    /// Counts one ICMP message or packet of another IP protocol in its flow. The
+    /// frame's facts stay empty: tshark numbers no stream for these.
+    #[allow(clippy::too_many_arguments)]
+    fn observe_other(
+        &mut self,
+        meta: &FrameMeta,
+        src: Endpoint,
+        dst: Endpoint,
+        protocol: u8,
+        one_way: bool,
+        payload: u32,
+        ip_len: u32,
+    ) {
+        // The protocol joins the key's hash through the ports (only the hash: every
+        // candidate is compared on the flow itself).
+        let salt = u16::from(protocol) << 8;
+        let hash = ConvKey::new(
+            Endpoint {
+                ip: src.ip,
+                port: src.port ^ salt,
+            },
+            Endpoint {
+                ip: dst.ip,
+                port: dst.port ^ salt,
+            },
+        )
+        .short_hash();
+        let joins = |c: &Common, o: &OtherConv| {
+            o.protocol == protocol
+                && o.one_way == one_way
+                && if one_way {
+                    c.client == src && c.server == dst
+                } else {
+                    c.joins(src, dst)
+                }
+        };
+        let convs = &self.other;
+        let existing = self
+            .other_by_key
+            .find(hash, |at| convs.get(at).is_some_and(|(c, o)| joins(c, o)));
+        let index = match existing {
+            Some(i) => i,
+            None => {
+                let i = self.other.len();
+                let stream = u64::try_from(i).unwrap_or(u64::MAX);
+                let conv = OtherConv {
+                    protocol,
+                    one_way,
+                    zeek: ZeekFlow::new(false, false),
+                };
+                self.other.push((Common::new(stream, src, dst, meta), conv));
+                self.other_by_key.set(hash, i, |_| false);
+                i
+            }
+        };
+        if let Some((common, conv)) = self.other.get_mut(index) {
+            let from_client = common.client == src;
+            common.count(meta, from_client, payload, ip_len);
+            conv.zeek.observe(from_client, payload, false);
         }
     }
 
@@ -631,7 +826,9 @@ impl Tracker {
         dst: Endpoint,
         hash: u32,
         tcp: &crate::decode::Tcp,
+        packet: &Packet<'_>,
     ) -> Facts {
+        let (ip_len, app) = (ip_len(packet), packet.app);
         let convs = &self.tcp;
         let existing = self.tcp_by_key.find(hash, |at| {
             convs.get(at).is_some_and(|(c, _)| c.joins(src, dst))
@@ -650,12 +847,28 @@ impl Tracker {
                 let i = self.tcp.len();
                 let stream = u64::try_from(i).unwrap_or(u64::MAX);
                 // The client sent the SYN; without one, the sender of the first frame
-                // (a lone SYN-ACK comes from the server).
+                // (a lone SYN-ACK comes from the server), unless, as for Zeek, the first
+                // frame comes from a likely server port.
                 let synack =
                     tcp.flags.0 & (TcpFlags::SYN | TcpFlags::ACK) == TcpFlags::SYN | TcpFlags::ACK;
-                let (client, server) = if synack { (dst, src) } else { (src, dst) };
+                let flip = zeek::flips_first_packet(
+                    true,
+                    tcp.flags,
+                    src.port,
+                    dst.port,
+                    is_broadcast(dst.ip),
+                );
+                let (client, server) = if synack || flip {
+                    (dst, src)
+                } else {
+                    (src, dst)
+                };
+                // Zeek's originator is the first sender unless it flipped: a lone
+                // SYN-ACK from an unlikely port makes wirelab's server Zeek's originator.
+                let orig_is_server = synack && !flip;
+                let conv = TcpConv::with_zeek(ZeekTcp::new(orig_is_server, flip));
                 self.tcp
-                    .push((Common::new(stream, client, server, meta), TcpConv::new()));
+                    .push((Common::new(stream, client, server, meta), conv));
                 let convs = &self.tcp;
                 self.tcp_by_key.set(hash, i, |at| {
                     convs.get(at).is_some_and(|(c, _)| c.joins(src, dst))
@@ -667,7 +880,10 @@ impl Tracker {
             return Facts::default();
         };
         let from_client = common.client == src;
-        let n = common.count(meta, from_client, tcp.payload_len);
+        let n = common.count(meta, from_client, tcp.payload_len, ip_len);
+        if common.app.is_none() {
+            common.app = app;
+        }
         // A segment shorter than its header (Wireshark's "Short segment") is
         // counted, but gets no sequence analysis: its numbers stay raw.
         let observed = if tcp.short {
@@ -711,8 +927,11 @@ impl Tracker {
         src: Endpoint,
         dst: Endpoint,
         hash: u32,
-        payload_len: u32,
+        udp: &crate::decode::Udp,
+        packet: &Packet<'_>,
     ) -> Facts {
+        let (ip_len, app) = (ip_len(packet), packet.app);
+        let payload_len = udp.payload_len;
         let mut previous_client_port = None;
         let convs = &self.udp;
         let existing = self.udp_by_key.find(hash, |at| {
@@ -732,8 +951,20 @@ impl Tracker {
                     previous_client_port = Some(port);
                 }
                 self.udp_last_client_port.insert(run, src.port);
-                self.udp
-                    .push((Common::new(stream, src, dst, meta), UdpConv::default()));
+                // Zeek's orientation: a datagram from a likely server port to another
+                // port comes from the responder.
+                let flip = zeek::flips_first_packet(
+                    false,
+                    TcpFlags(0),
+                    src.port,
+                    dst.port,
+                    is_broadcast(dst.ip),
+                );
+                let (client, server) = if flip { (dst, src) } else { (src, dst) };
+                self.udp.push((
+                    Common::new(stream, client, server, meta),
+                    UdpConv::new(ZeekFlow::new(false, flip)),
+                ));
                 // A new key: nothing in the index to replace.
                 self.udp_by_key.set(hash, i, |_| false);
                 (i, true)
@@ -743,7 +974,10 @@ impl Tracker {
             return Facts::default();
         };
         let from_client = common.client == src;
-        let n = common.count(meta, from_client, payload_len);
+        let n = common.count(meta, from_client, payload_len, ip_len);
+        if common.app.is_none() {
+            common.app = app;
+        }
         let reply_to = conv.observe(meta.number, from_client, payload_len);
         Facts {
             stream: Some(common.stream),
@@ -763,12 +997,13 @@ impl Tracker {
         }
     }
 
-    /// How many conversations were seen (TCP and UDP).
+    /// How many conversations were seen (TCP, UDP, ICMP and other IP protocols).
     pub fn conversation_count(&self) -> usize {
-        self.tcp.len() + self.udp.len()
+        self.tcp.len() + self.udp.len() + self.other.len()
     }
 
-    /// All conversations, in order of their stream index (TCP first, then UDP).
+    /// All conversations, in order of their stream index (TCP first, then UDP, then
+    /// ICMP and other IP protocols).
     pub fn finish(self) -> Vec<Conversation> {
         let mut out = Vec::with_capacity(self.conversation_count());
         out.extend(self.into_conversations());
@@ -786,12 +1021,28 @@ impl Tracker {
             udp_by_key,
             udp_last_client_port,
             lingering,
+            other,
+            other_by_key,
         } = self;
-        drop((tcp_by_key, udp_by_key, udp_last_client_port, lingering));
+        drop((
+            tcp_by_key,
+            udp_by_key,
+            udp_last_client_port,
+            lingering,
+            other_by_key,
+        ));
         let tcp = tcp.drain_chunks().map(|(common, conv)| {
             let mut c = common.summary(Proto::Tcp);
-            c.history = conv.history.as_str().to_string();
-            c.zeek_state = conv.zeek.conn_state(&c.history);
+            c.history = conv.zeek.history.as_str().to_string();
+            c.zeek_state = conv.zeek.conn_state();
+            let (o, r) = conv.zeek.orig_resp();
+            c.zeek = ZeekSummary {
+                orig_is_server: conv.zeek.orig_is_server,
+                orig_bytes: o.size(),
+                resp_bytes: r.size(),
+                missed_bytes: conv.zeek.missed_bytes,
+                duration_ns: conv.zeek_last.nanos_since(common.start).max(0),
+            };
             c.initial_rtt_ns = if conv.handshake_complete() {
                 conv.first_rtt_ns
             } else {
@@ -805,11 +1056,19 @@ impl Tracker {
         });
         let udp = udp.drain_chunks().map(|(common, conv)| {
             let mut c = common.summary(Proto::Udp);
-            c.history = conv.history.as_str().to_string();
-            c.zeek_state = zeek::udp_conn_state(conv.client_active, conv.server_active);
+            flow_summary(&mut c, &conv.zeek, true);
             c.udp_answered = conv.answered;
             c
         });
-        tcp.chain(udp)
+        let other = other.drain_chunks().map(|(common, conv)| {
+            let proto = match conv.protocol {
+                1 | 58 => Proto::Icmp,
+                p => Proto::Other(p),
+            };
+            let mut c = common.summary(proto);
+            flow_summary(&mut c, &conv.zeek, false);
+            c
+        });
+        tcp.chain(udp).chain(other)
     }
 }

@@ -6,7 +6,7 @@
 
 use super::ring::SmallDeque;
 use super::seq::SeqNumber;
-use super::zeek::{History, ZeekTcp};
+use super::zeek::{ZeekSegment, ZeekSeq, ZeekTcp};
 use super::{Analysis, Direction, TcpFacts, TcpState};
 use crate::decode::{Tcp, TcpFlags, TcpOption};
 use crate::source::Timestamp;
@@ -74,6 +74,10 @@ struct Flow {
     sent_synack: Option<SeqNumber>,
     /// Any segment seen from this side.
     active: bool,
+    /// A TCP Fast Open SYN with data was seen from this side.
+    sent_tfo_syn: bool,
+    /// Zeek's per-side sequence marks, counters and reassembly front.
+    zeek: ZeekSeq,
 }
 
 impl Default for Flow {
@@ -99,6 +103,8 @@ impl Default for Flow {
             sent_syn: false,
             sent_synack: None,
             active: false,
+            sent_tfo_syn: false,
+            zeek: ZeekSeq::default(),
         }
     }
 }
@@ -186,8 +192,10 @@ pub struct TcpConv {
     pub first_rtt_ns: Option<i128>,
     /// Handshake steps seen: 1 SYN, 2 SYN-ACK, 4 ACK.
     handshake: u8,
-    pub history: History,
+    /// Zeek's judgement of the connection (its history included).
     pub zeek: ZeekTcp,
+    /// Zeek's last time of the connection (it stops once both sides closed).
+    pub zeek_last: Timestamp,
     pub first_fin_by: Option<Direction>,
     pub first_rst_by: Option<Direction>,
     segments_seen: u64,
@@ -282,6 +290,7 @@ impl Frozen {
             sent_syn: self.sent_syn,
             active: self.active,
             is_first_ack: false,
+            zeek: ZeekSeq::thawed(),
             ..Flow::default()
         }
     }
@@ -321,16 +330,22 @@ fn elapsed(now: Timestamp, then: Timestamp) -> i128 {
 }
 
 impl TcpConv {
-    /// A conversation that has seen nothing yet.
+    /// A conversation that has seen nothing yet, whose Zeek originator is wirelab's
+    /// client (see [`TcpConv::with_zeek`] for the others).
     pub fn new() -> Self {
+        Self::with_zeek(ZeekTcp::new(false, false))
+    }
+
+    /// A conversation that has seen nothing yet, with Zeek's orientation given.
+    pub fn with_zeek(zeek: ZeekTcp) -> Self {
         TcpConv {
             live: Some(Box::new([Flow::default(), Flow::default()])),
             frozen: [Frozen::default(); 2],
             mru_syn: None,
             first_rtt_ns: None,
             handshake: 0,
-            history: History::default(),
-            zeek: ZeekTcp::default(),
+            zeek,
+            zeek_last: Timestamp::default(),
             first_fin_by: None,
             first_rst_by: None,
             segments_seen: 0,
@@ -474,6 +489,20 @@ impl TcpConv {
 
         if syn && !ack_flag && tcp.payload_len > 0 && has_fast_open(tcp) {
             analysis |= Analysis::TFO_SYN;
+            fwd.sent_tfo_syn = true;
+        }
+        // A SYN-ACK after the peer's SYN was seen: tshark's TCP Fast Open verdicts.
+        if syn
+            && ack_flag
+            && rev.sent_syn
+            && let Some(base) = rev.base_seq
+        {
+            let acked = tcp.ack.wrapping_sub(base);
+            if SeqNumber(tcp.ack).gt(SeqNumber(base) + 1) {
+                analysis |= Analysis::TFO_ACK;
+            } else if acked == 1 && rev.sent_tfo_syn {
+                analysis |= Analysis::TFO_IGNORED;
+            }
         }
 
         // Window scale option: only a SYN announces it; then check both sides agree.
@@ -601,8 +630,21 @@ impl TcpConv {
         fwd.active = true;
         let state = fwd.state;
 
-        self.history.add_tcp(flags, tcp.payload_len, from_client);
-        self.zeek.observe(flags, tcp.payload_len, from_client);
+        let seg = ZeekSegment {
+            flags,
+            seq: tcp.seq,
+            ack: tcp.ack,
+            len: tcp.payload_len,
+            window: tcp.window,
+        };
+        let seqs = if from_client {
+            [&mut fwd.zeek, &mut rev.zeek]
+        } else {
+            [&mut rev.zeek, &mut fwd.zeek]
+        };
+        if self.zeek.observe(seqs, from_client, &seg) {
+            self.zeek_last = ts;
+        }
 
         let Control {
             accurate_ecn,
@@ -1123,6 +1165,22 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn test_conversation_state_size_bounded() {
+        // Zeek's state per conversation stays small (the 2M-frame benchmark holds ~80,000
+        // conversations): the conversation itself, and the live per-side state boxed apart.
+        assert!(
+            std::mem::size_of::<TcpConv>() <= 304,
+            "{}",
+            std::mem::size_of::<TcpConv>()
+        );
+        assert!(
+            std::mem::size_of::<ZeekTcp>() <= 112,
+            "{}",
+            std::mem::size_of::<ZeekTcp>()
+        );
     }
 
     #[test]

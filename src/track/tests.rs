@@ -390,8 +390,13 @@ fn test_established_icmp_error_changes_nothing() {
     };
     assert_eq!(run.feed(&icmp), Facts::default());
     let conv = run.tracker.finish();
-    assert_eq!(conv.len(), 1);
+    // The TCP conversation is untouched; the error is an ICMP flow of its own (Zeek's
+    // one-way flow: type 3 as the source "port", code 3 as the destination's).
+    assert_eq!(conv.len(), 2);
     assert_eq!(conv[0].from_client.frames + conv[0].from_server.frames, 3);
+    assert_eq!(conv[1].proto, Proto::Icmp);
+    assert_eq!((conv[1].client.port, conv[1].server.port), (3, 3));
+    assert_eq!(conv[1].zeek_state, "OTH");
 }
 
 #[test]

@@ -1,33 +1,36 @@
 //! One UDP conversation (one `udp.stream`): pairs each reply from the server
 //! with the request it answers. Facts only, bounded state.
 
-use super::zeek::History;
+use super::zeek::ZeekFlow;
 
-/// A UDP conversation's pairing state.
+/// A UDP conversation's pairing state and Zeek's view of it.
 #[derive(Debug, Clone, Default)]
 pub struct UdpConv {
     /// The client's last datagram that has no reply yet.
     pending_request: Option<u64>,
     /// Client datagrams that got a reply.
     pub answered: u64,
-    pub history: History,
-    pub client_active: bool,
-    pub server_active: bool,
+    /// Zeek's view (history, activity, bytes, orientation).
+    pub zeek: ZeekFlow,
 }
 
 impl UdpConv {
+    /// A conversation with Zeek's orientation given.
+    pub fn new(zeek: ZeekFlow) -> Self {
+        UdpConv {
+            zeek,
+            ..UdpConv::default()
+        }
+    }
+
     /// Takes one datagram; returns the request frame it answers, if it is a reply.
     pub fn observe(&mut self, frame: u64, from_client: bool, payload_len: u32) -> Option<u64> {
-        if payload_len > 0 {
-            self.history.add('D', from_client);
-        }
+        self.zeek.observe(from_client, payload_len, true);
         if from_client {
-            self.client_active = true;
             // A newer request supersedes an unanswered older one.
             self.pending_request = Some(frame);
             None
         } else {
-            self.server_active = true;
             let answered = self.pending_request.take();
             if answered.is_some() {
                 self.answered += 1;
@@ -47,7 +50,7 @@ mod tests {
         assert_eq!(c.observe(1, true, 5), None);
         assert_eq!(c.observe(2, false, 5), Some(1));
         assert_eq!(c.answered, 1);
-        assert_eq!(c.history.as_str(), "Dd");
+        assert_eq!(c.zeek.history.as_str(), "Dd");
     }
 
     #[test]

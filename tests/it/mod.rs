@@ -19,3 +19,4 @@ mod serve_ipv6;
 mod threaded;
 pub mod tshark;
 mod views;
+mod zeek;

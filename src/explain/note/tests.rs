@@ -87,6 +87,7 @@ fn seg(
         tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
+        app: None,
     }
 }
 
@@ -395,6 +396,7 @@ fn datagram(from_client: bool, client_port: u16, payload: &'static [u8]) -> Pack
         tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
+        app: None,
     }
 }
 
@@ -486,6 +488,7 @@ fn test_icmp_echo_pairing() {
         tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
+        app: None,
     };
     let n = run(&mut e, 1, &echo(8), &Facts::default());
     assert_eq!(n.info, "Echo (ping) request  id=0x1234, seq=1/256, ttl=64");
@@ -522,6 +525,7 @@ fn test_icmp_port_unreachable() {
         tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
+        app: None,
     };
     let n = run(&mut e, 1, &p, &Facts::default());
     assert_eq!(n.info, "Destination unreachable (Port unreachable)");
@@ -556,6 +560,7 @@ fn test_arp_who_has() {
         tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
+        app: None,
     };
     let n = run(&mut e, 1, &p, &Facts::default());
     assert_eq!(n.source, "02:00:00:00:00:01");
