@@ -3,6 +3,7 @@
 //! conversation. Pure functions and a little per-conversation memory; no I/O.
 
 pub mod info;
+pub mod lab;
 pub mod note;
 pub mod text;
 pub mod verdict;
@@ -54,15 +55,25 @@ pub struct Note {
 
 /// Writes notes; remembers what it needs across frames (e.g. the last request per conversation).
 ///
-/// Its memory is bounded: per open conversation at most [`note::MAX_REQUEST_BYTES`]
-/// of the last request plus a few counters, dropped when the conversation closes
+/// Its memory is bounded: per open conversation a few counters (and the lab model's
+/// bounded state, see [`lab::observe`]), dropped when the conversation closes
 /// (RST, or both FINs acknowledged) and evicted oldest-first beyond
 /// [`note::MAX_STREAMS`] open conversations.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Explainer {
     options: Options,
     memory: note::Memory,
     addresses: info::AddressCache,
+    /// The lab model's memory: which conversations are lab runs, and how they went.
+    lab: lab::Observer,
+    /// Run numbers per conversation, once the last frame was seen ([`Explainer::close_lab`]).
+    run_numbers: std::collections::HashMap<(crate::track::Proto, u64), u32>,
+}
+
+impl Default for Explainer {
+    fn default() -> Self {
+        Explainer::new(Options::default())
+    }
 }
 
 impl Explainer {
@@ -72,7 +83,58 @@ impl Explainer {
             options,
             memory: note::Memory::default(),
             addresses: info::AddressCache::default(),
+            lab: lab::Observer::new(lab::Scope::Auto),
+            run_numbers: std::collections::HashMap::new(),
         }
+    }
+
+    /// Which conversations the lab model judges (by default [`lab::Scope::Auto`]).
+    pub fn set_lab_scope(&mut self, scope: lab::Scope) {
+        self.lab = lab::Observer::new(scope);
+    }
+
+    /// After the last frame: numbers the lab runs (UDP and TCP each from 1, by first frame).
+    pub fn close_lab(&mut self) {
+        let mut next = (0u32, 0u32);
+        self.run_numbers = self
+            .lab
+            .run_order()
+            .into_iter()
+            .map(|key| {
+                let n = match key.0 {
+                    crate::track::Proto::Udp => &mut next.0,
+                    crate::track::Proto::Tcp => &mut next.1,
+                };
+                *n += 1;
+                (key, *n)
+            })
+            .collect();
+    }
+
+    /// The lab run a finished conversation is (after [`Explainer::close_lab`]).
+    pub fn lab_run(&self, conversation: &Conversation) -> Option<lab::Run> {
+        let n = self
+            .run_numbers
+            .get(&(conversation.proto, conversation.stream))?;
+        self.lab.run(conversation, *n)
+    }
+
+    /// Conversations the lab model could not follow (beyond its bound).
+    pub fn lab_not_followed(&self) -> u64 {
+        self.lab.not_followed()
+    }
+
+    /// The lab's words on a conversation for its verdict.
+    fn lab_words(&self, conversation: &Conversation) -> Option<String> {
+        if let Some(run) = self.lab_run(conversation) {
+            return Some(run.verdict_words());
+        }
+        let (client, server) = self.lab.stray_of(conversation)?;
+        let mut s = String::from("the reply to the lab request of ");
+        note::write_endpoint(&mut s, client.ip, client.port);
+        s.push_str(", not from the server's port ");
+        s.push_str(&server.port.to_string());
+        Some(s)
     }
 
     /// The words for one frame.
@@ -114,6 +176,7 @@ impl Explainer {
         self.addresses
             .write_addresses(&mut note.source, &mut note.destination, packet);
         info::write_protocol(&mut note.protocol, packet, frame.linktype);
+        let words = self.lab.observe(frame.number, frame.ts, packet, facts);
         note::write(
             &mut self.memory,
             self.options,
@@ -122,6 +185,7 @@ impl Explainer {
             facts,
             note,
             tcp_info,
+            &words,
         );
     }
 
@@ -134,6 +198,7 @@ impl Explainer {
     /// the fast path for a view that shows no frame. Calling it instead of
     /// [`Explainer::explain_into`] gives the same verdicts.
     pub fn observe(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, facts: &Facts) {
+        let _ = self.lab.observe(frame.number, frame.ts, packet, facts);
         note::observe(&mut self.memory, frame, packet, facts);
     }
 
@@ -143,6 +208,7 @@ impl Explainer {
         verdict::verdict(
             conversation,
             self.memory.summary(conversation.proto, conversation.stream),
+            self.lab_words(conversation).as_deref(),
         )
     }
 }

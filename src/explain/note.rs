@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use super::info::{self, TcpInfoContext};
+use super::lab::{Comparison, Words};
 use super::text::{self, push_u32};
 use super::{Note, Options, Tone};
 use crate::decode::{Icmp, Link, Net, Packet, ProblemKind, Tcp, TcpFlags, Transport};
@@ -18,8 +19,6 @@ use table::{Key, Table};
 
 mod table;
 
-/// Bytes of the last request kept per conversation for the uppercase check.
-pub const MAX_REQUEST_BYTES: usize = 256;
 /// Open conversations remembered at once; beyond, the oldest is forgotten.
 pub const MAX_STREAMS: usize = 16_384;
 /// Conversation summaries kept for the verdicts.
@@ -34,10 +33,6 @@ pub struct Summary {
     pub requests: u32,
     /// Replies: runs of data from the server.
     pub replies: u32,
-    /// Replies that were the uppercase of their request.
-    pub uppercase_ok: u32,
-    /// Replies that were not.
-    pub uppercase_bad: u32,
     /// The server answered the client's SYN with a RST.
     pub refused: bool,
 }
@@ -49,19 +44,8 @@ struct Stream {
     synack_seen: bool,
     accecn_syn: bool,
     accecn_synack: bool,
-    /// The first bytes of the current request (up to MAX_REQUEST_BYTES).
-    request: Vec<u8>,
-    /// Some byte of `request` is not ASCII (kept up to date, rather than checked on
-    /// every reply segment).
-    request_non_ascii: bool,
-    /// All bytes of the current request, kept or not.
-    request_total: u64,
     /// Direction of the last data seen.
     last_data: Option<Direction>,
-    /// Bytes of the current reply so far.
-    reply_offset: usize,
-    /// The current reply was already found not to be the uppercase request.
-    reply_bad: bool,
     /// Per direction (client, server): the FIN's frame and relative sequence number.
     fin: [Option<(u64, u32)>; 2],
     fin_acked: [bool; 2],
@@ -120,7 +104,7 @@ fn sep(out: &mut String) {
     }
 }
 
-fn write_endpoint(out: &mut String, ip: IpAddr, port: u16) {
+pub(crate) fn write_endpoint(out: &mut String, ip: IpAddr, port: u16) {
     let _ = match ip {
         IpAddr::V4(a) => write!(out, "{a}:{port}"),
         IpAddr::V6(a) => write!(out, "[{a}]:{port}"),
@@ -152,6 +136,7 @@ pub fn write(
     facts: &Facts,
     note: &mut Note,
     tcp_info: Option<&str>,
+    lab: &Words,
 ) {
     let Note {
         info, text, tone, ..
@@ -199,7 +184,7 @@ pub fn write(
             }
         }
         (_, Transport::Tcp(tcp)) => tcp_note(
-            memory, options, frame, packet, facts, tcp, info, text, tone, tcp_info,
+            memory, options, frame, packet, facts, tcp, info, text, tone, tcp_info, lab,
         ),
         (_, Transport::Udp(udp)) => {
             info::write_udp_info(info, udp);
@@ -211,6 +196,7 @@ pub fn write(
                 udp.dst_port,
                 u64::from(udp.payload_len),
                 text,
+                lab,
             );
         }
         (_, Transport::Icmpv4(icmp)) => {
@@ -318,9 +304,9 @@ pub fn observe(memory: &mut Memory, frame: &Frame<'_>, packet: &Packet<'_>, fact
         (Net::Ipv4(ip), Transport::Fragment { .. } | Transport::None)
             if info::ipv4_is_fragment(ip) => {}
         (Net::Ipv6(ip), Transport::Fragment { .. } | Transport::None) if ip.fragment.is_some() => {}
-        (_, Transport::Tcp(tcp)) => tcp_memory(memory, frame, packet, facts, tcp),
+        (_, Transport::Tcp(tcp)) => tcp_memory(memory, frame, facts, tcp),
         (_, Transport::Udp(udp)) => {
-            udp_memory(memory, packet, facts, u64::from(udp.payload_len));
+            udp_memory(memory, facts, u64::from(udp.payload_len));
         }
         _ => {}
     }
@@ -343,13 +329,7 @@ fn accurate_ecn(s: &mut Stream, flags: TcpFlags) -> bool {
 }
 
 /// The memory side of [`tcp_note`], step for step.
-fn tcp_memory(
-    memory: &mut Memory,
-    frame: &Frame<'_>,
-    packet: &Packet<'_>,
-    facts: &Facts,
-    tcp: &Tcp,
-) {
+fn tcp_memory(memory: &mut Memory, frame: &Frame<'_>, facts: &Facts, tcp: &Tcp) {
     let Some(k) = facts.stream.map(|s| (proto_key(Proto::Tcp), s)) else {
         return;
     };
@@ -392,7 +372,7 @@ fn tcp_memory(
     if tcp.payload_len > 0 && !retransmitted {
         let summary = summaries.get_or_insert_default(k);
         if let Some(d) = dir {
-            data_memory(s, summary, d, packet.payload, u64::from(tcp.payload_len));
+            data_memory(s, summary, d);
         }
     }
     if ack
@@ -423,7 +403,7 @@ fn tcp_memory(
 }
 
 /// The memory side of [`udp_note`], step for step.
-fn udp_memory(memory: &mut Memory, packet: &Packet<'_>, facts: &Facts, declared: u64) {
+fn udp_memory(memory: &mut Memory, facts: &Facts, declared: u64) {
     let Some(k) = facts.stream.map(|s| (proto_key(Proto::Udp), s)) else {
         return;
     };
@@ -437,7 +417,7 @@ fn udp_memory(memory: &mut Memory, packet: &Packet<'_>, facts: &Facts, declared:
     }
     let summary = memory.summaries.get_or_insert_default(k);
     if let Some(d) = dir {
-        data_memory(s, summary, d, packet.payload, declared);
+        data_memory(s, summary, d);
     }
 }
 
@@ -591,115 +571,51 @@ fn analysis_words(out: &mut String, t: &TcpFacts, dir: Option<Direction>, ack_sh
     }
 }
 
-/// What a data segment or datagram was, as [`data_memory`] judged it.
+/// What a data segment or datagram was, as [`data_memory`] counted it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum DataKind {
     /// From the client: the first data of a new request, or more of it.
     Request { new_turn: bool },
-    /// From the server, with how it compares to the request.
-    Reply { new_turn: bool, check: ReplyCheck },
-}
-
-/// How a reply compares with the request before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ReplyCheck {
-    /// No request data seen before it.
-    NoRequest,
-    /// The reply (so far) is the request in uppercase.
-    Uppercase,
-    /// More of a reply still matching the request in uppercase.
-    StillUppercase,
-    /// Not the uppercase of the request; `first`: the first segment found so.
-    NotUppercase { first: bool },
+    /// From the server: the first data of a reply, or more of it.
+    Reply { new_turn: bool },
 }
 
 /// The memory side of a data segment or datagram: request and reply turns, the
-/// uppercase check, the summary's counts. Shared by the words and the summary-only path.
-fn data_memory(
-    s: &mut Stream,
-    summary: Option<&mut Summary>,
-    dir: Direction,
-    payload: &[u8],
-    declared: u64,
-) -> DataKind {
+/// summary's counts. Shared by the words and the summary-only path. (Whether a reply
+/// is the uppercase of its request is the lab model's judgement, not this one's.)
+fn data_memory(s: &mut Stream, summary: Option<&mut Summary>, dir: Direction) -> DataKind {
     let new_turn = s.last_data != Some(dir);
     s.last_data = Some(dir);
+    if new_turn && let Some(sum) = summary {
+        match dir {
+            Direction::FromClient => sum.requests = sum.requests.saturating_add(1),
+            Direction::FromServer => sum.replies = sum.replies.saturating_add(1),
+        }
+    }
     match dir {
-        Direction::FromClient => {
-            if new_turn {
-                s.request.clear();
-                s.request_non_ascii = false;
-                s.request_total = 0;
-                if let Some(sum) = summary {
-                    sum.requests = sum.requests.saturating_add(1);
-                }
-            }
-            let room = MAX_REQUEST_BYTES.saturating_sub(s.request.len());
-            let kept = payload.get(..room.min(payload.len())).unwrap_or(&[]);
-            s.request.extend_from_slice(kept);
-            s.request_non_ascii |= !kept.is_ascii();
-            s.request_total = s.request_total.saturating_add(declared);
-            DataKind::Request { new_turn }
-        }
-        Direction::FromServer => {
-            let mut summary = summary;
-            if new_turn {
-                s.reply_offset = 0;
-                s.reply_bad = false;
-                if let Some(sum) = summary.as_deref_mut() {
-                    sum.replies = sum.replies.saturating_add(1);
-                }
-            }
-            let check = if s.request_total == 0 {
-                ReplyCheck::NoRequest
-            } else {
-                let complete = s.request_total == s.request.len() as u64;
-                let end = s.reply_offset.saturating_add(payload.len());
-                // An ASCII request's uppercase is byte for byte: compare without building it.
-                // (A new turn starts at offset 0, where `part` covers the whole reply.)
-                let (part, expected_len) = if !s.request_non_ascii {
-                    let part = s.request.get(s.reply_offset..end).is_some_and(|r| {
-                        r.len() == payload.len()
-                            && r.iter()
-                                .zip(payload)
-                                .all(|(a, b)| a.to_ascii_uppercase() == *b)
-                    });
-                    (part, s.request.len())
-                } else {
-                    let expected = text::uppercase_prefix(&s.request, complete);
-                    (
-                        expected.get(s.reply_offset..end) == Some(payload),
-                        expected.len(),
-                    )
-                };
-                let beyond = s.reply_offset >= expected_len && !complete;
-                if new_turn && part {
-                    if let Some(sum) = summary {
-                        sum.uppercase_ok = sum.uppercase_ok.saturating_add(1);
-                    }
-                    ReplyCheck::Uppercase
-                } else if part || beyond {
-                    ReplyCheck::StillUppercase
-                } else {
-                    let first = !s.reply_bad;
-                    if first && let Some(sum) = summary {
-                        sum.uppercase_bad = sum.uppercase_bad.saturating_add(1);
-                        // An earlier segment of this reply counted as uppercase: undo it.
-                        if !new_turn {
-                            sum.uppercase_ok = sum.uppercase_ok.saturating_sub(1);
-                        }
-                    }
-                    s.reply_bad = true;
-                    ReplyCheck::NotUppercase { first }
-                }
-            };
-            s.reply_offset = s.reply_offset.saturating_add(payload.len());
-            DataKind::Reply { new_turn, check }
-        }
+        Direction::FromClient => DataKind::Request { new_turn },
+        Direction::FromServer => DataKind::Reply { new_turn },
     }
 }
 
-/// A segment or datagram carrying data: request or reply, with the uppercase check.
+/// The lab's words on a reply: ": the request in uppercase", ": not the uppercase …".
+fn lab_words(out: &mut String, lab: &Words) {
+    let c = match lab {
+        Words::Reply(c) => *c,
+        Words::Stray {
+            judged: Some(c), ..
+        } => *c,
+        _ => return,
+    };
+    out.push_str(match c {
+        Comparison::Uppercase => ": the request in uppercase",
+        Comparison::Unchanged => ": the request unchanged, not in uppercase",
+        Comparison::Partial { .. } => ": the uppercase of only the first part of the request",
+        Comparison::Pending | Comparison::Different => ": not the uppercase of the request",
+    });
+}
+
+/// A segment or datagram carrying data: request or reply, with the lab's judgement.
 fn data_words(
     out: &mut String,
     stream: Option<&mut Stream>,
@@ -707,6 +623,7 @@ fn data_words(
     dir: Option<Direction>,
     payload: &[u8],
     declared: u64,
+    lab: &Words,
 ) {
     let (Some(s), Some(dir)) = (stream, dir) else {
         out.push_str("data ");
@@ -715,7 +632,29 @@ fn data_words(
         write_len(out, declared, payload.len());
         return;
     };
-    match data_memory(s, summary, dir, payload, declared) {
+    if let Words::Stray {
+        request_frame,
+        client,
+        server,
+        ..
+    } = lab
+    {
+        out.push_str("reply ");
+        text::write_quoted(out, payload, text::MAX_SHOWN_CHARS);
+        out.push(' ');
+        write_len(out, declared, payload.len());
+        lab_words(out, lab);
+        let _ = write!(
+            out,
+            "; the answer to the request in frame {request_frame} from "
+        );
+        write_endpoint(out, client.ip, client.port);
+        out.push_str(", but not from the server's port ");
+        push_u32(out, u32::from(server.port));
+        let _ = data_memory(s, summary, dir);
+        return;
+    }
+    match data_memory(s, summary, dir) {
         DataKind::Request { new_turn } => {
             out.push_str(if new_turn {
                 "request "
@@ -726,28 +665,15 @@ fn data_words(
             out.push(' ');
             write_len(out, declared, payload.len());
         }
-        DataKind::Reply { new_turn, check } => {
+        DataKind::Reply { new_turn } => {
             out.push_str(if new_turn { "reply " } else { "more reply " });
             text::write_quoted(out, payload, text::MAX_SHOWN_CHARS);
-            match check {
-                ReplyCheck::NoRequest => {
-                    out.push(' ');
-                    write_len(out, declared, payload.len());
-                }
-                ReplyCheck::Uppercase => out.push_str(": the request in uppercase"),
-                ReplyCheck::StillUppercase => {
-                    out.push(' ');
-                    write_len(out, declared, payload.len());
-                    out.push_str(", still the request in uppercase");
-                }
-                ReplyCheck::NotUppercase { first } => {
-                    out.push(' ');
-                    write_len(out, declared, payload.len());
-                    if first {
-                        out.push_str(": not the uppercase of the request");
-                    }
-                }
+            // A whole reply in one piece, the request in uppercase, needs no length.
+            if !(new_turn && *lab == Words::Reply(Comparison::Uppercase)) {
+                out.push(' ');
+                write_len(out, declared, payload.len());
             }
+            lab_words(out, lab);
         }
     }
 }
@@ -764,6 +690,7 @@ fn tcp_note(
     out: &mut String,
     tone: &mut Tone,
     given_info: Option<&str>,
+    lab: &Words,
 ) {
     let Memory {
         streams, summaries, ..
@@ -799,6 +726,7 @@ fn tcp_note(
                 None,
                 packet.payload,
                 u64::from(tcp.payload_len),
+                &Words::Nothing,
             );
         }
         *tone = if rst {
@@ -899,6 +827,7 @@ fn tcp_note(
             dir,
             packet.payload,
             u64::from(tcp.payload_len),
+            lab,
         );
     } else if tcp.payload_len > 0 {
         sep(out);
@@ -998,6 +927,7 @@ fn udp_note(
     dport: u16,
     declared: u64,
     out: &mut String,
+    lab: &Words,
 ) {
     let dir = facts.direction;
     let udp = facts.udp.as_ref();
@@ -1014,6 +944,7 @@ fn udp_note(
     sep(out);
     if declared == 0 {
         let _ = write!(out, "empty datagram (0 bytes) from the {}", side(dir));
+        lab_words(out, lab);
         if let Some(s) = stream {
             s.last_data = dir;
         }
@@ -1026,6 +957,7 @@ fn udp_note(
             dir,
             packet.payload,
             declared,
+            lab,
         );
     }
     if let (Some(reply_to), Some(ip)) = (udp.and_then(|u| u.reply_to), packet.dst_ip()) {

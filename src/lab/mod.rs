@@ -1,7 +1,6 @@
 //! The socket lab itself: the uppercase UDP and TCP server and client, and the
 //! `lab` runner that starts capture, server and client in the right order.
 
-pub mod checks;
 pub mod client;
 pub mod netns;
 pub mod runner;

@@ -12,13 +12,11 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use super::checks;
 use super::netns::{self, TwoHosts, in_netns};
 use super::{client, server, show_text};
 use crate::app::{Failure, FrameSink, Pipeline, Selection, output_error, register_stop};
 use crate::cli::{LabArgs, LabWhich};
 use crate::error::AppError;
-use crate::present::text::ansi;
 use crate::source::live::{self, CaptureError, LiveSource, Next};
 use crate::source::write::CaptureWriter;
 use crate::source::{Frame, Timestamp};
@@ -401,6 +399,11 @@ fn run_local(
         writer,
         linktype,
         &[(want_udp, Proto::Udp), (want_tcp, Proto::Tcp)],
+        &[udp_addr, tcp_addr]
+            .into_iter()
+            .flatten()
+            .map(|a| a.port())
+            .collect::<Vec<_>>(),
         &message,
         client_errors,
     )
@@ -446,6 +449,7 @@ fn present(
     writer: Option<CaptureWriter>,
     linktype: u32,
     protos: &[(bool, Proto)],
+    ports: &[u16],
     message: &[u8],
     client_errors: Vec<String>,
 ) -> Result<(), Failure> {
@@ -461,7 +465,23 @@ fn present(
         count: None,
     };
     let mut pipeline = Pipeline::new(&args.view, selection, color, sink);
-    pipeline.collect_payloads();
+    pipeline.set_lab(
+        crate::explain::lab::Scope::Ports(ports.to_vec()),
+        crate::explain::lab::Expect {
+            message: Some(message.to_vec()),
+            runs: (
+                protos
+                    .iter()
+                    .any(|&(w, p)| w && p == Proto::Udp)
+                    .then_some(args.runs),
+                protos
+                    .iter()
+                    .any(|&(w, p)| w && p == Proto::Tcp)
+                    .then_some(args.runs),
+            ),
+            interrupted_after: None,
+        },
+    );
     if let Some(writer) = writer {
         pipeline.set_writer(FrameSink {
             writer,
@@ -472,45 +492,15 @@ fn present(
     for f in &captured.frames {
         pipeline.frame(&f.as_frame())?;
     }
-    let (conversations, collector) = pipeline.finish().map_err(output_error)?;
-    let observed = collector.unwrap_or_default().finish(conversations);
-
-    let mut all = Vec::new();
-    for &(wanted, proto) in protos {
-        if wanted {
-            all.extend(checks::checks(&observed, proto, message, args.runs));
-        }
-    }
+    let model = pipeline.finish().map_err(output_error)?;
+    let failed = model.failed();
     let mut out = io::stdout().lock();
-    let (ok_mark, bad_mark, reset) = if color {
-        (
-            format!("{}✓", "\x1b[32m"),
-            format!("{}✗", ansi::RESET_FLAG),
-            ansi::RESET,
-        )
-    } else {
-        ("✓".to_string(), "✗".to_string(), "")
-    };
-    writeln!(out).map_err(output_error)?;
-    writeln!(out, "What the lab shows").map_err(output_error)?;
-    for c in &all {
-        writeln!(
-            out,
-            "  {}{reset} {}",
-            if c.ok { &ok_mark } else { &bad_mark },
-            c.text
-        )
-        .map_err(output_error)?;
-    }
-    let failed = all.iter().filter(|c| !c.ok).count();
     writeln!(
         out,
-        "{} packets captured, {} received by filter, {} dropped by kernel; {} of {} checks passed",
+        "{} packets captured, {} received by filter, {} dropped by kernel",
         captured.frames.len(),
         captured.stats.received,
         captured.stats.dropped,
-        all.len() - failed,
-        all.len()
     )
     .map_err(output_error)?;
     out.flush().map_err(output_error)?;
@@ -608,6 +598,7 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
             writer,
             linktype,
             &[(true, proto)],
+            &[args.port],
             &message,
             errors,
         );

@@ -374,6 +374,10 @@ impl<W: Write> View for Flow<W> {
         self.out.write_all(s.as_bytes())
     }
 
+    fn lab(&mut self, model: &crate::explain::lab::LabModel) -> io::Result<()> {
+        super::checks::write_lab_shows(&mut self.out, model, false)
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         self.out.flush()
     }

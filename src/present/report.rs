@@ -1,27 +1,24 @@
 //! The Markdown lab report (`--view report [-o FILE.md]`): the timeline as a Markdown
 //! table, the flow diagram, the conversations, the lab checks and the answers to the
 //! classic Wireshark lab questions, each with the frame that shows it. Bounded: at most
-//! [`MAX_TIMELINE`] timeline rows, the flow's own caps, payloads of at most
-//! [`MAX_CHECKED`] conversations, and a few key frames of the first TCP and UDP conversation.
+//! [`MAX_TIMELINE`] timeline rows, the flow's own caps, and a few key frames of the first TCP and UDP conversation.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use super::common::{escape_text, millis, proto_name, seconds};
+use super::common::{escape_text, millis, seconds};
 use super::conversations::{HEADER, PAIR_HEADER, Pairing, cells, pair_cells};
 use super::flow::{self, FlowData};
 use super::text::push_date_time;
 use super::timeline::endpoint;
 use super::{ConversationRow, Row, View};
 use crate::decode::{Net, TcpFlags, TcpOption};
-use crate::lab::checks::{self, Collector};
+use crate::explain::lab::LabModel;
 use crate::source::Timestamp;
-use crate::track::{Conversation, Direction, Endpoint, Proto};
+use crate::track::{Direction, Endpoint, Proto};
 
 /// Timeline rows written to the report.
 pub const MAX_TIMELINE: usize = 500;
-/// Conversations whose payloads are kept for the lab checks.
-pub const MAX_CHECKED: usize = 64;
 
 /// What the answers need of one UDP datagram.
 #[derive(Debug, Clone)]
@@ -93,11 +90,11 @@ pub struct Report<W: Write> {
     first: Option<Timestamp>,
     flow: FlowData,
     pairing: Pairing,
-    collector: Collector,
-    checked: Vec<(bool, u64)>,
     tcp: TcpKey,
     udp: UdpKey,
+    /// The report up to the lab checks, then the answers (written around the checks).
     text: String,
+    answers: String,
 }
 
 /// Escapes text for a Markdown table cell.
@@ -180,11 +177,10 @@ impl<W: Write> Report<W> {
             first: None,
             flow: FlowData::new(absolute_seq),
             pairing: Pairing::default(),
-            collector: Collector::default(),
-            checked: Vec::new(),
             tcp: TcpKey::default(),
             udp: UdpKey::default(),
             text: String::new(),
+            answers: String::new(),
         }
     }
 
@@ -304,40 +300,6 @@ impl<W: Write> Report<W> {
                 }
             }
         }
-    }
-
-    fn checks_section(&mut self, rows: &[ConversationRow<'_>]) -> Vec<checks::Check> {
-        let convs: Vec<Conversation> = rows
-            .iter()
-            .filter(|r| {
-                self.checked
-                    .contains(&(r.conversation.proto == Proto::Tcp, r.conversation.stream))
-            })
-            .map(|r| r.conversation.clone())
-            .collect();
-        let observed = std::mem::take(&mut self.collector).finish(convs);
-        let mut out = Vec::new();
-        for proto in [Proto::Udp, Proto::Tcp] {
-            let mine: Vec<_> = observed
-                .iter()
-                .filter(|o| o.conversation.proto == proto)
-                .cloned()
-                .collect();
-            // Each run is checked against its own request (a saved capture does not say what
-            // the student typed), without the "N runs expected" line; then the ports line.
-            for o in &mine {
-                out.extend(
-                    checks::checks(std::slice::from_ref(o), proto, &o.request, 1)
-                        .into_iter()
-                        .skip(1),
-                );
-            }
-            if mine.len() > 1 {
-                let n = u32::try_from(mine.len()).unwrap_or(u32::MAX);
-                out.extend(checks::checks(&mine, proto, b"", n).pop());
-            }
-        }
-        out
     }
 
     fn answers(&self, s: &mut String, rows: &[ConversationRow<'_>]) {
@@ -521,17 +483,6 @@ impl<W: Write> View for Report<W> {
         }
         self.flow.add(row);
         self.pairing.add(row);
-        if let (Some(p), Some(s), Some(d)) =
-            (row.facts.proto, row.facts.stream, row.facts.direction)
-        {
-            let key = (p == Proto::Tcp, s);
-            if !self.checked.contains(&key) && self.checked.len() < MAX_CHECKED {
-                self.checked.push(key);
-            }
-            if self.checked.contains(&key) {
-                self.collector.add(p, s, d, row.packet.payload);
-            }
-        }
         self.keep_key_frames(row);
         Ok(())
     }
@@ -601,27 +552,40 @@ impl<W: Write> View for Report<W> {
             }
             s.push('\n');
         }
+        let mut answers = String::new();
+        self.answers(&mut answers, rows);
+        self.text = s;
+        self.answers = answers;
+        Ok(())
+    }
+
+    fn lab(&mut self, model: &LabModel) -> io::Result<()> {
+        // The same checks as the terminal's "What the lab shows", runs numbered the same.
+        let s = &mut self.text;
         s.push_str("## Lab checks\n\n");
-        let checks = self.checks_section(rows);
-        if checks.is_empty() {
-            s.push_str("No conversation to check.\n");
+        if model.is_empty() {
+            s.push_str("No lab run in this capture.\n");
         }
-        for c in &checks {
+        if let Some(n) = model.interrupted_after {
+            s.push_str(&format!("The lab was interrupted after {n} frames.\n\n"));
+        }
+        for c in &model.checks {
             s.push_str(&format!(
                 "- {} {}\n",
-                if c.ok { "✓" } else { "✗" },
+                super::checks::mark(c.result),
                 c.text.replace('|', "\\|")
             ));
         }
+        if !model.is_empty() {
+            s.push_str(&format!("\n{}.\n", super::checks::summary_line(model)));
+        }
         s.push('\n');
-        self.answers(&mut s, rows);
-        let _ = proto_name(Proto::Tcp);
-        self.text = s;
         Ok(())
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        let text = std::mem::take(&mut self.text);
+        let mut text = std::mem::take(&mut self.text);
+        text.push_str(&std::mem::take(&mut self.answers));
         match &self.dest {
             Some(path) => {
                 std::fs::write(path, text.as_bytes()).map_err(|e| {
