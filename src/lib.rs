@@ -9,6 +9,7 @@ pub mod cli;
 pub mod decode;
 pub mod error;
 pub mod explain;
+pub mod fmt;
 pub mod lab;
 pub mod present;
 pub mod source;

@@ -11,17 +11,20 @@ use clap::Parser;
 use crate::cli::{
     CaptureArgs, Cli, ClientArgs, ColorChoice, Command, LabProto, ReadArgs, ServerArgs,
 };
-use crate::error::{AppError, StreamSpecError};
+use crate::error::AppError;
 use crate::lab::server;
 use crate::source::filter::Filter;
 use crate::source::live::{self, LiveSource};
 use crate::source::write::CaptureWriter;
 
+mod choose;
+mod config;
+pub mod lab;
 mod pipeline;
 mod threaded;
 
 use crate::source::FileSource;
-use crate::track::Proto;
+pub use config::{StreamSpec, ViewConfig};
 pub use pipeline::{FrameSink, Pipeline, Selection};
 
 /// Runs the program with the process arguments; returns the exit code.
@@ -71,7 +74,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Interfaces => interfaces(),
         Command::Server(args) => server(&args),
         Command::Client(args) => client(&args),
-        Command::Lab(args) => crate::lab::runner::run(&args, color),
+        Command::Lab(args) => lab::run(&args, color),
     }
 }
 
@@ -86,48 +89,8 @@ pub fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-/// A validated `--stream`.
-///
-/// ```
-/// use wirelab::app::StreamSpec;
-/// use wirelab::track::Proto;
-/// let s: StreamSpec = "tcp:3".parse().unwrap();
-/// assert_eq!((s.proto, s.index), (Proto::Tcp, 3));
-/// assert!("icmp:1".parse::<StreamSpec>().is_err());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StreamSpec {
-    pub proto: Proto,
-    pub index: u64,
-}
-
-impl std::str::FromStr for StreamSpec {
-    type Err = StreamSpecError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || StreamSpecError {
-            text: s.to_string(),
-        };
-        let (p, n) = s.split_once(':').ok_or_else(err)?;
-        let proto = match p.to_ascii_lowercase().as_str() {
-            "tcp" => Proto::Tcp,
-            "udp" => Proto::Udp,
-            _ => return Err(err()),
-        };
-        Ok(StreamSpec {
-            proto,
-            index: n.trim().parse().map_err(|_| err())?,
-        })
-    }
-}
-
 fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
-    let stream = args
-        .view
-        .stream
-        .as_deref()
-        .map(str::parse::<StreamSpec>)
-        .transpose()
-        .map_err(|e| AppError::Other(e.to_string()))?;
+    let config = ViewConfig::new(&args.view, color)?;
     let mut source = FileSource::open(&args.file)?;
     let filter = match &args.view.filter {
         Some(expr) => Some(Filter::new(expr, source.linktype().unwrap_or(1))?),
@@ -139,11 +102,11 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
         filter.is_none() && std::env::var("WIRELAB_THREADS").map_or(true, |v| v.trim() != "1");
     let selection = Selection {
         filter,
-        stream,
-        count: args.view.count,
+        stream: config.stream,
+        count: config.count,
     };
     let out: Box<dyn Write> = Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout().lock()));
-    let mut pipeline = Pipeline::new(&args.view, selection, color, out);
+    let mut pipeline = Pipeline::new(&config, selection, out);
     if let Some(path) = &args.write {
         let mut writer =
             CaptureWriter::create(path, 262_144).map_err(|e| AppError::Other(e.to_string()))?;
@@ -210,13 +173,7 @@ fn interfaces() -> Result<(), Failure> {
 fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     // First of all, so that an early Ctrl-C still ends with a valid, flushed file.
     let stop = stop_flag();
-    let stream = args
-        .view
-        .stream
-        .as_deref()
-        .map(str::parse::<StreamSpec>)
-        .transpose()
-        .map_err(|e| AppError::Other(e.to_string()))?;
+    let config = ViewConfig::new(&args.view, color)?;
     let iface = match &args.interface {
         Some(i) => i.clone(),
         None => live::default_interface().map_err(|e| AppError::Other(e.to_string()))?,
@@ -248,15 +205,15 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     // The kernel already filtered: no second BPF pass here.
     let selection = Selection {
         filter: None,
-        stream,
-        count: args.view.count,
+        stream: config.stream,
+        count: config.count,
     };
     let out: Box<dyn Write> = if immediate {
         Box::new(io::LineWriter::new(io::stdout()))
     } else {
         Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout()))
     };
-    let mut pipeline = Pipeline::new(&args.view, selection, color, out);
+    let mut pipeline = Pipeline::new(&config, selection, out);
     if let Some(w) = writer.take() {
         pipeline.set_writer(FrameSink {
             writer: w,

@@ -9,11 +9,11 @@ use std::path::PathBuf;
 use super::common::{escape_text, millis, seconds};
 use super::conversations::{HEADER, PAIR_HEADER, Pairing, cells, pair_cells};
 use super::flow::{self, FlowData};
-use super::text::push_date_time;
 use super::timeline::endpoint;
 use super::{ConversationRow, Row, View};
 use crate::decode::{Net, TcpFlags, TcpOption};
 use crate::explain::lab::LabModel;
+use crate::fmt::push_date_time;
 use crate::source::Timestamp;
 use crate::track::{Direction, Endpoint, Proto};
 

@@ -12,11 +12,11 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use super::netns::{self, TwoHosts, in_netns};
-use super::{client, server, show_text};
-use crate::app::{Failure, FrameSink, Pipeline, Selection, output_error, register_stop};
+use super::{Failure, FrameSink, Pipeline, Selection, ViewConfig, output_error, register_stop};
 use crate::cli::{LabArgs, LabWhich};
 use crate::error::AppError;
+use crate::lab::netns::{self, TwoHosts, in_netns};
+use crate::lab::{client, server, show_text};
 use crate::source::live::{self, CaptureError, LiveSource, Next};
 use crate::source::write::CaptureWriter;
 use crate::source::{Frame, Timestamp};
@@ -464,7 +464,8 @@ fn present(
         stream: None,
         count: None,
     };
-    let mut pipeline = Pipeline::new(&args.view, selection, color, sink);
+    let config = ViewConfig::new(&args.view, color)?;
+    let mut pipeline = Pipeline::new(&config, selection, sink);
     pipeline.set_lab(
         crate::explain::lab::Scope::Ports(ports.to_vec()),
         crate::explain::lab::Expect {
@@ -651,7 +652,8 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
         count: args.view.count,
     };
     let sink: Box<dyn Write> = Box::new(io::LineWriter::new(io::stdout()));
-    let mut pipeline = Pipeline::new(&args.view, selection, color, sink);
+    let config = ViewConfig::new(&args.view, color)?;
+    let mut pipeline = Pipeline::new(&config, selection, sink);
     if let Some(writer) = writer {
         pipeline.set_writer(FrameSink {
             writer,
