@@ -188,6 +188,11 @@ pub struct ViewArgs {
     /// Detail: only frame N (its number in the file); without it every frame shown is detailed.
     #[arg(long = "frame", value_name = "N")]
     pub frame: Option<u64>,
+    /// Judge as the socket lab the conversations whose server port is N (repeatable);
+    /// without it, those no application protocol (DNS, HTTP, TLS, …) claims that carry a
+    /// text request and a reply.
+    #[arg(long = "lab-port", value_name = "N")]
+    pub lab_port: Vec<u16>,
     /// Report: write the Markdown report to FILE (implies `--view report`).
     #[arg(short = 'o', long = "output", value_name = "FILE.md")]
     pub output: Option<PathBuf>,

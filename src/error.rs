@@ -65,6 +65,9 @@ pub enum AppError {
     /// Writing the output failed (other than a closed pipe).
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
+    /// Ctrl-C (or SIGTERM) stopped a lab or capture; what was seen was shown.
+    #[error("interrupted after {frames} frames")]
+    Interrupted { frames: u64 },
     /// Anything else, already worded for the user.
     #[error("{0}")]
     Other(String),
@@ -75,6 +78,7 @@ impl AppError {
     pub fn exit_code(&self) -> i32 {
         match self {
             AppError::Source(SourceError::Damaged { .. }) => 2,
+            AppError::Interrupted { .. } => 130,
             _ => 1,
         }
     }

@@ -185,6 +185,18 @@ impl CaptureThread {
     }
 }
 
+/// Where the lab's progress lines go: stderr when stdout carries a machine format
+/// (`--format jsonl`) or the Markdown report, stdout otherwise (the human timeline).
+fn progress(args: &LabArgs) -> Box<dyn Write> {
+    let report_to_stdout =
+        args.view.output.is_none() && args.view.view == Some(crate::cli::ViewKind::Report);
+    if args.view.format == crate::cli::Format::Jsonl || report_to_stdout {
+        Box::new(io::stderr())
+    } else {
+        Box::new(io::stdout())
+    }
+}
+
 /// Where the lab's programs run.
 struct Placement {
     /// The server's address (port 0 until bound).
@@ -315,7 +327,7 @@ fn run_local(
         w.flush().map_err(other)?;
     }
 
-    let mut out = io::stdout().lock();
+    let mut out = progress(args);
     let where_ = if in_private_ns {
         " (in a private network namespace: no root needed)".to_string()
     } else if args.two_hosts {
@@ -406,6 +418,7 @@ fn run_local(
             .collect::<Vec<_>>(),
         &message,
         client_errors,
+        stop,
     )
 }
 
@@ -452,12 +465,13 @@ fn present(
     ports: &[u16],
     message: &[u8],
     client_errors: Vec<String>,
+    stop: &AtomicBool,
 ) -> Result<(), Failure> {
     let mut writer = writer;
     if let Some(wr) = &mut writer {
         wr.ensure_header(linktype).map_err(other)?;
     }
-    println!();
+    writeln!(progress(args)).map_err(output_error)?;
     let sink: Box<dyn Write> = Box::new(io::BufWriter::new(io::stdout()));
     let selection = Selection {
         filter: None,
@@ -483,6 +497,9 @@ fn present(
             interrupted_after: None,
         },
     );
+    if stop.load(Ordering::Relaxed) {
+        pipeline.set_interrupted(captured.frames.len() as u64);
+    }
     if let Some(writer) = writer {
         pipeline.set_writer(FrameSink {
             writer,
@@ -495,7 +512,7 @@ fn present(
     }
     let model = pipeline.finish().map_err(output_error)?;
     let failed = model.failed();
-    let mut out = io::stdout().lock();
+    let mut out = progress(args);
     writeln!(
         out,
         "{} packets captured, {} received by filter, {} dropped by kernel",
@@ -507,6 +524,11 @@ fn present(
     out.flush().map_err(output_error)?;
     if let Some(e) = captured.error {
         return Err(other(e));
+    }
+    if stop.load(Ordering::Relaxed) {
+        return Err(Failure::App(AppError::Interrupted {
+            frames: captured.frames.len() as u64,
+        }));
     }
     if failed > 0 {
         let extra = if client_errors.is_empty() {
@@ -545,6 +567,18 @@ fn interface_towards(peer: SocketAddr) -> String {
     }
 }
 
+/// The capture filter with `--server`: the peer's host and the protocol, plus ICMP from
+/// it (port unreachable quotes our datagram).
+pub fn partner_filter(proto: Proto, peer: IpAddr) -> String {
+    let (p, icmp) = match (proto, peer.is_ipv6()) {
+        (Proto::Udp, false) => ("udp", "icmp"),
+        (Proto::Udp, true) => ("udp", "icmp6"),
+        (Proto::Tcp, false) => ("tcp", "icmp"),
+        (Proto::Tcp, true) => ("tcp", "icmp6"),
+    };
+    format!("host {peer} and ({p} or {icmp})")
+}
+
 /// With a partner's computer: only our client (`--server HOST`) or only our server (`--serve`).
 fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure> {
     let proto = match args.which {
@@ -557,6 +591,8 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
         }
     };
     let pname = if proto == Proto::Udp { "udp" } else { "tcp" };
+    // With --server, the peer's host and the protocol (not only the server's port), so
+    // that a reply from another socket of the server, or ICMP about it, is captured too.
     let filter = format!("{pname} port {}", args.port);
     let writer = match &args.write {
         Some(p) => Some(CaptureWriter::create(p, live::SNAPLEN as u32).map_err(other)?),
@@ -569,9 +605,10 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
             .interface
             .clone()
             .unwrap_or_else(|| interface_towards(addr));
+        let filter = partner_filter(proto, addr.ip());
         let capture = CaptureThread::start(iface.clone(), filter.clone(), None)?;
         live::drop_privileges();
-        let mut out = io::stdout().lock();
+        let mut out = progress(args);
         writeln!(
             out,
             "wirelab lab: capturing on {iface}, filter \"{filter}\"; our client talks to {addr}"
@@ -583,8 +620,17 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
             if stop.load(Ordering::Relaxed) {
                 break;
             }
+            // As UDPClient.py: an unconnected socket, so a reply from any port is taken.
             let result = match proto {
-                Proto::Udp => client::udp_exchange(addr, &message),
+                Proto::Udp => client::udp_exchange_any(addr, &message).map(|(local, reply, from)| {
+                    if from != addr {
+                        let _ = writeln!(
+                            out,
+                            "UDP client run {run}: the reply came from {from}, not {addr}: recvfrom() takes it anyway"
+                        );
+                    }
+                    (local, reply)
+                }),
                 Proto::Tcp => client::tcp_exchange(addr, &message),
             };
             report_run(&mut out, proto, run, &message, result, &mut errors)?;
@@ -602,6 +648,7 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
             &[args.port],
             &message,
             errors,
+            stop,
         );
     }
     // --serve: our server, and the timeline live, exchange by exchange, until Ctrl-C.

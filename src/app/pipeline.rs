@@ -326,10 +326,14 @@ impl Pipeline {
             Format::Timeline => (args.conversations_only(), args.batches_conversations()),
             Format::Jsonl => (false, true),
         };
+        let mut explainer = Explainer::new(explain::Options {
+            absolute_seq: args.absolute_seq,
+        });
+        if !args.lab_ports.is_empty() {
+            explainer.set_lab_scope(crate::explain::lab::Scope::Ports(args.lab_ports.clone()));
+        }
         let back = Back {
-            explainer: Explainer::new(explain::Options {
-                absolute_seq: args.absolute_seq,
-            }),
+            explainer,
             view,
             lab_expect: crate::explain::lab::Expect::default(),
             writer: None,

@@ -257,10 +257,9 @@ impl Observer {
                 }
                 if rst && f.rst.is_none() {
                     f.rst = Some((number, dir));
-                    if dir == Direction::FromServer && f.synack_frame.is_none() {
-                        f.refused = true;
-                    }
                 }
+                // The tracker says whether this RST refused the connection.
+                f.refused |= facts.tcp.as_ref().is_some_and(|t| t.refused);
             }
             Transport::Udp(_) => {
                 data.extend_from_slice(packet.payload);
