@@ -30,6 +30,35 @@ pub enum Command {
     Server(ServerArgs),
     /// Run the uppercase client once (as the lab's UDPClient.py / TCPClient.py).
     Client(ClientArgs),
+    /// Check the lab in many captures: one row per file, one column per check; exit 1 if any fails.
+    Check(CheckArgs),
+}
+
+/// Output formats of `wirelab check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormatArg {
+    /// A table (✓ ✗ –), then the failures with their sentence and frames.
+    Table,
+    /// One JSON object per check (with its file).
+    Jsonl,
+    /// One CSV row per check.
+    Csv,
+    /// A Markdown table, then the failures.
+    Markdown,
+}
+
+/// `wirelab check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The capture files (.pcap or .pcapng), read in parallel.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long = "format", short = 'T', value_enum, default_value_t = CheckFormatArg::Table)]
+    pub format: CheckFormatArg,
+    /// Judge as the lab the conversations whose server port is N (repeatable).
+    #[arg(long = "lab-port", value_name = "N")]
+    pub lab_port: Vec<u16>,
 }
 
 /// UDP or TCP.

@@ -17,6 +17,7 @@ use crate::source::filter::Filter;
 use crate::source::live::{self, LiveSource};
 use crate::source::write::CaptureWriter;
 
+mod check;
 mod choose;
 mod config;
 pub mod lab;
@@ -75,6 +76,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Server(args) => server(&args),
         Command::Client(args) => client(&args),
         Command::Lab(args) => lab::run(&args, color),
+        Command::Check(args) => check::run(&args),
     }
 }
 
