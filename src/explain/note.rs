@@ -532,19 +532,30 @@ fn data_memory(s: &mut Stream, summary: Option<&mut Summary>, dir: Direction) ->
 
 /// The lab's words on a reply: ": the request in uppercase", ": not the uppercase …".
 fn lab_words(out: &mut String, lab: &Words) {
-    let c = match lab {
-        Words::Reply(c) => *c,
+    let (c, total) = match lab {
+        Words::Reply {
+            judged,
+            request_len,
+        } => (*judged, Some(*request_len)),
         Words::Stray {
             judged: Some(c), ..
-        } => *c,
+        } => (*c, None),
         _ => return,
     };
-    out.push_str(match c {
-        Comparison::Uppercase => ": the request in uppercase",
-        Comparison::Unchanged => ": the request unchanged, not in uppercase",
-        Comparison::Partial { .. } => ": the uppercase of only the first part of the request",
-        Comparison::Pending | Comparison::Different => ": not the uppercase of the request",
-    });
+    match c {
+        Comparison::Uppercase => out.push_str(": the request in uppercase"),
+        Comparison::Unchanged => out.push_str(": the request unchanged, not in uppercase"),
+        Comparison::Partial { of } => {
+            let _ = write!(out, ": the uppercase of the first {of}");
+            if let Some(t) = total {
+                let _ = write!(out, " of {t}");
+            }
+            out.push_str(" bytes of the request");
+        }
+        Comparison::Pending | Comparison::Different => {
+            out.push_str(": not the uppercase of the request")
+        }
+    }
 }
 
 /// A segment or datagram carrying data: request or reply, with the lab's judgement.
@@ -601,7 +612,14 @@ fn data_words(
             out.push_str(if new_turn { "reply " } else { "more reply " });
             text::write_quoted(out, payload, text::MAX_SHOWN_CHARS);
             // A whole reply in one piece, the request in uppercase, needs no length.
-            if !(new_turn && *lab == Words::Reply(Comparison::Uppercase)) {
+            let whole_uppercase = matches!(
+                lab,
+                Words::Reply {
+                    judged: Comparison::Uppercase,
+                    ..
+                }
+            );
+            if !(new_turn && whole_uppercase) {
                 out.push(' ');
                 write_len(out, declared, payload.len());
             }
@@ -722,6 +740,12 @@ fn tcp_note(
             out.push_str("RST: the ");
             out.push_str(side(dir));
             out.push_str(" aborts the connection at once, no FIN exchange");
+            if let Words::ResetUnread(unread) = lab {
+                let _ = write!(
+                    out,
+                    ": it closed with {unread} bytes unread, so Linux resets instead of FIN"
+                );
+            }
         }
     } else if t.handshake_step == Some(3) {
         sep(out);
@@ -812,6 +836,11 @@ fn tcp_note(
             out.push_str("FIN: the ");
             out.push_str(side(dir));
             out.push_str(" closes its side too");
+        }
+        // The FIN ends a reply shorter than the request's uppercase: the lab judges it here.
+        if tcp.payload_len == 0 && matches!(lab, Words::Reply { .. }) {
+            out.push_str("; the reply ends here");
+            lab_words(out, lab);
         }
     }
 

@@ -109,21 +109,13 @@ fn quoted(m: &Message) -> String {
         s.push('…');
     }
     let unit = if m.len == 1 { "byte" } else { "bytes" };
-    s.push_str(&format!(" ({} {unit})", group(m.len)));
+    s.push_str(&format!(" ({} {unit})", plain(m.len)));
     s
 }
 
-/// 65507 → "65,507".
-fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+/// A count as the sentences write it (65507, as Python prints it).
+fn plain(n: u64) -> String {
+    n.to_string()
 }
 
 fn frames_of(m: &Message) -> Vec<u64> {
@@ -508,8 +500,8 @@ fn run_checks(checks: &mut Vec<Check>, run: &Run, earlier: &[&Run], expect: &Exp
                         Outcome::Fail,
                         format!(
                             "{head}: the reply is the uppercase of the first {} of {} bytes: the server read once, with {call}",
-                            group(of),
-                            group(total)
+                            plain(of),
+                            plain(total)
                         ),
                     )
                 }
@@ -594,7 +586,7 @@ fn run_checks(checks: &mut Vec<Check>, run: &Run, earlier: &[&Run], expect: &Exp
             let text = match unread {
                 Some(u) => format!(
                     "{head}: the server closed with {} bytes unread, so Linux resets instead of FIN (frame {rst})",
-                    group(u)
+                    plain(u)
                 ),
                 None => format!(
                     "{head}: reset by the {} (frame {rst}) instead of closing with FIN",

@@ -28,8 +28,13 @@ const MAX_AWAITING: usize = 256;
 pub enum Words {
     /// Nothing (not a lab conversation, or nothing decided on this frame).
     Nothing,
-    /// This data completes the reply, judged so.
-    Reply(Comparison),
+    /// This data completes the reply, judged so; `request_len`: the request's bytes.
+    Reply {
+        judged: Comparison,
+        request_len: u64,
+    },
+    /// The server's RST after a partial reply: it closed with this many bytes unread.
+    ResetUnread(u64),
     /// A datagram from another socket of the server (or to another client port),
     /// taken as the reply to the request in `request_frame`.
     Stray {
@@ -258,6 +263,26 @@ impl Observer {
                 if rst && f.rst.is_none() {
                     f.rst = Some((number, dir));
                 }
+                // The server's FIN or RST ends its reply: a reply still shorter than the
+                // uppercase is judged now (the uppercase of a first part, or not).
+                if (fin || rst) && dir == Direction::FromServer && f.judged.is_none() {
+                    if let Some(r) = &f.reply {
+                        let c = f.request.compare(&r.stream, true);
+                        f.judged = Some(c);
+                        if let Comparison::Partial { of } = c
+                            && rst
+                            && f.request.raw.len > of
+                        {
+                            return Words::ResetUnread(f.request.raw.len - of);
+                        }
+                        if tcp.payload_len == 0 {
+                            return Words::Reply {
+                                judged: c,
+                                request_len: f.request.raw.len,
+                            };
+                        }
+                    }
+                }
                 // The tracker says whether this RST refused the connection.
                 f.refused |= facts.tcp.as_ref().is_some_and(|t| t.refused);
             }
@@ -436,7 +461,10 @@ impl Observer {
                     return Words::Nothing;
                 }
                 f.judged = Some(c);
-                Words::Reply(c)
+                Words::Reply {
+                    judged: c,
+                    request_len: f.request.raw.len,
+                }
             }
         }
     }

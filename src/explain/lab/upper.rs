@@ -235,16 +235,15 @@ impl Request {
             return Comparison::Unchanged;
         }
         if reply.len < want {
+            if !ended {
+                return Comparison::Pending;
+            }
             if let Some(c) = self
                 .checkpoints
                 .iter()
                 .find(|c| c.output == reply.len && c.hash == reply.hash)
             {
-                // A server that read once (recv(N)) answers at once: not more to come.
                 return Comparison::Partial { of: c.input };
-            }
-            if !ended {
-                return Comparison::Pending;
             }
         }
         Comparison::Different
@@ -330,6 +329,11 @@ mod tests {
         assert_eq!(
             r.compare(&stream(first.as_bytes()), true),
             Comparison::Partial { of: 1024 }
+        );
+        // While more may come, a prefix is only pending.
+        assert_eq!(
+            r.compare(&stream(first.as_bytes()), false),
+            Comparison::Pending
         );
     }
 
