@@ -28,6 +28,8 @@ const APP_PORTS: &[(Option<Proto>, u16)] = &[
     (Some(Proto::Tcp), 853),  // DNS over TLS
     (Some(Proto::Tcp), 993),  // IMAPS
     (Some(Proto::Tcp), 995),  // POP3S
+    (Some(Proto::Tcp), 6379), // Redis
+    (Some(Proto::Tcp), 8000), // HTTP alternate
     (Some(Proto::Tcp), 8080), // HTTP alternate
 ];
 

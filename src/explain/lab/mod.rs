@@ -134,6 +134,13 @@ impl Run {
 
     /// A few words for the conversation's verdict, e.g. "lab run 1: each the request in uppercase".
     pub fn verdict_words(&self) -> String {
+        if let Some(t) = self.tcp.as_ref().filter(|t| t.refused) {
+            let _ = t;
+            return format!(
+                "lab run {}: refused, nothing listens on TCP port {}",
+                self.number, self.server.port
+            );
+        }
         let what = match (&self.reply, self.judged, self.icmp) {
             (_, _, Some(i)) if !i.for_reply => format!(
                 "no server: ICMP port unreachable for port {} (frame {})",

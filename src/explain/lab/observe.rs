@@ -417,8 +417,12 @@ impl Observer {
                     ));
                     return Words::Nothing;
                 }
-                if !f.requested && scope_auto && !looks_like_text(data) {
-                    // Not a text request: never a lab run.
+                if !f.requested
+                    && scope_auto
+                    && (!looks_like_text(data)
+                        || claimed_by_app(f.proto, (f.client.port, f.server.port), data))
+                {
+                    // Not a text request, or an application protocol's: never a lab run.
                     self.followed.remove(&key);
                     return Words::Nothing;
                 }
