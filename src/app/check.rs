@@ -3,7 +3,6 @@
 //! core (std threads), then one table: a row per file, a column per check.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -38,7 +37,7 @@ fn config(lab_ports: &[u16]) -> ViewConfig {
 }
 
 /// The lab model of one capture file, or why it could not be read.
-pub fn check_file(path: &PathBuf, lab_ports: &[u16]) -> Result<LabModel, String> {
+pub fn check_file(path: &std::path::Path, lab_ports: &[u16]) -> Result<LabModel, String> {
     let mut source = FileSource::open(path).map_err(|e| e.to_string())?;
     let selection = Selection {
         filter: None,
@@ -59,17 +58,8 @@ pub fn check_file(path: &PathBuf, lab_ports: &[u16]) -> Result<LabModel, String>
     }
     let model = pipeline.finish().map_err(|e| e.to_string())?;
     if model.runs.is_empty() && model.checks.is_empty() {
-        // No lab run found: `runs` fails for each protocol.
-        return Ok(crate::explain::lab::build(
-            Vec::new(),
-            &crate::explain::lab::Expect {
-                message: None,
-                runs: (None, None),
-                interrupted_after: None,
-            },
-            0,
-        ))
-        .map(|m| no_runs(m));
+        // No lab run found: the `runs` check fails.
+        return Ok(no_runs(model));
     }
     Ok(model)
 }

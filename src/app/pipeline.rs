@@ -513,7 +513,6 @@ pub fn finish(tracking: Tracking, back: Back) -> io::Result<LabModel> {
         }
         result
     })?;
-    let mut runs = runs;
     runs.sort_by_key(|r| (r.proto == Proto::Tcp, r.number));
     let model = crate::explain::lab::build(runs, &lab_expect, explainer.lab_not_followed());
     view.lab(&model)?;

@@ -114,6 +114,7 @@ fn write_len(out: &mut String, declared: u64, captured: usize) {
 
 /// Writes Info, text and tone for one frame. `tcp_info`: a TCP segment's Info as
 /// [`super::tcp_info`] wrote it (a pure function of packet and facts), used as it is.
+#[allow(clippy::too_many_arguments)]
 pub fn write(
     memory: &mut Memory,
     options: Options,
@@ -851,6 +852,7 @@ fn tcp_note(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn udp_note(
     memory: &mut Memory,
     packet: &Packet<'_>,

@@ -77,8 +77,7 @@ impl Order {
             self.next = Some(next.wrapping_add(u32::try_from(fresh.len()).unwrap_or(0)));
         }
         // Held segments that now fit.
-        loop {
-            let Some(at) = self.next else { break };
+        while let Some(at) = self.next {
             let Some(i) = self
                 .held
                 .iter()
@@ -265,8 +264,12 @@ impl Observer {
                 }
                 // The server's FIN or RST ends its reply: a reply still shorter than the
                 // uppercase is judged now (the uppercase of a first part, or not).
-                if (fin || rst) && dir == Direction::FromServer && f.judged.is_none() {
-                    if let Some(r) = &f.reply {
+                if (fin || rst)
+                    && dir == Direction::FromServer
+                    && f.judged.is_none()
+                    && let Some(r) = &f.reply
+                {
+                    {
                         let c = f.request.compare(&r.stream, true);
                         f.judged = Some(c);
                         if let Comparison::Partial { of } = c
