@@ -303,7 +303,8 @@ fn frames_suffix(frames: &[u64]) -> String {
         return String::new();
     }
     let list: Vec<String> = frames.iter().map(u64::to_string).collect();
-    format!(" (frames {})", list.join(", "))
+    let word = if frames.len() == 1 { "frame" } else { "frames" };
+    format!(" ({word} {})", list.join(", "))
 }
 
 fn failure_lines(results: &[FileResult]) -> Vec<(&str, &Check)> {

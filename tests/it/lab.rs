@@ -100,7 +100,7 @@ fn lab_default_runs_udp_and_tcp_and_all_checks_pass() {
             "Len=25",
             "the same IP and port",
             "new client port",
-            "20 of 20 checks passed",
+            "24 of 24 checks passed",
         ],
     );
     assert!(!out.contains('✗'), "{out}");
@@ -122,7 +122,7 @@ fn lab_as_unprivileged_user_uses_a_private_namespace() {
     let (_dir, bin) = binary_for_nobody();
     let r = run_as_nobody(&bin, &["lab", "tcp", "--color", "never"]);
     let out = ok_out(&r);
-    assert_shows(&out, &["private network namespace", "6 of 6 checks passed"]);
+    assert_shows(&out, &["private network namespace", "7 of 7 checks passed"]);
 }
 
 #[test]
