@@ -4,17 +4,23 @@
 //! two network namespaces (`--two-hosts`), or with a partner's computer
 //! (`--server HOST` runs only our client, `--serve` only our server).
 
+use std::cell::Cell;
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, UdpSocket};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use super::{Failure, FrameSink, Pipeline, Selection, ViewConfig, output_error, register_stop};
-use crate::cli::{LabArgs, LabWhich};
-use crate::error::AppError;
+use super::drive::{FrameSource, Step, Until, drive};
+use super::{
+    Failure, FrameSink, Pipeline, Selection, ViewConfig, output_error, privileges, register_stop,
+};
+use crate::cli::{Format, LabArgs, LabWhich, ViewKind};
+use crate::error::{AppError, LabError};
 use crate::lab::netns::{self, TwoHosts, in_netns};
 use crate::lab::{client, server, show_text};
 use crate::source::live::{self, CaptureError, LiveSource, Next};
@@ -22,7 +28,22 @@ use crate::source::write::CaptureWriter;
 use crate::source::{Frame, Timestamp};
 use crate::track::Proto;
 
-/// A frame copied out of libpcap's buffer.
+/// Frames the capture thread may have handed over and the driver not taken yet. Beyond,
+/// the capture thread waits and the kernel's buffer absorbs (or drops, and counts) the
+/// rest: a flood to the lab's ports costs at most this many frames of memory.
+pub const QUEUED_FRAMES: usize = 256;
+
+/// Bytes of rows held back while the clients run, so that the client lines come first as
+/// on every lab run; beyond, rows are written as they come.
+pub const HELD_BYTES: usize = 16 << 20;
+
+/// After the last client run, the capture goes on until the wire has been quiet this long
+/// (the last ACKs of the teardown) ...
+const QUIET: Duration = Duration::from_millis(250);
+/// ... but never longer than this.
+const LINGER: Duration = Duration::from_secs(3);
+
+/// A frame copied out of libpcap's buffer, on its way from the capture thread to the driver.
 #[derive(Debug, Clone)]
 pub struct OwnedFrame {
     pub number: u64,
@@ -55,10 +76,6 @@ impl OwnedFrame {
     }
 }
 
-fn other(e: impl std::fmt::Display) -> Failure {
-    Failure::App(AppError::Other(e.to_string()))
-}
-
 /// Makes sure this process may capture on loopback: as is, or inside a private
 /// user and network namespace. Returns true when a namespace was entered.
 pub fn ensure_capture_rights() -> Result<bool, Failure> {
@@ -70,32 +87,32 @@ pub fn ensure_capture_rights() -> Result<bool, Failure> {
                 exe.display()
             );
             if netns::thread_count() > 1 {
-                return Err(other(format!(
-                    "lo: no permission to capture ({reason}); {fix}"
-                )));
+                return Err(LabError::NoCaptureRights { reason, fix }.into());
             }
-            netns::enter_private_namespace().map_err(|e| {
-                other(format!("lo: no permission to capture ({reason}) and no private user namespace either ({e}); {fix}"))
+            netns::enter_private_namespace().map_err(|namespace| LabError::NoNamespace {
+                reason,
+                namespace,
+                fix,
             })?;
-            LiveSource::open("lo", None).map_err(other)?;
+            LiveSource::open("lo", None)?;
             Ok(true)
         }
-        Err(e) => Err(other(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
-/// What the capture thread hands back.
-struct Captured {
-    frames: Vec<OwnedFrame>,
+/// What the capture thread reports when it ends.
+struct CaptureEnd {
     stats: live::Stats,
     error: Option<CaptureError>,
 }
 
-/// A capture running on its own thread (inside a network namespace if asked).
+/// A capture running on its own thread (inside a network namespace if asked), handing
+/// its frames to the driver through a bounded queue as they arrive.
 struct CaptureThread {
-    handle: JoinHandle<Captured>,
+    handle: JoinHandle<CaptureEnd>,
     stop: Arc<AtomicBool>,
-    seen: Arc<AtomicU64>,
+    frames: Receiver<OwnedFrame>,
     linktype: u32,
 }
 
@@ -103,9 +120,9 @@ impl CaptureThread {
     /// Opens the capture and returns once it is open, so that no frame is missed.
     fn start(iface: String, filter: String, ns: Option<PathBuf>) -> Result<Self, Failure> {
         let stop = Arc::new(AtomicBool::new(false));
-        let seen = Arc::new(AtomicU64::new(0));
         let (ready_tx, ready_rx) = mpsc::channel();
-        let (t_stop, t_seen) = (Arc::clone(&stop), Arc::clone(&seen));
+        let (frames_tx, frames) = mpsc::sync_channel(QUEUED_FRAMES);
+        let t_stop = Arc::clone(&stop);
         let handle = thread::spawn(move || {
             let opened = match &ns {
                 Some(p) => netns::enter_netns(p).map_err(|e| CaptureError::Pcap {
@@ -122,20 +139,19 @@ impl CaptureThread {
                 }
                 Err(e) => {
                     let _ = ready_tx.send(Err(e));
-                    return Captured {
-                        frames: Vec::new(),
+                    return CaptureEnd {
                         stats: live::Stats::default(),
                         error: None,
                     };
                 }
             };
-            let mut frames = Vec::new();
             let mut error = None;
             while !t_stop.load(Ordering::Relaxed) {
                 match source.next_frame() {
                     Ok(Next::Frame(f)) => {
-                        frames.push(OwnedFrame::from_frame(&f));
-                        t_seen.fetch_add(1, Ordering::Relaxed);
+                        if frames_tx.send(OwnedFrame::from_frame(&f)).is_err() {
+                            break; // the driver is gone
+                        }
                     }
                     Ok(Next::Idle) => {}
                     Err(e) => {
@@ -144,56 +160,151 @@ impl CaptureThread {
                     }
                 }
             }
-            Captured {
-                frames,
+            CaptureEnd {
                 stats: source.stats(),
                 error,
             }
         });
         let linktype = match ready_rx.recv() {
             Ok(Ok(lt)) => lt,
-            Ok(Err(e)) => return Err(other(e)),
-            Err(_) => return Err(other("the capture thread failed to start")),
+            Ok(Err(e)) => return Err(e.into()),
+            Err(_) => return Err(LabError::Thread("capture").into()),
         };
         Ok(CaptureThread {
             handle,
             stop,
-            seen,
+            frames,
             linktype,
         })
     }
 
-    /// Waits until the wire has been quiet for 250 ms (at most 3 s), then stops.
-    fn finish(self, interrupted: &AtomicBool) -> Result<Captured, Failure> {
-        let started = Instant::now();
-        let mut last = self.seen.load(Ordering::Relaxed);
-        let mut quiet_since = Instant::now();
-        while started.elapsed() < Duration::from_secs(3) && !interrupted.load(Ordering::Relaxed) {
-            thread::sleep(Duration::from_millis(25));
-            let now = self.seen.load(Ordering::Relaxed);
-            if now != last {
-                last = now;
-                quiet_since = Instant::now();
-            } else if quiet_since.elapsed() >= Duration::from_millis(250) {
-                break;
-            }
-        }
+    /// Stops the capture and waits for its thread.
+    fn join(self) -> Result<CaptureEnd, Failure> {
         self.stop.store(true, Ordering::Relaxed);
+        drop(self.frames);
         self.handle
             .join()
-            .map_err(|_| other("the capture thread failed"))
+            .map_err(|_| LabError::Thread("capture").into())
     }
 }
 
-/// Where the lab's progress lines go: stderr when stdout carries a machine format
-/// (`--format jsonl`) or the Markdown report, stdout otherwise (the human timeline).
-fn progress(args: &LabArgs) -> Box<dyn Write> {
-    let report_to_stdout =
-        args.view.output.is_none() && args.view.view == Some(crate::cli::ViewKind::Report);
-    if args.view.format == crate::cli::Format::Jsonl || report_to_stdout {
-        Box::new(io::stderr())
-    } else {
-        Box::new(io::stdout())
+/// The lab's frames for the driver: taken from the capture thread as they arrive, until
+/// the clients are done and the wire has been quiet for [`QUIET`] (at most [`LINGER`]), or
+/// a signal stops the lab. Then the capture stops and the frames still queued are taken
+/// too, so that nothing captured is lost.
+struct LabFrames<'a> {
+    capture: &'a CaptureThread,
+    clients_done: &'a AtomicBool,
+    interrupted: &'a AtomicBool,
+    current: Option<OwnedFrame>,
+    last_frame: Instant,
+    done_at: Option<Instant>,
+    draining: bool,
+}
+
+impl<'a> LabFrames<'a> {
+    fn new(
+        capture: &'a CaptureThread,
+        clients_done: &'a AtomicBool,
+        interrupted: &'a AtomicBool,
+    ) -> Self {
+        LabFrames {
+            capture,
+            clients_done,
+            interrupted,
+            current: None,
+            last_frame: Instant::now(),
+            done_at: None,
+            draining: false,
+        }
+    }
+
+    /// True once the capture should stop.
+    fn over(&mut self) -> bool {
+        if self.interrupted.load(Ordering::Relaxed) {
+            return true;
+        }
+        if !self.clients_done.load(Ordering::Relaxed) {
+            return false;
+        }
+        let done_at = *self.done_at.get_or_insert_with(Instant::now);
+        done_at.elapsed() >= LINGER
+            || (done_at.elapsed() >= QUIET && self.last_frame.elapsed() >= QUIET)
+    }
+}
+
+impl FrameSource for LabFrames<'_> {
+    fn step(&mut self) -> Result<Step<'_>, AppError> {
+        if !self.draining && self.over() {
+            self.draining = true;
+            self.capture.stop.store(true, Ordering::Relaxed);
+        }
+        let next = if self.draining {
+            // The capture thread ends within one poll interval; take what it still hands over.
+            match self.capture.frames.recv_timeout(Duration::from_secs(2)) {
+                Ok(f) => Some(f),
+                Err(_) => return Ok(Step::End),
+            }
+        } else {
+            match self.capture.frames.recv_timeout(Duration::from_millis(25)) {
+                Ok(f) => Some(f),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return Ok(Step::End),
+            }
+        };
+        match next {
+            Some(f) => {
+                self.last_frame = Instant::now();
+                Ok(Step::Frame(self.current.insert(f).as_frame()))
+            }
+            None => Ok(Step::Idle),
+        }
+    }
+}
+
+/// Holds the views' output back while the clients run (up to [`HELD_BYTES`]), so that
+/// their lines come first; once released, or beyond the bound, writes straight through.
+struct HoldBack<W: Write> {
+    inner: W,
+    held: Vec<u8>,
+    release: Rc<Cell<bool>>,
+}
+
+impl<W: Write> HoldBack<W> {
+    fn spill(&mut self) -> io::Result<()> {
+        if !self.held.is_empty() {
+            self.inner.write_all(&self.held)?;
+            self.held = Vec::new();
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> Write for HoldBack<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.release.get() || self.held.len() + buf.len() > HELD_BYTES {
+            self.spill()?;
+            self.inner.write(buf)
+        } else {
+            self.held.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        if self.release.get() {
+            self.spill()?;
+            self.inner.flush()
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl<W: Write> Drop for HoldBack<W> {
+    fn drop(&mut self) {
+        // Nothing shown is lost, even on an early return.
+        let _ = self.spill();
+        let _ = self.inner.flush();
     }
 }
 
@@ -215,15 +326,14 @@ pub fn run(args: &LabArgs, color: bool) -> Result<(), Failure> {
     // First of all: an early Ctrl-C must still clean up and leave a valid file. With
     // namespaces to remove, even a second signal does not end the process before cleanup.
     let stop = register_stop(!args.two_hosts);
+    let config = ViewConfig::new(&args.view, color)?;
     if args.server.is_some() || args.serve {
-        return partner(args, color, &stop);
+        return partner(args, &config, &stop);
     }
     let mut hosts = None;
     let mut in_private_ns = false;
     let place = if args.two_hosts {
-        let h = TwoHosts::create(args.ipv6).map_err(|e| {
-            other(format!("--two-hosts needs root to create network namespaces ({e}); run with sudo, or drop --two-hosts"))
-        })?;
+        let h = TwoHosts::create(args.ipv6).map_err(LabError::TwoHosts)?;
         let p = Placement {
             server_ip: h.server_ip,
             server_ns: Some(TwoHosts::path(&h.server_ns)),
@@ -236,6 +346,12 @@ pub fn run(args: &LabArgs, color: bool) -> Result<(), Failure> {
                 "arp"
             }),
         };
+        if !h.removed_stale.is_empty() {
+            eprintln!(
+                "wirelab: removed network namespaces left by a run that was killed: {}",
+                h.removed_stale.join(", ")
+            );
+        }
         hosts = Some(h);
         p
     } else {
@@ -253,25 +369,109 @@ pub fn run(args: &LabArgs, color: bool) -> Result<(), Failure> {
             extra_filter: None,
         }
     };
-    // `hosts` lives until the end of this function: its Drop removes the namespaces on every exit path.
-    let result = run_local(args, color, &place, in_private_ns, &stop);
+    // `hosts` lives until the end of this function: its Drop removes the namespaces on
+    // every exit path (and its reaper process does, should this process be killed).
+    let result = run_local(args, &config, &place, in_private_ns, &stop);
     drop(hosts);
     result
 }
 
+/// True when stdout carries a machine format or the report: the lab's own lines (banner,
+/// servers, client runs, checks) then go to stderr.
+fn progress_to_stderr(config: &ViewConfig) -> bool {
+    config.format == Format::Jsonl || (config.kind == ViewKind::Report && config.output.is_none())
+}
+
+/// Where the lab's own lines go (see [`progress_to_stderr`]).
+fn progress(config: &ViewConfig) -> Box<dyn Write + Send> {
+    if progress_to_stderr(config) {
+        Box::new(io::stderr())
+    } else {
+        Box::new(io::stdout())
+    }
+}
+
+/// Our client runs: on their own thread (inside the client's namespace, entered before
+/// root is dropped), started when told, every UDP run then every TCP run, each a new socket.
+struct Clients {
+    handle: JoinHandle<Vec<String>>,
+    go: mpsc::Sender<()>,
+    done: Arc<AtomicBool>,
+}
+
+impl Clients {
+    fn start(
+        targets: Vec<(Proto, SocketAddr)>,
+        runs: u32,
+        message: Vec<u8>,
+        ns: Option<PathBuf>,
+        mut out: Box<dyn Write + Send>,
+        stop: Arc<AtomicBool>,
+        from_anyone: bool,
+    ) -> Result<Self, Failure> {
+        let (go, go_rx) = mpsc::channel::<()>();
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let done = Arc::new(AtomicBool::new(false));
+        let t_done = Arc::clone(&done);
+        let handle = thread::spawn(move || {
+            let mut errors = Vec::new();
+            let entered = ns.as_deref().map_or(Ok(()), netns::enter_netns);
+            let failed = entered.is_err();
+            let _ = ready_tx.send(entered);
+            if !failed && go_rx.recv().is_ok() {
+                'runs: for &(proto, addr) in &targets {
+                    for run in 1..=runs {
+                        if stop.load(Ordering::Relaxed) {
+                            break 'runs;
+                        }
+                        let result = match proto {
+                            // As UDPClient.py: an unconnected socket takes a reply from
+                            // any port (recvfrom), and we say where it came from.
+                            Proto::Udp if from_anyone => client::udp_exchange_any(addr, &message)
+                                .map(|(local, reply, from)| {
+                                    if from != addr {
+                                        let _ = writeln!(
+                                            out,
+                                            "UDP client run {run}: the reply came from {from}, not {addr}: recvfrom() takes it anyway"
+                                        );
+                                    }
+                                    (local, reply)
+                                }),
+                            Proto::Udp => client::udp_exchange(addr, &message),
+                            Proto::Tcp => client::tcp_exchange(addr, &message),
+                        };
+                        if report_run(&mut out, proto, run, &message, result, &mut errors).is_err()
+                        {
+                            break 'runs;
+                        }
+                    }
+                }
+            }
+            t_done.store(true, Ordering::Relaxed);
+            errors
+        });
+        match ready_rx.recv() {
+            Ok(Ok(())) => Ok(Clients { handle, go, done }),
+            Ok(Err(e)) => Err(LabError::ClientNamespace(e).into()),
+            Err(_) => Err(LabError::Thread("client").into()),
+        }
+    }
+
+    fn join(self) -> Vec<String> {
+        drop(self.go);
+        self.handle.join().unwrap_or_default()
+    }
+}
+
 fn run_local(
     args: &LabArgs,
-    color: bool,
+    config: &ViewConfig,
     place: &Placement,
     in_private_ns: bool,
-    stop: &AtomicBool,
+    stop: &Arc<AtomicBool>,
 ) -> Result<(), Failure> {
     let want_udp = args.which != LabWhich::Tcp;
     let want_tcp = args.which != LabWhich::Udp;
-    let mut writer = match &args.write {
-        Some(p) => Some(CaptureWriter::create(p, live::SNAPLEN as u32).map_err(other)?),
-        None => None,
-    };
     // Free ports: the servers bind port 0 and keep the sockets, so there is no race.
     let ip = place.server_ip;
     let udp = if want_udp {
@@ -279,7 +479,10 @@ fn run_local(
             in_netns(place.server_ns.clone(), move || {
                 UdpSocket::bind(SocketAddr::new(ip, 0))
             })
-            .map_err(other)?,
+            .map_err(|source| LabError::ServerSocket {
+                proto: "UDP",
+                source,
+            })?,
         )
     } else {
         None
@@ -289,7 +492,10 @@ fn run_local(
             in_netns(place.server_ns.clone(), move || {
                 TcpListener::bind(SocketAddr::new(ip, 0))
             })
-            .map_err(other)?,
+            .map_err(|source| LabError::ServerSocket {
+                proto: "TCP",
+                source,
+            })?,
         )
     } else {
         None
@@ -298,12 +504,18 @@ fn run_local(
         .as_ref()
         .map(|s| s.local_addr())
         .transpose()
-        .map_err(other)?;
+        .map_err(|source| LabError::ServerSocket {
+            proto: "UDP",
+            source,
+        })?;
     let tcp_addr = tcp
         .as_ref()
         .map(|s| s.local_addr())
         .transpose()
-        .map_err(other)?;
+        .map_err(|source| LabError::ServerSocket {
+            proto: "TCP",
+            source,
+        })?;
     let mut parts = Vec::new();
     if let Some(a) = udp_addr {
         parts.push(format!("udp port {}", a.port()));
@@ -314,20 +526,31 @@ fn run_local(
     parts.extend(place.extra_filter.map(str::to_string));
     let filter = parts.join(" or ");
 
-    // The capture is open (immediate mode) before any traffic, so no SYN is missed.
+    // The capture is open (immediate mode) before any traffic, so no SYN is missed; the
+    // client thread is in its namespace before root is dropped (setns needs root).
     let capture = CaptureThread::start(
         place.iface.clone(),
         filter.clone(),
         place.capture_ns.clone(),
     )?;
-    live::drop_privileges();
-    if let Some(w) = &mut writer {
-        // A valid (empty) capture from the start; the frames are added at the end.
-        w.ensure_header(capture.linktype).map_err(other)?;
-        w.flush().map_err(other)?;
-    }
+    let targets: Vec<(Proto, SocketAddr)> = [(Proto::Udp, udp_addr), (Proto::Tcp, tcp_addr)]
+        .into_iter()
+        .filter_map(|(p, a)| Some((p, a?)))
+        .collect();
+    let message = args.message.as_bytes().to_vec();
+    let clients = Clients::start(
+        targets,
+        args.runs,
+        message.clone(),
+        place.client_ns.clone(),
+        progress(config),
+        Arc::clone(stop),
+        false,
+    )?;
+    let runs_as = privileges::drop_to_invoking_user()?;
+    privileges::announce(runs_as, "capture and namespaces open");
 
-    let mut out = progress(args);
+    let mut out = progress(config);
     let where_ = if in_private_ns {
         " (in a private network namespace: no root needed)".to_string()
     } else if args.two_hosts {
@@ -379,47 +602,155 @@ fn run_local(
             writeln!(out, "{name} server listening on {a}").map_err(output_error)?;
         }
     }
-
-    // The clients: every UDP run, then every TCP run; each run is a new socket.
-    let message = args.message.as_bytes().to_vec();
-    let mut client_errors = Vec::new();
-    for (proto, addr) in [(Proto::Udp, udp_addr), (Proto::Tcp, tcp_addr)] {
-        let Some(addr) = addr else { continue };
-        for run in 1..=args.runs {
-            if stop.load(Ordering::Relaxed) {
-                break;
-            }
-            let m = message.clone();
-            let result = in_netns(place.client_ns.clone(), move || match proto {
-                Proto::Udp => client::udp_exchange(addr, &m),
-                Proto::Tcp => client::tcp_exchange(addr, &m),
-            });
-            report_run(&mut out, proto, run, &message, result, &mut client_errors)?;
-        }
-    }
-    drop(out);
-    let linktype = capture.linktype;
-    let captured = capture.finish(stop)?;
-    stop_servers.store(true, Ordering::Relaxed);
-    for s in servers {
-        let _ = s.join();
-    }
-    present(
-        args,
-        color,
-        captured,
-        writer,
-        linktype,
-        &[(want_udp, Proto::Udp), (want_tcp, Proto::Tcp)],
-        &[udp_addr, tcp_addr]
+    out.flush().map_err(output_error)?;
+    let exchanges = Exchanges {
+        capture,
+        clients,
+        servers: Some((stop_servers, servers)),
+        protos: vec![(want_udp, Proto::Udp), (want_tcp, Proto::Tcp)],
+        ports: [udp_addr, tcp_addr]
             .into_iter()
             .flatten()
             .map(|a| a.port())
-            .collect::<Vec<_>>(),
-        &message,
-        client_errors,
-        stop,
-    )
+            .collect(),
+        message,
+    };
+    exchanges.run(args, config, stop)
+}
+
+/// The lab's running parts once everything is started: frames flow from the capture
+/// through the pipeline while the clients run, then the conversations and the checks.
+struct Exchanges {
+    capture: CaptureThread,
+    clients: Clients,
+    /// Our servers (not in `--server` mode) and what stops them.
+    servers: Option<(Arc<AtomicBool>, Vec<JoinHandle<()>>)>,
+    protos: Vec<(bool, Proto)>,
+    /// The servers' ports: their conversations are the lab runs.
+    ports: Vec<u16>,
+    message: Vec<u8>,
+}
+
+impl Exchanges {
+    fn run(self, args: &LabArgs, config: &ViewConfig, stop: &AtomicBool) -> Result<(), Failure> {
+        let Exchanges {
+            capture,
+            clients,
+            servers,
+            protos,
+            ports,
+            message,
+        } = self;
+        // `-w` is created now, after root was dropped: the file belongs to the user.
+        let writer = match &args.write {
+            Some(p) => {
+                let mut w = CaptureWriter::create(p, live::SNAPLEN as u32)?;
+                w.ensure_header(capture.linktype)?;
+                w.flush()?;
+                Some(w)
+            }
+            None => None,
+        };
+        let release = Rc::new(Cell::new(false));
+        let sink: Box<dyn Write> = Box::new(HoldBack {
+            inner: io::BufWriter::new(io::stdout()),
+            held: Vec::new(),
+            release: Rc::clone(&release),
+        });
+        let selection = Selection {
+            filter: None,
+            stream: None,
+            count: None,
+        };
+        let mut pipeline = Pipeline::new(config, selection, sink);
+        let expected = |p: Proto| {
+            protos
+                .iter()
+                .any(|&(w, q)| w && q == p)
+                .then_some(args.runs)
+        };
+        pipeline.set_lab(
+            crate::explain::lab::Scope::Ports(ports),
+            crate::explain::lab::Expect {
+                message: Some(message),
+                runs: (expected(Proto::Udp), expected(Proto::Tcp)),
+                interrupted_after: None,
+            },
+        );
+        if let Some(writer) = writer {
+            pipeline.set_writer(FrameSink {
+                writer,
+                comments: config.comments,
+                all: true,
+            });
+        }
+        let _ = clients.go.send(());
+        let driven = {
+            let mut frames = LabFrames::new(&capture, &clients.done, stop);
+            drive(&mut frames, &mut pipeline, Until::default())
+        };
+        privileges::show_thread_uids();
+        if let Some((stop_servers, handles)) = servers {
+            stop_servers.store(true, Ordering::Relaxed);
+            for h in handles {
+                let _ = h.join();
+            }
+        }
+        let client_errors = clients.join();
+        let end = capture.join()?;
+        if let Some(f) = driven.failure {
+            return Err(f);
+        }
+        if !progress_to_stderr(config) {
+            let mut out = io::stdout().lock();
+            writeln!(out)
+                .and_then(|()| out.flush())
+                .map_err(output_error)?;
+        }
+        release.set(true);
+        let interrupted = stop.load(Ordering::Relaxed);
+        if interrupted {
+            pipeline.set_interrupted(driven.frames);
+        }
+        // The view shows the lab model: "What the lab shows", the report's checks, or
+        // the JSON Lines check objects.
+        let model = pipeline.finish().map_err(output_error)?;
+        let failed = model.failed();
+        let mut out = progress(config);
+        // The human views end with the checks' count already; on stderr it is repeated.
+        let count = if progress_to_stderr(config) {
+            format!("; {}", crate::present::checks::summary_line(&model))
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "{} packets captured, {} received by filter, {} dropped by kernel{count}",
+            driven.frames, end.stats.received, end.stats.dropped,
+        )
+        .map_err(output_error)?;
+        out.flush().map_err(output_error)?;
+        if let Some(e) = end.error {
+            return Err(e.into());
+        }
+        if let Some(e) = driven.error {
+            return Err(e.into());
+        }
+        if interrupted {
+            return Err(AppError::Interrupted {
+                frames: driven.frames,
+            }
+            .into());
+        }
+        if failed > 0 {
+            return Err(LabError::ChecksFailed {
+                failed,
+                client_errors,
+            }
+            .into());
+        }
+        Ok(())
+    }
 }
 
 fn place_client_ip(place: &Placement) -> String {
@@ -430,13 +761,13 @@ fn place_client_ip(place: &Placement) -> String {
 }
 
 fn report_run(
-    out: &mut impl Write,
+    out: &mut dyn Write,
     proto: Proto,
     run: u32,
     message: &[u8],
     result: io::Result<(SocketAddr, Vec<u8>)>,
     errors: &mut Vec<String>,
-) -> Result<(), Failure> {
+) -> io::Result<()> {
     let name = if proto == Proto::Udp { "UDP" } else { "TCP" };
     match result {
         Ok((local, reply)) => writeln!(
@@ -444,101 +775,12 @@ fn report_run(
             "{name} client run {run}: from {local} sent \"{}\", got back \"{}\"",
             show_text(message),
             show_text(&reply)
-        )
-        .map_err(output_error),
+        ),
         Err(e) => {
             errors.push(e.to_string());
-            writeln!(out, "{name} client run {run}: {e}").map_err(output_error)
+            writeln!(out, "{name} client run {run}: {e}")
         }
     }
-}
-
-/// Prints the timeline (through the same pipeline as `read`), the conversations and the lab's checks.
-#[allow(clippy::too_many_arguments)]
-fn present(
-    args: &LabArgs,
-    color: bool,
-    captured: Captured,
-    writer: Option<CaptureWriter>,
-    linktype: u32,
-    protos: &[(bool, Proto)],
-    ports: &[u16],
-    message: &[u8],
-    client_errors: Vec<String>,
-    stop: &AtomicBool,
-) -> Result<(), Failure> {
-    let mut writer = writer;
-    if let Some(wr) = &mut writer {
-        wr.ensure_header(linktype).map_err(other)?;
-    }
-    writeln!(progress(args)).map_err(output_error)?;
-    let sink: Box<dyn Write> = Box::new(io::BufWriter::new(io::stdout()));
-    let selection = Selection {
-        filter: None,
-        stream: None,
-        count: None,
-    };
-    let config = ViewConfig::new(&args.view, color)?;
-    let mut pipeline = Pipeline::new(&config, selection, sink);
-    pipeline.set_lab(
-        crate::explain::lab::Scope::Ports(ports.to_vec()),
-        crate::explain::lab::Expect {
-            message: Some(message.to_vec()),
-            runs: (
-                protos
-                    .iter()
-                    .any(|&(w, p)| w && p == Proto::Udp)
-                    .then_some(args.runs),
-                protos
-                    .iter()
-                    .any(|&(w, p)| w && p == Proto::Tcp)
-                    .then_some(args.runs),
-            ),
-            interrupted_after: None,
-        },
-    );
-    if stop.load(Ordering::Relaxed) {
-        pipeline.set_interrupted(captured.frames.len() as u64);
-    }
-    if let Some(writer) = writer {
-        pipeline.set_writer(FrameSink {
-            writer,
-            comments: args.view.comments,
-            all: true,
-        });
-    }
-    for f in &captured.frames {
-        pipeline.frame(&f.as_frame())?;
-    }
-    let model = pipeline.finish().map_err(output_error)?;
-    let failed = model.failed();
-    let mut out = progress(args);
-    writeln!(
-        out,
-        "{} packets captured, {} received by filter, {} dropped by kernel",
-        captured.frames.len(),
-        captured.stats.received,
-        captured.stats.dropped,
-    )
-    .map_err(output_error)?;
-    out.flush().map_err(output_error)?;
-    if let Some(e) = captured.error {
-        return Err(other(e));
-    }
-    if stop.load(Ordering::Relaxed) {
-        return Err(Failure::App(AppError::Interrupted {
-            frames: captured.frames.len() as u64,
-        }));
-    }
-    if failed > 0 {
-        let extra = if client_errors.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", client_errors.join("; "))
-        };
-        return Err(other(format!("{failed} lab check(s) failed{extra}")));
-    }
-    Ok(())
 }
 
 /// The interface whose address the kernel would use to reach `peer` ("lo" for loopback).
@@ -580,76 +822,55 @@ pub fn partner_filter(proto: Proto, peer: IpAddr) -> String {
 }
 
 /// With a partner's computer: only our client (`--server HOST`) or only our server (`--serve`).
-fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure> {
+fn partner(args: &LabArgs, config: &ViewConfig, stop: &Arc<AtomicBool>) -> Result<(), Failure> {
     let proto = match args.which {
         LabWhich::Udp => Proto::Udp,
         LabWhich::Tcp => Proto::Tcp,
-        LabWhich::Both => {
-            return Err(other(
-                "with --server or --serve, say which: `wirelab lab udp ...` or `wirelab lab tcp ...`",
-            ));
-        }
+        LabWhich::Both => return Err(LabError::PartnerNeedsProtocol.into()),
     };
     let pname = if proto == Proto::Udp { "udp" } else { "tcp" };
     // With --server, the peer's host and the protocol (not only the server's port), so
     // that a reply from another socket of the server, or ICMP about it, is captured too.
     let filter = format!("{pname} port {}", args.port);
-    let writer = match &args.write {
-        Some(p) => Some(CaptureWriter::create(p, live::SNAPLEN as u32).map_err(other)?),
-        None => None,
-    };
     if let Some(host) = &args.server {
-        let addr = client::resolve(host, args.port)
-            .map_err(|e| other(format!("cannot find {host}: {e}")))?;
+        let addr = client::resolve(host, args.port).map_err(|source| LabError::UnknownHost {
+            host: host.clone(),
+            source,
+        })?;
         let iface = args
             .interface
             .clone()
             .unwrap_or_else(|| interface_towards(addr));
         let filter = partner_filter(proto, addr.ip());
         let capture = CaptureThread::start(iface.clone(), filter.clone(), None)?;
-        live::drop_privileges();
-        let mut out = progress(args);
+        let message = args.message.as_bytes().to_vec();
+        let clients = Clients::start(
+            vec![(proto, addr)],
+            args.runs,
+            message.clone(),
+            None,
+            progress(config),
+            Arc::clone(stop),
+            true,
+        )?;
+        let runs_as = privileges::drop_to_invoking_user()?;
+        privileges::announce(runs_as, "capture open");
+        let mut out = progress(config);
         writeln!(
             out,
             "wirelab lab: capturing on {iface}, filter \"{filter}\"; our client talks to {addr}"
         )
+        .and_then(|()| out.flush())
         .map_err(output_error)?;
-        let mut errors = Vec::new();
-        let message = args.message.as_bytes().to_vec();
-        for run in 1..=args.runs {
-            if stop.load(Ordering::Relaxed) {
-                break;
-            }
-            // As UDPClient.py: an unconnected socket, so a reply from any port is taken.
-            let result = match proto {
-                Proto::Udp => client::udp_exchange_any(addr, &message).map(|(local, reply, from)| {
-                    if from != addr {
-                        let _ = writeln!(
-                            out,
-                            "UDP client run {run}: the reply came from {from}, not {addr}: recvfrom() takes it anyway"
-                        );
-                    }
-                    (local, reply)
-                }),
-                Proto::Tcp => client::tcp_exchange(addr, &message),
-            };
-            report_run(&mut out, proto, run, &message, result, &mut errors)?;
-        }
-        drop(out);
-        let linktype = capture.linktype;
-        let captured = capture.finish(stop)?;
-        return present(
-            args,
-            color,
-            captured,
-            writer,
-            linktype,
-            &[(true, proto)],
-            &[args.port],
-            &message,
-            errors,
-            stop,
-        );
+        let exchanges = Exchanges {
+            capture,
+            clients,
+            servers: None,
+            protos: vec![(true, proto)],
+            ports: vec![args.port],
+            message,
+        };
+        return exchanges.run(args, config, stop);
     }
     // --serve: our server, and the timeline live, exchange by exchange, until Ctrl-C.
     let iface = args.interface.clone().unwrap_or_else(|| "any".into());
@@ -658,11 +879,7 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
     } else {
         SocketAddr::from((Ipv4Addr::UNSPECIFIED, args.port))
     };
-    let bind_err = |e: io::Error| {
-        other(format!(
-            "cannot listen on {bind}: {e}; pick another --port or stop the program using it"
-        ))
-    };
+    let bind_err = |source: io::Error| LabError::Listen { addr: bind, source };
     let udp = if proto == Proto::Udp {
         Some(UdpSocket::bind(bind).map_err(bind_err)?)
     } else {
@@ -673,8 +890,18 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
     } else {
         None
     };
-    let mut source = LiveSource::open(&iface, Some(&filter)).map_err(other)?;
-    live::drop_privileges();
+    let mut source = LiveSource::open(&iface, Some(&filter))?;
+    let runs_as = privileges::drop_to_invoking_user()?;
+    privileges::announce(runs_as, "capture open");
+    let writer = match &args.write {
+        Some(p) => {
+            let mut w = CaptureWriter::create(p, live::SNAPLEN as u32)?;
+            w.ensure_header(source.linktype())?;
+            w.flush()?;
+            Some(w)
+        }
+        None => None,
+    };
     let stop_servers = Arc::new(AtomicBool::new(false));
     let server_thread = {
         let stop_servers = Arc::clone(&stop_servers);
@@ -696,50 +923,33 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
     let selection = Selection {
         filter: None,
         stream: None,
-        count: args.view.count,
+        count: config.count,
     };
     let sink: Box<dyn Write> = Box::new(io::LineWriter::new(io::stdout()));
-    let config = ViewConfig::new(&args.view, color)?;
-    let mut pipeline = Pipeline::new(&config, selection, sink);
+    let mut pipeline = Pipeline::new(config, selection, sink);
     if let Some(writer) = writer {
         pipeline.set_writer(FrameSink {
             writer,
-            comments: args.view.comments,
+            comments: config.comments,
             all: true,
         });
     }
-    let mut failure = None;
-    while !stop.load(Ordering::Relaxed) && !pipeline.done() {
-        match source.next_frame() {
-            Ok(Next::Frame(f)) => {
-                if let Err(e) = pipeline.frame(&f) {
-                    failure = Some(e);
-                    break;
-                }
-            }
-            Ok(Next::Idle) => {
-                if let Err(e) = pipeline.flush() {
-                    failure = Some(e);
-                    break;
-                }
-            }
-            Err(e) => {
-                failure = Some(other(e));
-                break;
-            }
-        }
-    }
+    let until = Until {
+        signal: Some(stop),
+        deadline: None,
+    };
+    let driven = drive(&mut source, &mut pipeline, until);
     stop_servers.store(true, Ordering::Relaxed);
     let _ = server_thread.join();
     let stats = source.stats();
-    if !matches!(failure, Some(Failure::BrokenPipe)) {
+    if !matches!(driven.failure, Some(Failure::BrokenPipe)) {
         pipeline.finish().map_err(output_error)?;
     }
     eprintln!(
         "{} packets received by filter\n{} packets dropped by kernel",
         stats.received, stats.dropped
     );
-    match failure {
+    match driven.into_failure() {
         Some(f) => Err(f),
         None => Ok(()),
     }

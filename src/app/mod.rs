@@ -1,8 +1,11 @@
-//! Turns validated arguments into a pipeline and runs it; the only module that knows all others.
-//! Parse, then validate, then build: nothing is read before the arguments are known to be good.
+//! Turns validated arguments into a pipeline and runs it; the only module that knows all
+//! others: the configuration (`config`), the view builder (`choose`), the one driver loop
+//! (`drive`, with the two-thread reader `threaded` as a faster way through a file), the lab
+//! runner (`lab`) and the drop of root (`privileges`). Parse, then validate, then build:
+//! nothing is read before the arguments are known to be good.
 
 use std::io::{self, IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,8 +23,10 @@ use crate::source::write::CaptureWriter;
 mod check;
 mod choose;
 mod config;
+mod drive;
 pub mod lab;
 mod pipeline;
+mod privileges;
 mod threaded;
 
 use crate::source::FileSource;
@@ -94,6 +99,9 @@ pub fn use_color(choice: ColorChoice) -> bool {
 fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
     let config = ViewConfig::new(&args.view, color)?;
     let mut source = FileSource::open(&args.file)?;
+    // The file is open: under sudo, parse it as the invoking user, not as root.
+    let runs_as = privileges::drop_to_invoking_user()?;
+    privileges::announce(runs_as, "capture file open");
     let filter = match &args.view.filter {
         Some(expr) => Some(Filter::new(expr, source.linktype().unwrap_or(1))?),
         None => None,
@@ -122,22 +130,15 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
             all: false,
         });
     }
-    let damage = if threaded {
-        threaded::read(source, pipeline)?
+    let damage: Option<AppError> = if threaded {
+        threaded::read(source, pipeline)?.map(AppError::from)
     } else {
-        let mut damage = None;
-        while !pipeline.done() {
-            match source.next_frame() {
-                Ok(Some(frame)) => pipeline.frame(&frame)?,
-                Ok(None) => break,
-                Err(e) => {
-                    damage = Some(e);
-                    break;
-                }
-            }
+        let driven = drive::drive(&mut source, &mut pipeline, drive::Until::default());
+        if let Some(f) = driven.failure {
+            return Err(f);
         }
         pipeline.finish().map_err(output_error)?;
-        damage
+        driven.error
     };
     match damage {
         Some(e) => Err(e.into()),
@@ -145,16 +146,22 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
     }
 }
 
-/// Registers SIGINT and SIGTERM: the first sets `stop`, a second one ends the process.
+/// Registers SIGINT, SIGTERM and SIGHUP: the first sets `stop`, a second one ends the process.
 pub fn stop_flag() -> Arc<AtomicBool> {
     register_stop(true)
 }
 
-/// Registers SIGINT and SIGTERM to set the returned flag; with `second_exits`, a second
-/// signal ends the process at once (not wanted while namespaces remain to be removed).
+/// Registers SIGINT, SIGTERM and SIGHUP (a closed terminal) to set the returned flag: the
+/// run then ends as after Ctrl-C, with its files complete and its namespaces removed. With
+/// `second_exits`, a second signal ends the process at once (not wanted while namespaces
+/// remain to be removed).
 pub fn register_stop(second_exits: bool) -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+    for sig in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
         if second_exits {
             let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&stop));
         }
@@ -180,6 +187,14 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
         Some(i) => i.clone(),
         None => live::default_interface().map_err(|e| AppError::Other(e.to_string()))?,
     };
+    let comments = args.view.comments;
+    // Frame by frame for a person at a terminal; in blocks when the output goes to a file or a pipe.
+    let immediate = io::stdout().is_terminal();
+    let mut source = LiveSource::open_with(&iface, args.view.filter.as_deref(), immediate)
+        .map_err(|e| AppError::Other(e.to_string()))?;
+    let runs_as = privileges::drop_to_invoking_user()?;
+    privileges::announce(runs_as, &format!("capture open on {iface}"));
+    // Created after the drop (as tcpdump does): the file belongs to the user.
     let mut writer = match &args.write {
         Some(p) => Some(
             CaptureWriter::create(p, live::SNAPLEN as u32)
@@ -187,14 +202,6 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
         ),
         None => None,
     };
-    let comments = args.view.comments;
-    // Frame by frame for a person at a terminal; in blocks when the output goes to a file or a pipe.
-    let immediate = io::stdout().is_terminal();
-    let mut source = LiveSource::open_with(&iface, args.view.filter.as_deref(), immediate)
-        .map_err(|e| AppError::Other(e.to_string()))?;
-    if let Some(uid) = live::drop_privileges() {
-        eprintln!("wirelab: capture open on {iface}; now running as user {uid}");
-    }
     if let Some(w) = &mut writer {
         w.ensure_header(source.linktype())
             .map_err(|e| AppError::Other(e.to_string()))?;
@@ -226,32 +233,13 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     let deadline = args
         .duration
         .map(|d| Instant::now() + Duration::from_secs_f64(d.max(0.0)));
-    let mut failure: Option<Failure> = None;
-    let mut captured = 0u64;
-    while !stop.load(Ordering::Relaxed)
-        && !pipeline.done()
-        && deadline.is_none_or(|d| Instant::now() < d)
-    {
-        match source.next_frame() {
-            Ok(live::Next::Frame(frame)) => {
-                captured += 1;
-                if let Err(e) = pipeline.frame(&frame) {
-                    failure = Some(e);
-                    break;
-                }
-            }
-            Ok(live::Next::Idle) => {
-                if let Err(e) = pipeline.flush() {
-                    failure = Some(e);
-                    break;
-                }
-            }
-            Err(e) => {
-                failure = Some(AppError::Other(e.to_string()).into());
-                break;
-            }
-        }
-    }
+    let until = drive::Until {
+        signal: Some(&stop),
+        deadline,
+    };
+    let driven = drive::drive(&mut source, &mut pipeline, until);
+    let captured = driven.frames;
+    let mut failure = driven.into_failure();
     let stats = source.stats();
     if let Some(w) = pipeline.writer_mut()
         && let Err(e) = w.writer.flush()

@@ -10,6 +10,7 @@ mod conformance;
 mod golden;
 mod lab;
 mod labmodel;
+mod privileges;
 mod readme;
 mod robust;
 mod serve_ipv6;
