@@ -2,6 +2,7 @@
 //! plain-language note for each frame, and the one-sentence verdict for each
 //! conversation. Pure functions and a little per-conversation memory; no I/O.
 
+pub mod app;
 pub mod info;
 pub mod lab;
 pub mod note;
@@ -63,6 +64,7 @@ pub struct Note {
 pub struct Explainer {
     options: Options,
     memory: note::Memory,
+    app: app::Memory,
     addresses: info::AddressCache,
     /// The lab model's memory: which conversations are lab runs, and how they went.
     lab: lab::Observer,
@@ -82,6 +84,7 @@ impl Explainer {
         Self {
             options,
             memory: note::Memory::default(),
+            app: app::Memory::default(),
             addresses: info::AddressCache::default(),
             lab: lab::Observer::new(lab::Scope::Auto),
             run_numbers: std::collections::HashMap::new(),
@@ -176,9 +179,26 @@ impl Explainer {
         self.addresses
             .write_addresses(&mut note.source, &mut note.destination, packet);
         info::write_protocol(&mut note.protocol, packet, frame.linktype);
+        let claimed = app::app_frame(frame, packet, facts).is_some_and(|f| {
+            let Note {
+                protocol,
+                info,
+                text,
+                tone,
+                ..
+            } = note;
+            let mut words = app::Words {
+                protocol,
+                info,
+                text,
+                tone,
+            };
+            app::write(&mut self.app, &f, &mut words) == app::Claim::Written
+        });
         let words = self.lab.observe(frame.number, frame.ts, packet, facts);
         note::write(
             &mut self.memory,
+            claimed,
             self.options,
             frame,
             packet,
@@ -198,13 +218,18 @@ impl Explainer {
     /// the fast path for a view that shows no frame. Calling it instead of
     /// [`Explainer::explain_into`] gives the same verdicts.
     pub fn observe(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, facts: &Facts) {
+        let claimed = app::app_frame(frame, packet, facts)
+            .is_some_and(|f| app::observe(&mut self.app, &f) == app::Claim::Written);
         let _ = self.lab.observe(frame.number, frame.ts, packet, facts);
-        note::observe(&mut self.memory, packet, facts);
+        note::observe(&mut self.memory, claimed, packet, facts);
     }
 
     /// One sentence on a finished conversation, e.g.
     /// "complete: handshake, one request and its reply, closed by the server first".
     pub fn verdict(&self, conversation: &Conversation) -> String {
+        if let Some(v) = app::verdict(&self.app, conversation.proto, conversation.stream) {
+            return v;
+        }
         verdict::verdict(
             conversation,
             self.memory.summary(conversation.proto, conversation.stream),
@@ -222,6 +247,9 @@ pub(crate) fn tcp_info(
     facts: &Facts,
     options: Options,
 ) -> bool {
+    if packet.app.is_some() {
+        return false;
+    }
     match &packet.transport {
         crate::decode::Transport::Tcp(tcp) => {
             info::write_tcp_info(out, tcp, facts.tcp.as_ref(), options.absolute_seq);

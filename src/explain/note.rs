@@ -114,9 +114,13 @@ fn write_len(out: &mut String, declared: u64, captured: usize) {
 
 /// Writes Info, text and tone for one frame. `tcp_info`: a TCP segment's Info as
 /// [`super::tcp_info`] wrote it (a pure function of packet and facts), used as it is.
+/// `app_claimed`: an application writer ([`super::app`]) already wrote the Info and the
+/// note of the payload; then a UDP datagram gets no more words, and a TCP segment only its
+/// TCP words (handshake, analysis, acknowledgement), never the lab's request/reply words.
 #[allow(clippy::too_many_arguments)]
 pub fn write(
     memory: &mut Memory,
+    app_claimed: bool,
     options: Options,
     frame: &Frame<'_>,
     packet: &Packet<'_>,
@@ -171,8 +175,19 @@ pub fn write(
             }
         }
         (_, Transport::Tcp(tcp)) => tcp_note(
-            memory, options, packet, facts, tcp, info, text, tone, tcp_info, lab,
+            memory,
+            options,
+            packet,
+            facts,
+            tcp,
+            info,
+            text,
+            tone,
+            tcp_info,
+            app_claimed,
+            lab,
         ),
+        (_, Transport::Udp(_)) if app_claimed => {}
         (_, Transport::Udp(udp)) => {
             info::write_udp_info(info, udp);
             udp_note(
@@ -286,12 +301,13 @@ pub fn write(
 /// segment or UDP datagram (what the verdicts need), without writing any word.
 /// Other frames leave the memory as it is, as in [`write`] (ICMP echoes aside,
 /// which only serve the Info column).
-pub fn observe(memory: &mut Memory, packet: &Packet<'_>, facts: &Facts) {
+pub fn observe(memory: &mut Memory, app_claimed: bool, packet: &Packet<'_>, facts: &Facts) {
     match (&packet.net, &packet.transport) {
         (Net::Ipv4(ip), Transport::Fragment { .. } | Transport::None)
             if info::ipv4_is_fragment(ip) => {}
         (Net::Ipv6(ip), Transport::Fragment { .. } | Transport::None) if ip.fragment.is_some() => {}
-        (_, Transport::Tcp(tcp)) => tcp_memory(memory, facts, tcp),
+        (_, Transport::Tcp(tcp)) => tcp_memory(memory, app_claimed, facts, tcp),
+        (_, Transport::Udp(_)) if app_claimed => {}
         (_, Transport::Udp(udp)) => {
             udp_memory(memory, facts, u64::from(udp.payload_len));
         }
@@ -300,7 +316,7 @@ pub fn observe(memory: &mut Memory, packet: &Packet<'_>, facts: &Facts) {
 }
 
 /// The memory side of [`tcp_note`], step for step.
-fn tcp_memory(memory: &mut Memory, facts: &Facts, tcp: &Tcp) {
+fn tcp_memory(memory: &mut Memory, app_claimed: bool, facts: &Facts, tcp: &Tcp) {
     let Some(k) = facts.stream.map(|s| (proto_key(Proto::Tcp), s)) else {
         return;
     };
@@ -324,7 +340,7 @@ fn tcp_memory(memory: &mut Memory, facts: &Facts, tcp: &Tcp) {
     {
         sum.refused = true;
     }
-    if tcp.payload_len > 0 && !retransmitted {
+    if tcp.payload_len > 0 && !retransmitted && !app_claimed {
         let summary = summaries.get_or_insert_default(k);
         if let Some(d) = dir {
             data_memory(s, summary, d);
@@ -640,6 +656,7 @@ fn tcp_note(
     out: &mut String,
     tone: &mut Tone,
     given_info: Option<&str>,
+    app_claimed: bool,
     lab: &Words,
 ) {
     let Memory {
@@ -658,13 +675,15 @@ fn tcp_note(
     let rst = flags.has(TcpFlags::RST);
 
     match given_info {
+        // The application protocol's Info is written already.
+        _ if app_claimed => {}
         Some(given) => info_out.push_str(given),
         None => info::write_tcp_info(info_out, tcp, facts.tcp.as_ref(), options.absolute_seq),
     }
 
     let Some(t) = facts.tcp.as_ref() else {
         // No conversation facts: say what the segment carries.
-        if tcp.payload_len > 0 {
+        if tcp.payload_len > 0 && !app_claimed {
             data_words(
                 out,
                 None,
@@ -753,8 +772,10 @@ fn tcp_note(
         out.push_str("3/3 ACK: handshake complete");
     }
 
-    // Data, unless it is a copy of data already explained.
-    if tcp.payload_len > 0 && !retransmitted {
+    // Data, unless it is a copy of data already explained, or the application
+    // protocol's note told it.
+    if app_claimed {
+    } else if tcp.payload_len > 0 && !retransmitted {
         sep(out);
         let summary = stream
             .as_ref()

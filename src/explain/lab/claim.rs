@@ -1,10 +1,12 @@
 //! Which conversations an application protocol claims (DNS, HTTP, TLS, …): those are
-//! never judged as the lab. One function, so that the application dissectors'
-//! predicate can replace it in one place.
+//! never judged as the lab. One function: the application dissectors' own predicate
+//! ([`crate::decode::app::classify`], [`crate::decode::app::claims_ports`]), and for the
+//! protocols that have no dissector yet, their well-known ports and first bytes here.
 
+use crate::decode::app::{self, L4};
 use crate::track::Proto;
 
-/// Well-known ports of application protocols wirelab names (either side).
+/// Well-known ports of application protocols without a dissector yet (either side).
 const APP_PORTS: &[(Option<Proto>, u16)] = &[
     (None, 53),               // DNS
     (Some(Proto::Udp), 67),   // DHCP server
@@ -50,6 +52,15 @@ const HTTP_STARTS: &[&[u8]] = &[
 /// True when an application protocol claims the conversation between these ports whose
 /// first payload is `first`: a well-known port, an HTTP request line or a TLS record.
 pub fn claimed_by_app(proto: Proto, ports: (u16, u16), first: &[u8]) -> bool {
+    let l4 = match proto {
+        Proto::Tcp => L4::Tcp,
+        Proto::Udp => L4::Udp,
+    };
+    if app::claims_ports(l4, ports.0, ports.1).is_some()
+        || app::classify(l4, ports.0, ports.1, first).is_some()
+    {
+        return true;
+    }
     let port_claimed = APP_PORTS
         .iter()
         .any(|&(p, port)| p.is_none_or(|p| p == proto) && (ports.0 == port || ports.1 == port));
