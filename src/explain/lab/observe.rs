@@ -652,6 +652,122 @@ impl Observer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::decode::{Ipv4, Link, Net, Udp};
+    use std::net::Ipv4Addr;
+
+    /// A UDP datagram on 127.0.0.1 between these ports.
+    fn datagram(src_port: u16, dst_port: u16, payload: &'static [u8]) -> Packet<'static> {
+        Packet {
+            link: Link::Ethernet {
+                src: [0; 6],
+                dst: [0; 6],
+                vlans: Box::new([]),
+            },
+            net: Net::Ipv4(Ipv4 {
+                src: Ipv4Addr::LOCALHOST,
+                dst: Ipv4Addr::LOCALHOST,
+                header_len: 20,
+                total_len: 60,
+                identification: 1,
+                dont_fragment: true,
+                more_fragments: false,
+                fragment_offset: 0,
+                ttl: 64,
+                protocol: 17,
+                checksum: 0,
+                dscp: 0,
+                ecn: 0,
+                route_dst: None,
+            }),
+            transport: Transport::Udp(Udp {
+                src_port,
+                dst_port,
+                length: 8 + payload.len() as u16,
+                checksum: 0,
+                payload_len: payload.len() as u32,
+            }),
+            payload,
+            ..Packet::default()
+        }
+    }
+
+    fn facts(stream: u64, dir: Direction, opens: bool) -> Facts {
+        Facts {
+            stream: Some(stream),
+            proto: Some(Proto::Udp),
+            direction: Some(dir),
+            opens_conversation: opens,
+            ..Facts::default()
+        }
+    }
+
+    #[test]
+    fn test_followed_conversations_bounded() {
+        let mut o = Observer::new(Scope::Auto);
+        let extra = 10u64;
+        for i in 0..(MAX_FOLLOWED as u64 + extra) {
+            let port = 10_000 + u16::try_from(i % 50_000).unwrap_or(0);
+            let p = datagram(port, 23_000, b"hello");
+            o.observe(
+                i + 1,
+                Timestamp::default(),
+                &p,
+                &facts(i, Direction::FromClient, true),
+            );
+        }
+        assert_eq!(o.followed.len(), MAX_FOLLOWED);
+        assert_eq!(o.not_followed(), extra);
+    }
+
+    #[test]
+    fn test_reply_from_new_socket_linked_to_its_run() {
+        let mut o = Observer::new(Scope::Auto);
+        let t = Timestamp::default();
+        o.observe(
+            1,
+            t,
+            &datagram(40_000, 12_000, b"hello"),
+            &facts(0, Direction::FromClient, true),
+        );
+        // The server answers from port 15001: the tracker sees a new conversation.
+        let w = o.observe(
+            2,
+            t,
+            &datagram(15_001, 40_000, b"HELLO"),
+            &facts(1, Direction::FromClient, true),
+        );
+        assert!(
+            matches!(
+                w,
+                Words::Stray {
+                    request_frame: 1,
+                    judged: Some(Comparison::Uppercase),
+                    ..
+                }
+            ),
+            "{w:?}"
+        );
+        assert_eq!(o.run_order(), vec![(Proto::Udp, 0)]);
+    }
+
+    #[test]
+    fn test_binary_request_never_a_run() {
+        let mut o = Observer::new(Scope::Auto);
+        let t = Timestamp::default();
+        o.observe(
+            1,
+            t,
+            &datagram(40_000, 12_000, b"\x00\x01\x02"),
+            &facts(0, Direction::FromClient, true),
+        );
+        o.observe(
+            2,
+            t,
+            &datagram(12_000, 40_000, b"\x00\x01\x02"),
+            &facts(0, Direction::FromServer, false),
+        );
+        assert!(o.run_order().is_empty());
+    }
 
     #[test]
     fn test_order_retransmission_and_out_of_order() {
