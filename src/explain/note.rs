@@ -1085,4 +1085,4 @@ fn arp_note(arp: &crate::decode::Arp, out: &mut String) {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -652,33 +652,14 @@ impl Observer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::{Ipv4, Link, Net, Udp};
-    use std::net::Ipv4Addr;
+    use crate::decode::Udp;
 
     /// A UDP datagram on 127.0.0.1 between these ports.
     fn datagram(src_port: u16, dst_port: u16, payload: &'static [u8]) -> Packet<'static> {
+        use crate::explain::note::tests::{eth, ipv4};
         Packet {
-            link: Link::Ethernet {
-                src: [0; 6],
-                dst: [0; 6],
-                vlans: Box::new([]),
-            },
-            net: Net::Ipv4(Ipv4 {
-                src: Ipv4Addr::LOCALHOST,
-                dst: Ipv4Addr::LOCALHOST,
-                header_len: 20,
-                total_len: 60,
-                identification: 1,
-                dont_fragment: true,
-                more_fragments: false,
-                fragment_offset: 0,
-                ttl: 64,
-                protocol: 17,
-                checksum: 0,
-                dscp: 0,
-                ecn: 0,
-                route_dst: None,
-            }),
+            link: eth(),
+            net: ipv4(17),
             transport: Transport::Udp(Udp {
                 src_port,
                 dst_port,

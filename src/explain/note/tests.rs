@@ -24,7 +24,7 @@ fn frame(number: u64) -> Frame<'static> {
     }
 }
 
-fn ipv4(protocol: u8) -> Net {
+pub(crate) fn ipv4(protocol: u8) -> Net {
     Net::Ipv4(Ipv4 {
         src: Ipv4Addr::LOCALHOST,
         dst: Ipv4Addr::LOCALHOST,
@@ -43,7 +43,7 @@ fn ipv4(protocol: u8) -> Net {
     })
 }
 
-fn eth() -> Link {
+pub(crate) fn eth() -> Link {
     Link::Ethernet {
         src: [0; 6],
         dst: [0; 6],
