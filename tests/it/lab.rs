@@ -608,3 +608,40 @@ fn lab_interrupted_says_so_skips_unfinished_runs_and_exits_130() {
     assert!(!out.contains("✗ UDP run 1"), "{out}");
     assert!(r.stderr.contains("interrupted after"), "{}", r.stderr);
 }
+
+#[test]
+fn r12_lab_stdout_carries_only_the_format_asked_for() {
+    if !live_allowed("r12_lab_stdout_carries_only_the_format_asked_for") {
+        return;
+    }
+    let r = run(wirelab().args(["lab", "--format", "jsonl"]));
+    assert_eq!(r.code, Some(0), "{}", r.describe());
+    let objects = super::util::parse_jsonl(&r.out(), "lab --format jsonl");
+    assert!(
+        objects
+            .iter()
+            .any(|o| o["type"] == "check" && o["check"] == "teardown")
+    );
+    assert!(r.stderr.contains("UDP client run 1"), "{}", r.stderr);
+    let r = run(wirelab().args(["lab", "udp", "--view", "report"]));
+    assert_eq!(r.code, Some(0), "{}", r.describe());
+    assert!(r.out().starts_with("# wirelab lab report\n"), "{}", r.out());
+    assert!(!r.out().contains("UDP client run 1:"), "{}", r.out());
+    // The report written with -o numbers the runs as the terminal does, every check listed.
+    let dir = tempfile::tempdir().unwrap();
+    let md = dir.path().join("r.md");
+    let r = run(wirelab()
+        .args(["lab", "udp", "--runs", "3", "--color", "never", "-o"])
+        .arg(&md));
+    assert_eq!(r.code, Some(0), "{}", r.describe());
+    let report = std::fs::read_to_string(&md).unwrap();
+    for needle in [
+        "3 client run(s) captured, 3 expected",
+        "UDP run 1:",
+        "UDP run 2:",
+        "UDP run 3: a new ephemeral port",
+        "15 of 15 checks passed",
+    ] {
+        assert!(report.contains(needle), "missing {needle:?} in:\n{report}");
+    }
+}
