@@ -492,3 +492,50 @@ fn check_many_files_one_row_each_damaged_file_a_row_exit_1() {
         "{md}"
     );
 }
+
+#[test]
+fn r12_uppercase_across_retransmission_and_out_of_order() {
+    // lab_tcp_sizes.pcap's third run: request in frames 24 and 26, reply in 28 and 30.
+    // Reordered: each second segment first, each first one twice (a retransmission).
+    let fx = fixture("lab_tcp_sizes.pcap");
+    let bytes = std::fs::read(fx.path()).unwrap();
+    let records = super::util::pcap_records(&bytes);
+    assert_eq!(records.len(), 33);
+    let record = |n: usize| {
+        let (at, _, _, caplen) = records[n - 1];
+        &bytes[at..at + 16 + caplen]
+    };
+    let mut order: Vec<usize> = (1..=23).collect();
+    order.extend([26, 24, 24, 25, 27, 30, 28, 28, 29]);
+    order.extend(31..=33);
+    let mut out = bytes[..24].to_vec();
+    for n in order {
+        out.extend_from_slice(record(n));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reordered.pcap");
+    std::fs::write(&path, &out).unwrap();
+    let path = path.to_string_lossy().into_owned();
+    let json = out_of(&["read", "--format", "jsonl", &path]);
+    let checks = checks_of(&parse_jsonl(&json, "reordered"));
+    let upper: Vec<&Value> = checks
+        .iter()
+        .filter(|c| c["check"] == "reply_uppercase")
+        .collect();
+    assert_eq!(upper.len(), 3, "{checks:#?}");
+    for c in upper {
+        assert_eq!(c["result"], "pass", "{c}");
+    }
+    let run3 = checks
+        .iter()
+        .find(|c| c["run"] == 3 && c["check"] == "request")
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        run3["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("(60000 bytes)"),
+        "{run3}"
+    );
+}

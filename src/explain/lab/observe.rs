@@ -60,8 +60,10 @@ struct Order {
 
 impl Order {
     /// Takes a segment; returns the bytes now in order (possibly several segments').
-    fn take(&mut self, seq: u32, bytes: &[u8], out: &mut Vec<u8>) {
-        let next = *self.next.get_or_insert(seq);
+    /// `first`: where this side's data starts (relative 1 after a SYN seen), or None when
+    /// the capture began after the handshake (the first segment seen starts it).
+    fn take(&mut self, first: Option<u32>, seq: u32, bytes: &[u8], out: &mut Vec<u8>) {
+        let next = *self.next.get_or_insert(first.unwrap_or(seq));
         let delta = seq.wrapping_sub(next) as i32;
         if delta > 0 {
             if self.held.len() < MAX_OUT_OF_ORDER {
@@ -253,7 +255,11 @@ impl Observer {
                         if tcp.payload_len as usize > packet.payload.len() {
                             side.gap = true;
                         }
-                        side.take(t.rel_seq, packet.payload, &mut data);
+                        let syn_seen = match dir {
+                            Direction::FromClient => f.syn_frame.is_some(),
+                            Direction::FromServer => f.synack_frame.is_some(),
+                        };
+                        side.take(syn_seen.then_some(1), t.rel_seq, packet.payload, &mut data);
                     }
                 }
                 if fin && let Some(slot) = f.fin_frames.get_mut(dir_index(dir)) {
@@ -754,10 +760,10 @@ mod tests {
     fn test_order_retransmission_and_out_of_order() {
         let mut o = Order::default();
         let mut out = Vec::new();
-        o.take(1, b"abc", &mut out);
-        o.take(1, b"abc", &mut out); // retransmission
-        o.take(7, b"ghi", &mut out); // out of order, held
-        o.take(2, b"bcdef", &mut out); // overlaps, fills the gap
+        o.take(Some(1), 7, b"ghi", &mut out); // out of order, held
+        o.take(Some(1), 1, b"abc", &mut out);
+        o.take(Some(1), 1, b"abc", &mut out); // retransmission
+        o.take(Some(1), 2, b"bcdef", &mut out); // overlaps, fills the gap
         assert_eq!(out, b"abcdefghi");
         assert!(!o.gap && o.held.is_empty());
     }
@@ -766,9 +772,9 @@ mod tests {
     fn test_order_bounded_holding() {
         let mut o = Order::default();
         let mut out = Vec::new();
-        o.take(1, b"a", &mut out);
+        o.take(None, 1, b"a", &mut out);
         for i in 0..(MAX_OUT_OF_ORDER as u32 + 3) {
-            o.take(10 + i * 2, b"x", &mut out);
+            o.take(None, 10 + i * 2, b"x", &mut out);
         }
         assert!(o.held.len() <= MAX_OUT_OF_ORDER);
         assert!(o.gap);
