@@ -340,12 +340,7 @@ fn run_checks(checks: &mut Vec<Check>, run: &Run, earlier: &[&Run], expect: &Exp
         (None, Some(m)) => {
             let frames = frames_of(m);
             let sent_other = expect.message.as_ref().is_some_and(|want| {
-                want.len() as u64 != m.len
-                    || !want.starts_with(
-                        m.prefix
-                            .get(..m.prefix.len().min(want.len()))
-                            .unwrap_or_default(),
-                    )
+                want.len() as u64 != m.len || super::upper::Fnv::of(want) != m.hash
             });
             if sent_other {
                 let want = expect.message.clone().unwrap_or_default();
@@ -356,6 +351,7 @@ fn run_checks(checks: &mut Vec<Check>, run: &Run, earlier: &[&Run], expect: &Exp
                         .unwrap_or_default()
                         .to_vec(),
                     frames: (0, 0),
+                    hash: super::upper::Fnv::of(&want),
                 };
                 out.push(
                     CheckId::Request,
@@ -681,6 +677,94 @@ fn endpoint_check(out: &mut Out<'_>, head: &str, run: &Run, r: &super::Reply) {
                 ep(r.from),
                 ep(r.to)
             ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::upper::Fnv;
+    use super::super::{Reply, Run};
+    use super::*;
+    use crate::source::Timestamp;
+
+    fn message(bytes: &[u8], frame: u64) -> Message {
+        Message {
+            len: bytes.len() as u64,
+            prefix: bytes
+                .get(..bytes.len().min(PREFIX))
+                .unwrap_or_default()
+                .to_vec(),
+            frames: (frame, frame),
+            hash: Fnv::of(bytes),
+        }
+    }
+
+    fn udp_run(request: &[u8], reply: &[u8]) -> Run {
+        let ip = "127.0.0.1"
+            .parse()
+            .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+        let client = Endpoint { ip, port: 40000 };
+        let server = Endpoint { ip, port: 12000 };
+        Run {
+            proto: Proto::Udp,
+            number: 1,
+            stream: 0,
+            client,
+            server,
+            request: Some(message(request, 1)),
+            request_text: true,
+            reply: Some(Reply {
+                message: message(reply, 2),
+                from: server,
+                to: client,
+                stream: 0,
+            }),
+            judged: Some(Comparison::Uppercase),
+            icmp: None,
+            tcp: None,
+            extra_turns: 0,
+            first_frame: 1,
+            last_frame: 2,
+            start: Timestamp::default(),
+            end: Timestamp::default(),
+        }
+    }
+
+    #[test]
+    fn test_request_differs_from_message_past_the_quoted_prefix() {
+        let sent = [b'a'; 100];
+        let mut captured = sent;
+        captured[99] = b'b';
+        let expect = Expect {
+            message: Some(sent.to_vec()),
+            runs: (Some(1), None),
+            interrupted_after: None,
+        };
+        let m = build(vec![udp_run(&captured, &[b'A'; 100])], &expect, 0);
+        let request = m.checks.iter().find(|c| c.id == CheckId::Request);
+        assert_eq!(request.map(|c| c.result), Some(Outcome::Fail), "{m:?}");
+        let m = build(vec![udp_run(&sent, &[b'A'; 100])], &expect, 0);
+        assert_eq!(m.failed(), 0, "{m:?}");
+    }
+
+    #[test]
+    fn test_interrupted_unfinished_run_all_skip() {
+        let mut run = udp_run(b"hi", b"HI");
+        run.reply = None;
+        run.judged = None;
+        let expect = Expect {
+            message: None,
+            runs: (Some(2), None),
+            interrupted_after: Some(7),
+        };
+        let m = build(vec![run], &expect, 0);
+        assert_eq!(m.failed(), 0, "{m:?}");
+        assert_eq!(m.passed(), 0, "{m:?}");
+        assert!(
+            m.checks
+                .iter()
+                .all(|c| c.text.contains("interrupted after 7 frames"))
         );
     }
 }

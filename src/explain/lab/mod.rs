@@ -47,6 +47,8 @@ pub struct Message {
     pub prefix: Vec<u8>,
     /// First and last frame carrying it.
     pub frames: (u64, u64),
+    /// Hash of all its bytes (to compare with what was sent, without keeping it).
+    pub hash: upper::Fnv,
 }
 
 /// The reply matched to a run.

@@ -593,6 +593,7 @@ impl Observer {
             len: f.request.raw.len,
             prefix: f.request.raw.prefix.clone(),
             frames: (a, b),
+            hash: f.request.raw.hash,
         });
         let ended = true;
         let judged = match (&f.reply, f.judged) {
@@ -608,6 +609,7 @@ impl Observer {
                 len: r.stream.len,
                 prefix: r.stream.prefix.clone(),
                 frames: r.frames,
+                hash: r.stream.hash,
             },
             from: r.from,
             to: r.to,

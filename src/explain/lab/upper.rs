@@ -22,6 +22,13 @@ impl Default for Fnv {
 }
 
 impl Fnv {
+    /// The hash of `bytes`.
+    pub fn of(bytes: &[u8]) -> Fnv {
+        let mut h = Fnv::default();
+        h.add(bytes);
+        h
+    }
+
     /// Adds bytes.
     pub fn add(&mut self, bytes: &[u8]) {
         for &b in bytes {
