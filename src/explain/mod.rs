@@ -6,7 +6,6 @@ pub mod app;
 pub mod info;
 pub mod lab;
 pub mod note;
-pub mod text;
 pub mod verdict;
 
 #[cfg(test)]
@@ -178,7 +177,7 @@ impl Explainer {
         note.tone = Tone::Plain;
         self.addresses
             .write_addresses(&mut note.source, &mut note.destination, packet);
-        info::write_protocol(&mut note.protocol, packet, frame.linktype);
+        info::write_protocol(&mut note.protocol, packet, frame.linktype.0);
         let claimed = app::app_frame(frame, packet, facts).is_some_and(|f| {
             let Note {
                 protocol,

@@ -1,12 +1,13 @@
 //! The Markdown lab report (`--view report [-o FILE.md]`): the timeline as a Markdown
 //! table, the flow diagram, the conversations, the lab checks and the answers to the
 //! classic Wireshark lab questions, each with the frame that shows it. Bounded: at most
-//! [`MAX_TIMELINE`] timeline rows, the flow's own caps, and a few key frames of the first TCP and UDP conversation.
+//! [`MAX_TIMELINE`] timeline rows, the flow's own caps, payloads of at most
+//! a few key frames of the first TCP and UDP conversation.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use super::common::{escape_text, millis, seconds};
+use super::common::{millis, seconds};
 use super::conversations::{HEADER, PAIR_HEADER, Pairing, cells, pair_cells};
 use super::flow::{self, FlowData};
 use super::timeline::endpoint;
@@ -15,10 +16,13 @@ use crate::decode::{Net, TcpFlags, TcpOption};
 use crate::explain::lab::LabModel;
 use crate::fmt::push_date_time;
 use crate::source::Timestamp;
+use crate::text::{Style, escape, markdown};
 use crate::track::{Direction, Endpoint, Proto};
 
 /// Timeline rows written to the report.
 pub const MAX_TIMELINE: usize = 500;
+/// Conversations listed in the report's table (the rest are counted).
+pub const MAX_LISTED: usize = 1000;
 
 /// What the answers need of one UDP datagram.
 #[derive(Debug, Clone)]
@@ -90,20 +94,30 @@ pub struct Report<W: Write> {
     first: Option<Timestamp>,
     flow: FlowData,
     pairing: Pairing,
+    /// The lab checks section, from the lab model (after the conversations).
+    lab_checks: Option<String>,
     tcp: TcpKey,
     udp: UdpKey,
-    /// The report up to the lab checks, then the answers (written around the checks).
-    text: String,
-    answers: String,
+    /// What the report keeps of the conversations, which come in batches at the end.
+    ends: Ends,
 }
 
-/// Escapes text for a Markdown table cell.
+/// What the report keeps of the conversations as their batches come: counts, the first
+/// [`MAX_LISTED`] table rows, the checked conversations, the first TCP one's RTT.
+#[derive(Debug, Default)]
+struct Ends {
+    tcp: u64,
+    udp: u64,
+    table: String,
+    listed: usize,
+    not_listed: u64,
+    /// The initial RTT of the TCP conversation the answers are about, once seen.
+    answered_rtt: Option<Option<i128>>,
+}
+
+/// Escapes text for a Markdown table cell ([`markdown`]: inert in Markdown and HTML).
 pub fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace(['\n', '\r'], " ")
+    markdown(s)
 }
 
 fn md_row(out: &mut String, cells: impl IntoIterator<Item = impl AsRef<str>>) {
@@ -177,10 +191,10 @@ impl<W: Write> Report<W> {
             first: None,
             flow: FlowData::new(absolute_seq),
             pairing: Pairing::default(),
+            lab_checks: None,
             tcp: TcpKey::default(),
             udp: UdpKey::default(),
-            text: String::new(),
-            answers: String::new(),
+            ends: Ends::default(),
         }
     }
 
@@ -302,9 +316,9 @@ impl<W: Write> Report<W> {
         }
     }
 
-    fn answers(&self, s: &mut String, rows: &[ConversationRow<'_>]) {
+    fn answers(&self, s: &mut String) {
         s.push_str("## Answers to the Wireshark lab questions\n\n");
-        let t = |b: &[u8]| escape_text(b, false);
+        let t = |b: &[u8]| markdown(&escape(b, Style::Plain));
         let u = &self.udp;
         if let Some(q) = &u.request {
             s.push_str(&format!("### UDP (stream {})\n\n", u.stream.unwrap_or(0)));
@@ -402,11 +416,8 @@ impl<W: Write> Report<W> {
                     ));
                 }
             }
-            let conv = rows.iter().find(|r| {
-                r.conversation.proto == Proto::Tcp && Some(r.conversation.stream) == k.stream
-            });
-            if let (Some(c), Some(ack)) = (conv, &k.ack) {
-                match c.conversation.initial_rtt_ns {
+            if let (Some(rtt), Some(ack)) = (self.ends.answered_rtt, &k.ack) {
+                match rtt {
                     Some(ns) => s.push_str(&format!(
                         "7. **Initial RTT** (SYN to the handshake's ACK): {} (frames {} to {}).\n",
                         millis(ns),
@@ -487,16 +498,59 @@ impl<W: Write> View for Report<W> {
         Ok(())
     }
 
+    /// Takes a batch of conversations: keeps only what the report shows of them.
     fn conversations(&mut self, rows: &[ConversationRow<'_>]) -> io::Result<()> {
-        let mut s = std::mem::take(&mut self.text);
-        s.push_str("# wirelab lab report\n\n");
-        let (tcp, udp) = rows.iter().fold((0, 0), |(t, u), r| {
-            if r.conversation.proto == Proto::Tcp {
-                (t + 1, u)
+        self.flow.set_verdicts(rows);
+        let e = &mut self.ends;
+        for r in rows {
+            let c = r.conversation;
+            let tcp = c.proto == Proto::Tcp;
+            if tcp {
+                e.tcp += 1;
             } else {
-                (t, u + 1)
+                e.udp += 1;
             }
-        });
+            if e.listed < MAX_LISTED {
+                e.listed += 1;
+                md_row(&mut e.table, cells(r));
+            } else {
+                e.not_listed += 1;
+            }
+            if tcp && Some(c.stream) == self.tcp.stream {
+                e.answered_rtt = Some(c.initial_rtt_ns);
+            }
+        }
+        Ok(())
+    }
+
+    /// The same checks as the terminal's "What the lab shows", runs numbered the same.
+    fn lab(&mut self, model: &LabModel) -> io::Result<()> {
+        let mut s = String::new();
+        if model.is_empty() {
+            s.push_str("No lab run in this capture.\n");
+        }
+        if let Some(n) = model.interrupted_after {
+            s.push_str(&format!("The lab was interrupted after {n} frames.\n\n"));
+        }
+        for c in &model.checks {
+            s.push_str(&format!(
+                "- {} {}\n",
+                super::checks::mark(c.result),
+                markdown(&c.text)
+            ));
+        }
+        if !model.is_empty() {
+            s.push_str(&format!("\n{}.\n", super::checks::summary_line(model)));
+        }
+        s.push('\n');
+        self.lab_checks = Some(s);
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        let mut s = String::new();
+        s.push_str("# wirelab lab report\n\n");
+        let (tcp, udp) = (self.ends.tcp, self.ends.udp);
         let frames = self.rows as u64 + self.more_rows;
         match self.first {
             Some(first) => {
@@ -517,14 +571,13 @@ impl<W: Write> View for Report<W> {
             ));
         }
         s.push_str("\n## Flow diagram\n\n");
-        self.flow.set_verdicts(rows);
         let mut ladder = String::new();
         flow::render(&mut ladder, &self.flow, self.ascii);
         let fence = fence_for(&ladder);
         s.push_str(&format!(
             "{fence}text\n{ladder}{fence}\n\n## Conversations\n\n"
         ));
-        if rows.is_empty() {
+        if self.ends.listed == 0 {
             s.push_str("No TCP or UDP conversation.\n\n");
         } else {
             md_row(&mut s, HEADER);
@@ -535,8 +588,12 @@ impl<W: Write> View for Report<W> {
                     false,
                 ],
             );
-            for r in rows {
-                md_row(&mut s, cells(r));
+            s.push_str(&self.ends.table);
+            if self.ends.not_listed > 0 {
+                s.push_str(&format!(
+                    "\n… {} more conversation(s) not listed (at most {MAX_LISTED}).\n",
+                    self.ends.not_listed
+                ));
             }
             s.push('\n');
         }
@@ -552,49 +609,29 @@ impl<W: Write> View for Report<W> {
             }
             s.push('\n');
         }
-        let mut answers = String::new();
-        self.answers(&mut answers, rows);
-        self.text = s;
-        self.answers = answers;
-        Ok(())
-    }
-
-    fn lab(&mut self, model: &LabModel) -> io::Result<()> {
-        // The same checks as the terminal's "What the lab shows", runs numbered the same.
-        let s = &mut self.text;
         s.push_str("## Lab checks\n\n");
-        if model.is_empty() {
-            s.push_str("No lab run in this capture.\n");
+        match self.lab_checks.take() {
+            Some(checks) => s.push_str(&checks),
+            None => s.push_str("No lab run in this capture.\n\n"),
         }
-        if let Some(n) = model.interrupted_after {
-            s.push_str(&format!("The lab was interrupted after {n} frames.\n\n"));
-        }
-        for c in &model.checks {
-            s.push_str(&format!(
-                "- {} {}\n",
-                super::checks::mark(c.result),
-                c.text.replace('|', "\\|")
-            ));
-        }
-        if !model.is_empty() {
-            s.push_str(&format!("\n{}.\n", super::checks::summary_line(model)));
-        }
-        s.push('\n');
-        Ok(())
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        let mut text = std::mem::take(&mut self.text);
-        text.push_str(&std::mem::take(&mut self.answers));
+        self.answers(&mut s);
+        let text = s;
         match &self.dest {
             Some(path) => {
                 std::fs::write(path, text.as_bytes()).map_err(|e| {
                     io::Error::new(
                         e.kind(),
-                        format!("cannot write the report to {}: {e}", path.display()),
+                        format!(
+                            "cannot write the report to {}: {e}",
+                            crate::text::show_path(path)
+                        ),
                     )
                 })?;
-                writeln!(self.out, "wirelab: report written to {}", path.display())?;
+                writeln!(
+                    self.out,
+                    "wirelab: report written to {}",
+                    crate::text::show_path(path)
+                )?;
             }
             None => self.out.write_all(text.as_bytes())?,
         }
@@ -608,7 +645,10 @@ mod tests {
 
     #[test]
     fn test_cell_escapes_pipes_and_markup() {
-        assert_eq!(cell("a|b <script>\nc"), "a\\|b &lt;script&gt; c");
+        assert_eq!(
+            cell("a|b <script>\nc ![i](u)"),
+            "a\\|b &lt;script&gt; c !\\[i\\](u)"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use super::upper::{Comparison, PREFIX};
 use super::{Expect, LabModel, Message, Run, proto_upper};
-use crate::explain::text::write_quoted;
+use crate::text::write_quoted;
 use crate::track::{Direction, Endpoint, Proto};
 
 /// The checks' ids: an interface (JSON Lines, `wirelab check`), documented in the README.

@@ -150,7 +150,7 @@ fn dir_index(d: Direction) -> usize {
 #[derive(Debug)]
 pub struct Observer {
     scope: Scope,
-    followed: HashMap<Key, Box<Followed>, std::hash::BuildHasherDefault<crate::track::Fx>>,
+    followed: HashMap<Key, Box<Followed>, crate::track::Keyed>,
     /// UDP runs with a request and no reply yet, oldest first.
     awaiting: Vec<Key>,
     /// Conversations that could not be followed (over [`MAX_FOLLOWED`]).
