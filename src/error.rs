@@ -216,9 +216,15 @@ pub enum AppError {
         "cannot start wirelab's {0} thread (the system is out of threads or memory); `WIRELAB_THREADS=1` reads on one thread"
     )]
     ThreadStart(&'static str),
-    /// Anything else, already worded for the user.
+    /// The uppercase server stopped on an error of its socket.
+    #[error("the server stopped: {0}; start it again")]
+    Server(std::io::Error),
+    /// The client's exchange failed (the client words the cause and the fix).
     #[error("{0}")]
-    Other(String),
+    Client(std::io::Error),
+    /// The client could not read its sentence.
+    #[error("cannot read the sentence from standard input ({0}); give it as an argument instead")]
+    Stdin(std::io::Error),
 }
 
 impl AppError {
