@@ -167,6 +167,16 @@ pub enum AppError {
     /// Writing the output failed (other than a closed pipe).
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
+    /// `wirelab check`: checks failed or files could not be read (the table said which).
+    #[error("{}", checks_failed_text(*failed, *unreadable, *files))]
+    CheckFailed {
+        /// Failed checks over all files.
+        failed: usize,
+        /// Files that could not be read.
+        unreadable: usize,
+        /// Files given.
+        files: usize,
+    },
     /// Ctrl-C (or SIGTERM) stopped a lab or capture; what was seen was shown.
     #[error("interrupted after {frames} frames")]
     Interrupted { frames: u64 },
@@ -225,6 +235,18 @@ pub enum AppError {
     /// The client could not read its sentence.
     #[error("cannot read the sentence from standard input ({0}); give it as an argument instead")]
     Stdin(std::io::Error),
+}
+
+/// "2 check(s) failed, 1 file(s) could not be read in 4 file(s)".
+fn checks_failed_text(failed: usize, unreadable: usize, files: usize) -> String {
+    let mut why = Vec::new();
+    if failed > 0 {
+        why.push(format!("{failed} check(s) failed"));
+    }
+    if unreadable > 0 {
+        why.push(format!("{unreadable} file(s) could not be read"));
+    }
+    format!("{} in {files} file(s)", why.join(", "))
 }
 
 impl AppError {

@@ -130,17 +130,11 @@ pub fn run(args: &CheckArgs) -> Result<(), Failure> {
         .sum();
     let damaged = rows.iter().filter(|r| r.model.is_err()).count();
     if failed > 0 || damaged > 0 {
-        let mut why = Vec::new();
-        if failed > 0 {
-            why.push(format!("{failed} check(s) failed"));
-        }
-        if damaged > 0 {
-            why.push(format!("{damaged} file(s) could not be read"));
-        }
-        return Err(Failure::App(AppError::Other(format!(
-            "{} in {n} file(s)",
-            why.join(", ")
-        ))));
+        return Err(Failure::App(AppError::CheckFailed {
+            failed,
+            unreadable: damaged,
+            files: n,
+        }));
     }
     Ok(())
 }
