@@ -30,6 +30,35 @@ pub enum Command {
     Server(ServerArgs),
     /// Run the uppercase client once (as the lab's UDPClient.py / TCPClient.py).
     Client(ClientArgs),
+    /// Check the lab in many captures: one row per file, one column per check; exit 1 if any fails.
+    Check(CheckArgs),
+}
+
+/// Output formats of `wirelab check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormatArg {
+    /// A table (✓ ✗ –), then the failures with their sentence and frames.
+    Table,
+    /// One JSON object per check (with its file).
+    Jsonl,
+    /// One CSV row per check.
+    Csv,
+    /// A Markdown table, then the failures.
+    Markdown,
+}
+
+/// `wirelab check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The capture files (.pcap or .pcapng), read in parallel.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long = "format", short = 'T', value_enum, default_value_t = CheckFormatArg::Table)]
+    pub format: CheckFormatArg,
+    /// Judge as the lab the conversations whose server port is N (repeatable).
+    #[arg(long = "lab-port", value_name = "N")]
+    pub lab_port: Vec<u16>,
 }
 
 /// UDP or TCP.
@@ -188,6 +217,11 @@ pub struct ViewArgs {
     /// Detail: only frame N (its number in the file); without it every frame shown is detailed.
     #[arg(long = "frame", value_name = "N")]
     pub frame: Option<u64>,
+    /// Judge as the socket lab the conversations whose server port is N (repeatable);
+    /// without it, those no application protocol (DNS, HTTP, TLS, …) claims that carry a
+    /// text request and a reply.
+    #[arg(long = "lab-port", value_name = "N")]
+    pub lab_port: Vec<u16>,
     /// Report: write the Markdown report to FILE (implies `--view report`).
     #[arg(short = 'o', long = "output", value_name = "FILE.md")]
     pub output: Option<PathBuf>,

@@ -164,6 +164,22 @@ pub enum AppError {
     Filter(#[from] FilterError),
     #[error(transparent)]
     Stream(#[from] StreamSpecError),
+    /// Writing the output failed (other than a closed pipe).
+    #[error("cannot write output: {0}")]
+    Output(std::io::Error),
+    /// `wirelab check`: checks failed or files could not be read (the table said which).
+    #[error("{}", checks_failed_text(*failed, *unreadable, *files))]
+    CheckFailed {
+        /// Failed checks over all files.
+        failed: usize,
+        /// Files that could not be read.
+        unreadable: usize,
+        /// Files given.
+        files: usize,
+    },
+    /// Ctrl-C (or SIGTERM) stopped a lab or capture; what was seen was shown.
+    #[error("interrupted after {frames} frames")]
+    Interrupted { frames: u64 },
     #[error(transparent)]
     Capture(#[from] crate::source::live::CaptureError),
     #[error(transparent)]
@@ -198,9 +214,6 @@ pub enum AppError {
         /// What to do about it.
         advice: &'static str,
     },
-    /// Writing the output failed (other than a closed pipe).
-    #[error("cannot write output: {0}")]
-    Output(std::io::Error),
     #[error(transparent)]
     Lab(#[from] LabError),
     #[error(transparent)]
@@ -221,11 +234,24 @@ pub enum AppError {
     Stdin(std::io::Error),
 }
 
+/// "2 check(s) failed, 1 file(s) could not be read in 4 file(s)".
+fn checks_failed_text(failed: usize, unreadable: usize, files: usize) -> String {
+    let mut why = Vec::new();
+    if failed > 0 {
+        why.push(format!("{failed} check(s) failed"));
+    }
+    if unreadable > 0 {
+        why.push(format!("{unreadable} file(s) could not be read"));
+    }
+    format!("{} in {files} file(s)", why.join(", "))
+}
+
 impl AppError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
             AppError::Source(SourceError::Damaged { .. }) => 2,
+            AppError::Interrupted { .. } => 130,
             _ => 1,
         }
     }

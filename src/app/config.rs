@@ -74,6 +74,9 @@ pub struct ViewConfig {
     pub frame: Option<u64>,
     /// The report's `-o FILE`.
     pub output: Option<PathBuf>,
+    /// `--lab-port N` (repeatable): the conversations judged as the lab; empty: those no
+    /// application protocol claims that carry a text request and a reply.
+    pub lab_ports: Vec<u16>,
     /// Colour on stdout.
     pub color: bool,
 }
@@ -110,6 +113,7 @@ impl ViewConfig {
             hex: args.hex,
             frame: args.frame,
             output: args.output.clone(),
+            lab_ports: args.lab_port.clone(),
             color,
         })
     }

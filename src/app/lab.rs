@@ -21,10 +21,8 @@ use super::{
 };
 use crate::cli::{Format, LabArgs, LabWhich, ViewKind};
 use crate::error::{AppError, LabError};
-use crate::lab::checks;
 use crate::lab::netns::{self, TwoHosts, in_netns};
 use crate::lab::{client, server};
-use crate::present::text::ansi;
 use crate::source::live::{self, CaptureError, LiveSource, Next};
 use crate::source::write::CaptureWriter;
 use crate::source::{Comments, Frame, LinkType, Precision, Timestamp};
@@ -411,6 +409,7 @@ impl Clients {
         ns: Option<PathBuf>,
         mut out: Box<dyn Write + Send>,
         stop: Arc<AtomicBool>,
+        from_anyone: bool,
     ) -> Result<Self, Failure> {
         let (go, go_rx) = mpsc::channel::<()>();
         let (ready_tx, ready_rx) = mpsc::channel();
@@ -428,6 +427,18 @@ impl Clients {
                             break 'runs;
                         }
                         let result = match proto {
+                            // As UDPClient.py: an unconnected socket takes a reply from
+                            // any port (recvfrom), and we say where it came from.
+                            Proto::Udp if from_anyone => client::udp_exchange_any(addr, &message)
+                                .map(|(local, reply, from)| {
+                                    if from != addr {
+                                        let _ = writeln!(
+                                            out,
+                                            "UDP client run {run}: the reply came from {from}, not {addr}: recvfrom() takes it anyway"
+                                        );
+                                    }
+                                    (local, reply)
+                                }),
                             Proto::Udp => client::udp_exchange(addr, &message),
                             // The lab runs UDP and TCP only.
                             _ => client::tcp_exchange(addr, &message),
@@ -537,6 +548,7 @@ fn run_local(
         place.client_ns.clone(),
         progress(config),
         Arc::clone(stop),
+        false,
     )?;
     let runs_as = privileges::drop_to_invoking_user()?;
     privileges::announce(runs_as, "capture and namespaces open");
@@ -599,6 +611,11 @@ fn run_local(
         clients,
         servers: Some((stop_servers, servers)),
         protos: vec![(want_udp, Proto::Udp), (want_tcp, Proto::Tcp)],
+        ports: [udp_addr, tcp_addr]
+            .into_iter()
+            .flatten()
+            .map(|a| a.port())
+            .collect(),
         message,
     };
     exchanges.run(args, config, stop)
@@ -612,6 +629,8 @@ struct Exchanges {
     /// Our servers (not in `--server` mode) and what stops them.
     servers: Option<(Arc<AtomicBool>, Vec<JoinHandle<()>>)>,
     protos: Vec<(bool, Proto)>,
+    /// The servers' ports: their conversations are the lab runs.
+    ports: Vec<u16>,
     message: Vec<u8>,
 }
 
@@ -622,6 +641,7 @@ impl Exchanges {
             clients,
             servers,
             protos,
+            ports,
             message,
         } = self;
         // `-w` is created now, after root was dropped: the file belongs to the user.
@@ -647,7 +667,20 @@ impl Exchanges {
             count: None,
         };
         let mut pipeline = Pipeline::new(config, selection, sink);
-        pipeline.collect_payloads();
+        let expected = |p: Proto| {
+            protos
+                .iter()
+                .any(|&(w, q)| w && q == p)
+                .then_some(args.runs)
+        };
+        pipeline.set_lab(
+            crate::explain::lab::Scope::Ports(ports),
+            crate::explain::lab::Expect {
+                message: Some(message),
+                runs: (expected(Proto::Udp), expected(Proto::Tcp)),
+                interrupted_after: None,
+            },
+        );
         if let Some(writer) = writer {
             pipeline.set_writer(FrameSink {
                 writer,
@@ -679,45 +712,25 @@ impl Exchanges {
                 .map_err(output_error)?;
         }
         release.set(true);
-        let (conversations, collector) = pipeline.finish().map_err(output_error)?;
-        let observed = collector.unwrap_or_default().finish(conversations);
-        let mut all = Vec::new();
-        for &(wanted, proto) in &protos {
-            if wanted {
-                all.extend(checks::checks(&observed, proto, &message, args.runs));
-            }
+        let interrupted = stop.load(Ordering::Relaxed);
+        if interrupted {
+            pipeline.set_interrupted(driven.frames);
         }
+        // The view shows the lab model: "What the lab shows", the report's checks, or
+        // the JSON Lines check objects.
+        let model = pipeline.finish().map_err(output_error)?;
+        let failed = model.failed();
         let mut out = progress(config);
-        let color = config.color && !progress_to_stderr(config);
-        let (ok_mark, bad_mark, reset) = if color {
-            (
-                format!("{}✓", "\x1b[32m"),
-                format!("{}✗", ansi::RESET_FLAG),
-                ansi::RESET,
-            )
+        // The human views end with the checks' count already; on stderr it is repeated.
+        let count = if progress_to_stderr(config) {
+            format!("; {}", crate::present::checks::summary_line(&model))
         } else {
-            ("✓".to_string(), "✗".to_string(), "")
+            String::new()
         };
-        writeln!(out).map_err(output_error)?;
-        writeln!(out, "What the lab shows").map_err(output_error)?;
-        for c in &all {
-            writeln!(
-                out,
-                "  {}{reset} {}",
-                if c.ok { &ok_mark } else { &bad_mark },
-                c.text
-            )
-            .map_err(output_error)?;
-        }
-        let failed = all.iter().filter(|c| !c.ok).count();
         writeln!(
             out,
-            "{} packets captured, {} received by filter, {} dropped by kernel; {} of {} checks passed",
-            driven.frames,
-            end.stats.received,
-            end.stats.dropped,
-            all.len() - failed,
-            all.len()
+            "{} packets captured, {} received by filter, {} dropped by kernel{count}",
+            driven.frames, end.stats.received, end.stats.dropped,
         )
         .map_err(output_error)?;
         out.flush().map_err(output_error)?;
@@ -726,6 +739,12 @@ impl Exchanges {
         }
         if let Some(e) = driven.error {
             return Err(e.into());
+        }
+        if interrupted {
+            return Err(AppError::Interrupted {
+                frames: driven.frames,
+            }
+            .into());
         }
         if failed > 0 {
             return Err(LabError::ChecksFailed {
@@ -794,6 +813,14 @@ fn interface_towards(peer: SocketAddr) -> String {
     }
 }
 
+/// The capture filter with `--server`: the peer's host and the protocol, plus ICMP from
+/// it (port unreachable quotes our datagram).
+pub fn partner_filter(proto: Proto, peer: IpAddr) -> String {
+    let p = if proto == Proto::Tcp { "tcp" } else { "udp" };
+    let icmp = if peer.is_ipv6() { "icmp6" } else { "icmp" };
+    format!("host {peer} and ({p} or {icmp})")
+}
+
 /// With a partner's computer: only our client (`--server HOST`) or only our server (`--serve`).
 fn partner(args: &LabArgs, config: &ViewConfig, stop: &Arc<AtomicBool>) -> Result<(), Failure> {
     let proto = match args.which {
@@ -802,6 +829,8 @@ fn partner(args: &LabArgs, config: &ViewConfig, stop: &Arc<AtomicBool>) -> Resul
         LabWhich::Both => return Err(LabError::PartnerNeedsProtocol.into()),
     };
     let pname = if proto == Proto::Udp { "udp" } else { "tcp" };
+    // With --server, the peer's host and the protocol (not only the server's port), so
+    // that a reply from another socket of the server, or ICMP about it, is captured too.
     let filter = format!("{pname} port {}", args.port);
     if let Some(host) = &args.server {
         let addr = client::resolve(host, args.port).map_err(|source| LabError::UnknownHost {
@@ -812,6 +841,7 @@ fn partner(args: &LabArgs, config: &ViewConfig, stop: &Arc<AtomicBool>) -> Resul
             .interface
             .clone()
             .unwrap_or_else(|| interface_towards(addr));
+        let filter = partner_filter(proto, addr.ip());
         let capture = CaptureThread::start(iface.clone(), filter.clone(), None)?;
         let message = args.message.as_bytes().to_vec();
         let clients = Clients::start(
@@ -821,6 +851,7 @@ fn partner(args: &LabArgs, config: &ViewConfig, stop: &Arc<AtomicBool>) -> Resul
             None,
             progress(config),
             Arc::clone(stop),
+            true,
         )?;
         let runs_as = privileges::drop_to_invoking_user()?;
         privileges::announce(runs_as, "capture open");
@@ -836,6 +867,7 @@ fn partner(args: &LabArgs, config: &ViewConfig, stop: &Arc<AtomicBool>) -> Resul
             clients,
             servers: None,
             protos: vec![(true, proto)],
+            ports: vec![args.port],
             message,
         };
         return exchanges.run(args, config, stop);

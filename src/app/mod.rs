@@ -22,6 +22,7 @@ use crate::source::live::{self, LiveSource};
 use crate::source::write::{CaptureWriter, OutFormat};
 use crate::source::{LinkType, Precision};
 
+mod check;
 mod choose;
 mod config;
 mod drive;
@@ -82,6 +83,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Server(args) => server(&args),
         Command::Client(args) => client(&args),
         Command::Lab(args) => lab::run(&args, color),
+        Command::Check(args) => check::run(&args),
     }
 }
 

@@ -9,6 +9,7 @@ use super::ViewConfig;
 use crate::cli::Format;
 use crate::decode::{self, Packet};
 use crate::error::AppError;
+use crate::explain::lab::LabModel;
 use crate::explain::{self, Explainer, Note};
 use crate::hints::Hints;
 use crate::present::jsonl::JsonLines;
@@ -204,8 +205,8 @@ impl Front {
 pub struct Back {
     explainer: Explainer,
     view: Box<dyn View>,
-    /// Gathers payloads per conversation, for the lab's checks.
-    collector: Option<crate::lab::checks::Collector>,
+    /// What the lab expected (when `wirelab lab` ran it).
+    lab_expect: crate::explain::lab::Expect,
     /// Saves frames (with their notes as pcapng comments when asked).
     writer: Option<FrameSink>,
     note: Note,
@@ -251,7 +252,6 @@ impl Back {
         let Back {
             explainer,
             view,
-            collector,
             writer,
             note,
             ..
@@ -271,11 +271,6 @@ impl Back {
             w.writer.write(frame, comment).map_err(AppError::from)?;
         }
         if *shown {
-            if let (Some(c), Some(p), Some(s), Some(d)) =
-                (collector, facts.proto, facts.stream, facts.direction)
-            {
-                c.add(p, s, d, packet.payload);
-            }
             view.frame(&Row {
                 frame,
                 packet,
@@ -326,12 +321,16 @@ impl Pipeline {
             // No frame is shown: only the conversations are needed.
             Format::ConnLog => (true, true),
         };
+        let mut explainer = Explainer::new(explain::Options {
+            absolute_seq: args.absolute_seq,
+        });
+        if !args.lab_ports.is_empty() {
+            explainer.set_lab_scope(crate::explain::lab::Scope::Ports(args.lab_ports.clone()));
+        }
         let back = Back {
-            explainer: Explainer::new(explain::Options {
-                absolute_seq: args.absolute_seq,
-            }),
+            explainer,
             view,
-            collector: None,
+            lab_expect: crate::explain::lab::Expect::default(),
             writer: None,
             note: Note::default(),
             summary_only,
@@ -356,9 +355,19 @@ impl Pipeline {
         self.back.writer.as_mut()
     }
 
-    /// Gathers the payloads of every conversation shown, for the lab's checks.
-    pub fn collect_payloads(&mut self) {
-        self.back.collector = Some(crate::lab::checks::Collector::default());
+    /// Judges as the lab the conversations `scope` selects, expecting what `expect` says.
+    pub fn set_lab(
+        &mut self,
+        scope: crate::explain::lab::Scope,
+        expect: crate::explain::lab::Expect,
+    ) {
+        self.back.explainer.set_lab_scope(scope);
+        self.back.lab_expect = expect;
+    }
+
+    /// Marks the lab as interrupted after the frames seen so far.
+    pub fn set_interrupted(&mut self, frames: u64) {
+        self.back.lab_expect.interrupted_after = Some(frames);
     }
 
     /// Pushes the rows shown so far to the output and the saved frames to the file.
@@ -395,35 +404,23 @@ impl Pipeline {
         (self.front, self.back)
     }
 
-    /// Writes the conversations that had frames shown, and flushes; returns every
-    /// conversation (only when the lab's collector is set: a plain read hands each
-    /// conversation to the view and forgets it) and the payload collector.
+    /// Writes the conversations that had frames shown, then the lab model, and flushes;
+    /// returns the lab model (its runs and checks).
     ///
     /// A view that takes the conversations in batches gets them [`CONVERSATION_BATCH`]
     /// at a time, each summary built just before and dropped just after: memory never
     /// holds every conversation's words at once. Other views get them in one call.
-    pub fn finish(
-        self,
-    ) -> io::Result<(
-        Vec<crate::track::Conversation>,
-        Option<crate::lab::checks::Collector>,
-    )> {
+    pub fn finish(self) -> io::Result<LabModel> {
         let Pipeline { mut front, back } = self;
         match front.take_tracking() {
             Some(tracking) => finish(tracking, back),
-            None => Ok((Vec::new(), None)),
+            None => Ok(LabModel::default()),
         }
     }
 }
 
 /// [`Pipeline::finish`] for the two halves (rejoined after a two-thread run).
-pub fn finish(
-    tracking: Tracking,
-    back: Back,
-) -> io::Result<(
-    Vec<crate::track::Conversation>,
-    Option<crate::lab::checks::Collector>,
-)> {
+pub fn finish(tracking: Tracking, back: Back) -> io::Result<LabModel> {
     let Tracking {
         tracker,
         first,
@@ -432,13 +429,14 @@ pub fn finish(
         ..
     } = tracking;
     let Back {
-        explainer,
+        mut explainer,
         mut view,
-        collector,
+        lab_expect,
         writer,
         batches,
         ..
     } = back;
+    explainer.close_lab();
     if let Some(mut w) = writer {
         w.writer.flush().map_err(io::Error::other)?;
         let n = w.writer.written;
@@ -461,13 +459,12 @@ pub fn finish(
     } else {
         usize::MAX
     };
-    let keep_all = collector.is_some();
-    let mut all = Vec::new();
     // Summaries and verdicts are made on a second thread while this one writes the
     // previous batch: a file with 100,000 conversations spends a noticeable time here.
     let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<Conversation>, Vec<String>)>(1);
     let explainer = &explainer;
     let shown_streams = &shown_streams;
+    let mut runs = Vec::new();
     std::thread::scope(|scope| -> io::Result<()> {
         let producer = std::thread::Builder::new()
             .name("wirelab-verdicts".into())
@@ -476,17 +473,20 @@ pub fn finish(
                     .into_conversations()
                     .filter(|c| !filtered || shown_streams.contains(&(c.proto, c.stream)))
                     .peekable();
+                let mut runs = Vec::new();
                 loop {
                     let kept: Vec<Conversation> = conversations.by_ref().take(batch).collect();
                     let verdicts: Vec<String> = kept.iter().map(|c| explainer.verdict(c)).collect();
+                    runs.extend(kept.iter().filter_map(|c| explainer.lab_run(c)));
                     // The view gets at least one call, if only with no conversation.
                     if tx.send((kept, verdicts)).is_err() || conversations.peek().is_none() {
                         break;
                     }
                 }
+                runs
             })?;
         let mut result = Ok(());
-        for (mut kept, verdicts) in rx.iter() {
+        for (kept, verdicts) in rx.iter() {
             let rows: Vec<ConversationRow<'_>> = kept
                 .iter()
                 .zip(&verdicts)
@@ -501,17 +501,18 @@ pub fn finish(
             if result.is_err() {
                 break;
             }
-            if keep_all {
-                all.append(&mut kept);
-            }
         }
         // Stops the producer if the view failed.
         drop(rx);
-        if let Err(panic) = producer.join() {
-            std::panic::resume_unwind(panic);
+        match producer.join() {
+            Ok(r) => runs = r,
+            Err(panic) => std::panic::resume_unwind(panic),
         }
         result
     })?;
+    runs.sort_by_key(|r| (r.proto == Proto::Tcp, r.number));
+    let model = crate::explain::lab::build(runs, &lab_expect, explainer.lab_not_followed());
+    view.lab(&model)?;
     view.finish()?;
-    Ok((all, collector))
+    Ok(model)
 }

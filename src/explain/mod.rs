@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod info;
+pub mod lab;
 pub mod note;
 pub mod verdict;
 
@@ -55,16 +56,26 @@ pub struct Note {
 
 /// Writes notes; remembers what it needs across frames (e.g. the last request per conversation).
 ///
-/// Its memory is bounded: per open conversation at most [`note::MAX_REQUEST_BYTES`]
-/// of the last request plus a few counters, dropped when the conversation closes
+/// Its memory is bounded: per open conversation a few counters (and the lab model's
+/// bounded state, see [`lab::observe`]), dropped when the conversation closes
 /// (RST, or both FINs acknowledged) and evicted oldest-first beyond
 /// [`note::MAX_STREAMS`] open conversations.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Explainer {
     options: Options,
     memory: note::Memory,
     app: app::Memory,
     addresses: info::AddressCache,
+    /// The lab model's memory: which conversations are lab runs, and how they went.
+    lab: lab::Observer,
+    /// Run numbers per conversation, once the last frame was seen ([`Explainer::close_lab`]).
+    run_numbers: std::collections::HashMap<(crate::track::Proto, u64), u32>,
+}
+
+impl Default for Explainer {
+    fn default() -> Self {
+        Explainer::new(Options::default())
+    }
 }
 
 impl Explainer {
@@ -75,7 +86,58 @@ impl Explainer {
             memory: note::Memory::default(),
             app: app::Memory::default(),
             addresses: info::AddressCache::default(),
+            lab: lab::Observer::new(lab::Scope::Auto),
+            run_numbers: std::collections::HashMap::new(),
         }
+    }
+
+    /// Which conversations the lab model judges (by default [`lab::Scope::Auto`]).
+    pub fn set_lab_scope(&mut self, scope: lab::Scope) {
+        self.lab = lab::Observer::new(scope);
+    }
+
+    /// After the last frame: numbers the lab runs (UDP and TCP each from 1, by first frame).
+    pub fn close_lab(&mut self) {
+        let mut next = (0u32, 0u32);
+        self.run_numbers = self
+            .lab
+            .run_order()
+            .into_iter()
+            .map(|key| {
+                let n = match key.0 {
+                    crate::track::Proto::Udp => &mut next.0,
+                    _ => &mut next.1,
+                };
+                *n += 1;
+                (key, *n)
+            })
+            .collect();
+    }
+
+    /// The lab run a finished conversation is (after [`Explainer::close_lab`]).
+    pub fn lab_run(&self, conversation: &Conversation) -> Option<lab::Run> {
+        let n = self
+            .run_numbers
+            .get(&(conversation.proto, conversation.stream))?;
+        self.lab.run(conversation, *n)
+    }
+
+    /// Conversations the lab model could not follow (beyond its bound).
+    pub fn lab_not_followed(&self) -> u64 {
+        self.lab.not_followed()
+    }
+
+    /// The lab's words on a conversation for its verdict.
+    fn lab_words(&self, conversation: &Conversation) -> Option<String> {
+        if let Some(run) = self.lab_run(conversation) {
+            return Some(run.verdict_words());
+        }
+        let (client, server) = self.lab.stray_of(conversation)?;
+        let mut s = String::from("the reply to the lab request of ");
+        note::write_endpoint(&mut s, client.ip, client.port);
+        s.push_str(", not from the server's port ");
+        s.push_str(&server.port.to_string());
+        Some(s)
     }
 
     /// The words for one frame.
@@ -133,6 +195,7 @@ impl Explainer {
             };
             app::write(&mut self.app, &f, &mut words) == app::Claim::Written
         });
+        let words = self.lab.observe(frame.number, frame.ts, packet, facts);
         note::write(
             &mut self.memory,
             claimed,
@@ -142,6 +205,7 @@ impl Explainer {
             facts,
             note,
             hints.tcp_info,
+            &words,
         );
     }
 
@@ -156,6 +220,7 @@ impl Explainer {
     pub fn observe(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, facts: &Facts) {
         let claimed = app::app_frame(frame, packet, facts)
             .is_some_and(|f| app::observe(&mut self.app, &f) == app::Claim::Written);
+        let _ = self.lab.observe(frame.number, frame.ts, packet, facts);
         note::observe(&mut self.memory, claimed, packet, facts);
     }
 
@@ -168,6 +233,7 @@ impl Explainer {
         verdict::verdict(
             conversation,
             self.memory.summary(conversation.proto, conversation.stream),
+            self.lab_words(conversation).as_deref(),
         )
     }
 }

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use super::info;
+use super::lab::{Comparison, Words};
 use super::{Note, Options, Tone};
 use crate::decode::{Icmp, Link, Net, Packet, ProblemKind, Tcp, TcpFlags, Transport};
 use crate::fmt::push_u32;
@@ -19,8 +20,6 @@ use table::{Key, Table};
 
 mod table;
 
-/// Bytes of the last request kept per conversation for the uppercase check.
-pub const MAX_REQUEST_BYTES: usize = 256;
 /// Open conversations remembered at once; beyond, the oldest is forgotten.
 pub const MAX_STREAMS: usize = 16_384;
 /// Conversation summaries kept for the verdicts.
@@ -35,10 +34,6 @@ pub struct Summary {
     pub requests: u32,
     /// Replies: runs of data from the server.
     pub replies: u32,
-    /// Replies that were the uppercase of their request.
-    pub uppercase_ok: u32,
-    /// Replies that were not.
-    pub uppercase_bad: u32,
     /// The server answered the client's SYN with a RST.
     pub refused: bool,
 }
@@ -46,19 +41,8 @@ pub struct Summary {
 /// What is remembered about one open conversation.
 #[derive(Debug, Default)]
 struct Stream {
-    /// The first bytes of the current request (up to MAX_REQUEST_BYTES).
-    request: Vec<u8>,
-    /// Some byte of `request` is not ASCII (kept up to date, rather than checked on
-    /// every reply segment).
-    request_non_ascii: bool,
-    /// All bytes of the current request, kept or not.
-    request_total: u64,
     /// Direction of the last data seen.
     last_data: Option<Direction>,
-    /// Bytes of the current reply so far.
-    reply_offset: usize,
-    /// The current reply was already found not to be the uppercase request.
-    reply_bad: bool,
 }
 
 /// The explainer's memory across frames.
@@ -109,7 +93,7 @@ fn sep(out: &mut String) {
     }
 }
 
-fn write_endpoint(out: &mut String, ip: IpAddr, port: u16) {
+pub(crate) fn write_endpoint(out: &mut String, ip: IpAddr, port: u16) {
     let _ = match ip {
         IpAddr::V4(a) => write!(out, "{a}:{port}"),
         IpAddr::V6(a) => write!(out, "[{a}]:{port}"),
@@ -134,7 +118,7 @@ fn write_len(out: &mut String, declared: u64, captured: usize) {
 /// [`super::tcp_info`] wrote it (a pure function of packet and facts), used as it is.
 /// `app_claimed`: an application writer ([`super::app`]) already wrote the Info and the
 /// note of the payload; then a UDP datagram gets no more words, and a TCP segment only its
-/// TCP words (handshake, analysis, acknowledgement), never the lab's request/reply judgement.
+/// TCP words (handshake, analysis, acknowledgement), never the lab's request/reply words.
 #[allow(clippy::too_many_arguments)]
 pub fn write(
     memory: &mut Memory,
@@ -145,6 +129,7 @@ pub fn write(
     facts: &Facts,
     note: &mut Note,
     tcp_info: Option<&str>,
+    lab: &Words,
 ) {
     let Note {
         info, text, tone, ..
@@ -217,6 +202,7 @@ pub fn write(
             tone,
             tcp_info,
             app_claimed,
+            lab,
         ),
         (_, Transport::Udp(_)) if app_claimed => {}
         (_, Transport::Udp(udp)) => {
@@ -229,6 +215,7 @@ pub fn write(
                 udp.dst_port,
                 u64::from(udp.payload_len),
                 text,
+                lab,
             );
         }
         (_, Transport::Icmpv4(icmp)) => {
@@ -380,23 +367,17 @@ pub fn observe(memory: &mut Memory, app_claimed: bool, packet: &Packet<'_>, fact
         (Net::Ipv4(ip), Transport::Fragment { .. } | Transport::None)
             if info::ipv4_is_fragment(ip) => {}
         (Net::Ipv6(ip), Transport::Fragment { .. } | Transport::None) if ip.fragment.is_some() => {}
-        (_, Transport::Tcp(tcp)) => tcp_memory(memory, app_claimed, packet, facts, tcp),
+        (_, Transport::Tcp(tcp)) => tcp_memory(memory, app_claimed, facts, tcp),
         (_, Transport::Udp(_)) if app_claimed => {}
         (_, Transport::Udp(udp)) => {
-            udp_memory(memory, packet, facts, u64::from(udp.payload_len));
+            udp_memory(memory, facts, u64::from(udp.payload_len));
         }
         _ => {}
     }
 }
 
 /// The memory side of [`tcp_note`], step for step.
-fn tcp_memory(
-    memory: &mut Memory,
-    app_claimed: bool,
-    packet: &Packet<'_>,
-    facts: &Facts,
-    tcp: &Tcp,
-) {
+fn tcp_memory(memory: &mut Memory, app_claimed: bool, facts: &Facts, tcp: &Tcp) {
     let Some(k) = facts.stream.map(|s| (proto_key(Proto::Tcp), s)) else {
         return;
     };
@@ -423,7 +404,7 @@ fn tcp_memory(
     if tcp.payload_len > 0 && !retransmitted && !app_claimed {
         let summary = summaries.get_or_insert_default(k);
         if let Some(d) = dir {
-            data_memory(s, summary, d, packet.payload, u64::from(tcp.payload_len));
+            data_memory(s, summary, d);
         }
     }
     if t.closes {
@@ -432,7 +413,7 @@ fn tcp_memory(
 }
 
 /// The memory side of [`udp_note`], step for step.
-fn udp_memory(memory: &mut Memory, packet: &Packet<'_>, facts: &Facts, declared: u64) {
+fn udp_memory(memory: &mut Memory, facts: &Facts, declared: u64) {
     let Some(k) = facts.stream.map(|s| (proto_key(Proto::Udp), s)) else {
         return;
     };
@@ -446,7 +427,7 @@ fn udp_memory(memory: &mut Memory, packet: &Packet<'_>, facts: &Facts, declared:
     }
     let summary = memory.summaries.get_or_insert_default(k);
     if let Some(d) = dir {
-        data_memory(s, summary, d, packet.payload, declared);
+        data_memory(s, summary, d);
     }
 }
 
@@ -600,115 +581,62 @@ fn analysis_words(out: &mut String, t: &TcpFacts, dir: Option<Direction>, ack_sh
     }
 }
 
-/// What a data segment or datagram was, as [`data_memory`] judged it.
+/// What a data segment or datagram was, as [`data_memory`] counted it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum DataKind {
     /// From the client: the first data of a new request, or more of it.
     Request { new_turn: bool },
-    /// From the server, with how it compares to the request.
-    Reply { new_turn: bool, check: ReplyCheck },
-}
-
-/// How a reply compares with the request before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ReplyCheck {
-    /// No request data seen before it.
-    NoRequest,
-    /// The reply (so far) is the request in uppercase.
-    Uppercase,
-    /// More of a reply still matching the request in uppercase.
-    StillUppercase,
-    /// Not the uppercase of the request; `first`: the first segment found so.
-    NotUppercase { first: bool },
+    /// From the server: the first data of a reply, or more of it.
+    Reply { new_turn: bool },
 }
 
 /// The memory side of a data segment or datagram: request and reply turns, the
-/// uppercase check, the summary's counts. Shared by the words and the summary-only path.
-fn data_memory(
-    s: &mut Stream,
-    summary: Option<&mut Summary>,
-    dir: Direction,
-    payload: &[u8],
-    declared: u64,
-) -> DataKind {
+/// summary's counts. Shared by the words and the summary-only path. (Whether a reply
+/// is the uppercase of its request is the lab model's judgement, not this one's.)
+fn data_memory(s: &mut Stream, summary: Option<&mut Summary>, dir: Direction) -> DataKind {
     let new_turn = s.last_data != Some(dir);
     s.last_data = Some(dir);
-    match dir {
-        Direction::FromClient => {
-            if new_turn {
-                s.request.clear();
-                s.request_non_ascii = false;
-                s.request_total = 0;
-                if let Some(sum) = summary {
-                    sum.requests = sum.requests.saturating_add(1);
-                }
-            }
-            let room = MAX_REQUEST_BYTES.saturating_sub(s.request.len());
-            let kept = payload.get(..room.min(payload.len())).unwrap_or(&[]);
-            s.request.extend_from_slice(kept);
-            s.request_non_ascii |= !kept.is_ascii();
-            s.request_total = s.request_total.saturating_add(declared);
-            DataKind::Request { new_turn }
+    if new_turn && let Some(sum) = summary {
+        match dir {
+            Direction::FromClient => sum.requests = sum.requests.saturating_add(1),
+            Direction::FromServer => sum.replies = sum.replies.saturating_add(1),
         }
-        Direction::FromServer => {
-            let mut summary = summary;
-            if new_turn {
-                s.reply_offset = 0;
-                s.reply_bad = false;
-                if let Some(sum) = summary.as_deref_mut() {
-                    sum.replies = sum.replies.saturating_add(1);
-                }
+    }
+    match dir {
+        Direction::FromClient => DataKind::Request { new_turn },
+        Direction::FromServer => DataKind::Reply { new_turn },
+    }
+}
+
+/// The lab's words on a reply: ": the request in uppercase", ": not the uppercase …".
+fn lab_words(out: &mut String, lab: &Words) {
+    let (c, total) = match lab {
+        Words::Reply {
+            judged,
+            request_len,
+        } => (*judged, Some(*request_len)),
+        Words::Stray {
+            judged: Some(c), ..
+        } => (*c, None),
+        _ => return,
+    };
+    match c {
+        Comparison::Uppercase => out.push_str(": the request in uppercase"),
+        Comparison::Unchanged => out.push_str(": the request unchanged, not in uppercase"),
+        Comparison::Partial { of } => {
+            let _ = write!(out, ": the uppercase of the first {of}");
+            if let Some(t) = total {
+                let _ = write!(out, " of {t}");
             }
-            let check = if s.request_total == 0 {
-                ReplyCheck::NoRequest
-            } else {
-                let complete = s.request_total == s.request.len() as u64;
-                let end = s.reply_offset.saturating_add(payload.len());
-                // An ASCII request's uppercase is byte for byte: compare without building it.
-                // (A new turn starts at offset 0, where `part` covers the whole reply.)
-                let (part, expected_len) = if !s.request_non_ascii {
-                    let part = s.request.get(s.reply_offset..end).is_some_and(|r| {
-                        r.len() == payload.len()
-                            && r.iter()
-                                .zip(payload)
-                                .all(|(a, b)| a.to_ascii_uppercase() == *b)
-                    });
-                    (part, s.request.len())
-                } else {
-                    let expected = text::uppercase_prefix(&s.request, complete);
-                    (
-                        expected.get(s.reply_offset..end) == Some(payload),
-                        expected.len(),
-                    )
-                };
-                let beyond = s.reply_offset >= expected_len && !complete;
-                if new_turn && part {
-                    if let Some(sum) = summary {
-                        sum.uppercase_ok = sum.uppercase_ok.saturating_add(1);
-                    }
-                    ReplyCheck::Uppercase
-                } else if part || beyond {
-                    ReplyCheck::StillUppercase
-                } else {
-                    let first = !s.reply_bad;
-                    if first && let Some(sum) = summary {
-                        sum.uppercase_bad = sum.uppercase_bad.saturating_add(1);
-                        // An earlier segment of this reply counted as uppercase: undo it.
-                        if !new_turn {
-                            sum.uppercase_ok = sum.uppercase_ok.saturating_sub(1);
-                        }
-                    }
-                    s.reply_bad = true;
-                    ReplyCheck::NotUppercase { first }
-                }
-            };
-            s.reply_offset = s.reply_offset.saturating_add(payload.len());
-            DataKind::Reply { new_turn, check }
+            out.push_str(" bytes of the request");
+        }
+        Comparison::Pending | Comparison::Different => {
+            out.push_str(": not the uppercase of the request")
         }
     }
 }
 
-/// A segment or datagram carrying data: request or reply, with the uppercase check.
+/// A segment or datagram carrying data: request or reply, with the lab's judgement.
 fn data_words(
     out: &mut String,
     stream: Option<&mut Stream>,
@@ -716,6 +644,7 @@ fn data_words(
     dir: Option<Direction>,
     payload: &[u8],
     declared: u64,
+    lab: &Words,
 ) {
     let (Some(s), Some(dir)) = (stream, dir) else {
         out.push_str("data ");
@@ -724,7 +653,29 @@ fn data_words(
         write_len(out, declared, payload.len());
         return;
     };
-    match data_memory(s, summary, dir, payload, declared) {
+    if let Words::Stray {
+        request_frame,
+        client,
+        server,
+        ..
+    } = lab
+    {
+        out.push_str("reply ");
+        text::write_quoted(out, payload, text::MAX_SHOWN_CHARS);
+        out.push(' ');
+        write_len(out, declared, payload.len());
+        lab_words(out, lab);
+        let _ = write!(
+            out,
+            "; the answer to the request in frame {request_frame} from "
+        );
+        write_endpoint(out, client.ip, client.port);
+        out.push_str(", but not from the server's port ");
+        push_u32(out, u32::from(server.port));
+        let _ = data_memory(s, summary, dir);
+        return;
+    }
+    match data_memory(s, summary, dir) {
         DataKind::Request { new_turn } => {
             out.push_str(if new_turn {
                 "request "
@@ -735,28 +686,22 @@ fn data_words(
             out.push(' ');
             write_len(out, declared, payload.len());
         }
-        DataKind::Reply { new_turn, check } => {
+        DataKind::Reply { new_turn } => {
             out.push_str(if new_turn { "reply " } else { "more reply " });
             text::write_quoted(out, payload, text::MAX_SHOWN_CHARS);
-            match check {
-                ReplyCheck::NoRequest => {
-                    out.push(' ');
-                    write_len(out, declared, payload.len());
+            // A whole reply in one piece, the request in uppercase, needs no length.
+            let whole_uppercase = matches!(
+                lab,
+                Words::Reply {
+                    judged: Comparison::Uppercase,
+                    ..
                 }
-                ReplyCheck::Uppercase => out.push_str(": the request in uppercase"),
-                ReplyCheck::StillUppercase => {
-                    out.push(' ');
-                    write_len(out, declared, payload.len());
-                    out.push_str(", still the request in uppercase");
-                }
-                ReplyCheck::NotUppercase { first } => {
-                    out.push(' ');
-                    write_len(out, declared, payload.len());
-                    if first {
-                        out.push_str(": not the uppercase of the request");
-                    }
-                }
+            );
+            if !(new_turn && whole_uppercase) {
+                out.push(' ');
+                write_len(out, declared, payload.len());
             }
+            lab_words(out, lab);
         }
     }
 }
@@ -773,6 +718,7 @@ fn tcp_note(
     tone: &mut Tone,
     given_info: Option<&str>,
     app_claimed: bool,
+    lab: &Words,
 ) {
     let Memory {
         streams, summaries, ..
@@ -806,6 +752,7 @@ fn tcp_note(
                 None,
                 packet.payload,
                 u64::from(tcp.payload_len),
+                &Words::Nothing,
             );
         }
         *tone = if rst {
@@ -874,6 +821,12 @@ fn tcp_note(
             out.push_str("RST: the ");
             out.push_str(side(dir));
             out.push_str(" aborts the connection at once, no FIN exchange");
+            if let Words::ResetUnread(unread) = lab {
+                let _ = write!(
+                    out,
+                    ": it closed with {unread} bytes unread, so Linux resets instead of FIN"
+                );
+            }
         }
     } else if t.handshake_step == Some(3) {
         sep(out);
@@ -895,6 +848,7 @@ fn tcp_note(
             dir,
             packet.payload,
             u64::from(tcp.payload_len),
+            lab,
         );
     } else if tcp.payload_len > 0 {
         sep(out);
@@ -966,6 +920,11 @@ fn tcp_note(
             out.push_str(side(dir));
             out.push_str(" closes its side too");
         }
+        // The FIN ends a reply shorter than the request's uppercase: the lab judges it here.
+        if tcp.payload_len == 0 && matches!(lab, Words::Reply { .. }) {
+            out.push_str("; the reply ends here");
+            lab_words(out, lab);
+        }
     }
 
     if let Some((k, _)) = stream
@@ -975,6 +934,7 @@ fn tcp_note(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn udp_note(
     memory: &mut Memory,
     packet: &Packet<'_>,
@@ -983,6 +943,7 @@ fn udp_note(
     dport: u16,
     declared: u64,
     out: &mut String,
+    lab: &Words,
 ) {
     let dir = facts.direction;
     let udp = facts.udp.as_ref();
@@ -999,6 +960,7 @@ fn udp_note(
     sep(out);
     if declared == 0 {
         let _ = write!(out, "empty datagram (0 bytes) from the {}", side(dir));
+        lab_words(out, lab);
         if let Some(s) = stream {
             s.last_data = dir;
         }
@@ -1011,6 +973,7 @@ fn udp_note(
             dir,
             packet.payload,
             declared,
+            lab,
         );
     }
     if let (Some(reply_to), Some(ip)) = (udp.and_then(|u| u.reply_to), packet.dst_ip()) {
@@ -1183,4 +1146,4 @@ fn arp_note(arp: &crate::decode::Arp, out: &mut String) {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

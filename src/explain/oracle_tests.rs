@@ -137,7 +137,12 @@ struct Tally {
     mismatches: Vec<String>,
 }
 
-fn check_capture(path: &Path, tally: &mut Tally) {
+/// Reads `path` frame by frame with its oracle beside it, explains each frame with the
+/// facts taken from the oracle, and hands `each` the frame, packet, oracle line and note.
+fn explain_with_oracle(
+    path: &Path,
+    mut each: impl FnMut(&crate::source::Frame<'_>, &decode::Packet<'_>, &Value, &super::Note),
+) {
     let oracle_path = PathBuf::from(format!("{}.oracle.jsonl", path.display()));
     let Ok(text) = std::fs::read_to_string(&oracle_path) else {
         return;
@@ -160,15 +165,22 @@ fn check_capture(path: &Path, tally: &mut Tally) {
         let packet = decoder.decode(&frame);
         let facts = facts_from_oracle(o, want);
         let note = explainer.explain(&frame, &packet, &facts);
+        each(&frame, &packet, o, &note);
+    }
+}
+
+fn check_capture(path: &Path, tally: &mut Tally) {
+    explain_with_oracle(path, |frame, packet, o, note| {
+        let want = o["_ws.col.Info"].as_str().unwrap_or("");
         if !info_comparable(o) {
-            continue;
+            return;
         }
         // A higher dissector wrote Info (HTTP, SSH, ...) or asked TCP to reassemble.
         let want = match want.strip_suffix(REASSEMBLED) {
             Some(w) if w.starts_with(|c: char| c.is_ascii_digit() || c == '[') => w,
             Some(_) => {
                 tally.skipped_higher_layer += 1;
-                continue;
+                return;
             }
             None => want,
         };
@@ -178,14 +190,14 @@ fn check_capture(path: &Path, tally: &mut Tally) {
             .is_some_and(|p| p.contains(":l2tp:"))
         {
             tally.skipped_not_decoded += 1;
-            continue;
+            return;
         }
         if !matches!(
             packet.transport,
             Transport::Tcp(_) | Transport::Udp(_) | Transport::Icmpv4(_) | Transport::Icmpv6(_)
         ) {
             tally.skipped_not_decoded += 1;
-            continue;
+            return;
         }
         tally.compared += 1;
         let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -199,7 +211,7 @@ fn check_capture(path: &Path, tally: &mut Tally) {
                 note.info
             ));
         }
-    }
+    });
 }
 
 #[test]
@@ -227,4 +239,52 @@ fn test_public_oracles_info_matches_tshark() {
         "{} Info mismatches",
         tally.mismatches.len()
     );
+}
+
+/// tshark's Protocol columns of what the application dissectors write ([`super::app`]),
+/// and of the network-layer protocols issue 14 names.
+const APP_COLUMNS: &[&str] = &[
+    "DNS", "MDNS", "LLMNR", "NBNS", "DHCP", "BOOTP", "DHCPv6", "NTP", "SSDP",
+];
+
+/// The Protocol and Info columns of every frame that tshark gives one of
+/// [`APP_COLUMNS`], and of every frame wirelab gives an application protocol, on every
+/// public capture: both must equal tshark's (facts from the oracle, as above).
+#[test]
+fn test_public_oracles_app_protocol_and_info_match_tshark() {
+    let mut compared = 0usize;
+    let mut mismatches = Vec::new();
+    for path in captures() {
+        explain_with_oracle(&path, |frame, packet, o, note| {
+            let want_info = o["_ws.col.Info"].as_str().unwrap_or("");
+            let want_proto = o["_ws.col.Protocol"].as_str().unwrap_or("");
+            if !APP_COLUMNS.contains(&want_proto) && packet.app.is_none() {
+                return;
+            }
+            compared += 1;
+            if want_proto != note.protocol || want_info != note.info {
+                mismatches.push(format!(
+                    "{} frame {}:\n   tshark: {want_proto} | {want_info}\n   ours:   {} | {}",
+                    path.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    frame.number,
+                    note.protocol,
+                    note.info
+                ));
+            }
+        });
+    }
+    eprintln!(
+        "application Protocol/Info vs tshark: {compared} compared, {} differ",
+        mismatches.len()
+    );
+    for m in &mismatches {
+        eprintln!("{m}");
+    }
+    assert!(
+        compared > 50 || std::fs::read_dir(PUBLIC).is_err(),
+        "only {compared} application frames compared with tshark"
+    );
+    assert!(mismatches.is_empty(), "{} mismatches", mismatches.len());
 }

@@ -40,28 +40,24 @@ fn exchange(out: &mut String, c: &Conversation, s: Option<Summary>) {
             plural(r, "reply", "replies")
         ),
     };
-    if let Some(s) = s
-        && s.uppercase_bad > 0
-    {
-        let _ = write!(
-            out,
-            " ({} not the uppercase of the request)",
-            s.uppercase_bad
-        );
-    }
 }
 
-/// One sentence on a conversation.
-pub fn verdict(c: &Conversation, summary: Option<Summary>) -> String {
+/// One sentence on a conversation; `lab`: the lab model's words on it, when it is a
+/// lab run (or carried one's reply), e.g. "lab run 1: the reply is the request in uppercase".
+pub fn verdict(c: &Conversation, summary: Option<Summary>, lab: Option<&str>) -> String {
     let mut out = String::with_capacity(80);
     match c.proto {
-        Proto::Udp => udp(&mut out, c, summary),
+        Proto::Udp => udp(&mut out, c),
         Proto::Tcp => tcp(&mut out, c, summary),
         Proto::Icmp => flow(&mut out, c, "ICMP", "message", "messages"),
         Proto::Other(p) => {
             let what = format!("IP protocol {p}");
             flow(&mut out, c, &what, "packet", "packets")
         }
+    }
+    if let Some(words) = lab {
+        out.push_str("; ");
+        out.push_str(words);
     }
     out
 }
@@ -81,7 +77,7 @@ fn flow(out: &mut String, c: &Conversation, what: &str, one: &'static str, many:
     };
 }
 
-fn udp(out: &mut String, c: &Conversation, s: Option<Summary>) {
+fn udp(out: &mut String, c: &Conversation) {
     let sent = c.from_client.frames;
     let back = c.from_server.frames;
     if back == 0 {
@@ -107,17 +103,6 @@ fn udp(out: &mut String, c: &Conversation, s: Option<Summary>) {
         plural(sent, "request", "requests"),
         plural(back, "reply", "replies")
     );
-    if let Some(s) = s {
-        if s.uppercase_bad > 0 {
-            let _ = write!(
-                out,
-                ", {} not the uppercase of the request",
-                s.uppercase_bad
-            );
-        } else if s.uppercase_ok > 0 && u64::from(s.uppercase_ok) >= back {
-            out.push_str(", each the request in uppercase");
-        }
-    }
 }
 
 fn tcp(out: &mut String, c: &Conversation, s: Option<Summary>) {
@@ -230,8 +215,6 @@ mod tests {
         Some(Summary {
             requests: 1,
             replies: 1,
-            uppercase_ok: 1,
-            uppercase_bad: 0,
             refused: false,
         })
     }
@@ -239,7 +222,7 @@ mod tests {
     #[test]
     fn test_sf_closed_by_server() {
         assert_eq!(
-            verdict(&conv(Proto::Tcp), one_exchange()),
+            verdict(&conv(Proto::Tcp), one_exchange(), None),
             "complete: handshake, one request and its reply, closed by the server first"
         );
     }
@@ -250,7 +233,7 @@ mod tests {
         c.zeek_state = "REJ";
         c.handshake_complete = false;
         assert_eq!(
-            verdict(&c, None),
+            verdict(&c, None, None),
             "refused: the server answered the SYN with RST"
         );
     }
@@ -264,7 +247,7 @@ mod tests {
         c.teardown_complete = false;
         c.first_fin_by = None;
         assert_eq!(
-            verdict(&c, one_exchange()),
+            verdict(&c, one_exchange(), None),
             "incomplete: capture started after the handshake, one request and its reply, not closed in the capture"
         );
     }
@@ -277,7 +260,7 @@ mod tests {
         c.first_fin_by = None;
         c.teardown_complete = false;
         assert_eq!(
-            verdict(&c, one_exchange()),
+            verdict(&c, one_exchange(), None),
             "reset: handshake, one request and its reply, reset by the client"
         );
     }
@@ -285,11 +268,15 @@ mod tests {
     #[test]
     fn test_udp_request_reply() {
         assert_eq!(
-            verdict(&conv(Proto::Udp), one_exchange()),
-            "UDP: 1 request, 1 reply from the same port, each the request in uppercase"
+            verdict(
+                &conv(Proto::Udp),
+                one_exchange(),
+                Some("lab run 1: the reply is the request in uppercase")
+            ),
+            "UDP: 1 request, 1 reply from the same port; lab run 1: the reply is the request in uppercase"
         );
         assert_eq!(
-            verdict(&conv(Proto::Udp), None),
+            verdict(&conv(Proto::Udp), None, None),
             "UDP: 1 request, 1 reply from the same port"
         );
     }
@@ -300,7 +287,7 @@ mod tests {
         c.from_client.frames = 3;
         c.from_server = SideStats::default();
         assert_eq!(
-            verdict(&c, None),
+            verdict(&c, None, None),
             "no reply: 3 datagrams from the client, none back"
         );
     }

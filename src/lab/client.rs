@@ -47,6 +47,36 @@ pub fn udp_exchange(server: SocketAddr, message: &[u8]) -> io::Result<(SocketAdd
     Ok((socket.local_addr()?, buf))
 }
 
+/// As UDPClient.py does: sends `message` from a new, unconnected socket and takes the
+/// first datagram that comes back, from whatever address (recvfrom). Returns (local
+/// address used, reply, the address it came from).
+pub fn udp_exchange_any(
+    server: SocketAddr,
+    message: &[u8],
+) -> io::Result<(SocketAddr, Vec<u8>, SocketAddr)> {
+    let bind: SocketAddr = if server.is_ipv6() {
+        SocketAddr::from((std::net::Ipv6Addr::UNSPECIFIED, 0))
+    } else {
+        SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, 0))
+    };
+    let socket = UdpSocket::bind(bind)?;
+    socket.set_read_timeout(Some(REPLY_TIMEOUT))?;
+    socket.send_to(message, server)?;
+    let mut buf = vec![0u8; 65_536];
+    let (n, from) = socket.recv_from(&mut buf).map_err(|e| match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!(
+                "no reply from {server} within {} s (from any port); is the server running?",
+                REPLY_TIMEOUT.as_secs()
+            ),
+        ),
+        _ => e,
+    })?;
+    buf.truncate(n);
+    Ok((socket.local_addr()?, buf, from))
+}
+
 /// Connects, sends `message`, reads the reply until the server closes, then closes.
 /// Returns (local address used, reply).
 pub fn tcp_exchange(server: SocketAddr, message: &[u8]) -> io::Result<(SocketAddr, Vec<u8>)> {

@@ -4,7 +4,6 @@
 //! model's (`explain`). The uppercase itself and the escaping of what the lab shows live in
 //! [`crate::text`].
 
-pub mod checks;
 pub mod client;
 pub mod netns;
 pub mod server;

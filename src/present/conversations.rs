@@ -374,6 +374,14 @@ impl<W: Write> View for Conversations<W> {
         self.write_pairs()
     }
 
+    fn lab(&mut self, model: &crate::explain::lab::LabModel) -> io::Result<()> {
+        if self.streamed {
+            self.streamed = false;
+            self.write_pairs()?;
+        }
+        super::checks::write_lab_shows(&mut self.out, model, false)
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         if self.streamed {
             self.streamed = false;

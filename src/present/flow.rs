@@ -385,6 +385,10 @@ impl<W: Write> View for Flow<W> {
         Ok(())
     }
 
+    fn lab(&mut self, model: &crate::explain::lab::LabModel) -> io::Result<()> {
+        super::checks::write_lab_shows(&mut self.out, model, false)
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         let mut s = String::new();
         render(&mut s, &self.data, self.ascii);

@@ -339,6 +339,14 @@ impl<W: Write> View for JsonLines<W> {
         self.rows.write_to(&mut self.out)
     }
 
+    fn lab(&mut self, model: &crate::explain::lab::LabModel) -> io::Result<()> {
+        for c in &model.checks {
+            super::checks::push_check_json(&mut self.rows.bytes, c, None);
+            self.rows.row_done(&mut self.out)?;
+        }
+        self.rows.write_to(&mut self.out)
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         self.rows.write_to(&mut self.out)?;
         self.out.flush()

@@ -6,9 +6,11 @@ use std::io;
 
 use crate::decode::Packet;
 use crate::explain::Note;
+use crate::explain::lab::LabModel;
 use crate::source::{Frame, Timestamp};
 use crate::track::{Conversation, Facts};
 
+pub mod checks;
 pub mod common;
 pub mod connlog;
 pub mod conversations;
@@ -92,6 +94,12 @@ pub trait View {
     fn conversations_coming(&mut self, _total: u64) {}
     /// The conversations, after the last frame.
     fn conversations(&mut self, rows: &[ConversationRow<'_>]) -> io::Result<()>;
+    /// The lab model (runs and checks), after the conversations. The human views show
+    /// "What the lab shows" when it has runs (see [`checks::write_lab_shows`]).
+    fn lab(&mut self, model: &LabModel) -> io::Result<()> {
+        let _ = model;
+        Ok(())
+    }
     /// Flushes what is buffered.
     fn finish(&mut self) -> io::Result<()>;
     /// Pushes the rows written so far to the output (a live capture calls it when idle).

@@ -2,7 +2,7 @@
 //! table, the flow diagram, the conversations, the lab checks and the answers to the
 //! classic Wireshark lab questions, each with the frame that shows it. Bounded: at most
 //! [`MAX_TIMELINE`] timeline rows, the flow's own caps, payloads of at most
-//! [`MAX_CHECKED`] conversations, and a few key frames of the first TCP and UDP conversation.
+//! a few key frames of the first TCP and UDP conversation.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -13,16 +13,14 @@ use super::flow::{self, FlowData};
 use super::timeline::endpoint;
 use super::{ConversationRow, Row, View};
 use crate::decode::{Net, TcpFlags, TcpOption};
+use crate::explain::lab::LabModel;
 use crate::fmt::push_date_time;
-use crate::lab::checks::{self, Collector};
 use crate::source::Timestamp;
 use crate::text::{Style, escape, markdown};
-use crate::track::{Conversation, Direction, Endpoint, Proto};
+use crate::track::{Direction, Endpoint, Proto};
 
 /// Timeline rows written to the report.
 pub const MAX_TIMELINE: usize = 500;
-/// Conversations whose payloads are kept for the lab checks.
-pub const MAX_CHECKED: usize = 64;
 /// Conversations listed in the report's table (the rest are counted).
 pub const MAX_LISTED: usize = 1000;
 
@@ -96,8 +94,8 @@ pub struct Report<W: Write> {
     first: Option<Timestamp>,
     flow: FlowData,
     pairing: Pairing,
-    collector: Collector,
-    checked: Vec<(Proto, u64)>,
+    /// The lab checks section, from the lab model (after the conversations).
+    lab_checks: Option<String>,
     tcp: TcpKey,
     udp: UdpKey,
     /// What the report keeps of the conversations, which come in batches at the end.
@@ -113,7 +111,6 @@ struct Ends {
     table: String,
     listed: usize,
     not_listed: u64,
-    checked: Vec<Conversation>,
     /// The initial RTT of the TCP conversation the answers are about, once seen.
     answered_rtt: Option<Option<i128>>,
 }
@@ -194,8 +191,7 @@ impl<W: Write> Report<W> {
             first: None,
             flow: FlowData::new(absolute_seq),
             pairing: Pairing::default(),
-            collector: Collector::default(),
-            checked: Vec::new(),
+            lab_checks: None,
             tcp: TcpKey::default(),
             udp: UdpKey::default(),
             ends: Ends::default(),
@@ -320,33 +316,6 @@ impl<W: Write> Report<W> {
                 }
             }
         }
-    }
-
-    fn checks_section(&mut self) -> Vec<checks::Check> {
-        let convs = std::mem::take(&mut self.ends.checked);
-        let observed = std::mem::take(&mut self.collector).finish(convs);
-        let mut out = Vec::new();
-        for proto in [Proto::Udp, Proto::Tcp] {
-            let mine: Vec<_> = observed
-                .iter()
-                .filter(|o| o.conversation.proto == proto)
-                .cloned()
-                .collect();
-            // Each run is checked against its own request (a saved capture does not say what
-            // the student typed), without the "N runs expected" line; then the ports line.
-            for o in &mine {
-                out.extend(
-                    checks::checks(std::slice::from_ref(o), proto, &o.request, 1)
-                        .into_iter()
-                        .skip(1),
-                );
-            }
-            if mine.len() > 1 {
-                let n = u32::try_from(mine.len()).unwrap_or(u32::MAX);
-                out.extend(checks::checks(&mine, proto, b"", n).pop());
-            }
-        }
-        out
     }
 
     fn answers(&self, s: &mut String) {
@@ -527,17 +496,6 @@ impl<W: Write> View for Report<W> {
         }
         self.flow.add(row);
         self.pairing.add(row);
-        if let (Some(p), Some(s), Some(d)) =
-            (row.facts.proto, row.facts.stream, row.facts.direction)
-        {
-            let key = (p, s);
-            if !self.checked.contains(&key) && self.checked.len() < MAX_CHECKED {
-                self.checked.push(key);
-            }
-            if self.checked.contains(&key) {
-                self.collector.add(p, s, d, row.packet.payload);
-            }
-        }
         self.keep_key_frames(row);
         Ok(())
     }
@@ -560,13 +518,34 @@ impl<W: Write> View for Report<W> {
             } else {
                 e.not_listed += 1;
             }
-            if self.checked.contains(&(c.proto, c.stream)) {
-                e.checked.push(c.clone());
-            }
             if tcp && Some(c.stream) == self.tcp.stream {
                 e.answered_rtt = Some(c.initial_rtt_ns);
             }
         }
+        Ok(())
+    }
+
+    /// The same checks as the terminal's "What the lab shows", runs numbered the same.
+    fn lab(&mut self, model: &LabModel) -> io::Result<()> {
+        let mut s = String::new();
+        if model.is_empty() {
+            s.push_str("No lab run in this capture.\n");
+        }
+        if let Some(n) = model.interrupted_after {
+            s.push_str(&format!("The lab was interrupted after {n} frames.\n\n"));
+        }
+        for c in &model.checks {
+            s.push_str(&format!(
+                "- {} {}\n",
+                super::checks::mark(c.result),
+                markdown(&c.text)
+            ));
+        }
+        if !model.is_empty() {
+            s.push_str(&format!("\n{}.\n", super::checks::summary_line(model)));
+        }
+        s.push('\n');
+        self.lab_checks = Some(s);
         Ok(())
     }
 
@@ -633,18 +612,10 @@ impl<W: Write> View for Report<W> {
             s.push('\n');
         }
         s.push_str("## Lab checks\n\n");
-        let checks = self.checks_section();
-        if checks.is_empty() {
-            s.push_str("No conversation to check.\n");
+        match self.lab_checks.take() {
+            Some(checks) => s.push_str(&checks),
+            None => s.push_str("No lab run in this capture.\n\n"),
         }
-        for c in &checks {
-            s.push_str(&format!(
-                "- {} {}\n",
-                if c.ok { "✓" } else { "✗" },
-                markdown(&c.text)
-            ));
-        }
-        s.push('\n');
         self.answers(&mut s);
         let text = s;
         match &self.dest {

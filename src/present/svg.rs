@@ -228,6 +228,10 @@ impl View for SvgTee {
         self.inner.conversations(rows)
     }
 
+    fn lab(&mut self, model: &crate::explain::lab::LabModel) -> io::Result<()> {
+        self.inner.lab(model)
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         self.inner.finish()
     }

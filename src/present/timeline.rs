@@ -334,6 +334,11 @@ impl<W: Write> View for Timeline<W> {
         self.rows.write_to(&mut self.out)
     }
 
+    fn lab(&mut self, model: &crate::explain::lab::LabModel) -> io::Result<()> {
+        self.rows.write_to(&mut self.out)?;
+        super::checks::write_lab_shows(&mut self.out, model, self.color)
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         self.rows.write_to(&mut self.out)?;
         self.out.flush()

@@ -100,7 +100,7 @@ fn lab_default_runs_udp_and_tcp_and_all_checks_pass() {
             "Len=25",
             "the same IP and port",
             "new client port",
-            "20 of 20 checks passed",
+            "24 of 24 checks passed",
         ],
     );
     assert!(!out.contains('✗'), "{out}");
@@ -122,7 +122,7 @@ fn lab_as_unprivileged_user_uses_a_private_namespace() {
     let (_dir, bin) = binary_for_nobody();
     let r = run_as_nobody(&bin, &["lab", "tcp", "--color", "never"]);
     let out = ok_out(&r);
-    assert_shows(&out, &["private network namespace", "6 of 6 checks passed"]);
+    assert_shows(&out, &["private network namespace", "7 of 7 checks passed"]);
 }
 
 #[test]
@@ -499,4 +499,149 @@ fn capture_started_with_sudo_drops_to_the_invoking_user() {
         r.describe()
     );
     assert_eq!(rows(&r.out()).len(), 1, "{}", r.describe());
+}
+
+/// A UDP server in `peer`'s namespace on `port`, written in Python as a student would:
+/// `reply` is "new_socket" (answers from a second socket: another port) or "silent".
+fn python_udp_server(peer: &Peer, port: u16, reply: &str) -> Child {
+    let send = match reply {
+        "new_socket" => {
+            "r = socket(AF_INET, SOCK_DGRAM)\n    r.sendto(m.decode().upper().encode(), a)\n    r.close()"
+        }
+        _ => "pass",
+    };
+    let program = format!(
+        "from socket import *\ns = socket(AF_INET, SOCK_DGRAM)\ns.bind(('0.0.0.0', {port}))\ns.settimeout(30)\nwhile True:\n    m, a = s.recvfrom(2048)\n    {send}\n"
+    );
+    let child = Command::new("ip")
+        .args(["netns", "exec", &peer.name, "python3", "-c", &program])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_port_udp(&peer.name, port);
+    child
+}
+
+#[test]
+fn lab_server_reply_from_new_socket_fails_reply_endpoint() {
+    if !live_allowed("lab_server_reply_from_new_socket_fails_reply_endpoint") {
+        return;
+    }
+    let peer = Peer::new(3);
+    let mut server = python_udp_server(&peer, 9879, "new_socket");
+    let r = run(wirelab().args([
+        "lab",
+        "udp",
+        "--server",
+        &peer.peer_ip,
+        "--port",
+        "9879",
+        "-m",
+        "hello",
+        "--format",
+        "jsonl",
+    ]));
+    let _ = server.kill();
+    let _ = server.wait();
+    // The failing check makes the exit status 1; stdout is JSON Lines only.
+    assert_eq!(r.code, Some(1), "{}", r.describe());
+    let objects = super::util::parse_jsonl(&r.out(), "lab --format jsonl");
+    let check = |id: &str| {
+        objects
+            .iter()
+            .find(|o| o["type"] == "check" && o["check"] == id)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let endpoint = check("reply_endpoint");
+    assert_eq!(endpoint["result"], "fail", "{}", r.describe());
+    let text = endpoint["text"].as_str().unwrap_or("");
+    assert!(
+        text.contains("not the server's port 9879: the server answered from a new socket"),
+        "{text}"
+    );
+    assert!(text.contains("UDPClient.py still accepts it"), "{text}");
+    assert_eq!(check("reply")["result"], "pass");
+    assert_eq!(check("reply_uppercase")["result"], "pass");
+    // Our client took the reply as recvfrom() does, and said where it came from (stderr).
+    assert!(r.stderr.contains("got back \"HELLO\""), "{}", r.stderr);
+    assert!(r.stderr.contains("the reply came from"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("host {}", peer.peer_ip)),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn lab_interrupted_says_so_skips_unfinished_runs_and_exits_130() {
+    if !live_allowed("lab_interrupted_says_so_skips_unfinished_runs_and_exits_130") {
+        return;
+    }
+    let peer = Peer::new(4);
+    let mut server = python_udp_server(&peer, 9880, "silent");
+    let mut cmd = wirelab();
+    cmd.args([
+        "lab",
+        "udp",
+        "--server",
+        &peer.peer_ip,
+        "--port",
+        "9880",
+        "--runs",
+        "3",
+        "--color",
+        "never",
+    ]);
+    let running = spawn(&mut cmd);
+    std::thread::sleep(Duration::from_millis(1500));
+    let pid = running.child.id().to_string();
+    let _ = Command::new("kill").args(["-INT", &pid]).status();
+    let r = running.wait(RUN_LIMIT, "the interrupted lab did not end");
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(r.code, Some(130), "{}", r.describe());
+    let out = r.out();
+    assert_shows(&out, &["the lab was interrupted after", "– UDP run 1:"]);
+    assert!(!out.contains("✗ UDP run 1"), "{out}");
+    assert!(r.stderr.contains("interrupted after"), "{}", r.stderr);
+}
+
+#[test]
+fn r12_lab_stdout_carries_only_the_format_asked_for() {
+    if !live_allowed("r12_lab_stdout_carries_only_the_format_asked_for") {
+        return;
+    }
+    let r = run(wirelab().args(["lab", "--format", "jsonl"]));
+    assert_eq!(r.code, Some(0), "{}", r.describe());
+    let objects = super::util::parse_jsonl(&r.out(), "lab --format jsonl");
+    assert!(
+        objects
+            .iter()
+            .any(|o| o["type"] == "check" && o["check"] == "teardown")
+    );
+    assert!(r.stderr.contains("UDP client run 1"), "{}", r.stderr);
+    let r = run(wirelab().args(["lab", "udp", "--view", "report"]));
+    assert_eq!(r.code, Some(0), "{}", r.describe());
+    assert!(r.out().starts_with("# wirelab lab report\n"), "{}", r.out());
+    assert!(!r.out().contains("UDP client run 1:"), "{}", r.out());
+    // The report written with -o numbers the runs as the terminal does, every check listed.
+    let dir = tempfile::tempdir().unwrap();
+    let md = dir.path().join("r.md");
+    let r = run(wirelab()
+        .args(["lab", "udp", "--runs", "3", "--color", "never", "-o"])
+        .arg(&md));
+    assert_eq!(r.code, Some(0), "{}", r.describe());
+    let report = std::fs::read_to_string(&md).unwrap();
+    for needle in [
+        "3 client run(s) captured, 3 expected",
+        "UDP run 1:",
+        "UDP run 2:",
+        "UDP run 3: a new ephemeral port",
+        "15 of 15 checks passed",
+    ] {
+        assert!(report.contains(needle), "missing {needle:?} in:\n{report}");
+    }
 }

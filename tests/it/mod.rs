@@ -11,6 +11,7 @@ mod detail_layers;
 mod golden;
 mod hostile;
 mod lab;
+mod labmodel;
 mod privileges;
 mod reader;
 mod readme;

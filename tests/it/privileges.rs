@@ -80,7 +80,7 @@ fn r1_sudo_lab_two_hosts_runs_as_the_user_and_removes_its_namespaces() {
     let r = running.wait(RUN_LIMIT, "the sudo lab did not end");
     assert_eq!(r.code, Some(0), "{}", r.describe());
     assert!(
-        r.out().contains("10 of 10 checks passed"),
+        r.out().contains("12 of 12 checks passed"),
         "{}",
         r.describe()
     );

@@ -11,7 +11,12 @@
 //! in [`accepts`], a file here with the parser, and a file in `explain/app/` with its
 //! Protocol, Info and note.
 
+pub mod dhcp;
+pub mod dhcpv6;
 pub mod dns;
+pub mod nbns;
+pub mod ntp;
+pub mod ssdp;
 
 /// The application protocols wirelab names (tshark's dissectors of the same name).
 ///
@@ -118,6 +123,10 @@ pub fn by_port(l4: L4, port: u16) -> Option<AppProto> {
         (L4::Udp, 5353) => AppProto::Mdns,
         (_, 5355) => AppProto::Llmnr,
         (L4::Udp, 137) => AppProto::Nbns,
+        (L4::Udp, 67 | 68) => AppProto::Dhcp,
+        (L4::Udp, 546 | 547) => AppProto::Dhcpv6,
+        (L4::Udp, 123) => AppProto::Ntp,
+        (L4::Udp, 1900) => AppProto::Ssdp,
         _ => return None,
     })
 }
@@ -129,6 +138,11 @@ fn accepts(proto: AppProto, l4: L4, payload: &[u8]) -> bool {
     match proto {
         AppProto::Dns | AppProto::Mdns | AppProto::Llmnr | AppProto::Nbns => {
             dns::accepts(l4, payload)
+        }
+        // tshark's DHCP, DHCPv6, NTP and SSDP dissectors take every payload on their
+        // UDP ports (a bad one is shown malformed, or as SSDP "Continuation").
+        AppProto::Dhcp | AppProto::Dhcpv6 | AppProto::Ntp | AppProto::Ssdp => {
+            l4 == L4::Udp && !payload.is_empty()
         }
         _ => false,
     }

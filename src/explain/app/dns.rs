@@ -279,10 +279,6 @@ fn response_note(
 
 /// Protocol, Info and note of a DNS, mDNS or LLMNR frame.
 pub fn write(memory: &mut AppMemory, f: &AppFrame<'_, '_>, w: &mut Words<'_>) -> Claim {
-    if f.proto == AppProto::Nbns {
-        // NetBIOS names have their own Info (see nbns.rs when it lands).
-        return Claim::Declined;
-    }
     let Ok(m) = Message::parse(f.l4, f.payload) else {
         return short(f, w);
     };
@@ -347,16 +343,31 @@ fn plural(n: u32, one: &'static str, many: &'static str) -> &'static str {
     if n == 1 { one } else { many }
 }
 
-/// The verdict: "DNS: 2 queries, 2 answers (example.com)".
+/// The verdict: "DNS: 2 queries, 2 answers for example.com" (also of mDNS, LLMNR and
+/// NBNS conversations).
 pub fn verdict(s: &AppSummary) -> String {
     let what = label(s.proto.unwrap_or(AppProto::Dns));
-    let mut out = format!(
-        "{what}: {} {}, {} {}",
-        s.requests,
-        plural(s.requests, "query", "queries"),
-        s.responses,
-        plural(s.responses, "answer", "answers")
-    );
+    let mut out = format!("{what}: ");
+    match (s.requests, s.responses) {
+        (0, r) => {
+            let _ = write!(
+                out,
+                "{r} {} whose query was not captured",
+                plural(r, "answer", "answers")
+            );
+        }
+        (q, 0) => {
+            let _ = write!(out, "{q} {}, no answer", plural(q, "query", "queries"));
+        }
+        (q, r) => {
+            let _ = write!(
+                out,
+                "{q} {}, {r} {}",
+                plural(q, "query", "queries"),
+                plural(r, "answer", "answers")
+            );
+        }
+    }
     if s.errors > 0 {
         let _ = write!(out, " ({} with an error)", s.errors);
     }

@@ -18,7 +18,12 @@ use crate::decode::app::{AppProto, L4};
 use crate::source::{Frame, Timestamp};
 use crate::track::{Analysis, Facts, Proto};
 
+pub mod dhcp;
+pub mod dhcpv6;
 pub mod dns;
+pub mod nbns;
+pub mod ntp;
+pub mod ssdp;
 
 /// Conversations whose application summary is kept for the verdicts; beyond, the table
 /// is emptied and starts again (a verdict then falls back to the transport's words).
@@ -137,6 +142,8 @@ impl AppSummary {
 pub struct Memory {
     /// DNS, mDNS, LLMNR, NBNS: queries awaiting their answer.
     pub dns: dns::Memory,
+    /// DHCP: the last step of each transaction.
+    pub dhcp: dhcp::Memory,
     summaries: HashMap<(Proto, u64), AppSummary>,
     /// Scratch words for [`observe`] (the summary-only path writes and drops them).
     scratch: (String, String, String),
@@ -202,9 +209,12 @@ pub fn app_frame<'r, 'a>(
 /// conversation's summary.
 pub fn write(memory: &mut Memory, f: &AppFrame<'_, '_>, words: &mut Words<'_>) -> Claim {
     match f.proto {
-        AppProto::Dns | AppProto::Mdns | AppProto::Llmnr | AppProto::Nbns => {
-            dns::write(memory, f, words)
-        }
+        AppProto::Dns | AppProto::Mdns | AppProto::Llmnr => dns::write(memory, f, words),
+        AppProto::Nbns => nbns::write(memory, f, words),
+        AppProto::Dhcp => dhcp::write(memory, f, words),
+        AppProto::Dhcpv6 => dhcpv6::write(memory, f, words),
+        AppProto::Ntp => ntp::write(memory, f, words),
+        AppProto::Ssdp => ssdp::write(memory, f, words),
         // Protocols whose writer is not in this file's match yet keep the transport's words.
         _ => Claim::Declined,
     }
@@ -238,6 +248,9 @@ pub fn verdict(memory: &Memory, proto: Proto, stream: u64) -> Option<String> {
     let s = memory.summary(proto, stream)?;
     match s.proto? {
         AppProto::Dns | AppProto::Mdns | AppProto::Llmnr | AppProto::Nbns => Some(dns::verdict(s)),
+        AppProto::Dhcp | AppProto::Dhcpv6 => Some(dhcp::verdict(s)),
+        AppProto::Ntp => Some(ntp::verdict(s)),
+        AppProto::Ssdp => Some(ssdp::verdict(s)),
         _ => None,
     }
 }
@@ -256,3 +269,6 @@ pub fn write_elapsed(out: &mut String, from: Timestamp, to: Timestamp) {
         write!(out, "{ms:.0} ms")
     };
 }
+
+#[cfg(test)]
+mod tests;

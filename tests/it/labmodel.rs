@@ -1,0 +1,541 @@
+//! Issue 12: the lab's verdicts, one model of each exchange. For every lab fixture (with
+//! the `--lab-port` that names its server where the capture alone does not make it a lab
+//! run): golden files of every view (`tests/golden-lab/`), the checks each case must give,
+//! and agreement: the per-frame notes, the conversation verdicts, "What the lab shows",
+//! the report, the JSON Lines check objects and `wirelab check` all say the same.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::util::{GoldenDir, assert_no_failures, fixture, parse_jsonl, wirelab_run};
+
+const GOLDEN: GoldenDir = GoldenDir("tests/golden-lab");
+
+/// A lab fixture and the arguments that make its conversations lab runs.
+struct Case {
+    name: &'static str,
+    args: &'static [&'static str],
+    /// (proto, run, check id, result, words the sentence must hold)
+    expect: &'static [(&'static str, u64, &'static str, &'static str, &'static str)],
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "lab_udp.pcap",
+        args: &[],
+        expect: &[("udp", 0, "runs", "pass", "3 client run(s)")],
+    },
+    Case {
+        name: "lab_tcp.pcap",
+        args: &[],
+        expect: &[("tcp", 3, "teardown", "pass", "teardown complete")],
+    },
+    Case {
+        name: "lab_udp_sizes.pcap",
+        args: &[],
+        expect: &[
+            ("udp", 1, "reply_uppercase", "pass", "(300 bytes)"),
+            ("udp", 2, "reply_uppercase", "pass", "(1400 bytes)"),
+            ("udp", 3, "reply_uppercase", "pass", "(60000 bytes)"),
+        ],
+    },
+    Case {
+        name: "lab_tcp_sizes.pcap",
+        args: &[],
+        expect: &[
+            ("tcp", 1, "reply_uppercase", "pass", "(300 bytes)"),
+            ("tcp", 2, "reply_uppercase", "pass", "(1400 bytes)"),
+            ("tcp", 3, "reply_uppercase", "pass", "(60000 bytes)"),
+        ],
+    },
+    Case {
+        name: "lab_tcp_multibyte.pcap",
+        args: &[],
+        expect: &[("tcp", 1, "reply_uppercase", "pass", "\"ASSASSASSASS")],
+    },
+    Case {
+        name: "lab_udp_empty.pcap",
+        args: &[],
+        expect: &[
+            ("udp", 1, "request", "pass", "sent \"\" (0 bytes)"),
+            ("udp", 1, "reply", "pass", "answered \"\" (0 bytes)"),
+            (
+                "udp",
+                1,
+                "reply_uppercase",
+                "pass",
+                "is the request in uppercase",
+            ),
+        ],
+    },
+    Case {
+        name: "lab_udp_new_socket.pcap",
+        args: &[],
+        expect: &[
+            ("udp", 1, "reply", "pass", "HELLO"),
+            (
+                "udp",
+                1,
+                "reply_endpoint",
+                "fail",
+                "the server answered from a new socket. UDPClient.py still accepts it, because recvfrom() takes a datagram from anyone; a client that connect()s its socket would never see it",
+            ),
+            (
+                "udp",
+                2,
+                "reply_endpoint",
+                "fail",
+                "not the server's port 23481",
+            ),
+            ("udp", 1, "reply_uppercase", "pass", "uppercase"),
+        ],
+    },
+    Case {
+        name: "lab_udp_wrong_port.pcap",
+        args: &[],
+        expect: &[
+            (
+                "udp",
+                1,
+                "reply_endpoint",
+                "fail",
+                "ICMP port unreachable (frame 3)",
+            ),
+            ("udp", 1, "reply_uppercase", "pass", "uppercase"),
+        ],
+    },
+    Case {
+        name: "lab_udp_no_server.pcap",
+        args: &[],
+        expect: &[
+            ("udp", 1, "reply", "fail", "ICMP port unreachable (frame 2)"),
+            ("udp", 1, "reply_endpoint", "skip", ""),
+            ("udp", 1, "reply_uppercase", "skip", ""),
+        ],
+    },
+    Case {
+        name: "lab_udp_no_reply.pcap",
+        args: &["--lab-port", "23481"],
+        expect: &[
+            ("udp", 1, "request", "pass", "hello"),
+            ("udp", 1, "reply", "fail", "no reply"),
+            ("udp", 1, "reply_uppercase", "skip", ""),
+        ],
+    },
+    Case {
+        name: "lab_tcp_no_reply.pcap",
+        args: &["--lab-port", "23486"],
+        expect: &[
+            ("tcp", 1, "handshake", "pass", "complete"),
+            ("tcp", 1, "reply", "fail", "no reply"),
+            ("tcp", 1, "reply_uppercase", "skip", ""),
+        ],
+    },
+    Case {
+        name: "lab_tcp_3000.pcap",
+        args: &[],
+        expect: &[
+            (
+                "tcp",
+                1,
+                "reply_uppercase",
+                "fail",
+                "the reply is the uppercase of the first 1024 of 3000 bytes: the server read once, with recv(1024)",
+            ),
+            (
+                "tcp",
+                1,
+                "teardown",
+                "fail",
+                "closed with 1976 bytes unread, so Linux resets instead of FIN",
+            ),
+        ],
+    },
+    Case {
+        name: "lab_tcp_refused.pcap",
+        args: &["--lab-port", "23458"],
+        expect: &[
+            ("tcp", 1, "handshake", "fail", "refused"),
+            ("tcp", 1, "request", "skip", ""),
+            ("tcp", 1, "reply", "skip", ""),
+            ("tcp", 1, "reply_uppercase", "skip", ""),
+            ("tcp", 1, "teardown", "skip", ""),
+        ],
+    },
+    Case {
+        name: "lab_background.pcap",
+        args: &[],
+        expect: &[("udp", 0, "runs", "pass", "1 client run(s)")],
+    },
+];
+
+fn out_of(args: &[&str]) -> String {
+    let r = wirelab_run(args);
+    assert!(
+        !r.stderr.contains("panicked"),
+        "wirelab {args:?} panicked: {}",
+        r.stderr
+    );
+    r.out()
+}
+
+fn args_for<'a>(case: &'a Case, view: &[&'a str], file: &'a str) -> Vec<&'a str> {
+    let mut a = vec!["read", "--color", "never"];
+    a.extend_from_slice(view);
+    a.extend_from_slice(case.args);
+    a.push(file);
+    a
+}
+
+/// The check objects of a JSON Lines output.
+fn checks_of(objects: &[Value]) -> Vec<Value> {
+    objects
+        .iter()
+        .filter(|o| o["type"] == "check")
+        .cloned()
+        .collect()
+}
+
+fn mark(result: &str) -> &'static str {
+    match result {
+        "pass" => "✓",
+        "fail" => "✗",
+        _ => "–",
+    }
+}
+
+/// The check lines after a heading (`What the lab shows`, `## Lab checks`).
+fn check_lines(text: &str, heading: &str, prefix: &str) -> Vec<String> {
+    text.lines()
+        .skip_while(|l| l.trim() != heading)
+        .skip(1)
+        .filter_map(|l| l.strip_prefix(prefix))
+        .filter(|l| l.starts_with(['✓', '✗', '–']))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn labmodel_every_case_gives_its_checks_in_every_output() {
+    let mut failures = Vec::new();
+    let mut expected_files = Vec::new();
+    for case in CASES {
+        let fx = fixture(case.name);
+        let file = fx.rel.as_str();
+        let timeline = out_of(&args_for(case, &[], file));
+        let jsonl = out_of(&args_for(case, &["--format", "jsonl"], file));
+        let report = out_of(&args_for(case, &["--view", "report"], file));
+        let flow = out_of(&args_for(case, &["--view", "flow"], file));
+        let conv = out_of(&args_for(case, &["--view", "conversations"], file));
+        let mut check_args = vec!["check", "--format", "jsonl"];
+        check_args.extend_from_slice(case.args);
+        check_args.push(file);
+        let checked = out_of(&check_args);
+        for (suffix, text) in [
+            ("timeline.txt", &timeline),
+            ("jsonl", &jsonl),
+            ("report.md", &report),
+            ("flow.txt", &flow),
+            ("conversations.txt", &conv),
+            ("check.jsonl", &checked),
+        ] {
+            let name = format!("{}.{suffix}", case.name);
+            failures.extend(GOLDEN.check(&name, text));
+            expected_files.push(name);
+        }
+
+        let objects = parse_jsonl(&jsonl, case.name);
+        let checks = checks_of(&objects);
+        if checks.is_empty() {
+            failures.push(format!("{}: no check object in JSON Lines", case.name));
+            continue;
+        }
+        // The cases' expectations.
+        for &(proto, run, id, result, words) in case.expect {
+            let found = checks
+                .iter()
+                .find(|c| c["proto"] == proto && c["run"] == run && c["check"] == id);
+            match found {
+                None => failures.push(format!("{}: no {proto} run {run} {id}", case.name)),
+                Some(c) => {
+                    if c["result"] != result || !c["text"].as_str().unwrap_or("").contains(words) {
+                        failures.push(format!(
+                            "{}: {proto} run {run} {id}: want {result} with {words:?}, got {c}",
+                            case.name
+                        ));
+                    }
+                }
+            }
+        }
+        // wirelab check gives the same objects (with the file).
+        let from_check: Vec<Value> = checks_of(&parse_jsonl(&checked, case.name))
+            .into_iter()
+            .map(|mut c| {
+                if let Some(o) = c.as_object_mut() {
+                    o.remove("file");
+                }
+                c
+            })
+            .collect();
+        if from_check != checks {
+            failures.push(format!(
+                "{}: `wirelab check` objects differ from read's",
+                case.name
+            ));
+        }
+        // "What the lab shows" and the report list the same checks, in the same order.
+        let want: Vec<String> = checks
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {}",
+                    mark(c["result"].as_str().unwrap_or("")),
+                    c["text"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        let shown = check_lines(&timeline, "What the lab shows", "  ");
+        if shown != want {
+            failures.push(format!(
+                "{}: timeline's checks differ from JSON:\n{shown:#?}\n{want:#?}",
+                case.name
+            ));
+        }
+        let in_report: Vec<String> = check_lines(&report, "## Lab checks", "- ")
+            .into_iter()
+            .map(|l| l.replace("\\|", "|"))
+            .collect();
+        if in_report != want {
+            failures.push(format!("{}: report's checks differ from JSON", case.name));
+        }
+        for (view, text) in [("flow", &flow), ("conversations", &conv)] {
+            if check_lines(text, "What the lab shows", "  ") != want {
+                failures.push(format!(
+                    "{}: the {view} view's checks differ from JSON",
+                    case.name
+                ));
+            }
+        }
+        // Verdicts: each run's conversation says "lab run N" with the model's words on
+        // the uppercase; notes: the reply frames say "the request in uppercase" exactly
+        // when the check passes.
+        let notes: BTreeMap<u64, String> = objects
+            .iter()
+            .filter(|o| o["type"] == "frame" || o.get("type").is_none())
+            .filter_map(|o| Some((o["no"].as_u64()?, o["note"].as_str()?.to_string())))
+            .collect();
+        for c in checks.iter().filter(|c| c["check"] == "reply_uppercase") {
+            let run = c["run"].as_u64().unwrap_or(0);
+            let proto = c["proto"].as_str().unwrap_or("").to_uppercase();
+            let verdict_words = format!("lab run {run}: ");
+            let verdict = objects.iter().find(|o| {
+                o["type"] == "conversation"
+                    && o["proto"] == proto.as_str()
+                    && o["verdict"]
+                        .as_str()
+                        .is_some_and(|v| v.contains(&verdict_words))
+            });
+            let Some(verdict) = verdict.and_then(|v| v["verdict"].as_str()) else {
+                failures.push(format!(
+                    "{}: no verdict names {proto} lab run {run}",
+                    case.name
+                ));
+                continue;
+            };
+            let pass = c["result"] == "pass";
+            if pass != verdict.contains("the reply is the request in uppercase") {
+                failures.push(format!(
+                    "{}: {proto} run {run}: verdict {verdict:?} disagrees with the check {c}",
+                    case.name
+                ));
+            }
+            let frames: Vec<u64> = c["frames"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_u64).collect())
+                .unwrap_or_default();
+            let says_upper = frames
+                .iter()
+                .filter_map(|f| notes.get(f))
+                .any(|n| n.contains("the request in uppercase"));
+            if c["result"] != "skip" && pass != says_upper {
+                failures.push(format!(
+                    "{}: {proto} run {run}: the reply frames' notes disagree with the check {c}",
+                    case.name
+                ));
+            }
+        }
+    }
+    failures.extend(GOLDEN.unexpected(&expected_files));
+    assert_no_failures(&failures, "lab model failure(s)", usize::MAX);
+}
+
+#[test]
+fn r12_dns_and_http_beside_the_lab_are_never_judged() {
+    let fx = fixture("lab_background.pcap");
+    let out = out_of(&["read", "--format", "jsonl", &fx.rel]);
+    let objects = parse_jsonl(&out, "lab_background");
+    for o in objects.iter().filter(|o| o["type"] == "conversation") {
+        let v = o["verdict"].as_str().unwrap_or("");
+        let port = o["server_port"].as_u64().unwrap_or(0);
+        if port == 53 || port == 80 {
+            assert!(!v.contains("lab run") && !v.contains("uppercase"), "{o}");
+        }
+    }
+    for o in objects.iter().filter(|o| o["type"] == "frame") {
+        if o["sport"] == 53 || o["dport"] == 53 || o["sport"] == 80 || o["dport"] == 80 {
+            assert!(
+                !o["note"].as_str().unwrap_or("").contains("uppercase"),
+                "{o}"
+            );
+        }
+    }
+    assert_eq!(
+        checks_of(&objects)
+            .iter()
+            .filter(|c| c["check"] == "runs")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn r12_refused_connection_is_not_read_as_success() {
+    let fx = fixture("lab_tcp_refused.pcap");
+    let out = out_of(&["read", "--color", "never", "--lab-port", "23458", &fx.rel]);
+    let lines = check_lines(&out, "What the lab shows", "  ");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with('✗') && l.contains("refused")),
+        "{out}"
+    );
+    assert!(!lines.iter().skip(1).any(|l| l.starts_with('✓')), "{out}");
+}
+
+#[test]
+fn r12_report_numbers_runs_as_the_terminal_and_lists_every_check() {
+    let fx = fixture("lab_udp.pcap");
+    let report = out_of(&["read", "--view", "report", &fx.rel]);
+    let timeline = out_of(&["read", "--color", "never", &fx.rel]);
+    let r = check_lines(&report, "## Lab checks", "- ");
+    let t = check_lines(&timeline, "What the lab shows", "  ");
+    assert_eq!(r, t);
+    for n in 1..=3 {
+        assert!(
+            r.iter().any(|l| l.contains(&format!("UDP run {n}:"))),
+            "{r:#?}"
+        );
+    }
+    assert!(r.iter().any(|l| l.contains("client run(s) captured")));
+}
+
+#[test]
+fn r12_message_over_256_bytes_judged_whole() {
+    let fx = fixture("lab_tcp_sizes.pcap");
+    let out = out_of(&["read", "--color", "never", &fx.rel]);
+    assert!(!out.contains("not the uppercase"), "{out}");
+    assert!(
+        out.contains("(60000 bytes) is the request in uppercase"),
+        "{out}"
+    );
+}
+
+#[test]
+fn check_many_files_one_row_each_damaged_file_a_row_exit_1() {
+    let good = fixture("lab_udp.pcap");
+    let bad = fixture("lab_udp_new_socket.pcap");
+    let dir = tempfile::tempdir().unwrap();
+    let damaged = dir.path().join("damaged.pcap");
+    let bytes = std::fs::read(fixture("lab_tcp.pcap").path()).unwrap();
+    std::fs::write(&damaged, &bytes[..bytes.len() / 2]).unwrap();
+    let damaged = damaged.to_string_lossy().into_owned();
+    let r = wirelab_run(&["check", &good.rel, &bad.rel, &damaged]);
+    assert_eq!(r.code, Some(1), "{}", r.describe());
+    let out = r.out();
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines
+            .first()
+            .is_some_and(|l| l.contains("reply_endpoint") && l.contains("new_port"))
+    );
+    let row = |f: &str| {
+        lines
+            .iter()
+            .find(|l| l.starts_with(f))
+            .copied()
+            .unwrap_or("")
+    };
+    assert!(
+        row(&good.rel).contains('✓') && !row(&good.rel).contains('✗'),
+        "{out}"
+    );
+    assert!(row(&bad.rel).contains('✗'), "{out}");
+    assert!(row(&damaged).contains("damaged"), "{out}");
+    assert!(
+        out.contains("Failures") && out.contains("[reply_endpoint]"),
+        "{out}"
+    );
+    // All good: exit 0.
+    let r = wirelab_run(&["check", &good.rel]);
+    assert_eq!(r.code, Some(0), "{}", r.describe());
+    // CSV and Markdown.
+    let csv = wirelab_run(&["check", "--format", "csv", &bad.rel]).out();
+    assert!(
+        csv.starts_with("file,proto,run,check,result,frames,text\n"),
+        "{csv}"
+    );
+    assert!(csv.contains(",reply_endpoint,fail,"), "{csv}");
+    let md = wirelab_run(&["check", "--format", "markdown", &good.rel, &bad.rel]).out();
+    assert!(
+        md.starts_with("| file | runs |") && md.contains("## Failures"),
+        "{md}"
+    );
+}
+
+#[test]
+fn r12_uppercase_across_retransmission_and_out_of_order() {
+    // lab_tcp_sizes.pcap's third run: request in frames 24 and 26, reply in 28 and 30.
+    // Reordered: each second segment first, each first one twice (a retransmission).
+    let fx = fixture("lab_tcp_sizes.pcap");
+    let bytes = std::fs::read(fx.path()).unwrap();
+    let records = super::util::pcap_records(&bytes);
+    assert_eq!(records.len(), 33);
+    let record = |n: usize| {
+        let (at, _, _, caplen) = records[n - 1];
+        &bytes[at..at + 16 + caplen]
+    };
+    let mut order: Vec<usize> = (1..=23).collect();
+    order.extend([26, 24, 24, 25, 27, 30, 28, 28, 29]);
+    order.extend(31..=33);
+    let mut out = bytes[..24].to_vec();
+    for n in order {
+        out.extend_from_slice(record(n));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reordered.pcap");
+    std::fs::write(&path, &out).unwrap();
+    let path = path.to_string_lossy().into_owned();
+    let json = out_of(&["read", "--format", "jsonl", &path]);
+    let checks = checks_of(&parse_jsonl(&json, "reordered"));
+    let upper: Vec<&Value> = checks
+        .iter()
+        .filter(|c| c["check"] == "reply_uppercase")
+        .collect();
+    assert_eq!(upper.len(), 3, "{checks:#?}");
+    for c in upper {
+        assert_eq!(c["result"], "pass", "{c}");
+    }
+    let run3 = checks
+        .iter()
+        .find(|c| c["run"] == 3 && c["check"] == "request")
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        run3["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("(60000 bytes)"),
+        "{run3}"
+    );
+}
