@@ -9,8 +9,10 @@ use crate::source::Frame;
 pub mod app;
 mod defrag;
 pub mod detail;
+pub mod igmp;
 mod ip;
 mod link;
+pub mod nd;
 mod tcp_options;
 mod transport;
 
@@ -371,8 +373,12 @@ pub struct Icmp {
     pub code: u8,
     /// Checksum (not verified).
     pub checksum: u16,
-    /// Echo identifier and sequence number, for echo request/reply.
+    /// Identifier and sequence number, for the messages that have them (ICMP echo,
+    /// timestamp, information and address mask requests and replies; ICMPv6 echo).
     pub echo: Option<(u16, u16)>,
+    /// The four bytes after the checksum (identifier and sequence, the NA flags, the
+    /// MTU, a pointer, ...), as they are.
+    pub rest_of_header: [u8; 4],
     /// The IP header (and first transport bytes) quoted inside an error message.
     pub quoted: Option<Quoted>,
 }

@@ -186,7 +186,7 @@ fn icmp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>, v6: bool) {
     let is_echo = if v6 {
         matches!(icmp_type, 128 | 129)
     } else {
-        matches!(icmp_type, 0 | 8)
+        matches!(icmp_type, 0 | 8 | 13..=18)
     };
     let is_error = if v6 {
         matches!(icmp_type, 1..=4)
@@ -199,6 +199,7 @@ fn icmp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>, v6: bool) {
         code,
         checksum,
         echo: is_echo.then(|| (u16::from_be_bytes([a, b1]), u16::from_be_bytes([c, d]))),
+        rest_of_header,
         quoted: if is_error { ip::quoted(body) } else { None },
     };
     packet.transport = if v6 {

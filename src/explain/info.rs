@@ -210,8 +210,122 @@ pub fn write_protocol(out: &mut String, packet: &Packet<'_>, linktype: u32) {
         Transport::Icmpv6(_) => "ICMPv6",
         Transport::None if packet.cut_tcp_ports.is_some() => "TCP",
         Transport::Fragment { .. } | Transport::None => ip_version,
+        Transport::Other { protocol: 2 } => match crate::decode::igmp::parse(packet.payload) {
+            Some(i) => match i.version {
+                1 => "IGMPv1",
+                2 => "IGMPv2",
+                _ => "IGMPv3",
+            },
+            None => "IGMP",
+        },
         Transport::Other { protocol } => other_proto_column(*protocol, ip_version),
     });
+}
+
+/// Writes the IGMP Info column, e.g. "Membership Query, general", "Membership Report /
+/// Join group 239.255.255.250 for any sources" (tshark's words, record by record).
+pub fn write_igmp_info(out: &mut String, igmp: &crate::decode::igmp::Igmp<'_>) {
+    use crate::decode::igmp::sources;
+    let list = |out: &mut String, bytes: &[u8]| {
+        out.push('{');
+        for (i, a) in sources(bytes).enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            let _ = write!(out, "{a}");
+        }
+        out.push('}');
+    };
+    let group = igmp.group.unwrap_or(Ipv4Addr::UNSPECIFIED);
+    match (igmp.igmp_type, igmp.version) {
+        (0x11, 1) => out.push_str("Membership Query"),
+        (0x11, _) => {
+            out.push_str("Membership Query");
+            if igmp.short {
+            } else if group.is_unspecified() {
+                out.push_str(", general");
+            } else {
+                let _ = write!(out, ", specific for group {group}");
+            }
+            if let Some(src) = igmp.query_sources().filter(|s| s.len() >= 4) {
+                out.push_str(if src.len() > 4 {
+                    ", sources "
+                } else {
+                    ", source "
+                });
+                list(out, src);
+            }
+        }
+        (0x12, _) => out.push_str("Membership Report"),
+        (0x16, _) => {
+            let _ = write!(out, "Membership Report group {group}");
+        }
+        (0x17, _) => {
+            let _ = write!(out, "Leave Group {group}");
+        }
+        _ => {
+            out.push_str("Membership Report");
+            for r in igmp.records() {
+                let g = r.group;
+                let many = r.sources.len() > 4;
+                let none = r.sources.is_empty();
+                match r.record_type {
+                    1 | 3 if none => {
+                        let _ = write!(out, " / Leave group {g}");
+                    }
+                    1 | 3 => {
+                        let _ = write!(out, " / Join group {g} for ");
+                        out.push_str(if many { "sources in " } else { "source " });
+                        list(out, r.sources);
+                    }
+                    2 | 4 if none => {
+                        let _ = write!(out, " / Join group {g} for any sources");
+                    }
+                    2 | 4 => {
+                        let _ = write!(out, " / Join group {g}, for ");
+                        out.push_str(if many {
+                            "sources not in "
+                        } else {
+                            "source not "
+                        });
+                        list(out, r.sources);
+                    }
+                    5 if none => {
+                        let _ = write!(
+                            out,
+                            " / Group {g}, ALLOW_NEW_SOURCES but no source specified (?)"
+                        );
+                    }
+                    5 => {
+                        let _ = write!(out, " / Group {g}, new ");
+                        out.push_str(if many { "sources " } else { "source " });
+                        list(out, r.sources);
+                    }
+                    6 if none => {
+                        let _ = write!(
+                            out,
+                            " / Group {g}, BLOCK_OLD_SOURCES but no source specified (?)"
+                        );
+                    }
+                    6 => {
+                        let _ = write!(out, " / Group {g}, block ");
+                        out.push_str(if many { "sources " } else { "source " });
+                        list(out, r.sources);
+                    }
+                    _ => {
+                        let _ = write!(out, " / Group {g}, unknown record type (?)");
+                        if !none {
+                            out.push_str(if many { ", sources " } else { ", source " });
+                            list(out, r.sources);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if igmp.short {
+        out.push_str("[Malformed Packet]");
+    }
 }
 
 /// Per-conversation context the Info column needs beyond one frame.
@@ -431,9 +545,11 @@ pub fn write_udp_info(out: &mut String, udp: &Udp) {
 pub fn icmp_type_name(icmp_type: u8) -> Option<&'static str> {
     Some(match icmp_type {
         0 => "Echo (ping) reply",
+        1 | 2 => "Reserved",
         3 => "Destination unreachable",
         4 => "Source quench (flow control)",
         5 => "Redirect",
+        6 => "Alternate host address",
         8 => "Echo (ping) request",
         9 => "Router advertisement",
         10 => "Router solicitation",
@@ -445,8 +561,19 @@ pub fn icmp_type_name(icmp_type: u8) -> Option<&'static str> {
         16 => "Information reply",
         17 => "Address mask request",
         18 => "Address mask reply",
+        19 => "Reserved (for security)",
         30 => "Traceroute",
+        31 => "Datagram Conversion Error",
+        32 => "Mobile Host Redirect",
+        33 => "IPv6 Where-Are-You",
+        34 => "IPv6 I-Am-Here",
+        35 => "Mobile Registration Request",
+        36 => "Mobile Registration Reply",
+        37 => "Domain Name Request",
+        38 => "Domain Name Reply",
+        39 => "SKIP",
         40 => "Photuris",
+        41 => "Experimental mobility protocols",
         42 => "Extended Echo request",
         43 => "Extended Echo reply",
         _ => return None,
@@ -483,8 +610,27 @@ pub fn icmp_code_name(icmp_type: u8, code: u8) -> Option<&'static str> {
         (12, 0) => "Pointer indicates the error",
         (12, 1) => "Required option missing",
         (12, 2) => "Bad length",
+        (6, 0) => "Alternate address for host",
+        (40, 0) => "Bad SPI",
+        (40, 1) => "Authentication Failed",
+        (40, 2) => "Decompression Failed",
+        (40, 3) => "Decryption Failed",
+        (40, 4) => "Need Authentication",
+        (40, 5) => "Need Authorization",
+        (42, 0) => "No error",
+        (43, 0) => "No error",
+        (43, 1) => "Malformed Query",
+        (43, 2) => "No Such Interface",
+        (43, 3) => "No Such Table Entry",
+        (43, 4) => "Multiple Interfaces Satisfy Query",
         _ => return None,
     })
+}
+
+/// True for the ICMP types whose code tshark names (and writes `Unknown code: N` for a
+/// code it has no name for).
+fn icmp_has_codes(icmp_type: u8) -> bool {
+    matches!(icmp_type, 3 | 5 | 6 | 9 | 11 | 12 | 40 | 42 | 43)
 }
 
 /// True for the ICMP types whose Info shows `id=0x…, seq=…/…, ttl=…`.
@@ -497,6 +643,10 @@ fn icmp_has_id_seq(icmp_type: u8) -> bool {
 pub fn write_icmp_info(out: &mut String, icmp: &Icmp, ttl: Option<u8>, request_in: Option<u64>) {
     let start = out.len();
     match icmp_type_name(icmp.icmp_type) {
+        // tshark names a router advertisement of code 0 or 16 as Mobile IP's.
+        Some(_) if icmp.icmp_type == 9 && matches!(icmp.code, 0 | 16) => {
+            out.push_str("Mobile IP Advertisement")
+        }
         Some(name) => out.push_str(name),
         None => {
             let _ = write!(out, "Unknown ICMP (obsolete or malformed?)");
@@ -506,8 +656,14 @@ pub fn write_icmp_info(out: &mut String, icmp: &Icmp, ttl: Option<u8>, request_i
     while out.len() - start < 20 {
         out.push(' ');
     }
-    if let Some(code) = icmp_code_name(icmp.icmp_type, icmp.code) {
-        let _ = write!(out, " ({code})");
+    match icmp_code_name(icmp.icmp_type, icmp.code) {
+        Some(code) => {
+            let _ = write!(out, " ({code})");
+        }
+        None if icmp_has_codes(icmp.icmp_type) => {
+            let _ = write!(out, " (Unknown code: {})", icmp.code);
+        }
+        None => {}
     }
     if icmp_has_id_seq(icmp.icmp_type)
         && let Some((id, seq)) = icmp.echo
@@ -572,6 +728,7 @@ pub fn write_icmpv6_info(
     icmp: &Icmp,
     hop_limit: Option<u8>,
     request_in: Option<u64>,
+    nd: Option<&crate::decode::nd::Nd<'_>>,
 ) {
     match icmpv6_type_name(icmp.icmp_type) {
         Some(name) => out.push_str(name),
@@ -590,8 +747,56 @@ pub fn write_icmpv6_info(
             let _ = write!(out, ", hop limit={h}");
         }
     }
+    if let Some(nd) = nd {
+        write_nd_info(out, nd);
+    }
     if let Some(n) = request_in {
         let _ = write!(out, " (request in {n})");
+    }
+}
+
+/// What tshark appends to a neighbour discovery message's type: "for fe80::2 from
+/// 02:00:00:aa:bb:cc", "fe80::2 (rtr, sol, ovr) is at 02:00:00:11:22:33", "from MAC".
+fn write_nd_info(out: &mut String, nd: &crate::decode::nd::Nd<'_>) {
+    match nd.icmp_type {
+        135 => {
+            if let Some(t) = nd.target {
+                let _ = write!(out, " for {t}");
+            }
+            if let Some(mac) = nd.source_mac {
+                out.push_str(" from ");
+                write_mac(out, mac);
+            }
+        }
+        136 => {
+            if let Some(t) = nd.target {
+                let _ = write!(out, " {t}");
+            }
+            let names = [(0x80, "rtr"), (0x40, "sol"), (0x20, "ovr")];
+            out.push_str(" (");
+            let mut first = true;
+            for (bit, name) in names {
+                if nd.flags & bit != 0 {
+                    if !first {
+                        out.push_str(", ");
+                    }
+                    out.push_str(name);
+                    first = false;
+                }
+            }
+            out.push(')');
+            if let Some(mac) = nd.target_mac {
+                out.push_str(" is at ");
+                write_mac(out, mac);
+            }
+        }
+        133 | 134 => {
+            if let Some(mac) = nd.source_mac {
+                out.push_str(" from ");
+                write_mac(out, mac);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -608,6 +813,11 @@ fn write_ip4(out: &mut String, bytes: &[u8]) {
 pub fn write_arp_info(out: &mut String, arp: &Arp) {
     let gratuitous = arp.sender_proto == arp.target_proto && !arp.sender_proto.is_empty();
     match arp.operation {
+        // tshark: an announcement is a gratuitous request whose target MAC is all zeros.
+        1 if gratuitous && arp.target_hw.iter().all(|b| *b == 0) => {
+            out.push_str("ARP Announcement for ");
+            write_ip4(out, &arp.sender_proto);
+        }
         1 if gratuitous => {
             out.push_str("Gratuitous ARP for ");
             write_ip4(out, &arp.sender_proto);
@@ -891,6 +1101,7 @@ mod tests {
             icmp_type: 8,
             code: 0,
             checksum: 0,
+            rest_of_header: [0; 4],
             echo: Some((0xd73b, 0)),
             quoted: None,
         };
@@ -911,6 +1122,7 @@ mod tests {
             icmp_type: 17,
             code: 0,
             checksum: 0,
+            rest_of_header: [0; 4],
             echo: Some((0xb00c, 1536)),
             quoted: None,
         };
@@ -926,6 +1138,7 @@ mod tests {
             icmp_type: 3,
             code: 3,
             checksum: 0,
+            rest_of_header: [0; 4],
             echo: None,
             quoted: None,
         };
@@ -976,10 +1189,11 @@ mod tests {
             icmp_type: 128,
             code: 0,
             checksum: 0,
+            rest_of_header: [0; 4],
             echo: Some((0, 0)),
             quoted: None,
         };
-        write_icmpv6_info(&mut s, &e, Some(5), None);
+        write_icmpv6_info(&mut s, &e, Some(5), None, None);
         assert_eq!(s, "Echo (ping) request id=0x0000, seq=0, hop limit=5");
     }
 
