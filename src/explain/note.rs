@@ -70,7 +70,7 @@ pub struct Memory {
     summaries: Table<Summary, MAX_SUMMARIES>,
     /// Echo requests by (addresses, lower first; checksum key; identifier and sequence):
     /// their frame, and whether a reply took them (see `pair_echo`).
-    echoes: HashMap<(IpAddr, IpAddr, u16, u32), (u64, bool)>,
+    echoes: HashMap<(IpAddr, IpAddr, u32, u32), (u64, bool)>,
 }
 
 fn proto_key(proto: Proto) -> u8 {
@@ -151,6 +151,21 @@ pub fn write(
         info, text, tone, ..
     } = note;
     match (&packet.net, &packet.transport) {
+        (Net::PppControl { protocol, code }, _) => {
+            let name = crate::decode::names::ppp_control_code_name(*protocol, *code);
+            match name {
+                Some(n) => info.push_str(n),
+                None => {
+                    let _ = write!(info, "Unknown code {code}");
+                }
+            }
+            let _ = write!(
+                text,
+                "{} {}: PPP sets up the link before it carries IP",
+                crate::decode::names::ppp_protocol_name(*protocol),
+                name.unwrap_or("packet")
+            );
+        }
         (Net::Ipv4(ip), Transport::Fragment { .. } | Transport::None)
             if info::ipv4_is_fragment(ip) =>
         {
@@ -302,6 +317,14 @@ pub fn write(
         }
         text.insert_str(0, &head);
     }
+    if let Some(t) = &packet.tunnel {
+        let mut head = String::new();
+        tunnel_note(&mut head, t);
+        if !text.is_empty() {
+            head.push_str(": ");
+        }
+        text.insert_str(0, &head);
+    }
     if let Some(p) = &packet.problem {
         sep(text);
         match &p.kind {
@@ -318,6 +341,42 @@ pub fn write(
         if *tone == Tone::Plain || *tone == Tone::Control {
             *tone = Tone::Warning;
         }
+    }
+}
+
+/// Names the outer header of the tunnel a packet came through, e.g. "inside a GRE
+/// tunnel from 10.0.0.1 to 10.0.0.2".
+fn tunnel_note(out: &mut String, t: &crate::decode::Tunnel) {
+    use crate::decode::TunnelKind;
+    let _ = write!(
+        out,
+        "inside {} {} tunnel from {} to {}",
+        match t.kind {
+            TunnelKind::IpInIp | TunnelKind::L2tp { .. } => "an",
+            _ => "a",
+        },
+        t.kind.name(),
+        t.src,
+        t.dst
+    );
+    match t.kind {
+        TunnelKind::Vxlan { vni } => {
+            let _ = write!(out, " (VNI {vni})");
+        }
+        TunnelKind::L2tp {
+            tunnel_id,
+            session_id,
+        } => {
+            let _ = write!(out, " (tunnel id {tunnel_id}, session id {session_id})");
+        }
+        TunnelKind::Gre { protocol } => {
+            let _ = write!(
+                out,
+                " (carrying {})",
+                crate::decode::names::ethertype_name(protocol)
+            );
+        }
+        TunnelKind::IpInIp | TunnelKind::Ipv6InIp => {}
     }
 }
 
@@ -983,9 +1042,10 @@ fn ones_add(a: u16, b: u16) -> u16 {
 /// Pairs an echo reply with its request as tshark does: by the two addresses (either
 /// way), the identifier and sequence number, and the checksum, which ties a reply to
 /// the request whose bytes it echoes (a request's checksum is the reply's, changed by the
-/// type byte). The first reply takes the request; a second one is shown unpaired. A
-/// request of the same key replaces the one before. Returns the request's frame for a
-/// reply.
+/// type byte), and whether the packet came inside GRE (a request through GRE and its
+/// reply through another tunnel stay apart). The first reply takes the request; a second
+/// one is shown unpaired. A request of the same key replaces the one before. Returns the
+/// request's frame for a reply.
 fn pair_echo(
     memory: &mut Memory,
     frame: &Frame<'_>,
@@ -1000,16 +1060,22 @@ fn pair_echo(
     };
     let ((id, seq), src, dst) = (icmp.echo?, packet.src_ip()?, packet.dst_ip()?);
     let ends = if src <= dst { (src, dst) } else { (dst, src) };
-    // The key is the checksum of the reply for ICMP, of the request for ICMPv6.
-    let moved = !ones_add(!icmp.checksum, !difference);
+    // The key is the checksum of the reply for ICMP, of the request for ICMPv6 (tshark
+    // 4.0 writes a computed 0 as 0xffff), with a bit set for a packet inside GRE.
+    let moved = match !ones_add(!icmp.checksum, !difference) {
+        0 => 0xffff,
+        k => k,
+    };
     let key = match (v6, icmp.icmp_type) {
         (false, t) if t == request => moved,
-        (false, _) if icmp.checksum == 0xffff => 0,
-        (false, _) => icmp.checksum,
-        (true, t) if t == request => icmp.checksum,
-        (true, _) if moved == 0 => 0xffff,
-        (true, _) => moved,
+        (true, t) if t != request => moved,
+        _ => icmp.checksum,
     };
+    let in_gre = packet
+        .tunnel
+        .as_deref()
+        .is_some_and(|t| matches!(t.kind, crate::decode::TunnelKind::Gre { .. }));
+    let key = u32::from(key) | if in_gre { 0x1_0000 } else { 0 };
     let k = (ends.0, ends.1, key, (u32::from(id) << 16) | u32::from(seq));
     if icmp.icmp_type == request {
         if memory.echoes.len() >= MAX_ECHOES {
