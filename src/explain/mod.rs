@@ -5,7 +5,6 @@
 pub mod app;
 pub mod info;
 pub mod note;
-pub mod text;
 pub mod verdict;
 
 #[cfg(test)]
@@ -116,7 +115,7 @@ impl Explainer {
         note.tone = Tone::Plain;
         self.addresses
             .write_addresses(&mut note.source, &mut note.destination, packet);
-        info::write_protocol(&mut note.protocol, packet, frame.linktype);
+        info::write_protocol(&mut note.protocol, packet, frame.linktype.0);
         let claimed = app::app_frame(Some(frame), packet, facts).is_some_and(|f| {
             let Note {
                 protocol,
