@@ -35,7 +35,7 @@ fn asks_for(rtype: u16) -> &'static str {
         12 => "the name",
         15 => "the mail servers",
         2 => "the name servers",
-        6 => "the zone's authority (SOA)",
+        6 => "the start of authority of the zone",
         16 => "the text records",
         33 => "the service location",
         255 => "every record",
