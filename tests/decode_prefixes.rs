@@ -1,6 +1,7 @@
 //! The decoder never panics: every prefix of every frame of every capture, under
 //! its own link type and every other one wirelab decodes, and (with its field spans,
-//! as the detail view decodes) under its own link type. Also (ignored by
+//! as the detail view decodes, and the words of application protocols, neighbour
+//! discovery and IGMP, whose parsers run in `explain`) under its own link type. Also (ignored by
 //! default) a per-frame comparison of the decoder with the tshark oracle of the
 //! public captures: `cargo test --test decode_prefixes -- --ignored --nocapture`.
 
@@ -146,6 +147,7 @@ fn test_every_prefix_of_every_frame_decodes_without_panic() {
     let files = capture_files();
     let mut frames = 0usize;
     let mut decodes = 0usize;
+    let mut explained = 0usize;
     for path in &files {
         let Some(records) = read_records(path) else {
             continue;
@@ -165,19 +167,39 @@ fn test_every_prefix_of_every_frame_decodes_without_panic() {
                         prefix,
                     ));
                     decodes += 2;
-                    // The detail view's decode (with spans) of the frame as cut there.
+                    // The detail view's decode (with spans) of the frame as cut there, and
+                    // the words of an application protocol (DNS, DHCP, ...), neighbour
+                    // discovery or IGMP frame, whose parsers run where its Info is written.
                     if lt == rec.linktype {
-                        let _ = decode_spans(&frame(number, lt, rec.orig_len, prefix), None);
+                        let f = frame(number, lt, rec.orig_len, prefix);
+                        let _ = decode_spans(&f, None);
                         decodes += 1;
+                        let p = decode(&f);
+                        if p.app.is_some()
+                            || matches!(
+                                p.transport,
+                                Transport::Icmpv6(_) | Transport::Other { protocol: 2 }
+                            )
+                        {
+                            let facts = wirelab::track::Facts::default();
+                            let _ = wirelab::explain::Explainer::default().explain(&f, &p, &facts);
+                            explained += 1;
+                        }
                     }
                 }
             }
         }
     }
     eprintln!(
-        "decoded {decodes} prefixes of {frames} frames from {} files in {:.1?}",
+        "decoded {decodes} prefixes of {frames} frames from {} files in {:.1?}, explained {explained} application/NDP/IGMP prefixes",
         files.len(),
         started.elapsed()
+    );
+    // The fixtures hold DNS, DHCP, NTP, mDNS, neighbour discovery and IGMP frames: if
+    // none was explained, the test read nothing it is meant to cover.
+    assert!(
+        explained > 1000,
+        "only {explained} application prefixes explained"
     );
 }
 

@@ -12,9 +12,11 @@ use spans::FieldSink;
 
 pub mod app;
 mod defrag;
+pub mod igmp;
 mod ip;
 mod link;
 pub mod names;
+pub mod nd;
 pub mod spans;
 mod tcp_options;
 mod transport;
@@ -437,8 +439,12 @@ pub struct Icmp {
     pub code: u8,
     /// Checksum (not verified).
     pub checksum: u16,
-    /// Echo identifier and sequence number, for echo request/reply.
+    /// Identifier and sequence number, for the messages that have them (ICMP echo,
+    /// timestamp, information and address mask requests and replies; ICMPv6 echo).
     pub echo: Option<(u16, u16)>,
+    /// The four bytes after the checksum (identifier and sequence, the NA flags, the
+    /// MTU, a pointer, ...), as they are.
+    pub rest_of_header: [u8; 4],
     /// The IP header (and first transport bytes) quoted inside an error message.
     pub quoted: Option<Quoted>,
 }

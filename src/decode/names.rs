@@ -210,13 +210,15 @@ pub fn ip_proto_name(protocol: u8) -> &'static str {
     ip_proto(protocol).name
 }
 
-/// Wireshark's name of an ICMP type.
+/// Wireshark's name of an ICMP type (tshark's `icmp_type_str`).
 pub fn icmp_type_name(icmp_type: u8) -> Option<&'static str> {
     Some(match icmp_type {
         0 => "Echo (ping) reply",
+        1 | 2 => "Reserved",
         3 => "Destination unreachable",
         4 => "Source quench (flow control)",
         5 => "Redirect",
+        6 => "Alternate host address",
         8 => "Echo (ping) request",
         9 => "Router advertisement",
         10 => "Router solicitation",
@@ -228,8 +230,19 @@ pub fn icmp_type_name(icmp_type: u8) -> Option<&'static str> {
         16 => "Information reply",
         17 => "Address mask request",
         18 => "Address mask reply",
+        19 => "Reserved (for security)",
         30 => "Traceroute",
+        31 => "Datagram Conversion Error",
+        32 => "Mobile Host Redirect",
+        33 => "IPv6 Where-Are-You",
+        34 => "IPv6 I-Am-Here",
+        35 => "Mobile Registration Request",
+        36 => "Mobile Registration Reply",
+        37 => "Domain Name Request",
+        38 => "Domain Name Reply",
+        39 => "SKIP",
         40 => "Photuris",
+        41 => "Experimental mobility protocols",
         42 => "Extended Echo request",
         43 => "Extended Echo reply",
         _ => return None,
@@ -266,6 +279,19 @@ pub fn icmp_code_name(icmp_type: u8, code: u8) -> Option<&'static str> {
         (12, 0) => "Pointer indicates the error",
         (12, 1) => "Required option missing",
         (12, 2) => "Bad length",
+        (6, 0) => "Alternate address for host",
+        (40, 0) => "Bad SPI",
+        (40, 1) => "Authentication Failed",
+        (40, 2) => "Decompression Failed",
+        (40, 3) => "Decryption Failed",
+        (40, 4) => "Need Authentication",
+        (40, 5) => "Need Authorization",
+        (42, 0) => "No error",
+        (43, 0) => "No error",
+        (43, 1) => "Malformed Query",
+        (43, 2) => "No Such Interface",
+        (43, 3) => "No Such Table Entry",
+        (43, 4) => "Multiple Interfaces Satisfy Query",
         _ => return None,
     })
 }

@@ -503,7 +503,9 @@ pub fn payload<S: FieldSink>(
     if !S::ON || declared == 0 {
         return;
     }
-    let _ = packet;
+    if super::app::fields(packet, payload, at, s) {
+        return;
+    }
     data_layer(payload, at, declared, why, s);
 }
 

@@ -588,7 +588,7 @@ fn icmp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, v6: bool, s
     let is_echo = if v6 {
         matches!(icmp_type, 128 | 129)
     } else {
-        matches!(icmp_type, 0 | 8)
+        matches!(icmp_type, 0 | 8 | 13..=18)
     };
     let is_error = if v6 {
         matches!(icmp_type, 1..=4)
@@ -601,6 +601,7 @@ fn icmp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, v6: bool, s
         code,
         checksum,
         echo: is_echo.then(|| (u16::from_be_bytes([a, b1]), u16::from_be_bytes([c, d]))),
+        rest_of_header,
         quoted: if is_error { ip::quoted(body) } else { None },
     };
     packet.transport = if v6 {

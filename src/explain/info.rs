@@ -164,10 +164,124 @@ pub fn write_protocol(out: &mut String, packet: &Packet<'_>, linktype: u32) {
         Transport::Icmpv6(_) => "ICMPv6",
         Transport::None if packet.cut_tcp_ports.is_some() => "TCP",
         Transport::Fragment { .. } | Transport::None => ip_version,
+        Transport::Other { protocol: 2 } => match crate::decode::igmp::parse(packet.payload) {
+            Some(i) => match i.version {
+                1 => "IGMPv1",
+                2 => "IGMPv2",
+                _ => "IGMPv3",
+            },
+            None => "IGMP",
+        },
         Transport::Other { protocol } => crate::decode::names::ip_proto(*protocol)
             .column
             .unwrap_or(ip_version),
     });
+}
+
+/// Writes the IGMP Info column, e.g. "Membership Query, general", "Membership Report /
+/// Join group 239.255.255.250 for any sources" (tshark's words, record by record).
+pub fn write_igmp_info(out: &mut String, igmp: &crate::decode::igmp::Igmp<'_>) {
+    use crate::decode::igmp::sources;
+    let list = |out: &mut String, bytes: &[u8]| {
+        out.push('{');
+        for (i, a) in sources(bytes).enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            let _ = write!(out, "{a}");
+        }
+        out.push('}');
+    };
+    let group = igmp.group.unwrap_or(Ipv4Addr::UNSPECIFIED);
+    match (igmp.igmp_type, igmp.version) {
+        (0x11, 1) => out.push_str("Membership Query"),
+        (0x11, _) => {
+            out.push_str("Membership Query");
+            if igmp.short {
+            } else if group.is_unspecified() {
+                out.push_str(", general");
+            } else {
+                let _ = write!(out, ", specific for group {group}");
+            }
+            if let Some(src) = igmp.query_sources().filter(|s| s.len() >= 4) {
+                out.push_str(if src.len() > 4 {
+                    ", sources "
+                } else {
+                    ", source "
+                });
+                list(out, src);
+            }
+        }
+        (0x12, _) => out.push_str("Membership Report"),
+        (0x16, _) => {
+            let _ = write!(out, "Membership Report group {group}");
+        }
+        (0x17, _) => {
+            let _ = write!(out, "Leave Group {group}");
+        }
+        _ => {
+            out.push_str("Membership Report");
+            for r in igmp.records() {
+                let g = r.group;
+                let many = r.sources.len() > 4;
+                let none = r.sources.is_empty();
+                match r.record_type {
+                    1 | 3 if none => {
+                        let _ = write!(out, " / Leave group {g}");
+                    }
+                    1 | 3 => {
+                        let _ = write!(out, " / Join group {g} for ");
+                        out.push_str(if many { "sources in " } else { "source " });
+                        list(out, r.sources);
+                    }
+                    2 | 4 if none => {
+                        let _ = write!(out, " / Join group {g} for any sources");
+                    }
+                    2 | 4 => {
+                        let _ = write!(out, " / Join group {g}, for ");
+                        out.push_str(if many {
+                            "sources not in "
+                        } else {
+                            "source not "
+                        });
+                        list(out, r.sources);
+                    }
+                    5 if none => {
+                        let _ = write!(
+                            out,
+                            " / Group {g}, ALLOW_NEW_SOURCES but no source specified (?)"
+                        );
+                    }
+                    5 => {
+                        let _ = write!(out, " / Group {g}, new ");
+                        out.push_str(if many { "sources " } else { "source " });
+                        list(out, r.sources);
+                    }
+                    6 if none => {
+                        let _ = write!(
+                            out,
+                            " / Group {g}, BLOCK_OLD_SOURCES but no source specified (?)"
+                        );
+                    }
+                    6 => {
+                        let _ = write!(out, " / Group {g}, block ");
+                        out.push_str(if many { "sources " } else { "source " });
+                        list(out, r.sources);
+                    }
+                    _ => {
+                        let _ = write!(out, " / Group {g}, unknown record type (?)");
+                        if !none {
+                            out.push_str(if many { ", sources " } else { ", source " });
+                            list(out, r.sources);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if igmp.short {
+        out.push_str("[Malformed Packet]");
+    }
 }
 
 /// Writes Wireshark's flag list (without brackets): `SYN, ACK`, `<None>` when none.
@@ -371,6 +485,12 @@ pub fn write_udp_info(out: &mut String, udp: &Udp) {
     push_u32(out, udp.payload_len);
 }
 
+/// True for the ICMP types whose code tshark names (and writes `Unknown code: N` for a
+/// code it has no name for).
+fn icmp_has_codes(icmp_type: u8) -> bool {
+    matches!(icmp_type, 3 | 5 | 6 | 9 | 11 | 12 | 40 | 42 | 43)
+}
+
 /// True for the ICMP types whose Info shows `id=0x…, seq=…/…, ttl=…`.
 fn icmp_has_id_seq(icmp_type: u8) -> bool {
     matches!(icmp_type, 0 | 8 | 13 | 14 | 15 | 16 | 17 | 18)
@@ -381,6 +501,10 @@ fn icmp_has_id_seq(icmp_type: u8) -> bool {
 pub fn write_icmp_info(out: &mut String, icmp: &Icmp, ttl: Option<u8>, request_in: Option<u64>) {
     let start = out.len();
     match icmp_type_name(icmp.icmp_type) {
+        // tshark names a router advertisement of code 0 or 16 as Mobile IP's.
+        Some(_) if icmp.icmp_type == 9 && matches!(icmp.code, 0 | 16) => {
+            out.push_str("Mobile IP Advertisement")
+        }
         Some(name) => out.push_str(name),
         None => {
             let _ = write!(out, "Unknown ICMP (obsolete or malformed?)");
@@ -390,8 +514,14 @@ pub fn write_icmp_info(out: &mut String, icmp: &Icmp, ttl: Option<u8>, request_i
     while out.len() - start < 20 {
         out.push(' ');
     }
-    if let Some(code) = icmp_code_name(icmp.icmp_type, icmp.code) {
-        let _ = write!(out, " ({code})");
+    match icmp_code_name(icmp.icmp_type, icmp.code) {
+        Some(code) => {
+            let _ = write!(out, " ({code})");
+        }
+        None if icmp_has_codes(icmp.icmp_type) => {
+            let _ = write!(out, " (Unknown code: {})", icmp.code);
+        }
+        None => {}
     }
     if icmp_has_id_seq(icmp.icmp_type)
         && let Some((id, seq)) = icmp.echo
@@ -412,6 +542,7 @@ pub fn write_icmpv6_info(
     icmp: &Icmp,
     hop_limit: Option<u8>,
     request_in: Option<u64>,
+    nd: Option<&crate::decode::nd::Nd<'_>>,
 ) {
     match icmpv6_type_name(icmp.icmp_type) {
         Some(name) => out.push_str(name),
@@ -430,8 +561,56 @@ pub fn write_icmpv6_info(
             let _ = write!(out, ", hop limit={h}");
         }
     }
+    if let Some(nd) = nd {
+        write_nd_info(out, nd);
+    }
     if let Some(n) = request_in {
         let _ = write!(out, " (request in {n})");
+    }
+}
+
+/// What tshark appends to a neighbour discovery message's type: "for fe80::2 from
+/// 02:00:00:aa:bb:cc", "fe80::2 (rtr, sol, ovr) is at 02:00:00:11:22:33", "from MAC".
+fn write_nd_info(out: &mut String, nd: &crate::decode::nd::Nd<'_>) {
+    match nd.icmp_type {
+        135 => {
+            if let Some(t) = nd.target {
+                let _ = write!(out, " for {t}");
+            }
+            if let Some(mac) = nd.source_mac {
+                out.push_str(" from ");
+                write_mac(out, mac);
+            }
+        }
+        136 => {
+            if let Some(t) = nd.target {
+                let _ = write!(out, " {t}");
+            }
+            let names = [(0x80, "rtr"), (0x40, "sol"), (0x20, "ovr")];
+            out.push_str(" (");
+            let mut first = true;
+            for (bit, name) in names {
+                if nd.flags & bit != 0 {
+                    if !first {
+                        out.push_str(", ");
+                    }
+                    out.push_str(name);
+                    first = false;
+                }
+            }
+            out.push(')');
+            if let Some(mac) = nd.target_mac {
+                out.push_str(" is at ");
+                write_mac(out, mac);
+            }
+        }
+        133 | 134 => {
+            if let Some(mac) = nd.source_mac {
+                out.push_str(" from ");
+                write_mac(out, mac);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -448,6 +627,11 @@ fn write_ip4(out: &mut String, bytes: &[u8]) {
 pub fn write_arp_info(out: &mut String, arp: &Arp) {
     let gratuitous = arp.sender_proto == arp.target_proto && !arp.sender_proto.is_empty();
     match arp.operation {
+        // tshark: an announcement is a gratuitous request whose target MAC is all zeros.
+        1 if gratuitous && arp.target_hw.iter().all(|b| *b == 0) => {
+            out.push_str("ARP Announcement for ");
+            write_ip4(out, &arp.sender_proto);
+        }
         1 if gratuitous => {
             out.push_str("Gratuitous ARP for ");
             write_ip4(out, &arp.sender_proto);
@@ -731,6 +915,7 @@ mod tests {
             icmp_type: 8,
             code: 0,
             checksum: 0,
+            rest_of_header: [0; 4],
             echo: Some((0xd73b, 0)),
             quoted: None,
         };
@@ -751,6 +936,7 @@ mod tests {
             icmp_type: 17,
             code: 0,
             checksum: 0,
+            rest_of_header: [0; 4],
             echo: Some((0xb00c, 1536)),
             quoted: None,
         };
@@ -766,6 +952,7 @@ mod tests {
             icmp_type: 3,
             code: 3,
             checksum: 0,
+            rest_of_header: [0; 4],
             echo: None,
             quoted: None,
         };
@@ -816,10 +1003,11 @@ mod tests {
             icmp_type: 128,
             code: 0,
             checksum: 0,
+            rest_of_header: [0; 4],
             echo: Some((0, 0)),
             quoted: None,
         };
-        write_icmpv6_info(&mut s, &e, Some(5), None);
+        write_icmpv6_info(&mut s, &e, Some(5), None, None);
         assert_eq!(s, "Echo (ping) request id=0x0000, seq=0, hop limit=5");
     }
 

@@ -179,7 +179,7 @@ impl Explainer {
         self.addresses
             .write_addresses(&mut note.source, &mut note.destination, packet);
         info::write_protocol(&mut note.protocol, packet, frame.linktype.0);
-        let claimed = app::app_frame(frame, packet, facts).is_some_and(|f| {
+        let claimed = app::app_frame(Some(frame), packet, facts).is_some_and(|f| {
             let Note {
                 protocol,
                 info,
@@ -218,7 +218,7 @@ impl Explainer {
     /// the fast path for a view that shows no frame. Calling it instead of
     /// [`Explainer::explain_into`] gives the same verdicts.
     pub fn observe(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, facts: &Facts) {
-        let claimed = app::app_frame(frame, packet, facts)
+        let claimed = app::app_frame(Some(frame), packet, facts)
             .is_some_and(|f| app::observe(&mut self.app, &f) == app::Claim::Written);
         let _ = self.lab.observe(frame.number, frame.ts, packet, facts);
         note::observe(&mut self.memory, claimed, packet, facts);
@@ -240,7 +240,8 @@ impl Explainer {
 
 /// A TCP segment's Info column, a pure function of the packet and the tracker's facts, so
 /// that either thread of the threaded reader may write it. False (nothing written) for a
-/// frame that is not a TCP segment.
+/// frame that is not a TCP segment, nor for one whose payload a dissector claims (its Info
+/// is the protocol's).
 pub(crate) fn tcp_info(
     out: &mut String,
     packet: &Packet<'_>,

@@ -52,7 +52,9 @@ pub struct Memory {
     streams: Table<Box<Stream>, MAX_STREAMS>,
     /// Kept for every conversation seen (up to MAX_SUMMARIES).
     summaries: Table<Summary, MAX_SUMMARIES>,
-    echoes: HashMap<(IpAddr, IpAddr, u16, u16), u64>,
+    /// Echo requests by (addresses, lower first; checksum key; identifier and sequence):
+    /// their frame, and whether a reply took them (see `pair_echo`).
+    echoes: HashMap<(IpAddr, IpAddr, u32, u32), (u64, bool)>,
 }
 
 fn proto_key(proto: Proto) -> u8 {
@@ -231,6 +233,14 @@ pub fn write(
                 info::ip_proto_name(*protocol)
             );
             text.push_str("IP fragment: data only, the transport header is in the first fragment");
+        }
+        (Net::Ipv4(_) | Net::Ipv6(_), Transport::Other { protocol: 2 })
+            if crate::decode::igmp::parse(packet.payload).is_some() =>
+        {
+            if let Some(igmp) = crate::decode::igmp::parse(packet.payload) {
+                info::write_igmp_info(info, &igmp);
+                igmp_note(text, &igmp);
+            }
         }
         (Net::Ipv4(_) | Net::Ipv6(_), Transport::Other { protocol }) => {
             let _ = write!(
@@ -986,6 +996,69 @@ fn udp_note(
     }
 }
 
+/// The ones' complement sum of two 16-bit words (RFC 1071).
+fn ones_add(a: u16, b: u16) -> u16 {
+    let sum = u32::from(a) + u32::from(b);
+    let folded = (sum & 0xffff) + (sum >> 16);
+    (folded & 0xffff) as u16
+}
+
+/// Pairs an echo reply with its request as tshark does: by the two addresses (either
+/// way), the identifier and sequence number, and the checksum, which ties a reply to
+/// the request whose bytes it echoes (a request's checksum is the reply's, changed by the
+/// type byte), and whether the packet came inside GRE (a request through GRE and its
+/// reply through another tunnel stay apart). The first reply takes the request; a second
+/// one is shown unpaired. A request of the same key replaces the one before. Returns the
+/// request's frame for a reply.
+fn pair_echo(
+    memory: &mut Memory,
+    frame: &Frame<'_>,
+    packet: &Packet<'_>,
+    icmp: &Icmp,
+    v6: bool,
+) -> Option<u64> {
+    let (request, reply, difference) = if v6 {
+        (128, 129, 0x0100)
+    } else {
+        (8, 0, 0x0800)
+    };
+    let ((id, seq), src, dst) = (icmp.echo?, packet.src_ip()?, packet.dst_ip()?);
+    let ends = if src <= dst { (src, dst) } else { (dst, src) };
+    // The key is the checksum of the reply for ICMP, of the request for ICMPv6 (tshark
+    // 4.0 writes a computed 0 as 0xffff), with a bit set for a packet inside GRE.
+    let moved = match !ones_add(!icmp.checksum, !difference) {
+        0 => 0xffff,
+        k => k,
+    };
+    let key = match (v6, icmp.icmp_type) {
+        (false, t) if t == request => moved,
+        (true, t) if t != request => moved,
+        _ => icmp.checksum,
+    };
+    let in_gre = packet
+        .tunnel
+        .as_deref()
+        .is_some_and(|t| matches!(t.kind, crate::decode::TunnelKind::Gre { .. }));
+    let key = u32::from(key) | if in_gre { 0x1_0000 } else { 0 };
+    let k = (ends.0, ends.1, key, (u32::from(id) << 16) | u32::from(seq));
+    if icmp.icmp_type == request {
+        if memory.echoes.len() >= MAX_ECHOES {
+            memory.echoes.clear();
+        }
+        memory.echoes.insert(k, (frame.number, false));
+        None
+    } else if icmp.icmp_type == reply {
+        let (req, answered) = memory.echoes.get_mut(&k)?;
+        if *answered {
+            return None;
+        }
+        *answered = true;
+        Some(*req)
+    } else {
+        None
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn icmp_note(
     memory: &mut Memory,
@@ -1003,19 +1076,14 @@ fn icmp_note(
         Net::Ipv6(h) => Some(h.hop_limit),
         _ => None,
     };
-    let mut request_in = None;
-    if let (Some((id, seq)), Some(src), Some(dst)) = (icmp.echo, packet.src_ip(), packet.dst_ip()) {
-        if icmp.icmp_type == request {
-            if memory.echoes.len() >= MAX_ECHOES {
-                memory.echoes.clear();
-            }
-            memory.echoes.insert((src, dst, id, seq), frame.number);
-        } else if icmp.icmp_type == reply {
-            request_in = memory.echoes.remove(&(dst, src, id, seq));
-        }
-    }
+    let request_in = pair_echo(memory, frame, packet, icmp, v6);
+    let nd = if v6 {
+        crate::decode::nd::parse(icmp, packet.payload)
+    } else {
+        None
+    };
     if v6 {
-        info::write_icmpv6_info(info_out, icmp, ttl, request_in);
+        info::write_icmpv6_info(info_out, icmp, ttl, request_in, nd.as_ref());
     } else {
         info::write_icmp_info(info_out, icmp, ttl, request_in);
     }
@@ -1042,7 +1110,9 @@ fn icmp_note(
                 Some(n) => {
                     let _ = write!(out, " to the request in frame {n}");
                 }
-                None => out.push_str(": its request was not seen"),
+                None => out.push_str(
+                    ": no request in the capture awaits it (its request was not captured, or it repeats an answered one)",
+                ),
             }
         }
         (false, 3) | (true, 1) => {
@@ -1087,13 +1157,12 @@ fn icmp_note(
         (true, 2) => {
             out.push_str("packet too big for the next link: the sender must send smaller packets")
         }
-        (true, 133) => out.push_str("router solicitation: a host looks for IPv6 routers"),
-        (true, 134) => {
-            out.push_str("router advertisement: a router announces itself and the prefix")
-        }
-        (true, 135) => out.push_str("neighbor solicitation: IPv6's ARP, asks for a MAC address"),
-        (true, 136) => {
-            out.push_str("neighbor advertisement: IPv6's ARP reply, gives a MAC address")
+        (true, 133..=136) => nd_note(out, packet, nd.as_ref()),
+        (true, 131 | 143) => out.push_str(
+            "MLD report: this host says which IPv6 multicast groups it listens to (IPv6's IGMP)",
+        ),
+        (true, 130) => {
+            out.push_str("MLD query: a router asks which IPv6 multicast groups the hosts listen to")
         }
         (false, 5) => out.push_str("redirect: a router points to a better next hop"),
         (false, 4) => out.push_str("source quench: asks the sender to slow down (obsolete)"),
@@ -1114,6 +1183,118 @@ fn icmp_note(
     }
 }
 
+/// The note of a neighbour discovery message: IPv6's ARP, and how hosts find routers.
+fn nd_note(out: &mut String, packet: &Packet<'_>, nd: Option<&crate::decode::nd::Nd<'_>>) {
+    let Some(nd) = nd else {
+        return;
+    };
+    let unspecified = packet.src_ip().is_some_and(|a| a.is_unspecified());
+    let mac = |out: &mut String, m: Option<&[u8]>| {
+        if let Some(m) = m {
+            out.push_str(" (");
+            info::write_mac(out, m);
+            out.push(')');
+        }
+    };
+    match (nd.icmp_type, nd.target) {
+        (135, Some(t)) if unspecified => {
+            let _ = write!(
+                out,
+                "neighbour solicitation for duplicate address detection: before using {t}, a host checks that nobody answers for it"
+            );
+        }
+        (135, Some(t)) => {
+            let _ = write!(out, "neighbour solicitation (IPv6's ARP): who has {t}?");
+            if let Some(src) = packet.src_ip() {
+                let _ = write!(out, " {src}");
+                mac(out, nd.source_mac);
+                out.push_str(" asks for its MAC address");
+            }
+        }
+        (136, Some(t)) => {
+            let _ = write!(out, "neighbour advertisement (IPv6's ARP reply): {t} is at");
+            match nd.target_mac {
+                Some(m) => {
+                    out.push(' ');
+                    info::write_mac(out, m);
+                }
+                None => out.push_str(" the sender's MAC address"),
+            }
+            if nd.flags & 0x80 != 0 {
+                out.push_str("; the sender is a router");
+            }
+            if nd.flags & 0x40 != 0 {
+                out.push_str("; it answers a solicitation");
+            } else {
+                out.push_str("; unsolicited, an announcement");
+            }
+        }
+        (133, _) => {
+            out.push_str("router solicitation: a host looks for IPv6 routers on its link");
+            mac(out, nd.source_mac);
+        }
+        (134, _) => {
+            out.push_str("router advertisement: a router announces itself");
+            mac(out, nd.source_mac);
+            if let Some((p, len)) = nd.prefix {
+                let _ = write!(
+                    out,
+                    " and the prefix {p}/{len}, from which hosts make their own addresses (SLAAC)"
+                );
+            }
+        }
+        _ => out.push_str("neighbour discovery message"),
+    }
+}
+
+/// The note of an IGMP message: a host joining or leaving a multicast group, or a
+/// router asking who listens.
+fn igmp_note(out: &mut String, igmp: &crate::decode::igmp::Igmp<'_>) {
+    let group = igmp.group.filter(|g| !g.is_unspecified());
+    match (igmp.igmp_type, group) {
+        (0x11, None) => out.push_str(
+            "IGMP query: a router asks which multicast groups the hosts on this network listen to",
+        ),
+        (0x11, Some(g)) => {
+            let _ = write!(out, "IGMP query: a router asks who still listens to {g}");
+        }
+        (0x12 | 0x16, Some(g)) => {
+            let _ = write!(
+                out,
+                "IGMP report: this host listens to the multicast group {g}"
+            );
+        }
+        (0x17, Some(g)) => {
+            let _ = write!(out, "IGMP leave: this host stops listening to {g}");
+        }
+        _ => {
+            let groups: Vec<String> = igmp.records().map(|r| r.group.to_string()).collect();
+            if groups.is_empty() {
+                out.push_str("IGMP report");
+            } else {
+                let _ = write!(
+                    out,
+                    "IGMP report: this host says which multicast groups it listens to ({})",
+                    groups.join(", ")
+                );
+            }
+        }
+    }
+    if igmp
+        .records()
+        .any(|r| r.group == std::net::Ipv4Addr::new(239, 255, 255, 250))
+        || group == Some(std::net::Ipv4Addr::new(239, 255, 255, 250))
+    {
+        out.push_str("; 239.255.255.250 is SSDP's, where devices announce themselves");
+    } else if igmp
+        .records()
+        .any(|r| r.group == std::net::Ipv4Addr::new(224, 0, 0, 251))
+        || group == Some(std::net::Ipv4Addr::new(224, 0, 0, 251))
+    {
+        out.push_str("; 224.0.0.251 is mDNS's, where devices announce themselves");
+    }
+}
+
 fn arp_note(arp: &crate::decode::Arp, out: &mut String) {
     let mut sender = String::new();
     let mut target = String::new();
@@ -1126,8 +1307,21 @@ fn arp_note(arp: &crate::decode::Arp, out: &mut String) {
     ip(&mut sender, &arp.sender_proto);
     ip(&mut target, &arp.target_proto);
     match arp.operation {
+        1 if sender == target && arp.target_hw.iter().all(|b| *b == 0) => {
+            let _ = write!(
+                out,
+                "ARP announcement: {sender} tells the network it now uses this address, with MAC "
+            );
+            info::write_mac(out, &arp.sender_hw);
+        }
         1 if sender == target => {
             let _ = write!(out, "gratuitous ARP: {sender} announces its MAC address");
+        }
+        1 if arp.sender_proto.iter().all(|b| *b == 0) => {
+            let _ = write!(
+                out,
+                "ARP probe: before using {target}, a host checks that nobody answers for it"
+            );
         }
         1 => {
             let _ = write!(

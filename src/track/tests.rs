@@ -377,6 +377,7 @@ fn test_established_icmp_error_changes_nothing() {
             icmp_type: 3,
             code: 3,
             checksum: 0,
+            rest_of_header: [0; 4],
             echo: None,
             quoted: Some(Quoted {
                 src: IpAddr::V4(CLIENT),

@@ -276,6 +276,279 @@ pub fn option_name(code: u8) -> &'static str {
     }
 }
 
+/// Records the detail view's fields of a BOOTP/DHCP message: the fixed part field by
+/// field, the magic cookie, then every option with its name, value and meaning.
+/// Offsets from the payload's start (the caller moves them into the frame).
+pub fn fields<S: crate::decode::spans::FieldSink>(payload: &[u8], s: &mut S) {
+    use std::fmt::Write as _;
+    if !S::ON {
+        return;
+    }
+    let m = Message::new(payload);
+    let kind = m.message_type().and_then(message_type_name);
+    match kind {
+        Some(k) => s.layer(
+            format_args!("Dynamic Host Configuration Protocol ({k})"),
+            0,
+            payload.len(),
+        ),
+        None => s.layer("Bootstrap Protocol", 0, payload.len()),
+    }
+    if let Ok(x) = m.xid() {
+        s.summary(format_args!("Transaction ID 0x{x:08x}"));
+    }
+    let Ok(op) = m.op() else {
+        return s.cut(0, FIXED_LEN);
+    };
+    s.field(
+        0,
+        1,
+        "Message type",
+        format_args!(
+            "{op} ({})",
+            match op {
+                1 => "Boot Request",
+                2 => "Boot Reply",
+                _ => "unknown",
+            }
+        ),
+        "1: from the client, 2: from the server",
+    );
+    let (Ok(htype), Ok(hlen), Ok(xid), Ok(secs), Ok(flags)) =
+        (m.htype(), m.hlen(), m.xid(), m.secs(), m.flags())
+    else {
+        return s.cut(0, FIXED_LEN);
+    };
+    s.field(
+        1,
+        1,
+        "Hardware type",
+        format_args!("{htype}{}", if htype == 1 { " (Ethernet)" } else { "" }),
+        "the kind of link the client is on",
+    );
+    s.field(
+        2,
+        1,
+        "Hardware address length",
+        hlen,
+        "bytes of the client's MAC address",
+    );
+    s.field(
+        3,
+        1,
+        "Hops",
+        payload.get(3).copied().unwrap_or(0),
+        "relay agents passed",
+    );
+    s.field(
+        4,
+        4,
+        "Transaction ID",
+        format_args!("0x{xid:08x}"),
+        "chosen by the client; every message of the exchange repeats it",
+    );
+    s.field(
+        8,
+        2,
+        "Seconds elapsed",
+        secs,
+        "since the client began asking",
+    );
+    s.field(
+        10,
+        2,
+        "Bootp flags",
+        format_args!("0x{flags:04x}"),
+        if flags & 0x8000 != 0 {
+            "broadcast: answer by broadcast, the client has no address yet"
+        } else {
+            "unicast"
+        },
+    );
+    let addr_fields = [
+        (
+            12,
+            "Client IP address",
+            m.ciaddr(),
+            "the client's address, when it already has one",
+        ),
+        (
+            16,
+            "Your (client) IP address",
+            m.yiaddr(),
+            "the address the server gives the client",
+        ),
+        (20, "Next server IP address", m.siaddr(), "the boot server"),
+        (
+            24,
+            "Relay agent IP address",
+            m.giaddr(),
+            "the relay that passed the message on, if any",
+        ),
+    ];
+    for (at, name, value, meaning) in addr_fields {
+        match value {
+            Ok(a) => s.field(at, 4, name, a, meaning),
+            Err(_) => return s.cut(at, 4),
+        }
+    }
+    match m.chaddr() {
+        Ok(hw) => {
+            let mut mac = String::new();
+            for (i, b) in hw.iter().enumerate() {
+                let _ = write!(mac, "{}{b:02x}", if i > 0 { ":" } else { "" });
+            }
+            s.field(
+                28,
+                16,
+                "Client hardware address",
+                mac,
+                "the client's MAC address",
+            );
+        }
+        Err(_) => return s.cut(28, 16),
+    }
+    let text = |b: &[u8]| -> String {
+        let end = b.iter().position(|c| *c == 0).unwrap_or(b.len());
+        let t: String = b
+            .get(..end)
+            .unwrap_or_default()
+            .iter()
+            .map(|c| {
+                if c.is_ascii_graphic() || *c == b' ' {
+                    char::from(*c)
+                } else {
+                    '.'
+                }
+            })
+            .collect();
+        if t.is_empty() {
+            "not given".to_string()
+        } else {
+            t
+        }
+    };
+    match (payload.get(44..108), payload.get(108..FIXED_LEN)) {
+        (Some(sname), Some(file)) => {
+            s.field(44, 64, "Server host name", text(sname), "");
+            s.field(108, 128, "Boot file name", text(file), "");
+        }
+        _ => return s.cut(44, FIXED_LEN - 44),
+    }
+    let Some(cookie) = payload.get(FIXED_LEN..FIXED_LEN + 4) else {
+        return s.cut(FIXED_LEN, 4);
+    };
+    s.field(
+        FIXED_LEN,
+        4,
+        "Magic cookie",
+        if cookie == MAGIC_COOKIE {
+            "DHCP"
+        } else {
+            "not DHCP's"
+        },
+        "99.130.83.99: options follow",
+    );
+    let Ok(options) = m.options() else {
+        return;
+    };
+    for o in options {
+        let o = match o {
+            Ok(o) => o,
+            Err(Short { at }) => return s.cut(at, 2),
+        };
+        if o.code == 0 {
+            continue;
+        }
+        let (value, meaning) = option_words(&o);
+        s.field(
+            o.offset,
+            o.value.len() + if o.code == 255 { 1 } else { 2 },
+            format_args!("Option: ({}) {}", o.code, option_name(o.code)),
+            value,
+            meaning,
+        );
+    }
+}
+
+/// An option's value and meaning, for the detail view.
+fn option_words(o: &Opt<'_>) -> (String, &'static str) {
+    use std::fmt::Write as _;
+    let v = o.value;
+    let addrs = |v: &[u8]| -> String {
+        v.chunks_exact(4)
+            .map(|a| Ipv4Addr::new(a[0], a[1], a[2], a[3]).to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let secs = |v: &[u8]| -> String {
+        v.get(..4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_be_bytes)
+            .map_or_else(String::new, |n| format!("{n} s"))
+    };
+    let text = |v: &[u8]| -> String {
+        v.iter()
+            .map(|c| {
+                if c.is_ascii_graphic() || *c == b' ' {
+                    char::from(*c)
+                } else {
+                    '.'
+                }
+            })
+            .collect()
+    };
+    match o.code {
+        53 => (
+            v.first().map_or_else(String::new, |t| {
+                format!("{t} ({})", message_type_name(*t).unwrap_or("unknown"))
+            }),
+            "which step of the exchange this message is",
+        ),
+        1 => (addrs(v), "the network's mask"),
+        3 => (addrs(v), "the default gateway the client should use"),
+        6 => (addrs(v), "the DNS servers the client should ask"),
+        28 => (addrs(v), "the network's broadcast address"),
+        42 => (addrs(v), "time servers"),
+        50 => (addrs(v), "the address the client asks for"),
+        54 => (
+            addrs(v),
+            "which server this is (the client's Request names it)",
+        ),
+        51 => (secs(v), "how long the client may keep the address"),
+        58 => (secs(v), "when the client should renew (T1)"),
+        59 => (secs(v), "when the client should ask any server (T2)"),
+        12 => (text(v), "the client's name"),
+        15 => (text(v), "the domain the client is in"),
+        60 => (text(v), "what kind of client this is"),
+        55 => {
+            let mut s = String::new();
+            for (i, c) in v.iter().enumerate() {
+                let _ = write!(
+                    s,
+                    "{}{c} {}",
+                    if i > 0 { ", " } else { "" },
+                    option_name(*c)
+                );
+            }
+            (s, "the options the client wants in the answer")
+        }
+        57 => (
+            super::be16(v, 0).map_or_else(String::new, |n| format!("{n} bytes")),
+            "the largest message the client accepts",
+        ),
+        61 => (
+            v.iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(":"),
+            "how the client identifies itself (type, then usually its MAC)",
+        ),
+        255 => (String::new(), "end of the options"),
+        _ => (v.iter().take(16).map(|b| format!("{b:02x}")).collect(), ""),
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

@@ -533,6 +533,305 @@ pub fn rcode_name(rcode: u8) -> Option<&'static str> {
     })
 }
 
+/// Records the detail view's fields of a DNS, mDNS, LLMNR or NBNS message: the header
+/// with every flag bit, then each question and record with its name, type, class, TTL
+/// and data. Offsets from the payload's start (the caller moves them into the frame).
+pub fn fields<S: crate::decode::spans::FieldSink>(
+    proto: super::AppProto,
+    l4: L4,
+    payload: &[u8],
+    s: &mut S,
+) {
+    use crate::decode::spans::Bits;
+    if !S::ON {
+        return;
+    }
+    let name = match proto {
+        super::AppProto::Mdns => "Multicast Domain Name System",
+        super::AppProto::Llmnr => "Link-local Multicast Name Resolution",
+        super::AppProto::Nbns => "NetBIOS Name Service",
+        _ => "Domain Name System",
+    };
+    s.layer(name, 0, payload.len());
+    let m = match Message::parse(l4, payload) {
+        Ok(m) => m,
+        Err(_) => return s.cut(0, HEADER_LEN + if l4 == L4::Tcp { 2 } else { 0 }),
+    };
+    let h = m.header;
+    let base = m.start;
+    s.summary(format_args!(
+        "{} 0x{:04x}",
+        if h.is_response() { "response" } else { "query" },
+        h.id
+    ));
+    if let Some(n) = m.declared_len {
+        s.field(
+            0,
+            2,
+            "Length",
+            format_args!("{n} bytes"),
+            "TCP carries DNS with a 2-byte length in front",
+        );
+    }
+    s.field(
+        base,
+        2,
+        "Transaction ID",
+        format_args!("0x{:04x}", h.id),
+        "chosen by the asker; the answer repeats it",
+    );
+    s.field(
+        base + 2,
+        2,
+        "Flags",
+        format_args!("0x{:04x}", h.flags),
+        if h.is_response() {
+            "a response"
+        } else {
+            "a query"
+        },
+    );
+    s.open();
+    let flag = |s: &mut S, mask: u16, name: &str, value: String, meaning: &str| {
+        s.bits(
+            base + 2,
+            2,
+            Bits::new(u32::from(h.flags), u32::from(mask), 16),
+            name,
+            value,
+            meaning,
+        );
+    };
+    let yes = |b: bool| if b { "1".to_string() } else { "0".to_string() };
+    flag(
+        s,
+        0x8000,
+        "Response",
+        yes(h.is_response()),
+        "1: a response, 0: a query",
+    );
+    let op = h.opcode();
+    flag(
+        s,
+        0x7800,
+        "Opcode",
+        format!("{op} ({})", opcode_name(op).unwrap_or("unknown")),
+        "what kind of request",
+    );
+    if h.is_response() {
+        flag(
+            s,
+            0x0400,
+            "Authoritative",
+            yes(h.flags & 0x0400 != 0),
+            "1: the server owns the zone of the name",
+        );
+    }
+    flag(
+        s,
+        0x0200,
+        "Truncated",
+        yes(h.flags & 0x0200 != 0),
+        "1: the answer did not fit (ask again over TCP)",
+    );
+    flag(
+        s,
+        0x0100,
+        "Recursion desired",
+        yes(h.flags & 0x0100 != 0),
+        "1: the asker wants the server to look the name up for it",
+    );
+    if h.is_response() {
+        flag(
+            s,
+            0x0080,
+            "Recursion available",
+            yes(h.flags & 0x0080 != 0),
+            "1: the server does look names up for others",
+        );
+    }
+    flag(s, 0x0040, "Z", yes(h.flags & 0x0040 != 0), "reserved (0)");
+    flag(
+        s,
+        0x0020,
+        "Answer authenticated",
+        yes(h.flags & 0x0020 != 0),
+        "1: DNSSEC checked the answer",
+    );
+    flag(
+        s,
+        0x0010,
+        "Non-authenticated data",
+        yes(h.flags & 0x0010 != 0),
+        "1: the asker accepts data DNSSEC did not check",
+    );
+    if h.is_response() {
+        let rc = h.rcode();
+        flag(
+            s,
+            0x000f,
+            "Reply code",
+            format!("{rc} ({})", rcode_name(rc).unwrap_or("unknown")),
+            if rc == 0 {
+                "no error"
+            } else {
+                "the server reports an error"
+            },
+        );
+    }
+    s.close();
+    s.field(base + 4, 2, "Questions", h.qdcount, "names asked about");
+    s.field(
+        base + 6,
+        2,
+        "Answer RRs",
+        h.ancount,
+        "records that answer the question",
+    );
+    s.field(
+        base + 8,
+        2,
+        "Authority RRs",
+        h.nscount,
+        "records naming who is authoritative",
+    );
+    s.field(
+        base + 10,
+        2,
+        "Additional RRs",
+        h.arcount,
+        "extra records (EDNS OPT, addresses of name servers)",
+    );
+    let mut section = None;
+    for r in m.records() {
+        let r = match r {
+            Ok(r) => r,
+            Err(Error::Short { at }) | Err(Error::BadName { at }) => {
+                if section.is_some() {
+                    s.close();
+                }
+                return s.cut(base + at, 1);
+            }
+        };
+        if section != Some(r.section) {
+            if section.is_some() {
+                s.close();
+            }
+            let title = match r.section {
+                Section::Question => "Queries",
+                Section::Answer => "Answers",
+                Section::Authority => "Authoritative nameservers",
+                Section::Additional => "Additional records",
+            };
+            s.field(base + r.span.0, 0, title, "", "");
+            s.open();
+            section = Some(r.section);
+        }
+        let mut owner = String::new();
+        if proto == super::AppProto::Nbns {
+            let _ = super::nbns::write_name(&mut owner, &r.name, m.bytes);
+        } else {
+            let _ = r.name.write(&mut owner);
+        }
+        let tname = type_name(r.rtype).unwrap_or("Unknown");
+        let class = match r.class & 0x7fff {
+            1 => "IN",
+            3 => "CH",
+            4 => "HS",
+            254 => "NONE",
+            255 => "ANY",
+            _ => "?",
+        };
+        let mut data = String::new();
+        if r.section != Section::Question {
+            match r.rtype {
+                1 | 28 => {
+                    if let Ok(a) = <[u8; 4]>::try_from(r.data()) {
+                        let _ = write!(data, "addr {}", std::net::Ipv4Addr::from(a));
+                    } else if let Ok(a) = <[u8; 16]>::try_from(r.data()) {
+                        let _ = write!(data, "addr {}", std::net::Ipv6Addr::from(a));
+                    }
+                }
+                2 | 5 | 12 | 39 => {
+                    let _ = r.data_name(0).write(&mut data);
+                }
+                _ => {}
+            }
+        }
+        s.field(
+            base + r.span.0,
+            r.span.1,
+            format_args!("{owner}: type {tname}, class {class}"),
+            &data,
+            "",
+        );
+        s.open();
+        s.field(
+            base + r.span.0,
+            r.name.skip().unwrap_or(0),
+            "Name",
+            &owner,
+            "",
+        );
+        let after = base + r.span.0 + r.name.skip().unwrap_or(0);
+        s.field(
+            after,
+            2,
+            "Type",
+            format_args!("{tname} ({})", r.rtype),
+            asks_meaning(r.rtype),
+        );
+        s.field(
+            after + 2,
+            2,
+            "Class",
+            format_args!("{class} (0x{:04x})", r.class),
+            "IN: the Internet",
+        );
+        if r.section != Section::Question {
+            s.field(
+                after + 4,
+                4,
+                "Time to live",
+                format_args!("{} s", r.ttl),
+                "how long the answer may be cached",
+            );
+            s.field(
+                after + 8,
+                2,
+                "Data length",
+                r.rdata.1,
+                "bytes of data that follow",
+            );
+            if !data.is_empty() {
+                s.field(base + r.rdata.0, r.rdata.1, "Data", &data, "");
+            }
+        }
+        s.close();
+    }
+    if section.is_some() {
+        s.close();
+    }
+}
+
+/// What a record type holds, for the detail view.
+fn asks_meaning(rtype: u16) -> &'static str {
+    match rtype {
+        1 => "an IPv4 address",
+        28 => "an IPv6 address",
+        5 => "an alias: the canonical name",
+        12 => "a name for an address (reverse lookup)",
+        15 => "a mail server",
+        2 => "a name server",
+        6 => "the zone's start of authority",
+        16 => "text",
+        33 => "a service's host and port",
+        41 => "EDNS options (not a record of the zone)",
+        32 => "NetBIOS name and address",
+        _ => "",
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

@@ -177,6 +177,35 @@ fn low_first(a: u16, b: u16) -> impl Iterator<Item = u16> {
     [a.min(b), a.max(b)].into_iter().filter(|p| *p != 0)
 }
 
+/// Records the detail view's fields of the payload a dissector claims (`packet.app`),
+/// `payload` being the captured bytes at frame offset `at`; false when no dissector here
+/// writes fields for it (the caller then shows the bytes as data). Called only with a
+/// recording sink (the detail view).
+pub fn fields<S: crate::decode::spans::FieldSink>(
+    packet: &super::Packet<'_>,
+    payload: &[u8],
+    at: usize,
+    s: &mut S,
+) -> bool {
+    let Some(proto) = packet.app else {
+        return false;
+    };
+    let l4 = match packet.transport {
+        super::Transport::Tcp(_) => L4::Tcp,
+        super::Transport::Udp(_) => L4::Udp,
+        _ => return false,
+    };
+    let s = &mut s.at(at);
+    match proto {
+        AppProto::Dns | AppProto::Mdns | AppProto::Llmnr | AppProto::Nbns => {
+            dns::fields(proto, l4, payload, s)
+        }
+        AppProto::Dhcp => dhcp::fields(payload, s),
+        _ => return false,
+    }
+    true
+}
+
 /// Reads a big-endian `u16` at `at` of `b`, if there.
 pub(crate) fn be16(b: &[u8], at: usize) -> Option<u16> {
     super::be16(b, at)

@@ -121,7 +121,7 @@ pub fn write(memory: &mut AppMemory, f: &AppFrame<'_, '_>, w: &mut Words<'_>) ->
         if memory.dhcp.steps.len() >= MAX_TRANSACTIONS {
             memory.dhcp.steps.clear();
         }
-        memory.dhcp.steps.insert(x, (t, f.frame.number));
+        memory.dhcp.steps.insert(x, (t, f.number));
     }
     let mut client = String::new();
     if let Ok(hw) = m.chaddr() {

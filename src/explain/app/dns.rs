@@ -35,7 +35,7 @@ fn asks_for(rtype: u16) -> &'static str {
         12 => "the name",
         15 => "the mail servers",
         2 => "the name servers",
-        6 => "the zone's authority (SOA)",
+        6 => "the start of authority of the zone",
         16 => "the text records",
         33 => "the service location",
         255 => "every record",
@@ -248,7 +248,7 @@ fn response_note(
     match query {
         Some((n, ts)) => {
             let _ = write!(out, "{what} answer to frame {n} after ");
-            write_elapsed(out, ts, f.frame.ts);
+            write_elapsed(out, ts, f.ts);
             out.push_str(": ");
         }
         None => {
@@ -307,7 +307,7 @@ pub fn write(memory: &mut AppMemory, f: &AppFrame<'_, '_>, w: &mut Words<'_>) ->
             if memory.dns.pending.len() >= MAX_PENDING_QUERIES {
                 memory.dns.pending.clear();
             }
-            memory.dns.pending.insert(k, (f.frame.number, f.frame.ts));
+            memory.dns.pending.insert(k, (f.number, f.ts));
         }
         query_note(w.text, f, &m);
         let mut name = String::new();

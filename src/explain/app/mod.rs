@@ -32,8 +32,10 @@ pub const MAX_APP_CONVERSATIONS: usize = 1 << 16;
 /// What a protocol's writer is given: one frame whose payload its dissector claims.
 #[derive(Debug, Clone, Copy)]
 pub struct AppFrame<'r, 'a> {
-    /// The frame (number, time).
-    pub frame: &'r Frame<'a>,
+    /// The frame's number (0 on the summary-only path, which writes no words).
+    pub number: u64,
+    /// When it was captured ([`Timestamp::ABSENT`] on the summary-only path).
+    pub ts: Timestamp,
     /// The decoded packet.
     pub packet: &'r Packet<'a>,
     /// The tracker's facts (stream, direction, TCP analysis).
@@ -170,9 +172,9 @@ impl Memory {
 
 /// The frame as the application writers see it, when a dissector claims it: the
 /// packet's protocol choice, and for TCP a segment that is not a retransmission (tshark
-/// hands those to no dissector).
+/// hands those to no dissector). `frame` is `None` on the summary-only path.
 pub fn app_frame<'r, 'a>(
-    frame: &'r Frame<'a>,
+    frame: Option<&Frame<'_>>,
     packet: &'r Packet<'a>,
     facts: &'r Facts,
 ) -> Option<AppFrame<'r, 'a>> {
@@ -195,7 +197,8 @@ pub fn app_frame<'r, 'a>(
         _ => return None,
     };
     Some(AppFrame {
-        frame,
+        number: frame.map_or(0, |f| f.number),
+        ts: frame.map_or(Timestamp::ABSENT, |f| f.ts),
         packet,
         facts,
         proto,

@@ -68,7 +68,7 @@ fn explain_one(
         linktype: crate::source::LinkType(228),
         orig_len,
         data,
-        comments: Default::default(),
+        comments: crate::source::Comments::NONE,
     };
     let packet = crate::decode::decode(&frame);
     let meta = FrameMeta {
@@ -191,4 +191,28 @@ fn test_cut_dns_answer_says_packet_size_limited() {
         note.info,
         "Standard query response 0x1234 A example.com[Packet size limited during capture]"
     );
+}
+
+/// The DNS queries awaiting an answer are bounded (MAX_PENDING_QUERIES): past the bound the
+/// table starts again, and an answer to a forgotten query is shown unpaired.
+#[test]
+fn test_pending_dns_queries_bounded() {
+    use crate::explain::app::dns::MAX_PENDING_QUERIES;
+    let mut tracker = Tracker::new();
+    let mut explainer = Explainer::new(Options::default());
+    let mut number = 0;
+    for id in 0..=u16::try_from(MAX_PENDING_QUERIES).unwrap_or(u16::MAX) {
+        let mut q = QUERY_A;
+        q[..2].copy_from_slice(&id.to_be_bytes());
+        let d = datagram(CLIENT, 40000, RESOLVER, 53, &q);
+        number += 1;
+        let orig = u32::try_from(d.len()).unwrap_or(0);
+        let _ = explain_one(&mut tracker, &mut explainer, number, 0, &d, orig);
+    }
+    let mut a = ANSWER_A;
+    a[..2].copy_from_slice(&0u16.to_be_bytes());
+    let d = datagram(RESOLVER, 53, CLIENT, 40000, &a);
+    let orig = u32::try_from(d.len()).unwrap_or(0);
+    let n = explain_one(&mut tracker, &mut explainer, number + 1, 5, &d, orig);
+    assert!(n.text.starts_with("DNS answer: "), "{}", n.text);
 }

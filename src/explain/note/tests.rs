@@ -464,16 +464,16 @@ fn test_udp_binary_payload_escaped() {
     assert_eq!(n.text, "request \"a\\x00\\xff\\n\" (4 bytes)");
 }
 
-#[test]
-fn test_icmp_echo_pairing() {
-    let mut e = Explainer::new(Options::default());
-    let echo = |t: u8| Packet {
+/// An ICMP echo of type `t` (8 request, 0 reply), id 0x1234, seq 1, with `checksum`.
+fn echo(t: u8, checksum: u16) -> Packet<'static> {
+    Packet {
         link: eth(),
         net: ipv4(1),
         transport: Transport::Icmpv4(Icmp {
             icmp_type: t,
             code: 0,
-            checksum: 0,
+            checksum,
+            rest_of_header: [0x12, 0x34, 0, 1],
             echo: Some((0x1234, 1)),
             quoted: None,
         }),
@@ -483,16 +483,41 @@ fn test_icmp_echo_pairing() {
         fragment: None,
         cut_tcp_ports: None,
         app: None,
-    };
-    let n = run(&mut e, 1, &echo(8), &Facts::default());
+    }
+}
+
+#[test]
+fn test_icmp_echo_pairing() {
+    let mut e = Explainer::new(Options::default());
+    // A reply's checksum is its request's plus 0x0800 (the type byte went from 8 to 0).
+    let n = run(&mut e, 1, &echo(8, 0x1000), &Facts::default());
     assert_eq!(n.info, "Echo (ping) request  id=0x1234, seq=1/256, ttl=64");
     assert_eq!(n.protocol, "ICMP");
-    let n = run(&mut e, 2, &echo(0), &Facts::default());
+    let n = run(&mut e, 2, &echo(0, 0x1800), &Facts::default());
     assert_eq!(
         n.info,
         "Echo (ping) reply    id=0x1234, seq=1/256, ttl=64 (request in 1)"
     );
     assert_eq!(n.text, "ping reply (echo) to the request in frame 1");
+}
+
+/// tshark pairs an echo reply with its request by addresses, identifier, sequence number
+/// and checksum (a reply whose bytes differ is not the request's), and only once: a
+/// second identical reply is shown without "(request in N)".
+#[test]
+fn r14_icmp_pairs_by_checksum_and_once_as_tshark() {
+    let mut e = Explainer::new(Options::default());
+    let _ = run(&mut e, 1, &echo(8, 0x1000), &Facts::default());
+    let other_bytes = run(&mut e, 2, &echo(0, 0x1801), &Facts::default());
+    assert!(
+        !other_bytes.info.contains("request in"),
+        "{}",
+        other_bytes.info
+    );
+    let first = run(&mut e, 3, &echo(0, 0x1800), &Facts::default());
+    assert!(first.info.ends_with("(request in 1)"), "{}", first.info);
+    let again = run(&mut e, 4, &echo(0, 0x1800), &Facts::default());
+    assert!(!again.info.contains("request in"), "{}", again.info);
 }
 
 #[test]
@@ -505,6 +530,7 @@ fn test_icmp_port_unreachable() {
             icmp_type: 3,
             code: 3,
             checksum: 0,
+            rest_of_header: [0; 4],
             echo: None,
             quoted: Some(Quoted {
                 src: Ipv4Addr::LOCALHOST.into(),

@@ -1,5 +1,6 @@
 //! The fuzz harnesses, shared by the fuzz targets in `fuzz_targets/`: decoding arbitrary
-//! bytes under a chosen link type (with and without field spans), and reading arbitrary
+//! bytes under a chosen link type (with and without field spans, and explaining them:
+//! the application protocols' Protocol, Info and note), and reading arbitrary
 //! bytes as a capture file through the whole pipeline. Must not panic on any input; a panic is a bug in wirelab.
 
 use std::io;
@@ -71,6 +72,18 @@ pub fn decode(data: &[u8]) {
         packet.declared_payload_len(),
     );
     let _ = format!("{packet:?}");
+    // The words: the application protocols' parsers (DNS, NBNS, DHCP, DHCPv6, NTP,
+    // SSDP), neighbour discovery and IGMP run where the Protocol, Info and note are written.
+    let mut tracker = wirelab::track::Tracker::new();
+    let meta = wirelab::track::FrameMeta {
+        number: frame.number,
+        ts: frame.ts,
+        orig_len: frame.orig_len,
+    };
+    let facts = tracker.observe(meta, &packet);
+    let mut explainer = wirelab::explain::Explainer::default();
+    let _ = explainer.explain(&frame, &packet, &facts);
+    explainer.observe(&packet, &facts);
     // The detail view's decode, which records the span of every field.
     let (_, layers) = wirelab::decode::decode_spans(&frame, None);
     let _ = format!("{layers:?}");
