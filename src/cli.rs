@@ -191,6 +191,14 @@ pub struct ViewArgs {
     /// Report: write the Markdown report to FILE (implies `--view report`).
     #[arg(short = 'o', long = "output", value_name = "FILE.md")]
     pub output: Option<PathBuf>,
+    /// On a terminal, show every row in full (as when piped) instead of fitting the
+    /// terminal's width.
+    #[arg(long, conflicts_with = "width")]
+    pub wide: bool,
+    /// Lay the views out for N columns (60 to 1000), on a terminal or not (default: the
+    /// terminal's width, or `COLUMNS`; full rows when not a terminal).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(60..=1000))]
+    pub width: Option<u16>,
 }
 
 /// The human views (`--view`).

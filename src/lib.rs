@@ -13,3 +13,4 @@ pub mod lab;
 pub mod present;
 pub mod source;
 pub mod track;
+pub mod width;

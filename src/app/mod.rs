@@ -86,6 +86,39 @@ pub fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
+/// The width the views fit, or `None` for rows in full: `--width N` wins; else, when
+/// stdout is a terminal and `--wide` is not given, `COLUMNS` (when set to a number) or the
+/// terminal's own width; never less than [`crate::width::MIN_COLUMNS`]. Piped or written
+/// to a file, rows are full.
+pub fn layout_width(view: &crate::cli::ViewArgs) -> Option<usize> {
+    if let Some(n) = view.width {
+        return Some(usize::from(n));
+    }
+    if view.wide || !io::stdout().is_terminal() {
+        return None;
+    }
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+        .or_else(terminal_columns)
+        .unwrap_or(80);
+    Some(columns.clamp(crate::width::MIN_COLUMNS, crate::width::MAX_COLUMNS))
+}
+
+/// The columns of the terminal on stdout (`TIOCGWINSZ`), when it says.
+fn terminal_columns() -> Option<usize> {
+    let mut size = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCGWINSZ writes one `winsize` through the pointer, which points at one.
+    let r = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) };
+    (r == 0 && size.ws_col > 0).then_some(usize::from(size.ws_col))
+}
+
 /// A validated `--stream`.
 ///
 /// ```

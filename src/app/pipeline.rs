@@ -9,6 +9,7 @@ use crate::cli::{Format, ViewArgs};
 use crate::decode::{self, Packet};
 use crate::error::AppError;
 use crate::explain::{self, Explainer, Note};
+use crate::present::fitted::FittedTimeline;
 use crate::present::jsonl::JsonLines;
 use crate::present::timeline::Timeline;
 use crate::present::{ConversationRow, Row, View};
@@ -317,13 +318,19 @@ impl Pipeline {
     pub fn new(args: &ViewArgs, selection: Selection, color: bool, out: Box<dyn Write>) -> Self {
         use crate::present::choose;
         let conversation_total = std::rc::Rc::new(std::cell::Cell::new(None));
+        let width = super::layout_width(args);
         let view: Box<dyn View> = match args.format {
-            Format::Timeline if choose::plain_timeline(args) => {
-                Box::new(Timeline::new(out, args.time, color))
-            }
-            Format::Timeline => {
-                choose::view_with_total(args, color, out, std::rc::Rc::clone(&conversation_total))
-            }
+            Format::Timeline if choose::plain_timeline(args) => match width {
+                Some(w) => Box::new(FittedTimeline::new(out, args.time, color, w)),
+                None => Box::new(Timeline::new(out, args.time, color)),
+            },
+            Format::Timeline => choose::view_with_total(
+                args,
+                color,
+                width,
+                out,
+                std::rc::Rc::clone(&conversation_total),
+            ),
             Format::Jsonl => Box::new(JsonLines::new(out, args.absolute_seq)),
         };
         let (summary_only, batches) = match args.format {

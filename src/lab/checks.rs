@@ -9,6 +9,11 @@ use super::show_text;
 use super::upper::is_uppercase_of;
 use crate::present::timeline::endpoint;
 use crate::track::{Conversation, Direction, Proto};
+use crate::width::{Packer, quote_excerpt};
+
+/// Columns a message quoted in a check takes at most (a longer one is quoted by its start
+/// and its length, see [`quote_excerpt`]).
+pub const QUOTE_MAX: usize = 48;
 
 /// At most this many payload bytes are kept per direction of a conversation.
 const KEEP: usize = 65_536;
@@ -74,6 +79,33 @@ fn check(ok: bool, text: String) -> Check {
     Check { ok, text }
 }
 
+/// The check lines under "What the lab shows": `  ✓ text` (`✗` when failed), each
+/// wrapped within `width` columns when given (continuation lines under the text), with
+/// `(ok, bad, reset)` as the marks' colours (empty strings for none).
+pub fn render_lines(checks: &[Check], width: Option<usize>, colours: (&str, &str, &str)) -> String {
+    let (ok, bad, reset) = colours;
+    let mut s = String::new();
+    for c in checks {
+        s.push_str("  ");
+        s.push_str(if c.ok { ok } else { bad });
+        s.push_str(if c.ok { "✓" } else { "✗" });
+        s.push_str(reset);
+        s.push(' ');
+        match width {
+            Some(w) => {
+                let mut p = Packer::continuing(&mut s, w, 4, 4);
+                p.words(&c.text, "");
+                p.end();
+            }
+            None => {
+                s.push_str(&c.text);
+                s.push('\n');
+            }
+        }
+    }
+    s
+}
+
 /// The lab's checks for the conversations of one protocol.
 pub fn checks(observed: &[Observed], proto: Proto, message: &[u8], runs: u32) -> Vec<Check> {
     let name = match proto {
@@ -101,8 +133,8 @@ pub fn checks(observed: &[Observed], proto: Proto, message: &[u8], runs: u32) ->
         out.push(check(
             o.request == message,
             format!(
-                "{name} run {run}: client {client} sent \"{}\" to server {server}",
-                show_text(&o.request)
+                "{name} run {run}: client {client} sent {} to server {server}",
+                quote_excerpt(&show_text(&o.request), QUOTE_MAX)
             ),
         ));
         if proto == Proto::Tcp {
@@ -131,8 +163,8 @@ pub fn checks(observed: &[Observed], proto: Proto, message: &[u8], runs: u32) ->
         out.push(check(
             upper,
             format!(
-                "{name} run {run}: the reply \"{}\" {} the request in uppercase",
-                show_text(&o.reply),
+                "{name} run {run}: the reply {} {} the request in uppercase",
+                quote_excerpt(&show_text(&o.reply), QUOTE_MAX),
                 if upper { "is" } else { "is NOT" }
             ),
         ));

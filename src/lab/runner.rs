@@ -482,37 +482,30 @@ fn present(
         }
     }
     let mut out = io::stdout().lock();
-    let (ok_mark, bad_mark, reset) = if color {
-        (
-            format!("{}✓", "\x1b[32m"),
-            format!("{}✗", ansi::RESET_FLAG),
-            ansi::RESET,
-        )
+    let colours = if color {
+        ("\x1b[32m", ansi::RESET_FLAG, ansi::RESET)
     } else {
-        ("✓".to_string(), "✗".to_string(), "")
+        ("", "", "")
     };
     writeln!(out).map_err(output_error)?;
     writeln!(out, "What the lab shows").map_err(output_error)?;
-    for c in &all {
-        writeln!(
-            out,
-            "  {}{reset} {}",
-            if c.ok { &ok_mark } else { &bad_mark },
-            c.text
-        )
+    let width = crate::app::layout_width(&args.view);
+    out.write_all(checks::render_lines(&all, width, colours).as_bytes())
         .map_err(output_error)?;
-    }
     let failed = all.iter().filter(|c| !c.ok).count();
-    writeln!(
-        out,
-        "{} packets captured, {} received by filter, {} dropped by kernel; {} of {} checks passed",
+    let summary = format!(
+        "{} packets captured, {} received by filter, {} dropped by kernel; {} of {} checks passed\n",
         captured.frames.len(),
         captured.stats.received,
         captured.stats.dropped,
         all.len() - failed,
         all.len()
-    )
-    .map_err(output_error)?;
+    );
+    let summary = match width {
+        Some(w) => crate::width::wrap_lines(&summary, w),
+        None => summary,
+    };
+    out.write_all(summary.as_bytes()).map_err(output_error)?;
     out.flush().map_err(output_error)?;
     if let Some(e) = captured.error {
         return Err(other(e));

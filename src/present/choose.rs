@@ -8,6 +8,7 @@ use std::rc::Rc;
 use super::View;
 use super::conversations::Conversations;
 use super::detail::Detail;
+use super::fitted::{FittedTimeline, fit};
 use super::flow::Flow;
 use super::follow::Follow;
 use super::report::Report;
@@ -51,8 +52,14 @@ fn stream(args: &ViewArgs) -> Option<(Proto, u64)> {
 }
 
 /// Builds the human view writing to `out` (the report may go to `-o FILE` instead).
-pub fn view(args: &ViewArgs, color: bool, out: Box<dyn Write>) -> Box<dyn View> {
-    view_with_total(args, color, out, Rc::new(Cell::new(None)))
+/// `width`: the columns to fit, or `None` for full rows.
+pub fn view(
+    args: &ViewArgs,
+    color: bool,
+    width: Option<usize>,
+    out: Box<dyn Write>,
+) -> Box<dyn View> {
+    view_with_total(args, color, width, out, Rc::new(Cell::new(None)))
 }
 
 /// [`view`], with `total` telling the conversations view, before the first batch,
@@ -60,16 +67,26 @@ pub fn view(args: &ViewArgs, color: bool, out: Box<dyn Write>) -> Box<dyn View> 
 pub fn view_with_total(
     args: &ViewArgs,
     color: bool,
+    width: Option<usize>,
     out: Box<dyn Write>,
     total: Rc<Cell<Option<u64>>>,
 ) -> Box<dyn View> {
-    let v: Box<dyn View> = match kind(args) {
-        ViewKind::Timeline => Box::new(Timeline::new(out, args.time, color)),
-        ViewKind::Flow => Box::new(Flow::new(out, args.ascii, args.absolute_seq)),
-        ViewKind::Conversations => Box::new(Conversations::with_total(out, args.ascii, total)),
-        ViewKind::Follow => Box::new(Follow::new(out, stream(args), args.hex, args.ascii)),
-        ViewKind::Detail => Box::new(Detail::new(out, args.frame)),
-        ViewKind::Report => Box::new(Report::new(
+    let v: Box<dyn View> = match (kind(args), width) {
+        (ViewKind::Timeline, Some(w)) => Box::new(FittedTimeline::new(out, args.time, color, w)),
+        (ViewKind::Timeline, None) => Box::new(Timeline::new(out, args.time, color)),
+        (ViewKind::Flow, _) => Box::new(Flow::new(out, args.ascii, args.absolute_seq, width)),
+        (ViewKind::Conversations, _) => {
+            Box::new(Conversations::with_total(out, args.ascii, total, width))
+        }
+        (ViewKind::Follow, _) => Box::new(Follow::new(
+            fit(out, width),
+            stream(args),
+            args.hex,
+            args.ascii,
+            width,
+        )),
+        (ViewKind::Detail, _) => Box::new(Detail::new(fit(out, width), args.frame)),
+        (ViewKind::Report, _) => Box::new(Report::new(
             out,
             args.output.clone(),
             args.ascii,

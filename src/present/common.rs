@@ -41,16 +41,10 @@ fn is_invisible(c: char) -> bool {
     matches!(u32::from(c), 0x200b..=0x200f | 0x202a..=0x202e | 0x2066..=0x2069 | 0xfeff | 0xfffe | 0xffff)
 }
 
-/// `s` cut to at most `max` characters, ending in `…` (or `...` with `ascii`) when cut.
+/// `s` cut to at most `max` columns, ending in `…` (or `...` with `ascii`) when cut
+/// (see [`crate::width::shorten`]).
 pub fn truncate(s: &str, max: usize, ascii: bool) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let ell = if ascii { "..." } else { "…" };
-    let keep = max.saturating_sub(ell.chars().count());
-    let mut out: String = s.chars().take(keep).collect();
-    out.push_str(ell);
-    out
+    crate::width::shorten(s, max, ascii).into_owned()
 }
 
 /// "TCP" or "UDP".

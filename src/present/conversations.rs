@@ -8,12 +8,13 @@ use std::collections::{HashMap, VecDeque};
 use std::io::{self, Write};
 use std::rc::Rc;
 
-use comfy_table::{CellAlignment, ColumnConstraint, Table, presets};
+use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table, presets};
 
 use super::common::{millis, proto_name};
 use super::text::push_u64;
 use super::{ConversationRow, Row, View};
 use crate::track::{Direction, Proto};
+use crate::width::{Packer, display_width};
 
 /// UDP requests remembered per conversation while waiting for their reply.
 const PENDING: usize = 32;
@@ -221,18 +222,25 @@ pub struct Conversations<W: Write> {
     line: String,
     /// The cells of the row being written (reused).
     cells: [String; 13],
+    /// The columns to fit, or `None` for the full table.
+    columns: Option<usize>,
 }
 
 impl<W: Write> Conversations<W> {
     /// A conversations view writing to `out`.
     pub fn new(out: W, ascii: bool) -> Self {
-        Self::with_total(out, ascii, Rc::new(Cell::new(None)))
+        Self::with_total(out, ascii, Rc::new(Cell::new(None)), None)
     }
 
     /// A conversations view that learns from `total` how many conversations
     /// will come (set before the first call to `conversations`), so that a
-    /// huge list streams in batches.
-    pub fn with_total(out: W, ascii: bool, total: Rc<Cell<Option<u64>>>) -> Self {
+    /// huge list streams in batches; with `columns`, every line fits that width.
+    pub fn with_total(
+        out: W,
+        ascii: bool,
+        total: Rc<Cell<Option<u64>>>,
+        columns: Option<usize>,
+    ) -> Self {
         Conversations {
             out,
             ascii,
@@ -241,6 +249,7 @@ impl<W: Write> Conversations<W> {
             streamed: false,
             line: String::new(),
             cells: Default::default(),
+            columns,
         }
     }
 
@@ -250,15 +259,20 @@ impl<W: Write> Conversations<W> {
         if !self.streamed {
             self.streamed = true;
             writeln!(self.out, "Conversations: {total}")?;
-            line.clear();
-            fixed_row(&mut line, HEADER.iter().copied(), self.ascii);
-            self.out.write_all(line.as_bytes())?;
+            if self.columns.is_none() {
+                line.clear();
+                fixed_row(&mut line, HEADER.iter().copied(), self.ascii);
+                self.out.write_all(line.as_bytes())?;
+            }
         }
         let mut scratch = std::mem::take(&mut self.cells);
         for r in rows {
             line.clear();
             fill_cells(r, &mut scratch);
-            fixed_row(&mut line, scratch.iter().map(String::as_str), self.ascii);
+            match self.columns {
+                Some(w) => packed_row(&mut line, &scratch, self.ascii, w),
+                None => fixed_row(&mut line, scratch.iter().map(String::as_str), self.ascii),
+            }
             self.out.write_all(line.as_bytes())?;
         }
         self.cells = scratch;
@@ -285,6 +299,11 @@ impl<W: Write> Conversations<W> {
                 if let Some(col) = t.column_mut(i) {
                     col.set_cell_alignment(CellAlignment::Right);
                 }
+            }
+            if let Some(w) = self.columns {
+                // Headings wrap onto two lines when the table is wider than the terminal.
+                t.set_content_arrangement(ContentArrangement::Dynamic);
+                t.set_width(u16::try_from(w).unwrap_or(u16::MAX));
             }
             writeln!(self.out, "{t}")?;
             if more > 0 {
@@ -326,6 +345,31 @@ fn fixed_row<'s>(line: &mut String, cells: impl Iterator<Item = &'s str>, ascii:
         }
     }
     line.push('\n');
+}
+
+/// One conversation packed into `width` columns, each value after its heading: the
+/// conversation first, continuation lines indented (the layout of a table too wide for
+/// the terminal).
+fn packed_row(line: &mut String, cells: &[String; 13], ascii: bool, width: usize) {
+    let mut p = Packer::new(line, width, super::fitted::CONTINUATION_INDENT);
+    let mut piece = String::new();
+    for (i, (head, cell)) in HEADER.iter().zip(cells).enumerate() {
+        piece.clear();
+        match i {
+            // The conversation itself ("TCP 0") and the verdict need no heading.
+            0 | 12 => piece.push_str(cell),
+            _ => {
+                piece.push_str(head);
+                piece.push(' ');
+                piece.push_str(cell);
+            }
+        }
+        if ascii && piece.contains(['→', '←']) {
+            piece = piece.replace('→', "->").replace('←', "<-");
+        }
+        p.piece(&piece, if i == 0 { "" } else { "  " });
+    }
+    p.end();
 }
 
 /// Appends `n` spaces (a slice at a time, not one char at a time).
@@ -374,7 +418,23 @@ impl<W: Write> View for Conversations<W> {
         if let Some(col) = t.column_mut(12) {
             col.set_constraint(ColumnConstraint::ContentWidth);
         }
-        writeln!(self.out, "{t}")?;
+        let table = t.to_string();
+        match self.columns {
+            Some(w) if table.lines().any(|l| display_width(l) > w) => {
+                // Too wide for the terminal: one packed block per conversation instead.
+                let mut scratch = std::mem::take(&mut self.cells);
+                let mut line = std::mem::take(&mut self.line);
+                for r in rows {
+                    line.clear();
+                    fill_cells(r, &mut scratch);
+                    packed_row(&mut line, &scratch, ascii, w);
+                    self.out.write_all(line.as_bytes())?;
+                }
+                self.cells = scratch;
+                self.line = line;
+            }
+            _ => writeln!(self.out, "{table}")?,
+        }
         self.write_pairs()
     }
 

@@ -13,6 +13,7 @@ pub mod choose;
 pub mod common;
 pub mod conversations;
 pub mod detail;
+pub mod fitted;
 pub mod flow;
 pub mod follow;
 pub mod jsonl;
