@@ -30,6 +30,26 @@ pub enum Command {
     Server(ServerArgs),
     /// Run the uppercase client once (as the lab's UDPClient.py / TCPClient.py).
     Client(ClientArgs),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man(ManArgs),
+}
+
+/// `wirelab completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `wirelab man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write wirelab.1 and one page per command (wirelab-read.1, ...) into DIR instead.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// UDP or TCP.
@@ -98,6 +118,7 @@ pub struct CaptureArgs {
 
 /// `wirelab lab`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("partner").args(["server", "serve"])))]
 pub struct LabArgs {
     /// Which exchanges to run.
     #[arg(value_enum, default_value_t = LabWhich::Both)]
@@ -129,7 +150,7 @@ pub struct LabArgs {
     pub port: u16,
     /// Interface to capture on with --server or --serve (default: the one that reaches the
     /// server, or `any` for --serve).
-    #[arg(short = 'i', long = "interface")]
+    #[arg(short = 'i', long = "interface", requires = "partner")]
     pub interface: Option<String>,
     #[command(flatten)]
     pub view: ViewArgs,
@@ -160,7 +181,8 @@ pub struct ViewArgs {
     /// Only frames matching this BPF expression (tcpdump syntax); frame numbers stay those of the file.
     #[arg(short = 'f', long = "filter", value_name = "EXPR")]
     pub filter: Option<String>,
-    /// Only one conversation: tcp:N or udp:N, numbered as tshark's tcp.stream / udp.stream.
+    /// Only one conversation: tcp:N or udp:N, numbered as tshark's tcp.stream / udp.stream
+    /// (`--view follow` without it follows the first conversation, and says so).
     #[arg(long, value_name = "tcp:N|udp:N")]
     pub stream: Option<String>,
     /// Stop after N frames shown.
@@ -170,10 +192,10 @@ pub struct ViewArgs {
     #[arg(long)]
     pub absolute_seq: bool,
     /// With -w FILE.pcapng: store each frame's note as a packet comment (opens in Wireshark).
-    #[arg(long)]
+    #[arg(long, requires = "write")]
     pub comments: bool,
-    /// The human view: timeline, flow, conversations, follow, detail or report
-    /// (`--format jsonl` still wins for machine output).
+    /// The human view: timeline, flow, conversations, follow, detail or report (not with
+    /// `--format jsonl`; `--frame` and `--hex` alone mean the detail view).
     #[arg(long = "view", value_enum, value_name = "VIEW")]
     pub view: Option<ViewKind>,
     /// Flow diagram (and report) in plain ASCII instead of Unicode box drawing.
@@ -182,10 +204,12 @@ pub struct ViewArgs {
     /// Also write the flow diagram as an SVG image to FILE (with any view).
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
-    /// Follow: show the payload as a hex dump instead of text.
+    /// Follow: show the payload as a hex dump instead of text (alone: the detail view, whose
+    /// frames end in a hex dump, as `tshark -x`).
     #[arg(long)]
     pub hex: bool,
-    /// Detail: only frame N (its number in the file); without it every frame shown is detailed.
+    /// Detail: only frame N (its number in the file; implies `--view detail`); without it
+    /// every frame shown is detailed.
     #[arg(long = "frame", value_name = "N")]
     pub frame: Option<u64>,
     /// Report: write the Markdown report to FILE (implies `--view report`).

@@ -63,6 +63,12 @@ pub enum AppError {
     /// Writing the output failed (other than a closed pipe).
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
+    /// Options that cannot act together (found after parsing, as clap's own are).
+    #[error("{0}")]
+    Usage(String),
+    /// The `--stream` or `--frame` asked for matched nothing; says what there is.
+    #[error("{0}")]
+    NoMatch(String),
     /// Anything else, already worded for the user.
     #[error("{0}")]
     Other(String),
@@ -73,6 +79,7 @@ impl AppError {
     pub fn exit_code(&self) -> i32 {
         match self {
             AppError::Source(SourceError::Damaged { .. }) => 2,
+            AppError::Usage(_) => 2,
             _ => 1,
         }
     }

@@ -22,7 +22,7 @@ mod threaded;
 
 use crate::source::FileSource;
 use crate::track::Proto;
-pub use pipeline::{FrameSink, Pipeline, Selection};
+pub use pipeline::{FrameSink, Pipeline, Selection, Unmatched};
 
 /// Runs the program with the process arguments; returns the exit code.
 pub fn main() -> i32 {
@@ -66,12 +66,102 @@ pub fn output_error(e: io::Error) -> Failure {
 pub fn run(cli: Cli) -> Result<(), Failure> {
     let color = use_color(cli.color);
     match cli.command {
-        Command::Read(args) => read(&args, color),
-        Command::Capture(args) => capture(&args, color),
+        Command::Read(args) => {
+            validate_view(&args.view)?;
+            read(&args, color)
+        }
+        Command::Capture(args) => {
+            validate_view(&args.view)?;
+            capture(&args, color)
+        }
         Command::Interfaces => interfaces(),
         Command::Server(args) => server(&args),
         Command::Client(args) => client(&args),
-        Command::Lab(args) => crate::lab::runner::run(&args, color),
+        Command::Completions(args) => completions(args.shell),
+        Command::Man(args) => man(args.dir.as_deref()),
+        Command::Lab(args) => {
+            validate_view(&args.view)?;
+            validate_lab(&args)?;
+            crate::lab::runner::run(&args, color)
+        }
+    }
+}
+
+/// The view options that depend on each other's values (clap checks the rest): an option
+/// that could not act in this combination is refused, never silently ignored.
+pub fn validate_view(v: &crate::cli::ViewArgs) -> Result<(), AppError> {
+    use crate::cli::{Format, ViewKind};
+    let usage = |s: String| Err(AppError::Usage(s));
+    if v.format == Format::Jsonl {
+        let human = [
+            (v.view.is_some(), "--view"),
+            (v.svg.is_some(), "--svg"),
+            (v.output.is_some(), "-o/--output"),
+            (v.frame.is_some(), "--frame"),
+            (v.hex, "--hex"),
+            (v.ascii, "--ascii"),
+            (v.wide, "--wide"),
+            (v.width.is_some(), "--width"),
+        ];
+        if let Some((_, name)) = human.iter().find(|(given, _)| *given) {
+            return usage(format!(
+                "{name} shapes a human view, but --format jsonl writes JSON Lines only; drop {name} or --format jsonl"
+            ));
+        }
+        return Ok(());
+    }
+    let kind = crate::present::choose::kind(v);
+    let name = view_name(kind);
+    if v.frame.is_some() && kind != ViewKind::Detail {
+        return usage(format!(
+            "--frame N picks the frame of the detail view, not of the {name} view; drop --view {name}, or use --view detail"
+        ));
+    }
+    if v.hex && !matches!(kind, ViewKind::Follow | ViewKind::Detail) {
+        return usage(format!(
+            "--hex shows payloads in hex in --view follow (and alone, the detail view), not in the {name} view; use --view follow or --view detail"
+        ));
+    }
+    if v.output.is_some() && kind != ViewKind::Report {
+        return usage(format!(
+            "-o FILE.md writes the report, not the {name} view; drop --view {name}, or use --view report"
+        ));
+    }
+    if v.ascii && matches!(kind, ViewKind::Timeline | ViewKind::Detail) {
+        return usage(format!(
+            "--ascii draws the flow, conversations, follow and report views without Unicode; the {name} view has no drawing; drop --ascii or pick one of those views"
+        ));
+    }
+    Ok(())
+}
+
+/// `wirelab lab` shows every frame of its own exchanges: `-f` and `--stream` have nothing
+/// to choose from, and `-c` only bounds the endless `--serve`.
+fn validate_lab(args: &crate::cli::LabArgs) -> Result<(), AppError> {
+    let v = &args.view;
+    if v.filter.is_some() || v.stream.is_some() {
+        return Err(AppError::Usage(
+            "wirelab lab shows every frame of its own exchanges: -f and --stream apply to `wirelab read` and `wirelab capture`; save the lab with -w FILE and read it back with them".into(),
+        ));
+    }
+    if v.count.is_some() && !args.serve {
+        return Err(AppError::Usage(
+            "-c N stops `wirelab lab --serve`, which runs until Ctrl-C; the other lab runs end by themselves (use --runs N for more client runs)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The view's name as `--view` takes it.
+fn view_name(kind: crate::cli::ViewKind) -> &'static str {
+    use crate::cli::ViewKind;
+    match kind {
+        ViewKind::Timeline => "timeline",
+        ViewKind::Flow => "flow",
+        ViewKind::Conversations => "conversations",
+        ViewKind::Follow => "follow",
+        ViewKind::Detail => "detail",
+        ViewKind::Report => "report",
     }
 }
 
@@ -174,6 +264,7 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
         filter,
         stream,
         count: args.view.count,
+        frame: args.view.frame,
     };
     let out: Box<dyn Write> = Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout().lock()));
     let mut pipeline = Pipeline::new(&args.view, selection, color, out);
@@ -190,7 +281,7 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
             all: false,
         });
     }
-    let damage = if threaded {
+    let (damage, unmatched) = if threaded {
         threaded::read(source, pipeline)?
     } else {
         let mut damage = None;
@@ -204,13 +295,29 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
                 }
             }
         }
+        let unmatched = pipeline.unmatched();
         pipeline.finish().map_err(output_error)?;
-        damage
+        (damage, unmatched)
     };
     match damage {
         Some(e) => Err(e.into()),
-        None => Ok(()),
+        None => report_unmatched(unmatched, "this file"),
     }
+}
+
+/// After a run: an error when `--stream` or `--frame` matched nothing (naming what there
+/// is), a note on stderr when no packet was shown at all. `what`: "this file", "the capture".
+pub fn report_unmatched(unmatched: Option<Unmatched>, what: &str) -> Result<(), Failure> {
+    let Some(u) = unmatched else {
+        return Ok(());
+    };
+    if let Some(e) = u.error(what) {
+        return Err(e.into());
+    }
+    if let Some(note) = u.note(what) {
+        eprintln!("wirelab: {note}");
+    }
+    Ok(())
 }
 
 /// Registers SIGINT and SIGTERM: the first sets `stop`, a second one ends the process.
@@ -229,6 +336,42 @@ pub fn register_stop(second_exits: bool) -> Arc<AtomicBool> {
         let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
     }
     stop
+}
+
+/// Writes the completion script for `shell`, generated from the clap definitions.
+fn completions(shell: clap_complete::Shell) -> Result<(), Failure> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "wirelab", &mut out);
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(&out).map_err(output_error)?;
+    stdout.flush().map_err(output_error)
+}
+
+/// Writes the man page (to stdout, or every command's page into `dir`).
+fn man(dir: Option<&std::path::Path>) -> Result<(), Failure> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    match dir {
+        Some(dir) => {
+            clap_mangen::generate_to(cmd, dir).map_err(|e| {
+                AppError::Other(format!(
+                    "cannot write the man pages into {}: {e}; check that the directory exists and is writable",
+                    dir.display()
+                ))
+            })?;
+            eprintln!("wirelab: man pages written to {}", dir.display());
+            Ok(())
+        }
+        None => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut out)
+                .map_err(output_error)?;
+            let mut stdout = io::stdout().lock();
+            stdout.write_all(&out).map_err(output_error)?;
+            stdout.flush().map_err(output_error)
+        }
+    }
 }
 
 fn interfaces() -> Result<(), Failure> {
@@ -283,6 +426,7 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
         filter: None,
         stream,
         count: args.view.count,
+        frame: args.view.frame,
     };
     let out: Box<dyn Write> = if immediate {
         Box::new(io::LineWriter::new(io::stdout()))
@@ -332,6 +476,7 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     {
         failure.get_or_insert(AppError::Other(e.to_string()).into());
     }
+    let unmatched = pipeline.unmatched();
     if !matches!(failure, Some(Failure::BrokenPipe))
         && let Err(e) = pipeline.finish().map(|_| ())
     {
@@ -343,7 +488,7 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     );
     match failure {
         Some(f) => Err(f),
-        None => Ok(()),
+        None => report_unmatched(unmatched, "the capture"),
     }
 }
 

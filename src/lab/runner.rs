@@ -459,6 +459,7 @@ fn present(
         filter: None,
         stream: None,
         count: None,
+        frame: args.view.frame,
     };
     let mut pipeline = Pipeline::new(&args.view, selection, color, sink);
     pipeline.collect_payloads();
@@ -521,6 +522,33 @@ fn present(
     Ok(())
 }
 
+/// The partner's server address: with `--ipv6`, an IPv6 one (an IPv4 address given with
+/// `--ipv6` is refused rather than silently used; a name gets its IPv6 address).
+fn server_address(host: &str, port: u16, ipv6: bool) -> Result<SocketAddr, Failure> {
+    if !ipv6 {
+        return client::resolve(host, port).map_err(|e| other(format!("cannot find {host}: {e}")));
+    }
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return match ip {
+            std::net::IpAddr::V6(_) => Ok(SocketAddr::new(ip, port)),
+            std::net::IpAddr::V4(_) => Err(crate::error::AppError::Usage(format!(
+                "--ipv6 with --server {host}: that address is IPv4; give the server's IPv6 address (e.g. --server ::1) or drop --ipv6"
+            ))
+            .into()),
+        };
+    }
+    use std::net::ToSocketAddrs;
+    let addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| other(format!("cannot find {host}: {e}")))?
+        .collect();
+    addrs.iter().copied().find(SocketAddr::is_ipv6).ok_or_else(|| {
+        other(format!(
+            "--ipv6 with --server {host}: {host} has no IPv6 address; drop --ipv6 to use its IPv4 address"
+        ))
+    })
+}
+
 /// The interface whose address the kernel would use to reach `peer` ("lo" for loopback).
 fn interface_towards(peer: SocketAddr) -> String {
     let bind: SocketAddr = if peer.is_ipv6() {
@@ -558,15 +586,18 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
             ));
         }
     };
+    // Parse, then validate, then build: the address is checked before any file is made.
+    let server_addr = match &args.server {
+        Some(host) => Some(server_address(host, args.port, args.ipv6)?),
+        None => None,
+    };
     let pname = if proto == Proto::Udp { "udp" } else { "tcp" };
     let filter = format!("{pname} port {}", args.port);
     let writer = match &args.write {
         Some(p) => Some(CaptureWriter::create(p, live::SNAPLEN as u32).map_err(other)?),
         None => None,
     };
-    if let Some(host) = &args.server {
-        let addr = client::resolve(host, args.port)
-            .map_err(|e| other(format!("cannot find {host}: {e}")))?;
+    if let Some(addr) = server_addr {
         let iface = args
             .interface
             .clone()
@@ -651,6 +682,7 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
         filter: None,
         stream: None,
         count: args.view.count,
+        frame: args.view.frame,
     };
     let sink: Box<dyn Write> = Box::new(io::LineWriter::new(io::stdout()));
     let mut pipeline = Pipeline::new(&args.view, selection, color, sink);

@@ -17,11 +17,13 @@ use super::timeline::Timeline;
 use crate::cli::{ViewArgs, ViewKind};
 use crate::track::Proto;
 
-/// The view `args` ask for: `--view`, else the report when `-o` is given, else the timeline.
+/// The view `args` ask for: `--view`, else the report when `-o` is given, else the
+/// detail view when `--frame` or `--hex` is given (as `tshark -x`), else the timeline.
 pub fn kind(args: &ViewArgs) -> ViewKind {
     match (args.view, &args.output) {
         (Some(v), _) => v,
         (None, Some(_)) => ViewKind::Report,
+        (None, None) if args.frame.is_some() || args.hex => ViewKind::Detail,
         (None, None) => ViewKind::Timeline,
     }
 }

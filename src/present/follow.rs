@@ -90,11 +90,16 @@ impl<W: Write> Follow<W> {
         writeln!(self.out, "{rule}")?;
         writeln!(
             self.out,
-            "Follow {} ({} stream {}), {}",
+            "Follow {} ({} stream {}), {}{}",
             stream_spec(proto, stream),
             proto_name(proto),
             stream,
-            if self.hex { "hex" } else { "text" }
+            if self.hex { "hex" } else { "text" },
+            if self.want.is_none() {
+                "; the first conversation (--stream tcp:N|udp:N picks another)"
+            } else {
+                ""
+            }
         )?;
         writeln!(
             self.out,

@@ -92,6 +92,7 @@ fn read_in_process(path: &Path, format: &str) -> Outcome {
         filter: None,
         stream: None,
         count: None,
+        frame: None,
     };
     let mut pipeline = Pipeline::new(&args.view, selection, false, Box::new(io::sink()));
     let mut seen = 0u64;

@@ -89,6 +89,7 @@ pub fn run_pipeline(path: &std::path::Path, format: &str) -> bool {
         filter: None,
         stream: None,
         count: None,
+        frame: None,
     };
     let mut pipeline = Pipeline::new(&args.view, selection, false, Box::new(io::sink()));
     let mut clean = true;
