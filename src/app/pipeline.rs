@@ -30,6 +30,16 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// Every frame: no filter, stream, count or frame.
+    pub fn everything() -> Self {
+        Selection {
+            filter: None,
+            stream: None,
+            count: None,
+            frame: None,
+        }
+    }
+
     /// True when only part of the frames is shown.
     fn narrows(&self) -> bool {
         self.filter.is_some() || self.stream.is_some() || self.count.is_some()

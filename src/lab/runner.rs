@@ -23,6 +23,7 @@ use crate::source::live::{self, CaptureError, LiveSource, Next};
 use crate::source::write::CaptureWriter;
 use crate::source::{Frame, Timestamp};
 use crate::track::Proto;
+use crate::width::quote_excerpt;
 
 /// A frame copied out of libpcap's buffer.
 #[derive(Debug, Clone)]
@@ -384,7 +385,15 @@ fn run_local(
                 Proto::Udp => client::udp_exchange(addr, &m),
                 Proto::Tcp => client::tcp_exchange(addr, &m),
             });
-            report_run(&mut out, proto, run, &message, result, &mut client_errors)?;
+            let width = crate::app::layout_width(&args.view);
+            report_run(
+                &mut out,
+                (proto, run),
+                &message,
+                result,
+                &mut client_errors,
+                width,
+            )?;
         }
     }
     drop(out);
@@ -415,26 +424,29 @@ fn place_client_ip(place: &Placement) -> String {
 
 fn report_run(
     out: &mut impl Write,
-    proto: Proto,
-    run: u32,
+    (proto, run): (Proto, u32),
     message: &[u8],
     result: io::Result<(SocketAddr, Vec<u8>)>,
     errors: &mut Vec<String>,
+    width: Option<usize>,
 ) -> Result<(), Failure> {
     let name = if proto == Proto::Udp { "UDP" } else { "TCP" };
-    match result {
-        Ok((local, reply)) => writeln!(
-            out,
-            "{name} client run {run}: from {local} sent \"{}\", got back \"{}\"",
-            show_text(message),
-            show_text(&reply)
-        )
-        .map_err(output_error),
+    let line = match result {
+        Ok((local, reply)) => format!(
+            "{name} client run {run}: from {local} sent {}, got back {}\n",
+            quote_excerpt(&show_text(message), checks::QUOTE_MAX),
+            quote_excerpt(&show_text(&reply), checks::QUOTE_MAX)
+        ),
         Err(e) => {
             errors.push(e.to_string());
-            writeln!(out, "{name} client run {run}: {e}").map_err(output_error)
+            format!("{name} client run {run}: {e}\n")
         }
-    }
+    };
+    let line = match width {
+        Some(w) => crate::width::wrap_lines(&line, w),
+        None => line,
+    };
+    out.write_all(line.as_bytes()).map_err(output_error)
 }
 
 /// Prints the timeline (through the same pipeline as `read`), the conversations and the lab's checks.
@@ -456,10 +468,8 @@ fn present(
     println!();
     let sink: Box<dyn Write> = Box::new(io::BufWriter::new(io::stdout()));
     let selection = Selection {
-        filter: None,
-        stream: None,
-        count: None,
         frame: args.view.frame,
+        ..Selection::everything()
     };
     let mut pipeline = Pipeline::new(&args.view, selection, color, sink);
     pipeline.collect_payloads();
@@ -620,7 +630,8 @@ fn partner(args: &LabArgs, color: bool, stop: &AtomicBool) -> Result<(), Failure
                 Proto::Udp => client::udp_exchange(addr, &message),
                 Proto::Tcp => client::tcp_exchange(addr, &message),
             };
-            report_run(&mut out, proto, run, &message, result, &mut errors)?;
+            let width = crate::app::layout_width(&args.view);
+            report_run(&mut out, (proto, run), &message, result, &mut errors, width)?;
         }
         drop(out);
         let linktype = capture.linktype;

@@ -12,6 +12,7 @@ mod lab;
 mod readme;
 mod robust;
 mod serve_ipv6;
+mod term;
 mod threaded;
 pub mod tshark;
 mod views;

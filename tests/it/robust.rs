@@ -88,12 +88,7 @@ fn read_in_process(path: &Path, format: &str) -> Outcome {
         Ok(s) => s,
         Err(_) => return Outcome::Refused,
     };
-    let selection = Selection {
-        filter: None,
-        stream: None,
-        count: None,
-        frame: None,
-    };
+    let selection = Selection::everything();
     let mut pipeline = Pipeline::new(&args.view, selection, false, Box::new(io::sink()));
     let mut seen = 0u64;
     let outcome = loop {

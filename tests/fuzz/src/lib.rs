@@ -85,12 +85,7 @@ pub fn run_pipeline(path: &std::path::Path, format: &str) -> bool {
     let Ok(mut source) = FileSource::open(&args.file) else {
         return false;
     };
-    let selection = Selection {
-        filter: None,
-        stream: None,
-        count: None,
-        frame: None,
-    };
+    let selection = Selection::everything();
     let mut pipeline = Pipeline::new(&args.view, selection, false, Box::new(io::sink()));
     let mut clean = true;
     loop {
