@@ -60,6 +60,8 @@ pub enum AppError {
     Source(#[from] SourceError),
     #[error(transparent)]
     Filter(#[from] FilterError),
+    #[error(transparent)]
+    Stream(#[from] StreamSpecError),
     /// Writing the output failed (other than a closed pipe).
     #[error("cannot write output: {0}")]
     Output(std::io::Error),

@@ -5,7 +5,8 @@
 use std::collections::HashSet;
 use std::io::{self, Write};
 
-use crate::cli::{Format, ViewArgs};
+use super::ViewConfig;
+use crate::cli::Format;
 use crate::decode::{self, Packet};
 use crate::error::AppError;
 use crate::explain::{self, Explainer, Note};
@@ -389,7 +390,7 @@ impl Back {
 
     /// Explains, saves and shows one frame the front half selected.
     /// `tcp_info`: a TCP segment's Info, when the front half already wrote it (see
-    /// [`crate::explain::tcp_info_without_memory`]).
+    /// [`crate::explain::tcp_info`]).
     pub fn frame(
         &mut self,
         frame: &Frame<'_>,
@@ -410,9 +411,9 @@ impl Back {
         } = self;
         if summary_only {
             // The view shows no frame: only what the verdicts need (`note` stays empty).
-            explainer.observe(frame, packet, facts);
+            explainer.observe(packet, facts);
         } else {
-            explainer.explain_into_given(frame, packet, facts, note, tcp_info);
+            explainer.explain_into_with_tcp_info(frame, packet, facts, note, tcp_info);
         }
         if *save && let Some(w) = writer {
             let comment = if w.comments {
@@ -466,29 +467,21 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// A pipeline writing to `out` in the chosen view.
-    pub fn new(args: &ViewArgs, selection: Selection, color: bool, out: Box<dyn Write>) -> Self {
-        use crate::present::choose;
+    pub fn new(args: &ViewConfig, selection: Selection, out: Box<dyn Write>) -> Self {
+        use super::choose;
         let conversation_total = std::rc::Rc::new(std::cell::Cell::new(None));
-        let width = super::layout_width(args);
         let view: Box<dyn View> = match args.format {
-            Format::Timeline if choose::plain_timeline(args) => match width {
-                Some(w) => Box::new(FittedTimeline::new(out, args.time, color, w)),
-                None => Box::new(Timeline::new(out, args.time, color)),
+            Format::Timeline if args.plain_timeline() => match args.width {
+                Some(w) => Box::new(FittedTimeline::new(out, args.time, args.color, w)),
+                None => Box::new(Timeline::new(out, args.time, args.color)),
             },
-            Format::Timeline => choose::view_with_total(
-                args,
-                color,
-                width,
-                out,
-                std::rc::Rc::clone(&conversation_total),
-            ),
+            Format::Timeline => {
+                choose::view_with_total(args, out, std::rc::Rc::clone(&conversation_total))
+            }
             Format::Jsonl => Box::new(JsonLines::new(out, args.absolute_seq)),
         };
         let (summary_only, batches) = match args.format {
-            Format::Timeline => (
-                choose::conversations_only(args),
-                choose::batches_conversations(args),
-            ),
+            Format::Timeline => (args.conversations_only(), args.batches_conversations()),
             Format::Jsonl => (false, true),
         };
         let back = Back {

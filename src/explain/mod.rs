@@ -91,13 +91,13 @@ impl Explainer {
         facts: &Facts,
         note: &mut Note,
     ) {
-        self.explain_into_given(frame, packet, facts, note, None);
+        self.explain_into_with_tcp_info(frame, packet, facts, note, None);
     }
 
-    /// [`Explainer::explain_into`], with a TCP segment's Info already written by
-    /// [`tcp_info_without_memory`] (on another thread): used unless the conversation
-    /// negotiated Accurate ECN, then written again. The note is the same either way.
-    pub fn explain_into_given(
+    /// [`Explainer::explain_into`], with a TCP segment's Info column already written by
+    /// [`tcp_info`] (the threaded reader may write it on its other thread). Crate-private:
+    /// a detail of the driver, not part of the stage's interface.
+    pub(crate) fn explain_into_with_tcp_info(
         &mut self,
         frame: &Frame<'_>,
         packet: &Packet<'_>,
@@ -133,8 +133,8 @@ impl Explainer {
     /// Remembers what the verdicts need of one frame, without writing its words:
     /// the fast path for a view that shows no frame. Calling it instead of
     /// [`Explainer::explain_into`] gives the same verdicts.
-    pub fn observe(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, facts: &Facts) {
-        note::observe(&mut self.memory, frame, packet, facts);
+    pub fn observe(&mut self, packet: &Packet<'_>, facts: &Facts) {
+        note::observe(&mut self.memory, packet, facts);
     }
 
     /// One sentence on a finished conversation, e.g.
@@ -147,12 +147,10 @@ impl Explainer {
     }
 }
 
-/// A TCP segment's Info column as far as it can be written without the explainer's
-/// memory (which only says whether the conversation negotiated Accurate ECN): the front
-/// thread of `wirelab read` writes it when the back thread falls behind, and
-/// [`Explainer::explain_into_given`] uses it. False (nothing written) for a frame that is
-/// not a TCP segment.
-pub fn tcp_info_without_memory(
+/// A TCP segment's Info column, a pure function of the packet and the tracker's facts, so
+/// that either thread of the threaded reader may write it. False (nothing written) for a
+/// frame that is not a TCP segment.
+pub(crate) fn tcp_info(
     out: &mut String,
     packet: &Packet<'_>,
     facts: &Facts,
@@ -160,10 +158,7 @@ pub fn tcp_info_without_memory(
 ) -> bool {
     match &packet.transport {
         crate::decode::Transport::Tcp(tcp) => {
-            let ctx = info::TcpInfoContext {
-                accurate_ecn: false,
-            };
-            info::write_tcp_info(out, tcp, facts.tcp.as_ref(), options.absolute_seq, ctx);
+            info::write_tcp_info(out, tcp, facts.tcp.as_ref(), options.absolute_seq);
             true
         }
         _ => false,
@@ -198,7 +193,7 @@ mod given_info_tests {
     use crate::source::FileSource;
     use crate::track::{FrameMeta, Tracker};
 
-    /// A note written with the TCP Info from [`tcp_info_without_memory`] is the note written
+    /// A note written with the TCP Info from [`tcp_info`] is the note written
     /// without it, on every frame of every fixture (Accurate ECN ones included), with
     /// relative and absolute sequence numbers.
     #[test]
@@ -225,9 +220,9 @@ mod given_info_tests {
                     let facts = tracker.observe(meta, &packet);
                     let expected = plain.explain(&frame, &packet, &facts);
                     info.clear();
-                    let tcp = tcp_info_without_memory(&mut info, &packet, &facts, options);
+                    let tcp = tcp_info(&mut info, &packet, &facts, options);
                     let mut note = Note::default();
-                    with.explain_into_given(
+                    with.explain_into_with_tcp_info(
                         &frame,
                         &packet,
                         &facts,
@@ -278,7 +273,7 @@ mod summary_tests {
                 let f1 = t1.observe(meta, &packet);
                 let f2 = t2.observe(meta, &packet);
                 let _ = full.explain(&frame, &packet, &f1);
-                quick.observe(&frame, &packet, &f2);
+                quick.observe(&packet, &f2);
             }
             for c in t1.finish() {
                 assert_eq!(

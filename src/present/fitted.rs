@@ -7,10 +7,11 @@
 use std::io::{self, Write};
 
 use super::common::proto_name;
-use super::text::{TimeColumn, ansi, push_date_time, push_seconds, push_u64, time_column};
+use super::text::{TimeColumn, ansi, time_column};
 use super::timeline::{conversations_heading, push_endpoint, row_colour};
 use super::{ConversationRow, Row, TimeFormat, View};
 use crate::explain::Tone;
+use crate::fmt::{push_date_time, push_seconds, push_u64};
 use crate::source::Timestamp;
 use crate::width::{Packer, display_width, push_spaces, shorten, shorten_middle};
 

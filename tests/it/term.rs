@@ -105,7 +105,8 @@ fn check_lines(rel: &str, columns: usize) -> String {
     };
     let mut source = FileSource::open(&args.file).unwrap_or_else(|e| panic!("{rel}: {e}"));
     let selection = Selection::everything();
-    let mut pipeline = Pipeline::new(&args.view, selection, false, Box::new(io::sink()));
+    let config = wirelab::app::ViewConfig::new(&args.view, false).expect("valid view options");
+    let mut pipeline = Pipeline::new(&config, selection, Box::new(io::sink()));
     pipeline.collect_payloads();
     while let Ok(Some(frame)) = source.next_frame() {
         if pipeline.frame(&frame).is_err() {

@@ -86,7 +86,8 @@ pub fn run_pipeline(path: &std::path::Path, format: &str) -> bool {
         return false;
     };
     let selection = Selection::everything();
-    let mut pipeline = Pipeline::new(&args.view, selection, false, Box::new(io::sink()));
+    let config = wirelab::app::ViewConfig::new(&args.view, false).expect("valid view options");
+    let mut pipeline = Pipeline::new(&config, selection, Box::new(io::sink()));
     let mut clean = true;
     loop {
         match source.next_frame() {
