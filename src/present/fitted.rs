@@ -428,3 +428,87 @@ impl<W: Write> Drop for FitLines<W> {
         let _ = self.flush();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::Packet;
+    use crate::explain::Note;
+    use crate::source::Frame;
+    use crate::track::Facts;
+
+    fn render(rows: &[(&str, &str, &str, &str)], width: usize) -> String {
+        let mut out = Vec::new();
+        let mut t = FittedTimeline::new(&mut out, TimeFormat::R, false, width);
+        for (i, (source, destination, info, text)) in rows.iter().enumerate() {
+            let frame = Frame {
+                number: i as u64 + 1,
+                ts: Timestamp { secs: 1, nanos: 0 },
+                linktype: 1,
+                orig_len: 74,
+                data: &[],
+            };
+            let note = Note {
+                source: (*source).into(),
+                destination: (*destination).into(),
+                protocol: "TCP".into(),
+                info: (*info).into(),
+                text: (*text).into(),
+                tone: Tone::Plain,
+            };
+            let (packet, facts) = (Packet::default(), Facts::default());
+            t.frame(&Row {
+                frame: &frame,
+                packet: &packet,
+                facts: &facts,
+                note: &note,
+                first: frame.ts,
+            })
+            .unwrap();
+        }
+        t.finish().unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn test_rows_fit_width_addresses_shortened_in_the_middle() {
+        let info = "44610 → 23456 [SYN] Seq=0 Win=65495 Len=0 MSS=65495 SACK_PERM TSval=1335915 TSecr=0 WS=1024";
+        let note = "1/3 SYN: the client picks its initial sequence number (ISN) 3963842944, shown as Seq=0";
+        let s = render(
+            &[
+                ("fe80::1234:5678:9abc:def0", "ff02::1:ff00:1234", info, note),
+                ("127.0.0.1", "127.0.0.1", "1 → 2 Len=5", ""),
+            ],
+            80,
+        );
+        for l in s.lines() {
+            assert!(display_width(l) <= 80, "{l:?}\n{s}");
+        }
+        assert!(s.contains("fe80::"), "{s}");
+        assert!(s.contains('…'), "the long address is shortened: {s}");
+        // Info and the note are wrapped, never cut.
+        let words: Vec<&str> = s.split_whitespace().collect();
+        for w in info.split(' ').chain(note.split(' ')) {
+            assert!(words.contains(&w), "{w:?} lost:\n{s}");
+        }
+        // The note has its own line, after the arrow, under the row.
+        let arrow = s
+            .lines()
+            .position(|l| l.trim_start().starts_with("↳ 1/3 SYN"));
+        assert!(arrow.is_some_and(|i| i >= 2), "{s}");
+        // Without a note, a row is one line.
+        assert!(
+            s.lines().last().is_some_and(|l| l.ends_with("1 → 2 Len=5")),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn test_columns_sized_to_the_addresses_present() {
+        let s = render(&[("10.0.0.1", "10.0.0.2", "1 → 2 Len=5", "a note")], 100);
+        let header = s.lines().next().unwrap();
+        // "Source" is 6 wide, the addresses 8: the Destination heading starts 9 columns on.
+        let at = |pat: &str| header.find(pat).unwrap();
+        assert_eq!(at("Destination") - at("Source"), 9, "{s}");
+    }
+}

@@ -252,6 +252,45 @@ fn r16_terminal_width_found_under_a_pseudo_terminal() {
 }
 
 #[test]
+fn r16_colours_do_not_count_as_columns() {
+    for view in ["timeline", "flow", "conversations", "follow"] {
+        let out = piped(&[
+            "read",
+            "--color",
+            "always",
+            "--width",
+            "80",
+            "--view",
+            view,
+            "fixtures/lab_tcp.pcap",
+        ]);
+        let plain = strip_ansi(&out);
+        assert!(widest(&plain).0 <= 80, "{view}:\n{plain}");
+        if view == "timeline" {
+            assert_ne!(plain, out, "the timeline is coloured");
+        }
+    }
+}
+
+/// `s` without its ANSI colour codes (`ESC [ ... m`).
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for d in chars.by_ref() {
+                if d == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
 fn r16_piped_rows_are_full() {
     // Piped, nothing is cut nor moved: the notes stay on the row (goldens of it::golden).
     let out = piped(&["read", "--color", "never", "fixtures/lab_tcp.pcap"]);
