@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// wirelab: capture and explain the socket lab's UDP and TCP traffic.
 #[derive(Debug, Parser)]
-#[command(name = "wirelab", version, about, long_about = None)]
+#[command(name = "wirelab", version, about, long_about = None, after_long_help = EXIT_STATUS)]
 pub struct Cli {
     /// When to colour the output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
@@ -14,6 +14,13 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// The exit statuses, as `--help` and the man page list them.
+pub const EXIT_STATUS: &str = "Exit status: 0 success (also when no packet was shown: a note says why); \
+1 an error (a missing or unreadable file, not a capture, a bad filter, a --stream or --frame \
+that matches nothing, a failed lab check, no capture rights); 2 a usage error (options that \
+cannot act together) or a capture damaged part-way (after every frame before the damage was \
+shown). A closed pipe (`| head`) ends quietly with 0.";
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]

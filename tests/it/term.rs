@@ -538,6 +538,10 @@ fn r16_completions_and_man_page_generate() {
         "{out}"
     );
     assert!(out.contains(".TH wirelab 1"), "{out}");
+    assert!(
+        out.contains("Exit status: 0 success"),
+        "the page lists the exit statuses"
+    );
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let d = dir.path().to_string_lossy().into_owned();
     let r = run(wirelab().args(["man", "--dir", d.as_str()]));
