@@ -43,7 +43,7 @@ impl FrameSource for LiveSource {
         match self.next_frame() {
             Ok(Next::Frame(f)) => Ok(Step::Frame(f)),
             Ok(Next::Idle) => Ok(Step::Idle),
-            Err(e) => Err(AppError::Other(e.to_string())),
+            Err(e) => Err(e.into()),
         }
     }
 }

@@ -20,7 +20,7 @@ use super::{
     Failure, FrameSink, Pipeline, Selection, ViewConfig, output_error, privileges, register_stop,
 };
 use crate::cli::{Format, LabArgs, LabWhich, ViewKind};
-use crate::error::AppError;
+use crate::error::{AppError, LabError};
 use crate::lab::checks;
 use crate::lab::netns::{self, TwoHosts, in_netns};
 use crate::lab::{client, server, show_text};
@@ -79,10 +79,6 @@ impl OwnedFrame {
     }
 }
 
-fn other(e: impl std::fmt::Display) -> Failure {
-    Failure::App(AppError::Other(e.to_string()))
-}
-
 /// Makes sure this process may capture on loopback: as is, or inside a private
 /// user and network namespace. Returns true when a namespace was entered.
 pub fn ensure_capture_rights() -> Result<bool, Failure> {
@@ -94,17 +90,17 @@ pub fn ensure_capture_rights() -> Result<bool, Failure> {
                 exe.display()
             );
             if netns::thread_count() > 1 {
-                return Err(other(format!(
-                    "lo: no permission to capture ({reason}); {fix}"
-                )));
+                return Err(LabError::NoCaptureRights { reason, fix }.into());
             }
-            netns::enter_private_namespace().map_err(|e| {
-                other(format!("lo: no permission to capture ({reason}) and no private user namespace either ({e}); {fix}"))
+            netns::enter_private_namespace().map_err(|namespace| LabError::NoNamespace {
+                reason,
+                namespace,
+                fix,
             })?;
-            LiveSource::open("lo", None).map_err(other)?;
+            LiveSource::open("lo", None)?;
             Ok(true)
         }
-        Err(e) => Err(other(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -174,8 +170,8 @@ impl CaptureThread {
         });
         let linktype = match ready_rx.recv() {
             Ok(Ok(lt)) => lt,
-            Ok(Err(e)) => return Err(other(e)),
-            Err(_) => return Err(other("the capture thread failed to start")),
+            Ok(Err(e)) => return Err(e.into()),
+            Err(_) => return Err(LabError::Thread("capture").into()),
         };
         Ok(CaptureThread {
             handle,
@@ -191,7 +187,7 @@ impl CaptureThread {
         drop(self.frames);
         self.handle
             .join()
-            .map_err(|_| other("the capture thread failed"))
+            .map_err(|_| LabError::Thread("capture").into())
     }
 }
 
@@ -340,9 +336,7 @@ pub fn run(args: &LabArgs, color: bool) -> Result<(), Failure> {
     let mut hosts = None;
     let mut in_private_ns = false;
     let place = if args.two_hosts {
-        let h = TwoHosts::create(args.ipv6).map_err(|e| {
-            other(format!("--two-hosts needs root to create network namespaces ({e}); run with sudo, or drop --two-hosts"))
-        })?;
+        let h = TwoHosts::create(args.ipv6).map_err(LabError::TwoHosts)?;
         let p = Placement {
             server_ip: h.server_ip,
             server_ns: Some(TwoHosts::path(&h.server_ns)),
@@ -456,8 +450,8 @@ impl Clients {
         });
         match ready_rx.recv() {
             Ok(Ok(())) => Ok(Clients { handle, go, done }),
-            Ok(Err(e)) => Err(other(format!("the client cannot enter its namespace: {e}"))),
-            Err(_) => Err(other("the client thread failed to start")),
+            Ok(Err(e)) => Err(LabError::ClientNamespace(e).into()),
+            Err(_) => Err(LabError::Thread("client").into()),
         }
     }
 
@@ -483,7 +477,10 @@ fn run_local(
             in_netns(place.server_ns.clone(), move || {
                 UdpSocket::bind(SocketAddr::new(ip, 0))
             })
-            .map_err(other)?,
+            .map_err(|source| LabError::ServerSocket {
+                proto: "UDP",
+                source,
+            })?,
         )
     } else {
         None
@@ -493,7 +490,10 @@ fn run_local(
             in_netns(place.server_ns.clone(), move || {
                 TcpListener::bind(SocketAddr::new(ip, 0))
             })
-            .map_err(other)?,
+            .map_err(|source| LabError::ServerSocket {
+                proto: "TCP",
+                source,
+            })?,
         )
     } else {
         None
@@ -502,12 +502,18 @@ fn run_local(
         .as_ref()
         .map(|s| s.local_addr())
         .transpose()
-        .map_err(other)?;
+        .map_err(|source| LabError::ServerSocket {
+            proto: "UDP",
+            source,
+        })?;
     let tcp_addr = tcp
         .as_ref()
         .map(|s| s.local_addr())
         .transpose()
-        .map_err(other)?;
+        .map_err(|source| LabError::ServerSocket {
+            proto: "TCP",
+            source,
+        })?;
     let mut parts = Vec::new();
     if let Some(a) = udp_addr {
         parts.push(format!("udp port {}", a.port()));
@@ -628,9 +634,9 @@ impl Exchanges {
         // `-w` is created now, after root was dropped: the file belongs to the user.
         let writer = match &args.write {
             Some(p) => {
-                let mut w = CaptureWriter::create(p, live::SNAPLEN as u32).map_err(other)?;
-                w.ensure_header(capture.linktype).map_err(other)?;
-                w.flush().map_err(other)?;
+                let mut w = CaptureWriter::create(p, live::SNAPLEN as u32)?;
+                w.ensure_header(capture.linktype)?;
+                w.flush()?;
                 Some(w)
             }
             None => None,
@@ -710,18 +716,17 @@ impl Exchanges {
         out.write_all(summary.as_bytes()).map_err(output_error)?;
         out.flush().map_err(output_error)?;
         if let Some(e) = end.error {
-            return Err(other(e));
+            return Err(e.into());
         }
         if let Some(e) = driven.error {
             return Err(e.into());
         }
         if failed > 0 {
-            let extra = if client_errors.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", client_errors.join("; "))
-            };
-            return Err(other(format!("{failed} lab check(s) failed{extra}")));
+            return Err(LabError::ChecksFailed {
+                failed,
+                client_errors,
+            }
+            .into());
         }
         Ok(())
     }
@@ -766,8 +771,12 @@ fn report_run(
 /// The partner's server address: with `--ipv6`, an IPv6 one (an IPv4 address given with
 /// `--ipv6` is refused rather than silently used; a name gets its IPv6 address).
 fn server_address(host: &str, port: u16, ipv6: bool) -> Result<SocketAddr, Failure> {
+    let unknown = |source| LabError::UnknownHost {
+        host: host.to_string(),
+        source,
+    };
     if !ipv6 {
-        return client::resolve(host, port).map_err(|e| other(format!("cannot find {host}: {e}")));
+        return Ok(client::resolve(host, port).map_err(unknown)?);
     }
     if let Ok(ip) = host.parse::<IpAddr>() {
         return match ip {
@@ -779,15 +788,14 @@ fn server_address(host: &str, port: u16, ipv6: bool) -> Result<SocketAddr, Failu
         };
     }
     use std::net::ToSocketAddrs;
-    let addrs: Vec<SocketAddr> = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| other(format!("cannot find {host}: {e}")))?
-        .collect();
-    addrs.iter().copied().find(SocketAddr::is_ipv6).ok_or_else(|| {
-        other(format!(
-            "--ipv6 with --server {host}: {host} has no IPv6 address; drop --ipv6 to use its IPv4 address"
-        ))
-    })
+    let addrs: Vec<SocketAddr> = (host, port).to_socket_addrs().map_err(unknown)?.collect();
+    Ok(addrs
+        .iter()
+        .copied()
+        .find(SocketAddr::is_ipv6)
+        .ok_or_else(|| LabError::NoIpv6Address {
+            host: host.to_string(),
+        })?)
 }
 
 /// The interface whose address the kernel would use to reach `peer` ("lo" for loopback).
@@ -821,11 +829,7 @@ fn partner(args: &LabArgs, config: &ViewConfig, stop: &Arc<AtomicBool>) -> Resul
     let proto = match args.which {
         LabWhich::Udp => Proto::Udp,
         LabWhich::Tcp => Proto::Tcp,
-        LabWhich::Both => {
-            return Err(other(
-                "with --server or --serve, say which: `wirelab lab udp ...` or `wirelab lab tcp ...`",
-            ));
-        }
+        LabWhich::Both => return Err(LabError::PartnerNeedsProtocol.into()),
     };
     let pname = if proto == Proto::Udp { "udp" } else { "tcp" };
     let filter = format!("{pname} port {}", args.port);
@@ -871,11 +875,7 @@ fn partner(args: &LabArgs, config: &ViewConfig, stop: &Arc<AtomicBool>) -> Resul
     } else {
         SocketAddr::from((Ipv4Addr::UNSPECIFIED, args.port))
     };
-    let bind_err = |e: io::Error| {
-        other(format!(
-            "cannot listen on {bind}: {e}; pick another --port or stop the program using it"
-        ))
-    };
+    let bind_err = |source: io::Error| LabError::Listen { addr: bind, source };
     let udp = if proto == Proto::Udp {
         Some(UdpSocket::bind(bind).map_err(bind_err)?)
     } else {
@@ -886,14 +886,14 @@ fn partner(args: &LabArgs, config: &ViewConfig, stop: &Arc<AtomicBool>) -> Resul
     } else {
         None
     };
-    let mut source = LiveSource::open(&iface, Some(&filter)).map_err(other)?;
+    let mut source = LiveSource::open(&iface, Some(&filter))?;
     let runs_as = privileges::drop_to_invoking_user()?;
     privileges::announce(runs_as, "capture open");
     let writer = match &args.write {
         Some(p) => {
-            let mut w = CaptureWriter::create(p, live::SNAPLEN as u32).map_err(other)?;
-            w.ensure_header(source.linktype()).map_err(other)?;
-            w.flush().map_err(other)?;
+            let mut w = CaptureWriter::create(p, live::SNAPLEN as u32)?;
+            w.ensure_header(source.linktype())?;
+            w.flush()?;
             Some(w)
         }
         None => None,

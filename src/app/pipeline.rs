@@ -421,9 +421,7 @@ impl Back {
             } else {
                 None
             };
-            w.writer
-                .write(frame, comment)
-                .map_err(|e| AppError::Other(e.to_string()))?;
+            w.writer.write(frame, comment).map_err(AppError::from)?;
         }
         if *shown {
             if let (Some(c), Some(p), Some(s), Some(d)) =
@@ -447,9 +445,7 @@ impl Back {
     /// Pushes the rows shown so far to the output and the saved frames to the file.
     pub fn flush(&mut self) -> Result<(), Failure> {
         if let Some(w) = &mut self.writer {
-            w.writer
-                .flush()
-                .map_err(|e| AppError::Other(e.to_string()))?;
+            w.writer.flush().map_err(AppError::from)?;
         }
         self.view.flush().map_err(output_error)
     }

@@ -4,7 +4,7 @@
 //! fails loudly instead of carrying on as root. Files written afterwards (`-w`, `-o`,
 //! `--svg`) are created by the invoking user, so they are theirs.
 
-use crate::error::AppError;
+use crate::error::{AppError, PrivilegeError};
 
 /// Who the process runs as after [`drop_to_invoking_user`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,9 +19,7 @@ pub enum RunsAs {
 
 /// Why root could not be dropped.
 fn refuse(why: String) -> AppError {
-    AppError::Other(format!(
-        "{why}; wirelab will not go on as root. Run it as your user after `sudo setcap cap_net_raw,cap_net_admin=eip $(command -v wirelab)`, or from a root shell without sudo"
-    ))
+    PrivilegeError { why }.into()
 }
 
 /// Under sudo (`SUDO_UID`/`SUDO_GID` set, effective uid 0), becomes the invoking user:

@@ -268,7 +268,7 @@ pub fn read(
                 let damage = pass.run(source);
                 (front, damage)
             })
-            .map_err(|e| AppError::Other(format!("cannot start the reading thread: {e}")))?;
+            .map_err(|_| AppError::ThreadStart("reading"))?;
         let mut failure = None;
         for mut batch in full_rx.iter() {
             match batch.show(&mut back, back_tracking.as_mut()) {
