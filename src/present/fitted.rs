@@ -20,6 +20,8 @@ use crate::width::{Packer, display_width, push_spaces, shorten, shorten_middle};
 pub const LOOKAHEAD: usize = 200;
 /// Columns the Info column keeps at the least when addresses are shortened for it.
 const INFO_MIN: usize = 24;
+/// Below this many columns left for Info on the row, Info starts on the next line.
+const INFO_LEAST: usize = 12;
 /// Columns an address column keeps at the least (an IPv4 loopback address is 9).
 const ADDR_MIN: usize = 9;
 /// How far a note's lines are indented under their row.
@@ -183,8 +185,17 @@ impl<W: Write> FittedTimeline<W> {
         push_u64(&mut n, r.length);
         cell(line, &n, c.length, true);
         line.push(' ');
-        // Info wraps at its spaces onto lines of its own column (nothing of it is cut).
-        let at_info = display_width(line);
+        // Info wraps at its spaces onto lines of its own column (nothing of it is cut); when
+        // the columns before it leave it too little room (`-t ad` on a narrow terminal), it
+        // starts on the next line instead, indented as the note.
+        let mut at_info = display_width(line);
+        if at_info + INFO_LEAST > self.width {
+            let end = line.trim_end().len();
+            line.truncate(end);
+            line.push('\n');
+            push_spaces(line, NOTE_INDENT + 2);
+            at_info = NOTE_INDENT + 2;
+        }
         let mut p = Packer::continuing(line, self.width, at_info, at_info);
         p.words(&r.info, "");
         p.end();
@@ -438,8 +449,12 @@ mod tests {
     use crate::track::Facts;
 
     fn render(rows: &[(&str, &str, &str, &str)], width: usize) -> String {
+        render_with(rows, width, TimeFormat::R)
+    }
+
+    fn render_with(rows: &[(&str, &str, &str, &str)], width: usize, time: TimeFormat) -> String {
         let mut out = Vec::new();
-        let mut t = FittedTimeline::new(&mut out, TimeFormat::R, false, width);
+        let mut t = FittedTimeline::new(&mut out, time, false, width);
         for (i, (source, destination, info, text)) in rows.iter().enumerate() {
             let frame = Frame {
                 number: i as u64 + 1,
@@ -510,5 +525,22 @@ mod tests {
         // "Source" is 6 wide, the addresses 8: the Destination heading starts 9 columns on.
         let at = |pat: &str| header.find(pat).unwrap();
         assert_eq!(at("Destination") - at("Source"), 9, "{s}");
+    }
+
+    #[test]
+    fn test_date_time_column_at_60_columns_moves_info_down() {
+        let info = "44610 → 23456 [SYN] Seq=0 Win=65495 Len=0 MSS=65495";
+        let s = render_with(
+            &[("fe80::1234:5678:9abc:def0", "ff02::1", info, "1/3 SYN")],
+            60,
+            TimeFormat::Ad,
+        );
+        for l in s.lines() {
+            assert!(display_width(l) <= 60, "{l:?}\n{s}");
+        }
+        let words: Vec<&str> = s.split_whitespace().collect();
+        for w in info.split(' ') {
+            assert!(words.contains(&w), "{w:?} lost:\n{s}");
+        }
     }
 }
