@@ -131,7 +131,12 @@ impl<W: Write> FittedTimeline<W> {
             head.push(' ');
             cell(&mut head, "Source", c.source, false);
             head.push(' ');
-            cell(&mut head, "Destination", c.destination, false);
+            let destination = if c.destination < 11 {
+                "Dest"
+            } else {
+                "Destination"
+            };
+            cell(&mut head, destination, c.destination, false);
             head.push(' ');
             cell(&mut head, "Proto", c.protocol, false);
             head.push(' ');
