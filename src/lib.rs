@@ -16,5 +16,6 @@ pub mod fmt;
 pub mod lab;
 pub mod present;
 pub mod source;
+pub mod text;
 pub mod track;
 pub mod width;

@@ -23,11 +23,12 @@ use crate::cli::{Format, LabArgs, LabWhich, ViewKind};
 use crate::error::{AppError, LabError};
 use crate::lab::checks;
 use crate::lab::netns::{self, TwoHosts, in_netns};
-use crate::lab::{client, server, show_text};
+use crate::lab::{client, server};
 use crate::present::text::ansi;
 use crate::source::live::{self, CaptureError, LiveSource, Next};
 use crate::source::write::CaptureWriter;
-use crate::source::{Frame, Timestamp};
+use crate::source::{Comments, Frame, LinkType, Precision, Timestamp};
+use crate::text::{Style, escape};
 use crate::track::Proto;
 use crate::width::quote_excerpt;
 
@@ -51,7 +52,7 @@ const LINGER: Duration = Duration::from_secs(3);
 pub struct OwnedFrame {
     pub number: u64,
     pub ts: Timestamp,
-    pub linktype: u32,
+    pub linktype: LinkType,
     pub orig_len: u32,
     pub data: Vec<u8>,
 }
@@ -75,6 +76,7 @@ impl OwnedFrame {
             linktype: self.linktype,
             orig_len: self.orig_len,
             data: &self.data,
+            comments: Comments::NONE,
         }
     }
 }
@@ -87,7 +89,7 @@ pub fn ensure_capture_rights() -> Result<bool, Failure> {
         Err(CaptureError::Permission { exe, reason, .. }) => {
             let fix = format!(
                 "run `sudo setcap cap_net_raw,cap_net_admin=eip {}` once, or run with sudo",
-                exe.display()
+                crate::text::show_path(&exe)
             );
             if netns::thread_count() > 1 {
                 return Err(LabError::NoCaptureRights { reason, fix }.into());
@@ -116,7 +118,7 @@ struct CaptureThread {
     handle: JoinHandle<CaptureEnd>,
     stop: Arc<AtomicBool>,
     frames: Receiver<OwnedFrame>,
-    linktype: u32,
+    linktype: LinkType,
 }
 
 impl CaptureThread {
@@ -634,9 +636,10 @@ impl Exchanges {
         // `-w` is created now, after root was dropped: the file belongs to the user.
         let writer = match &args.write {
             Some(p) => {
-                let mut w = CaptureWriter::create(p, live::SNAPLEN as u32)?;
+                let mut w = CaptureWriter::create(p, live::SNAPLEN as u32, Precision::Nano)?;
                 w.ensure_header(capture.linktype)?;
                 w.flush()?;
+                w.flush_within(super::LIVE_FLUSH);
                 Some(w)
             }
             None => None,
@@ -753,8 +756,8 @@ fn report_run(
     let line = match result {
         Ok((local, reply)) => format!(
             "{name} client run {run}: from {local} sent {}, got back {}\n",
-            quote_excerpt(&show_text(message), checks::QUOTE_MAX),
-            quote_excerpt(&show_text(&reply), checks::QUOTE_MAX)
+            quote_excerpt(&escape(message, Style::Plain), checks::QUOTE_MAX),
+            quote_excerpt(&escape(&reply, Style::Plain), checks::QUOTE_MAX)
         ),
         Err(e) => {
             errors.push(e.to_string());
@@ -891,9 +894,10 @@ fn partner(args: &LabArgs, config: &ViewConfig, stop: &Arc<AtomicBool>) -> Resul
     privileges::announce(runs_as, "capture open");
     let writer = match &args.write {
         Some(p) => {
-            let mut w = CaptureWriter::create(p, live::SNAPLEN as u32)?;
+            let mut w = CaptureWriter::create(p, live::SNAPLEN as u32, Precision::Nano)?;
             w.ensure_header(source.linktype())?;
             w.flush()?;
+            w.flush_within(super::LIVE_FLUSH);
             Some(w)
         }
         None => None,

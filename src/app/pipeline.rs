@@ -259,7 +259,8 @@ impl Tracking {
         let facts = self.tracker.observe_hashed(
             FrameMeta {
                 number: frame.number,
-                ts: frame.ts,
+                // A frame without a time counts as the epoch, as in Wireshark.
+                ts: frame.ts.or_zero(),
                 orig_len: frame.orig_len,
             },
             packet,
@@ -599,9 +600,10 @@ pub fn finish(
         ..
     } = back;
     if let Some(mut w) = writer {
-        w.writer
-            .flush()
-            .map_err(|e| io::Error::other(e.to_string()))?;
+        w.writer.flush().map_err(io::Error::other)?;
+        let n = w.writer.written;
+        let packets = if n == 1 { "packet" } else { "packets" };
+        eprintln!("{n} {packets} written to {}", w.writer.path().display());
     }
     let first = first.unwrap_or_default();
     let filtered = selection.narrows();

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
+use super::spans::NoFields;
 use super::{Bytes, FragmentInfo, Net, Packet, Transport, decode_into, ip, len_u32};
 use crate::source::Frame;
 
@@ -312,8 +313,10 @@ impl Decoder {
                 data: this.assembled.get(..total).unwrap_or(&this.assembled),
                 reported: total,
                 defrag: true,
+                at: 0,
+                tunnels: 0,
             };
-            ip::reassembled(key.protocol, bytes, packet);
+            ip::reassembled(key.protocol, bytes, packet, &mut NoFields);
         }
         packet.fragment = Some(info);
     }

@@ -4,7 +4,6 @@
 
 pub mod info;
 pub mod note;
-pub mod text;
 pub mod verdict;
 
 #[cfg(test)]
@@ -113,7 +112,7 @@ impl Explainer {
         note.tone = Tone::Plain;
         self.addresses
             .write_addresses(&mut note.source, &mut note.destination, packet);
-        info::write_protocol(&mut note.protocol, packet, frame.linktype);
+        info::write_protocol(&mut note.protocol, packet, frame.linktype.0);
         note::write(
             &mut self.memory,
             self.options,

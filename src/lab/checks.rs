@@ -5,9 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use super::show_text;
-use super::upper::is_uppercase_of;
 use crate::present::timeline::endpoint;
+use crate::text::{Style, escape, is_uppercase_of};
 use crate::track::{Conversation, Direction, Proto};
 use crate::width::{Packer, quote_excerpt};
 
@@ -134,7 +133,7 @@ pub fn checks(observed: &[Observed], proto: Proto, message: &[u8], runs: u32) ->
             o.request == message,
             format!(
                 "{name} run {run}: client {client} sent {} to server {server}",
-                quote_excerpt(&show_text(&o.request), QUOTE_MAX)
+                quote_excerpt(&escape(&o.request, Style::Plain), QUOTE_MAX)
             ),
         ));
         if proto == Proto::Tcp {
@@ -164,7 +163,7 @@ pub fn checks(observed: &[Observed], proto: Proto, message: &[u8], runs: u32) ->
             upper,
             format!(
                 "{name} run {run}: the reply {} {} the request in uppercase",
-                quote_excerpt(&show_text(&o.reply), QUOTE_MAX),
+                quote_excerpt(&escape(&o.reply, Style::Plain), QUOTE_MAX),
                 if upper { "is" } else { "is NOT" }
             ),
         ));

@@ -13,6 +13,7 @@ use super::{ConversationRow, Row, TimeFormat, View};
 use crate::explain::Tone;
 use crate::fmt::{push_date_time, push_seconds, push_u64};
 use crate::source::Timestamp;
+use crate::text::{Style, escape};
 use crate::width::{Packer, display_width, push_spaces, shorten, shorten_middle};
 
 /// Rows read before the column widths are chosen (fewer when the output is flushed first,
@@ -41,6 +42,8 @@ struct Held {
     info: String,
     note: String,
     tone: Tone,
+    /// The frame's own pcapng comments, escaped.
+    comments: Vec<String>,
 }
 
 /// The chosen column widths.
@@ -216,6 +219,15 @@ impl<W: Write> FittedTimeline<W> {
             p.words(&r.note, "");
             p.end();
         }
+        // The frame's own comments, each on lines of its own under the note.
+        for comment in &r.comments {
+            push_spaces(&mut note, NOTE_INDENT);
+            note.push_str("# comment: ");
+            let at = NOTE_INDENT + 11;
+            let mut p = Packer::continuing(&mut note, self.width, at, at);
+            p.words(comment, "");
+            p.end();
+        }
         match (colour, self.color) {
             (Some(c), _) => {
                 for l in self.line.lines() {
@@ -332,6 +344,12 @@ impl<W: Write> View for FittedTimeline<W> {
             info: note.info.clone(),
             note: note.text.clone(),
             tone: note.tone,
+            comments: row
+                .frame
+                .comments
+                .iter()
+                .map(|c| escape(c, Style::Plain))
+                .collect(),
         };
         if self.columns.is_some() {
             return self.write_row(&held);
@@ -464,9 +482,10 @@ mod tests {
             let frame = Frame {
                 number: i as u64 + 1,
                 ts: Timestamp { secs: 1, nanos: 0 },
-                linktype: 1,
+                linktype: crate::source::LinkType(1),
                 orig_len: 74,
                 data: &[],
+                comments: crate::source::Comments::NONE,
             };
             let note = Note {
                 source: (*source).into(),

@@ -18,9 +18,10 @@ fn frame(number: u64) -> Frame<'static> {
     Frame {
         number,
         ts: Timestamp::default(),
-        linktype: 1,
+        linktype: crate::source::LinkType(1),
         orig_len: 60,
         data: &[],
+        comments: crate::source::Comments::NONE,
     }
 }
 
@@ -83,6 +84,7 @@ fn seg(
         }),
         payload,
         problem: None,
+        tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
     }
@@ -390,6 +392,7 @@ fn datagram(from_client: bool, client_port: u16, payload: &'static [u8]) -> Pack
         }),
         payload,
         problem: None,
+        tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
     }
@@ -480,6 +483,7 @@ fn test_icmp_echo_pairing() {
         }),
         payload: &[],
         problem: None,
+        tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
     };
@@ -515,6 +519,7 @@ fn test_icmp_port_unreachable() {
         }),
         payload: &[],
         problem: None,
+        tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
     };
@@ -548,6 +553,7 @@ fn test_arp_who_has() {
         transport: Transport::None,
         payload: &[],
         problem: None,
+        tunnel: None,
         fragment: None,
         cut_tcp_ports: None,
     };
