@@ -169,6 +169,12 @@ pub enum AppError {
     Filter(#[from] FilterError),
     #[error(transparent)]
     Stream(#[from] StreamSpecError),
+    /// `wirelab man --dir DIR` could not write its pages.
+    #[error("cannot write the man pages into {}: {source}; check that the directory exists and is writable", dir.display())]
+    ManPages {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
     /// Options that cannot act together (found after parsing, as clap's own are).
     #[error("{0}")]
     Usage(String),
@@ -224,9 +230,15 @@ pub enum AppError {
         "cannot start wirelab's {0} thread (the system is out of threads or memory); `WIRELAB_THREADS=1` reads on one thread"
     )]
     ThreadStart(&'static str),
-    /// Anything else, already worded for the user.
+    /// The uppercase server stopped on an error of its socket.
+    #[error("the server stopped: {0}; start it again")]
+    Server(std::io::Error),
+    /// The client's exchange failed (the client words the cause and the fix).
     #[error("{0}")]
-    Other(String),
+    Client(std::io::Error),
+    /// The client could not read its sentence.
+    #[error("cannot read the sentence from standard input ({0}); give it as an argument instead")]
+    Stdin(std::io::Error),
 }
 
 impl AppError {

@@ -123,11 +123,9 @@ fn man(dir: Option<&std::path::Path>) -> Result<(), Failure> {
     let cmd = <Cli as clap::CommandFactory>::command();
     match dir {
         Some(dir) => {
-            clap_mangen::generate_to(cmd, dir).map_err(|e| {
-                AppError::Other(format!(
-                    "cannot write the man pages into {}: {e}; check that the directory exists and is writable",
-                    dir.display()
-                ))
+            clap_mangen::generate_to(cmd, dir).map_err(|source| AppError::ManPages {
+                dir: dir.to_path_buf(),
+                source,
             })?;
             eprintln!("wirelab: man pages written to {}", dir.display());
             Ok(())
@@ -432,15 +430,14 @@ fn server(args: &ServerArgs) -> Result<(), Failure> {
             let socket = std::net::UdpSocket::bind(addr).map_err(bind_err)?;
             println!("The server is ready to receive!");
             let mut log: Box<dyn Write + Send> = Box::new(io::stdout());
-            server::serve_udp(&socket, &stop, &mut *log)
-                .map_err(|e| AppError::Other(e.to_string()))?;
+            server::serve_udp(&socket, &stop, &mut *log).map_err(AppError::Server)?;
         }
         LabProto::Tcp => {
             let listener = std::net::TcpListener::bind(addr).map_err(bind_err)?;
             println!("The server is ready to receive");
             let log: Box<dyn Write + Send> = Box::new(io::stdout());
             server::serve_tcp(&listener, &stop, Arc::new(Mutex::new(log)))
-                .map_err(|e| AppError::Other(e.to_string()))?;
+                .map_err(AppError::Server)?;
         }
     }
     Ok(())
@@ -453,23 +450,25 @@ fn client(args: &ClientArgs) -> Result<(), Failure> {
             print!("Input lowercase sentence: ");
             io::stdout().flush().map_err(output_error)?;
             let mut line = String::new();
-            io::stdin()
-                .read_line(&mut line)
-                .map_err(|e| AppError::Other(format!("cannot read the sentence: {e}")))?;
+            io::stdin().read_line(&mut line).map_err(AppError::Stdin)?;
             line.trim_end_matches(['\n', '\r']).to_string()
         }
     };
     let addr = crate::lab::client::resolve(&args.server, args.port)
-        .map_err(|e| AppError::Other(format!("cannot find {}: {e}", args.server)))?;
+        .map_err(|source| crate::error::LabError::UnknownHost {
+            host: args.server.clone(),
+            source,
+        })
+        .map_err(AppError::from)?;
     match args.proto {
         LabProto::Udp => {
             let (_, reply) = crate::lab::client::udp_exchange(addr, message.as_bytes())
-                .map_err(|e| AppError::Other(e.to_string()))?;
+                .map_err(AppError::Client)?;
             println!("{}", crate::text::escape(&reply, crate::text::Style::Plain));
         }
         LabProto::Tcp => {
             let (_, reply) = crate::lab::client::tcp_exchange(addr, message.as_bytes())
-                .map_err(|e| AppError::Other(e.to_string()))?;
+                .map_err(AppError::Client)?;
             println!(
                 "From Server:  {}",
                 crate::text::escape(&reply, crate::text::Style::Plain)

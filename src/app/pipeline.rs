@@ -364,8 +364,6 @@ pub struct Back {
     summary_only: bool,
     /// The view takes the conversations in batches (see [`Pipeline::finish`]).
     batches: bool,
-    /// Tells the conversations view how many conversations will come.
-    conversation_total: std::rc::Rc<std::cell::Cell<Option<u64>>>,
 }
 
 impl Back {
@@ -466,15 +464,12 @@ impl Pipeline {
     /// A pipeline writing to `out` in the chosen view.
     pub fn new(args: &ViewConfig, selection: Selection, out: Box<dyn Write>) -> Self {
         use super::choose;
-        let conversation_total = std::rc::Rc::new(std::cell::Cell::new(None));
         let view: Box<dyn View> = match args.format {
             Format::Timeline if args.plain_timeline() => match args.width {
                 Some(w) => Box::new(FittedTimeline::new(out, args.time, args.color, w)),
                 None => Box::new(Timeline::new(out, args.time, args.color)),
             },
-            Format::Timeline => {
-                choose::view_with_total(args, out, std::rc::Rc::clone(&conversation_total))
-            }
+            Format::Timeline => choose::view(args, out),
             Format::Jsonl => Box::new(JsonLines::new(out, args.absolute_seq)),
         };
         let (summary_only, batches) = match args.format {
@@ -491,7 +486,6 @@ impl Pipeline {
             note: Note::default(),
             summary_only,
             batches,
-            conversation_total,
         };
         Pipeline {
             front: Front {
@@ -596,7 +590,6 @@ pub fn finish(
         collector,
         writer,
         batches,
-        conversation_total,
         ..
     } = back;
     if let Some(mut w) = writer {
@@ -612,7 +605,7 @@ pub fn finish(
     } else {
         tracker.conversation_count()
     };
-    conversation_total.set(Some(u64::try_from(total).unwrap_or(u64::MAX)));
+    view.conversations_coming(u64::try_from(total).unwrap_or(u64::MAX));
     let batch = if batches {
         CONVERSATION_BATCH
     } else {

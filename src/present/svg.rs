@@ -208,6 +208,9 @@ impl View for SvgTee {
         self.inner.frame(row)
     }
 
+    fn conversations_coming(&mut self, total: u64) {
+        self.inner.conversations_coming(total);
+    }
     fn conversations(&mut self, rows: &[ConversationRow<'_>]) -> io::Result<()> {
         self.data.set_verdicts(rows);
         let svg = render(&self.data);
