@@ -103,7 +103,7 @@ pub fn shorten_middle(s: &str, max: usize) -> Cow<'_, str> {
 /// assert_eq!(quote_excerpt("hello", 40), "\"hello\"");
 /// let long = "x".repeat(8000);
 /// let q = quote_excerpt(&long, 40);
-/// assert_eq!(q, format!("\"{}…\" (8000 characters)", "x".repeat(20)));
+/// assert_eq!(q, format!("\"{}…\" (8000 characters)", "x".repeat(19)));
 /// assert!(display_width(&q) <= 40);
 /// ```
 pub fn quote_excerpt(text: &str, max_width: usize) -> String {
