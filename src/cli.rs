@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// wirelab: capture and explain the socket lab's UDP and TCP traffic.
 #[derive(Debug, Parser)]
-#[command(name = "wirelab", version, about, long_about = None)]
+#[command(name = "wirelab", version, about, long_about = None, after_long_help = EXIT_STATUS)]
 pub struct Cli {
     /// When to colour the output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
@@ -14,6 +14,13 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// The exit statuses, as `--help` and the man page list them.
+pub const EXIT_STATUS: &str = "Exit status: 0 success (also when no packet was shown: a note says why); \
+1 an error (a missing or unreadable file, not a capture, a bad filter, a --stream or --frame \
+that matches nothing, a failed lab check, no capture rights); 2 a usage error (options that \
+cannot act together) or a capture damaged part-way (after every frame before the damage was \
+shown). A closed pipe (`| head`) ends quietly with 0.";
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
@@ -32,6 +39,26 @@ pub enum Command {
     Client(ClientArgs),
     /// Check the lab in many captures: one row per file, one column per check; exit 1 if any fails.
     Check(CheckArgs),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man(ManArgs),
+}
+
+/// `wirelab completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `wirelab man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write wirelab.1 and one page per command (wirelab-read.1, ...) into DIR instead.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// Output formats of `wirelab check`.
@@ -127,6 +154,7 @@ pub struct CaptureArgs {
 
 /// `wirelab lab`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("partner").args(["server", "serve"])))]
 pub struct LabArgs {
     /// Which exchanges to run.
     #[arg(value_enum, default_value_t = LabWhich::Both)]
@@ -158,7 +186,7 @@ pub struct LabArgs {
     pub port: u16,
     /// Interface to capture on with --server or --serve (default: the one that reaches the
     /// server, or `any` for --serve).
-    #[arg(short = 'i', long = "interface")]
+    #[arg(short = 'i', long = "interface", requires = "partner")]
     pub interface: Option<String>,
     #[command(flatten)]
     pub view: ViewArgs,
@@ -189,7 +217,8 @@ pub struct ViewArgs {
     /// Only frames matching this BPF expression (tcpdump syntax); frame numbers stay those of the file.
     #[arg(short = 'f', long = "filter", value_name = "EXPR")]
     pub filter: Option<String>,
-    /// Only one conversation: tcp:N or udp:N, numbered as tshark's tcp.stream / udp.stream.
+    /// Only one conversation: tcp:N or udp:N, numbered as tshark's tcp.stream / udp.stream
+    /// (`--view follow` without it follows the first conversation, and says so).
     #[arg(long, value_name = "tcp:N|udp:N")]
     pub stream: Option<String>,
     /// Stop after N frames shown.
@@ -201,8 +230,8 @@ pub struct ViewArgs {
     /// With -w FILE.pcapng: store each frame's note as a packet comment (opens in Wireshark).
     #[arg(long, requires = "write")]
     pub comments: bool,
-    /// The human view: timeline, flow, conversations, follow, detail or report
-    /// (`--format jsonl` still wins for machine output).
+    /// The human view: timeline, flow, conversations, follow, detail or report (not with
+    /// `--format jsonl`; `--frame` and `--hex` alone mean the detail view).
     #[arg(long = "view", value_enum, value_name = "VIEW")]
     pub view: Option<ViewKind>,
     /// Flow diagram (and report) in plain ASCII instead of Unicode box drawing.
@@ -211,10 +240,12 @@ pub struct ViewArgs {
     /// Also write the flow diagram as an SVG image to FILE (with any view).
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
-    /// Follow: show the payload as a hex dump instead of text.
+    /// Follow: show the payload as a hex dump instead of text (alone: the detail view, whose
+    /// frames end in a hex dump, as `tshark -x`).
     #[arg(long)]
     pub hex: bool,
-    /// Detail: only frame N (its number in the file); without it every frame shown is detailed.
+    /// Detail: only frame N (its number in the file; implies `--view detail`); without it
+    /// every frame shown is detailed.
     #[arg(long = "frame", value_name = "N")]
     pub frame: Option<u64>,
     /// Judge as the socket lab the conversations whose server port is N (repeatable);
@@ -225,6 +256,14 @@ pub struct ViewArgs {
     /// Report: write the Markdown report to FILE (implies `--view report`).
     #[arg(short = 'o', long = "output", value_name = "FILE.md")]
     pub output: Option<PathBuf>,
+    /// On a terminal, show every row in full (as when piped) instead of fitting the
+    /// terminal's width.
+    #[arg(long, conflicts_with = "width")]
+    pub wide: bool,
+    /// Lay the views out for N columns (60 to 1000), on a terminal or not (default: the
+    /// terminal's width, or `COLUMNS`; full rows when not a terminal).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(60..=1000))]
+    pub width: Option<u16>,
 }
 
 /// The human views (`--view`).

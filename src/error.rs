@@ -128,6 +128,11 @@ pub enum LabError {
         host: String,
         source: std::io::Error,
     },
+    /// `--ipv6 --server NAME`: the name has no IPv6 address.
+    #[error(
+        "--ipv6 with --server {host}: {host} has no IPv6 address; drop --ipv6 to use its IPv4 address"
+    )]
+    NoIpv6Address { host: String },
     /// `--server`/`--serve` with both protocols.
     #[error("with --server or --serve, say which: `wirelab lab udp ...` or `wirelab lab tcp ...`")]
     PartnerNeedsProtocol,
@@ -180,6 +185,18 @@ pub enum AppError {
     /// Ctrl-C (or SIGTERM) stopped a lab or capture; what was seen was shown.
     #[error("interrupted after {frames} frames")]
     Interrupted { frames: u64 },
+    /// `wirelab man --dir DIR` could not write its pages.
+    #[error("cannot write the man pages into {}: {source}; check that the directory exists and is writable", dir.display())]
+    ManPages {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    /// Options that cannot act together (found after parsing, as clap's own are).
+    #[error("{0}")]
+    Usage(String),
+    /// The `--stream` or `--frame` asked for matched nothing; says what there is.
+    #[error("{0}")]
+    NoMatch(String),
     #[error(transparent)]
     Capture(#[from] crate::source::live::CaptureError),
     #[error(transparent)]
@@ -252,6 +269,7 @@ impl AppError {
         match self {
             AppError::Source(SourceError::Damaged { .. }) => 2,
             AppError::Interrupted { .. } => 130,
+            AppError::Usage(_) => 2,
             _ => 1,
         }
     }

@@ -19,3 +19,4 @@ pub mod present;
 pub mod source;
 pub mod text;
 pub mod track;
+pub mod width;

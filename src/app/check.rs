@@ -33,17 +33,14 @@ fn config(lab_ports: &[u16]) -> ViewConfig {
         output: None,
         lab_ports: lab_ports.to_vec(),
         color: false,
+        width: None,
     }
 }
 
 /// The lab model of one capture file, or why it could not be read.
 pub fn check_file(path: &std::path::Path, lab_ports: &[u16]) -> Result<LabModel, String> {
     let mut source = FileSource::open(path).map_err(|e| e.to_string())?;
-    let selection = Selection {
-        filter: None,
-        stream: None,
-        count: None,
-    };
+    let selection = Selection::everything();
     let mut pipeline = Pipeline::new(&config(lab_ports), selection, Box::new(io::sink()));
     loop {
         match source.next_frame() {

@@ -50,7 +50,8 @@ impl std::str::FromStr for StreamSpec {
 pub struct ViewConfig {
     /// Machine or human output.
     pub format: Format,
-    /// The human view: `--view`, else the report when `-o` is given, else the timeline.
+    /// The human view: `--view`, else the report when `-o` is given, else the detail view
+    /// when `--frame` or `--hex` is given (as `tshark -x`), else the timeline.
     pub kind: ViewKind,
     /// The time column's format.
     pub time: TimeFormat,
@@ -79,6 +80,8 @@ pub struct ViewConfig {
     pub lab_ports: Vec<u16>,
     /// Colour on stdout.
     pub color: bool,
+    /// The columns the views fit, or `None` for rows in full (see [`layout_width`]).
+    pub width: Option<usize>,
 }
 
 impl ViewConfig {
@@ -92,8 +95,10 @@ impl ViewConfig {
         let kind = match (args.view, &args.output) {
             (Some(v), _) => v,
             (None, Some(_)) => ViewKind::Report,
+            (None, None) if args.frame.is_some() || args.hex => ViewKind::Detail,
             (None, None) => ViewKind::Timeline,
         };
+        validate(args, kind)?;
         Ok(ViewConfig {
             format: args.format,
             kind,
@@ -115,6 +120,7 @@ impl ViewConfig {
             output: args.output.clone(),
             lab_ports: args.lab_port.clone(),
             color,
+            width: layout_width(args),
         })
     }
 
@@ -140,4 +146,96 @@ impl ViewConfig {
                 ViewKind::Timeline | ViewKind::Conversations | ViewKind::Flow | ViewKind::Report
             )
     }
+}
+
+/// The view options that depend on each other's values (clap checks the rest): an option
+/// that could not act in this combination is refused, never silently ignored.
+fn validate(v: &ViewArgs, kind: ViewKind) -> Result<(), AppError> {
+    let usage = |s: String| Err(AppError::Usage(s));
+    if v.format == Format::Jsonl {
+        let human = [
+            (v.view.is_some(), "--view"),
+            (v.svg.is_some(), "--svg"),
+            (v.output.is_some(), "-o/--output"),
+            (v.frame.is_some(), "--frame"),
+            (v.hex, "--hex"),
+            (v.ascii, "--ascii"),
+            (v.wide, "--wide"),
+            (v.width.is_some(), "--width"),
+        ];
+        if let Some((_, name)) = human.iter().find(|(given, _)| *given) {
+            return usage(format!(
+                "{name} shapes a human view, but --format jsonl writes JSON Lines only; drop {name} or --format jsonl"
+            ));
+        }
+        return Ok(());
+    }
+    let name = view_name(kind);
+    if v.frame.is_some() && kind != ViewKind::Detail {
+        return usage(format!(
+            "--frame N picks the frame of the detail view, not of the {name} view; drop --view {name}, or use --view detail"
+        ));
+    }
+    if v.hex && !matches!(kind, ViewKind::Follow | ViewKind::Detail) {
+        return usage(format!(
+            "--hex shows payloads in hex in --view follow (and alone, the detail view), not in the {name} view; use --view follow or --view detail"
+        ));
+    }
+    if v.output.is_some() && kind != ViewKind::Report {
+        return usage(format!(
+            "-o FILE.md writes the report, not the {name} view; drop --view {name}, or use --view report"
+        ));
+    }
+    if v.ascii && matches!(kind, ViewKind::Timeline | ViewKind::Detail) {
+        return usage(format!(
+            "--ascii draws the flow, conversations, follow and report views without Unicode; the {name} view has no drawing; drop --ascii or pick one of those views"
+        ));
+    }
+    Ok(())
+}
+
+/// The view's name as `--view` takes it.
+fn view_name(kind: ViewKind) -> &'static str {
+    match kind {
+        ViewKind::Timeline => "timeline",
+        ViewKind::Flow => "flow",
+        ViewKind::Conversations => "conversations",
+        ViewKind::Follow => "follow",
+        ViewKind::Detail => "detail",
+        ViewKind::Report => "report",
+    }
+}
+
+/// The width the views fit, or `None` for rows in full: `--width N` wins; else, when
+/// stdout is a terminal and `--wide` is not given, `COLUMNS` (when set to a number) or the
+/// terminal's own width; never less than [`crate::width::MIN_COLUMNS`]. Piped or written
+/// to a file, rows are full.
+pub fn layout_width(view: &ViewArgs) -> Option<usize> {
+    use std::io::IsTerminal;
+    if let Some(n) = view.width {
+        return Some(usize::from(n));
+    }
+    if view.wide || !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+        .or_else(terminal_columns)
+        .unwrap_or(80);
+    Some(columns.clamp(crate::width::MIN_COLUMNS, crate::width::MAX_COLUMNS))
+}
+
+/// The columns of the terminal on stdout (`TIOCGWINSZ`), when it says.
+fn terminal_columns() -> Option<usize> {
+    let mut size = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCGWINSZ writes one `winsize` through the pointer, which points at one.
+    let r = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) };
+    (r == 0 && size.ws_col > 0).then_some(usize::from(size.ws_col))
 }

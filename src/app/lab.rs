@@ -28,6 +28,7 @@ use crate::source::write::CaptureWriter;
 use crate::source::{Comments, Frame, LinkType, Precision, Timestamp};
 use crate::text::{Style, escape};
 use crate::track::Proto;
+use crate::width::quote_excerpt;
 
 /// Frames the capture thread may have handed over and the driver not taken yet. Beyond,
 /// the capture thread waits and the kernel's buffer absorbs (or drops, and counts) the
@@ -410,6 +411,7 @@ impl Clients {
         mut out: Box<dyn Write + Send>,
         stop: Arc<AtomicBool>,
         from_anyone: bool,
+        width: Option<usize>,
     ) -> Result<Self, Failure> {
         let (go, go_rx) = mpsc::channel::<()>();
         let (ready_tx, ready_rx) = mpsc::channel();
@@ -443,8 +445,15 @@ impl Clients {
                             // The lab runs UDP and TCP only.
                             _ => client::tcp_exchange(addr, &message),
                         };
-                        if report_run(&mut out, proto, run, &message, result, &mut errors).is_err()
-                        {
+                        let reported = report_run(
+                            &mut out,
+                            (proto, run),
+                            &message,
+                            result,
+                            &mut errors,
+                            width,
+                        );
+                        if reported.is_err() {
                             break 'runs;
                         }
                     }
@@ -549,6 +558,7 @@ fn run_local(
         progress(config),
         Arc::clone(stop),
         false,
+        config.width,
     )?;
     let runs_as = privileges::drop_to_invoking_user()?;
     privileges::announce(runs_as, "capture and namespaces open");
@@ -661,11 +671,7 @@ impl Exchanges {
             held: Vec::new(),
             release: Rc::clone(&release),
         });
-        let selection = Selection {
-            filter: None,
-            stream: None,
-            count: None,
-        };
+        let selection = Selection::everything();
         let mut pipeline = Pipeline::new(config, selection, sink);
         let expected = |p: Proto| {
             protos
@@ -764,27 +770,63 @@ fn place_client_ip(place: &Placement) -> String {
     }
 }
 
+/// One client run's line: what was sent and what came back (long messages quoted by their
+/// start and length), wrapped at `width` when given.
 fn report_run(
     out: &mut dyn Write,
-    proto: Proto,
-    run: u32,
+    (proto, run): (Proto, u32),
     message: &[u8],
     result: io::Result<(SocketAddr, Vec<u8>)>,
     errors: &mut Vec<String>,
+    width: Option<usize>,
 ) -> io::Result<()> {
     let name = if proto == Proto::Udp { "UDP" } else { "TCP" };
-    match result {
-        Ok((local, reply)) => writeln!(
-            out,
-            "{name} client run {run}: from {local} sent \"{}\", got back \"{}\"",
-            escape(message, Style::Plain),
-            escape(&reply, Style::Plain)
+    let line = match result {
+        Ok((local, reply)) => format!(
+            "{name} client run {run}: from {local} sent {}, got back {}\n",
+            quote_excerpt(&escape(message, Style::Plain), crate::width::QUOTE_MAX),
+            quote_excerpt(&escape(&reply, Style::Plain), crate::width::QUOTE_MAX)
         ),
         Err(e) => {
             errors.push(e.to_string());
-            writeln!(out, "{name} client run {run}: {e}")
+            format!("{name} client run {run}: {e}\n")
         }
+    };
+    let line = match width {
+        Some(w) => crate::width::wrap_lines(&line, w),
+        None => line,
+    };
+    out.write_all(line.as_bytes())
+}
+
+/// The partner's server address: with `--ipv6`, an IPv6 one (an IPv4 address given with
+/// `--ipv6` is refused rather than silently used; a name gets its IPv6 address).
+fn server_address(host: &str, port: u16, ipv6: bool) -> Result<SocketAddr, Failure> {
+    let unknown = |source| LabError::UnknownHost {
+        host: host.to_string(),
+        source,
+    };
+    if !ipv6 {
+        return Ok(client::resolve(host, port).map_err(unknown)?);
     }
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return match ip {
+            IpAddr::V6(_) => Ok(SocketAddr::new(ip, port)),
+            IpAddr::V4(_) => Err(AppError::Usage(format!(
+                "--ipv6 with --server {host}: that address is IPv4; give the server's IPv6 address (e.g. --server ::1) or drop --ipv6"
+            ))
+            .into()),
+        };
+    }
+    use std::net::ToSocketAddrs;
+    let addrs: Vec<SocketAddr> = (host, port).to_socket_addrs().map_err(unknown)?.collect();
+    Ok(addrs
+        .iter()
+        .copied()
+        .find(SocketAddr::is_ipv6)
+        .ok_or_else(|| LabError::NoIpv6Address {
+            host: host.to_string(),
+        })?)
 }
 
 /// The interface whose address the kernel would use to reach `peer` ("lo" for loopback).
@@ -833,10 +875,7 @@ fn partner(args: &LabArgs, config: &ViewConfig, stop: &Arc<AtomicBool>) -> Resul
     // that a reply from another socket of the server, or ICMP about it, is captured too.
     let filter = format!("{pname} port {}", args.port);
     if let Some(host) = &args.server {
-        let addr = client::resolve(host, args.port).map_err(|source| LabError::UnknownHost {
-            host: host.clone(),
-            source,
-        })?;
+        let addr = server_address(host, args.port, args.ipv6)?;
         let iface = args
             .interface
             .clone()
@@ -852,6 +891,7 @@ fn partner(args: &LabArgs, config: &ViewConfig, stop: &Arc<AtomicBool>) -> Resul
             progress(config),
             Arc::clone(stop),
             true,
+            config.width,
         )?;
         let runs_as = privileges::drop_to_invoking_user()?;
         privileges::announce(runs_as, "capture open");
@@ -922,9 +962,8 @@ fn partner(args: &LabArgs, config: &ViewConfig, stop: &Arc<AtomicBool>) -> Resul
         pname.to_uppercase()
     );
     let selection = Selection {
-        filter: None,
-        stream: None,
         count: config.count,
+        ..Selection::everything()
     };
     let sink: Box<dyn Write> = Box::new(io::LineWriter::new(io::stdout()));
     let mut pipeline = Pipeline::new(config, selection, sink);

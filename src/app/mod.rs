@@ -32,8 +32,9 @@ mod privileges;
 mod threaded;
 
 use crate::source::FileSource;
+pub use config::layout_width;
 pub use config::{StreamSpec, ViewConfig};
-pub use pipeline::{FrameSink, Pipeline, Selection};
+pub use pipeline::{FrameSink, Pipeline, Selection, Unmatched};
 
 /// Runs the program with the process arguments; returns the exit code.
 pub fn main() -> i32 {
@@ -82,8 +83,64 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Interfaces => interfaces(),
         Command::Server(args) => server(&args),
         Command::Client(args) => client(&args),
-        Command::Lab(args) => lab::run(&args, color),
+        Command::Lab(args) => {
+            validate_lab(&args)?;
+            lab::run(&args, color)
+        }
         Command::Check(args) => check::run(&args),
+        Command::Completions(args) => completions(args.shell),
+        Command::Man(args) => man(args.dir.as_deref()),
+    }
+}
+
+/// `wirelab lab` shows every frame of its own exchanges: `-f` and `--stream` have nothing
+/// to choose from, and `-c` only bounds the endless `--serve`.
+fn validate_lab(args: &crate::cli::LabArgs) -> Result<(), AppError> {
+    let v = &args.view;
+    if v.filter.is_some() || v.stream.is_some() {
+        return Err(AppError::Usage(
+            "wirelab lab shows every frame of its own exchanges: -f and --stream apply to `wirelab read` and `wirelab capture`; save the lab with -w FILE and read it back with them".into(),
+        ));
+    }
+    if v.count.is_some() && !args.serve {
+        return Err(AppError::Usage(
+            "-c N stops `wirelab lab --serve`, which runs until Ctrl-C; the other lab runs end by themselves (use --runs N for more client runs)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Writes the completion script for `shell`, generated from the clap definitions.
+fn completions(shell: clap_complete::Shell) -> Result<(), Failure> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "wirelab", &mut out);
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(&out).map_err(output_error)?;
+    stdout.flush().map_err(output_error)
+}
+
+/// Writes the man page (to stdout, or every command's page into `dir`).
+fn man(dir: Option<&std::path::Path>) -> Result<(), Failure> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    match dir {
+        Some(dir) => {
+            clap_mangen::generate_to(cmd, dir).map_err(|source| AppError::ManPages {
+                dir: dir.to_path_buf(),
+                source,
+            })?;
+            eprintln!("wirelab: man pages written to {}", dir.display());
+            Ok(())
+        }
+        None => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut out)
+                .map_err(output_error)?;
+            let mut stdout = io::stdout().lock();
+            stdout.write_all(&out).map_err(output_error)?;
+            stdout.flush().map_err(output_error)
+        }
     }
 }
 
@@ -126,6 +183,7 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
         filter,
         stream: config.stream,
         count: config.count,
+        frame: config.frame,
     };
     let out: Box<dyn Write> = Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout().lock()));
     let mut pipeline = Pipeline::new(&config, selection, out);
@@ -142,20 +200,37 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
             all: false,
         });
     }
-    let damage: Option<AppError> = if threaded {
-        threaded::read(source, pipeline)?.map(AppError::from)
+    let (damage, unmatched): (Option<AppError>, _) = if threaded {
+        let (damage, unmatched) = threaded::read(source, pipeline)?;
+        (damage.map(AppError::from), unmatched)
     } else {
         let driven = drive::drive(&mut source, &mut pipeline, drive::Until::default());
         if let Some(f) = driven.failure {
             return Err(f);
         }
+        let unmatched = pipeline.unmatched();
         pipeline.finish().map_err(output_error)?;
-        driven.error
+        (driven.error, unmatched)
     };
     match damage {
         Some(e) => Err(e.into()),
-        None => Ok(()),
+        None => report_unmatched(unmatched, "this file"),
     }
+}
+
+/// After a run: an error when `--stream` or `--frame` matched nothing (naming what there
+/// is), a note on stderr when no packet was shown at all. `what`: "this file", "the capture".
+pub fn report_unmatched(unmatched: Option<Unmatched>, what: &str) -> Result<(), Failure> {
+    let Some(u) = unmatched else {
+        return Ok(());
+    };
+    if let Some(e) = u.error(what) {
+        return Err(e.into());
+    }
+    if let Some(note) = u.note(what) {
+        eprintln!("wirelab: {note}");
+    }
+    Ok(())
 }
 
 /// Refuses an output `path` (given with `option`) that is the capture being read: the
@@ -274,6 +349,7 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
         filter: None,
         stream: config.stream,
         count: config.count,
+        frame: config.frame,
     };
     let out: Box<dyn Write> = if immediate {
         Box::new(io::LineWriter::new(io::stdout()))
@@ -304,6 +380,7 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     {
         failure.get_or_insert(AppError::from(e).into());
     }
+    let unmatched = pipeline.unmatched();
     if !matches!(failure, Some(Failure::BrokenPipe))
         && let Err(e) = pipeline.finish().map(|_| ())
     {
@@ -318,7 +395,7 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     }
     match failure {
         Some(f) => Err(f),
-        None => Ok(()),
+        None => report_unmatched(unmatched, "the capture"),
     }
 }
 

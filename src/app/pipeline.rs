@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::explain::lab::LabModel;
 use crate::explain::{self, Explainer, Note};
 use crate::hints::Hints;
+use crate::present::fitted::FittedTimeline;
 use crate::present::jsonl::JsonLines;
 use crate::present::timeline::Timeline;
 use crate::present::{ConversationRow, Row, View};
@@ -27,9 +28,21 @@ pub struct Selection {
     pub filter: Option<Filter>,
     pub stream: Option<StreamSpec>,
     pub count: Option<u64>,
+    /// `--frame N` of the detail view (only checked: the view picks the frame).
+    pub frame: Option<u64>,
 }
 
 impl Selection {
+    /// Every frame: no filter, stream, count or frame.
+    pub fn everything() -> Self {
+        Selection {
+            filter: None,
+            stream: None,
+            count: None,
+            frame: None,
+        }
+    }
+
     /// True when only part of the frames is shown.
     fn narrows(&self) -> bool {
         self.filter.is_some() || self.stream.is_some() || self.count.is_some()
@@ -67,6 +80,98 @@ pub struct Tracking {
     shown: u64,
     /// Conversations that had a frame shown (only kept when the selection narrows).
     shown_streams: HashSet<(Proto, u64)>,
+    /// Frames read, and the number of the last one.
+    read: u64,
+    last_number: u64,
+    /// TCP and UDP conversations seen (stream numbers run from 0), for the message when
+    /// `--stream` matches nothing.
+    streams: [u64; 2],
+    /// `--frame N`: frame N was shown.
+    frame_shown: bool,
+}
+
+/// Why a run showed nothing, or showed no frame it was asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unmatched {
+    /// No frame at all was shown: an empty capture, `-c 0`, or a filter that matched none.
+    NoPackets {
+        /// Frames read.
+        read: u64,
+        /// `-c 0` was given.
+        count_zero: bool,
+    },
+    /// `--stream` named a conversation that is not there.
+    NoStream {
+        spec: StreamSpec,
+        /// TCP and UDP conversations there are.
+        streams: [u64; 2],
+    },
+    /// `--frame N` is not among the frames shown.
+    NoFrame {
+        number: u64,
+        /// Frames read, and the number of the last one.
+        read: u64,
+        last: u64,
+    },
+}
+
+impl Unmatched {
+    /// The error to report, or `None` when the message is only a note ("no packets").
+    pub fn error(&self, what: &str) -> Option<AppError> {
+        let range = |n: u64| match n {
+            0 => "none".to_string(),
+            1 => "0".to_string(),
+            n => format!("0–{}", n - 1),
+        };
+        match self {
+            Unmatched::NoPackets { .. } => None,
+            Unmatched::NoStream { spec, streams } => {
+                // `--stream` names a TCP or a UDP conversation only.
+                let (name, other) = match spec.proto {
+                    Proto::Tcp => ("tcp", "udp"),
+                    _ => ("udp", "tcp"),
+                };
+                let (mine, theirs) = match spec.proto {
+                    Proto::Tcp => (streams[0], streams[1]),
+                    _ => (streams[1], streams[0]),
+                };
+                let has = match (mine, theirs) {
+                    (0, 0) => format!("{what} has no tcp or udp stream"),
+                    (0, t) => format!(
+                        "{what} has no {name} stream ({other} streams: {})",
+                        range(t)
+                    ),
+                    (m, _) => format!("{what} has {name} streams {}", range(m)),
+                };
+                Some(AppError::NoMatch(format!(
+                    "no {name} stream {}: {has}; `--view conversations` lists them",
+                    spec.index
+                )))
+            }
+            Unmatched::NoFrame { number, read, last } => Some(AppError::NoMatch(match read {
+                0 => format!("no frame {number}: {what} has no frames"),
+                _ if number <= last => format!(
+                    "frame {number} is not among the frames shown (the filter, --stream or -c left it out); drop them to see it"
+                ),
+                1 => format!("no frame {number}: {what} has frame 1 only"),
+                _ => format!("no frame {number}: {what} has frames 1–{last}"),
+            })),
+        }
+    }
+
+    /// The note for stderr ("no packets ..."), when the run showed nothing.
+    pub fn note(&self, what: &str) -> Option<String> {
+        match self {
+            Unmatched::NoPackets {
+                count_zero: true, ..
+            } => Some("no packets: -c 0 asks for none".into()),
+            Unmatched::NoPackets { read: 0, .. } => Some(format!("no packets: {what} holds none")),
+            Unmatched::NoPackets { read, .. } => Some(format!(
+                "no packets: none of the {read} read matched the filter"
+            )),
+            _ => None,
+        }
+    }
 }
 
 /// What tracking decided of one frame the back half needs.
@@ -85,6 +190,42 @@ impl Tracking {
             first: None,
             shown: 0,
             shown_streams: HashSet::new(),
+            read: 0,
+            last_number: 0,
+            streams: [0; 2],
+            frame_shown: false,
+        }
+    }
+
+    /// What was asked for and not shown, once every frame went by.
+    pub fn unmatched(&self) -> Option<Unmatched> {
+        if let Some(spec) = self.selection.stream
+            && self.shown == 0
+        {
+            let have = match spec.proto {
+                Proto::Tcp => self.streams[0],
+                _ => self.streams[1],
+            };
+            if spec.index >= have {
+                return Some(Unmatched::NoStream {
+                    spec,
+                    streams: self.streams,
+                });
+            }
+        }
+        if self.shown == 0 {
+            return Some(Unmatched::NoPackets {
+                read: self.read,
+                count_zero: self.selection.count == Some(0),
+            });
+        }
+        match self.selection.frame {
+            Some(number) if !self.frame_shown => Some(Unmatched::NoFrame {
+                number,
+                read: self.read,
+                last: self.last_number,
+            }),
+            _ => None,
         }
     }
 
@@ -128,6 +269,18 @@ impl Tracking {
             packet,
             hints,
         );
+        self.read += 1;
+        self.last_number = frame.number;
+        if let (Some(p), Some(s)) = (facts.proto, facts.stream) {
+            let seen = match p {
+                Proto::Tcp => Some(&mut self.streams[0]),
+                Proto::Udp => Some(&mut self.streams[1]),
+                Proto::Icmp | Proto::Other(_) => None,
+            };
+            if let Some(seen) = seen {
+                *seen = (*seen).max(s.saturating_add(1));
+            }
+        }
         let mut shown = true;
         if let Some(f) = &mut self.selection.filter {
             shown = f.matches(frame.linktype, frame.data);
@@ -146,6 +299,9 @@ impl Tracking {
                 self.shown_streams.insert((p, s));
             }
             self.shown += 1;
+            if self.selection.frame == Some(frame.number) {
+                self.frame_shown = true;
+            }
         }
         Some(Pick { facts, shown, save })
     }
@@ -308,9 +464,10 @@ impl Pipeline {
     pub fn new(args: &ViewConfig, selection: Selection, out: Box<dyn Write>) -> Self {
         use super::choose;
         let view: Box<dyn View> = match args.format {
-            Format::Timeline if args.plain_timeline() => {
-                Box::new(Timeline::new(out, args.time, args.color))
-            }
+            Format::Timeline if args.plain_timeline() => match args.width {
+                Some(w) => Box::new(FittedTimeline::new(out, args.time, args.color, w)),
+                None => Box::new(Timeline::new(out, args.time, args.color)),
+            },
             Format::Timeline => choose::view(args, out),
             Format::Jsonl => Box::new(JsonLines::new(out, args.absolute_seq)),
             Format::ConnLog => Box::new(crate::present::connlog::ConnLog::new(out)),
@@ -378,6 +535,11 @@ impl Pipeline {
     /// True once `-c N` frames were shown.
     pub fn done(&self) -> bool {
         self.front.done()
+    }
+
+    /// What was asked for and not shown (see [`Tracking::unmatched`]).
+    pub fn unmatched(&self) -> Option<Unmatched> {
+        self.front.tracking.as_ref().and_then(Tracking::unmatched)
     }
 
     /// Takes one frame through every stage.

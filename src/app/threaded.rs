@@ -20,7 +20,7 @@ use crate::source::{Comments, FileSource, Frame, LinkType, Timestamp};
 use crate::track::Tracker;
 
 use super::Failure;
-use super::pipeline::{self, Back, Front, Pick, Pipeline, Saving, Tracking};
+use super::pipeline::{self, Back, Front, Pick, Pipeline, Saving, Tracking, Unmatched};
 
 /// Frames per batch, at most.
 const BATCH_FRAMES: usize = 512;
@@ -226,8 +226,12 @@ fn offset_within(whole: &[u8], part: &[u8]) -> Option<usize> {
 }
 
 /// Reads the whole file through `pipeline`, the front half on a second thread; returns
-/// the damage that ended reading early, if any (after everything before it was shown).
-pub fn read(source: FileSource, pipeline: Pipeline) -> Result<Option<SourceError>, Failure> {
+/// the damage that ended reading early, if any (after everything before it was shown),
+/// and what was asked for and not shown.
+pub fn read(
+    source: FileSource,
+    pipeline: Pipeline,
+) -> Result<(Option<SourceError>, Option<Unmatched>), Failure> {
     let (mut front, mut back) = pipeline.into_halves();
     let saving = back.saving();
     // A view that shows no frame has little to do per frame: it tracks too, and the
@@ -290,11 +294,13 @@ pub fn read(source: FileSource, pipeline: Pipeline) -> Result<Option<SourceError
             return Err(f);
         }
         let done_early = back_tracking.as_ref().is_some_and(Tracking::done);
+        let mut unmatched = None;
         if let Some(tracking) = back_tracking.or_else(|| front.take_tracking()) {
+            unmatched = tracking.unmatched();
             pipeline::finish(tracking, back).map_err(super::output_error)?;
         }
         // Damage after the last frame shown (-c N reached) is not reported, as on one thread.
-        Ok(if done_early { None } else { damage.err() })
+        Ok((if done_early { None } else { damage.err() }, unmatched))
     })
 }
 

@@ -18,8 +18,14 @@ pub fn mark(result: Outcome) -> &'static str {
 }
 
 /// "What the lab shows": a heading, one line per check, and the count. Writes nothing
-/// when the model has no check.
-pub fn write_lab_shows(out: &mut impl Write, model: &LabModel, color: bool) -> io::Result<()> {
+/// when the model has no check. With `width`, each check's sentence wraps within it
+/// (continuation lines indented under the sentence).
+pub fn write_lab_shows(
+    out: &mut impl Write,
+    model: &LabModel,
+    color: bool,
+    width: Option<usize>,
+) -> io::Result<()> {
     if model.is_empty() {
         return Ok(());
     }
@@ -40,7 +46,14 @@ pub fn write_lab_shows(out: &mut impl Write, model: &LabModel, color: bool) -> i
             (true, Outcome::Skip) => (ansi::NOTE, ansi::RESET),
             (false, _) => ("", ""),
         };
-        writeln!(out, "  {start}{}{end} {}", mark(c.result), c.text)?;
+        match width {
+            Some(w) => {
+                let mut line = format!("  {start}{}{end} ", mark(c.result));
+                crate::width::wrap_into(&mut line, &c.text, w, 4, 4);
+                out.write_all(line.as_bytes())?;
+            }
+            None => writeln!(out, "  {start}{}{end} {}", mark(c.result), c.text)?,
+        }
     }
     if model.not_followed > 0 {
         writeln!(

@@ -6,16 +6,10 @@ use std::fmt::Write as _;
 
 use crate::track::Proto;
 
-/// `s` cut to at most `max` characters, ending in `…` (or `...` with `ascii`) when cut.
+/// `s` cut to at most `max` columns, ending in `…` (or `...` with `ascii`) when cut
+/// (see [`crate::width::shorten`]).
 pub fn truncate(s: &str, max: usize, ascii: bool) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let ell = if ascii { "..." } else { "…" };
-    let keep = max.saturating_sub(ell.chars().count());
-    let mut out: String = s.chars().take(keep).collect();
-    out.push_str(ell);
-    out
+    crate::width::shorten(s, max, ascii).into_owned()
 }
 
 /// "TCP" or "UDP".

@@ -6,12 +6,13 @@
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, Write};
 
-use comfy_table::{CellAlignment, ColumnConstraint, Table, presets};
+use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table, presets};
 
 use super::common::{millis, proto_name};
 use super::{ConversationRow, Row, View};
 use crate::fmt::push_u64;
 use crate::track::{Direction, Proto};
+use crate::width::{Packer, display_width};
 
 /// UDP requests remembered per conversation while waiting for their reply.
 const PENDING: usize = 32;
@@ -221,11 +222,13 @@ pub struct Conversations<W: Write> {
     line: String,
     /// The cells of the row being written (reused).
     cells: [String; 13],
+    /// The columns to fit, or `None` for the full table.
+    columns: Option<usize>,
 }
 
 impl<W: Write> Conversations<W> {
-    /// A conversations view writing to `out`.
-    pub fn new(out: W, ascii: bool) -> Self {
+    /// A conversations view writing to `out`; with `columns`, every line fits that width.
+    pub fn new(out: W, ascii: bool, columns: Option<usize>) -> Self {
         Conversations {
             out,
             ascii,
@@ -234,6 +237,7 @@ impl<W: Write> Conversations<W> {
             streamed: false,
             line: String::new(),
             cells: Default::default(),
+            columns,
         }
     }
 
@@ -243,15 +247,20 @@ impl<W: Write> Conversations<W> {
         if !self.streamed {
             self.streamed = true;
             writeln!(self.out, "Conversations: {total}")?;
-            line.clear();
-            fixed_row(&mut line, HEADER.iter().copied(), self.ascii);
-            self.out.write_all(line.as_bytes())?;
+            if self.columns.is_none() {
+                line.clear();
+                fixed_row(&mut line, HEADER.iter().copied(), self.ascii);
+                self.out.write_all(line.as_bytes())?;
+            }
         }
         let mut scratch = std::mem::take(&mut self.cells);
         for r in rows {
             line.clear();
             fill_cells(r, &mut scratch);
-            fixed_row(&mut line, scratch.iter().map(String::as_str), self.ascii);
+            match self.columns {
+                Some(w) => packed_row(&mut line, &scratch, self.ascii, w),
+                None => fixed_row(&mut line, scratch.iter().map(String::as_str), self.ascii),
+            }
             self.out.write_all(line.as_bytes())?;
         }
         self.cells = scratch;
@@ -278,6 +287,11 @@ impl<W: Write> Conversations<W> {
                 if let Some(col) = t.column_mut(i) {
                     col.set_cell_alignment(CellAlignment::Right);
                 }
+            }
+            if let Some(w) = self.columns {
+                // Headings wrap onto two lines when the table is wider than the terminal.
+                t.set_content_arrangement(ContentArrangement::Dynamic);
+                t.set_width(u16::try_from(w).unwrap_or(u16::MAX));
             }
             writeln!(self.out, "{t}")?;
             if more > 0 {
@@ -319,6 +333,31 @@ fn fixed_row<'s>(line: &mut String, cells: impl Iterator<Item = &'s str>, ascii:
         }
     }
     line.push('\n');
+}
+
+/// One conversation packed into `width` columns, each value after its heading: the
+/// conversation first, continuation lines indented (the layout of a table too wide for
+/// the terminal).
+fn packed_row(line: &mut String, cells: &[String; 13], ascii: bool, width: usize) {
+    let mut p = Packer::new(line, width, super::fitted::CONTINUATION_INDENT);
+    let mut piece = String::new();
+    for (i, (head, cell)) in HEADER.iter().zip(cells).enumerate() {
+        piece.clear();
+        match i {
+            // The conversation itself ("TCP 0") and the verdict need no heading.
+            0 | 12 => piece.push_str(cell),
+            _ => {
+                piece.push_str(head);
+                piece.push(' ');
+                piece.push_str(cell);
+            }
+        }
+        if ascii && piece.contains(['→', '←']) {
+            piece = piece.replace('→', "->").replace('←', "<-");
+        }
+        p.piece(&piece, if i == 0 { "" } else { "  " });
+    }
+    p.end();
 }
 
 /// Appends `n` spaces (a slice at a time, not one char at a time).
@@ -370,7 +409,23 @@ impl<W: Write> View for Conversations<W> {
         if let Some(col) = t.column_mut(12) {
             col.set_constraint(ColumnConstraint::ContentWidth);
         }
-        writeln!(self.out, "{t}")?;
+        let table = t.to_string();
+        match self.columns {
+            Some(w) if table.lines().any(|l| display_width(l) > w) => {
+                // Too wide for the terminal: one packed block per conversation instead.
+                let mut scratch = std::mem::take(&mut self.cells);
+                let mut line = std::mem::take(&mut self.line);
+                for r in rows {
+                    line.clear();
+                    fill_cells(r, &mut scratch);
+                    packed_row(&mut line, &scratch, ascii, w);
+                    self.out.write_all(line.as_bytes())?;
+                }
+                self.cells = scratch;
+                self.line = line;
+            }
+            _ => writeln!(self.out, "{table}")?,
+        }
         self.write_pairs()
     }
 
@@ -379,7 +434,7 @@ impl<W: Write> View for Conversations<W> {
             self.streamed = false;
             self.write_pairs()?;
         }
-        super::checks::write_lab_shows(&mut self.out, model, false)
+        super::checks::write_lab_shows(&mut self.out, model, false, self.columns)
     }
 
     fn finish(&mut self) -> io::Result<()> {

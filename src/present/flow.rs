@@ -13,6 +13,7 @@ use super::{ConversationRow, Row, View};
 use crate::decode::TcpFlags;
 use crate::text::{Style, escape};
 use crate::track::{Analysis, Direction, Endpoint, Proto};
+use crate::width::{display_width, wrap_lines};
 
 /// Arrows kept per conversation; the rest are counted in a "… K more" line.
 pub const MAX_ARROWS: usize = 100;
@@ -226,20 +227,40 @@ const PREFIX: usize = 5 + 1 + 10 + 2;
 const MIN_WIDTH: usize = 30;
 const MAX_WIDTH: usize = 64;
 
-/// Writes the ladder of one conversation.
-pub fn render_conversation(out: &mut String, c: &FlowConversation, ascii: bool) {
+/// Columns kept for an arrow's payload text when the ladder fits a width.
+const PAYLOAD_ROOM: usize = 14;
+
+/// Writes the ladder of one conversation; with `columns`, every line fits that width
+/// (narrower arrows, endpoints and payload text shortened with `…`).
+pub fn render_conversation(
+    out: &mut String,
+    c: &FlowConversation,
+    ascii: bool,
+    columns: Option<usize>,
+) {
     let g = if ascii { &ASCII } else { &UNICODE };
-    let client = format!("client {}", endpoint(c.client.ip, c.client.port));
-    let server = format!("server {}", endpoint(c.server.ip, c.server.port));
+    let mut client = format!("client {}", endpoint(c.client.ip, c.client.port));
+    let mut server = format!("server {}", endpoint(c.server.ip, c.server.port));
     let longest = c
         .arrows
         .iter()
-        .map(|a| a.label.chars().count())
+        .map(|a| display_width(&a.label))
         .max()
         .unwrap_or(0);
+    let has_payload = c.arrows.iter().any(|a| !a.payload.is_empty());
+    // The widest arrow the columns leave room for (two lanes, and the payload text).
+    let room = columns.map(|w| {
+        w.saturating_sub(PREFIX + 2 + if has_payload { PAYLOAD_ROOM } else { 0 })
+            .max(16)
+    });
     let width = (longest + 8)
-        .max(client.chars().count() + 2)
-        .clamp(MIN_WIDTH, MAX_WIDTH);
+        .max(display_width(&client) + 2)
+        .clamp(MIN_WIDTH, MAX_WIDTH)
+        .min(room.unwrap_or(usize::MAX));
+    if let Some(w) = columns {
+        client = truncate(&client, width, ascii);
+        server = truncate(&server, w.saturating_sub(PREFIX + width + 1), ascii);
+    }
     let arrow_label_max = width - 6;
     let arrow_word = if c.arrows.len() + usize::try_from(c.more).unwrap_or(usize::MAX) == 1 {
         "frame"
@@ -276,7 +297,7 @@ pub fn render_conversation(out: &mut String, c: &FlowConversation, ascii: bool) 
         line.push_str("  ");
         line.push(g.lane);
         let text = truncate(&a.label, arrow_label_max, ascii);
-        let used = text.chars().count() + 4; // two dashes, two spaces
+        let used = display_width(&text) + 4; // two dashes, two spaces
         let fill = width.saturating_sub(used + 1);
         if a.to_server {
             line.push(g.line);
@@ -301,9 +322,16 @@ pub fn render_conversation(out: &mut String, c: &FlowConversation, ascii: bool) 
             if a.payload_len > a.payload.len() {
                 t.push_str(g.ellipsis);
             }
-            line.push_str("  \"");
-            line.push_str(&truncate(&t, PAYLOAD_SHOWN, ascii));
-            line.push('"');
+            let shown = match columns {
+                // Two spaces and two quotes around it.
+                Some(w) => PAYLOAD_SHOWN.min(w.saturating_sub(display_width(&line) + 4)),
+                None => PAYLOAD_SHOWN,
+            };
+            if shown >= 4 {
+                line.push_str("  \"");
+                line.push_str(&truncate(&t, shown, ascii));
+                line.push('"');
+            }
         }
         out.push_str(&line);
         out.push('\n');
@@ -327,8 +355,19 @@ pub fn render_conversation(out: &mut String, c: &FlowConversation, ascii: bool) 
     }
 }
 
-/// Writes every ladder, then what was left out.
-pub fn render(out: &mut String, data: &FlowData, ascii: bool) {
+/// Writes every ladder, then what was left out; with `columns`, every line fits that width.
+pub fn render(out: &mut String, data: &FlowData, ascii: bool, columns: Option<usize>) {
+    let Some(w) = columns else {
+        render_lines(out, data, ascii, None);
+        return;
+    };
+    // The ladders fit by construction; the sentences are wrapped.
+    let mut s = String::new();
+    render_lines(&mut s, data, ascii, Some(w));
+    out.push_str(&wrap_lines(&s, w));
+}
+
+fn render_lines(out: &mut String, data: &FlowData, ascii: bool, columns: Option<usize>) {
     out.push_str("Flow diagram: one ladder per conversation, client lane on the left, server lane on the right\n");
     out.push_str("(the client is the side that opened the conversation; arrows follow the ports, not only the addresses)\n");
     if data.conversations.is_empty() {
@@ -336,7 +375,7 @@ pub fn render(out: &mut String, data: &FlowData, ascii: bool) {
     }
     for c in &data.conversations {
         out.push('\n');
-        render_conversation(out, c, ascii);
+        render_conversation(out, c, ascii, columns);
     }
     if data.dropped_conversations > 0 || data.other_frames > 0 {
         out.push('\n');
@@ -360,15 +399,18 @@ pub struct Flow<W: Write> {
     out: W,
     data: FlowData,
     ascii: bool,
+    /// The columns to fit, or `None` for full lines.
+    columns: Option<usize>,
 }
 
 impl<W: Write> Flow<W> {
-    /// A flow view writing to `out`.
-    pub fn new(out: W, ascii: bool, absolute_seq: bool) -> Self {
+    /// A flow view writing to `out`, fitting `columns` when given.
+    pub fn new(out: W, ascii: bool, absolute_seq: bool, columns: Option<usize>) -> Self {
         Flow {
             out,
             data: FlowData::new(absolute_seq),
             ascii,
+            columns,
         }
     }
 }
@@ -386,12 +428,12 @@ impl<W: Write> View for Flow<W> {
     }
 
     fn lab(&mut self, model: &crate::explain::lab::LabModel) -> io::Result<()> {
-        super::checks::write_lab_shows(&mut self.out, model, false)
+        super::checks::write_lab_shows(&mut self.out, model, false, self.columns)
     }
 
     fn finish(&mut self) -> io::Result<()> {
         let mut s = String::new();
-        render(&mut s, &self.data, self.ascii);
+        render(&mut s, &self.data, self.ascii, self.columns);
         self.out.write_all(s.as_bytes())?;
         self.out.flush()
     }
@@ -438,7 +480,7 @@ mod tests {
             arrow(2, false, "[SYN, ACK] Seq=0 Ack=1 Len=0", b""),
         ]);
         let mut s = String::new();
-        render_conversation(&mut s, &c, false);
+        render_conversation(&mut s, &c, false, None);
         let lines: Vec<&str> = s.lines().collect();
         assert!(
             lines[1].contains("client 127.0.0.1:40000")
@@ -466,7 +508,7 @@ mod tests {
             b"hej \xc3\xa6\x1b",
         )]);
         let mut s = String::new();
-        render_conversation(&mut s, &c, true);
+        render_conversation(&mut s, &c, true, None);
         assert!(s.is_ascii(), "{s}");
         assert!(
             s.contains("|-- [PSH, ACK] Seq=1 Ack=1 Len=7 ")
@@ -481,7 +523,7 @@ mod tests {
         c.more = 5;
         c.last_more = 99;
         let mut s = String::new();
-        render_conversation(&mut s, &c, false);
+        render_conversation(&mut s, &c, false, None);
         assert!(s.contains("… 5 more, up to frame 99"), "{s}");
     }
 }

@@ -38,11 +38,20 @@ pub struct Follow<W: Write> {
     to_server: SideTotals,
     to_client: SideTotals,
     skipped: u64,
+    /// Bytes per hex dump line: 16, or 8 when the terminal is narrower than 80 columns.
+    hex_per_line: usize,
 }
 
 impl<W: Write> Follow<W> {
-    /// A follow view for `want` (or the first conversation).
-    pub fn new(out: W, want: Option<(Proto, u64)>, hex: bool, ascii: bool) -> Self {
+    /// A follow view for `want` (or the first conversation); `columns`: the width to fit
+    /// (the text lines are wrapped by the writer, see [`super::fitted::fit`]).
+    pub fn new(
+        out: W,
+        want: Option<(Proto, u64)>,
+        hex: bool,
+        ascii: bool,
+        columns: Option<usize>,
+    ) -> Self {
         Follow {
             out,
             hex,
@@ -55,6 +64,11 @@ impl<W: Write> Follow<W> {
             to_server: SideTotals::default(),
             to_client: SideTotals::default(),
             skipped: 0,
+            hex_per_line: if columns.is_some_and(|w| w < 80) {
+                8
+            } else {
+                16
+            },
         }
     }
 
@@ -77,11 +91,16 @@ impl<W: Write> Follow<W> {
         writeln!(self.out, "{rule}")?;
         writeln!(
             self.out,
-            "Follow {} ({} stream {}), {}",
+            "Follow {} ({} stream {}), {}{}",
             stream_spec(proto, stream),
             proto_name(proto),
             stream,
-            if self.hex { "hex" } else { "text" }
+            if self.hex { "hex" } else { "text" },
+            if self.want.is_none() {
+                "; the first conversation (--stream tcp:N|udp:N picks another)"
+            } else {
+                ""
+            }
         )?;
         writeln!(
             self.out,
@@ -142,10 +161,11 @@ impl<W: Write> Follow<W> {
 
     fn hex_lines(&mut self, dir: Direction, base: u64, data: &[u8]) -> io::Result<()> {
         let mut s = String::new();
-        for (i, chunk) in data.chunks(16).enumerate() {
-            let off = base.saturating_add(u64::try_from(i * 16).unwrap_or(u64::MAX));
+        let per = self.hex_per_line;
+        for (i, chunk) in data.chunks(per).enumerate() {
+            let off = base.saturating_add(u64::try_from(i * per).unwrap_or(u64::MAX));
             let _ = write!(s, "{}{off:08X}  ", Self::indent(dir));
-            for j in 0..16 {
+            for j in 0..per {
                 match chunk.get(j) {
                     Some(b) => {
                         let _ = write!(s, "{b:02x} ");

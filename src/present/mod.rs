@@ -15,6 +15,7 @@ pub mod common;
 pub mod connlog;
 pub mod conversations;
 pub mod detail;
+pub mod fitted;
 pub mod flow;
 pub mod follow;
 pub mod jsonl;

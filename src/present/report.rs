@@ -574,7 +574,7 @@ impl<W: Write> View for Report<W> {
         }
         s.push_str("\n## Flow diagram\n\n");
         let mut ladder = String::new();
-        flow::render(&mut ladder, &self.flow, self.ascii);
+        flow::render(&mut ladder, &self.flow, self.ascii, None);
         let fence = fence_for(&ladder);
         s.push_str(&format!(
             "{fence}text\n{ladder}{fence}\n\n## Conversations\n\n"

@@ -160,16 +160,7 @@ impl<W: Write> View for Timeline<W> {
         }
         let mut line = std::mem::take(&mut self.rows.bytes);
         let note = row.note;
-        let colour = if self.color {
-            match note.tone {
-                Tone::Plain => None,
-                Tone::Control => Some(ansi::CONTROL),
-                Tone::Reset => Some(ansi::RESET_FLAG),
-                Tone::Warning => Some(ansi::WARNING),
-            }
-        } else {
-            None
-        };
+        let colour = row_colour(self.color, note.tone);
         if let Some(c) = colour {
             line.extend_from_slice(c.as_bytes());
         }
@@ -288,13 +279,7 @@ impl<W: Write> View for Timeline<W> {
         }
         if !self.conversations_started {
             self.conversations_started = true;
-            let (on, off) = if self.color {
-                (ansi::HEADING, ansi::RESET)
-            } else {
-                ("", "")
-            };
-            writeln!(self.out)?;
-            writeln!(self.out, "{on}Conversations{off}")?;
+            conversations_heading(&mut self.out, self.color)?;
         }
         for r in rows {
             let line = &mut self.rows.bytes;
@@ -336,7 +321,7 @@ impl<W: Write> View for Timeline<W> {
 
     fn lab(&mut self, model: &crate::explain::lab::LabModel) -> io::Result<()> {
         self.rows.write_to(&mut self.out)?;
-        super::checks::write_lab_shows(&mut self.out, model, self.color)
+        super::checks::write_lab_shows(&mut self.out, model, self.color, None)
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -348,6 +333,27 @@ impl<W: Write> View for Timeline<W> {
         self.rows.write_to(&mut self.out)?;
         self.out.flush()
     }
+}
+
+/// The colour of a row of tone `tone` (`None`: plain, or no colour at all).
+pub(super) fn row_colour(color: bool, tone: Tone) -> Option<&'static str> {
+    match (color, tone) {
+        (false, _) | (true, Tone::Plain) => None,
+        (true, Tone::Control) => Some(ansi::CONTROL),
+        (true, Tone::Reset) => Some(ansi::RESET_FLAG),
+        (true, Tone::Warning) => Some(ansi::WARNING),
+    }
+}
+
+/// The blank line and the "Conversations" heading before the conversation lines.
+pub(super) fn conversations_heading(out: &mut impl Write, color: bool) -> io::Result<()> {
+    let (on, off) = if color {
+        (ansi::HEADING, ansi::RESET)
+    } else {
+        ("", "")
+    };
+    writeln!(out)?;
+    writeln!(out, "{on}Conversations{off}")
 }
 
 /// `5 frames, 363 bytes` (singular for one).

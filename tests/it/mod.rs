@@ -17,6 +17,7 @@ mod reader;
 mod readme;
 mod robust;
 mod serve_ipv6;
+mod term;
 mod threaded;
 pub mod tshark;
 mod views;

@@ -88,11 +88,7 @@ fn read_in_process(path: &Path, format: &str) -> Outcome {
         Ok(s) => s,
         Err(_) => return Outcome::Refused,
     };
-    let selection = Selection {
-        filter: None,
-        stream: None,
-        count: None,
-    };
+    let selection = Selection::everything();
     let config = wirelab::app::ViewConfig::new(&args.view, false).expect("valid view options");
     let mut pipeline = Pipeline::new(&config, selection, Box::new(io::sink()));
     let mut seen = 0u64;

@@ -121,11 +121,7 @@ pub fn run_pipeline(path: &std::path::Path, format: &str) -> bool {
     let Ok(mut source) = FileSource::open(&args.file) else {
         return false;
     };
-    let selection = Selection {
-        filter: None,
-        stream: None,
-        count: None,
-    };
+    let selection = Selection::everything();
     let Ok(config) = wirelab::app::ViewConfig::new(&args.view, false) else {
         return false;
     };
