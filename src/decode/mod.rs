@@ -6,6 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::source::Frame;
 
+pub mod app;
 mod defrag;
 pub mod detail;
 mod ip;
