@@ -163,7 +163,9 @@ impl<W: Write> JsonLines<W> {
                 w.push(b'"');
             }
         }
-        w.extend_from_slice(b"],\"info\":");
+        w.extend_from_slice(b"],\"protocol\":");
+        push_json_string(w, &row.note.protocol);
+        w.extend_from_slice(b",\"info\":");
         push_json_string(w, &row.note.info);
         w.extend_from_slice(b",\"note\":");
         push_json_string(w, &row.note.text);

@@ -5,3 +5,4 @@ pub mod http;
 pub mod quic;
 pub mod ssh;
 pub mod tls;
+pub mod web;

@@ -82,6 +82,8 @@ pub struct SshFrame {
     pub protocol: &'static str,
     /// Items in order.
     pub items: Vec<SshItem>,
+    /// The key exchange in use (names messages 30 to 34).
+    pub kex: KexFamily,
 }
 
 /// True when `data` starts an SSH banner.
@@ -211,6 +213,18 @@ impl SshSession {
         from_server: bool,
         out: &mut SshFrame,
     ) -> (usize, Option<usize>) {
+        let r = self.dissect_packets(data, from_server, out);
+        out.kex = self.kex;
+        r
+    }
+
+    /// [`SshSession::dissect`] but for the key exchange's name.
+    fn dissect_packets(
+        &mut self,
+        data: &[u8],
+        from_server: bool,
+        out: &mut SshFrame,
+    ) -> (usize, Option<usize>) {
         let s = usize::from(from_server);
         out.from_server = from_server;
         out.protocol = match self.version {
@@ -305,7 +319,7 @@ impl SshSession {
             let Some(len) = be32(rest, 0) else {
                 return (used, Some(4));
             };
-            if !(5..=MAX_PACKET_LEN).contains(&len) {
+            if len < 5 {
                 // not a packet in clear: Wireshark shows the rest as encrypted
                 out.items.push(SshItem::Encrypted(rest.len()));
                 return (data.len(), None);
@@ -343,6 +357,7 @@ impl SshSession {
                     ));
                 }
                 let [c, sv] = &self.sides;
+
                 if let (Some(ck), Some(sk)) = (&c.kex_methods, &sv.kex_methods) {
                     self.kex_name = negotiate(ck, sk);
                     self.kex = self

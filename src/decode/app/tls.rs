@@ -158,13 +158,18 @@ pub fn handshake_messages(body: &[u8]) -> impl Iterator<Item = HandshakeMsg<'_>>
     })
 }
 
-/// True when a handshake record body is plaintext as Wireshark judges it: its first
-/// message has a known type and fits in the record.
+/// True when a handshake record body is plaintext as Wireshark judges it: its
+/// messages have known types and fill the record exactly (an encrypted Finished
+/// almost never does).
 pub fn handshake_is_plaintext(body: &[u8]) -> bool {
-    match handshake_messages(body).next() {
-        Some(m) => handshake_name(m.msg_type).is_some(),
-        None => false,
+    let mut len = 0usize;
+    for m in handshake_messages(body) {
+        if handshake_name(m.msg_type).is_none() {
+            return false;
+        }
+        len += 4 + m.declared_len;
     }
+    len > 0 && len == body.len()
 }
 
 /// Wireshark's name of a handshake message type (`ssl_31_handshake_type`).
@@ -529,9 +534,9 @@ impl TlsSession {
                 }
             }
             content::ALERT => {
-                let encrypted = self.encrypted.get(side).copied().unwrap_or(false);
+                // two bytes: an alert in clear (an encrypted one has its MAC or tag)
                 match rec.body {
-                    [level @ 1..=2, desc] if !encrypted => {
+                    [level @ 1..=2, desc] => {
                         if *level == 2 {
                             self.fatal_alert = Some(*desc);
                         }
@@ -541,8 +546,7 @@ impl TlsSession {
                 }
             }
             content::HANDSHAKE => {
-                let encrypted = self.encrypted.get(side).copied().unwrap_or(false);
-                if encrypted || !handshake_is_plaintext(rec.body) {
+                if !handshake_is_plaintext(rec.body) {
                     out.items.push(TlsItem::EncryptedHandshake);
                     return;
                 }
@@ -723,7 +727,11 @@ pub(crate) mod tests {
         s.dissect(&[21, 3, 3, 0, 2, 2, 40], true, &mut out);
         assert_eq!(out.items, vec![TlsItem::Alert(2, 40)]);
         let mut out = TlsFrame::default();
-        s.dissect(&[20, 3, 3, 0, 1, 1, 21, 3, 3, 0, 2, 1, 0], true, &mut out);
+        s.dissect(
+            &[20, 3, 3, 0, 1, 1, 21, 3, 3, 0, 3, 1, 0, 7],
+            true,
+            &mut out,
+        );
         assert_eq!(
             out.items,
             vec![TlsItem::ChangeCipherSpec, TlsItem::EncryptedAlert]
