@@ -42,6 +42,11 @@ pub struct Packet<'a> {
     /// fixed 20 bytes: the transport is then [`Transport::None`] with a
     /// [`Problem`], but Wireshark still shows the ports (see [`Packet::ports`]).
     pub cut_tcp_ports: Option<(u16, u16)>,
+    /// The application protocol whose dissector takes the TCP or UDP payload (ports plus
+    /// content check, see [`app::classify`]); `None` for data, the lab's own exchange and
+    /// frames without payload. Only the choice: the protocol is parsed where its words
+    /// are written.
+    pub app: Option<app::AppProto>,
 }
 
 /// Where an IP fragment stands in the reassembly of its datagram, as Wireshark's
@@ -433,6 +438,7 @@ impl<'a> Packet<'a> {
             problem,
             fragment,
             cut_tcp_ports,
+            app,
         } = self;
         Packet {
             link,
@@ -442,6 +448,7 @@ impl<'a> Packet<'a> {
             problem,
             fragment,
             cut_tcp_ports,
+            app,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use etherparse::{Icmpv4Slice, Icmpv6Slice, UdpHeaderSlice};
 
+use super::app::{self, L4};
 use super::{
     Bytes, Icmp, Packet, Tcp, TcpFlags, TcpOptions, Transport, Udp, be16, ip, len_u32, malformed,
     truncated,
@@ -109,6 +110,7 @@ fn tcp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
         );
     }
     tcp.payload_len = len_u32(bytes.reported - header_len);
+    let (src_port, dst_port) = (tcp.src_port, tcp.dst_port);
     packet.transport = Transport::Tcp(tcp);
     if b.len() < header_len {
         return truncated(packet, LAYER, header_len, b.len());
@@ -117,6 +119,9 @@ fn tcp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
         malformed(packet, "TCP option", why);
     }
     packet.payload = b.get(header_len..).unwrap_or(&[]);
+    if !packet.payload.is_empty() {
+        packet.app = app::classify(L4::Tcp, src_port, dst_port, packet.payload);
+    }
 }
 
 /// UDP (RFC 768). `payload_len` is the length field minus the 8-byte header.
@@ -127,9 +132,10 @@ fn udp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
         Err(e) => return truncated(packet, LAYER, e.required_len, e.len),
     };
     let length = h.length();
+    let (src_port, dst_port) = (h.source_port(), h.destination_port());
     packet.transport = Transport::Udp(Udp {
-        src_port: h.source_port(),
-        dst_port: h.destination_port(),
+        src_port,
+        dst_port,
         length,
         checksum: h.checksum(),
         payload_len: u32::from(length.saturating_sub(8)),
@@ -157,6 +163,9 @@ fn udp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
         .data
         .get(UDP_LEN..)
         .unwrap_or(&[]);
+    if !packet.payload.is_empty() {
+        packet.app = app::classify(L4::Udp, src_port, dst_port, packet.payload);
+    }
 }
 
 /// ICMP (RFC 792) or ICMPv6 (RFC 4443): type, code, checksum, the echo id and

@@ -2,6 +2,7 @@
 //! plain-language note for each frame, and the one-sentence verdict for each
 //! conversation. Pure functions and a little per-conversation memory; no I/O.
 
+pub mod app;
 pub mod info;
 pub mod note;
 pub mod text;
@@ -12,6 +13,7 @@ pub mod web;
 mod oracle_tests;
 
 use crate::decode::Packet;
+use crate::decode::app::web::{WebContent, WebDissector};
 use crate::source::Frame;
 use crate::track::{Conversation, Facts};
 
@@ -63,9 +65,12 @@ pub struct Note {
 pub struct Explainer {
     options: Options,
     memory: note::Memory,
+    app: app::Memory,
     addresses: info::AddressCache,
     /// The web's protocols (HTTP, TLS, SSH, QUIC), followed across frames.
-    web: crate::decode::app::web::WebDissector,
+    web: WebDissector,
+    /// Scratch for the TCP Info of a segment inside a web PDU.
+    web_tcp_info: String,
 }
 
 impl Explainer {
@@ -74,8 +79,10 @@ impl Explainer {
         Self {
             options,
             memory: note::Memory::default(),
+            app: app::Memory::default(),
             addresses: info::AddressCache::default(),
-            web: crate::decode::app::web::WebDissector::new(),
+            web: WebDissector::new(),
+            web_tcp_info: String::new(),
         }
     }
 
@@ -118,8 +125,39 @@ impl Explainer {
         self.addresses
             .write_addresses(&mut note.source, &mut note.destination, packet);
         info::write_protocol(&mut note.protocol, packet, frame.linktype);
+        let claimed = match self.web.dissect(frame.number, packet) {
+            // HTTP, TLS, SSH, QUIC: their own columns and note (explain::web)
+            Some(w) => {
+                self.web_tcp_info.clear();
+                if matches!(w.content, WebContent::Segment) {
+                    write_tcp_info(&mut self.web_tcp_info, packet, facts, self.options);
+                }
+                note.protocol.clear();
+                note.protocol.push_str(web::protocol(&w));
+                web::write_info(&mut note.info, &w, &self.web_tcp_info);
+                web::write_note(&mut note.text, &w);
+                true
+            }
+            None => app::app_frame(frame, packet, facts).is_some_and(|f| {
+                let Note {
+                    protocol,
+                    info,
+                    text,
+                    tone,
+                    ..
+                } = note;
+                let mut words = app::Words {
+                    protocol,
+                    info,
+                    text,
+                    tone,
+                };
+                app::write(&mut self.app, &f, &mut words) == app::Claim::Written
+            }),
+        };
         note::write(
             &mut self.memory,
+            claimed,
             self.options,
             frame,
             packet,
@@ -127,14 +165,6 @@ impl Explainer {
             note,
             tcp_info,
         );
-        if let Some(w) = self.web.dissect(frame.number, packet) {
-            let tcp_info = std::mem::take(&mut note.info);
-            note.protocol.clear();
-            note.protocol.push_str(web::protocol(&w));
-            web::write_info(&mut note.info, &w, &tcp_info);
-            note.text.clear();
-            web::write_note(&mut note.text, &w);
-        }
     }
 
     /// The options this explainer writes with.
@@ -146,12 +176,27 @@ impl Explainer {
     /// the fast path for a view that shows no frame. Calling it instead of
     /// [`Explainer::explain_into`] gives the same verdicts.
     pub fn observe(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, facts: &Facts) {
-        note::observe(&mut self.memory, frame, packet, facts);
+        let claimed = self.web.dissect(frame.number, packet).is_some()
+            || app::app_frame(frame, packet, facts)
+                .is_some_and(|f| app::observe(&mut self.app, &f) == app::Claim::Written);
+        note::observe(&mut self.memory, claimed, frame, packet, facts);
     }
 
     /// One sentence on a finished conversation, e.g.
     /// "complete: handshake, one request and its reply, closed by the server first".
     pub fn verdict(&self, conversation: &Conversation) -> String {
+        if let Some(v) = app::verdict(&self.app, conversation.proto, conversation.stream) {
+            return v;
+        }
+        let (c, sv) = (&conversation.client, &conversation.server);
+        let tcp = conversation.proto == crate::track::Proto::Tcp;
+        if let Some(v) = self
+            .web
+            .summary((c.ip, c.port), (sv.ip, sv.port), tcp)
+            .and_then(|s| web::verdict(&s))
+        {
+            return v;
+        }
         verdict::verdict(
             conversation,
             self.memory.summary(conversation.proto, conversation.stream),
@@ -163,13 +208,23 @@ impl Explainer {
 /// memory (which only says whether the conversation negotiated Accurate ECN): the front
 /// thread of `wirelab read` writes it when the back thread falls behind, and
 /// [`Explainer::explain_into_given`] uses it. False (nothing written) for a frame that is
-/// not a TCP segment.
+/// not a TCP segment, nor for one whose payload a dissector claims (its Info is the
+/// protocol's).
 pub fn tcp_info_without_memory(
     out: &mut String,
     packet: &Packet<'_>,
     facts: &Facts,
     options: Options,
 ) -> bool {
+    if packet.app.is_some() {
+        return false;
+    }
+    write_tcp_info(out, packet, facts, options)
+}
+
+/// A TCP segment's Info column, written without the explainer's memory (false, nothing
+/// written, for a frame that is not a TCP segment).
+fn write_tcp_info(out: &mut String, packet: &Packet<'_>, facts: &Facts, options: Options) -> bool {
     match &packet.transport {
         crate::decode::Transport::Tcp(tcp) => {
             let ctx = info::TcpInfoContext {

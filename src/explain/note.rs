@@ -143,9 +143,14 @@ fn write_len(out: &mut String, declared: u64, captured: usize) {
 
 /// Writes Info, text and tone for one frame. `tcp_info`: a TCP segment's Info as
 /// [`super::tcp_info_without_memory`] wrote it, used unless this conversation turns out to
-/// have negotiated Accurate ECN (which only the memory knows).
+/// have negotiated Accurate ECN (which only the memory knows). `app_claimed`: an
+/// application writer ([`super::app`]) already wrote the Info and the note of the payload;
+/// then a UDP datagram gets no more words, and a TCP segment only its TCP words (handshake,
+/// analysis, acknowledgement), never the lab's request/reply judgement.
+#[allow(clippy::too_many_arguments)]
 pub fn write(
     memory: &mut Memory,
+    app_claimed: bool,
     options: Options,
     frame: &Frame<'_>,
     packet: &Packet<'_>,
@@ -199,8 +204,19 @@ pub fn write(
             }
         }
         (_, Transport::Tcp(tcp)) => tcp_note(
-            memory, options, frame, packet, facts, tcp, info, text, tone, tcp_info,
+            memory,
+            options,
+            frame,
+            packet,
+            facts,
+            tcp,
+            info,
+            text,
+            tone,
+            tcp_info,
+            app_claimed,
         ),
+        (_, Transport::Udp(_)) if app_claimed => {}
         (_, Transport::Udp(udp)) => {
             info::write_udp_info(info, udp);
             udp_note(
@@ -313,12 +329,19 @@ pub fn write(
 /// segment or UDP datagram (what the verdicts need), without writing any word.
 /// Other frames leave the memory as it is, as in [`write`] (ICMP echoes aside,
 /// which only serve the Info column).
-pub fn observe(memory: &mut Memory, frame: &Frame<'_>, packet: &Packet<'_>, facts: &Facts) {
+pub fn observe(
+    memory: &mut Memory,
+    app_claimed: bool,
+    frame: &Frame<'_>,
+    packet: &Packet<'_>,
+    facts: &Facts,
+) {
     match (&packet.net, &packet.transport) {
         (Net::Ipv4(ip), Transport::Fragment { .. } | Transport::None)
             if info::ipv4_is_fragment(ip) => {}
         (Net::Ipv6(ip), Transport::Fragment { .. } | Transport::None) if ip.fragment.is_some() => {}
-        (_, Transport::Tcp(tcp)) => tcp_memory(memory, frame, packet, facts, tcp),
+        (_, Transport::Tcp(tcp)) => tcp_memory(memory, app_claimed, frame, packet, facts, tcp),
+        (_, Transport::Udp(_)) if app_claimed => {}
         (_, Transport::Udp(udp)) => {
             udp_memory(memory, packet, facts, u64::from(udp.payload_len));
         }
@@ -345,6 +368,7 @@ fn accurate_ecn(s: &mut Stream, flags: TcpFlags) -> bool {
 /// The memory side of [`tcp_note`], step for step.
 fn tcp_memory(
     memory: &mut Memory,
+    app_claimed: bool,
     frame: &Frame<'_>,
     packet: &Packet<'_>,
     facts: &Facts,
@@ -389,7 +413,7 @@ fn tcp_memory(
         }
         closed = true;
     }
-    if tcp.payload_len > 0 && !retransmitted {
+    if tcp.payload_len > 0 && !retransmitted && !app_claimed {
         let summary = summaries.get_or_insert_default(k);
         if let Some(d) = dir {
             data_memory(s, summary, d, packet.payload, u64::from(tcp.payload_len));
@@ -764,6 +788,7 @@ fn tcp_note(
     out: &mut String,
     tone: &mut Tone,
     given_info: Option<&str>,
+    app_claimed: bool,
 ) {
     let Memory {
         streams, summaries, ..
@@ -784,6 +809,8 @@ fn tcp_note(
         accurate_ecn: stream.as_mut().is_some_and(|(_, s)| accurate_ecn(s, flags)),
     };
     match given_info {
+        // The application protocol's Info is written already.
+        _ if app_claimed => {}
         // Written without the memory, which matters only for Accurate ECN.
         Some(given) if !ctx.accurate_ecn => info_out.push_str(given),
         _ => info::write_tcp_info(info_out, tcp, facts.tcp.as_ref(), options.absolute_seq, ctx),
@@ -791,7 +818,7 @@ fn tcp_note(
 
     let Some(t) = facts.tcp.as_ref() else {
         // No conversation facts: say what the segment carries.
-        if tcp.payload_len > 0 {
+        if tcp.payload_len > 0 && !app_claimed {
             data_words(
                 out,
                 None,
@@ -886,8 +913,10 @@ fn tcp_note(
         out.push_str("3/3 ACK: handshake complete");
     }
 
-    // Data, unless it is a copy of data already explained.
-    if tcp.payload_len > 0 && !retransmitted {
+    // Data, unless it is a copy of data already explained, or the application
+    // protocol's note told it.
+    if app_claimed {
+    } else if tcp.payload_len > 0 && !retransmitted {
         sep(out);
         let summary = stream
             .as_ref()

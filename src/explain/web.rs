@@ -93,7 +93,10 @@ pub fn write_info(out: &mut String, frame: &WebFrame, tcp_info: &str) {
         WebContent::Http(msgs) => {
             if let Some(m) = msgs.first() {
                 out.push_str(&m.first_line);
-                if !m.truncated {
+                if m.truncated {
+                    // the head ran out of captured bytes, as tshark says it
+                    out.push_str(" [Packet size limited during capture]");
+                } else {
                     out.push(' ');
                 }
                 if m.complete {
@@ -478,28 +481,18 @@ fn write_tls_item_note(out: &mut String, item: &TlsItem, t: &tls::TlsFrame, from
     }
 }
 
-/// Facts the conversation verdict needs, from the frames seen.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct WebMemory {
-    /// HTTP requests and responses, first lines, in order (at most 8 kept).
-    pub http: Vec<String>,
-    /// HTTP messages in all.
-    pub http_count: u32,
-}
-
-/// The verdict of a web conversation, or `None` when the summary says nothing.
-pub fn verdict(summary: &WebSummary, memory: Option<&WebMemory>) -> Option<String> {
+/// The verdict of a web conversation.
+pub fn verdict(summary: &WebSummary) -> Option<String> {
     match summary {
-        WebSummary::Http => {
-            let m = memory?;
-            if m.http.is_empty() {
+        WebSummary::Http(items, count) => {
+            if items.is_empty() {
                 return Some("HTTP: no whole message seen".to_string());
             }
             let mut s = String::from("HTTP: ");
-            s.push_str(&m.http.join(", "));
-            let shown = u32::try_from(m.http.len()).unwrap_or(u32::MAX);
-            if m.http_count > shown {
-                let _ = write!(s, " and {} more", m.http_count - shown);
+            s.push_str(&items.join(", "));
+            let shown = u32::try_from(items.len()).unwrap_or(u32::MAX);
+            if *count > shown {
+                let _ = write!(s, " and {} more", count - shown);
             }
             Some(s)
         }
@@ -578,30 +571,6 @@ fn quic_verdict(q: &QuicConn) -> String {
         "handshake only"
     });
     s
-}
-
-/// Remembers what a verdict needs of one frame.
-pub fn observe(memory: &mut WebMemory, frame: &WebFrame) {
-    if let WebContent::Http(msgs) = &frame.content {
-        for m in msgs.iter().filter(|m| m.complete) {
-            memory.http_count = memory.http_count.saturating_add(1);
-            if memory.http.len() < 8 {
-                let short = match (&m.method, &m.target, m.status) {
-                    (Some(me), Some(t), _) => format!("{me} {t}"),
-                    (_, _, Some(c)) => format!("{c} {}", m.reason.as_deref().unwrap_or(""))
-                        .trim_end()
-                        .to_string(),
-                    _ => m.first_line.clone(),
-                };
-                memory.http.push(short);
-            }
-        }
-    }
-}
-
-/// True when this conversation's words come from here rather than the lab's.
-pub fn is_web(frame: &WebFrame) -> bool {
-    !matches!(frame.proto, WebProto::Quic) || matches!(frame.content, WebContent::Quic(_))
 }
 
 #[cfg(test)]

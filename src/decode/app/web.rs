@@ -171,13 +171,20 @@ struct Conv {
     server: (IpAddr, u16),
     state: State,
     sides: [Side; 2],
+    /// HTTP: the whole messages seen, briefly ("GET /", "200 OK"), at most
+    /// [`MAX_HTTP_LOG`], and how many in all.
+    http_log: Vec<String>,
+    http_count: u32,
 }
+
+/// HTTP messages of one conversation kept for its verdict.
+pub const MAX_HTTP_LOG: usize = 6;
 
 /// What has been learnt of one conversation, for verdicts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WebSummary {
-    /// HTTP: the first request's method and target, the first status.
-    Http,
+    /// HTTP: the first whole messages, briefly ("GET /", "200 OK"), and how many in all.
+    Http(Vec<String>, u32),
     /// TLS.
     Tls(Box<TlsSession>),
     /// SSH.
@@ -285,6 +292,8 @@ impl WebDissector {
                             server,
                             state,
                             sides: Default::default(),
+                            http_log: Vec::new(),
+                            http_count: 0,
                         },
                     );
                 }
@@ -325,6 +334,8 @@ impl WebDissector {
                             server,
                             state: State::Quic(Box::default()),
                             sides: Default::default(),
+                            http_log: Vec::new(),
+                            http_count: 0,
                         },
                     );
                 }
@@ -349,6 +360,23 @@ impl WebDissector {
         }
     }
 
+    /// What the conversation between `client` and `server` has shown, when followed.
+    pub fn summary(
+        &self,
+        client: (IpAddr, u16),
+        server: (IpAddr, u16),
+        tcp: bool,
+    ) -> Option<WebSummary> {
+        let k = key(client.0, client.1, server.0, server.1, tcp);
+        let c = self.convs.get(&k)?;
+        Some(match &c.state {
+            State::Http => WebSummary::Http(c.http_log.clone(), c.http_count),
+            State::Tls(t) => WebSummary::Tls(t.clone()),
+            State::Ssh(s) => WebSummary::Ssh(s.clone()),
+            State::Quic(q) => WebSummary::Quic(q.clone()),
+        })
+    }
+
     /// What each followed conversation has learnt, by its endpoints (client first).
     pub fn summaries(
         &self,
@@ -356,7 +384,7 @@ impl WebDissector {
         self.convs.iter().map(|(k, c)| {
             let client = if k.a == c.server { k.b } else { k.a };
             let s = match &c.state {
-                State::Http => WebSummary::Http,
+                State::Http => WebSummary::Http(c.http_log.clone(), c.http_count),
                 State::Tls(t) => WebSummary::Tls(t.clone()),
                 State::Ssh(s) => WebSummary::Ssh(s.clone()),
                 State::Quic(q) => WebSummary::Quic(q.clone()),
@@ -447,6 +475,18 @@ impl Conv {
             side.lost = false;
         }
         let frame = self.tcp_inner(seg);
+        if let Some(WebFrame {
+            content: WebContent::Http(msgs),
+            ..
+        }) = &frame
+        {
+            for m in msgs.iter().filter(|m| m.complete) {
+                self.http_count = self.http_count.saturating_add(1);
+                if self.http_log.len() < MAX_HTTP_LOG {
+                    self.http_log.push(brief(m));
+                }
+            }
+        }
         let side = self.sides.get_mut(s)?;
         side.lost |= truncated;
         side.pending_end = match &side.pending {
@@ -883,6 +923,23 @@ fn http_messages(data: &[u8], fin: bool, number: u64, out: &mut Output) -> Disse
                 };
             }
         }
+    }
+}
+
+/// A message in a few words: "GET /index.html", "200 OK".
+fn brief(m: &HttpMessage) -> String {
+    match (&m.method, &m.target, m.status) {
+        (Some(me), Some(t), _) => {
+            // a long target (a query string) cut to 60 characters
+            match t.char_indices().nth(60) {
+                Some((at, _)) => format!("{me} {}…", t.get(..at).unwrap_or(t)),
+                None => format!("{me} {t}"),
+            }
+        }
+        (_, _, Some(c)) => format!("{c} {}", m.reason.as_deref().unwrap_or(""))
+            .trim_end()
+            .to_string(),
+        _ => m.first_line.clone(),
     }
 }
 

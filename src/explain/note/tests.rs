@@ -85,6 +85,7 @@ fn seg(
         problem: None,
         fragment: None,
         cut_tcp_ports: None,
+        app: None,
     }
 }
 
@@ -377,6 +378,7 @@ fn datagram(from_client: bool, client_port: u16, payload: &'static [u8]) -> Pack
         problem: None,
         fragment: None,
         cut_tcp_ports: None,
+        app: None,
     }
 }
 
@@ -467,6 +469,7 @@ fn test_icmp_echo_pairing() {
         problem: None,
         fragment: None,
         cut_tcp_ports: None,
+        app: None,
     };
     let n = run(&mut e, 1, &echo(8), &Facts::default());
     assert_eq!(n.info, "Echo (ping) request  id=0x1234, seq=1/256, ttl=64");
@@ -502,6 +505,7 @@ fn test_icmp_port_unreachable() {
         problem: None,
         fragment: None,
         cut_tcp_ports: None,
+        app: None,
     };
     let n = run(&mut e, 1, &p, &Facts::default());
     assert_eq!(n.info, "Destination unreachable (Port unreachable)");
@@ -535,6 +539,7 @@ fn test_arp_who_has() {
         problem: None,
         fragment: None,
         cut_tcp_ports: None,
+        app: None,
     };
     let n = run(&mut e, 1, &p, &Facts::default());
     assert_eq!(n.source, "02:00:00:00:00:01");
