@@ -53,6 +53,71 @@ pub struct StreamSpecError {
     pub text: String,
 }
 
+/// Why `wirelab lab` could not run, or what it found wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    /// No capture rights on loopback, and more than one thread (a private namespace needs one).
+    #[error("lo: no permission to capture ({reason}); {fix}")]
+    NoCaptureRights { reason: String, fix: String },
+    /// No capture rights and no private user namespace either.
+    #[error(
+        "lo: no permission to capture ({reason}) and no private user namespace either ({namespace}); {fix}"
+    )]
+    NoNamespace {
+        reason: String,
+        namespace: std::io::Error,
+        fix: String,
+    },
+    /// `--two-hosts` could not make its namespaces.
+    #[error(
+        "--two-hosts needs root to create network namespaces ({0}); run with sudo, or drop --two-hosts"
+    )]
+    TwoHosts(std::io::Error),
+    /// A server socket could not be opened.
+    #[error("cannot open the lab's {proto} server socket: {source}")]
+    ServerSocket {
+        proto: &'static str,
+        source: std::io::Error,
+    },
+    /// `--serve` could not listen on its port.
+    #[error("cannot listen on {addr}: {source}; pick another --port or stop the program using it")]
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    /// `--server HOST` does not resolve.
+    #[error("cannot find {host}: {source}")]
+    UnknownHost {
+        host: String,
+        source: std::io::Error,
+    },
+    /// `--server`/`--serve` with both protocols.
+    #[error("with --server or --serve, say which: `wirelab lab udp ...` or `wirelab lab tcp ...`")]
+    PartnerNeedsProtocol,
+    /// The client thread could not enter the client's namespace.
+    #[error("the client cannot enter its namespace: {0}")]
+    ClientNamespace(std::io::Error),
+    /// One of the lab's threads failed.
+    #[error("the lab's {0} thread failed; run again, and report it if it persists")]
+    Thread(&'static str),
+    /// Some checks failed (the exit status says so; the checks said why).
+    #[error("{failed} lab check(s) failed{}", if client_errors.is_empty() { String::new() } else { format!(": {}", client_errors.join("; ")) })]
+    ChecksFailed {
+        failed: usize,
+        client_errors: Vec<String>,
+    },
+}
+
+/// Root could not be dropped under sudo: wirelab stops rather than go on as root.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{why}; wirelab will not go on as root. Run it as your user after `sudo setcap cap_net_raw,cap_net_admin=eip $(command -v wirelab)`, or from a root shell without sudo"
+)]
+pub struct PrivilegeError {
+    /// What failed.
+    pub why: String,
+}
+
 /// Any error the application reports.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -60,9 +125,24 @@ pub enum AppError {
     Source(#[from] SourceError),
     #[error(transparent)]
     Filter(#[from] FilterError),
+    #[error(transparent)]
+    Stream(#[from] StreamSpecError),
     /// Writing the output failed (other than a closed pipe).
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
+    #[error(transparent)]
+    Capture(#[from] crate::source::live::CaptureError),
+    #[error(transparent)]
+    Write(#[from] crate::source::write::WriteError),
+    #[error(transparent)]
+    Lab(#[from] LabError),
+    #[error(transparent)]
+    Privileges(#[from] PrivilegeError),
+    /// The system would not start one more thread.
+    #[error(
+        "cannot start wirelab's {0} thread (the system is out of threads or memory); `WIRELAB_THREADS=1` reads on one thread"
+    )]
+    ThreadStart(&'static str),
     /// Anything else, already worded for the user.
     #[error("{0}")]
     Other(String),

@@ -1,8 +1,11 @@
-//! Turns validated arguments into a pipeline and runs it; the only module that knows all others.
-//! Parse, then validate, then build: nothing is read before the arguments are known to be good.
+//! Turns validated arguments into a pipeline and runs it; the only module that knows all
+//! others: the configuration (`config`), the view builder (`choose`), the one driver loop
+//! (`drive`, with the two-thread reader `threaded` as a faster way through a file), the lab
+//! runner (`lab`) and the drop of root (`privileges`). Parse, then validate, then build:
+//! nothing is read before the arguments are known to be good.
 
 use std::io::{self, IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -11,17 +14,22 @@ use clap::Parser;
 use crate::cli::{
     CaptureArgs, Cli, ClientArgs, ColorChoice, Command, LabProto, ReadArgs, ServerArgs,
 };
-use crate::error::{AppError, StreamSpecError};
+use crate::error::AppError;
 use crate::lab::server;
 use crate::source::filter::Filter;
 use crate::source::live::{self, LiveSource};
 use crate::source::write::CaptureWriter;
 
+mod choose;
+mod config;
+mod drive;
+pub mod lab;
 mod pipeline;
+mod privileges;
 mod threaded;
 
 use crate::source::FileSource;
-use crate::track::Proto;
+pub use config::{StreamSpec, ViewConfig};
 pub use pipeline::{FrameSink, Pipeline, Selection};
 
 /// Runs the program with the process arguments; returns the exit code.
@@ -71,7 +79,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Interfaces => interfaces(),
         Command::Server(args) => server(&args),
         Command::Client(args) => client(&args),
-        Command::Lab(args) => crate::lab::runner::run(&args, color),
+        Command::Lab(args) => lab::run(&args, color),
     }
 }
 
@@ -86,49 +94,12 @@ pub fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-/// A validated `--stream`.
-///
-/// ```
-/// use wirelab::app::StreamSpec;
-/// use wirelab::track::Proto;
-/// let s: StreamSpec = "tcp:3".parse().unwrap();
-/// assert_eq!((s.proto, s.index), (Proto::Tcp, 3));
-/// assert!("icmp:1".parse::<StreamSpec>().is_err());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StreamSpec {
-    pub proto: Proto,
-    pub index: u64,
-}
-
-impl std::str::FromStr for StreamSpec {
-    type Err = StreamSpecError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || StreamSpecError {
-            text: s.to_string(),
-        };
-        let (p, n) = s.split_once(':').ok_or_else(err)?;
-        let proto = match p.to_ascii_lowercase().as_str() {
-            "tcp" => Proto::Tcp,
-            "udp" => Proto::Udp,
-            _ => return Err(err()),
-        };
-        Ok(StreamSpec {
-            proto,
-            index: n.trim().parse().map_err(|_| err())?,
-        })
-    }
-}
-
 fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
-    let stream = args
-        .view
-        .stream
-        .as_deref()
-        .map(str::parse::<StreamSpec>)
-        .transpose()
-        .map_err(|e| AppError::Other(e.to_string()))?;
+    let config = ViewConfig::new(&args.view, color)?;
     let mut source = FileSource::open(&args.file)?;
+    // The file is open: under sudo, parse it as the invoking user, not as root.
+    let runs_as = privileges::drop_to_invoking_user()?;
+    privileges::announce(runs_as, "capture file open");
     let filter = match &args.view.filter {
         Some(expr) => Some(Filter::new(expr, source.linktype().unwrap_or(1))?),
         None => None,
@@ -139,11 +110,11 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
         filter.is_none() && std::env::var("WIRELAB_THREADS").map_or(true, |v| v.trim() != "1");
     let selection = Selection {
         filter,
-        stream,
-        count: args.view.count,
+        stream: config.stream,
+        count: config.count,
     };
     let out: Box<dyn Write> = Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout().lock()));
-    let mut pipeline = Pipeline::new(&args.view, selection, color, out);
+    let mut pipeline = Pipeline::new(&config, selection, out);
     if let Some(path) = &args.write {
         let mut writer =
             CaptureWriter::create(path, 262_144).map_err(|e| AppError::Other(e.to_string()))?;
@@ -157,22 +128,15 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
             all: false,
         });
     }
-    let damage = if threaded {
-        threaded::read(source, pipeline)?
+    let damage: Option<AppError> = if threaded {
+        threaded::read(source, pipeline)?.map(AppError::from)
     } else {
-        let mut damage = None;
-        while !pipeline.done() {
-            match source.next_frame() {
-                Ok(Some(frame)) => pipeline.frame(&frame)?,
-                Ok(None) => break,
-                Err(e) => {
-                    damage = Some(e);
-                    break;
-                }
-            }
+        let driven = drive::drive(&mut source, &mut pipeline, drive::Until::default());
+        if let Some(f) = driven.failure {
+            return Err(f);
         }
         pipeline.finish().map_err(output_error)?;
-        damage
+        driven.error
     };
     match damage {
         Some(e) => Err(e.into()),
@@ -180,16 +144,22 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
     }
 }
 
-/// Registers SIGINT and SIGTERM: the first sets `stop`, a second one ends the process.
+/// Registers SIGINT, SIGTERM and SIGHUP: the first sets `stop`, a second one ends the process.
 pub fn stop_flag() -> Arc<AtomicBool> {
     register_stop(true)
 }
 
-/// Registers SIGINT and SIGTERM to set the returned flag; with `second_exits`, a second
-/// signal ends the process at once (not wanted while namespaces remain to be removed).
+/// Registers SIGINT, SIGTERM and SIGHUP (a closed terminal) to set the returned flag: the
+/// run then ends as after Ctrl-C, with its files complete and its namespaces removed. With
+/// `second_exits`, a second signal ends the process at once (not wanted while namespaces
+/// remain to be removed).
 pub fn register_stop(second_exits: bool) -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+    for sig in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
         if second_exits {
             let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&stop));
         }
@@ -210,17 +180,19 @@ fn interfaces() -> Result<(), Failure> {
 fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     // First of all, so that an early Ctrl-C still ends with a valid, flushed file.
     let stop = stop_flag();
-    let stream = args
-        .view
-        .stream
-        .as_deref()
-        .map(str::parse::<StreamSpec>)
-        .transpose()
-        .map_err(|e| AppError::Other(e.to_string()))?;
+    let config = ViewConfig::new(&args.view, color)?;
     let iface = match &args.interface {
         Some(i) => i.clone(),
         None => live::default_interface().map_err(|e| AppError::Other(e.to_string()))?,
     };
+    let comments = args.view.comments;
+    // Frame by frame for a person at a terminal; in blocks when the output goes to a file or a pipe.
+    let immediate = io::stdout().is_terminal();
+    let mut source = LiveSource::open_with(&iface, args.view.filter.as_deref(), immediate)
+        .map_err(|e| AppError::Other(e.to_string()))?;
+    let runs_as = privileges::drop_to_invoking_user()?;
+    privileges::announce(runs_as, &format!("capture open on {iface}"));
+    // Created after the drop (as tcpdump does): the file belongs to the user.
     let mut writer = match &args.write {
         Some(p) => Some(
             CaptureWriter::create(p, live::SNAPLEN as u32)
@@ -228,14 +200,6 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
         ),
         None => None,
     };
-    let comments = args.view.comments;
-    // Frame by frame for a person at a terminal; in blocks when the output goes to a file or a pipe.
-    let immediate = io::stdout().is_terminal();
-    let mut source = LiveSource::open_with(&iface, args.view.filter.as_deref(), immediate)
-        .map_err(|e| AppError::Other(e.to_string()))?;
-    if let Some(uid) = live::drop_privileges() {
-        eprintln!("wirelab: capture open on {iface}; now running as user {uid}");
-    }
     if let Some(w) = &mut writer {
         w.ensure_header(source.linktype())
             .map_err(|e| AppError::Other(e.to_string()))?;
@@ -248,15 +212,15 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     // The kernel already filtered: no second BPF pass here.
     let selection = Selection {
         filter: None,
-        stream,
-        count: args.view.count,
+        stream: config.stream,
+        count: config.count,
     };
     let out: Box<dyn Write> = if immediate {
         Box::new(io::LineWriter::new(io::stdout()))
     } else {
         Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout()))
     };
-    let mut pipeline = Pipeline::new(&args.view, selection, color, out);
+    let mut pipeline = Pipeline::new(&config, selection, out);
     if let Some(w) = writer.take() {
         pipeline.set_writer(FrameSink {
             writer: w,
@@ -267,32 +231,13 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     let deadline = args
         .duration
         .map(|d| Instant::now() + Duration::from_secs_f64(d.max(0.0)));
-    let mut failure: Option<Failure> = None;
-    let mut captured = 0u64;
-    while !stop.load(Ordering::Relaxed)
-        && !pipeline.done()
-        && deadline.is_none_or(|d| Instant::now() < d)
-    {
-        match source.next_frame() {
-            Ok(live::Next::Frame(frame)) => {
-                captured += 1;
-                if let Err(e) = pipeline.frame(&frame) {
-                    failure = Some(e);
-                    break;
-                }
-            }
-            Ok(live::Next::Idle) => {
-                if let Err(e) = pipeline.flush() {
-                    failure = Some(e);
-                    break;
-                }
-            }
-            Err(e) => {
-                failure = Some(AppError::Other(e.to_string()).into());
-                break;
-            }
-        }
-    }
+    let until = drive::Until {
+        signal: Some(&stop),
+        deadline,
+    };
+    let driven = drive::drive(&mut source, &mut pipeline, until);
+    let captured = driven.frames;
+    let mut failure = driven.into_failure();
     let stats = source.stats();
     if let Some(w) = pipeline.writer_mut()
         && let Err(e) = w.writer.flush()

@@ -5,7 +5,8 @@
 use std::collections::HashSet;
 use std::io::{self, Write};
 
-use crate::cli::{Format, ViewArgs};
+use super::ViewConfig;
+use crate::cli::Format;
 use crate::decode::{self, Packet};
 use crate::error::AppError;
 use crate::explain::{self, Explainer, Note};
@@ -237,7 +238,7 @@ impl Back {
 
     /// Explains, saves and shows one frame the front half selected.
     /// `tcp_info`: a TCP segment's Info, when the front half already wrote it (see
-    /// [`crate::explain::tcp_info_without_memory`]).
+    /// [`crate::explain::tcp_info`]).
     pub fn frame(
         &mut self,
         frame: &Frame<'_>,
@@ -260,7 +261,7 @@ impl Back {
             // The view shows no frame: only what the verdicts need (`note` stays empty).
             explainer.observe(frame, packet, facts);
         } else {
-            explainer.explain_into_given(frame, packet, facts, note, tcp_info);
+            explainer.explain_into_with_tcp_info(frame, packet, facts, note, tcp_info);
         }
         if *save && let Some(w) = writer {
             let comment = if w.comments {
@@ -268,9 +269,7 @@ impl Back {
             } else {
                 None
             };
-            w.writer
-                .write(frame, comment)
-                .map_err(|e| AppError::Other(e.to_string()))?;
+            w.writer.write(frame, comment).map_err(AppError::from)?;
         }
         if *shown {
             if let (Some(c), Some(p), Some(s), Some(d)) =
@@ -294,9 +293,7 @@ impl Back {
     /// Pushes the rows shown so far to the output and the saved frames to the file.
     pub fn flush(&mut self) -> Result<(), Failure> {
         if let Some(w) = &mut self.writer {
-            w.writer
-                .flush()
-                .map_err(|e| AppError::Other(e.to_string()))?;
+            w.writer.flush().map_err(AppError::from)?;
         }
         self.view.flush().map_err(output_error)
     }
@@ -314,23 +311,20 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// A pipeline writing to `out` in the chosen view.
-    pub fn new(args: &ViewArgs, selection: Selection, color: bool, out: Box<dyn Write>) -> Self {
-        use crate::present::choose;
+    pub fn new(args: &ViewConfig, selection: Selection, out: Box<dyn Write>) -> Self {
+        use super::choose;
         let conversation_total = std::rc::Rc::new(std::cell::Cell::new(None));
         let view: Box<dyn View> = match args.format {
-            Format::Timeline if choose::plain_timeline(args) => {
-                Box::new(Timeline::new(out, args.time, color))
+            Format::Timeline if args.plain_timeline() => {
+                Box::new(Timeline::new(out, args.time, args.color))
             }
             Format::Timeline => {
-                choose::view_with_total(args, color, out, std::rc::Rc::clone(&conversation_total))
+                choose::view_with_total(args, out, std::rc::Rc::clone(&conversation_total))
             }
             Format::Jsonl => Box::new(JsonLines::new(out, args.absolute_seq)),
         };
         let (summary_only, batches) = match args.format {
-            Format::Timeline => (
-                choose::conversations_only(args),
-                choose::batches_conversations(args),
-            ),
+            Format::Timeline => (args.conversations_only(), args.batches_conversations()),
             Format::Jsonl => (false, true),
         };
         let back = Back {

@@ -72,7 +72,7 @@ struct Batch {
     /// Decoding once and moving the packets in one contiguous run costs the back thread
     /// less than decoding each frame again.
     packets: Vec<Packet<'static>>,
-    /// TCP Info columns the front thread wrote (see [`crate::explain::tcp_info_without_memory`]).
+    /// TCP Info columns the front thread wrote (see [`crate::explain::tcp_info`]).
     infos: String,
     /// Time zero of the capture.
     first: Timestamp,
@@ -191,9 +191,7 @@ fn push(
     };
     let start = batch.infos.len();
     let info = info
-        .filter(|&options| {
-            explain::tcp_info_without_memory(batch.infos, &packet, &pick.facts, options)
-        })
+        .filter(|&options| explain::tcp_info(batch.infos, &packet, &pick.facts, options))
         .map(|_| (start, batch.infos.len() - start));
     let payload = match offset_within(frame.data, packet.payload) {
         Some(within) => Place::Frame(within, packet.payload.len()),
@@ -266,7 +264,7 @@ pub fn read(source: FileSource, pipeline: Pipeline) -> Result<Option<SourceError
                 let damage = pass.run(source);
                 (front, damage)
             })
-            .map_err(|e| AppError::Other(format!("cannot start the reading thread: {e}")))?;
+            .map_err(|_| AppError::ThreadStart("reading"))?;
         let mut failure = None;
         for mut batch in full_rx.iter() {
             match batch.show(&mut back, back_tracking.as_mut()) {

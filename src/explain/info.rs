@@ -10,7 +10,7 @@ use crate::decode::{
 };
 use crate::track::{Analysis, TcpFacts};
 
-use super::text::push_u32;
+use crate::fmt::push_u32;
 
 /// Writes a MAC address as Wireshark does without name resolution
 /// (`Broadcast` for ff:ff:ff:ff:ff:ff).
@@ -31,13 +31,13 @@ pub fn write_mac(out: &mut String, mac: &[u8]) {
 pub fn write_addresses(src: &mut String, dst: &mut String, packet: &Packet<'_>) {
     match &packet.net {
         Net::Ipv4(h) => {
-            crate::present::text::push_ip(src, std::net::IpAddr::V4(h.src));
-            crate::present::text::push_ip(dst, std::net::IpAddr::V4(h.route_dst.unwrap_or(h.dst)));
+            crate::fmt::push_ip(src, std::net::IpAddr::V4(h.src));
+            crate::fmt::push_ip(dst, std::net::IpAddr::V4(h.route_dst.unwrap_or(h.dst)));
             return;
         }
         Net::Ipv6(h) => {
-            crate::present::text::push_ipv6(src, h.src);
-            crate::present::text::push_ipv6(dst, h.dst);
+            crate::fmt::push_ipv6(src, h.src);
+            crate::fmt::push_ipv6(dst, h.dst);
             return;
         }
         _ => {}
@@ -103,12 +103,12 @@ impl AddressCache {
             Some((key, text)) => {
                 if *key != ip || text.is_empty() {
                     text.clear();
-                    crate::present::text::push_ip(text, ip);
+                    crate::fmt::push_ip(text, ip);
                     *key = ip;
                 }
                 out.push_str(text);
             }
-            None => crate::present::text::push_ip(out, ip),
+            None => crate::fmt::push_ip(out, ip),
         }
     }
 }
@@ -214,14 +214,6 @@ pub fn write_protocol(out: &mut String, packet: &Packet<'_>, linktype: u32) {
     });
 }
 
-/// Per-conversation context the Info column needs beyond one frame.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TcpInfoContext {
-    /// Both SYN and SYN-ACK negotiated Accurate ECN: Wireshark then shows the
-    /// ACE counter (`ACE=n`) instead of the ECE, CWR and AE flags.
-    pub accurate_ecn: bool,
-}
-
 /// Writes Wireshark's flag list (without brackets): `SYN, ACK`, `<None>` when none.
 pub fn write_tcp_flags(out: &mut String, flags: TcpFlags, accurate_ecn: bool) {
     // The usual combinations as one piece (without the ACE counter, which the others need).
@@ -302,7 +294,7 @@ pub fn write_analysis_labels(out: &mut String, facts: &TcpFacts) {
             match facts.dup_ack {
                 Some((frame, n)) => {
                     out.push_str("[TCP Dup ACK ");
-                    crate::present::text::push_u64(out, frame);
+                    crate::fmt::push_u64(out, frame);
                     out.push('#');
                     push_u32(out, n);
                     out.push_str("] ");
@@ -318,14 +310,10 @@ pub fn write_analysis_labels(out: &mut String, facts: &TcpFacts) {
 }
 
 /// Writes the TCP Info column, e.g.
-/// `[TCP Retransmission] 58458 → 23456 [PSH, ACK] Seq=1 Ack=1 Win=65536 Len=11`.
-pub fn write_tcp_info(
-    out: &mut String,
-    tcp: &Tcp,
-    facts: Option<&TcpFacts>,
-    absolute: bool,
-    ctx: TcpInfoContext,
-) {
+/// `[TCP Retransmission] 58458 → 23456 [PSH, ACK] Seq=1 Ack=1 Win=65536 Len=11`: a pure
+/// function of the segment and the tracker's facts (when the conversation negotiated
+/// Accurate ECN, the ECN flags read as the ACE counter).
+pub fn write_tcp_info(out: &mut String, tcp: &Tcp, facts: Option<&TcpFacts>, absolute: bool) {
     if let Some(f) = facts {
         write_analysis_labels(out, f);
     }
@@ -333,7 +321,7 @@ pub fn write_tcp_info(
     out.push_str(" → ");
     push_u32(out, u32::from(tcp.dst_port));
     out.push_str(" [");
-    write_tcp_flags(out, tcp.flags, ctx.accurate_ecn);
+    write_tcp_flags(out, tcp.flags, facts.is_some_and(|f| f.accurate_ecn));
     out.push(']');
     let relative = !absolute && facts.is_some();
     let (seq, ack) = match facts {
@@ -348,7 +336,7 @@ pub fn write_tcp_info(
     }
     let window = facts.map_or(u64::from(tcp.window), |f| f.window);
     out.push_str(" Win=");
-    crate::present::text::push_u64(out, window);
+    crate::fmt::push_u64(out, window);
     if tcp.flags.has(TcpFlags::URG) {
         let _ = write!(out, " Urg={}", tcp.urgent_ptr);
     }
@@ -706,7 +694,7 @@ mod tests {
 
     fn info(t: &Tcp, f: Option<&TcpFacts>, abs: bool) -> String {
         let mut s = String::new();
-        write_tcp_info(&mut s, t, f, abs, TcpInfoContext::default());
+        write_tcp_info(&mut s, t, f, abs);
         s
     }
 

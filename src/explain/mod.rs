@@ -102,13 +102,13 @@ impl Explainer {
         facts: &Facts,
         note: &mut Note,
     ) {
-        self.explain_into_given(frame, packet, facts, note, None);
+        self.explain_into_with_tcp_info(frame, packet, facts, note, None);
     }
 
-    /// [`Explainer::explain_into`], with a TCP segment's Info already written by
-    /// [`tcp_info_without_memory`] (on another thread): used unless the conversation
-    /// negotiated Accurate ECN, then written again. The note is the same either way.
-    pub fn explain_into_given(
+    /// [`Explainer::explain_into`], with a TCP segment's Info column already written by
+    /// [`tcp_info`] (the threaded reader may write it on its other thread). Crate-private:
+    /// a detail of the driver, not part of the stage's interface.
+    pub(crate) fn explain_into_with_tcp_info(
         &mut self,
         frame: &Frame<'_>,
         packet: &Packet<'_>,
@@ -179,7 +179,7 @@ impl Explainer {
         let claimed = self.web.dissect(frame.number, packet).is_some()
             || app::app_frame(frame, packet, facts)
                 .is_some_and(|f| app::observe(&mut self.app, &f) == app::Claim::Written);
-        note::observe(&mut self.memory, claimed, frame, packet, facts);
+        note::observe(&mut self.memory, claimed, packet, facts);
     }
 
     /// One sentence on a finished conversation, e.g.
@@ -204,13 +204,11 @@ impl Explainer {
     }
 }
 
-/// A TCP segment's Info column as far as it can be written without the explainer's
-/// memory (which only says whether the conversation negotiated Accurate ECN): the front
-/// thread of `wirelab read` writes it when the back thread falls behind, and
-/// [`Explainer::explain_into_given`] uses it. False (nothing written) for a frame that is
-/// not a TCP segment, nor for one whose payload a dissector claims (its Info is the
-/// protocol's).
-pub fn tcp_info_without_memory(
+/// A TCP segment's Info column, a pure function of the packet and the tracker's facts, so
+/// that either thread of the threaded reader may write it. False (nothing written) for a
+/// frame that is not a TCP segment, nor for one whose payload a dissector claims (its
+/// Info is the protocol's).
+pub(crate) fn tcp_info(
     out: &mut String,
     packet: &Packet<'_>,
     facts: &Facts,
@@ -227,10 +225,7 @@ pub fn tcp_info_without_memory(
 fn write_tcp_info(out: &mut String, packet: &Packet<'_>, facts: &Facts, options: Options) -> bool {
     match &packet.transport {
         crate::decode::Transport::Tcp(tcp) => {
-            let ctx = info::TcpInfoContext {
-                accurate_ecn: false,
-            };
-            info::write_tcp_info(out, tcp, facts.tcp.as_ref(), options.absolute_seq, ctx);
+            info::write_tcp_info(out, tcp, facts.tcp.as_ref(), options.absolute_seq);
             true
         }
         _ => false,
@@ -265,7 +260,7 @@ mod given_info_tests {
     use crate::source::FileSource;
     use crate::track::{FrameMeta, Tracker};
 
-    /// A note written with the TCP Info from [`tcp_info_without_memory`] is the note written
+    /// A note written with the TCP Info from [`tcp_info`] is the note written
     /// without it, on every frame of every fixture (Accurate ECN ones included), with
     /// relative and absolute sequence numbers.
     #[test]
@@ -292,9 +287,9 @@ mod given_info_tests {
                     let facts = tracker.observe(meta, &packet);
                     let expected = plain.explain(&frame, &packet, &facts);
                     info.clear();
-                    let tcp = tcp_info_without_memory(&mut info, &packet, &facts, options);
+                    let tcp = tcp_info(&mut info, &packet, &facts, options);
                     let mut note = Note::default();
-                    with.explain_into_given(
+                    with.explain_into_with_tcp_info(
                         &frame,
                         &packet,
                         &facts,

@@ -7,11 +7,12 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use super::info::{self, TcpInfoContext};
-use super::text::{self, push_u32};
+use super::info;
+use super::text;
 use super::{Note, Options, Tone};
 use crate::decode::{Icmp, Link, Net, Packet, ProblemKind, Tcp, TcpFlags, Transport};
-use crate::present::text::push_u64;
+use crate::fmt::push_u32;
+use crate::fmt::push_u64;
 use crate::source::Frame;
 use crate::track::{Analysis, Direction, Facts, Proto, TcpFacts};
 use table::{Key, Table};
@@ -45,10 +46,6 @@ pub struct Summary {
 /// What is remembered about one open conversation.
 #[derive(Debug, Default)]
 struct Stream {
-    syn_from_client: bool,
-    synack_seen: bool,
-    accecn_syn: bool,
-    accecn_synack: bool,
     /// The first bytes of the current request (up to MAX_REQUEST_BYTES).
     request: Vec<u8>,
     /// Some byte of `request` is not ASCII (kept up to date, rather than checked on
@@ -62,9 +59,6 @@ struct Stream {
     reply_offset: usize,
     /// The current reply was already found not to be the uppercase request.
     reply_bad: bool,
-    /// Per direction (client, server): the FIN's frame and relative sequence number.
-    fin: [Option<(u64, u32)>; 2],
-    fin_acked: [bool; 2],
 }
 
 /// The explainer's memory across frames.
@@ -107,13 +101,6 @@ fn peer(dir: Option<Direction>) -> &'static str {
     }
 }
 
-fn dir_index(dir: Direction) -> usize {
-    match dir {
-        Direction::FromClient => 0,
-        Direction::FromServer => 1,
-    }
-}
-
 fn sep(out: &mut String) {
     if !out.is_empty() {
         out.push_str("; ");
@@ -142,11 +129,11 @@ fn write_len(out: &mut String, declared: u64, captured: usize) {
 }
 
 /// Writes Info, text and tone for one frame. `tcp_info`: a TCP segment's Info as
-/// [`super::tcp_info_without_memory`] wrote it, used unless this conversation turns out to
-/// have negotiated Accurate ECN (which only the memory knows). `app_claimed`: an
-/// application writer ([`super::app`]) already wrote the Info and the note of the payload;
-/// then a UDP datagram gets no more words, and a TCP segment only its TCP words (handshake,
-/// analysis, acknowledgement), never the lab's request/reply judgement.
+/// [`super::tcp_info`] wrote it (a pure function of packet and facts), used as it is.
+/// `app_claimed`: an application writer ([`super::app`], [`super::web`]) already wrote the
+/// Info and the note of the payload; then a UDP datagram gets no more words, and a TCP
+/// segment only its TCP words (handshake, analysis, acknowledgement), never the lab's
+/// request/reply judgement.
 #[allow(clippy::too_many_arguments)]
 pub fn write(
     memory: &mut Memory,
@@ -206,7 +193,6 @@ pub fn write(
         (_, Transport::Tcp(tcp)) => tcp_note(
             memory,
             options,
-            frame,
             packet,
             facts,
             tcp,
@@ -329,18 +315,12 @@ pub fn write(
 /// segment or UDP datagram (what the verdicts need), without writing any word.
 /// Other frames leave the memory as it is, as in [`write`] (ICMP echoes aside,
 /// which only serve the Info column).
-pub fn observe(
-    memory: &mut Memory,
-    app_claimed: bool,
-    frame: &Frame<'_>,
-    packet: &Packet<'_>,
-    facts: &Facts,
-) {
+pub fn observe(memory: &mut Memory, app_claimed: bool, packet: &Packet<'_>, facts: &Facts) {
     match (&packet.net, &packet.transport) {
         (Net::Ipv4(ip), Transport::Fragment { .. } | Transport::None)
             if info::ipv4_is_fragment(ip) => {}
         (Net::Ipv6(ip), Transport::Fragment { .. } | Transport::None) if ip.fragment.is_some() => {}
-        (_, Transport::Tcp(tcp)) => tcp_memory(memory, app_claimed, frame, packet, facts, tcp),
+        (_, Transport::Tcp(tcp)) => tcp_memory(memory, app_claimed, packet, facts, tcp),
         (_, Transport::Udp(_)) if app_claimed => {}
         (_, Transport::Udp(udp)) => {
             udp_memory(memory, packet, facts, u64::from(udp.payload_len));
@@ -349,27 +329,10 @@ pub fn observe(
     }
 }
 
-/// Accurate ECN negotiation, which decides how Wireshark shows the ECN flags:
-/// remembers what the SYN and SYN-ACK offered; true once both did.
-fn accurate_ecn(s: &mut Stream, flags: TcpFlags) -> bool {
-    let syn = flags.has(TcpFlags::SYN);
-    let ack = flags.has(TcpFlags::ACK);
-    let ecn = flags.0 & (TcpFlags::AE | TcpFlags::CWR | TcpFlags::ECE);
-    if syn && !ack {
-        s.accecn_syn = ecn == TcpFlags::AE | TcpFlags::CWR | TcpFlags::ECE;
-    } else if syn && ack && s.accecn_syn {
-        s.accecn_synack = ecn & (TcpFlags::AE | TcpFlags::CWR) == TcpFlags::CWR
-            || ecn & (TcpFlags::AE | TcpFlags::ECE) == TcpFlags::AE
-            || ecn == TcpFlags::AE | TcpFlags::CWR;
-    }
-    s.accecn_syn && s.accecn_synack
-}
-
 /// The memory side of [`tcp_note`], step for step.
 fn tcp_memory(
     memory: &mut Memory,
     app_claimed: bool,
-    frame: &Frame<'_>,
     packet: &Packet<'_>,
     facts: &Facts,
     tcp: &Tcp,
@@ -384,12 +347,6 @@ fn tcp_memory(
         return;
     };
     let dir = facts.direction;
-    let flags = tcp.flags;
-    let syn = flags.has(TcpFlags::SYN);
-    let ack = flags.has(TcpFlags::ACK);
-    let fin = flags.has(TcpFlags::FIN);
-    let rst = flags.has(TcpFlags::RST);
-    accurate_ecn(s, flags);
     let Some(t) = facts.tcp.as_ref() else {
         return;
     };
@@ -398,20 +355,10 @@ fn tcp_memory(
             | Analysis::FAST_RETRANSMISSION
             | Analysis::SPURIOUS_RETRANSMISSION)
         != 0;
-    let mut closed = false;
-    if syn && !ack {
-        s.syn_from_client = dir != Some(Direction::FromServer);
-    } else if syn && ack {
-        s.synack_seen = true;
-    } else if rst {
-        if s.syn_from_client
-            && !s.synack_seen
-            && dir == Some(Direction::FromServer)
-            && let Some(sum) = summaries.get_or_insert_default(k)
-        {
-            sum.refused = true;
-        }
-        closed = true;
+    if t.refused
+        && let Some(sum) = summaries.get_or_insert_default(k)
+    {
+        sum.refused = true;
     }
     if tcp.payload_len > 0 && !retransmitted && !app_claimed {
         let summary = summaries.get_or_insert_default(k);
@@ -419,29 +366,7 @@ fn tcp_memory(
             data_memory(s, summary, d, packet.payload, u64::from(tcp.payload_len));
         }
     }
-    if ack
-        && !syn
-        && !rst
-        && let Some(d) = dir
-    {
-        let p = 1 - dir_index(d);
-        if let Some((_, fin_seq)) = s.fin[p]
-            && !s.fin_acked[p]
-            && t.rel_ack == fin_seq.wrapping_add(1)
-        {
-            s.fin_acked[p] = true;
-        }
-    }
-    if fin
-        && !rst
-        && let Some(d) = dir
-    {
-        let i = dir_index(d);
-        if s.fin[i].is_none() || !retransmitted {
-            s.fin[i] = Some((frame.number, t.rel_seq.wrapping_add(tcp.payload_len)));
-        }
-    }
-    if closed || s.fin_acked == [true, true] {
+    if t.closes {
         streams.remove(k);
     }
 }
@@ -780,7 +705,6 @@ fn data_words(
 fn tcp_note(
     memory: &mut Memory,
     options: Options,
-    frame: &Frame<'_>,
     packet: &Packet<'_>,
     facts: &Facts,
     tcp: &Tcp,
@@ -805,15 +729,11 @@ fn tcp_note(
     let fin = flags.has(TcpFlags::FIN);
     let rst = flags.has(TcpFlags::RST);
 
-    let ctx = TcpInfoContext {
-        accurate_ecn: stream.as_mut().is_some_and(|(_, s)| accurate_ecn(s, flags)),
-    };
     match given_info {
         // The application protocol's Info is written already.
         _ if app_claimed => {}
-        // Written without the memory, which matters only for Accurate ECN.
-        Some(given) if !ctx.accurate_ecn => info_out.push_str(given),
-        _ => info::write_tcp_info(info_out, tcp, facts.tcp.as_ref(), options.absolute_seq, ctx),
+        Some(given) => info_out.push_str(given),
+        None => info::write_tcp_info(info_out, tcp, facts.tcp.as_ref(), options.absolute_seq),
     }
 
     let Some(t) = facts.tcp.as_ref() else {
@@ -859,8 +779,6 @@ fn tcp_note(
         Tone::Plain
     };
 
-    let mut closed = false;
-
     if syn && !ack {
         sep(out);
         if t.handshake_step == Some(1) || t.handshake_step.is_none() {
@@ -874,9 +792,6 @@ fn tcp_note(
         } else {
             out.push_str("SYN");
         }
-        if let Some((_, s)) = stream.as_mut() {
-            s.syn_from_client = dir != Some(Direction::FromServer);
-        }
     } else if syn && ack {
         sep(out);
         out.push_str("2/3 SYN-ACK: Ack=");
@@ -884,16 +799,9 @@ fn tcp_note(
         out.push_str(" = ");
         out.push_str(peer(dir));
         out.push_str(" ISN + 1, because a SYN uses one sequence number");
-        if let Some((_, s)) = stream.as_mut() {
-            s.synack_seen = true;
-        }
     } else if rst {
         sep(out);
-        let refused = stream
-            .as_ref()
-            .is_some_and(|(_, s)| s.syn_from_client && !s.synack_seen)
-            && dir == Some(Direction::FromServer);
-        if refused {
+        if t.refused {
             out.push_str("connection refused: nothing listens on port ");
             push_u32(out, u32::from(tcp.src_port));
             if let Some(sum) = stream
@@ -907,7 +815,6 @@ fn tcp_note(
             out.push_str(side(dir));
             out.push_str(" aborts the connection at once, no FIN exchange");
         }
-        closed = true;
     } else if t.handshake_step == Some(3) {
         sep(out);
         out.push_str("3/3 ACK: handshake complete");
@@ -940,13 +847,8 @@ fn tcp_note(
     // The acknowledgement: of a FIN, or of new bytes.
     let mut fin_acked_now = false;
     if ack && !syn && !rst {
-        if let (Some((_, s)), Some(d)) = (stream.as_mut(), dir) {
-            let p = 1 - dir_index(d);
-            if let Some((fin_frame, fin_seq)) = s.fin[p]
-                && !s.fin_acked[p]
-                && t.rel_ack == fin_seq.wrapping_add(1)
-            {
-                s.fin_acked[p] = true;
+        {
+            if let Some(fin_frame) = t.acks_fin {
                 fin_acked_now = true;
                 sep(out);
                 let fin_shown = ack_shown.wrapping_sub(1);
@@ -1004,16 +906,10 @@ fn tcp_note(
             out.push_str(side(dir));
             out.push_str(" closes its side too");
         }
-        if let (Some((_, s)), Some(d)) = (stream.as_mut(), dir) {
-            let i = dir_index(d);
-            if s.fin[i].is_none() || !retransmitted {
-                s.fin[i] = Some((frame.number, t.rel_seq.wrapping_add(tcp.payload_len)));
-            }
-        }
     }
 
-    if let Some((k, s)) = stream
-        && (closed || s.fin_acked == [true, true])
+    if let Some((k, _)) = stream
+        && t.closes
     {
         streams.remove(k);
     }

@@ -97,6 +97,9 @@ fn facts_from_oracle(o: &Value, info: &str) -> Facts {
                     window: number_after(info, " Win=").unwrap_or(0),
                     analysis: Analysis(analysis_bits(o)),
                     dup_ack,
+                    // The tracker's fact, read here from tshark's Info: the ECN flags
+                    // shown as the ACE counter.
+                    accurate_ecn: info.contains("ACE="),
                     ..TcpFacts::default()
                 }),
                 ..Facts::default()

@@ -138,11 +138,6 @@ fn plain_run(bytes: &[u8]) -> usize {
         .unwrap_or(rest.len())
 }
 
-/// Appends `n` in decimal (formatting a `u32` takes fewer steps than a `u64`).
-pub fn push_u32(out: &mut String, n: u32) {
-    out.push_str(itoa::Buffer::new().format(n));
-}
-
 /// Appends `\xNN` (two lowercase hex digits).
 fn push_hex_byte(out: &mut String, b: u8) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -209,6 +204,7 @@ pub fn uppercase_prefix(bytes: &[u8], complete: bool) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fmt::push_u32;
 
     /// The previous implementation, kept as the reference for the byte-level one.
     fn reference_quoted(out: &mut String, bytes: &[u8], max_chars: usize) {

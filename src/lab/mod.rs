@@ -1,10 +1,11 @@
-//! The socket lab itself: the uppercase UDP and TCP server and client, and the
-//! `lab` runner that starts capture, server and client in the right order.
+//! The socket lab's programs only: the uppercase UDP and TCP server and client, and the
+//! network namespaces of `--two-hosts`. Starting capture, server and client in the right
+//! order is the lab runner's job (`app::lab`); judging what was captured is the lab
+//! model's (`explain`).
 
 pub mod checks;
 pub mod client;
 pub mod netns;
-pub mod runner;
 pub mod server;
 pub mod upper;
 

@@ -72,7 +72,7 @@ pub fn stream_spec(p: Proto, stream: u64) -> String {
 /// Seconds with 6 decimals from a nanosecond count.
 pub fn seconds(nanos: i128) -> String {
     let mut s = String::new();
-    super::text::push_seconds(&mut s, nanos, 6);
+    crate::fmt::push_seconds(&mut s, nanos, 6);
     s
 }
 

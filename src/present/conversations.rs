@@ -11,8 +11,8 @@ use std::rc::Rc;
 use comfy_table::{CellAlignment, ColumnConstraint, Table, presets};
 
 use super::common::{millis, proto_name};
-use super::text::push_u64;
 use super::{ConversationRow, Row, View};
+use crate::fmt::push_u64;
 use crate::track::{Direction, Proto};
 
 /// UDP requests remembered per conversation while waiting for their reply.
@@ -163,8 +163,8 @@ pub fn fill_cells(r: &ConversationRow<'_>, out: &mut [String; 13]) {
     push_u64(ba, c.from_client.bytes);
     push_u64(fb, c.from_server.frames);
     push_u64(bb, c.from_server.bytes);
-    super::text::push_seconds(start, c.start.nanos_since(r.first), 6);
-    super::text::push_seconds(duration, c.end.nanos_since(c.start), 6);
+    crate::fmt::push_seconds(start, c.start.nanos_since(r.first), 6);
+    crate::fmt::push_seconds(duration, c.end.nanos_since(c.start), 6);
     match (c.proto, c.initial_rtt_ns) {
         (_, Some(ns)) => rtt.push_str(&millis(ns)),
         (Proto::Tcp, None) => rtt.push_str("no handshake"),

@@ -6,10 +6,10 @@
 use std::io::{self, Write};
 
 use super::common::{hexdump, pad_left, pad_right, proto_name, seconds, stream_spec};
-use super::text::push_date_time;
 use super::{ConversationRow, Row, View};
 use crate::decode::detail::{Layer, RelativeSeq, dissect};
 use crate::decode::linktype_name;
+use crate::fmt::push_date_time;
 use crate::track::Direction;
 
 /// The detail view.

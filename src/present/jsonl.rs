@@ -3,9 +3,9 @@
 
 use std::io::{self, Write};
 
-use super::text::{push_ip_bytes, push_seconds_bytes, push_u64_bytes};
 use super::{ConversationRow, Gathered, Row, View};
 use crate::decode::{Net, Packet, Transport};
+use crate::fmt::{push_ip_bytes, push_seconds_bytes, push_u64_bytes};
 use crate::track::Proto;
 
 /// Streams JSON Lines to `out`.

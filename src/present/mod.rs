@@ -9,7 +9,6 @@ use crate::explain::Note;
 use crate::source::{Frame, Timestamp};
 use crate::track::{Conversation, Facts};
 
-pub mod choose;
 pub mod common;
 pub mod conversations;
 pub mod detail;
@@ -21,7 +20,7 @@ pub mod svg;
 pub mod text;
 pub mod timeline;
 
-pub use crate::cli::TimeFormat;
+pub use text::TimeFormat;
 
 /// Bytes of rows a view gathers before it writes them: one large write instead of one
 /// per row (which the output's buffer would copy once more).

@@ -4,12 +4,12 @@
 
 use std::io::{self, Write};
 
-use super::text::{
-    TimeColumn, ansi, push_date_time, push_ip, push_ip_bytes, push_seconds_bytes, push_u64,
-    push_u64_bytes, time_column,
-};
+use super::text::{TimeColumn, ansi, time_column};
 use super::{ConversationRow, Gathered, Row, TimeFormat, View};
 use crate::explain::Tone;
+use crate::fmt::{
+    push_date_time, push_ip, push_ip_bytes, push_seconds_bytes, push_u64, push_u64_bytes,
+};
 use crate::source::Timestamp;
 use crate::track::Proto;
 
@@ -386,7 +386,7 @@ mod tests {
     use super::*;
     use crate::decode::Packet;
     use crate::explain::Note;
-    use crate::present::text::push_seconds;
+    use crate::fmt::push_seconds;
     use crate::source::Frame;
     use crate::track::Facts;
 

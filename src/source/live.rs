@@ -215,30 +215,6 @@ impl LiveSource {
     }
 }
 
-/// When started with sudo, switch to the invoking user now that the capture is
-/// open, so that no packet is parsed as root. Returns the user id switched to.
-pub fn drop_privileges() -> Option<u32> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return None;
-    }
-    let uid: u32 = std::env::var("SUDO_UID").ok()?.parse().ok()?;
-    let gid: u32 = std::env::var("SUDO_GID").ok()?.parse().ok()?;
-    if uid == 0 {
-        return None;
-    }
-    // SAFETY: plain system calls on ids parsed above; order matters (groups and gid before uid).
-    unsafe {
-        if libc::setgroups(0, std::ptr::null()) != 0
-            || libc::setgid(gid) != 0
-            || libc::setuid(uid) != 0
-        {
-            return None;
-        }
-    }
-    Some(uid)
-}
-
 /// Lists interfaces as `tshark -D` does: `N. name (description)` plus addresses and flags.
 pub fn list_interfaces() -> Result<Vec<String>, CaptureError> {
     let devices = Device::list().map_err(|e| classify("(list)", e))?;

@@ -230,6 +230,16 @@ pub struct TcpFacts {
     pub first_fin: bool,
     /// RFC 9293 state of the sending side after this segment (as far as it can be seen).
     pub state: TcpState,
+    /// The conversation negotiated Accurate ECN (SYN and SYN-ACK agreed), so the ECN
+    /// flags read as the ACE counter (as Wireshark shows them).
+    pub accurate_ecn: bool,
+    /// This RST answers the client's SYN before any SYN-ACK: the connection is refused.
+    pub refused: bool,
+    /// The frame of the peer's FIN that this segment is the first to acknowledge
+    /// (Ack = the FIN's Seq + 1).
+    pub acks_fin: Option<u64>,
+    /// This segment ends the connection: a RST, or the ACK of the second FIN.
+    pub closes: bool,
 }
 
 /// TCP connection states, in RFC 9293 spelling, as seen from the wire for one side.

@@ -193,6 +193,41 @@ pub struct TcpConv {
     segments_seen: u64,
     /// Closed and queued by the tracker for freezing.
     pub lingering: bool,
+    /// Handshake and ECN bits the notes and Info need ([`control`] bits), forgotten when
+    /// the connection closes.
+    control: u8,
+    /// Each side's last FIN (frame, relative sequence number of the FIN) and whether the
+    /// peer acknowledged it; allocated at the first FIN, dropped at the close.
+    fins: Option<Box<[FinSeen; 2]>>,
+}
+
+/// Bits of [`TcpConv::control`].
+mod control {
+    /// The first plain SYN came from the client side.
+    pub const SYN_BY_CLIENT: u8 = 1;
+    /// A SYN-ACK was seen.
+    pub const SYNACK_SEEN: u8 = 2;
+    /// The SYN asked for Accurate ECN (AE, CWR and ECE all set).
+    pub const ACCECN_SYN: u8 = 4;
+    /// The SYN-ACK agreed to Accurate ECN.
+    pub const ACCECN_SYNACK: u8 = 8;
+}
+
+/// The control facts of one segment (see [`TcpConv::control`]).
+struct Control {
+    accurate_ecn: bool,
+    refused: bool,
+    acks_fin: Option<u64>,
+    closes: bool,
+}
+
+/// One side's FIN, for the note of the ACK that acknowledges it.
+#[derive(Debug, Clone, Copy, Default)]
+struct FinSeen {
+    /// Frame number and relative sequence number of the FIN.
+    fin: Option<(u64, u32)>,
+    /// The peer acknowledged it (Ack = its Seq + 1).
+    acked: bool,
 }
 
 /// What a closed conversation keeps of one side once its analysis state is freed:
@@ -300,6 +335,8 @@ impl TcpConv {
             first_rst_by: None,
             segments_seen: 0,
             lingering: false,
+            control: 0,
+            fins: None,
         }
     }
 
@@ -567,6 +604,24 @@ impl TcpConv {
         self.history.add_tcp(flags, tcp.payload_len, from_client);
         self.zeek.observe(flags, tcp.payload_len, from_client);
 
+        let Control {
+            accurate_ecn,
+            refused,
+            acks_fin,
+            closes,
+        } = self.control(
+            frame,
+            direction,
+            tcp,
+            rel_seq,
+            rel_ack,
+            analysis
+                & (Analysis::RETRANSMISSION
+                    | Analysis::FAST_RETRANSMISSION
+                    | Analysis::SPURIOUS_RETRANSMISSION)
+                != 0,
+        );
+
         TcpFacts {
             rel_seq,
             rel_ack,
@@ -581,6 +636,103 @@ impl TcpConv {
             acks_frame: result.acks_frame,
             first_fin,
             state,
+            accurate_ecn,
+            refused,
+            acks_fin,
+            closes,
+        }
+    }
+
+    /// The control facts of one segment: whether the conversation negotiated Accurate ECN
+    /// (which decides how Wireshark shows the ECN flags), whether this RST refuses the
+    /// client's SYN, and which FIN of the peer this segment is the first to acknowledge.
+    /// All of it is forgotten once the connection closes (a RST, or both FINs
+    /// acknowledged): a later segment starts afresh.
+    fn control(
+        &mut self,
+        frame: u64,
+        direction: Direction,
+        tcp: &Tcp,
+        rel_seq: u32,
+        rel_ack: u32,
+        retransmitted: bool,
+    ) -> Control {
+        use control::*;
+        let flags = tcp.flags;
+        let syn = flags.has(TcpFlags::SYN);
+        let ack = flags.has(TcpFlags::ACK);
+        let fin = flags.has(TcpFlags::FIN);
+        let rst = flags.has(TcpFlags::RST);
+        let from_server = direction == Direction::FromServer;
+        // Accurate ECN (RFC 9768): the SYN sets AE, CWR and ECE; the SYN-ACK answers with
+        // one of the three agreeing patterns.
+        let ecn = flags.0 & (TcpFlags::AE | TcpFlags::CWR | TcpFlags::ECE);
+        if syn && !ack {
+            self.control &= !ACCECN_SYN;
+            if ecn == TcpFlags::AE | TcpFlags::CWR | TcpFlags::ECE {
+                self.control |= ACCECN_SYN;
+            }
+        } else if syn && ack && self.control & ACCECN_SYN != 0 {
+            self.control &= !ACCECN_SYNACK;
+            if ecn & (TcpFlags::AE | TcpFlags::CWR) == TcpFlags::CWR
+                || ecn & (TcpFlags::AE | TcpFlags::ECE) == TcpFlags::AE
+                || ecn == TcpFlags::AE | TcpFlags::CWR
+            {
+                self.control |= ACCECN_SYNACK;
+            }
+        }
+        let accurate_ecn =
+            self.control & (ACCECN_SYN | ACCECN_SYNACK) == ACCECN_SYN | ACCECN_SYNACK;
+        let mut refused = false;
+        let mut closed = false;
+        if syn && !ack {
+            self.control &= !SYN_BY_CLIENT;
+            if !from_server {
+                self.control |= SYN_BY_CLIENT;
+            }
+        } else if syn && ack {
+            self.control |= SYNACK_SEEN;
+        } else if rst {
+            refused = self.control & (SYN_BY_CLIENT | SYNACK_SEEN) == SYN_BY_CLIENT && from_server;
+            closed = true;
+        }
+        let me = usize::from(from_server);
+        let peer = 1 - me;
+        let mut acks_fin = None;
+        if ack
+            && !syn
+            && !rst
+            && let Some(fins) = self.fins.as_deref_mut()
+            && let Some(FinSeen {
+                fin: Some((fin_frame, fin_seq)),
+                acked: acked @ false,
+            }) = fins.get_mut(peer)
+            && rel_ack == fin_seq.wrapping_add(1)
+        {
+            *acked = true;
+            acks_fin = Some(*fin_frame);
+        }
+        if fin && !rst {
+            let fins = self.fins.get_or_insert_with(Box::default);
+            if let Some(side) = fins.get_mut(me)
+                && (side.fin.is_none() || !retransmitted)
+            {
+                side.fin = Some((frame, rel_seq.wrapping_add(tcp.payload_len)));
+            }
+        }
+        let both_acked = self
+            .fins
+            .as_deref()
+            .is_some_and(|f| f.iter().all(|s| s.acked));
+        if closed || both_acked {
+            self.control = 0;
+            self.fins = None;
+        }
+        Control {
+            accurate_ecn,
+            refused,
+            acks_fin,
+            closes: closed || both_acked,
         }
     }
 

@@ -203,11 +203,23 @@ fn test_established_fin_first_fin_and_teardown() {
     let ack1 = run.tcp(&seg(C, SV, A, 1001, 5002, 512, 0, vec![]));
     assert_eq!(ack1.state, TcpState::CloseWait);
     assert_eq!(ack1.newly_acked, 0, "a FIN's sequence number is not data");
+    assert_eq!(
+        ack1.acks_fin,
+        Some(4),
+        "the first ACK of the server's FIN (frame 4)"
+    );
+    assert!(!ack1.closes);
     let fin2 = run.tcp(&seg(C, SV, FA, 1001, 5002, 512, 0, vec![]));
     assert!(!fin2.first_fin);
     assert_eq!(fin2.state, TcpState::LastAck);
+    assert_eq!(
+        fin2.acks_fin, None,
+        "frame 4's FIN was acknowledged already"
+    );
     let last = run.tcp(&seg(SV, C, A, 5002, 1002, 250, 0, vec![]));
     assert_eq!(last.state, TcpState::TimeWait);
+    assert_eq!(last.acks_fin, Some(6));
+    assert!(last.closes, "both FINs acknowledged");
     let conv = run.tracker.finish();
     let c = &conv[0];
     assert_eq!(c.first_fin_by, Some(Direction::FromServer));
@@ -265,6 +277,11 @@ fn test_syn_sent_rst_rejected() {
     let rst = run.tcp(&seg(SV, C, RA, 0, 1001, 0, 0, vec![]));
     assert_eq!(rst.rel_ack, 1);
     assert!(rst.analysis.is_empty());
+    assert!(
+        rst.refused,
+        "a RST from the server answers the SYN: refused"
+    );
+    assert!(rst.closes);
     let conv = run.tracker.finish();
     assert_eq!(conv[0].zeek_state, "REJ");
     assert_eq!(conv[0].history, "Sr");
@@ -505,4 +522,36 @@ fn test_many_conversations_hash_given_same_facts() {
             .iter()
             .all(|c| c.from_client.frames + c.from_server.frames >= 2)
     );
+}
+
+#[test]
+fn test_established_rst_not_refused() {
+    let mut run = Run::new();
+    handshake(&mut run);
+    let rst = run.tcp(&seg(SV, C, RA, 5001, 1001, 0, 0, vec![]));
+    assert!(
+        !rst.refused,
+        "after a SYN-ACK, a RST aborts; it does not refuse"
+    );
+    assert!(rst.closes);
+}
+
+#[test]
+fn test_syn_sent_accurate_ecn_negotiated() {
+    let ecn = TcpFlags::AE | TcpFlags::CWR | TcpFlags::ECE;
+    let mut run = Run::new();
+    let syn = run.tcp(&seg(C, SV, S | ecn, 1000, 0, 65535, 0, vec![]));
+    assert!(!syn.accurate_ecn, "only the SYN asked so far");
+    let synack = run.tcp(&seg(SV, C, SA | TcpFlags::AE, 5000, 1001, 65000, 0, vec![]));
+    assert!(synack.accurate_ecn);
+    let ack = run.tcp(&seg(C, SV, A | TcpFlags::CWR, 1001, 5001, 512, 0, vec![]));
+    assert!(
+        ack.accurate_ecn,
+        "the ECN flags of later segments are the ACE counter"
+    );
+    // Without the SYN's request, nothing is negotiated.
+    let mut plain = Run::new();
+    plain.tcp(&seg(C, SV, S, 1000, 0, 65535, 0, vec![]));
+    let synack = plain.tcp(&seg(SV, C, SA | TcpFlags::AE, 5000, 1001, 65000, 0, vec![]));
+    assert!(!synack.accurate_ecn);
 }

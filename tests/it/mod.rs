@@ -9,6 +9,7 @@ mod cli_read;
 mod conformance;
 mod golden;
 mod lab;
+mod privileges;
 mod readme;
 mod robust;
 mod serve_ipv6;

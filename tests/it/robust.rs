@@ -93,7 +93,8 @@ fn read_in_process(path: &Path, format: &str) -> Outcome {
         stream: None,
         count: None,
     };
-    let mut pipeline = Pipeline::new(&args.view, selection, false, Box::new(io::sink()));
+    let config = wirelab::app::ViewConfig::new(&args.view, false).expect("valid view options");
+    let mut pipeline = Pipeline::new(&config, selection, Box::new(io::sink()));
     let mut seen = 0u64;
     let outcome = loop {
         match source.next_frame() {

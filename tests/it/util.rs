@@ -111,6 +111,16 @@ impl Running {
         }
     }
 
+    /// [`Running::new`] for a child whose stdout the test reads itself (stderr piped).
+    pub fn new_without_stdout(mut child: Child) -> Running {
+        let err = child.stderr.take().expect("stderr is piped");
+        Running {
+            child,
+            out: std::thread::spawn(Vec::new),
+            err: read_to_end_on_a_thread(err),
+        }
+    }
+
     /// Waits for the child to end, at most `limit`; past it the child is killed and the
     /// test fails with `late`.
     pub fn wait(mut self, limit: Duration, late: &str) -> Run {
