@@ -1,12 +1,13 @@
 //! The decoder never panics: every prefix of every frame of every capture, under
-//! its own link type and every other one wirelab decodes. Also (ignored by
+//! its own link type and every other one wirelab decodes, and (with its field spans,
+//! as the detail view decodes) under its own link type. Also (ignored by
 //! default) a per-frame comparison of the decoder with the tshark oracle of the
 //! public captures: `cargo test --test decode_prefixes -- --ignored --nocapture`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use wirelab::decode::{Net, Packet, TcpFlags, Transport, decode};
+use wirelab::decode::{Net, Packet, TcpFlags, Transport, decode, decode_spans};
 use wirelab::source::{Frame, Timestamp};
 
 /// Which files are captures; numbers of either byte order (shared with `tests/it/`).
@@ -16,8 +17,10 @@ mod files;
 
 use files::{captures_in, u16_at, u32_at};
 
-/// Every link type the decoder handles, plus one it does not (802.11).
-const LINKTYPES: [u32; 11] = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 105];
+/// Every link type the decoder handles, plus one it does not (Frame Relay, 107).
+const LINKTYPES: [u32; 17] = [
+    0, 1, 9, 12, 14, 50, 101, 104, 105, 108, 113, 127, 228, 229, 239, 276, 107,
+];
 
 /// One record read from a capture: link type, length on the wire, captured bytes.
 struct Record {
@@ -161,6 +164,11 @@ fn test_every_prefix_of_every_frame_decodes_without_panic() {
                         prefix,
                     ));
                     decodes += 2;
+                    // The detail view's decode (with spans) of the frame as cut there.
+                    if lt == rec.linktype {
+                        let _ = decode_spans(&frame(number, lt, rec.orig_len, prefix), None);
+                        decodes += 1;
+                    }
                 }
             }
         }

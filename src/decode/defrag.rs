@@ -1,20 +1,31 @@
 //! IP reassembly, as Wireshark does it by default: IPv4 and IPv6 fragments are
 //! collected per (source, destination, identification, protocol); the frame that
 //! completes a datagram gets the transport of the whole datagram, every other
-//! fragment stays data. Memory is bounded: at most [`MAX_DATAGRAMS_IN_PROGRESS`]
-//! datagrams and [`MAX_BUFFERED_BYTES`] bytes are held, the oldest dropped first.
+//! fragment stays data. Memory and time are bounded: at most
+//! [`MAX_DATAGRAMS_IN_PROGRESS`] datagrams and [`MAX_BUFFERED_BYTES`] bytes are held,
+//! the oldest dropped first, and at most [`MAX_FRAGMENTS_PER_DATAGRAM`] fragments per
+//! datagram, kept in offset order as they arrive (each fragment costs a binary search
+//! and an insert, never a sort of them all).
 //! Must not decode anything itself: the bytes go back to `ip` and `transport`.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use super::{Bytes, FragmentInfo, Net, Packet, Transport, decode_into, ip, len_u32};
+use super::spans::NoFields;
+use super::{
+    Bytes, FragmentInfo, Net, Packet, ProblemKind, Transport, decode_into, ip, len_u32, set_problem,
+};
 use crate::source::Frame;
 
 /// Datagrams being reassembled at once; a new one beyond evicts the oldest.
 pub const MAX_DATAGRAMS_IN_PROGRESS: usize = 1024;
 /// Fragment bytes held at once; beyond, the oldest datagrams are dropped.
 pub const MAX_BUFFERED_BYTES: usize = 16 << 20;
+/// Fragments one datagram may have (as Linux bounds a datagram's fragments with
+/// `ipfrag_max_dist` and its memory limits): a datagram of 64 KiB cut into pieces
+/// of 64 bytes fits. Beyond, the datagram is not reassembled, its pieces are dropped,
+/// and its fragments carry a [`super::Problem`] saying so.
+pub const MAX_FRAGMENTS_PER_DATAGRAM: usize = 1024;
 /// The largest IP payload a datagram can reassemble to: the last fragment's
 /// offset (at most 65,528) plus its data (less than 65,536).
 const MAX_DATAGRAM: usize = 65_528 + 65_535;
@@ -30,49 +41,101 @@ struct Key {
     protocol: u8,
 }
 
+/// One fragment's data, with the order it arrived in (where fragments overlap, the
+/// one that arrived first wins).
+#[derive(Debug)]
+struct Piece {
+    offset: usize,
+    arrival: u32,
+    data: Vec<u8>,
+}
+
+impl Piece {
+    fn end(&self) -> usize {
+        self.offset.saturating_add(self.data.len())
+    }
+}
+
 /// A datagram in progress.
 #[derive(Debug)]
 struct Datagram {
     /// Arrival order, for eviction.
     age: u64,
     first_frame: u64,
-    /// (offset, data) of every fragment so far, in arrival order.
-    pieces: Vec<(usize, Vec<u8>)>,
+    /// Every fragment so far, kept in offset order as they arrive (a binary search
+    /// and an insert: no sort per fragment).
+    pieces: Vec<Piece>,
+    /// Fragments added so far (the next one's arrival number).
+    arrived: u32,
+    /// The first `frontier` pieces cover bytes 0 to `covered` without a gap: what
+    /// each fragment adds to it is checked once, not the whole list again.
+    frontier: usize,
+    covered: usize,
     /// Set by the fragment without "more fragments": offset + its length.
     total: Option<usize>,
     /// Bytes held in `pieces`.
     held: usize,
+    /// More than [`MAX_FRAGMENTS_PER_DATAGRAM`] fragments came: the pieces are
+    /// dropped, and the datagram's later fragments stay data.
+    given_up: bool,
 }
 
 impl Datagram {
-    /// True when the pieces cover every byte from 0 to the known total.
-    fn complete(&self) -> Option<usize> {
-        let total = self.total?;
-        let mut spans: Vec<(usize, usize)> = self
-            .pieces
-            .iter()
-            .map(|(off, d)| (*off, off.saturating_add(d.len())))
-            .collect();
-        spans.sort_unstable();
-        let mut covered = 0usize;
-        for (start, end) in spans {
-            if start > covered {
-                return None;
-            }
-            covered = covered.max(end);
+    fn new(age: u64, first_frame: u64) -> Self {
+        Datagram {
+            age,
+            first_frame,
+            pieces: Vec::new(),
+            arrived: 0,
+            frontier: 0,
+            covered: 0,
+            total: None,
+            held: 0,
+            given_up: false,
         }
-        (covered >= total).then_some(total)
     }
 
-    /// Copies the pieces into `out` (cleared first), in offset order; where
-    /// fragments overlap, the one that arrived first wins.
+    /// Inserts a piece in offset order and extends the gap-free prefix.
+    fn insert(&mut self, offset: usize, data: &[u8]) {
+        let at = self.pieces.partition_point(|p| p.offset <= offset);
+        let piece = Piece {
+            offset,
+            arrival: self.arrived,
+            data: data.to_vec(),
+        };
+        self.arrived = self.arrived.saturating_add(1);
+        self.held = self.held.saturating_add(data.len());
+        if at < self.frontier {
+            // Sorted: it starts within the covered prefix.
+            self.covered = self.covered.max(piece.end());
+            self.frontier += 1;
+        }
+        self.pieces.insert(at, piece);
+        while let Some(p) = self.pieces.get(self.frontier) {
+            if p.offset > self.covered {
+                break;
+            }
+            self.covered = self.covered.max(p.end());
+            self.frontier += 1;
+        }
+    }
+
+    /// The datagram's length once the pieces cover every byte from 0 to the total.
+    fn complete(&self) -> Option<usize> {
+        let total = self.total?;
+        (self.covered >= total).then_some(total)
+    }
+
+    /// Copies the pieces into `out` (cleared first); where fragments overlap, the
+    /// one that arrived first wins.
     fn assemble(&mut self, total: usize, out: &mut Vec<u8>) {
         out.clear();
         out.resize(total, 0);
         let mut filled = vec![false; total];
-        for (off, data) in &self.pieces {
-            for (i, b) in data.iter().enumerate() {
-                let at = off.saturating_add(i);
+        self.pieces.sort_unstable_by_key(|p| p.arrival);
+        for p in &self.pieces {
+            for (i, b) in p.data.iter().enumerate() {
+                let at = p.offset.saturating_add(i);
                 if let (Some(slot), Some(seen)) = (out.get_mut(at), filled.get_mut(at))
                     && !*seen
                 {
@@ -92,6 +155,22 @@ struct Added {
     total: Option<usize>,
     /// The datagram is complete, assembled into the decoder's buffer, this long.
     complete: Option<usize>,
+    /// The datagram has more fragments than [`MAX_FRAGMENTS_PER_DATAGRAM`]: it is
+    /// not reassembled.
+    given_up: bool,
+}
+
+impl Added {
+    /// A fragment shown on its own.
+    fn alone(frame: u64) -> Self {
+        Added {
+            index: 1,
+            first_frame: frame,
+            total: None,
+            complete: None,
+            given_up: false,
+        }
+    }
 }
 
 /// Collects fragments until their datagram is complete.
@@ -117,51 +196,53 @@ impl Defragmenter {
         let end = offset.saturating_add(data.len());
         if end > MAX_DATAGRAM {
             // Cannot be part of a valid datagram: shown as a lone fragment.
-            return Added {
-                index: 1,
-                first_frame: frame,
-                total: None,
-                complete: None,
-            };
+            return Added::alone(frame);
         }
         if !self.pending.contains_key(&key) {
             while self.pending.len() >= MAX_DATAGRAMS_IN_PROGRESS {
                 self.evict_oldest();
             }
             self.next_age += 1;
-            self.pending.insert(
-                key,
-                Datagram {
-                    age: self.next_age,
-                    first_frame: frame,
-                    pieces: Vec::new(),
-                    total: None,
-                    held: 0,
-                },
-            );
+            self.pending
+                .insert(key, Datagram::new(self.next_age, frame));
         }
         while self.held.saturating_add(data.len()) > MAX_BUFFERED_BYTES
             && self.evict_oldest_except(key)
         {}
         let Some(d) = self.pending.get_mut(&key) else {
-            return Added {
-                index: 1,
-                first_frame: frame,
-                total: None,
-                complete: None,
-            };
+            return Added::alone(frame);
         };
-        d.pieces.push((offset, data.to_vec()));
-        d.held = d.held.saturating_add(data.len());
+        if d.given_up
+            || usize::try_from(d.arrived).unwrap_or(usize::MAX) >= MAX_FRAGMENTS_PER_DATAGRAM
+        {
+            // The bound: drop what was held, remember the datagram (until it is
+            // evicted) so that its later fragments are not collected again.
+            if !d.given_up {
+                self.held = self.held.saturating_sub(d.held);
+                d.pieces = Vec::new();
+                d.held = 0;
+                d.given_up = true;
+            }
+            d.arrived = d.arrived.saturating_add(1);
+            return Added {
+                index: d.arrived,
+                first_frame: d.first_frame,
+                total: d.total,
+                complete: None,
+                given_up: true,
+            };
+        }
+        d.insert(offset, data);
         self.held = self.held.saturating_add(data.len());
         if !more && d.total.is_none() {
             d.total = Some(end);
         }
         let mut added = Added {
-            index: u32::try_from(d.pieces.len()).unwrap_or(u32::MAX),
+            index: d.arrived,
             first_frame: d.first_frame,
             total: d.total,
             complete: None,
+            given_up: false,
         };
         if let Some(total) = d.complete() {
             d.assemble(total, out);
@@ -312,8 +393,24 @@ impl Decoder {
                 data: this.assembled.get(..total).unwrap_or(&this.assembled),
                 reported: total,
                 defrag: true,
+                at: 0,
+                tunnels: 0,
             };
-            ip::reassembled(key.protocol, bytes, packet);
+            ip::reassembled(key.protocol, bytes, packet, &mut NoFields);
+        }
+        if added.given_up {
+            let layer = if matches!(packet.net, Net::Ipv6(_)) {
+                "IPv6"
+            } else {
+                "IPv4"
+            };
+            set_problem(
+                packet,
+                layer,
+                ProblemKind::Unsupported(format!(
+                    "reassembly given up: more than {MAX_FRAGMENTS_PER_DATAGRAM} fragments in one datagram"
+                )),
+            );
         }
         packet.fragment = Some(info);
     }
@@ -351,6 +448,104 @@ mod tests {
             start = *end;
         }
         out
+    }
+
+    /// `n` overlapping 8-byte IPv4 fragments of one datagram, all at offset 0 with
+    /// "more fragments" set: the datagram never completes.
+    fn fragment_bomb(n: usize) -> Vec<u8> {
+        let mut f = vec![0x45, 0x00, 0x00, 28]; // version 4, IHL 5, total length 28
+        f.extend_from_slice(&[0xbe, 0xef, 0x20, 0x00]); // id 0xbeef, MF, offset 0
+        f.extend_from_slice(&[64, 17, 0, 0]); // TTL, UDP, checksum
+        f.extend_from_slice(&[10, 0, 0, 1, 10, 0, 0, 2]); // source, destination
+        f.extend_from_slice(&[0u8; 8]); // 8 data bytes
+        f.repeat(n)
+    }
+
+    /// Decodes the `n` frames of [`fragment_bomb`]; returns the time taken, how many
+    /// fragments carried the "given up" problem, and the datagrams still held.
+    fn run_bomb(n: usize) -> (std::time::Duration, usize, usize) {
+        let bytes = fragment_bomb(n);
+        let mut d = Decoder::new();
+        let mut given_up = 0;
+        let started = std::time::Instant::now();
+        for frame in bytes.chunks(28) {
+            let p = d.decode(&frame_of(228, frame));
+            if p.problem
+                .as_deref()
+                .is_some_and(|p| p.to_string().contains("reassembly given up"))
+            {
+                given_up += 1;
+            }
+        }
+        (started.elapsed(), given_up, d.datagrams_in_progress())
+    }
+
+    /// Issue 13 item 10: 200,000 overlapping fragments of one datagram took 77.8 s
+    /// (every piece collected and sorted again on each fragment). Scaled down: the
+    /// work per fragment must not grow with the fragments already held (ten times the
+    /// fragments, well under a hundred times the time), and the bound must hold.
+    #[test]
+    fn r10_fragment_bomb_is_linear_and_bounded() {
+        let (small, large) = (2_000, 20_000);
+        let best = |n: usize| {
+            (0..3)
+                .map(|_| run_bomb(n))
+                .min_by_key(|r| r.0)
+                .unwrap_or_default()
+        };
+        let (t_small, given_small, held_small) = best(small);
+        let (t_large, given_large, held_large) = best(large);
+        assert_eq!(given_small, small - MAX_FRAGMENTS_PER_DATAGRAM);
+        assert_eq!(given_large, large - MAX_FRAGMENTS_PER_DATAGRAM);
+        assert_eq!((held_small, held_large), (1, 1));
+        let ratio = t_large.as_secs_f64() / t_small.as_secs_f64().max(1e-6);
+        assert!(
+            ratio < 30.0,
+            "10x the fragments took {ratio:.1}x the time ({t_small:?} -> {t_large:?}): quadratic?"
+        );
+    }
+
+    #[test]
+    fn test_fragments_within_the_bound_still_reassemble_out_of_order() {
+        // 1024 fragments of 8 bytes, the last one first, then the rest in reverse.
+        let cuts: Vec<usize> = (1..MAX_FRAGMENTS_PER_DATAGRAM).collect();
+        let mut datagram = vec![0x00, 0x07, 0x00, 0x09]; // UDP 7 -> 9
+        let len = u16::try_from(MAX_FRAGMENTS_PER_DATAGRAM * 8).unwrap_or(0);
+        datagram.extend_from_slice(&len.to_be_bytes());
+        datagram.extend_from_slice(&[0, 0]);
+        datagram.resize(MAX_FRAGMENTS_PER_DATAGRAM * 8, b'x');
+        let mut frames = Vec::new();
+        let mut start = 0;
+        for (i, end) in cuts
+            .iter()
+            .map(|c| c * 8)
+            .chain([datagram.len()])
+            .enumerate()
+        {
+            let part = &datagram[start..end];
+            let more = i + 1 < MAX_FRAGMENTS_PER_DATAGRAM;
+            let field = u16::try_from(start / 8).unwrap_or(0) | if more { 0x2000 } else { 0 };
+            let mut f = vec![0x45, 0x00];
+            f.extend_from_slice(&u16::try_from(20 + part.len()).unwrap_or(0).to_be_bytes());
+            f.extend_from_slice(&[0x43, 0x21]);
+            f.extend_from_slice(&field.to_be_bytes());
+            f.extend_from_slice(&[64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+            f.extend_from_slice(part);
+            frames.push(f);
+            start = end;
+        }
+        let mut d = Decoder::new();
+        let mut last = None;
+        for f in frames.iter().rev() {
+            let p = d.decode(&frame_of(228, f));
+            last = Some((
+                p.ports(),
+                p.problem.is_none(),
+                p.fragment.map(|f| f.reassembled),
+            ));
+        }
+        assert_eq!(last, Some((Some((7, 9)), true, Some(true))));
+        assert_eq!(d.datagrams_in_progress(), 0);
     }
 
     #[test]

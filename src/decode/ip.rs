@@ -1,15 +1,19 @@
 //! IPv4 and IPv6 headers (options, extension headers, fragments) and the IP header
 //! quoted inside ICMP errors. Works out the declared datagram length and hands the
-//! transport bytes on to `transport`; must not parse transport headers itself
-//! (except the two port numbers of a quoted header).
+//! transport bytes on to `transport`; records the span of every header field as it
+//! goes. Must not parse transport headers itself (except the two port numbers of a
+//! quoted header).
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use etherparse::{Ipv6FragmentHeaderSlice, Ipv6HeaderSlice, Ipv6RawExtHeaderSlice};
 
+use super::link::set;
+use super::names::ip_proto_name;
+use super::spans::{Bits, FieldSink, Hex, data_layer};
 use super::{
-    Bytes, FragmentInfo, Ipv4, Ipv6, Ipv6Fragment, Net, Packet, Quoted, Transport, be16, malformed,
-    transport, truncated,
+    Bytes, FragmentInfo, Ipv4, Ipv6, Ipv6Fragment, Net, Packet, Quoted, Transport, be16, be32,
+    malformed, transport, truncated,
 };
 
 /// Fixed IPv4 header length.
@@ -20,12 +24,33 @@ const IPV6_LEN: usize = 40;
 const MAX_EXTENSIONS: usize = 32;
 
 /// Raw IP: the version nibble of the first byte says IPv4 or IPv6.
-pub(crate) fn ip_any_version<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>, layer: &'static str) {
+pub(crate) fn ip_any_version<'a, S: FieldSink>(
+    bytes: Bytes<'a>,
+    packet: &mut Packet<'a>,
+    layer: &'static str,
+    s: &mut S,
+) {
     match bytes.data.first().map(|b| b >> 4) {
-        Some(4) => ipv4(bytes, packet),
-        Some(6) => ipv6(bytes, packet),
-        Some(v) => malformed(packet, layer, format!("IP version {v}, expected 4 or 6")),
-        None => truncated(packet, layer, 1, 0),
+        Some(4) => ipv4(bytes, packet, s),
+        Some(6) => ipv6(bytes, packet, s),
+        Some(v) => {
+            if S::ON {
+                s.layer("Raw IP", bytes.at, bytes.data.len());
+                s.field(
+                    bytes.at,
+                    1,
+                    "Version",
+                    v,
+                    "neither 4 nor 6: not an IP packet",
+                );
+            }
+            malformed(packet, layer, format!("IP version {v}, expected 4 or 6"))
+        }
+        None => {
+            s.layer("Raw IP", bytes.at, 1);
+            s.cut(bytes.at, 1);
+            truncated(packet, layer, 1, 0)
+        }
     }
 }
 
@@ -114,22 +139,31 @@ fn source_route_dst(options: &[u8]) -> Option<Ipv4Addr> {
 /// IPv4 (RFC 791). The datagram ends where its total length says (Ethernet padding
 /// is not part of it); a total length of 0 (TCP segmentation offload) means "up to
 /// the end of the frame", as Wireshark reads it.
-pub(crate) fn ipv4<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
+pub(crate) fn ipv4<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, s: &mut S) {
     const LAYER: &str = "IPv4";
     let b = bytes.data;
     // Wireshark's "ip" dissector follows the version nibble: IPv6 where IPv4 was
     // announced (EtherType 0x0800, LINKTYPE_IPV4, ...) is decoded as IPv6. The
     // IPv6 dissector is strict.
     match b.first().map(|x| x >> 4) {
-        Some(6) => return ipv6(bytes, packet),
+        Some(6) => return ipv6(bytes, packet, s),
         Some(version) if version != 4 => {
+            if S::ON {
+                s.layer("Internet Protocol Version 4", bytes.at, b.len());
+                s.field(bytes.at, 1, "Version", version, "not 4: malformed");
+            }
             return malformed(packet, LAYER, format!("version {version}, expected 4"));
         }
         _ => {}
     }
     let Some((mut ip, header_len)) = ipv4_fixed(b) else {
+        s.layer("Internet Protocol Version 4", bytes.at, IPV4_MIN);
+        s.cut(bytes.at, IPV4_MIN);
         return truncated(packet, LAYER, IPV4_MIN, b.len());
     };
+    if S::ON {
+        ipv4_spans(&ip, b, bytes.at, false, s);
+    }
     if header_len > IPV4_MIN {
         ip.route_dst = b.get(IPV4_MIN..header_len).and_then(source_route_dst);
     }
@@ -161,6 +195,7 @@ pub(crate) fn ipv4<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
             format!("total length {total} is less than the header length {header_len}"),
         );
     }
+    s.set_datagram_end(bytes.at.saturating_add(total));
     if total > bytes.reported {
         malformed(
             packet,
@@ -190,9 +225,284 @@ pub(crate) fn ipv4<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
         // came in the first fragment.
         packet.transport = Transport::Fragment { protocol };
         packet.payload = payload.data;
+        if S::ON {
+            let why = format!(
+                "a later fragment of a {} datagram: its transport header was in the first fragment",
+                ip_proto_name(protocol)
+            );
+            data_layer(payload.data, payload.at, payload.data.len(), &why, s);
+        }
         return;
     }
-    transport::decode_transport(protocol, payload, packet);
+    transport::decode_transport(protocol, payload, packet, s);
+}
+
+/// The spans of an IPv4 header whose fixed 20 bytes were read into `ip`; `b` holds
+/// the header's captured bytes on, at frame offset `at`. `quoted`: the header an
+/// ICMP error quotes.
+fn ipv4_spans<S: FieldSink>(ip: &Ipv4, b: &[u8], at: usize, quoted: bool, s: &mut S) {
+    s.layer(
+        if quoted {
+            "Quoted IPv4 header (the datagram that caused the error)"
+        } else {
+            "Internet Protocol Version 4"
+        },
+        at,
+        IPV4_MIN,
+    );
+    let ihl = usize::from(ip.header_len);
+    let b0 = u32::from(b.first().copied().unwrap_or(0));
+    s.bits(at, 1, Bits::new(b0, 0xf0, 8), "Version", 4, "IPv4");
+    let opt = ihl.saturating_sub(IPV4_MIN);
+    s.bits(
+        at,
+        1,
+        Bits::new(b0, 0x0f, 8),
+        "Header length",
+        format_args!("{ihl} bytes ({})", ihl / 4),
+        format_args!(
+            "{}",
+            if ihl < IPV4_MIN {
+                "below the 20-byte minimum: malformed".to_string()
+            } else if opt == 0 {
+                "IHL × 4 bytes: the fixed 20 bytes, no options".to_string()
+            } else {
+                format!("IHL × 4 bytes: 20 fixed + {opt} bytes of options")
+            }
+        ),
+    );
+    s.layer_len(ihl.max(IPV4_MIN));
+    let tos = u32::from(ip.dscp) << 2 | u32::from(ip.ecn);
+    s.bits(
+        at + 1,
+        1,
+        Bits::new(tos, 0xfc, 8),
+        "Differentiated services (DSCP)",
+        ip.dscp,
+        if ip.dscp == 0 {
+            "default class (best effort)"
+        } else {
+            "a traffic class"
+        },
+    );
+    s.bits(
+        at + 1,
+        1,
+        Bits::new(tos, 0x03, 8),
+        "Explicit congestion notification (ECN)",
+        ip.ecn,
+        match ip.ecn {
+            0 => "Not-ECT: no congestion notification",
+            3 => "CE: congestion experienced",
+            _ => "ECT: ECN-capable transport",
+        },
+    );
+    let total = usize::from(ip.total_len);
+    s.field(
+        at + 2,
+        2,
+        "Total length",
+        format_args!("{total} bytes"),
+        format_args!(
+            "header {ihl} + payload {} ({})",
+            total.saturating_sub(ihl),
+            ip_proto_name(ip.protocol)
+        ),
+    );
+    let id = ip.identification;
+    s.field(
+        at + 4,
+        2,
+        "Identification",
+        format_args!("0x{id:04x} ({id})"),
+        "groups the fragments of one datagram",
+    );
+    let ff = u32::from(be16(b, 6).unwrap_or(0));
+    let (df, mf) = (ip.dont_fragment, ip.more_fragments);
+    s.bits(
+        at + 6,
+        2,
+        Bits::new(ff, 0xe000, 16),
+        "Flags",
+        format_args!("0x{:x}", ff >> 13),
+        match (df, mf) {
+            (true, _) => "Don't Fragment",
+            (false, true) => "More Fragments",
+            _ => "none",
+        },
+    );
+    s.open();
+    s.bits(
+        at + 6,
+        1,
+        Bits::new(ff >> 8, 0x80, 8),
+        "Reserved bit",
+        set(ff & 0x8000 != 0),
+        "must be 0",
+    );
+    s.bits(
+        at + 6,
+        1,
+        Bits::new(ff >> 8, 0x40, 8),
+        "Don't fragment",
+        set(df),
+        if df {
+            "routers must drop rather than fragment it (path MTU discovery)"
+        } else {
+            "may be fragmented"
+        },
+    );
+    s.bits(
+        at + 6,
+        1,
+        Bits::new(ff >> 8, 0x20, 8),
+        "More fragments",
+        set(mf),
+        if mf {
+            "more fragments of this datagram follow"
+        } else {
+            "last (or only) fragment"
+        },
+    );
+    s.close();
+    s.bits(
+        at + 6,
+        2,
+        Bits::new(ff, 0x1fff, 16),
+        "Fragment offset",
+        format_args!("{} ({} bytes)", ip.fragment_offset / 8, ip.fragment_offset),
+        "field × 8 = where this fragment's data goes in the datagram",
+    );
+    s.field(
+        at + 8,
+        1,
+        "Time to live",
+        ip.ttl,
+        "hops left: each router subtracts 1 and drops it at 0 (Linux starts at 64)",
+    );
+    s.field(
+        at + 9,
+        1,
+        "Protocol",
+        ip.protocol,
+        format_args!(
+            "{} (0x{:02x}) is inside",
+            ip_proto_name(ip.protocol),
+            ip.protocol
+        ),
+    );
+    let sum_meaning = match b.get(..ihl.max(IPV4_MIN)) {
+        Some(h) if ihl >= IPV4_MIN => {
+            let mut acc: u32 = 0;
+            for pair in h.chunks(2) {
+                acc += u32::from(u16::from_be_bytes([
+                    pair.first().copied().unwrap_or(0),
+                    pair.get(1).copied().unwrap_or(0),
+                ]));
+            }
+            while acc > 0xffff {
+                acc = (acc & 0xffff) + (acc >> 16);
+            }
+            if acc == 0xffff {
+                "correct: the header's 16-bit words add up to 0xffff"
+            } else {
+                "incorrect (or computed later by the network card)"
+            }
+        }
+        _ => "not verified: header cut short",
+    };
+    s.field(
+        at + 10,
+        2,
+        "Header checksum",
+        format_args!("0x{:04x}", ip.checksum),
+        sum_meaning,
+    );
+    let loopback = |a: Ipv4Addr| {
+        if a.is_loopback() {
+            "loopback: this host"
+        } else {
+            ""
+        }
+    };
+    s.field(at + 12, 4, "Source address", ip.src, loopback(ip.src));
+    s.field(at + 16, 4, "Destination address", ip.dst, loopback(ip.dst));
+    s.summary(format_args!("Src: {}, Dst: {}", ip.src, ip.dst));
+    ipv4_option_spans(b, at, ihl, s);
+}
+
+/// The spans of the options of an IPv4 header of `ihl` bytes (`b` from its start).
+fn ipv4_option_spans<S: FieldSink>(b: &[u8], at: usize, ihl: usize, s: &mut S) {
+    let mut o = IPV4_MIN;
+    while o < ihl {
+        let Some(&kind) = b.get(o) else {
+            s.cut(at + o, ihl - o);
+            break;
+        };
+        let (name, copied) = (ipv4_option_name(kind), kind & 0x80 != 0);
+        if kind == 0 || kind == 1 {
+            s.field(
+                at + o,
+                1,
+                format_args!("Option: {name}"),
+                kind,
+                if kind == 0 {
+                    "end of the option list"
+                } else {
+                    "padding"
+                },
+            );
+            o += 1;
+            if kind == 0 {
+                break;
+            }
+            continue;
+        }
+        let Some(&len) = b.get(o + 1) else {
+            s.cut(at + o, 2);
+            break;
+        };
+        let len = usize::from(len);
+        if len < 2 || o + len > ihl {
+            s.field(
+                at + o,
+                ihl - o,
+                format_args!("Option: {name}"),
+                format_args!("length {len}"),
+                "malformed: the length does not fit the header",
+            );
+            break;
+        }
+        let data = b.get(o + 2..o + len).unwrap_or_default();
+        s.field(
+            at + o,
+            len,
+            format_args!("Option: {name}"),
+            format_args!("kind {kind}, length {len}"),
+            format_args!(
+                "copied into fragments: {}; data {}",
+                if copied { "yes" } else { "no" },
+                Hex(data, 16)
+            ),
+        );
+        o += len;
+    }
+}
+
+/// The name of an IPv4 option kind (IANA's ip-parameters registry).
+fn ipv4_option_name(kind: u8) -> &'static str {
+    match kind {
+        0 => "End of Options List",
+        1 => "No-Operation",
+        7 => "Record Route",
+        68 => "Timestamp",
+        130 => "Security",
+        131 => "Loose Source Route",
+        136 => "Stream ID",
+        137 => "Strict Source Route",
+        148 => "Router Alert",
+        _ => "unknown",
+    }
 }
 
 /// Marks a fragment as held for reassembly: its data is the payload, and the
@@ -206,11 +516,16 @@ fn hold_fragment<'a>(protocol: u8, data: Bytes<'a>, packet: &mut Packet<'a>) {
 /// Decodes the IP payload of a reassembled datagram: for IPv6, `protocol` is the
 /// fragment header's next header, and extension headers of the fragmentable part
 /// come first.
-pub(crate) fn reassembled<'a>(protocol: u8, bytes: Bytes<'a>, packet: &mut Packet<'a>) {
+pub(crate) fn reassembled<'a, S: FieldSink>(
+    protocol: u8,
+    bytes: Bytes<'a>,
+    packet: &mut Packet<'a>,
+    s: &mut S,
+) {
     packet.transport = Transport::None;
     packet.payload = &[];
     let Net::Ipv6(ip) = &mut packet.net else {
-        return transport::decode_transport(protocol, bytes, packet);
+        return transport::decode_transport(protocol, bytes, packet, s);
     };
     let walk = walk_extensions(protocol, bytes.data, false);
     if !walk.extensions.is_empty() {
@@ -233,7 +548,7 @@ pub(crate) fn reassembled<'a>(protocol: u8, bytes: Bytes<'a>, packet: &mut Packe
         );
     }
     if let Some(rest) = bytes.skip(walk.len) {
-        transport::decode_transport(walk.protocol, rest, packet);
+        transport::decode_transport(walk.protocol, rest, packet, s);
     }
 }
 
@@ -307,25 +622,217 @@ fn walk_extensions(mut next: u8, data: &[u8], stop_at_fragment: bool) -> ExtWalk
     walk
 }
 
+/// The spans of the extension headers `walk` found in `data` (the bytes after the
+/// fixed IPv6 header, at frame offset `at`), first announced by `next`; a header
+/// the walk stopped in is shown as far as it was captured.
+fn extension_spans<S: FieldSink>(mut next: u8, data: &[u8], at: usize, walk: &ExtWalk, s: &mut S) {
+    let mut off = 0usize;
+    let count = walk.extensions.len() + usize::from(walk.short.is_some());
+    for _ in 0..count {
+        let o = at + off;
+        let name = ip_proto_name(next);
+        let (Some(&n2), Some(&l)) = (data.get(off), data.get(off + 1)) else {
+            s.layer(name, o, 2);
+            return s.cut(o, 2);
+        };
+        if next == 44 {
+            s.layer(name, o, 8);
+            let (Some(fo), Some(id)) = (be16(data, off + 2), be32(data, off + 4)) else {
+                return s.cut(o, 8);
+            };
+            s.field(
+                o,
+                1,
+                "Next header",
+                n2,
+                format_args!("{} follows", ip_proto_name(n2)),
+            );
+            s.bits(
+                o + 2,
+                2,
+                Bits::new(u32::from(fo), 0xfff8, 16),
+                "Fragment offset",
+                format_args!("{} ({} bytes)", fo >> 3, (fo >> 3) * 8),
+                "field × 8",
+            );
+            s.bits(
+                o + 2,
+                2,
+                Bits::new(u32::from(fo), 0x0001, 16),
+                "More fragments",
+                set(fo & 1 != 0),
+                "",
+            );
+            s.field(
+                o + 4,
+                4,
+                "Identification",
+                format_args!("0x{id:08x}"),
+                "groups the fragments of one packet",
+            );
+            off += 8;
+        } else {
+            let len = (usize::from(l) + 1) * 8;
+            s.layer(name, o, len);
+            s.field(
+                o,
+                1,
+                "Next header",
+                n2,
+                format_args!("{} follows", ip_proto_name(n2)),
+            );
+            s.field(
+                o + 1,
+                1,
+                "Header extension length",
+                l,
+                format_args!("{len} bytes in all"),
+            );
+            if next == 43 {
+                if let (Some(&rt), Some(&sl)) = (data.get(off + 2), data.get(off + 3)) {
+                    s.field(o + 2, 1, "Routing type", rt, "");
+                    s.field(
+                        o + 3,
+                        1,
+                        "Segments left",
+                        sl,
+                        "route segments still to visit",
+                    );
+                }
+            } else if matches!(next, 0 | 60) {
+                ipv6_option_spans(data, off + 2, off + len, at, s);
+            }
+            if data.get(off..off + len).is_none() {
+                return s.cut(o, len);
+            }
+            off += len;
+        }
+        next = n2;
+    }
+}
+
+/// The spans of the options of a hop-by-hop or destination options header, from
+/// `o` to `end` in `data` (at frame offset `at`).
+fn ipv6_option_spans<S: FieldSink>(data: &[u8], mut o: usize, end: usize, at: usize, s: &mut S) {
+    while o < end {
+        let Some(&t) = data.get(o) else { return };
+        if t == 0 {
+            s.field(at + o, 1, "Option: Pad1", 0, "one byte of padding");
+            o += 1;
+            continue;
+        }
+        let Some(&l) = data.get(o + 1) else { return };
+        let len = usize::from(l) + 2;
+        let name = match t {
+            1 => "PadN",
+            5 => "Router Alert",
+            0xc2 => "Jumbo Payload",
+            0xc9 => "Home Address",
+            _ => "unknown",
+        };
+        let value = data.get(o + 2..o + len).unwrap_or_default();
+        s.field(
+            at + o,
+            len,
+            format_args!("Option: {name}"),
+            format_args!("type {t}, length {l}"),
+            format_args!("data {}", Hex(value, 16)),
+        );
+        o += len;
+    }
+}
+
+/// The spans of the fixed IPv6 header `h` at frame offset `at`.
+fn ipv6_spans<S: FieldSink>(h: &Ipv6HeaderSlice<'_>, at: usize, s: &mut S) {
+    let w0 = be32(h.slice(), 0).unwrap_or(0);
+    s.bits(at, 1, Bits::new(w0 >> 24, 0xf0, 8), "Version", 6, "IPv6");
+    let tc = h.traffic_class();
+    s.bits(
+        at,
+        2,
+        Bits::new(w0 >> 16, 0x0ff0, 16),
+        "Traffic class",
+        format_args!("0x{tc:02x}"),
+        format_args!("DSCP {} and ECN {}", tc >> 2, tc & 3),
+    );
+    let flow = h.flow_label().value();
+    s.bits(
+        at + 1,
+        3,
+        Bits::new(flow, 0xfffff, 20),
+        "Flow label",
+        format_args!("0x{flow:05x}"),
+        "marks packets of one flow (0: none)",
+    );
+    s.field(
+        at + 4,
+        2,
+        "Payload length",
+        format_args!("{} bytes", h.payload_length()),
+        "extension headers + transport: everything after these 40 bytes",
+    );
+    let nh = h.next_header().0;
+    s.field(
+        at + 6,
+        1,
+        "Next header",
+        nh,
+        format_args!("{} (0x{nh:02x}) follows", ip_proto_name(nh)),
+    );
+    s.field(
+        at + 7,
+        1,
+        "Hop limit",
+        h.hop_limit(),
+        "hops left (IPv6's TTL): each router subtracts 1",
+    );
+    let loopback = |a: Ipv6Addr| {
+        if a.is_loopback() {
+            "loopback ::1: this host"
+        } else {
+            ""
+        }
+    };
+    let (src, dst) = (h.source_addr(), h.destination_addr());
+    s.field(at + 8, 16, "Source address", src, loopback(src));
+    s.field(at + 24, 16, "Destination address", dst, loopback(dst));
+    s.summary(format_args!("Src: {src}, Dst: {dst}"));
+}
+
+/// The layer name of an IPv6 header.
+fn ipv6_layer(quoted: bool) -> &'static str {
+    if quoted {
+        "Quoted IPv6 header (the packet that caused the error)"
+    } else {
+        "Internet Protocol Version 6"
+    }
+}
+
 /// IPv6 (RFC 8200) and its extension headers. A payload length of 0 (jumbogram or
 /// segmentation offload) means "up to the end of the frame".
-pub(crate) fn ipv6<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
+pub(crate) fn ipv6<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, s: &mut S) {
     const LAYER: &str = "IPv6";
     let b = bytes.data;
+    s.layer(ipv6_layer(false), bytes.at, IPV6_LEN);
     if let Some(version) = b.first().map(|x| x >> 4)
         && version != 6
     {
+        s.field(bytes.at, 1, "Version", version, "not 6: malformed");
         return malformed(packet, LAYER, format!("version {version}, expected 6"));
     }
     let h = match Ipv6HeaderSlice::from_slice(b) {
         Ok(h) => h,
         Err(etherparse::err::ipv6::HeaderSliceError::Len(e)) => {
+            s.cut(bytes.at, IPV6_LEN);
             return truncated(packet, LAYER, e.required_len, e.len);
         }
         Err(etherparse::err::ipv6::HeaderSliceError::Content(e)) => {
             return malformed(packet, LAYER, e.to_string());
         }
     };
+    if S::ON {
+        ipv6_spans(&h, bytes.at, s);
+    }
     let Some(rest) = bytes.skip(IPV6_LEN) else {
         return;
     };
@@ -335,6 +842,7 @@ pub(crate) fn ipv6<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
     } else {
         usize::from(payload_len)
     };
+    s.set_datagram_end(rest.at.saturating_add(declared));
     let over = declared > rest.reported;
     let rest = rest.limit(declared);
     let mut walk = walk_extensions(h.next_header().0, rest.data, rest.defrag);
@@ -349,6 +857,9 @@ pub(crate) fn ipv6<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
     };
     if rest.defrag && held.is_none() && walk.fragment.is_some_and(|f| f.offset == 0) {
         walk = walk_extensions(h.next_header().0, rest.data, false);
+    }
+    if S::ON {
+        extension_spans(h.next_header().0, rest.data, rest.at, &walk, s);
     }
     packet.net = Net::Ipv6(Ipv6 {
         src: h.source_addr(),
@@ -395,9 +906,16 @@ pub(crate) fn ipv6<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
             protocol: walk.protocol,
         };
         packet.payload = payload.data;
+        if S::ON {
+            let why = format!(
+                "a later fragment of a {} packet",
+                ip_proto_name(walk.protocol)
+            );
+            data_layer(payload.data, payload.at, payload.data.len(), &why, s);
+        }
         return;
     }
-    transport::decode_transport(walk.protocol, payload, packet);
+    transport::decode_transport(walk.protocol, payload, packet, s);
 }
 
 /// The IP header (and, for TCP and UDP, the two ports) that an ICMP or ICMPv6 error
@@ -446,6 +964,47 @@ pub(crate) fn quoted(data: &[u8]) -> Option<Quoted> {
         src_port: ports.0,
         dst_port: ports.1,
     })
+}
+
+/// The spans of the IP header an ICMP error quotes (`data`, at frame offset `at`),
+/// with the start of the transport header it quotes.
+pub(crate) fn quoted_spans<S: FieldSink>(data: &[u8], at: usize, s: &mut S) {
+    match data.first().map(|b| b >> 4) {
+        Some(4) => {
+            let Some((ip, ihl)) = ipv4_fixed(data) else {
+                s.layer(
+                    "Quoted IPv4 header (the datagram that caused the error)",
+                    at,
+                    IPV4_MIN,
+                );
+                return s.cut(at, IPV4_MIN);
+            };
+            ipv4_spans(&ip, data, at, true, s);
+            if ihl >= IPV4_MIN
+                && ip.fragment_offset == 0
+                && let Some(rest) = data.get(ihl..).filter(|r| !r.is_empty())
+            {
+                transport::quoted_transport_spans(ip.protocol, rest, at + ihl, s);
+            }
+        }
+        Some(6) => {
+            s.layer(ipv6_layer(true), at, IPV6_LEN);
+            let Ok(h) = Ipv6HeaderSlice::from_slice(data) else {
+                return s.cut(at, IPV6_LEN);
+            };
+            ipv6_spans(&h, at, s);
+            let rest = data.get(IPV6_LEN..).unwrap_or(&[]);
+            let walk = walk_extensions(h.next_header().0, rest, false);
+            extension_spans(h.next_header().0, rest, at + IPV6_LEN, &walk, s);
+            if walk.short.is_none()
+                && walk.fragment.is_none_or(|f| f.offset == 0)
+                && let Some(t) = rest.get(walk.len..).filter(|r| !r.is_empty())
+            {
+                transport::quoted_transport_spans(walk.protocol, t, at + IPV6_LEN + walk.len, s);
+            }
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]

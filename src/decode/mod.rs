@@ -1,22 +1,30 @@
-//! Frame bytes → typed [`Packet`], with etherparse and a few hand-written link
-//! headers (Linux SLL2, BSD NULL/LOOP). The only module that reads raw bytes.
-//! It never panics: whatever cannot be decoded becomes a [`Problem`] on the packet.
+//! Frame bytes → typed [`Packet`], with etherparse and hand-written headers (link
+//! types, tunnels). The only module that reads raw bytes, and the one parser: as it
+//! parses, it records where each header and field lies into a [`spans::FieldSink`]
+//! (a no-op on the timeline path, the detail view's recorder in [`decode_spans`]).
+//! Names of registries live in [`names`]. It never panics: whatever cannot be
+//! decoded becomes a [`Problem`] on the packet.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::source::Frame;
+use spans::FieldSink;
 
 pub mod app;
 mod defrag;
-pub mod detail;
 mod ip;
 mod link;
+pub mod names;
+pub mod spans;
 mod tcp_options;
 mod transport;
+mod tunnel;
 
-pub use defrag::{Decoder, MAX_BUFFERED_BYTES, MAX_DATAGRAMS_IN_PROGRESS};
+pub use defrag::{
+    Decoder, MAX_BUFFERED_BYTES, MAX_DATAGRAMS_IN_PROGRESS, MAX_FRAGMENTS_PER_DATAGRAM,
+};
 
-pub use link::linktype_name;
+pub use names::linktype_name;
 pub use tcp_options::{Iter as TcpOptionsIter, MAX_OPTION_BYTES, TcpOption, TcpOptions};
 
 /// Everything the later stages know about one frame.
@@ -34,6 +42,10 @@ pub struct Packet<'a> {
     /// What could not be decoded, if anything (the first problem met). Boxed: rare,
     /// and a packet is moved several times per frame.
     pub problem: Option<Box<Problem>>,
+    /// The outer header of the tunnel the packet came through (the outermost, when
+    /// tunnels nest), if any: `net`, `transport` and `payload` are then the inner
+    /// packet's, as tshark's columns show it; `link` stays the outer link. Boxed: rare.
+    pub tunnel: Option<Box<Tunnel>>,
     /// For an IP fragment that went through reassembly (see [`Decoder`]): where it
     /// stands in its datagram. `None` for a frame that is not a fragment, and for
     /// every frame decoded by the stateless [`decode`].
@@ -66,6 +78,46 @@ pub struct FragmentInfo {
     pub reassembled: bool,
     /// Frame number of the first fragment of the datagram that arrived.
     pub first_frame: u64,
+}
+
+/// The outer header of a tunnel (see [`Packet::tunnel`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tunnel {
+    /// Which tunnel.
+    pub kind: TunnelKind,
+    /// Source address of the outer IP header.
+    pub src: IpAddr,
+    /// Destination address of the outer IP header.
+    pub dst: IpAddr,
+}
+
+/// The tunnels wirelab decodes into, each to the inner packet as tshark shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TunnelKind {
+    /// IPv4 in IP (IP protocol 4, RFC 2003).
+    IpInIp,
+    /// IPv6 in IP (IP protocol 41): 6in4 (RFC 4213) over IPv4, or IPv6 in IPv6.
+    Ipv6InIp,
+    /// GRE (IP protocol 47, RFC 2784/2890), with the EtherType it carries
+    /// (0x0800 IPv4, 0x86dd IPv6, 0x6558 Ethernet, 0x880b PPP).
+    Gre { protocol: u16 },
+    /// VXLAN (UDP port 4789, RFC 7348): Ethernet inside, on network `vni`.
+    Vxlan { vni: u32 },
+    /// L2TP version 2 data (UDP port 1701, RFC 2661): PPP inside.
+    L2tp { tunnel_id: u16, session_id: u16 },
+}
+
+impl TunnelKind {
+    /// The tunnel's name, as a note says it: "GRE", "VXLAN", ...
+    pub fn name(self) -> &'static str {
+        match self {
+            TunnelKind::IpInIp => "IP-in-IP",
+            TunnelKind::Ipv6InIp => "6in4",
+            TunnelKind::Gre { .. } => "GRE",
+            TunnelKind::Vxlan { .. } => "VXLAN",
+            TunnelKind::L2tp { .. } => "L2TP",
+        }
+    }
 }
 
 /// The link-layer header of a frame, by link type.
@@ -102,6 +154,16 @@ pub enum Link {
     /// control bytes (0xff 0x03), then the PPP protocol (0x0021 IPv4, 0x0057
     /// IPv6, 0x0281 MPLS unicast, ...).
     Ppp { protocol: u16 },
+    /// Cisco HDLC (LINKTYPE_C_HDLC = 104): address (0x0f unicast, 0x8f broadcast),
+    /// control, then an EtherType.
+    CiscoHdlc { address: u8, protocol: u16 },
+    /// IEEE 802.11 (LINKTYPE_IEEE802_11 = 105), or behind a radiotap header
+    /// (LINKTYPE_IEEE802_11_RADIOTAP = 127): the frame control field (type, subtype
+    /// and flags, as the two bytes of the frame, first byte high).
+    Ieee80211 { frame_control: u16, radiotap: bool },
+    /// Linux netfilter log (LINKTYPE_NFLOG = 239): the address family of the
+    /// logged packet and the log group (resource id).
+    Nflog { family: u8, group: u16 },
     /// A link type wirelab does not decode.
     Unsupported { linktype: u32 },
 }
@@ -157,6 +219,10 @@ pub enum Net {
     Ipv4(Ipv4),
     /// IPv6.
     Ipv6(Ipv6),
+    /// A PPP control protocol packet (LCP 0xc021, IPCP 0x8021, IPv6CP 0x8057, CCP
+    /// 0x80fd, PAP 0xc023, CHAP 0xc223, ...): its PPP protocol and its code
+    /// (1 Configure-Request, 2 Configure-Ack, ...).
+    PppControl { protocol: u16, code: u8 },
     /// Some other EtherType, not decoded.
     Other { ethertype: u16 },
 }
@@ -436,6 +502,7 @@ impl<'a> Packet<'a> {
             transport,
             payload: _,
             problem,
+            tunnel,
             fragment,
             cut_tcp_ports,
             app,
@@ -446,6 +513,7 @@ impl<'a> Packet<'a> {
             transport,
             payload,
             problem,
+            tunnel,
             fragment,
             cut_tcp_ports,
             app,
@@ -454,21 +522,23 @@ impl<'a> Packet<'a> {
 }
 
 impl Packet<'_> {
-    /// Outermost IP source address, if any.
+    /// The IP source address, if any: that of the innermost IP header, as
+    /// Wireshark's column shows it (a tunnel's outer one when its inner packet has
+    /// no IP header).
     pub fn src_ip(&self) -> Option<IpAddr> {
         match &self.net {
             Net::Ipv4(h) => Some(IpAddr::V4(h.src)),
             Net::Ipv6(h) => Some(IpAddr::V6(h.src)),
-            _ => None,
+            _ => self.tunnel.as_ref().map(|t| t.src),
         }
     }
-    /// Outermost IP destination address, if any: for IPv4 with a source route,
-    /// its final destination, as Wireshark shows it.
+    /// The IP destination address, if any, as [`Packet::src_ip`]: for IPv4 with a
+    /// source route, its final destination, as Wireshark shows it.
     pub fn dst_ip(&self) -> Option<IpAddr> {
         match &self.net {
             Net::Ipv4(h) => Some(IpAddr::V4(h.route_dst.unwrap_or(h.dst))),
             Net::Ipv6(h) => Some(IpAddr::V6(h.dst)),
-            _ => None,
+            _ => self.tunnel.as_ref().map(|t| t.dst),
         }
     }
 
@@ -579,11 +649,37 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Packet<'a> {
     packet
 }
 
+/// Decodes one frame as [`decode`] does (stateless: fragments are shown on their
+/// own), recording the span of every header and field (see [`spans`]) for the
+/// detail view; `rel` gives the TCP fields the tracker's relative numbers. The same
+/// code as [`decode`], with a recorder instead of [`spans::NoFields`]: only for the
+/// frames a user asked to see.
+pub fn decode_spans<'a>(
+    frame: &Frame<'a>,
+    rel: Option<spans::RelativeSeq>,
+) -> (Packet<'a>, Vec<spans::Span>) {
+    let mut packet = Packet::default();
+    let mut sink = spans::Spans::new(frame.data.len()).with_relative_seq(rel);
+    decode_with(frame, false, &mut packet, &mut sink);
+    (packet, sink.into_layers())
+}
+
 /// [`decode`] into `packet` (a [`Packet::default`]: decoding only sets what it
 /// finds), with IP fragments held for reassembly when `defrag` is set (the
 /// [`Decoder`] then completes the packet).
 #[inline]
 pub(crate) fn decode_into<'a>(frame: &Frame<'a>, defrag: bool, packet: &mut Packet<'a>) {
+    decode_with(frame, defrag, packet, &mut spans::NoFields);
+}
+
+/// [`decode_into`], recording spans into `s`.
+#[inline]
+fn decode_with<'a, S: FieldSink>(
+    frame: &Frame<'a>,
+    defrag: bool,
+    packet: &mut Packet<'a>,
+    s: &mut S,
+) {
     // A record claiming fewer bytes on the wire than it holds is taken at its
     // captured length, as Wireshark does.
     let orig = usize::try_from(frame.orig_len).unwrap_or(usize::MAX);
@@ -591,8 +687,10 @@ pub(crate) fn decode_into<'a>(frame: &Frame<'a>, defrag: bool, packet: &mut Pack
         data: frame.data,
         reported: orig.max(frame.data.len()),
         defrag,
+        at: 0,
+        tunnels: 0,
     };
-    link::decode_link(frame.linktype, bytes, packet);
+    link::decode_link(frame.linktype, bytes, packet, s);
 }
 
 /// The bytes of one layer onwards: what was captured, and how many bytes the
@@ -607,6 +705,10 @@ pub(crate) struct Bytes<'a> {
     /// IP fragments are held for reassembly (by a [`Decoder`]) instead of having
     /// the transport header of a first fragment decoded.
     pub defrag: bool,
+    /// Offset of `data` in the frame (where the spans of this layer lie).
+    pub at: usize,
+    /// Tunnels entered on the way here (see [`tunnel::MAX_TUNNELS`]).
+    pub tunnels: u8,
 }
 
 impl<'a> Bytes<'a> {
@@ -615,7 +717,8 @@ impl<'a> Bytes<'a> {
         Some(Bytes {
             data: self.data.get(n..)?,
             reported: self.reported.saturating_sub(n),
-            defrag: self.defrag,
+            at: self.at.saturating_add(n),
+            ..self
         })
     }
 
@@ -625,7 +728,7 @@ impl<'a> Bytes<'a> {
         Bytes {
             data: self.data.get(..reported).unwrap_or(self.data),
             reported,
-            defrag: self.defrag,
+            ..self
         }
     }
 }
@@ -742,12 +845,14 @@ mod tests {
             data: &[1, 2, 3, 4],
             reported: 10,
             defrag: false,
+            at: 0,
+            tunnels: 0,
         };
         assert_eq!(b.limit(2).data, &[1, 2]);
         assert_eq!(b.limit(6).data.len(), 4);
         assert_eq!(b.limit(6).reported, 6);
         assert!(b.skip(5).is_none());
-        assert_eq!(b.skip(4).map(|r| r.reported), Some(6));
+        assert_eq!(b.skip(4).map(|r| (r.reported, r.at)), Some((6, 4)));
     }
 }
 
@@ -756,12 +861,12 @@ mod size_tests {
     use super::*;
 
     /// A packet is built, moved between stages and threads and dropped twice per
-    /// frame: what is rare (ARP, problems, IPv6 extensions, VLAN ids) is boxed, and
-    /// TCP options are raw bytes, so that it stays a few cache lines.
+    /// frame: what is rare (ARP, problems, tunnels, IPv6 extensions, VLAN ids) is
+    /// boxed, and TCP options are raw bytes, so that it stays within 4 cache lines.
     #[test]
     fn test_packet_stays_small() {
         assert!(
-            size_of::<Packet<'_>>() <= 240,
+            size_of::<Packet<'_>>() <= 256,
             "{}",
             size_of::<Packet<'_>>()
         );

@@ -1,13 +1,21 @@
 //! Transport headers: TCP (with every option, in order), UDP, ICMP and ICMPv6
-//! (echo ids, and the header an error quotes). Lengths are the ones the headers
-//! declare, as Wireshark shows them; must not interpret application data.
+//! (echo ids, and the header an error quotes), and the dispatch into tunnels (IP
+//! protocols 4, 41 and 47; UDP ports 4789 and 1701). Lengths are the ones the
+//! headers declare, as Wireshark shows them. Records the span of every field as it
+//! reads it; must not interpret application data (that is for the application
+//! dissectors, see [`super::spans::payload`]).
 
 use etherparse::{Icmpv4Slice, Icmpv6Slice, UdpHeaderSlice};
 
 use super::app::{self, L4};
+use super::link::set;
+use super::names::{
+    icmp_code_name, icmp_type_name, icmpv6_code_name, icmpv6_type_name, ip_proto_name,
+};
+use super::spans::{Bits, FieldSink, Hex, data_layer, payload as payload_spans};
 use super::{
-    Bytes, Icmp, Packet, Tcp, TcpFlags, TcpOptions, Transport, Udp, be16, ip, len_u32, malformed,
-    truncated,
+    Bytes, Icmp, Packet, Tcp, TcpFlags, TcpOptions, Transport, Udp, be16, be32, ip, len_u32,
+    malformed, truncated, tunnel,
 };
 
 /// Fixed TCP header length.
@@ -17,24 +25,77 @@ const UDP_LEN: usize = 8;
 
 /// Decodes the transport header of IP protocol `protocol` from `bytes` (which hold
 /// the IP payload as declared by the IP header).
-pub(crate) fn decode_transport<'a>(protocol: u8, bytes: Bytes<'a>, packet: &mut Packet<'a>) {
+pub(crate) fn decode_transport<'a, S: FieldSink>(
+    protocol: u8,
+    bytes: Bytes<'a>,
+    packet: &mut Packet<'a>,
+    s: &mut S,
+) {
     match protocol {
-        6 => tcp(bytes, packet),
-        17 => udp(bytes, packet),
-        1 => icmp(bytes, packet, false),
-        58 => icmp(bytes, packet, true),
+        6 => tcp(bytes, packet, s),
+        17 => udp(bytes, packet, s),
+        1 => icmp(bytes, packet, false, s),
+        58 => icmp(bytes, packet, true, s),
+        4 | 41 | 47 if tunnel::ip_protocol(protocol, bytes, packet, s) => {}
         other => {
             packet.transport = Transport::Other { protocol: other };
             packet.payload = bytes.data;
+            if S::ON {
+                other_spans(other, bytes, s);
+            }
         }
     }
 }
 
+/// The spans of an IP protocol not decoded: its bytes as data (after the AH header,
+/// for AH; nothing for "no next header").
+fn other_spans<S: FieldSink>(protocol: u8, bytes: Bytes<'_>, s: &mut S) {
+    let (b, at) = (bytes.data, bytes.at);
+    let (mut protocol, mut off) = (protocol, 0usize);
+    if protocol == 51 {
+        // AH (RFC 4302): next header, payload length in 4-byte words minus 2.
+        let (Some(&next), Some(&l)) = (b.first(), b.get(1)) else {
+            s.layer(ip_proto_name(51), at, 2);
+            return s.cut(at, 2);
+        };
+        let len = (usize::from(l) + 2) * 4;
+        s.layer(ip_proto_name(51), at, len);
+        s.field(
+            at,
+            1,
+            "Next header",
+            next,
+            format_args!("{} follows", ip_proto_name(next)),
+        );
+        s.field(
+            at + 1,
+            1,
+            "Header extension length",
+            l,
+            format_args!("{len} bytes in all"),
+        );
+        if b.len() < len {
+            return s.cut(at, len);
+        }
+        (protocol, off) = (next, len);
+    }
+    if protocol == 59 {
+        return;
+    }
+    let rest = b.get(off..).unwrap_or(&[]);
+    let why = format!(
+        "IP protocol {protocol} ({}) not decoded",
+        ip_proto_name(protocol)
+    );
+    data_layer(rest, at + off, rest.len(), &why, s);
+}
+
 /// TCP (RFC 9293). `payload_len` is the segment length Wireshark calls `tcp.len`:
 /// the IP-declared length minus the TCP header, whatever was captured.
-fn tcp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
+fn tcp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, s: &mut S) {
     const LAYER: &str = "TCP";
-    let b = bytes.data;
+    let (b, at) = (bytes.data, bytes.at);
+    s.layer("Transmission Control Protocol", at, TCP_MIN);
     // The fixed 20 bytes, read by hand whatever the data offset says, so that a
     // header cut in its options (or with a bogus data offset) still shows ports,
     // numbers and flags.
@@ -42,7 +103,11 @@ fn tcp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
         // Wireshark shows the ports of a header cut before its 20 bytes.
         if let (Some(src_port), Some(dst_port)) = (be16(b, 0), be16(b, 2)) {
             packet.cut_tcp_ports = Some((src_port, dst_port));
+            if S::ON {
+                port_spans(src_port, dst_port, at, false, s);
+            }
         }
+        s.cut(at, TCP_MIN);
         return truncated(packet, LAYER, TCP_MIN, b.len());
     };
     let [
@@ -83,6 +148,9 @@ fn tcp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
         payload_len: 0,
         short: false,
     };
+    if S::ON {
+        tcp_spans(&tcp, b, at, s);
+    }
     if header_len < TCP_MIN {
         packet.transport = Transport::Tcp(tcp);
         return malformed(
@@ -110,7 +178,7 @@ fn tcp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
         );
     }
     tcp.payload_len = len_u32(bytes.reported - header_len);
-    let (src_port, dst_port) = (tcp.src_port, tcp.dst_port);
+    let payload_len = bytes.reported - header_len;
     packet.transport = Transport::Tcp(tcp);
     if b.len() < header_len {
         return truncated(packet, LAYER, header_len, b.len());
@@ -119,27 +187,312 @@ fn tcp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
         malformed(packet, "TCP option", why);
     }
     packet.payload = b.get(header_len..).unwrap_or(&[]);
-    if !packet.payload.is_empty() {
-        packet.app = app::classify(L4::Tcp, src_port, dst_port, packet.payload);
+    if !packet.payload.is_empty()
+        && let Transport::Tcp(t) = &packet.transport
+    {
+        packet.app = app::classify(L4::Tcp, t.src_port, t.dst_port, packet.payload);
+    }
+    if S::ON {
+        s.field(
+            at + header_len,
+            0,
+            "[Payload length]",
+            format_args!("{payload_len} bytes"),
+            "IP payload minus the TCP header: what Wireshark calls tcp.len",
+        );
+        payload_spans(
+            packet,
+            packet.payload,
+            at + header_len,
+            payload_len,
+            "the application's bytes",
+            s,
+        );
     }
 }
 
-/// UDP (RFC 768). `payload_len` is the length field minus the 8-byte header.
-fn udp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
+/// The spans of a TCP or UDP header's two ports; `udp` words their meanings as
+/// the UDP fields do.
+fn port_spans<S: FieldSink>(sp: u16, dp: u16, at: usize, udp: bool, s: &mut S) {
+    let (m1, m2) = if udp {
+        (
+            "the sender's port (2 bytes)",
+            "the receiver's port (2 bytes)",
+        )
+    } else {
+        ("the sender's port", "the receiver's port")
+    };
+    s.field(at, 2, "Source port", sp, m1);
+    s.field(at + 2, 2, "Destination port", dp, m2);
+    s.summary(format_args!("Src Port: {sp}, Dst Port: {dp}"));
+}
+
+/// TCP control bits: (bit, name, meaning), FIN first (names as
+/// [`TcpFlags::NAMES`] spells them).
+const TCP_FLAG_MEANINGS: [(u16, &str); 9] = [
+    (
+        TcpFlags::FIN,
+        "the sender has no more data: it closes its side",
+    ),
+    (
+        TcpFlags::SYN,
+        "synchronize: opens a connection and carries the initial sequence number",
+    ),
+    (TcpFlags::RST, "reset: abort the connection"),
+    (TcpFlags::PSH, "push: hand the data to the application now"),
+    (TcpFlags::ACK, "the acknowledgment number is valid"),
+    (TcpFlags::URG, "the urgent pointer is valid"),
+    (
+        TcpFlags::ECE,
+        "ECN echo: congestion was seen (or ECN is offered, on a SYN)",
+    ),
+    (TcpFlags::CWR, "congestion window reduced"),
+    (TcpFlags::AE, "accurate ECN (was NS, nonce sum)"),
+];
+
+/// The spans of a TCP header whose fixed 20 bytes were read into `tcp` (`b` from
+/// the header's start, at frame offset `at`).
+fn tcp_spans<S: FieldSink>(tcp: &Tcp, b: &[u8], at: usize, s: &mut S) {
+    port_spans(tcp.src_port, tcp.dst_port, at, false, s);
+    let rel = s.relative_seq();
+    s.field(
+        at + 4,
+        4,
+        "Sequence number",
+        tcp.seq,
+        format_args!(
+            "{}",
+            match rel {
+                Some(r) => format!(
+                    "relative {} (raw minus this side's initial sequence number)",
+                    r.seq
+                ),
+                None => "raw: position of this segment's first byte in the sender's byte stream"
+                    .to_string(),
+            }
+        ),
+    );
+    let flags = tcp.flags.0;
+    let ack_meaning = match (tcp.flags.has(TcpFlags::ACK), rel) {
+        (false, _) => "not used: the ACK flag is not set".to_string(),
+        (true, Some(r)) => format!(
+            "relative {}: the next byte expected from the other side",
+            r.ack
+        ),
+        (true, None) => "the next sequence number expected from the other side".to_string(),
+    };
+    s.field(at + 8, 4, "Acknowledgment number", tcp.ack, ack_meaning);
+    let hlen = usize::from(tcp.header_len);
+    let hl_meaning = if hlen < TCP_MIN {
+        "below the 20-byte minimum: malformed".to_string()
+    } else if hlen == TCP_MIN {
+        "data offset × 4: 20 fixed bytes, no options".to_string()
+    } else {
+        format!("data offset × 4: 20 fixed + {} bytes of options", hlen - 20)
+    };
+    let offset_byte = u32::from(b.get(12).copied().unwrap_or(0));
+    s.bits(
+        at + 12,
+        1,
+        Bits::new(offset_byte, 0xf0, 8),
+        "Header length",
+        format_args!("{hlen} bytes ({})", hlen / 4),
+        hl_meaning,
+    );
+    let names: Vec<&str> = tcp.flags.names(TcpFlags::NAMES.len()).collect();
+    let v = u32::from(flags);
+    s.bits(
+        at + 12,
+        2,
+        Bits::new(v, 0x0fff, 12),
+        "Flags",
+        format_args!("0x{flags:03x}"),
+        format_args!(
+            "{}",
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        ),
+    );
+    s.open();
+    s.bits(
+        at + 12,
+        1,
+        Bits::new(v, 0x0e00, 12),
+        "Reserved",
+        set(flags & 0x0e00 != 0),
+        "must be 0",
+    );
+    for ((bit, name), (_, meaning)) in TcpFlags::NAMES.iter().zip(TCP_FLAG_MEANINGS).rev() {
+        s.bits(
+            at + 12 + usize::from(*bit < 0x100),
+            1,
+            Bits::new(v, u32::from(*bit), 12),
+            name,
+            set(flags & bit != 0),
+            meaning,
+        );
+    }
+    s.close();
+    s.field(
+        at + 14,
+        2,
+        "Window",
+        tcp.window,
+        "bytes the sender can still receive (raw: multiplied by the window scale from the handshake)",
+    );
+    s.field(
+        at + 16,
+        2,
+        "Checksum",
+        format_args!("0x{:04x}", tcp.checksum),
+        "not verified (the sending host often leaves it to the network card)",
+    );
+    s.field(
+        at + 18,
+        2,
+        "Urgent pointer",
+        tcp.urgent_ptr,
+        if tcp.flags.has(TcpFlags::URG) {
+            "urgent data ends here"
+        } else {
+            "not used: URG not set"
+        },
+    );
+    s.layer_len(hlen.max(TCP_MIN));
+    tcp_option_spans(b, at, hlen, s);
+}
+
+/// The spans of a TCP header's options (`b` from the header's start, `hlen` bytes
+/// of header).
+fn tcp_option_spans<S: FieldSink>(b: &[u8], at: usize, hlen: usize, s: &mut S) {
+    let mut o = TCP_MIN;
+    while o < hlen {
+        let Some(&kind) = b.get(o) else {
+            s.cut(at + o, hlen - o);
+            break;
+        };
+        match kind {
+            0 => {
+                s.field(
+                    at + o,
+                    1,
+                    "Option: End of option list",
+                    0,
+                    "no more options",
+                );
+                break;
+            }
+            1 => {
+                s.field(
+                    at + o,
+                    1,
+                    "Option: No-Operation (NOP)",
+                    1,
+                    "padding, to align the next option",
+                );
+                o += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let Some(&l) = b.get(o + 1) else {
+            s.cut(at + o, 2);
+            break;
+        };
+        let len = usize::from(l);
+        if len < 2 || o + len > hlen {
+            s.field(
+                at + o,
+                hlen - o,
+                "Option",
+                format_args!("kind {kind}, length {len}"),
+                "malformed: the length does not fit the header",
+            );
+            break;
+        }
+        let (name, value, meaning) = match (kind, len) {
+            (2, 4) => (
+                "Maximum segment size",
+                be16(b, o + 2).map_or(String::new(), |v| format!("{v} bytes")),
+                "the largest segment the sender accepts",
+            ),
+            (3, 3) => (
+                "Window scale",
+                b.get(o + 2).map_or(String::new(), |v| {
+                    format!("shift {v} (multiply by {})", 1u64 << (*v).min(30))
+                }),
+                "later Window fields are multiplied by this",
+            ),
+            (4, 2) => (
+                "SACK permitted",
+                String::new(),
+                "the sender understands selective acknowledgments",
+            ),
+            (5, _) => (
+                "SACK",
+                format!("{} block(s)", (len - 2) / 8),
+                "byte ranges received beyond the Ack",
+            ),
+            (8, 10) => (
+                "Timestamps",
+                format!(
+                    "TSval {}, TSecr {}",
+                    be32(b, o + 2).unwrap_or(0),
+                    be32(b, o + 6).unwrap_or(0)
+                ),
+                "the sender's clock, and the last one it received (to measure RTT)",
+            ),
+            (34, _) => (
+                "TCP Fast Open cookie",
+                Hex(b.get(o + 2..o + len).unwrap_or_default(), 16).to_string(),
+                "lets data ride on the SYN",
+            ),
+            (30, _) => ("Multipath TCP", format!("{len} bytes"), ""),
+            _ => (
+                "Unknown",
+                format!("kind {kind}, {} data bytes", len - 2),
+                "",
+            ),
+        };
+        s.field(at + o, len, format_args!("Option: {name}"), value, meaning);
+        o += len;
+    }
+}
+
+/// UDP (RFC 768). `payload_len` is the length field minus the 8-byte header. The
+/// payload of a VXLAN (4789) or L2TP (1701) port is a tunnel.
+fn udp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, s: &mut S) {
     const LAYER: &str = "UDP";
+    let at = bytes.at;
+    s.layer("User Datagram Protocol", at, UDP_LEN);
     let h = match UdpHeaderSlice::from_slice(bytes.data) {
         Ok(h) => h,
-        Err(e) => return truncated(packet, LAYER, e.required_len, e.len),
+        Err(e) => {
+            if S::ON
+                && let (Some(sp), Some(dp)) = (be16(bytes.data, 0), be16(bytes.data, 2))
+            {
+                port_spans(sp, dp, at, true, s);
+            }
+            s.cut(at, UDP_LEN);
+            return truncated(packet, LAYER, e.required_len, e.len);
+        }
     };
     let length = h.length();
-    let (src_port, dst_port) = (h.source_port(), h.destination_port());
-    packet.transport = Transport::Udp(Udp {
-        src_port,
-        dst_port,
+    let udp = Udp {
+        src_port: h.source_port(),
+        dst_port: h.destination_port(),
         length,
         checksum: h.checksum(),
         payload_len: u32::from(length.saturating_sub(8)),
-    });
+    };
+    if S::ON {
+        udp_spans(&udp, at, s);
+    }
+    let (src_port, dst_port) = (udp.src_port, udp.dst_port);
+    packet.transport = Transport::Udp(udp);
     if usize::from(length) < UDP_LEN {
         return malformed(
             packet,
@@ -158,26 +511,76 @@ fn udp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>) {
             ),
         );
     }
-    packet.payload = bytes
-        .limit(usize::from(length))
-        .data
-        .get(UDP_LEN..)
-        .unwrap_or(&[]);
+    let datagram = bytes.limit(usize::from(length));
+    packet.payload = datagram.data.get(UDP_LEN..).unwrap_or(&[]);
+    if let Some(inner) = datagram.skip(UDP_LEN)
+        && tunnel::udp_port(src_port, dst_port, inner, packet, s)
+    {
+        return;
+    }
     if !packet.payload.is_empty() {
         packet.app = app::classify(L4::Udp, src_port, dst_port, packet.payload);
     }
+    if S::ON {
+        let declared = datagram.reported.saturating_sub(UDP_LEN);
+        payload_spans(
+            packet,
+            packet.payload,
+            at + UDP_LEN,
+            declared,
+            "the application's bytes",
+            s,
+        );
+    }
+}
+
+/// The spans of a UDP header read into `udp`, at frame offset `at`.
+fn udp_spans<S: FieldSink>(udp: &Udp, at: usize, s: &mut S) {
+    port_spans(udp.src_port, udp.dst_port, at, true, s);
+    let len = udp.length;
+    s.field(
+        at + 4,
+        2,
+        "Length",
+        format_args!("{len} bytes"),
+        format_args!(
+            "{}",
+            if len < 8 {
+                "below 8: malformed".to_string()
+            } else {
+                format!(
+                    "8 header bytes + {} payload bytes (2 bytes)",
+                    udp.payload_len
+                )
+            }
+        ),
+    );
+    s.field(
+        at + 6,
+        2,
+        "Checksum",
+        format_args!("0x{:04x}", udp.checksum),
+        if udp.checksum == 0 {
+            "0: no checksum (allowed over IPv4 only)"
+        } else {
+            "not verified (2 bytes)"
+        },
+    );
 }
 
 /// ICMP (RFC 792) or ICMPv6 (RFC 4443): type, code, checksum, the echo id and
 /// sequence number, and for errors the quoted IP header.
-fn icmp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>, v6: bool) {
-    let b = bytes.data;
+fn icmp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, v6: bool, s: &mut S) {
+    let (b, at) = (bytes.data, bytes.at);
     let layer = if v6 { "ICMPv6" } else { "ICMP" };
     let fields = if v6 {
         Icmpv6Slice::from_slice(b).map(|s| (s.type_u8(), s.code_u8(), s.checksum(), s.bytes5to8()))
     } else {
         Icmpv4Slice::from_slice(b).map(|s| (s.type_u8(), s.code_u8(), s.checksum(), s.bytes5to8()))
     };
+    if S::ON {
+        icmp_spans(b, at, v6, false, s);
+    }
     let (icmp_type, code, checksum, rest_of_header) = match fields {
         Ok(f) => f,
         Err(e) => return truncated(packet, layer, e.required_len, e.len),
@@ -207,6 +610,154 @@ fn icmp<'a>(bytes: Bytes<'a>, packet: &mut Packet<'a>, v6: bool) {
         Transport::Icmpv4(icmp)
     };
     packet.payload = body;
+}
+
+/// The spans of an ICMP or ICMPv6 message (`b` from its start, at frame offset
+/// `at`); `quoted`: the start of one quoted in an error (type, code, checksum).
+fn icmp_spans<S: FieldSink>(b: &[u8], at: usize, v6: bool, quoted: bool, s: &mut S) {
+    s.layer(
+        if v6 {
+            "Internet Control Message Protocol v6"
+        } else {
+            "Internet Control Message Protocol"
+        },
+        at,
+        8,
+    );
+    let (Some(&t), Some(&c), Some(sum)) = (b.first(), b.get(1), be16(b, 2)) else {
+        return s.cut(at, 4);
+    };
+    let (name, code) = if v6 {
+        (icmpv6_type_name(t), icmpv6_code_name(t, c))
+    } else {
+        (icmp_type_name(t), icmp_code_name(t, c))
+    };
+    let name = name.unwrap_or("unknown");
+    s.field(at, 1, "Type", t, name);
+    s.field(at + 1, 1, "Code", c, code.unwrap_or(""));
+    s.field(
+        at + 2,
+        2,
+        "Checksum",
+        format_args!("0x{sum:04x}"),
+        "not verified",
+    );
+    s.summary(name);
+    if quoted {
+        return;
+    }
+    let echo = if v6 {
+        matches!(t, 128 | 129)
+    } else {
+        matches!(t, 0 | 8)
+    };
+    let error = if v6 {
+        (1..=4).contains(&t)
+    } else {
+        matches!(t, 3 | 4 | 5 | 11 | 12)
+    };
+    if echo {
+        let (Some(id), Some(sq)) = (be16(b, 4), be16(b, 6)) else {
+            return s.cut(at, 8);
+        };
+        s.field(
+            at + 4,
+            2,
+            "Identifier",
+            format_args!("0x{id:04x} ({id})"),
+            "pairs the reply with its request",
+        );
+        s.field(at + 6, 2, "Sequence number", sq, "counts the requests");
+        let data = b.get(8..).unwrap_or(&[]);
+        if !data.is_empty() {
+            data_layer(
+                data,
+                at + 8,
+                data.len(),
+                "echo data (returned unchanged in the reply)",
+                s,
+            );
+        }
+    } else if error {
+        let Some(rest) = be32(b, 4) else {
+            return s.cut(at, 8);
+        };
+        let m = match (v6, t) {
+            (false, 3) if c == 4 => format!("next-hop MTU {}", rest & 0xffff),
+            (true, 2) => format!("MTU {rest}"),
+            _ => "unused".to_string(),
+        };
+        s.field(at + 4, 4, "Rest of header", format_args!("0x{rest:08x}"), m);
+        ip::quoted_spans(b.get(8..).unwrap_or(&[]), at + 8, s);
+    } else if v6 && matches!(t, 135 | 136) {
+        let Some(target) = b.get(8..24).and_then(|x| <[u8; 16]>::try_from(x).ok()) else {
+            return;
+        };
+        s.field(
+            at + 8,
+            16,
+            "Target address",
+            std::net::Ipv6Addr::from(target),
+            if t == 135 {
+                "whose link-layer address is asked for"
+            } else {
+                "whose link-layer address is given"
+            },
+        );
+    } else {
+        let n = b.len().saturating_sub(4);
+        if n > 0 {
+            s.field(at + 4, n, "Message body", format_args!("{n} bytes"), "");
+        }
+    }
+}
+
+/// The spans of the start of the transport header an ICMP error quotes (`b`, at
+/// frame offset `at`): ports and sequence number of TCP, the UDP header, the
+/// start of an ICMP message, or data.
+pub(crate) fn quoted_transport_spans<S: FieldSink>(protocol: u8, b: &[u8], at: usize, s: &mut S) {
+    match protocol {
+        6 => {
+            s.layer("Transmission Control Protocol", at, TCP_MIN);
+            let (Some(sp), Some(dp)) = (be16(b, 0), be16(b, 2)) else {
+                return s.cut(at, TCP_MIN);
+            };
+            port_spans(sp, dp, at, false, s);
+            if let Some(seq) = be32(b, 4) {
+                s.field(
+                    at + 4,
+                    4,
+                    "Sequence number",
+                    seq,
+                    "raw: position of this segment's first byte in the sender's byte stream",
+                );
+            }
+        }
+        17 => {
+            s.layer("User Datagram Protocol", at, UDP_LEN);
+            let (Some(sp), Some(dp)) = (be16(b, 0), be16(b, 2)) else {
+                return s.cut(at, UDP_LEN);
+            };
+            match (be16(b, 4), be16(b, 6)) {
+                (Some(length), Some(checksum)) => {
+                    let udp = Udp {
+                        src_port: sp,
+                        dst_port: dp,
+                        length,
+                        checksum,
+                        payload_len: u32::from(length.saturating_sub(8)),
+                    };
+                    udp_spans(&udp, at, s);
+                }
+                _ => port_spans(sp, dp, at, true, s),
+            }
+        }
+        1 | 58 => icmp_spans(b, at, protocol == 58, true, s),
+        p => {
+            let why = format!("IP protocol {p} ({}) not decoded", ip_proto_name(p));
+            data_layer(b, at, b.len(), &why, s);
+        }
+    }
 }
 
 #[cfg(test)]

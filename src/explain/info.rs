@@ -12,6 +12,10 @@ use crate::track::{Analysis, TcpFacts};
 
 use crate::fmt::push_u32;
 
+pub use crate::decode::names::{
+    icmp_code_name, icmp_type_name, icmpv6_code_name, icmpv6_type_name, ip_proto_name, link_name,
+};
+
 /// Writes a MAC address as Wireshark does without name resolution
 /// (`Broadcast` for ff:ff:ff:ff:ff:ff).
 pub fn write_mac(out: &mut String, mac: &[u8]) {
@@ -41,6 +45,12 @@ pub fn write_addresses(src: &mut String, dst: &mut String, packet: &Packet<'_>) 
             return;
         }
         _ => {}
+    }
+    // A tunnel whose inner packet has no IP header: the outer IP addresses.
+    if let Some(t) = &packet.tunnel {
+        crate::fmt::push_ip(src, t.src);
+        crate::fmt::push_ip(dst, t.dst);
+        return;
     }
     match &packet.link {
         Link::Ethernet { src: s, dst: d, .. } => {
@@ -113,69 +123,6 @@ impl AddressCache {
     }
 }
 
-/// Wireshark's short name for a link type (its Protocol column when nothing above decodes).
-pub fn link_name(linktype: u32) -> &'static str {
-    match linktype {
-        0 => "Null/Loopback",
-        1 => "Ethernet",
-        9 | 50 => "PPP",
-        12 | 14 | 101 => "Raw IP",
-        105 => "IEEE 802.11",
-        108 => "OpenBSD loopback",
-        113 => "SLL",
-        127 => "802.11 Radiotap",
-        147..=162 => "USER",
-        228 => "Raw IPv4",
-        229 => "Raw IPv6",
-        276 => "SLL2",
-        _ => "Unknown link type",
-    }
-}
-
-/// Wireshark's name for an IP protocol number, as in "proto=UDP 17".
-pub fn ip_proto_name(protocol: u8) -> &'static str {
-    match protocol {
-        0 => "IPv6 Hop-by-Hop Option",
-        1 => "ICMP",
-        2 => "IGMP",
-        4 => "IPIP",
-        6 => "TCP",
-        17 => "UDP",
-        41 => "IPv6",
-        43 => "IPv6 routing",
-        44 => "IPv6 fragment",
-        47 => "GRE",
-        50 => "ESP",
-        51 => "AH",
-        58 => "ICMPv6",
-        59 => "IPv6 no next header",
-        60 => "IPv6 destination option",
-        89 => "OSPF IGP",
-        103 => "PIM",
-        112 => "VRRP",
-        132 => "SCTP",
-        136 => "UDPLite",
-        _ => "Unknown",
-    }
-}
-
-/// Protocol column name for an IP protocol that wirelab does not decode further.
-fn other_proto_column(protocol: u8, ip_version: &'static str) -> &'static str {
-    match protocol {
-        2 => "IGMP",
-        4 => "IPv4",
-        41 => "IPv6",
-        47 => "GRE",
-        50 => "ESP",
-        51 => "AH",
-        89 => "OSPF",
-        103 => "PIMv2",
-        112 => "VRRP",
-        132 => "SCTP",
-        _ => ip_version,
-    }
-}
-
 /// Writes the Protocol column.
 pub fn write_protocol(out: &mut String, packet: &Packet<'_>, linktype: u32) {
     let ip_version = match &packet.net {
@@ -189,6 +136,10 @@ pub fn write_protocol(out: &mut String, packet: &Packet<'_>, linktype: u32) {
             let _ = write!(out, "0x{ethertype:04x}");
             return;
         }
+        Net::PppControl { protocol, .. } => {
+            out.push_str(crate::decode::names::ppp_control_column(*protocol).unwrap_or("PPP"));
+            return;
+        }
         Net::None => {
             out.push_str(match &packet.link {
                 Link::Ethernet { .. } => "Ethernet",
@@ -197,6 +148,9 @@ pub fn write_protocol(out: &mut String, packet: &Packet<'_>, linktype: u32) {
                 Link::Null { .. } => "Null/Loopback",
                 Link::RawIp => "Raw IP",
                 Link::Ppp { .. } => "PPP",
+                Link::CiscoHdlc { .. } => "CHDLC",
+                Link::Ieee80211 { .. } => "802.11",
+                Link::Nflog { .. } => "NFLOG",
                 Link::Unsupported { linktype } => link_name(*linktype),
                 Link::None => link_name(linktype),
             });
@@ -210,7 +164,9 @@ pub fn write_protocol(out: &mut String, packet: &Packet<'_>, linktype: u32) {
         Transport::Icmpv6(_) => "ICMPv6",
         Transport::None if packet.cut_tcp_ports.is_some() => "TCP",
         Transport::Fragment { .. } | Transport::None => ip_version,
-        Transport::Other { protocol } => other_proto_column(*protocol, ip_version),
+        Transport::Other { protocol } => crate::decode::names::ip_proto(*protocol)
+            .column
+            .unwrap_or(ip_version),
     });
 }
 
@@ -415,66 +371,6 @@ pub fn write_udp_info(out: &mut String, udp: &Udp) {
     push_u32(out, udp.payload_len);
 }
 
-/// Wireshark's name for an ICMP type.
-pub fn icmp_type_name(icmp_type: u8) -> Option<&'static str> {
-    Some(match icmp_type {
-        0 => "Echo (ping) reply",
-        3 => "Destination unreachable",
-        4 => "Source quench (flow control)",
-        5 => "Redirect",
-        8 => "Echo (ping) request",
-        9 => "Router advertisement",
-        10 => "Router solicitation",
-        11 => "Time-to-live exceeded",
-        12 => "Parameter problem",
-        13 => "Timestamp request",
-        14 => "Timestamp reply",
-        15 => "Information request",
-        16 => "Information reply",
-        17 => "Address mask request",
-        18 => "Address mask reply",
-        30 => "Traceroute",
-        40 => "Photuris",
-        42 => "Extended Echo request",
-        43 => "Extended Echo reply",
-        _ => return None,
-    })
-}
-
-/// Wireshark's name for an ICMP code, for the types that have code names.
-pub fn icmp_code_name(icmp_type: u8, code: u8) -> Option<&'static str> {
-    Some(match (icmp_type, code) {
-        (3, 0) => "Network unreachable",
-        (3, 1) => "Host unreachable",
-        (3, 2) => "Protocol unreachable",
-        (3, 3) => "Port unreachable",
-        (3, 4) => "Fragmentation needed",
-        (3, 5) => "Source route failed",
-        (3, 6) => "Destination network unknown",
-        (3, 7) => "Destination host unknown",
-        (3, 8) => "Source host isolated",
-        (3, 9) => "Network administratively prohibited",
-        (3, 10) => "Host administratively prohibited",
-        (3, 11) => "Network unreachable for TOS",
-        (3, 12) => "Host unreachable for TOS",
-        (3, 13) => "Communication administratively filtered",
-        (3, 14) => "Host precedence violation",
-        (3, 15) => "Precedence cutoff in effect",
-        (5, 0) => "Redirect for network",
-        (5, 1) => "Redirect for host",
-        (5, 2) => "Redirect for TOS and network",
-        (5, 3) => "Redirect for TOS and host",
-        (9, 0) => "Normal router advertisement",
-        (9, 16) => "Does not route common traffic",
-        (11, 0) => "Time to live exceeded in transit",
-        (11, 1) => "Fragment reassembly time exceeded",
-        (12, 0) => "Pointer indicates the error",
-        (12, 1) => "Required option missing",
-        (12, 2) => "Bad length",
-        _ => return None,
-    })
-}
-
 /// True for the ICMP types whose Info shows `id=0x…, seq=…/…, ttl=…`.
 fn icmp_has_id_seq(icmp_type: u8) -> bool {
     matches!(icmp_type, 0 | 8 | 13 | 14 | 15 | 16 | 17 | 18)
@@ -508,50 +404,6 @@ pub fn write_icmp_info(out: &mut String, icmp: &Icmp, ttl: Option<u8>, request_i
     if let Some(n) = request_in {
         let _ = write!(out, " (request in {n})");
     }
-}
-
-/// Wireshark's name for an ICMPv6 type.
-pub fn icmpv6_type_name(icmp_type: u8) -> Option<&'static str> {
-    Some(match icmp_type {
-        1 => "Destination Unreachable",
-        2 => "Packet Too Big",
-        3 => "Time Exceeded",
-        4 => "Parameter Problem",
-        128 => "Echo (ping) request",
-        129 => "Echo (ping) reply",
-        130 => "Multicast Listener Query",
-        131 => "Multicast Listener Report",
-        132 => "Multicast Listener Done",
-        133 => "Router Solicitation",
-        134 => "Router Advertisement",
-        135 => "Neighbor Solicitation",
-        136 => "Neighbor Advertisement",
-        137 => "Redirect",
-        138 => "Router Renumbering",
-        141 => "Inverse Neighbor Discovery Solicitation",
-        142 => "Inverse Neighbor Discovery Advertisement",
-        143 => "Multicast Listener Report Message v2",
-        _ => return None,
-    })
-}
-
-/// Wireshark's name for an ICMPv6 error code.
-pub fn icmpv6_code_name(icmp_type: u8, code: u8) -> Option<&'static str> {
-    Some(match (icmp_type, code) {
-        (1, 0) => "no route to destination",
-        (1, 1) => "communication with destination administratively prohibited",
-        (1, 2) => "beyond scope of source address",
-        (1, 3) => "address unreachable",
-        (1, 4) => "port unreachable",
-        (1, 5) => "source address failed ingress/egress policy",
-        (1, 6) => "reject route to destination",
-        (3, 0) => "hop limit exceeded in transit",
-        (3, 1) => "fragment reassembly time exceeded",
-        (4, 0) => "erroneous header field encountered",
-        (4, 1) => "unrecognized Next Header type encountered",
-        (4, 2) => "unrecognized IPv6 option encountered",
-        _ => return None,
-    })
 }
 
 /// Writes the ICMPv6 Info column, e.g. `Echo (ping) request id=0x0000, seq=0, hop limit=5`.

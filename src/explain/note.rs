@@ -149,6 +149,21 @@ pub fn write(
         info, text, tone, ..
     } = note;
     match (&packet.net, &packet.transport) {
+        (Net::PppControl { protocol, code }, _) => {
+            let name = crate::decode::names::ppp_control_code_name(*protocol, *code);
+            match name {
+                Some(n) => info.push_str(n),
+                None => {
+                    let _ = write!(info, "Unknown code {code}");
+                }
+            }
+            let _ = write!(
+                text,
+                "{} {}: PPP sets up the link before it carries IP",
+                crate::decode::names::ppp_protocol_name(*protocol),
+                name.unwrap_or("packet")
+            );
+        }
         (Net::Ipv4(ip), Transport::Fragment { .. } | Transport::None)
             if info::ipv4_is_fragment(ip) =>
         {
@@ -292,6 +307,14 @@ pub fn write(
         }
         text.insert_str(0, &head);
     }
+    if let Some(t) = &packet.tunnel {
+        let mut head = String::new();
+        tunnel_note(&mut head, t);
+        if !text.is_empty() {
+            head.push_str(": ");
+        }
+        text.insert_str(0, &head);
+    }
     if let Some(p) = &packet.problem {
         sep(text);
         match &p.kind {
@@ -308,6 +331,42 @@ pub fn write(
         if *tone == Tone::Plain || *tone == Tone::Control {
             *tone = Tone::Warning;
         }
+    }
+}
+
+/// Names the outer header of the tunnel a packet came through, e.g. "inside a GRE
+/// tunnel from 10.0.0.1 to 10.0.0.2".
+fn tunnel_note(out: &mut String, t: &crate::decode::Tunnel) {
+    use crate::decode::TunnelKind;
+    let _ = write!(
+        out,
+        "inside {} {} tunnel from {} to {}",
+        match t.kind {
+            TunnelKind::IpInIp | TunnelKind::L2tp { .. } => "an",
+            _ => "a",
+        },
+        t.kind.name(),
+        t.src,
+        t.dst
+    );
+    match t.kind {
+        TunnelKind::Vxlan { vni } => {
+            let _ = write!(out, " (VNI {vni})");
+        }
+        TunnelKind::L2tp {
+            tunnel_id,
+            session_id,
+        } => {
+            let _ = write!(out, " (tunnel id {tunnel_id}, session id {session_id})");
+        }
+        TunnelKind::Gre { protocol } => {
+            let _ = write!(
+                out,
+                " (carrying {})",
+                crate::decode::names::ethertype_name(protocol)
+            );
+        }
+        TunnelKind::IpInIp | TunnelKind::Ipv6InIp => {}
     }
 }
 

@@ -1,14 +1,15 @@
 //! Packet detail (`--view detail [--frame N]`), like Wireshark's middle and bottom panes:
 //! the frame, then every layer with every header field (offset, length, bits, value and
 //! meaning), the conversation facts and the note, then the hex and ASCII dump. The fields
-//! come from `decode::detail::dissect`; this view only lays them out. Streams frame by frame.
+//! are the spans the decoder records as it parses (`decode::decode_spans`); this view only
+//! lays them out. Streams frame by frame.
 
 use std::io::{self, Write};
 
 use super::common::{hexdump, pad_left, pad_right, proto_name, seconds, stream_spec};
 use super::{ConversationRow, Row, View};
-use crate::decode::detail::{Layer, RelativeSeq, dissect};
-use crate::decode::linktype_name;
+use crate::decode::spans::{RelativeSeq, Span};
+use crate::decode::{decode_spans, linktype_name};
 use crate::fmt::push_date_time;
 use crate::track::Direction;
 
@@ -32,44 +33,52 @@ impl<W: Write> Detail<W> {
     }
 }
 
-/// Writes one layer: its heading, then a line per field.
-pub fn render_layer(s: &mut String, l: &Layer) {
+/// Every field of a layer in order, each with its depth (sub-fields one deeper).
+fn flatten<'s>(fields: &'s [Span], depth: usize, out: &mut Vec<(usize, &'s Span)>) {
+    for f in fields {
+        out.push((depth, f));
+        flatten(&f.children, depth + 1, out);
+    }
+}
+
+/// Writes one layer: its heading, then a line per field (sub-fields indented).
+pub fn render_layer(s: &mut String, l: &Span) {
     s.push_str(&l.name);
-    if !l.summary.is_empty() {
+    if !l.value.is_empty() {
         s.push_str(", ");
-        s.push_str(&l.summary);
+        s.push_str(&l.value);
     }
     if l.len > 0 {
         s.push_str(&format!("  [offset {:04x}, {} bytes]", l.offset, l.len));
     }
     s.push('\n');
-    let label = |f: &crate::decode::detail::Field| match &f.bits {
-        Some(b) => format!("{b} = {}", f.name.trim_start()),
+    let mut fields = Vec::new();
+    flatten(&l.children, 0, &mut fields);
+    let label = |f: &Span| match &f.bits {
+        Some(b) => format!("{b} = {}", f.name),
         None => f.name.clone(),
     };
-    let indent =
-        |f: &crate::decode::detail::Field| if f.name.starts_with("  ") { "  " } else { "" };
-    let lw = l
-        .fields
+    let indent = |depth: usize| "  ".repeat(depth);
+    let lw = fields
         .iter()
-        .map(|f| indent(f).len() + label(f).chars().count())
+        .map(|(d, f)| indent(*d).len() + label(f).chars().count())
         .max()
         .unwrap_or(0);
-    let vw = l
-        .fields
+    let vw = fields
         .iter()
-        .map(|f| f.value.chars().count())
+        .map(|(_, f)| f.value.chars().count())
         .max()
         .unwrap_or(0)
         .min(24);
-    for f in &l.fields {
+    for (depth, f) in fields {
+        let indent = indent(depth);
         let mut line = String::from("    ");
         line.push_str(&format!("{:04x}", f.offset));
         line.push(' ');
         pad_left(&mut line, &f.len.to_string(), 3);
         line.push_str("  ");
-        line.push_str(indent(f));
-        pad_right(&mut line, &label(f), lw.saturating_sub(indent(f).len()));
+        line.push_str(&indent);
+        pad_right(&mut line, &label(f), lw.saturating_sub(indent.len()));
         line.push_str("  ");
         pad_right(&mut line, &f.value, vw);
         if !f.meaning.is_empty() {
@@ -145,8 +154,9 @@ pub fn render(row: &Row<'_, '_>) -> String {
         ack: t.rel_ack,
     });
     s.push_str("Layers (each field: offset in hex as in the dump below, length in bytes, bits, name, value, meaning)\n");
-    for l in dissect(f, rel) {
-        render_layer(&mut s, &l);
+    let (_, layers) = decode_spans(f, rel);
+    for l in &layers {
+        render_layer(&mut s, l);
     }
     s.push_str("Bytes (offset in hex, hex bytes, ASCII)\n");
     hexdump(&mut s, f.data, "    ");

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::{ConversationRow, Gathered, Row, View};
-use crate::decode::{Net, Packet, Transport};
+use crate::decode::{Net, Packet, Transport, TunnelKind};
 use crate::fmt::{push_ip_bytes, push_seconds_bytes, push_u64_bytes};
 use crate::track::Proto;
 
@@ -43,32 +43,22 @@ pub fn proto_name(p: &Packet<'_>) -> Option<&'static str> {
         (Net::Ipv6(h), Transport::None) if h.fragment.is_none() => {
             Some(ip_protocol_name(h.protocol))
         }
+        // A tunnel whose inner packet has no IP header: the transport of the outer one.
+        (Net::None | Net::PppControl { .. } | Net::Other { .. }, _) => {
+            p.tunnel.as_ref().map(|t| match t.kind {
+                TunnelKind::IpInIp => "IPv4",
+                TunnelKind::Ipv6InIp => "IPv6",
+                TunnelKind::Gre { .. } => "GRE",
+                TunnelKind::Vxlan { .. } | TunnelKind::L2tp { .. } => "UDP",
+            })
+        }
         _ => None,
     }
 }
 
-/// Names of IP protocol numbers that have no decoder here.
+/// IANA's keyword of an IP protocol that has no decoder here (JSON Lines' `proto`).
 pub fn ip_protocol_name(n: u8) -> &'static str {
-    match n {
-        0 => "HOPOPT",
-        1 => "ICMP",
-        2 => "IGMP",
-        4 => "IPv4",
-        6 => "TCP",
-        17 => "UDP",
-        41 => "IPv6",
-        47 => "GRE",
-        50 => "ESP",
-        51 => "AH",
-        58 => "ICMPv6",
-        59 => "NoNext",
-        89 => "OSPF",
-        103 => "PIM",
-        112 => "VRRP",
-        132 => "SCTP",
-        136 => "UDPLite",
-        _ => "IP",
-    }
+    crate::decode::names::ip_proto(n).keyword
 }
 
 impl<W: Write> JsonLines<W> {

@@ -1,8 +1,8 @@
 //! The reviewed differences from tshark, read from `tests/known-differences.txt`.
 //!
 //! Format: one difference per line, `FILE FRAME FIELD REASON...` separated by white space;
-//! `#` starts a comment line. FILE is a capture's file name; FRAME a frame number or `*`
-//! (every frame of the file); FIELD a compared field (`src`, `dst`, `sport`, `dport`,
+//! `#` starts a comment line. FILE is a capture's file name; FRAME a frame number, a range
+//! `A-B` (frames A to B) or `*` (every frame of the file); FIELD a compared field (`src`, `dst`, `sport`, `dport`,
 //! `proto`, `flags`, `seq`, `ack`, `raw_seq`, `raw_ack`, `payload_len`, `stream`,
 //! `analysis`, `info`, `time`, `no`), `frame` for a frame missing or extra, or `*` for every
 //! field. REASON must not be empty: it says why the difference is right or accepted.
@@ -15,7 +15,8 @@ use super::util::root;
 #[derive(Debug, Clone)]
 pub struct Known {
     file: String,
-    frame: Option<u64>,
+    /// First and last frame covered (`None`: every frame).
+    frame: Option<(u64, u64)>,
     field: Option<String>,
     /// Line in the file, for messages.
     pub line: usize,
@@ -67,15 +68,20 @@ impl KnownDifferences {
                 "tests/known-differences.txt line {}: no reason given: {t}",
                 i + 1
             );
-            let frame = if frame == "*" {
-                None
-            } else {
-                Some(frame.parse().unwrap_or_else(|_| {
+            let number = |n: &str| {
+                n.parse::<u64>().unwrap_or_else(|_| {
                     panic!(
-                        "tests/known-differences.txt line {}: frame {frame:?} is not a number or *",
+                        "tests/known-differences.txt line {}: frame {frame:?} is not a number, a range A-B or *",
                         i + 1
                     )
-                }))
+                })
+            };
+            let frame = if frame == "*" {
+                None
+            } else if let Some((a, b)) = frame.split_once('-') {
+                Some((number(a), number(b)))
+            } else {
+                Some((number(frame), number(frame)))
             };
             let field = if field == "*" {
                 None
@@ -96,7 +102,7 @@ impl KnownDifferences {
     pub fn covers(&self, file: &str, frame: u64, field: &str) -> bool {
         self.entries.iter().any(|k| {
             k.file == file
-                && k.frame.is_none_or(|f| f == frame)
+                && k.frame.is_none_or(|(a, b)| (a..=b).contains(&frame))
                 && k.field.as_deref().is_none_or(|f| f == field)
         })
     }
@@ -109,7 +115,7 @@ impl KnownDifferences {
             .filter(|k| k.file == file)
             .filter(|k| {
                 !seen.iter().any(|(frame, field)| {
-                    k.frame.is_none_or(|f| f == *frame)
+                    k.frame.is_none_or(|(a, b)| (a..=b).contains(frame))
                         && k.field.as_deref().is_none_or(|f| f == field)
                 })
             })

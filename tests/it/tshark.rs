@@ -162,19 +162,35 @@ fn derive<'a>(
         number: num(first("frame.number")).unwrap_or(0),
         ..Default::default()
     };
-    let l3 = toks.iter().position(|t| *t == "ip" || *t == "ipv6");
+    // TCP/UDP/IP quoted inside an ICMP error are not the frame's own.
+    let icmp_pos = toks
+        .iter()
+        .position(|t| *t == "icmp" || *t == "icmpv6")
+        .unwrap_or(usize::MAX);
+    // The innermost IP header before any ICMP, as tshark's Source, Destination and
+    // Protocol columns show a tunnelled packet; its fields are that occurrence.
+    let l3 = toks
+        .iter()
+        .take(icmp_pos)
+        .rposition(|t| *t == "ip" || *t == "ipv6");
+    // Which occurrence of `name`'s fields the token at `pos` is.
+    let nth_of = |name: &str, pos: usize| toks.iter().take(pos).filter(|t| **t == name).count();
+    let field_at = |f: &str, k: usize| raw.get(f).and_then(|v| v.get(k).copied());
+    let mut transport_at = usize::MAX;
     if let Some(i) = l3 {
         let (s, d) = if toks[i] == "ip" {
             ("ip.src", "ip.dst")
         } else {
             ("ipv6.src", "ipv6.dst")
         };
-        e.src = first(s).map(str::to_string);
-        e.dst = first(d).map(str::to_string);
+        let k = nth_of(toks[i], i);
+        e.src = field_at(s, k).map(str::to_string);
+        e.dst = field_at(d, k).map(str::to_string);
         let mut j = i + 1;
         while toks.get(j).is_some_and(|t| t.starts_with("ipv6.")) {
             j += 1;
         }
+        transport_at = j;
         e.proto = match toks.get(j).copied() {
             None | Some("data") | Some("_ws.malformed") | Some("_ws.short") => None,
             Some("tcp") => Some("TCP".into()),
@@ -189,42 +205,34 @@ fn derive<'a>(
     e.fragment = first("ip.flags.mf").is_some_and(|v| v == "1" || v == "True")
         || num(first("ip.frag_offset")).is_some_and(|o| o > 0)
         || toks.contains(&"ipv6.fraghdr");
-    // TCP/UDP quoted inside an ICMP error are not the frame's own transport
-    let icmp_pos = toks
-        .iter()
-        .position(|t| *t == "icmp" || *t == "icmpv6")
-        .unwrap_or(usize::MAX);
-    let own = |name: &str| {
-        toks.iter()
-            .position(|t| *t == name)
-            .is_some_and(|p| p < icmp_pos)
-    };
-    let is_tcp = e.proto.as_deref() == Some("TCP") && own("tcp") && first("tcp.srcport").is_some();
-    let is_udp = e.proto.as_deref() == Some("UDP") && own("udp") && first("udp.srcport").is_some();
+    let k = nth_of(toks.get(transport_at).copied().unwrap_or(""), transport_at);
+    let at = |f: &str| field_at(f, k);
+    let is_tcp = e.proto.as_deref() == Some("TCP") && at("tcp.srcport").is_some();
+    let is_udp = e.proto.as_deref() == Some("UDP") && at("udp.srcport").is_some();
     if is_tcp {
-        e.sport = num(first("tcp.srcport"));
-        e.dport = num(first("tcp.dstport"));
-        let bits = num(first("tcp.flags")).unwrap_or(0);
+        e.sport = num(at("tcp.srcport"));
+        e.dport = num(at("tcp.dstport"));
+        let bits = num(at("tcp.flags")).unwrap_or(0);
         e.flags = TCP_FLAG_BITS
             .iter()
             .filter(|(b, _)| bits & b != 0)
             .map(|(_, n)| n.to_string())
             .collect();
         e.ack_flag = bits & 0x010 != 0;
-        e.seq = num(first("tcp.seq"));
-        e.ack = num(first("tcp.ack"));
-        e.payload_len = num(first("tcp.len"));
-        e.stream = num(first("tcp.stream"));
+        e.seq = num(at("tcp.seq"));
+        e.ack = num(at("tcp.ack"));
+        e.payload_len = num(at("tcp.len"));
+        e.stream = num(at("tcp.stream"));
         e.analysis = ANALYSIS
             .iter()
             .filter(|(f, _)| raw.get(f).is_some_and(|v| !v.is_empty()))
             .map(|(_, n)| n.to_string())
             .collect();
     } else if is_udp {
-        e.sport = num(first("udp.srcport"));
-        e.dport = num(first("udp.dstport"));
-        e.payload_len = num(first("udp.length")).map(|l| l.saturating_sub(8));
-        e.stream = num(first("udp.stream"));
+        e.sport = num(at("udp.srcport"));
+        e.dport = num(at("udp.dstport"));
+        e.payload_len = num(at("udp.length")).map(|l| l.saturating_sub(8));
+        e.stream = num(at("udp.stream"));
     }
     let plain = ["tcp", "udp", "tcp:data", "udp:data"]
         .iter()

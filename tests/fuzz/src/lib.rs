@@ -1,6 +1,6 @@
 //! The fuzz harnesses, shared by the fuzz targets in `fuzz_targets/`: decoding arbitrary
-//! bytes under a chosen link type, and reading arbitrary bytes as a capture file through
-//! the whole pipeline. Must not panic on any input; a panic is a bug in wirelab.
+//! bytes under a chosen link type (with and without field spans), and reading arbitrary
+//! bytes as a capture file through the whole pipeline. Must not panic on any input; a panic is a bug in wirelab.
 
 use std::io;
 use std::path::PathBuf;
@@ -10,9 +10,28 @@ use wirelab::app::{Pipeline, Selection};
 use wirelab::cli::{Cli, Command};
 use wirelab::source::{FileSource, Frame, Timestamp};
 
-/// The link types the first input byte picks from: every one wirelab decodes, plus 105
-/// (802.11) and 0xFFFF_FFFF, which it does not.
-pub const LINKTYPES: [u32; 12] = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 105, u32::MAX];
+/// The link types the first input byte picks from: every one wirelab decodes, plus 107
+/// (Frame Relay) and 0xFFFF_FFFF, which it does not.
+pub const LINKTYPES: [u32; 18] = [
+    0,
+    1,
+    9,
+    12,
+    14,
+    50,
+    101,
+    104,
+    105,
+    108,
+    113,
+    127,
+    228,
+    229,
+    239,
+    276,
+    107,
+    u32::MAX,
+];
 
 /// Decodes `data[1..]` as one frame of the link type picked by `data[0]`.
 pub fn decode(data: &[u8]) {
@@ -51,6 +70,9 @@ pub fn decode(data: &[u8]) {
         packet.declared_payload_len(),
     );
     let _ = format!("{packet:?}");
+    // The detail view's decode, which records the span of every field.
+    let (_, layers) = wirelab::decode::decode_spans(&frame, None);
+    let _ = format!("{layers:?}");
 }
 
 /// The file the read target writes its input to (one per process).
