@@ -236,10 +236,13 @@ for linktype in LINUX_SLL2 LINUX_SLL; do
     done
 done
 
+# --- 3b. the web fixtures (HTTP, TLS) in a namespace of their own ----------------------------------
+"$here/record_web_fixtures.sh" "$out"
+
 # --- 4. oracles ----------------------------------------------------------------------------------
 oracle="$root/../shared/conformance/oracle_extract.py"
 if [ -f "$oracle" ] && command -v tshark >/dev/null; then
-    python3 "$oracle" --force "$out"/lab_*.pcap "$out"/lab_*.pcapng
+    python3 "$oracle" --force "$out"/lab_*.pcap "$out"/lab_*.pcapng "$out"/web_*.pcap
 else
     echo "record_fixtures.sh: no oracle_extract.py or tshark; oracles not rewritten" >&2
 fi

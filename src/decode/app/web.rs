@@ -156,9 +156,16 @@ fn seq_at_or_after(a: u32, b: u32) -> bool {
     a.wrapping_sub(b) < 1 << 31
 }
 
+/// HTTP requests not answered yet, oldest first: true for HEAD, whose response has
+/// no body whatever its Content-Length says (at most [`MAX_PIPELINED`] kept).
+type HeadRequests = std::collections::VecDeque<bool>;
+
+/// Requests remembered per HTTP conversation while their responses are awaited.
+pub const MAX_PIPELINED: usize = 64;
+
 #[derive(Debug, Clone)]
 enum State {
-    Http,
+    Http(Box<HeadRequests>),
     Tls(Box<TlsSession>),
     Ssh(Box<SshSession>),
     Quic(Box<QuicConn>),
@@ -280,7 +287,7 @@ impl WebDissector {
                         return None;
                     }
                     let state = match proto {
-                        WebProto::Http => State::Http,
+                        WebProto::Http => State::Http(Box::default()),
                         WebProto::Tls => State::Tls(Box::default()),
                         WebProto::Ssh => State::Ssh(Box::default()),
                         WebProto::Quic => return None,
@@ -370,7 +377,7 @@ impl WebDissector {
         let k = key(client.0, client.1, server.0, server.1, tcp);
         let c = self.convs.get(&k)?;
         Some(match &c.state {
-            State::Http => WebSummary::Http(c.http_log.clone(), c.http_count),
+            State::Http(_) => WebSummary::Http(c.http_log.clone(), c.http_count),
             State::Tls(t) => WebSummary::Tls(t.clone()),
             State::Ssh(s) => WebSummary::Ssh(s.clone()),
             State::Quic(q) => WebSummary::Quic(q.clone()),
@@ -384,7 +391,7 @@ impl WebDissector {
         self.convs.iter().map(|(k, c)| {
             let client = if k.a == c.server { k.b } else { k.a };
             let s = match &c.state {
-                State::Http => WebSummary::Http(c.http_log.clone(), c.http_count),
+                State::Http(_) => WebSummary::Http(c.http_log.clone(), c.http_count),
                 State::Tls(t) => WebSummary::Tls(t.clone()),
                 State::Ssh(s) => WebSummary::Ssh(s.clone()),
                 State::Quic(q) => WebSummary::Quic(q.clone()),
@@ -463,7 +470,7 @@ impl Conv {
         }
         if side.lost && !payload.is_empty() {
             let starts = match self.state {
-                State::Http => http::starts_message(payload),
+                State::Http(_) => http::starts_message(payload),
                 State::Tls(_) => tls::looks_like_record(payload),
                 State::Ssh(_) => false,
                 State::Quic(_) => false,
@@ -512,7 +519,7 @@ impl Conv {
     /// The protocol of this conversation.
     fn proto(&self) -> WebProto {
         match self.state {
-            State::Http => WebProto::Http,
+            State::Http(_) => WebProto::Http,
             State::Tls(_) => WebProto::Tls,
             State::Ssh(_) => WebProto::Ssh,
             State::Quic(_) => WebProto::Quic,
@@ -531,7 +538,7 @@ impl Conv {
         } = *seg;
         let s = usize::from(!from_client);
         let proto = match self.state {
-            State::Http => WebProto::Http,
+            State::Http(_) => WebProto::Http,
             State::Tls(_) => WebProto::Tls,
             State::Ssh(_) => WebProto::Ssh,
             State::Quic(_) => return None,
@@ -820,7 +827,7 @@ impl State {
                     }),
                 }
             }
-            State::Http => http_messages(data, fin, number, out),
+            State::Http(heads) => http_messages(data, fin, number, heads, out),
             State::Quic(_) => Dissected {
                 used: data.len(),
                 pending: None,
@@ -843,7 +850,13 @@ fn pending_bytes(rest: &[u8], total: Option<usize>, number: u64) -> Pending {
 }
 
 /// The HTTP messages at the start of `data` (Wireshark's `dissect_http` loop).
-fn http_messages(data: &[u8], fin: bool, number: u64, out: &mut Output) -> Dissected {
+fn http_messages(
+    data: &[u8],
+    fin: bool,
+    number: u64,
+    heads: &mut HeadRequests,
+    out: &mut Output,
+) -> Dissected {
     let mut used = 0usize;
     loop {
         let rest = data.get(used..).unwrap_or(&[]);
@@ -889,7 +902,20 @@ fn http_messages(data: &[u8], fin: bool, number: u64, out: &mut Output) -> Disse
             HeadParse::Complete(head) => {
                 let mut msg = message_of(&head);
                 let body_data = rest.get(head.len..).unwrap_or(&[]);
+                let head_response = match &head.start {
+                    StartLine::Request { method, .. } => {
+                        if heads.len() < MAX_PIPELINED {
+                            heads.push_back(*method == "HEAD");
+                        }
+                        false
+                    }
+                    StartLine::Response { code, .. } if *code >= 200 => {
+                        heads.pop_front().unwrap_or(false)
+                    }
+                    StartLine::Response { .. } => false,
+                };
                 let body = match head.body {
+                    _ if head_response => None,
                     BodyLength::None => None,
                     BodyLength::Length(0) => None,
                     BodyLength::Length(n) => Some(Body::Left(n)),
