@@ -170,7 +170,7 @@ pub struct ViewArgs {
     #[arg(long)]
     pub absolute_seq: bool,
     /// With -w FILE.pcapng: store each frame's note as a packet comment (opens in Wireshark).
-    #[arg(long)]
+    #[arg(long, requires = "write")]
     pub comments: bool,
     /// The human view: timeline, flow, conversations, follow, detail or report
     /// (`--format jsonl` still wins for machine output).

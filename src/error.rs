@@ -3,23 +3,34 @@
 
 use std::path::PathBuf;
 
+use crate::text::show_path;
+
 /// Errors while opening or reading a capture file.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     /// The file does not exist.
-    #[error("{}: no such file; check the path", path.display())]
+    #[error("{}: no such file; check the path", show_path(path))]
     NotFound { path: PathBuf },
     /// The file exists but cannot be read.
-    #[error("{}: cannot read it ({reason}); check its permissions", path.display())]
+    #[error(
+        "{}: cannot read it ({reason}); check its permissions",
+        show_path(path)
+    )]
     Unreadable { path: PathBuf, reason: String },
     /// A directory was given where a capture file was expected.
-    #[error("{}: is a directory; give the path of a .pcap or .pcapng file in it", path.display())]
+    #[error(
+        "{}: is a directory; give the path of a .pcap or .pcapng file in it",
+        show_path(path)
+    )]
     IsDirectory { path: PathBuf },
     /// The file is not a pcap or pcapng capture.
-    #[error("{}: not a pcap or pcapng capture ({reason}); save it from Wireshark or tcpdump as .pcap or .pcapng", path.display())]
+    #[error(
+        "{}: not a pcap or pcapng capture ({reason}); save it from Wireshark or tcpdump as .pcap or .pcapng",
+        show_path(path)
+    )]
     NotACapture { path: PathBuf, reason: String },
     /// The file is damaged or cut short after some frames were read.
-    #[error("{}: damaged at frame {frame}, byte offset {offset}: {reason}; the {} frame(s) before it were shown", path.display(), frame - 1)]
+    #[error("{}: damaged at frame {frame}, byte offset {offset}: {reason}; the {} frame(s) before it were shown", show_path(path), frame - 1)]
     Damaged {
         path: PathBuf,
         frame: u64,
@@ -27,20 +38,46 @@ pub enum SourceError {
         reason: String,
     },
     /// libpcap failed in another way.
-    #[error("{}: {reason}", path.display())]
+    #[error("{}: {reason}", show_path(path))]
     Pcap { path: PathBuf, reason: String },
+    /// `read -` with a terminal, not a capture, on standard input.
+    #[error(
+        "standard input is a terminal, not a capture; pipe one into it, e.g. tcpdump -w - | wirelab read -"
+    )]
+    Terminal,
 }
 
 /// Errors in a BPF filter expression.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "bad filter {expr:?}: {reason}; use tcpdump syntax, e.g. 'tcp port 80' or 'udp and host 127.0.0.1'"
-)]
+#[error("bad filter {expr:?}: {}", self.advice())]
 pub struct FilterError {
     /// The expression as typed.
     pub expr: String,
     /// libpcap's explanation.
     pub reason: String,
+}
+
+impl FilterError {
+    /// The error libpcap gave for `expr`.
+    pub fn new(expr: &str, reason: String) -> Self {
+        FilterError {
+            expr: expr.to_string(),
+            reason,
+        }
+    }
+
+    /// What to do: a display filter is named as such (libpcap's reason would mislead).
+    fn advice(&self) -> String {
+        if crate::source::filter::looks_like_display_filter(&self.expr) {
+            "this is a Wireshark display filter; -f takes tcpdump/BPF syntax, e.g. 'tcp port 80'"
+                .to_string()
+        } else {
+            format!(
+                "{}; use tcpdump syntax, e.g. 'tcp port 80' or 'udp and host 127.0.0.1'",
+                self.reason
+            )
+        }
+    }
 }
 
 /// Errors of the `--stream` argument.
@@ -127,13 +164,46 @@ pub enum AppError {
     Filter(#[from] FilterError),
     #[error(transparent)]
     Stream(#[from] StreamSpecError),
-    /// Writing the output failed (other than a closed pipe).
-    #[error("cannot write output: {0}")]
-    Output(std::io::Error),
     #[error(transparent)]
     Capture(#[from] crate::source::live::CaptureError),
     #[error(transparent)]
     Write(#[from] crate::source::write::WriteError),
+    /// An output file (`-w`, `-o`, `--svg`) is the capture being read.
+    #[error(
+        "{}: is the capture being read; {option} would overwrite it: give another file",
+        show_path(path)
+    )]
+    OutputIsInput {
+        /// The output path as given.
+        path: PathBuf,
+        /// The option that named it.
+        option: &'static str,
+    },
+    /// `--comments` with an output that cannot hold comments.
+    #[error(
+        "{}: --comments stores each note as a pcapng packet comment, which a .pcap file cannot hold; write to a .pcapng file",
+        show_path(path)
+    )]
+    CommentsNeedPcapng {
+        /// The `-w` file.
+        path: PathBuf,
+    },
+    /// The reading thread cannot be started.
+    #[error("cannot start the reading thread ({0}); set WIRELAB_THREADS=1 to read on one thread")]
+    Thread(std::io::Error),
+    /// A server cannot listen on the address asked for.
+    #[error("cannot listen on {addr}: {reason}; {advice}")]
+    Listen {
+        /// The address and port.
+        addr: String,
+        /// What the system said.
+        reason: std::io::Error,
+        /// What to do about it.
+        advice: &'static str,
+    },
+    /// Writing the output failed (other than a closed pipe).
+    #[error("cannot write output: {0}")]
+    Output(std::io::Error),
     #[error(transparent)]
     Lab(#[from] LabError),
     #[error(transparent)]
@@ -143,9 +213,15 @@ pub enum AppError {
         "cannot start wirelab's {0} thread (the system is out of threads or memory); `WIRELAB_THREADS=1` reads on one thread"
     )]
     ThreadStart(&'static str),
-    /// Anything else, already worded for the user.
+    /// The uppercase server stopped on an error of its socket.
+    #[error("the server stopped: {0}; start it again")]
+    Server(std::io::Error),
+    /// The client's exchange failed (the client words the cause and the fix).
     #[error("{0}")]
-    Other(String),
+    Client(std::io::Error),
+    /// The client could not read its sentence.
+    #[error("cannot read the sentence from standard input ({0}); give it as an argument instead")]
+    Stdin(std::io::Error),
 }
 
 impl AppError {

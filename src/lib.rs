@@ -16,4 +16,5 @@ pub mod fmt;
 pub mod lab;
 pub mod present;
 pub mod source;
+pub mod text;
 pub mod track;

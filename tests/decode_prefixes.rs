@@ -133,9 +133,10 @@ fn frame<'a>(number: u64, linktype: u32, orig_len: u32, data: &'a [u8]) -> Frame
     Frame {
         number,
         ts: Timestamp::default(),
-        linktype,
+        linktype: wirelab::source::LinkType(linktype),
         orig_len,
         data,
+        comments: wirelab::source::Comments::NONE,
     }
 }
 

@@ -2,9 +2,7 @@
 //! place that maps the view options onto view types, so `read`, `capture` and `lab` get the
 //! same views.
 
-use std::cell::Cell;
 use std::io::Write;
-use std::rc::Rc;
 
 use super::ViewConfig;
 use crate::cli::ViewKind;
@@ -18,22 +16,11 @@ use crate::present::svg::SvgTee;
 use crate::present::timeline::Timeline;
 
 /// Builds the human view writing to `out` (the report may go to `-o FILE` instead).
-#[allow(dead_code)]
 pub fn view(config: &ViewConfig, out: Box<dyn Write>) -> Box<dyn View> {
-    view_with_total(config, out, Rc::new(Cell::new(None)))
-}
-
-/// [`view`], with `total` telling the conversations view, before the first batch,
-/// how many conversations will come (see [`Conversations::with_total`]).
-pub fn view_with_total(
-    config: &ViewConfig,
-    out: Box<dyn Write>,
-    total: Rc<Cell<Option<u64>>>,
-) -> Box<dyn View> {
     let v: Box<dyn View> = match config.kind {
         ViewKind::Timeline => Box::new(Timeline::new(out, config.time, config.color)),
         ViewKind::Flow => Box::new(Flow::new(out, config.ascii, config.absolute_seq)),
-        ViewKind::Conversations => Box::new(Conversations::with_total(out, config.ascii, total)),
+        ViewKind::Conversations => Box::new(Conversations::new(out, config.ascii)),
         ViewKind::Follow => Box::new(Follow::new(
             out,
             config.stream.map(|s| (s.proto, s.index)),

@@ -126,9 +126,14 @@ impl ViewConfig {
     }
 
     /// True when the view accepts the conversations in several batches (each call to
-    /// `View::conversations` continues the list): the plain timeline, JSON Lines and
-    /// the conversations view.
+    /// `View::conversations` continues the list): the plain timeline, JSON Lines, the
+    /// conversations view, the flow and the report (which keep only what they draw, so that
+    /// memory does not grow with every conversation's summary at the end).
     pub fn batches_conversations(&self) -> bool {
-        self.svg.is_none() && matches!(self.kind, ViewKind::Timeline | ViewKind::Conversations)
+        self.svg.is_none()
+            && matches!(
+                self.kind,
+                ViewKind::Timeline | ViewKind::Conversations | ViewKind::Flow | ViewKind::Report
+            )
     }
 }

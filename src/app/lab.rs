@@ -23,11 +23,12 @@ use crate::cli::{Format, LabArgs, LabWhich, ViewKind};
 use crate::error::{AppError, LabError};
 use crate::lab::checks;
 use crate::lab::netns::{self, TwoHosts, in_netns};
-use crate::lab::{client, server, show_text};
+use crate::lab::{client, server};
 use crate::present::text::ansi;
 use crate::source::live::{self, CaptureError, LiveSource, Next};
 use crate::source::write::CaptureWriter;
-use crate::source::{Frame, Timestamp};
+use crate::source::{Comments, Frame, LinkType, Precision, Timestamp};
+use crate::text::{Style, escape};
 use crate::track::Proto;
 
 /// Frames the capture thread may have handed over and the driver not taken yet. Beyond,
@@ -50,7 +51,7 @@ const LINGER: Duration = Duration::from_secs(3);
 pub struct OwnedFrame {
     pub number: u64,
     pub ts: Timestamp,
-    pub linktype: u32,
+    pub linktype: LinkType,
     pub orig_len: u32,
     pub data: Vec<u8>,
 }
@@ -74,6 +75,7 @@ impl OwnedFrame {
             linktype: self.linktype,
             orig_len: self.orig_len,
             data: &self.data,
+            comments: Comments::NONE,
         }
     }
 }
@@ -86,7 +88,7 @@ pub fn ensure_capture_rights() -> Result<bool, Failure> {
         Err(CaptureError::Permission { exe, reason, .. }) => {
             let fix = format!(
                 "run `sudo setcap cap_net_raw,cap_net_admin=eip {}` once, or run with sudo",
-                exe.display()
+                crate::text::show_path(&exe)
             );
             if netns::thread_count() > 1 {
                 return Err(LabError::NoCaptureRights { reason, fix }.into());
@@ -115,7 +117,7 @@ struct CaptureThread {
     handle: JoinHandle<CaptureEnd>,
     stop: Arc<AtomicBool>,
     frames: Receiver<OwnedFrame>,
-    linktype: u32,
+    linktype: LinkType,
 }
 
 impl CaptureThread {
@@ -624,9 +626,10 @@ impl Exchanges {
         // `-w` is created now, after root was dropped: the file belongs to the user.
         let writer = match &args.write {
             Some(p) => {
-                let mut w = CaptureWriter::create(p, live::SNAPLEN as u32)?;
+                let mut w = CaptureWriter::create(p, live::SNAPLEN as u32, Precision::Nano)?;
                 w.ensure_header(capture.linktype)?;
                 w.flush()?;
+                w.flush_within(super::LIVE_FLUSH);
                 Some(w)
             }
             None => None,
@@ -754,8 +757,8 @@ fn report_run(
         Ok((local, reply)) => writeln!(
             out,
             "{name} client run {run}: from {local} sent \"{}\", got back \"{}\"",
-            show_text(message),
-            show_text(&reply)
+            escape(message, Style::Plain),
+            escape(&reply, Style::Plain)
         ),
         Err(e) => {
             errors.push(e.to_string());
@@ -859,9 +862,10 @@ fn partner(args: &LabArgs, config: &ViewConfig, stop: &Arc<AtomicBool>) -> Resul
     privileges::announce(runs_as, "capture open");
     let writer = match &args.write {
         Some(p) => {
-            let mut w = CaptureWriter::create(p, live::SNAPLEN as u32)?;
+            let mut w = CaptureWriter::create(p, live::SNAPLEN as u32, Precision::Nano)?;
             w.ensure_header(source.linktype())?;
             w.flush()?;
+            w.flush_within(super::LIVE_FLUSH);
             Some(w)
         }
         None => None,

@@ -16,9 +16,11 @@ use crate::cli::{
 };
 use crate::error::AppError;
 use crate::lab::server;
+use crate::source::file::MAX_CAPLEN;
 use crate::source::filter::Filter;
 use crate::source::live::{self, LiveSource};
-use crate::source::write::CaptureWriter;
+use crate::source::write::{CaptureWriter, OutFormat};
+use crate::source::{LinkType, Precision};
 
 mod choose;
 mod config;
@@ -40,7 +42,7 @@ pub fn main() -> i32 {
         Err(Failure::BrokenPipe) => 0,
         Err(Failure::App(e)) => {
             let _ = io::stdout().flush();
-            eprintln!("wirelab: {e}");
+            eprintln!("wirelab: {}", crate::text::one_line(&e.to_string()));
             e.exit_code()
         }
     }
@@ -97,11 +99,21 @@ pub fn use_color(choice: ColorChoice) -> bool {
 fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
     let config = ViewConfig::new(&args.view, color)?;
     let mut source = FileSource::open(&args.file)?;
+    let outputs = [
+        (args.write.as_deref(), "-w"),
+        (args.view.output.as_deref(), "-o"),
+        (args.view.svg.as_deref(), "--svg"),
+    ];
+    for (path, option) in outputs {
+        if let Some(path) = path {
+            refuse_the_input(&source, path, option)?;
+        }
+    }
     // The file is open: under sudo, parse it as the invoking user, not as root.
     let runs_as = privileges::drop_to_invoking_user()?;
     privileges::announce(runs_as, "capture file open");
     let filter = match &args.view.filter {
-        Some(expr) => Some(Filter::new(expr, source.linktype().unwrap_or(1))?),
+        Some(expr) => Some(Filter::new(expr, source.linktype())?),
         None => None,
     };
     // Two threads unless a BPF filter is set (libpcap's compiled program is not `Send`)
@@ -116,12 +128,12 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
     let out: Box<dyn Write> = Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout().lock()));
     let mut pipeline = Pipeline::new(&config, selection, out);
     if let Some(path) = &args.write {
-        let mut writer =
-            CaptureWriter::create(path, 262_144).map_err(|e| AppError::Other(e.to_string()))?;
-        // A valid capture even when no frame is shown.
-        writer
-            .ensure_header(source.linktype().unwrap_or(1))
-            .map_err(|e| AppError::Other(e.to_string()))?;
+        let writer = save_to(
+            path,
+            args.view.comments,
+            source.precision(),
+            source.linktype(),
+        )?;
         pipeline.set_writer(FrameSink {
             writer,
             comments: args.view.comments,
@@ -142,6 +154,43 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
         Some(e) => Err(e.into()),
         None => Ok(()),
     }
+}
+
+/// Refuses an output `path` (given with `option`) that is the capture being read: the
+/// same file (device and inode), however it is named. Checked before anything is created.
+fn refuse_the_input(
+    source: &FileSource,
+    path: &std::path::Path,
+    option: &'static str,
+) -> Result<(), AppError> {
+    use std::os::unix::fs::MetadataExt;
+    match std::fs::metadata(path) {
+        Ok(m) if (m.dev(), m.ino()) == source.identity() => Err(AppError::OutputIsInput {
+            path: path.to_path_buf(),
+            option,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Creates the `-w` file: times at `precision`, its header written at once when the link
+/// type is known (a valid capture even if no frame comes), `--comments` only in pcapng.
+fn save_to(
+    path: &std::path::Path,
+    comments: bool,
+    precision: Precision,
+    linktype: Option<LinkType>,
+) -> Result<CaptureWriter, AppError> {
+    if comments && OutFormat::for_path(path) != OutFormat::PcapNg {
+        return Err(AppError::CommentsNeedPcapng {
+            path: path.to_path_buf(),
+        });
+    }
+    let mut writer = CaptureWriter::create(path, MAX_CAPLEN, precision)?;
+    if let Some(linktype) = linktype {
+        writer.ensure_header(linktype)?;
+    }
+    Ok(writer)
 }
 
 /// Registers SIGINT, SIGTERM and SIGHUP: the first sets `stop`, a second one ends the process.
@@ -169,7 +218,7 @@ pub fn register_stop(second_exits: bool) -> Arc<AtomicBool> {
 }
 
 fn interfaces() -> Result<(), Failure> {
-    let lines = live::list_interfaces().map_err(|e| AppError::Other(e.to_string()))?;
+    let lines = live::list_interfaces().map_err(AppError::from)?;
     let mut out = io::stdout().lock();
     for l in lines {
         writeln!(out, "{l}").map_err(output_error)?;
@@ -177,37 +226,46 @@ fn interfaces() -> Result<(), Failure> {
     Ok(())
 }
 
+/// How often a live capture's `-w` file gets the frames that arrived (what a capture killed
+/// at any moment, even by SIGKILL, may lose at most).
+pub(crate) const LIVE_FLUSH: Duration = Duration::from_millis(10);
+
 fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     // First of all, so that an early Ctrl-C still ends with a valid, flushed file.
     let stop = stop_flag();
     let config = ViewConfig::new(&args.view, color)?;
     let iface = match &args.interface {
-        Some(i) => i.clone(),
-        None => live::default_interface().map_err(|e| AppError::Other(e.to_string()))?,
+        Some(i) => live::resolve_interface(i).map_err(AppError::from)?,
+        None => live::default_interface().map_err(AppError::from)?,
     };
+    if args.view.comments
+        && let Some(path) = &args.write
+        && OutFormat::for_path(path) != OutFormat::PcapNg
+    {
+        return Err(AppError::CommentsNeedPcapng { path: path.clone() }.into());
+    }
     let comments = args.view.comments;
     // Frame by frame for a person at a terminal; in blocks when the output goes to a file or a pipe.
     let immediate = io::stdout().is_terminal();
     let mut source = LiveSource::open_with(&iface, args.view.filter.as_deref(), immediate)
-        .map_err(|e| AppError::Other(e.to_string()))?;
+        .map_err(AppError::from)?;
     let runs_as = privileges::drop_to_invoking_user()?;
     privileges::announce(runs_as, &format!("capture open on {iface}"));
-    // Created after the drop (as tcpdump does): the file belongs to the user.
-    let mut writer = match &args.write {
-        Some(p) => Some(
-            CaptureWriter::create(p, live::SNAPLEN as u32)
-                .map_err(|e| AppError::Other(e.to_string()))?,
-        ),
+    // Created after the drop (as tcpdump does): the file belongs to the user. Frames reach
+    // it as they arrive (see LIVE_FLUSH).
+    let writer = match &args.write {
+        Some(p) => {
+            let mut w = save_to(p, comments, Precision::Nano, Some(source.linktype()))?;
+            w.flush().map_err(AppError::from)?;
+            w.flush_within(LIVE_FLUSH);
+            Some(w)
+        }
         None => None,
     };
-    if let Some(w) = &mut writer {
-        w.ensure_header(source.linktype())
-            .map_err(|e| AppError::Other(e.to_string()))?;
-        w.flush().map_err(|e| AppError::Other(e.to_string()))?;
-    }
     eprintln!(
-        "wirelab: capturing on {iface}, link type {}; Ctrl-C to stop",
-        source.linktype()
+        "wirelab: capturing on {iface}, link-type {}, snapshot length {} bytes; Ctrl-C to stop",
+        source.linktype().tcpdump_name(),
+        live::SNAPLEN
     );
     // The kernel already filtered: no second BPF pass here.
     let selection = Selection {
@@ -221,7 +279,7 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
         Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout()))
     };
     let mut pipeline = Pipeline::new(&config, selection, out);
-    if let Some(w) = writer.take() {
+    if let Some(w) = writer {
         pipeline.set_writer(FrameSink {
             writer: w,
             comments,
@@ -242,7 +300,7 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     if let Some(w) = pipeline.writer_mut()
         && let Err(e) = w.writer.flush()
     {
-        failure.get_or_insert(AppError::Other(e.to_string()).into());
+        failure.get_or_insert(AppError::from(e).into());
     }
     if !matches!(failure, Some(Failure::BrokenPipe))
         && let Err(e) = pipeline.finish().map(|_| ())
@@ -253,36 +311,56 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
         "{captured} packets captured\n{} packets received by filter\n{} packets dropped by kernel",
         stats.received, stats.dropped
     );
+    if source.is_loopback() {
+        eprintln!("{LOOPBACK_NOTE}");
+    }
     match failure {
         Some(f) => Err(f),
         None => Ok(()),
     }
 }
 
+/// Why loopback figures look odd, in one line.
+pub const LOOPBACK_NOTE: &str = "(loopback: the kernel counts each packet twice, as sent and as received, and only one copy is captured; checksums are left to the never-used offload, so they show as not verified)";
+
 fn server(args: &ServerArgs) -> Result<(), Failure> {
-    let addr = crate::lab::client::resolve(&args.bind, args.port).map_err(|e| {
-        AppError::Other(format!("cannot listen on {}:{}: {e}", args.bind, args.port))
-    })?;
+    let addr =
+        crate::lab::client::resolve(&args.bind, args.port).map_err(|reason| AppError::Listen {
+            addr: format!("{}:{}", args.bind, args.port),
+            reason,
+            advice: "give --bind an address of this host, or 0.0.0.0 for all of them",
+        })?;
     let stop = stop_flag();
-    let bind_err = |e: io::Error| {
-        AppError::Other(format!(
-            "cannot listen on {addr}: {e}; pick another --port or stop the program using it"
-        ))
+    let bind_err = |reason: io::Error| {
+        let advice = match reason.kind() {
+            io::ErrorKind::AddrNotAvailable => {
+                "the address is not available on this host: give --bind one of its addresses (ip -brief address), or 0.0.0.0 for all of them"
+            }
+            io::ErrorKind::AddrInUse => "pick another --port or stop the program using it",
+            io::ErrorKind::PermissionDenied => {
+                "ports below 1024 need root: pick a --port of 1024 or more"
+            }
+            _ => "check --bind and --port",
+        };
+        AppError::Listen {
+            addr: addr.to_string(),
+            reason,
+            advice,
+        }
     };
     match args.proto {
         LabProto::Udp => {
             let socket = std::net::UdpSocket::bind(addr).map_err(bind_err)?;
             println!("The server is ready to receive!");
             let mut log: Box<dyn Write + Send> = Box::new(io::stdout());
-            server::serve_udp(&socket, &stop, &mut *log)
-                .map_err(|e| AppError::Other(e.to_string()))?;
+            server::serve_udp(&socket, &stop, &mut *log).map_err(AppError::Server)?;
         }
         LabProto::Tcp => {
             let listener = std::net::TcpListener::bind(addr).map_err(bind_err)?;
             println!("The server is ready to receive");
             let log: Box<dyn Write + Send> = Box::new(io::stdout());
             server::serve_tcp(&listener, &stop, Arc::new(Mutex::new(log)))
-                .map_err(|e| AppError::Other(e.to_string()))?;
+                .map_err(AppError::Server)?;
         }
     }
     Ok(())
@@ -295,24 +373,29 @@ fn client(args: &ClientArgs) -> Result<(), Failure> {
             print!("Input lowercase sentence: ");
             io::stdout().flush().map_err(output_error)?;
             let mut line = String::new();
-            io::stdin()
-                .read_line(&mut line)
-                .map_err(|e| AppError::Other(format!("cannot read the sentence: {e}")))?;
+            io::stdin().read_line(&mut line).map_err(AppError::Stdin)?;
             line.trim_end_matches(['\n', '\r']).to_string()
         }
     };
     let addr = crate::lab::client::resolve(&args.server, args.port)
-        .map_err(|e| AppError::Other(format!("cannot find {}: {e}", args.server)))?;
+        .map_err(|source| crate::error::LabError::UnknownHost {
+            host: args.server.clone(),
+            source,
+        })
+        .map_err(AppError::from)?;
     match args.proto {
         LabProto::Udp => {
             let (_, reply) = crate::lab::client::udp_exchange(addr, message.as_bytes())
-                .map_err(|e| AppError::Other(e.to_string()))?;
-            println!("{}", crate::lab::show_text(&reply));
+                .map_err(AppError::Client)?;
+            println!("{}", crate::text::escape(&reply, crate::text::Style::Plain));
         }
         LabProto::Tcp => {
             let (_, reply) = crate::lab::client::tcp_exchange(addr, message.as_bytes())
-                .map_err(|e| AppError::Other(e.to_string()))?;
-            println!("From Server:  {}", crate::lab::show_text(&reply));
+                .map_err(AppError::Client)?;
+            println!(
+                "From Server:  {}",
+                crate::text::escape(&reply, crate::text::Style::Plain)
+            );
         }
     }
     Ok(())

@@ -119,7 +119,8 @@ impl Tracking {
         let facts = self.tracker.observe_hashed(
             FrameMeta {
                 number: frame.number,
-                ts: frame.ts,
+                // A frame without a time counts as the epoch, as in Wireshark.
+                ts: frame.ts.or_zero(),
                 orig_len: frame.orig_len,
             },
             packet,
@@ -211,8 +212,6 @@ pub struct Back {
     summary_only: bool,
     /// The view takes the conversations in batches (see [`Pipeline::finish`]).
     batches: bool,
-    /// Tells the conversations view how many conversations will come.
-    conversation_total: std::rc::Rc<std::cell::Cell<Option<u64>>>,
 }
 
 impl Back {
@@ -313,14 +312,11 @@ impl Pipeline {
     /// A pipeline writing to `out` in the chosen view.
     pub fn new(args: &ViewConfig, selection: Selection, out: Box<dyn Write>) -> Self {
         use super::choose;
-        let conversation_total = std::rc::Rc::new(std::cell::Cell::new(None));
         let view: Box<dyn View> = match args.format {
             Format::Timeline if args.plain_timeline() => {
                 Box::new(Timeline::new(out, args.time, args.color))
             }
-            Format::Timeline => {
-                choose::view_with_total(args, out, std::rc::Rc::clone(&conversation_total))
-            }
+            Format::Timeline => choose::view(args, out),
             Format::Jsonl => Box::new(JsonLines::new(out, args.absolute_seq)),
         };
         let (summary_only, batches) = match args.format {
@@ -337,7 +333,6 @@ impl Pipeline {
             note: Note::default(),
             summary_only,
             batches,
-            conversation_total,
         };
         Pipeline {
             front: Front {
@@ -437,13 +432,13 @@ pub fn finish(
         collector,
         writer,
         batches,
-        conversation_total,
         ..
     } = back;
     if let Some(mut w) = writer {
-        w.writer
-            .flush()
-            .map_err(|e| io::Error::other(e.to_string()))?;
+        w.writer.flush().map_err(io::Error::other)?;
+        let n = w.writer.written;
+        let packets = if n == 1 { "packet" } else { "packets" };
+        eprintln!("{n} {packets} written to {}", w.writer.path().display());
     }
     let first = first.unwrap_or_default();
     let filtered = selection.narrows();
@@ -452,7 +447,7 @@ pub fn finish(
     } else {
         tracker.conversation_count()
     };
-    conversation_total.set(Some(u64::try_from(total).unwrap_or(u64::MAX)));
+    view.conversations_coming(u64::try_from(total).unwrap_or(u64::MAX));
     let batch = if batches {
         CONVERSATION_BATCH
     } else {

@@ -13,9 +13,9 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use crate::decode::Packet;
 use crate::error::{AppError, SourceError};
 use crate::explain;
-use crate::source::classic::Block;
-use crate::source::file::{BlockNext, BlockSource, Reading};
-use crate::source::{FileSource, Frame, Timestamp};
+use crate::source::block::Block;
+use crate::source::file::{BlockNext, FrameAt};
+use crate::source::{Comments, FileSource, Frame, LinkType, Timestamp};
 use crate::track::Tracker;
 
 use super::Failure;
@@ -47,10 +47,12 @@ enum Place {
 struct Item {
     number: u64,
     ts: Timestamp,
-    linktype: u32,
+    linktype: LinkType,
     orig_len: u32,
     /// Start and length of the frame's bytes in [`Batch::block`].
     data: (usize, usize),
+    /// Start and length of its pcapng options (comments) in the block, and their byte order.
+    options: (usize, usize, bool),
     /// Where the packet's payload is.
     payload: Place,
     pick: Pick,
@@ -63,7 +65,7 @@ struct Item {
 
 /// Frames on their way from the front thread to the back thread.
 struct Batch {
-    /// The frames' bytes: read straight from the file (a plain pcap file), or copied.
+    /// The frames' bytes, read straight from the file.
     block: Block,
     /// Payloads put together from IP fragments.
     extra: Vec<u8>,
@@ -90,21 +92,6 @@ impl Batch {
         }
     }
 
-    /// Copies a frame's bytes to the end of the block; returns where they start.
-    fn copy_in(&mut self, data: &[u8]) -> usize {
-        let at = self.block.end;
-        let end = at + data.len();
-        if self.block.buf.len() < end {
-            self.block.buf.resize(end.max(BLOCK_BYTES), 0);
-        }
-        if let Some(room) = self.block.buf.get_mut(at..end) {
-            room.copy_from_slice(data);
-        }
-        self.block.start = end;
-        self.block.end = end;
-        at
-    }
-
     /// Shows every frame of the batch, in order, and empties it for reuse; with
     /// `tracking`, tracks and selects each frame first (the front half did not).
     /// `Ok(false)` once `-c N` frames were shown.
@@ -125,12 +112,14 @@ impl Batch {
         let mut more = true;
         for (item, packet) in items.iter().zip(packets.drain(..)) {
             let bytes = slice(&block.buf, item.data.0, item.data.1);
+            let (at, len, big_endian) = item.options;
             let frame = Frame {
                 number: item.number,
                 ts: item.ts,
                 linktype: item.linktype,
                 orig_len: item.orig_len,
                 data: bytes,
+                comments: Comments::in_options(slice(&block.buf, at, len), big_endian),
             };
             let payload = match item.payload {
                 Place::Frame(at, len) => slice(bytes, at, len),
@@ -172,13 +161,13 @@ struct BatchParts<'b> {
     infos: &'b mut String,
 }
 
-/// Adds to a batch one frame the back thread needs, whose bytes are `frame.data`, at
-/// `at` in the block, with its decoded packet and, with `info` set, its TCP Info column
-/// written the way those options say.
+/// Adds to a batch one frame the back thread needs, whose bytes are `frame.data`, where
+/// `found` says in the block, with its decoded packet and, with `info` set, its TCP Info
+/// column written the way those options say.
 fn push(
     batch: BatchParts<'_>,
     frame: &Frame<'_>,
-    at: usize,
+    found: &FrameAt,
     packet: Packet<'_>,
     pick: Pick,
     info: Option<explain::Options>,
@@ -207,7 +196,8 @@ fn push(
         ts: frame.ts,
         linktype: frame.linktype,
         orig_len: frame.orig_len,
-        data: (at, frame.data.len()),
+        data: (found.at(), frame.data.len()),
+        options: found.options(),
         payload,
         pick,
         info,
@@ -326,23 +316,13 @@ impl Pass<'_> {
         let Ok(mut batch) = self.empty.recv() else {
             return Ok(());
         };
-        let result = match source.into_reading() {
-            Reading::Blocks(blocks) => self.blocks(blocks, &mut batch),
-            Reading::Frames(source) => self.frames(source, &mut batch),
-        };
+        let result = self.blocks(source, &mut batch);
         // What was read before the end (or the damage) goes on.
         let _ = self.send_full(batch);
         match result {
             Ok(()) | Err(Stop::Gone(Gone)) => Ok(()),
             Err(Stop::Damage(e)) => Err(e),
         }
-    }
-
-    /// Sends the batch on and takes an empty one.
-    fn send(&mut self, batch: &mut Batch) -> Result<(), Gone> {
-        let next = self.empty.recv().map_err(|_| Gone)?;
-        let full = std::mem::replace(batch, next);
-        self.send_full(full)
     }
 
     /// Sends a filled batch on, and decides whether to help with the next one.
@@ -358,8 +338,8 @@ impl Pass<'_> {
         Ok(())
     }
 
-    /// A plain pcap file: records are read into the batches' own blocks, no copy.
-    fn blocks(&mut self, mut blocks: BlockSource, batch: &mut Batch) -> Result<(), Stop> {
+    /// Records are read into the batches' own blocks, no copy.
+    fn blocks(&mut self, mut blocks: FileSource, batch: &mut Batch) -> Result<(), Stop> {
         while !self.front.done() {
             match blocks.next_in(&mut batch.block).map_err(Stop::Damage)? {
                 BlockNext::Frame(found) => {
@@ -375,7 +355,7 @@ impl Pass<'_> {
                         push(
                             parts,
                             &frame,
-                            found.at(),
+                            &found,
                             packet,
                             pick,
                             self.info.filter(|_| self.help),
@@ -391,10 +371,6 @@ impl Pass<'_> {
                     self.send_carrying(batch, need)?;
                 }
                 BlockNext::End => return Ok(()),
-                BlockNext::Unusual => {
-                    let source = blocks.into_source().map_err(Stop::Damage)?;
-                    return self.frames(source, batch);
-                }
             }
         }
         Ok(())
@@ -407,40 +383,6 @@ impl Pass<'_> {
         batch.block.carry_to(&mut next.block, need.max(BLOCK_BYTES));
         let full = std::mem::replace(batch, next);
         self.send_full(full)
-    }
-
-    /// Any other file: frames come one by one from the source and are copied.
-    fn frames(&mut self, mut source: FileSource, batch: &mut Batch) -> Result<(), Stop> {
-        while !self.front.done() {
-            match source.next_frame().map_err(Stop::Damage)? {
-                Some(frame) => {
-                    let mut packet = Packet::default();
-                    if let Some(pick) = self.front.frame(&frame, self.saving, &mut packet) {
-                        let at = batch.copy_in(frame.data);
-                        let parts = BatchParts {
-                            items: &mut batch.items,
-                            extra: &mut batch.extra,
-                            packets: &mut batch.packets,
-                            infos: &mut batch.infos,
-                        };
-                        push(
-                            parts,
-                            &frame,
-                            at,
-                            packet,
-                            pick,
-                            self.info.filter(|_| self.help),
-                            self.hash,
-                        );
-                    }
-                    if batch.items.len() >= BATCH_FRAMES || batch.block.end >= BLOCK_BYTES {
-                        self.send(batch)?;
-                    }
-                }
-                None => return Ok(()),
-            }
-        }
-        Ok(())
     }
 }
 

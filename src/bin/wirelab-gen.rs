@@ -7,6 +7,11 @@
 //! always give the same file, byte for byte. It only writes a file: no network.
 //!
 //! Usage: `wirelab-gen --frames 2000000 --seed 1 -o /tmp/big.pcap`
+//!
+//! With `--syns random` or `--syns colliding`, every frame is instead the SYN of a new IPv6
+//! conversation (issue 13's hostile inputs): `random` keys are spread at random;
+//! `colliding` keys all fed the same words to the tracker's former unkeyed hash (one shared
+//! address half on each side and `a1 ^ rotl(b1, 32)` constant), so they all collided.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -33,6 +38,9 @@ struct Args {
     /// Percentage of conversations over IPv6.
     #[arg(long, default_value_t = 10)]
     ipv6_percent: u64,
+    /// Only SYNs, each opening a new IPv6 conversation: `random` or `colliding` keys.
+    #[arg(long, value_parser = ["random", "colliding"])]
+    syns: Option<String>,
     /// Output file (classic pcap, Ethernet).
     #[arg(short = 'o', long = "output")]
     output: PathBuf,
@@ -710,9 +718,82 @@ fn run(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
+/// `--syns`: `frames` SYNs, each of a new IPv6 conversation, 1 µs apart.
+fn run_syns(args: &Args, colliding: bool) -> Result<(), String> {
+    let mut rng = Rng(args.seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0x5eed);
+    let file = File::create(&args.output).map_err(|e| format!("{}: {e}", args.output.display()))?;
+    let mut out =
+        PcapOut::new(BufWriter::with_capacity(1 << 20, file)).map_err(|e| e.to_string())?;
+    let texts = Texts::new(&mut rng);
+    let mut buf = Vec::with_capacity(128);
+    // The client's addresses start with 2001:db8:1::, the server's with 2001:db8:2::: the
+    // tracker's key puts the client first.
+    let (client_hi, server_hi) = (0x2001_0db8_0001_0000_u64, 0x2001_0db8_0002_0000_u64);
+    const SAME: u64 = 0x0123_4567_89ab_cdef;
+    for i in 0..args.frames {
+        let (client_lo, server_lo) = if colliding {
+            // a1 ^ rotl(b1, 32) == SAME for every i.
+            let a1 = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+            (a1, (a1 ^ SAME).rotate_right(32))
+        } else {
+            (rng.next(), rng.next())
+        };
+        let addr = |hi: u64, lo: u64| {
+            let mut a = [0u8; 16];
+            a[..8].copy_from_slice(&hi.to_be_bytes());
+            a[8..].copy_from_slice(&lo.to_be_bytes());
+            a
+        };
+        let mut conv = Conv {
+            tcp: true,
+            client: Endpoint {
+                mac: mac_for(1, 1),
+                ip: Ip::V6(addr(client_hi, client_lo)),
+                port: 40_000,
+            },
+            server: Endpoint {
+                mac: mac_for(2, 1),
+                ip: Ip::V6(addr(server_hi, server_lo)),
+                port: 8888,
+            },
+            client_isn: rng.next() as u32,
+            server_isn: 0,
+            timestamps: false,
+            last_tsval: [0, 0],
+            ip_id: [0, 0],
+            steps: Vec::new(),
+            next: 0,
+        };
+        let step = Step {
+            from_client: true,
+            flags: SYN,
+            seq: 0,
+            ack: 0,
+            len: 0,
+            text: 0,
+            gap: 0,
+        };
+        let now = EPOCH_NS + i * 1_000;
+        build_frame(&mut buf, &mut conv, &step, now, &texts)?;
+        out.record(now, &buf).map_err(|e| e.to_string())?;
+    }
+    out.out.flush().map_err(|e| e.to_string())?;
+    eprintln!(
+        "wirelab-gen: {} SYNs with {} keys to {}",
+        args.frames,
+        if colliding { "colliding" } else { "random" },
+        args.output.display()
+    );
+    Ok(())
+}
+
 fn main() {
     let args = Args::parse();
-    if let Err(e) = run(&args) {
+    let done = match args.syns.as_deref() {
+        Some(kind) => run_syns(&args, kind == "colliding"),
+        None => run(&args),
+    };
+    if let Err(e) = done {
         eprintln!("wirelab-gen: {e}");
         std::process::exit(1);
     }

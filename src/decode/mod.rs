@@ -690,7 +690,7 @@ fn decode_with<'a, S: FieldSink>(
         at: 0,
         tunnels: 0,
     };
-    link::decode_link(frame.linktype, bytes, packet, s);
+    link::decode_link(frame.linktype.0, bytes, packet, s);
 }
 
 /// The bytes of one layer onwards: what was captured, and how many bytes the
@@ -783,9 +783,10 @@ pub(crate) mod tests_support {
         Frame {
             number: 1,
             ts: Timestamp::default(),
-            linktype,
+            linktype: crate::source::LinkType(linktype),
             orig_len,
             data,
+            comments: crate::source::Comments::NONE,
         }
     }
 

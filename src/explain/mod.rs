@@ -5,7 +5,6 @@
 pub mod app;
 pub mod info;
 pub mod note;
-pub mod text;
 pub mod verdict;
 pub mod web;
 
@@ -124,7 +123,7 @@ impl Explainer {
         note.tone = Tone::Plain;
         self.addresses
             .write_addresses(&mut note.source, &mut note.destination, packet);
-        info::write_protocol(&mut note.protocol, packet, frame.linktype);
+        info::write_protocol(&mut note.protocol, packet, frame.linktype.0);
         let claimed = match self.web.dissect(frame.number, packet) {
             // HTTP, TLS, SSH, QUIC: their own columns and note (explain::web)
             Some(w) => {

@@ -8,12 +8,12 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use super::info;
-use super::text;
 use super::{Note, Options, Tone};
 use crate::decode::{Icmp, Link, Net, Packet, ProblemKind, Tcp, TcpFlags, Transport};
 use crate::fmt::push_u32;
 use crate::fmt::push_u64;
 use crate::source::Frame;
+use crate::text;
 use crate::track::{Analysis, Direction, Facts, Proto, TcpFacts};
 use table::{Key, Table};
 

@@ -5,9 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use super::show_text;
-use super::upper::is_uppercase_of;
 use crate::present::timeline::endpoint;
+use crate::text::{Style, escape, is_uppercase_of};
 use crate::track::{Conversation, Direction, Proto};
 
 /// At most this many payload bytes are kept per direction of a conversation.
@@ -102,7 +101,7 @@ pub fn checks(observed: &[Observed], proto: Proto, message: &[u8], runs: u32) ->
             o.request == message,
             format!(
                 "{name} run {run}: client {client} sent \"{}\" to server {server}",
-                show_text(&o.request)
+                escape(&o.request, Style::Plain)
             ),
         ));
         if proto == Proto::Tcp {
@@ -132,7 +131,7 @@ pub fn checks(observed: &[Observed], proto: Proto, message: &[u8], runs: u32) ->
             upper,
             format!(
                 "{name} run {run}: the reply \"{}\" {} the request in uppercase",
-                show_text(&o.reply),
+                escape(&o.reply, Style::Plain),
                 if upper { "is" } else { "is NOT" }
             ),
         ));

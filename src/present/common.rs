@@ -1,45 +1,10 @@
 //! Small helpers shared by the flow, conversations, follow, detail and report views:
-//! safe text from payload bytes, truncation, stream names, the hex + ASCII dump.
+//! truncation, stream names, the hex + ASCII dump.
 //! Formats only; never decodes headers.
 
 use std::fmt::Write as _;
 
 use crate::track::Proto;
-
-/// Payload bytes as one safe line of text: valid UTF-8 kept (or, with `ascii_only`, every
-/// non-ASCII character escaped as `\u{..}`), newline, carriage return and tab as `\n`,
-/// `\r`, `\t`, other control characters as `\u{..}`, invalid UTF-8 bytes as `\xNN`.
-/// Nothing in the result can move a terminal's cursor or change its colours.
-pub fn escape_text(bytes: &[u8], ascii_only: bool) -> String {
-    let mut s = String::with_capacity(bytes.len());
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            push_char(&mut s, c, ascii_only);
-        }
-        for b in chunk.invalid() {
-            let _ = write!(s, "\\x{b:02x}");
-        }
-    }
-    s
-}
-
-fn push_char(s: &mut String, c: char, ascii_only: bool) {
-    match c {
-        '\n' => s.push_str("\\n"),
-        '\r' => s.push_str("\\r"),
-        '\t' => s.push_str("\\t"),
-        '\\' => s.push_str("\\\\"),
-        c if c.is_control() || is_invisible(c) || (ascii_only && !c.is_ascii()) => {
-            let _ = write!(s, "\\u{{{:x}}}", u32::from(c));
-        }
-        c => s.push(c),
-    }
-}
-
-/// Characters that print nothing or reorder text (bidi controls, zero-width, BOM, noncharacters).
-fn is_invisible(c: char) -> bool {
-    matches!(u32::from(c), 0x200b..=0x200f | 0x202a..=0x202e | 0x2066..=0x2069 | 0xfeff | 0xfffe | 0xffff)
-}
 
 /// `s` cut to at most `max` characters, ending in `…` (or `...` with `ascii`) when cut.
 pub fn truncate(s: &str, max: usize, ascii: bool) -> String {
@@ -131,14 +96,6 @@ pub fn hexdump(out: &mut String, bytes: &[u8], indent: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn test_escape_text_controls_and_invalid() {
-        assert_eq!(escape_text(b"hi\x1b[31m\n", false), "hi\\u{1b}[31m\\n");
-        assert_eq!(escape_text(b"a\xffb", false), "a\\xffb");
-        assert_eq!(escape_text("æ\u{202e}".as_bytes(), false), "æ\\u{202e}");
-        assert_eq!(escape_text("æ".as_bytes(), true), "\\u{e6}");
-    }
 
     #[test]
     fn test_truncate_long_and_short() {

@@ -3,10 +3,8 @@
 //! state and history, and the verdict; then UDP's requests paired with their replies.
 //! Per frame it keeps only a few recent UDP requests per conversation (bounded).
 
-use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, Write};
-use std::rc::Rc;
 
 use comfy_table::{CellAlignment, ColumnConstraint, Table, presets};
 
@@ -214,8 +212,9 @@ pub struct Conversations<W: Write> {
     ascii: bool,
     pairing: Pairing,
     /// How many conversations the pipeline will hand over, when it says so before
-    /// the first batch: above [`MAX_TABLE_ROWS`], rows are streamed.
-    total: Rc<Cell<Option<u64>>>,
+    /// the first batch ([`View::conversations_coming`]): above [`MAX_TABLE_ROWS`], rows
+    /// are streamed.
+    total: Option<u64>,
     /// Fixed-width rows were written (the UDP pairs then follow at the end).
     streamed: bool,
     line: String,
@@ -226,18 +225,11 @@ pub struct Conversations<W: Write> {
 impl<W: Write> Conversations<W> {
     /// A conversations view writing to `out`.
     pub fn new(out: W, ascii: bool) -> Self {
-        Self::with_total(out, ascii, Rc::new(Cell::new(None)))
-    }
-
-    /// A conversations view that learns from `total` how many conversations
-    /// will come (set before the first call to `conversations`), so that a
-    /// huge list streams in batches.
-    pub fn with_total(out: W, ascii: bool, total: Rc<Cell<Option<u64>>>) -> Self {
         Conversations {
             out,
             ascii,
             pairing: Pairing::default(),
-            total,
+            total: None,
             streamed: false,
             line: String::new(),
             cells: Default::default(),
@@ -344,6 +336,9 @@ impl<W: Write> View for Conversations<W> {
         Ok(())
     }
 
+    fn conversations_coming(&mut self, total: u64) {
+        self.total = Some(total);
+    }
     fn conversations(&mut self, rows: &[ConversationRow<'_>]) -> io::Result<()> {
         let ascii = self.ascii;
         let fix = |s: &str| {
@@ -353,7 +348,7 @@ impl<W: Write> View for Conversations<W> {
                 s.to_string()
             }
         };
-        if let Some(total) = self.total.get().filter(|&n| n > MAX_TABLE_ROWS as u64) {
+        if let Some(total) = self.total.filter(|&n| n > MAX_TABLE_ROWS as u64) {
             return self.stream_rows(total, rows);
         }
         writeln!(self.out, "Conversations: {}", rows.len())?;

@@ -11,6 +11,7 @@ use super::{ConversationRow, Row, View};
 use crate::decode::spans::{RelativeSeq, Span};
 use crate::decode::{decode_spans, linktype_name};
 use crate::fmt::push_date_time;
+use crate::text::{Style, escape};
 use crate::track::Direction;
 
 /// The detail view.
@@ -101,15 +102,22 @@ pub fn render(row: &Row<'_, '_>) -> String {
         f.number,
         wire * 8,
         cap * 8,
-        linktype_name(f.linktype)
+        linktype_name(f.linktype.0)
     ));
-    let mut date = String::new();
-    push_date_time(&mut date, f.ts);
-    s.push_str(&format!("    Arrival time: {date} UTC\n"));
-    s.push_str(&format!(
-        "    Time since the first frame: {} s\n",
-        seconds(f.ts.nanos_since(row.first))
-    ));
+    for comment in f.comments.iter() {
+        s.push_str(&format!("    Comment: {}\n", escape(comment, Style::Plain)));
+    }
+    if f.ts.is_absent() {
+        s.push_str("    Arrival time: none (a pcapng Simple Packet Block has no timestamp)\n");
+    } else {
+        let mut date = String::new();
+        push_date_time(&mut date, f.ts);
+        s.push_str(&format!("    Arrival time: {date} UTC\n"));
+        s.push_str(&format!(
+            "    Time since the first frame: {} s\n",
+            seconds(f.ts.nanos_since(row.first))
+        ));
+    }
     if usize::try_from(f.orig_len).is_ok_and(|o| o > cap) {
         s.push_str(&format!(
             "    Cut short: {} bytes were not captured (snap length)\n",

@@ -7,10 +7,11 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use super::common::{escape_text, pad_left, pad_right, proto_name, seconds, stream_spec, truncate};
+use super::common::{pad_left, pad_right, proto_name, seconds, stream_spec, truncate};
 use super::timeline::endpoint;
 use super::{ConversationRow, Row, View};
 use crate::decode::TcpFlags;
+use crate::text::{Style, escape};
 use crate::track::{Analysis, Direction, Endpoint, Proto};
 
 /// Arrows kept per conversation; the rest are counted in a "… K more" line.
@@ -65,6 +66,10 @@ pub struct FlowData {
     pub other_frames: u64,
     /// Conversations beyond [`MAX_CONVERSATIONS`], not drawn.
     pub dropped_conversations: u64,
+    /// The highest stream number not drawn, per protocol (TCP, UDP): streams are numbered
+    /// in the order conversations begin, so a higher one is a new conversation. Nothing is
+    /// kept per conversation not drawn.
+    newest_dropped: [Option<u64>; 2],
     absolute_seq: bool,
 }
 
@@ -91,8 +96,15 @@ impl FlowData {
             Some(&i) => i,
             None => {
                 if self.conversations.len() >= MAX_CONVERSATIONS {
-                    self.dropped_conversations += 1;
-                    self.index.insert(key, usize::MAX);
+                    let newest = self
+                        .newest_dropped
+                        .get_mut(usize::from(proto != Proto::Tcp));
+                    if let Some(newest) = newest
+                        && newest.is_none_or(|n| stream > n)
+                    {
+                        *newest = Some(stream);
+                        self.dropped_conversations += 1;
+                    }
                     return;
                 }
                 let (Some(src), Some(dst), Some((sp, dp))) =
@@ -285,7 +297,7 @@ pub fn render_conversation(out: &mut String, c: &FlowConversation, ascii: bool) 
         }
         line.push(g.lane);
         if !a.payload.is_empty() {
-            let mut t = escape_text(&a.payload, ascii);
+            let mut t = escape(&a.payload, if ascii { Style::Ascii } else { Style::Plain });
             if a.payload_len > a.payload.len() {
                 t.push_str(g.ellipsis);
             }
@@ -367,14 +379,16 @@ impl<W: Write> View for Flow<W> {
         Ok(())
     }
 
+    /// Takes the verdicts of a batch of conversations (the ladder is drawn at the end).
     fn conversations(&mut self, rows: &[ConversationRow<'_>]) -> io::Result<()> {
         self.data.set_verdicts(rows);
-        let mut s = String::new();
-        render(&mut s, &self.data, self.ascii);
-        self.out.write_all(s.as_bytes())
+        Ok(())
     }
 
     fn finish(&mut self) -> io::Result<()> {
+        let mut s = String::new();
+        render(&mut s, &self.data, self.ascii);
+        self.out.write_all(s.as_bytes())?;
         self.out.flush()
     }
 }

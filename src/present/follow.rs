@@ -6,9 +6,10 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::common::{escape_text, proto_name, stream_spec};
+use super::common::{proto_name, stream_spec};
 use super::timeline::endpoint;
 use super::{ConversationRow, Row, View};
+use crate::text::{Style, escape};
 use crate::track::{Analysis, Direction, Endpoint, Proto};
 
 /// A partial line longer than this is written out without waiting for its end.
@@ -126,7 +127,14 @@ impl<W: Write> Follow<W> {
                 self.out,
                 "{}{}",
                 Self::indent(dir),
-                escape_text(line, self.ascii)
+                escape(
+                    line,
+                    if self.ascii {
+                        Style::Ascii
+                    } else {
+                        Style::Plain
+                    }
+                )
             )?;
         }
         Ok(())

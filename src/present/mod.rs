@@ -86,6 +86,9 @@ pub trait View {
     }
     /// One frame, in capture order.
     fn frame(&mut self, row: &Row<'_, '_>) -> io::Result<()>;
+    /// Called once after the last frame, before the first batch of conversations, with how
+    /// many will come (a view may then stream a long list instead of gathering it).
+    fn conversations_coming(&mut self, _total: u64) {}
     /// The conversations, after the last frame.
     fn conversations(&mut self, rows: &[ConversationRow<'_>]) -> io::Result<()>;
     /// Flushes what is buffered.

@@ -7,7 +7,7 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use super::common::{escape_text, millis, proto_name, seconds};
+use super::common::{millis, seconds};
 use super::conversations::{HEADER, PAIR_HEADER, Pairing, cells, pair_cells};
 use super::flow::{self, FlowData};
 use super::timeline::endpoint;
@@ -16,12 +16,15 @@ use crate::decode::{Net, TcpFlags, TcpOption};
 use crate::fmt::push_date_time;
 use crate::lab::checks::{self, Collector};
 use crate::source::Timestamp;
+use crate::text::{Style, escape, markdown};
 use crate::track::{Conversation, Direction, Endpoint, Proto};
 
 /// Timeline rows written to the report.
 pub const MAX_TIMELINE: usize = 500;
 /// Conversations whose payloads are kept for the lab checks.
 pub const MAX_CHECKED: usize = 64;
+/// Conversations listed in the report's table (the rest are counted).
+pub const MAX_LISTED: usize = 1000;
 
 /// What the answers need of one UDP datagram.
 #[derive(Debug, Clone)]
@@ -97,16 +100,27 @@ pub struct Report<W: Write> {
     checked: Vec<(bool, u64)>,
     tcp: TcpKey,
     udp: UdpKey,
-    text: String,
+    /// What the report keeps of the conversations, which come in batches at the end.
+    ends: Ends,
 }
 
-/// Escapes text for a Markdown table cell.
+/// What the report keeps of the conversations as their batches come: counts, the first
+/// [`MAX_LISTED`] table rows, the checked conversations, the first TCP one's RTT.
+#[derive(Debug, Default)]
+struct Ends {
+    tcp: u64,
+    udp: u64,
+    table: String,
+    listed: usize,
+    not_listed: u64,
+    checked: Vec<Conversation>,
+    /// The initial RTT of the TCP conversation the answers are about, once seen.
+    answered_rtt: Option<Option<i128>>,
+}
+
+/// Escapes text for a Markdown table cell ([`markdown`]: inert in Markdown and HTML).
 pub fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace(['\n', '\r'], " ")
+    markdown(s)
 }
 
 fn md_row(out: &mut String, cells: impl IntoIterator<Item = impl AsRef<str>>) {
@@ -184,7 +198,7 @@ impl<W: Write> Report<W> {
             checked: Vec::new(),
             tcp: TcpKey::default(),
             udp: UdpKey::default(),
-            text: String::new(),
+            ends: Ends::default(),
         }
     }
 
@@ -306,15 +320,8 @@ impl<W: Write> Report<W> {
         }
     }
 
-    fn checks_section(&mut self, rows: &[ConversationRow<'_>]) -> Vec<checks::Check> {
-        let convs: Vec<Conversation> = rows
-            .iter()
-            .filter(|r| {
-                self.checked
-                    .contains(&(r.conversation.proto == Proto::Tcp, r.conversation.stream))
-            })
-            .map(|r| r.conversation.clone())
-            .collect();
+    fn checks_section(&mut self) -> Vec<checks::Check> {
+        let convs = std::mem::take(&mut self.ends.checked);
         let observed = std::mem::take(&mut self.collector).finish(convs);
         let mut out = Vec::new();
         for proto in [Proto::Udp, Proto::Tcp] {
@@ -340,9 +347,9 @@ impl<W: Write> Report<W> {
         out
     }
 
-    fn answers(&self, s: &mut String, rows: &[ConversationRow<'_>]) {
+    fn answers(&self, s: &mut String) {
         s.push_str("## Answers to the Wireshark lab questions\n\n");
-        let t = |b: &[u8]| escape_text(b, false);
+        let t = |b: &[u8]| markdown(&escape(b, Style::Plain));
         let u = &self.udp;
         if let Some(q) = &u.request {
             s.push_str(&format!("### UDP (stream {})\n\n", u.stream.unwrap_or(0)));
@@ -440,11 +447,8 @@ impl<W: Write> Report<W> {
                     ));
                 }
             }
-            let conv = rows.iter().find(|r| {
-                r.conversation.proto == Proto::Tcp && Some(r.conversation.stream) == k.stream
-            });
-            if let (Some(c), Some(ack)) = (conv, &k.ack) {
-                match c.conversation.initial_rtt_ns {
+            if let (Some(rtt), Some(ack)) = (self.ends.answered_rtt, &k.ack) {
+                match rtt {
                     Some(ns) => s.push_str(&format!(
                         "7. **Initial RTT** (SYN to the handshake's ACK): {} (frames {} to {}).\n",
                         millis(ns),
@@ -536,16 +540,38 @@ impl<W: Write> View for Report<W> {
         Ok(())
     }
 
+    /// Takes a batch of conversations: keeps only what the report shows of them.
     fn conversations(&mut self, rows: &[ConversationRow<'_>]) -> io::Result<()> {
-        let mut s = std::mem::take(&mut self.text);
-        s.push_str("# wirelab lab report\n\n");
-        let (tcp, udp) = rows.iter().fold((0, 0), |(t, u), r| {
-            if r.conversation.proto == Proto::Tcp {
-                (t + 1, u)
+        self.flow.set_verdicts(rows);
+        let e = &mut self.ends;
+        for r in rows {
+            let c = r.conversation;
+            let tcp = c.proto == Proto::Tcp;
+            if tcp {
+                e.tcp += 1;
             } else {
-                (t, u + 1)
+                e.udp += 1;
             }
-        });
+            if e.listed < MAX_LISTED {
+                e.listed += 1;
+                md_row(&mut e.table, cells(r));
+            } else {
+                e.not_listed += 1;
+            }
+            if self.checked.contains(&(tcp, c.stream)) {
+                e.checked.push(c.clone());
+            }
+            if tcp && Some(c.stream) == self.tcp.stream {
+                e.answered_rtt = Some(c.initial_rtt_ns);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        let mut s = String::new();
+        s.push_str("# wirelab lab report\n\n");
+        let (tcp, udp) = (self.ends.tcp, self.ends.udp);
         let frames = self.rows as u64 + self.more_rows;
         match self.first {
             Some(first) => {
@@ -566,14 +592,13 @@ impl<W: Write> View for Report<W> {
             ));
         }
         s.push_str("\n## Flow diagram\n\n");
-        self.flow.set_verdicts(rows);
         let mut ladder = String::new();
         flow::render(&mut ladder, &self.flow, self.ascii);
         let fence = fence_for(&ladder);
         s.push_str(&format!(
             "{fence}text\n{ladder}{fence}\n\n## Conversations\n\n"
         ));
-        if rows.is_empty() {
+        if self.ends.listed == 0 {
             s.push_str("No TCP or UDP conversation.\n\n");
         } else {
             md_row(&mut s, HEADER);
@@ -584,8 +609,12 @@ impl<W: Write> View for Report<W> {
                     false,
                 ],
             );
-            for r in rows {
-                md_row(&mut s, cells(r));
+            s.push_str(&self.ends.table);
+            if self.ends.not_listed > 0 {
+                s.push_str(&format!(
+                    "\n… {} more conversation(s) not listed (at most {MAX_LISTED}).\n",
+                    self.ends.not_listed
+                ));
             }
             s.push('\n');
         }
@@ -602,7 +631,7 @@ impl<W: Write> View for Report<W> {
             s.push('\n');
         }
         s.push_str("## Lab checks\n\n");
-        let checks = self.checks_section(rows);
+        let checks = self.checks_section();
         if checks.is_empty() {
             s.push_str("No conversation to check.\n");
         }
@@ -610,27 +639,28 @@ impl<W: Write> View for Report<W> {
             s.push_str(&format!(
                 "- {} {}\n",
                 if c.ok { "✓" } else { "✗" },
-                c.text.replace('|', "\\|")
+                markdown(&c.text)
             ));
         }
         s.push('\n');
-        self.answers(&mut s, rows);
-        let _ = proto_name(Proto::Tcp);
-        self.text = s;
-        Ok(())
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        let text = std::mem::take(&mut self.text);
+        self.answers(&mut s);
+        let text = s;
         match &self.dest {
             Some(path) => {
                 std::fs::write(path, text.as_bytes()).map_err(|e| {
                     io::Error::new(
                         e.kind(),
-                        format!("cannot write the report to {}: {e}", path.display()),
+                        format!(
+                            "cannot write the report to {}: {e}",
+                            crate::text::show_path(path)
+                        ),
                     )
                 })?;
-                writeln!(self.out, "wirelab: report written to {}", path.display())?;
+                writeln!(
+                    self.out,
+                    "wirelab: report written to {}",
+                    crate::text::show_path(path)
+                )?;
             }
             None => self.out.write_all(text.as_bytes())?,
         }
@@ -644,7 +674,10 @@ mod tests {
 
     #[test]
     fn test_cell_escapes_pipes_and_markup() {
-        assert_eq!(cell("a|b <script>\nc"), "a\\|b &lt;script&gt; c");
+        assert_eq!(
+            cell("a|b <script>\nc ![i](u)"),
+            "a\\|b &lt;script&gt; c !\\[i\\](u)"
+        );
     }
 
     #[test]

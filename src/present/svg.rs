@@ -6,10 +6,11 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use super::common::{escape_text, proto_name, seconds, stream_spec, truncate};
+use super::common::{proto_name, seconds, stream_spec, truncate};
 use super::flow::FlowData;
 use super::timeline::endpoint;
 use super::{ConversationRow, Row, View};
+use crate::text::{Style, escape};
 
 const LEFT: u32 = 170;
 const RIGHT: u32 = 650;
@@ -144,7 +145,7 @@ pub fn render(data: &FlowData) -> String {
                 xml_escape(&truncate(&a.label, 64, false))
             );
             if !a.payload.is_empty() {
-                let mut t = escape_text(&a.payload, false);
+                let mut t = escape(&a.payload, Style::Plain);
                 if a.payload_len > a.payload.len() {
                     t.push('…');
                 }
@@ -207,6 +208,9 @@ impl View for SvgTee {
         self.inner.frame(row)
     }
 
+    fn conversations_coming(&mut self, total: u64) {
+        self.inner.conversations_coming(total);
+    }
     fn conversations(&mut self, rows: &[ConversationRow<'_>]) -> io::Result<()> {
         self.data.set_verdicts(rows);
         let svg = render(&self.data);
@@ -215,7 +219,10 @@ impl View for SvgTee {
             .map_err(|e| {
                 io::Error::new(
                     e.kind(),
-                    format!("cannot write the SVG to {}: {e}", self.path.display()),
+                    format!(
+                        "cannot write the SVG to {}: {e}",
+                        crate::text::show_path(&self.path)
+                    ),
                 )
             })?;
         self.inner.conversations(rows)

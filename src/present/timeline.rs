@@ -11,6 +11,7 @@ use crate::fmt::{
     push_date_time, push_ip, push_ip_bytes, push_seconds_bytes, push_u64, push_u64_bytes,
 };
 use crate::source::Timestamp;
+use crate::text::{Style, escape};
 use crate::track::Proto;
 
 /// Column widths (the Info column is padded so that notes line up; longer Info pushes its note right).
@@ -268,6 +269,14 @@ impl<W: Write> View for Timeline<W> {
             line.extend_from_slice(ansi::RESET.as_bytes());
         }
         line.push(b'\n');
+        // The frame's own comments (pcapng, from Wireshark or `editcap -a`), each on a
+        // line of its own under Info.
+        for comment in row.frame.comments.iter() {
+            spaces(&mut line, self.note_column() - W_INFO - 1);
+            line.extend_from_slice("# comment: ".as_bytes());
+            line.extend_from_slice(escape(comment, Style::Plain).as_bytes());
+            line.push(b'\n');
+        }
         self.rows.bytes = line;
         self.previous = Some(row.frame.ts);
         self.rows.row_done(&mut self.out)
@@ -515,9 +524,10 @@ mod tests {
                     secs: 10,
                     nanos: 500_000,
                 },
-                linktype: 1,
+                linktype: crate::source::LinkType(1),
                 orig_len,
                 data: &[],
+                comments: crate::source::Comments::NONE,
             };
             let note = Note {
                 source: source.into(),
@@ -576,9 +586,10 @@ mod tests {
             let frame = Frame {
                 number,
                 ts: Timestamp { secs: 1, nanos: 0 },
-                linktype: 1,
+                linktype: crate::source::LinkType(1),
                 orig_len: 60,
                 data: &[],
+                comments: crate::source::Comments::NONE,
             };
             t.frame(&Row {
                 frame: &frame,
@@ -612,9 +623,10 @@ mod tests {
         let frame = Frame {
             number: 1,
             ts: Timestamp { secs: 1, nanos: 0 },
-            linktype: 1,
+            linktype: crate::source::LinkType(1),
             orig_len: 74,
             data: &[],
+            comments: crate::source::Comments::NONE,
         };
         let note = Note {
             source: "127.0.0.1".into(),
@@ -652,9 +664,10 @@ mod tests {
                 secs: 10,
                 nanos: 500_000,
             },
-            linktype: 1,
+            linktype: crate::source::LinkType(1),
             orig_len: 47,
             data: &[],
+            comments: crate::source::Comments::NONE,
         };
         let note = Note {
             source: "127.0.0.1".into(),

@@ -1,18 +1,46 @@
-//! Reading saved captures: .pcap (both byte orders, micro- and nanosecond) and
-//! single-link-type .pcapng through libpcap; pcapng with mixed link types through
-//! the pure-Rust reader in [`super::pcapng`]. Numbers frames from 1 and reports
-//! damage with the frame number and byte offset.
+//! The one reader of saved captures: classic pcap (either byte order, micro- or
+//! nanosecond, the modified 24-byte-record variant) and pcapng (sections in either byte
+//! order, any number of interfaces and link types), from a file, a FIFO or standard input.
+//!
+//! The input is opened once and read as a stream, in large reads, into a [`Block`]: records
+//! are parsed in place, in the reader's own block ([`FileSource::next_frame`]) or in blocks
+//! the caller owns ([`FileSource::next_in`], so that frames reach another thread without a
+//! copy). Frames are numbered from 1; damage is reported with the frame number and the byte
+//! offset of the record, after every frame before it.
+//!
+//! Bounds: no record is allocated for before its length is checked against the bytes left
+//! in the file (regular files), and none may exceed [`MAX_CAPLEN`] (classic pcap) or
+//! [`MAX_BLOCK`] (pcapng, any input). What libpcap does to a record is done here too: a
+//! captured length over the snapshot length is cut to it, one over 262,144 bytes is damage.
 
 use std::fs::File;
 use std::io::{self, Read};
+use std::os::fd::AsFd;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use pcap::{Capture, Offline, Precision};
-
-use super::classic::{self, Block, Records};
-use super::pcapng::{self, PcapNgReader};
-use super::{Frame, Timestamp};
+use super::block::Block;
+use super::{Comments, Frame, LinkType, Precision, Timestamp};
 use crate::error::SourceError;
+
+/// Bytes read from the input at a time, at most.
+const READ_SIZE: usize = 64 * 1024;
+/// Room of the reader's own block.
+const OWN_BLOCK: usize = 1 << 20;
+/// Length of a classic pcap file header.
+const PCAP_HEADER: usize = 24;
+/// The largest captured length of a classic pcap record (libpcap's `MAXIMUM_SNAPLEN`);
+/// also the snapshot length of a file that gives none.
+pub const MAX_CAPLEN: u32 = 262_144;
+/// The largest pcapng block read (on any input, a FIFO or a pipe included): longer is damage.
+pub const MAX_BLOCK: u32 = 16 << 20;
+
+const SHB: u32 = 0x0A0D_0D0A;
+const IDB: u32 = 1;
+const PB: u32 = 2;
+const SPB: u32 = 3;
+const EPB: u32 = 6;
+const BYTE_ORDER_MAGIC: u32 = 0x1A2B_3C4D;
 
 /// The container format of a capture file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,238 +51,64 @@ pub enum Format {
     PcapNg,
 }
 
-enum Reader {
-    /// A plain classic pcap file: our block reader, with libpcap's handle (which has
-    /// read only the file header) kept to take over at the first unusual record.
-    Fast {
-        records: Records,
-        cap: Capture<Offline>,
-        linktype: u32,
-    },
-    Libpcap {
-        cap: Capture<Offline>,
-        linktype: u32,
-    },
-    /// Between two readers (only while the fast reader hands over).
-    Spent,
-    PcapNg(PcapNgReader<io::BufReader<File>>),
+/// What a classic pcap file header says.
+#[derive(Debug, Clone, Copy)]
+struct PcapHeader {
+    big_endian: bool,
+    /// Nanoseconds per unit of the fraction field: 1000 (microsecond file) or 1.
+    scale: i64,
+    /// 16, or 24 in the modified format.
+    record_header: usize,
+    snapshot: u32,
+    linktype: LinkType,
+    /// Version 2.2 and older store the two lengths the other way round; 2.3 may.
+    lengths: Lengths,
 }
 
-/// A capture file, read frame by frame.
-pub struct FileSource {
-    path: PathBuf,
-    format: Format,
-    reader: Reader,
-    /// Frames handed out so far.
-    count: u64,
-    /// Byte offset of the next pcap record (classic pcap only).
-    pcap_offset: u64,
-    /// Set once the reader failed; later calls return `None`.
-    done: bool,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lengths {
+    InOrder,
+    Swapped,
+    MaybeSwapped,
 }
 
-impl FileSource {
-    /// Opens a capture file, checking that it is one.
-    pub fn open(path: &Path) -> Result<Self, SourceError> {
-        let format = sniff(path)?;
-        let own_reader = |path: &Path| {
-            PcapNgReader::open(path)
-                .map_err(|e| io_error(path, e))
-                .map(Reader::PcapNg)
-        };
-        let reader = match format {
-            // libpcap refuses a pcapng whose interfaces differ in link type or snapshot length.
-            Format::PcapNg if mixed_interfaces(path) => own_reader(path)?,
-            _ => match Capture::from_file_with_precision(path, Precision::Nano) {
-                Ok(cap) => {
-                    let linktype = u32::try_from(cap.get_datalink().0).unwrap_or(u32::MAX);
-                    let fast = match format {
-                        Format::Pcap => {
-                            Records::plain(path, linktype).map_err(|e| io_error(path, e))?
-                        }
-                        Format::PcapNg => None,
-                    };
-                    match fast {
-                        Some(records) => Reader::Fast {
-                            records,
-                            cap,
-                            linktype,
-                        },
-                        None => Reader::Libpcap { cap, linktype },
-                    }
-                }
-                // libpcap refuses some valid pcapng files (e.g. interfaces with different
-                // snapshot lengths): read those with our own reader when it can.
-                Err(e) if format == Format::PcapNg && pcapng_readable(path) => {
-                    let _ = e;
-                    own_reader(path)?
-                }
-                Err(e) => {
-                    return Err(SourceError::NotACapture {
-                        path: path.to_path_buf(),
-                        reason: tidy(&e.to_string()),
-                    });
-                }
-            },
-        };
-        Ok(Self {
-            path: path.to_path_buf(),
-            format,
-            reader,
-            count: 0,
-            pcap_offset: 24,
-            done: false,
-        })
-    }
-
-    /// The file's container format.
-    pub fn format(&self) -> Format {
-        self.format
-    }
-
-    /// The link type of the first interface (libpcap files have exactly one).
-    pub fn linktype(&self) -> Option<u32> {
-        match &self.reader {
-            Reader::Fast { linktype, .. } | Reader::Libpcap { linktype, .. } => Some(*linktype),
-            Reader::PcapNg(_) | Reader::Spent => None,
-        }
-    }
-
-    /// The path being read.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// The next frame, `Ok(None)` at the end of the file, or the damage that stops reading.
-    pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, SourceError> {
-        if self.done {
-            return Ok(None);
-        }
-        let number = self.count + 1;
-        if let Reader::Fast { records, .. } = &mut self.reader {
-            match records.next_record() {
-                Ok(classic::Next::Record(r)) => {
-                    self.count = number;
-                    self.pcap_offset += 16 + r.caplen as u64;
-                    let Reader::Fast {
-                        records, linktype, ..
-                    } = &self.reader
-                    else {
-                        return Ok(None);
-                    };
-                    let ts = Timestamp {
-                        secs: r.secs,
-                        nanos: r.nanos,
-                    };
-                    return Ok(Some(Frame {
-                        number,
-                        ts,
-                        linktype: *linktype,
-                        orig_len: r.orig_len,
-                        data: records.data(&r),
-                    }));
-                }
-                Ok(classic::Next::End) => {
-                    self.done = true;
-                    return Ok(None);
-                }
-                Ok(classic::Next::Unusual | classic::Next::Short) => self.hand_to_libpcap()?,
-                Err(e) => {
-                    self.done = true;
-                    let reason = format!("cannot read on ({e})");
-                    return Err(SourceError::Damaged {
-                        path: self.path.clone(),
-                        frame: number,
-                        offset: self.pcap_offset,
-                        reason,
-                    });
-                }
-            }
-        }
-        let failure = match &mut self.reader {
-            Reader::Libpcap { cap, linktype } => match cap.next_packet() {
-                Ok(p) => {
-                    self.count = number;
-                    self.pcap_offset += 16 + u64::from(p.header.caplen);
-                    // An out-of-range nanosecond field (a second or more) is kept as it is:
-                    // time differences then come out as tshark computes them.
-                    let secs = p.header.ts.tv_sec;
-                    let nanos = u32::try_from(p.header.ts.tv_usec).unwrap_or(u32::MAX);
-                    return Ok(Some(Frame {
-                        number,
-                        ts: Timestamp { secs, nanos },
-                        linktype: *linktype,
-                        orig_len: p.header.len,
-                        data: p.data,
-                    }));
-                }
-                Err(pcap::Error::NoMorePackets) => Stop::End,
-                Err(e) => match self.format {
-                    Format::Pcap => Stop::Damage(self.pcap_offset, tidy(&e.to_string())),
-                    Format::PcapNg => Stop::Damage(
-                        pcapng::damage_offset(&self.path, self.count).unwrap_or(0),
-                        tidy(&e.to_string()),
-                    ),
-                },
-            },
-            // Never here: a fast reader returned above or was handed over.
-            Reader::Fast { .. } | Reader::Spent => Stop::End,
-            Reader::PcapNg(r) => match r.next_frame(number) {
-                Ok(Some(f)) => {
-                    self.count = number;
-                    return Ok(Some(f));
-                }
-                Ok(None) => Stop::End,
-                Err(d) => Stop::Damage(d.offset, d.reason),
-            },
-        };
-        match failure {
-            Stop::End => {
-                self.done = true;
-                Ok(None)
-            }
-            Stop::Damage(offset, reason) => {
-                self.done = true;
-                Err(SourceError::Damaged {
-                    path: self.path.clone(),
-                    frame: number,
-                    offset,
-                    reason,
-                })
-            }
-        }
-    }
+/// One interface of the current pcapng section.
+#[derive(Debug, Clone, Copy)]
+struct Interface {
+    linktype: LinkType,
+    /// The snapshot length (0 in the file: [`MAX_CAPLEN`]).
+    snaplen: u32,
+    /// Timestamp units per second (`if_tsresol`, default 10^6).
+    units_per_sec: u64,
+    /// Seconds added to every timestamp (`if_tsoffset`).
+    offset_secs: i64,
 }
 
-/// What [`FileSource::into_reading`] gives.
-pub enum Reading {
-    /// A plain classic pcap file, read into the caller's blocks.
-    Blocks(BlockSource),
-    /// Any other file, read frame by frame.
-    Frames(FileSource),
+/// The state of the current pcapng section.
+#[derive(Debug, Default)]
+struct Section {
+    big_endian: bool,
+    interfaces: Vec<Interface>,
 }
 
-/// A plain classic pcap file not read yet, read into blocks its caller owns (so that
-/// frames need no copy on their way to another thread); see [`FileSource::into_reading`].
-pub struct BlockSource {
-    records: Records,
-    cap: Capture<Offline>,
-    linktype: u32,
-    path: PathBuf,
-    /// Frames handed out so far.
-    count: u64,
-    /// Byte offset of the next record.
-    offset: u64,
+#[derive(Debug)]
+enum Kind {
+    Pcap(PcapHeader),
+    PcapNg(Section),
 }
 
-/// A frame whose bytes are in a [`Block`].
+/// A frame found in a block: where its bytes are (see [`FrameAt::frame`]).
 #[derive(Debug, Clone, Copy)]
 pub struct FrameAt {
     number: u64,
     ts: Timestamp,
-    linktype: u32,
+    linktype: LinkType,
     orig_len: u32,
-    record: classic::Record,
+    at: usize,
+    len: usize,
+    /// The pcapng options' start and length in the block (comments are read from them).
+    options: (usize, usize),
+    big_endian: bool,
 }
 
 impl FrameAt {
@@ -265,259 +119,856 @@ impl FrameAt {
             ts: self.ts,
             linktype: self.linktype,
             orig_len: self.orig_len,
-            data: block.data(&self.record),
+            data: block.bytes(self.at, self.len),
+            comments: Comments::in_options(
+                block.bytes(self.options.0, self.options.1),
+                self.big_endian,
+            ),
         }
     }
 
     /// Where the frame's bytes start in its block.
     pub fn at(&self) -> usize {
-        self.record.at()
+        self.at
+    }
+
+    /// Where its pcapng options are in the block (start, length) and their byte order:
+    /// what [`Comments::in_options`] reads them from.
+    pub fn options(&self) -> (usize, usize, bool) {
+        (self.options.0, self.options.1, self.big_endian)
     }
 }
 
-/// What [`BlockSource::next_in`] found.
+/// What [`FileSource::next_in`] found.
+#[derive(Debug)]
 pub enum BlockNext {
     /// A frame, in the block (see [`FrameAt::frame`]).
     Frame(FrameAt),
-    /// The end of the file.
+    /// The end of the input.
     End,
     /// The next record goes past the block's room: carry the unread bytes to a block
-    /// with room for [`BlockSource::record_len`] bytes, and ask again.
+    /// with room for [`FileSource::record_len`] bytes, and ask again.
     Short,
-    /// A record only libpcap reads as it should: go on with [`BlockSource::into_source`].
-    Unusual,
 }
 
-impl BlockSource {
-    /// The next frame, in `block`.
-    pub fn next_in(&mut self, block: &mut Block) -> Result<BlockNext, SourceError> {
-        match self.records.next_in(block) {
-            Ok(classic::Next::Record(r)) => {
-                self.count += 1;
-                self.offset += 16 + r.caplen as u64;
-                let ts = Timestamp {
-                    secs: r.secs,
-                    nanos: r.nanos,
-                };
-                Ok(BlockNext::Frame(FrameAt {
-                    number: self.count,
-                    ts,
-                    linktype: self.linktype,
-                    orig_len: r.orig_len,
-                    record: r,
-                }))
-            }
-            Ok(classic::Next::End) => Ok(BlockNext::End),
-            Ok(classic::Next::Short) => Ok(BlockNext::Short),
-            Ok(classic::Next::Unusual) => Ok(BlockNext::Unusual),
-            Err(e) => Err(SourceError::Damaged {
-                path: self.path.clone(),
-                frame: self.count + 1,
-                offset: self.offset,
-                reason: format!("cannot read on ({e})"),
-            }),
-        }
-    }
+/// A saved capture, read frame by frame.
+pub struct FileSource {
+    /// The path as given, or `standard input`.
+    name: PathBuf,
+    input: File,
+    kind: Kind,
+    /// The input's length when it is a regular file (refreshed when it looks wrong).
+    size: Option<u64>,
+    /// Device and inode of the input (what an output must not be).
+    identity: (u64, u64),
+    /// The input has no more bytes.
+    eof: bool,
+    /// Byte offset of the first unparsed byte (`block.start`).
+    offset: u64,
+    /// Bytes the record at `offset` needs, as far as known.
+    need: usize,
+    /// Frames handed out so far.
+    count: u64,
+    /// The block of [`FileSource::next_frame`]; before the first frame, it holds the bytes
+    /// read by [`FileSource::open`].
+    own: Block,
+    /// Set once reading stopped on damage; later calls return the end.
+    done: bool,
+    /// The first interface's link type and time precision.
+    first: Option<(LinkType, Precision)>,
+}
 
-    /// Bytes the next record needs in a block (its header alone while unread).
-    pub fn record_len(&self, block: &Block) -> usize {
-        self.records.record_len(block)
+impl std::fmt::Debug for FileSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileSource")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("offset", &self.offset)
+            .field("count", &self.count)
+            .finish_non_exhaustive()
     }
+}
 
-    /// The rest of the file as a frame-by-frame source, read by libpcap from the next record.
-    pub fn into_source(self) -> Result<FileSource, SourceError> {
-        let BlockSource {
-            records,
-            cap,
-            linktype,
-            path,
-            count,
-            offset,
-        } = self;
-        let mut source = FileSource {
-            path,
-            format: Format::Pcap,
-            reader: Reader::Fast {
-                records,
-                cap,
-                linktype,
-            },
-            count,
-            pcap_offset: offset,
-            done: false,
-        };
-        source.hand_to_libpcap()?;
-        Ok(source)
-    }
+/// How damage is described before the path and frame number are added.
+struct Damage {
+    offset: u64,
+    reason: String,
 }
 
 impl FileSource {
-    /// How to read the rest of this file: in blocks when it is a plain classic pcap file
-    /// none of whose frames were read yet, frame by frame otherwise.
-    pub fn into_reading(self) -> Reading {
-        match self {
-            FileSource {
-                path,
-                reader:
-                    Reader::Fast {
-                        records,
-                        cap,
-                        linktype,
-                    },
-                count: 0,
-                pcap_offset,
-                ..
-            } => Reading::Blocks(BlockSource {
-                records,
-                cap,
-                linktype,
-                path,
-                count: 0,
-                offset: pcap_offset,
-            }),
-            other => Reading::Frames(other),
+    /// Opens a capture file (`-`: standard input), once, and reads its header: the first
+    /// bytes of a FIFO or a pipe are not lost to a second opening.
+    pub fn open(path: &Path) -> Result<Self, SourceError> {
+        let (name, input) = if path == Path::new("-") {
+            let name = PathBuf::from("standard input");
+            let fd = io::stdin()
+                .as_fd()
+                .try_clone_to_owned()
+                .map_err(|e| unreadable(&name, &e))?;
+            (name, File::from(fd))
+        } else {
+            let input = File::open(path).map_err(|e| match e.kind() {
+                io::ErrorKind::NotFound => SourceError::NotFound {
+                    path: path.to_path_buf(),
+                },
+                _ => unreadable(path, &e),
+            })?;
+            (path.to_path_buf(), input)
+        };
+        if path == Path::new("-") && std::io::IsTerminal::is_terminal(&input) {
+            return Err(SourceError::Terminal);
+        }
+        Self::read_from(name, input)
+    }
+
+    /// Reads a capture from `input`, opened already (a file, a FIFO, a pipe), named `name`
+    /// in messages.
+    pub fn read_from(name: PathBuf, input: File) -> Result<Self, SourceError> {
+        let meta = input.metadata().map_err(|e| unreadable(&name, &e))?;
+        if meta.is_dir() {
+            return Err(SourceError::IsDirectory { path: name });
+        }
+        let mut source = FileSource {
+            name,
+            input,
+            kind: Kind::PcapNg(Section::default()),
+            size: meta.is_file().then_some(meta.len()),
+            identity: (meta.dev(), meta.ino()),
+            eof: false,
+            offset: 0,
+            need: 4,
+            count: 0,
+            own: Block::with_room(OWN_BLOCK),
+            done: false,
+            first: None,
+        };
+        source.read_header()?;
+        Ok(source)
+    }
+
+    /// The path being read (`standard input` for `-`).
+    pub fn path(&self) -> &Path {
+        &self.name
+    }
+
+    /// Device and inode of the input: an output file with the same two is the input.
+    pub fn identity(&self) -> (u64, u64) {
+        self.identity
+    }
+
+    /// The file's container format.
+    pub fn format(&self) -> Format {
+        match self.kind {
+            Kind::Pcap(_) => Format::Pcap,
+            Kind::PcapNg(_) => Format::PcapNg,
         }
     }
 
-    /// Lets libpcap read on from the record the fast reader stopped at: its handle has
-    /// read only the file header, so it first skips the records already handed out.
-    fn hand_to_libpcap(&mut self) -> Result<(), SourceError> {
-        let reader = std::mem::replace(&mut self.reader, Reader::Spent);
-        let Reader::Fast {
-            mut cap, linktype, ..
-        } = reader
-        else {
-            self.reader = reader;
-            return Ok(());
+    /// The link type of the first interface, when one is described before the first frame
+    /// (always, in a classic pcap file).
+    pub fn linktype(&self) -> Option<LinkType> {
+        self.first.map(|(l, _)| l)
+    }
+
+    /// How finely the first interface's times are stored (nanoseconds when unknown).
+    pub fn precision(&self) -> Precision {
+        self.first.map(|(_, p)| p).unwrap_or_default()
+    }
+
+    /// Reads and checks the file header (classic pcap) or the first section header and the
+    /// blocks after it up to the first packet (pcapng).
+    fn read_header(&mut self) -> Result<(), SourceError> {
+        let mut own = std::mem::take(&mut self.own);
+        let result = self.header_in(&mut own);
+        self.own = own;
+        result
+    }
+
+    fn header_in(&mut self, block: &mut Block) -> Result<(), SourceError> {
+        let refused = |name: &Path, reason: String| SourceError::NotACapture {
+            path: name.to_path_buf(),
+            reason,
         };
-        for skipped in 1..=self.count {
-            if let Err(e) = cap.next_packet() {
-                self.done = true;
-                let reason = format!(
-                    "libpcap could not read frame {skipped} again ({})",
-                    tidy(&e.to_string())
-                );
-                return Err(SourceError::Damaged {
-                    path: self.path.clone(),
-                    frame: self.count + 1,
-                    offset: self.pcap_offset,
-                    reason,
-                });
-            }
+        let got = self
+            .fill_to(block, 4)
+            .map_err(|e| unreadable(&self.name, &e))?;
+        match got {
+            0 => return Err(refused(&self.name, "the file is empty".into())),
+            1..=3 => return Err(refused(&self.name, format!("only {got} bytes long"))),
+            _ => {}
         }
-        self.reader = Reader::Libpcap { cap, linktype };
+        let head = block.unread_bytes(4);
+        let magic = u32_le(head, 0).unwrap_or(0);
+        if magic == SHB {
+            self.kind = Kind::PcapNg(Section::default());
+            // The first section header is checked here, so that a file of another version
+            // is refused rather than damaged at frame 1.
+            if self
+                .fill_to(block, 12)
+                .map_err(|e| unreadable(&self.name, &e))?
+                < 12
+            {
+                return Err(refused(
+                    &self.name,
+                    "cut short in its section header".into(),
+                ));
+            }
+            let order = u32_le(block.unread_bytes(12), 8).unwrap_or(0);
+            if order != BYTE_ORDER_MAGIC && order.swap_bytes() != BYTE_ORDER_MAGIC {
+                return Err(refused(
+                    &self.name,
+                    format!("pcapng section header with byte-order magic 0x{order:08x}"),
+                ));
+            }
+            if self
+                .fill_to(block, 16)
+                .map_err(|e| unreadable(&self.name, &e))?
+                >= 16
+            {
+                let big = order != BYTE_ORDER_MAGIC;
+                if let Some(reason) = unknown_version(block.unread_bytes(16), big) {
+                    return Err(refused(&self.name, reason));
+                }
+            }
+            // The blocks before the first packet: interfaces (for the link type a filter is
+            // compiled for and an empty -w file is written with). Damage here is left to be
+            // found again, and reported, by the first read of a frame.
+            self.read_interfaces(block)
+                .map_err(|e| unreadable(&self.name, &e))?;
+            return Ok(());
+        }
+        let header = match magic {
+            0xA1B2_C3D4 | 0xD4C3_B2A1 | 0xA1B2_3C4D | 0x4D3C_B2A1 | 0xA1B2_CD34 | 0x34CD_B2A1 => {
+                if self
+                    .fill_to(block, PCAP_HEADER)
+                    .map_err(|e| unreadable(&self.name, &e))?
+                    < PCAP_HEADER
+                {
+                    return Err(refused(
+                        &self.name,
+                        format!("cut short in its {PCAP_HEADER}-byte file header"),
+                    ));
+                }
+                pcap_header(block.unread_bytes(PCAP_HEADER))
+                    .map_err(|reason| refused(&self.name, reason))?
+            }
+            _ => {
+                return Err(refused(
+                    &self.name,
+                    format!("unknown magic number 0x{:08x}", magic.swap_bytes()),
+                ));
+            }
+        };
+        block.start += PCAP_HEADER;
+        self.offset = PCAP_HEADER as u64;
+        self.need = header.record_header;
+        let precision = if header.scale == 1 {
+            Precision::Nano
+        } else {
+            Precision::Micro
+        };
+        self.first = Some((header.linktype, precision));
+        self.kind = Kind::Pcap(header);
         Ok(())
     }
 }
 
-/// Why `next_frame` did not return a frame from the current reader.
-enum Stop {
-    End,
-    Damage(u64, String),
+/// What [`FileSource::parse_at`] found at the start of a block's unread bytes.
+enum Parsed {
+    /// A frame (its record consumed).
+    Frame(FrameAt),
+    /// A block that is not a frame, consumed.
+    Other,
+    /// The record is not all there: it needs [`FileSource::need`] bytes.
+    Incomplete,
 }
 
-/// True when our pcapng reader reads the file's first block.
-fn pcapng_readable(path: &Path) -> bool {
-    PcapNgReader::open(path).is_ok_and(|mut r| r.next_frame(1).is_ok())
+impl FileSource {
+    /// The next frame, `Ok(None)` at the end of the input, or the damage that stops reading.
+    pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, SourceError> {
+        let mut own = std::mem::take(&mut self.own);
+        let found = loop {
+            match self.read_in(&mut own) {
+                Ok(BlockNext::Short) => own.compact(self.need.max(OWN_BLOCK)),
+                other => break other,
+            }
+        };
+        self.own = own;
+        match found? {
+            BlockNext::Frame(at) => Ok(Some(at.frame(&self.own))),
+            BlockNext::End | BlockNext::Short => Ok(None),
+        }
+    }
+
+    /// The next frame, in `block` (read into it as needed). Frames are read either with
+    /// [`FileSource::next_frame`] or with this, not both; the bytes [`FileSource::open`]
+    /// read go to the first block given, which must be empty.
+    pub fn next_in(&mut self, block: &mut Block) -> Result<BlockNext, SourceError> {
+        if self.own.unread() > 0 {
+            let need = block.buf.len().max(self.own.unread());
+            self.own.carry_to(block, need);
+            self.own = Block::default();
+        }
+        self.read_in(block)
+    }
+
+    /// Bytes the next record needs in a block (its header alone while unread).
+    pub fn record_len(&self, _block: &Block) -> usize {
+        self.need
+    }
+
+    fn read_in(&mut self, block: &mut Block) -> Result<BlockNext, SourceError> {
+        if self.done {
+            return Ok(BlockNext::End);
+        }
+        loop {
+            match self.parse_at(block) {
+                Ok(Parsed::Frame(at)) => return Ok(BlockNext::Frame(at)),
+                Ok(Parsed::Other) => continue,
+                Ok(Parsed::Incomplete) => {}
+                Err(d) => return Err(self.damaged(d)),
+            }
+            if self.eof {
+                if let Some(d) = self.shrunk() {
+                    return Err(self.damaged(d));
+                }
+                let unread = block.unread();
+                if unread == 0 {
+                    return Ok(BlockNext::End);
+                }
+                let d = Damage {
+                    offset: self.offset,
+                    reason: format!(
+                        "the file is cut short: the record needs {} bytes, {unread} remain",
+                        self.need
+                    ),
+                };
+                return Err(self.damaged(d));
+            }
+            if block.end >= block.buf.len() {
+                return Ok(BlockNext::Short);
+            }
+            if let Err(e) = self.read_into(block) {
+                let d = Damage {
+                    offset: self.offset,
+                    reason: format!("cannot read on ({e})"),
+                };
+                return Err(self.damaged(d));
+            }
+        }
+    }
+
+    /// One read into the block's free room (at most [`READ_SIZE`]); sets `eof` at the end.
+    fn read_into(&mut self, block: &mut Block) -> io::Result<()> {
+        let end = block.buf.len().min(block.end + READ_SIZE);
+        let room = block.buf.get_mut(block.end..end).unwrap_or_default();
+        loop {
+            match self.input.read(room) {
+                Ok(0) => self.eof = true,
+                Ok(n) => block.end += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+            return Ok(());
+        }
+    }
+
+    /// Reads until the block holds `n` unread bytes or the input ends; the unread count.
+    fn fill_to(&mut self, block: &mut Block, n: usize) -> io::Result<usize> {
+        while block.unread() < n && !self.eof {
+            if block.start + n > block.buf.len().saturating_sub(super::block::READ_ALIGN) {
+                block.compact(n);
+            }
+            self.read_into(block)?;
+        }
+        Ok(block.unread())
+    }
+
+    /// pcapng: reads the blocks before the first packet block (interface descriptions),
+    /// as far as they are sound and fit the reader's block.
+    fn read_interfaces(&mut self, block: &mut Block) -> io::Result<()> {
+        while self.first.is_none() {
+            if self.fill_to(block, 8)? < 8 {
+                return Ok(());
+            }
+            let Kind::PcapNg(section) = &self.kind else {
+                return Ok(());
+            };
+            let head = block.unread_bytes(8);
+            if matches!(u32_at(head, 0, section.big_endian), Some(EPB | PB | SPB)) {
+                return Ok(());
+            }
+            match self.parse_at(block) {
+                Ok(Parsed::Other) => {}
+                Ok(Parsed::Incomplete) => {
+                    if self.need > OWN_BLOCK || self.fill_to(block, self.need)? < self.need {
+                        return Ok(());
+                    }
+                }
+                Ok(Parsed::Frame(_)) | Err(_) => return Ok(()),
+            }
+        }
+        Ok(())
+    }
+
+    /// The damage `d`, with the path and the number of the frame it stops.
+    fn damaged(&mut self, d: Damage) -> SourceError {
+        self.done = true;
+        SourceError::Damaged {
+            path: self.name.clone(),
+            frame: self.count + 1,
+            offset: d.offset,
+            reason: d.reason,
+        }
+    }
+
+    /// When the input is a regular file that got shorter than it was (truncated or
+    /// rewritten while it was read), the damage to report.
+    fn shrunk(&mut self) -> Option<Damage> {
+        let was = self.size?;
+        let now = self.input.metadata().ok()?.len();
+        self.size = Some(now);
+        (now < was).then(|| Damage {
+            offset: self.offset,
+            reason: format!(
+                "the file shrank from {was} to {now} bytes while it was read (another program \
+                 truncated or rewrote it); read it again once it is complete"
+            ),
+        })
+    }
+
+    /// Checks that a record of `len` bytes at the current offset fits in what is left of a
+    /// regular file, before any room is made for it.
+    fn check_left(&mut self, len: usize, what: &str) -> Result<(), Damage> {
+        let Some(size) = self.size else {
+            return Ok(());
+        };
+        let len = len as u64;
+        if len <= size.saturating_sub(self.offset) {
+            return Ok(());
+        }
+        // The file may have grown since it was opened (a capture still being written).
+        let now = self.input.metadata().map(|m| m.len()).unwrap_or(size);
+        self.size = Some(now);
+        let left = now.saturating_sub(self.offset);
+        if len <= left {
+            return Ok(());
+        }
+        Err(Damage {
+            offset: self.offset,
+            reason: format!("the file is cut short: the {what} needs {len} bytes, {left} remain"),
+        })
+    }
+
+    /// Parses the record at `block.start` when it is all in the block.
+    #[inline]
+    fn parse_at(&mut self, block: &mut Block) -> Result<Parsed, Damage> {
+        match &self.kind {
+            Kind::Pcap(h) => {
+                let h = *h;
+                self.pcap_record(block, &h)
+            }
+            Kind::PcapNg(_) => self.pcapng_block(block),
+        }
+    }
+
+    #[inline]
+    fn pcap_record(&mut self, block: &mut Block, h: &PcapHeader) -> Result<Parsed, Damage> {
+        let avail = block.unread();
+        let head = block.unread_bytes(h.record_header);
+        let (Some(secs), Some(frac), Some(caplen), Some(len)) = (
+            u32_at(head, 0, h.big_endian),
+            u32_at(head, 4, h.big_endian),
+            u32_at(head, 8, h.big_endian),
+            u32_at(head, 12, h.big_endian),
+        ) else {
+            self.need = h.record_header;
+            return Ok(Parsed::Incomplete);
+        };
+        let (caplen, orig_len) = match h.lengths {
+            Lengths::Swapped => (len, caplen),
+            Lengths::MaybeSwapped if caplen > len => (len, caplen),
+            _ => (caplen, len),
+        };
+        if caplen > MAX_CAPLEN {
+            return Err(Damage {
+                offset: self.offset,
+                reason: format!(
+                    "captured length {caplen} is over the largest a capture holds ({MAX_CAPLEN})"
+                ),
+            });
+        }
+        let need = h.record_header + caplen as usize;
+        if avail < need {
+            self.need = need;
+            self.check_left(need, "record")?;
+            return Ok(Parsed::Incomplete);
+        }
+        let at = block.start + h.record_header;
+        block.start += need;
+        self.offset += need as u64;
+        self.count += 1;
+        // As libpcap: both time fields are signed 32-bit; microseconds are scaled up, and an
+        // out-of-range fraction is kept (time differences then come out as tshark's).
+        let nanos = u32::try_from(i64::from(frac as i32) * h.scale).unwrap_or(u32::MAX);
+        Ok(Parsed::Frame(FrameAt {
+            number: self.count,
+            ts: Timestamp {
+                secs: i64::from(secs as i32),
+                nanos,
+            },
+            linktype: h.linktype,
+            orig_len,
+            at,
+            // As libpcap: bytes past the snapshot length are dropped.
+            len: caplen.min(h.snapshot) as usize,
+            options: (0, 0),
+            big_endian: h.big_endian,
+        }))
+    }
+
+    fn pcapng_block(&mut self, block: &mut Block) -> Result<Parsed, Damage> {
+        let Kind::PcapNg(section) = &self.kind else {
+            return Ok(Parsed::Incomplete);
+        };
+        let section_big = section.big_endian;
+        let offset = self.offset;
+        let damage = |reason: String| Damage { offset, reason };
+        let avail = block.unread();
+        let head = block.unread_bytes(12);
+        let Some(raw_type) = u32_le(head, 0) else {
+            self.need = 8;
+            return Ok(Parsed::Incomplete);
+        };
+        let (big, block_type) = if raw_type == SHB {
+            let Some(order) = u32_le(head, 8) else {
+                self.need = 12;
+                return Ok(Parsed::Incomplete);
+            };
+            if order == BYTE_ORDER_MAGIC {
+                (false, SHB)
+            } else if order.swap_bytes() == BYTE_ORDER_MAGIC {
+                (true, SHB)
+            } else {
+                return Err(damage(format!(
+                    "section header with byte-order magic 0x{order:08x}"
+                )));
+            }
+        } else {
+            (section_big, u32_at(head, 0, section_big).unwrap_or(0))
+        };
+        let Some(len) = u32_at(head, 4, big) else {
+            self.need = 8;
+            return Ok(Parsed::Incomplete);
+        };
+        if len < 12 || !len.is_multiple_of(4) || (block_type == SHB && len < 28) {
+            return Err(damage(format!("impossible block length {len}")));
+        }
+        let need = usize::try_from(len).unwrap_or(usize::MAX);
+        if avail < need {
+            self.need = need;
+            self.check_left(need, "block")?;
+            if len > MAX_BLOCK {
+                return Err(damage(format!(
+                    "a block of {len} bytes, over the {MAX_BLOCK} bytes a block may have"
+                )));
+            }
+            return Ok(Parsed::Incomplete);
+        }
+        let start = block.start;
+        let b = block.unread_bytes(need);
+        let trailer = u32_at(b, need - 4, big).unwrap_or(0);
+        if trailer != len {
+            return Err(damage(format!(
+                "block length {len} does not match its trailer {trailer}"
+            )));
+        }
+        let body_end = need - 4;
+        let found = match block_type {
+            SHB => {
+                if let Some(reason) = unknown_version(b, big) {
+                    return Err(damage(reason));
+                }
+                self.kind = Kind::PcapNg(Section {
+                    big_endian: big,
+                    interfaces: Vec::new(),
+                });
+                Parsed::Other
+            }
+            IDB => {
+                let (Some(linktype), Some(snaplen)) = (u16_at(b, 8, big), u32_at(b, 12, big))
+                else {
+                    return Err(damage("interface block cut short".into()));
+                };
+                let mut iface = Interface {
+                    linktype: LinkType(u32::from(linktype)),
+                    snaplen: if snaplen == 0 { u32::MAX } else { snaplen },
+                    units_per_sec: 1_000_000,
+                    offset_secs: 0,
+                };
+                interface_options(b.get(16..body_end).unwrap_or_default(), big, &mut iface);
+                if self.first.is_none() {
+                    let precision = if iface.units_per_sec == 1_000_000 {
+                        Precision::Micro
+                    } else {
+                        Precision::Nano
+                    };
+                    self.first = Some((iface.linktype, precision));
+                }
+                if let Kind::PcapNg(s) = &mut self.kind {
+                    s.interfaces.push(iface);
+                }
+                Parsed::Other
+            }
+            EPB | PB | SPB => {
+                let interfaces = match &self.kind {
+                    Kind::PcapNg(s) => &s.interfaces[..],
+                    Kind::Pcap(_) => &[],
+                };
+                let packet =
+                    packet_fields(b, block_type, big, body_end, interfaces).map_err(&damage)?;
+                self.count += 1;
+                Parsed::Frame(FrameAt {
+                    number: self.count,
+                    ts: packet.ts,
+                    linktype: packet.linktype,
+                    orig_len: packet.orig_len,
+                    at: start + packet.data.0,
+                    len: packet.data.1,
+                    options: (start + packet.options.0, packet.options.1),
+                    big_endian: big,
+                })
+            }
+            // Statistics, name resolution, decryption secrets, custom blocks: not frames.
+            _ => Parsed::Other,
+        };
+        block.start += need;
+        self.offset += u64::from(len);
+        Ok(found)
+    }
 }
 
-/// libpcap's messages, made to read as part of ours.
-fn tidy(reason: &str) -> String {
-    let r = reason.trim().trim_start_matches("libpcap error: ");
-    if r.contains("truncated dump file") || r.contains("truncated pcapng") {
-        format!("the file is cut short ({r})")
+/// What a packet block holds: ranges relative to the block's start.
+struct PacketFields {
+    ts: Timestamp,
+    linktype: LinkType,
+    orig_len: u32,
+    data: (usize, usize),
+    options: (usize, usize),
+}
+
+/// Reads an Enhanced, obsolete or Simple Packet Block (`b`, its options ending at `body_end`).
+fn packet_fields(
+    b: &[u8],
+    block_type: u32,
+    big: bool,
+    body_end: usize,
+    interfaces: &[Interface],
+) -> Result<PacketFields, String> {
+    if block_type == SPB {
+        let iface = interfaces
+            .first()
+            .ok_or("a simple packet block before any interface block")?;
+        let orig_len = u32_at(b, 8, big).ok_or("simple packet block cut short")?;
+        // The captured bytes: the original length, or the snapshot length if less; what
+        // follows them is padding.
+        let caplen = orig_len.min(iface.snaplen) as usize;
+        if 12 + caplen > body_end {
+            return Err(format!(
+                "simple packet block of {} bytes cannot hold its {caplen} captured bytes",
+                b.len()
+            ));
+        }
+        return Ok(PacketFields {
+            ts: Timestamp::ABSENT,
+            linktype: iface.linktype,
+            orig_len,
+            data: (12, caplen),
+            options: (0, 0),
+        });
+    }
+    let interface = if block_type == EPB {
+        u32_at(b, 8, big)
     } else {
-        r.to_string()
+        u16_at(b, 8, big).map(u32::from)
+    };
+    let (Some(interface), Some(hi), Some(lo), Some(caplen), Some(orig_len)) = (
+        interface,
+        u32_at(b, 12, big),
+        u32_at(b, 16, big),
+        u32_at(b, 20, big),
+        u32_at(b, 24, big),
+    ) else {
+        return Err("packet block cut short".into());
+    };
+    let iface = usize::try_from(interface)
+        .ok()
+        .and_then(|i| interfaces.get(i))
+        .ok_or_else(|| format!("packet names interface {interface} that was never described"))?;
+    let caplen = caplen as usize;
+    let data_end = 28usize.saturating_add(caplen);
+    if data_end > body_end {
+        return Err("captured length runs past the end of its block".into());
     }
+    let options_at = 28 + ((caplen + 3) & !3);
+    let units = (u64::from(hi) << 32) | u64::from(lo);
+    let per = iface.units_per_sec;
+    let secs = i64::try_from(units / per)
+        .unwrap_or(i64::MAX)
+        .saturating_add(iface.offset_secs);
+    let nanos =
+        u32::try_from(u128::from(units % per) * 1_000_000_000 / u128::from(per)).unwrap_or(0);
+    Ok(PacketFields {
+        ts: Timestamp { secs, nanos },
+        linktype: iface.linktype,
+        orig_len,
+        // As libpcap: bytes past the interface's snapshot length are dropped.
+        data: (28, caplen.min(iface.snaplen as usize)),
+        options: (options_at, body_end.saturating_sub(options_at)),
+    })
 }
 
-fn io_error(path: &Path, e: io::Error) -> SourceError {
-    match e.kind() {
-        io::ErrorKind::NotFound => SourceError::NotFound {
-            path: path.to_path_buf(),
-        },
-        _ => SourceError::Unreadable {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        },
-    }
-}
-
-/// Checks the magic number before libpcap sees the file, for clear errors.
-fn sniff(path: &Path) -> Result<Format, SourceError> {
-    let meta = std::fs::metadata(path).map_err(|e| io_error(path, e))?;
-    if meta.is_dir() {
-        return Err(SourceError::IsDirectory {
-            path: path.to_path_buf(),
-        });
-    }
-    let mut magic = [0u8; 4];
-    let mut f = File::open(path).map_err(|e| io_error(path, e))?;
-    let mut got = 0;
-    while got < 4 {
-        match f.read(&mut magic[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(io_error(path, e)),
+/// Reads `if_tsresol` and `if_tsoffset` from an interface block's options.
+fn interface_options(mut options: &[u8], big: bool, iface: &mut Interface) {
+    while let (Some(code), Some(len)) = (u16_at(options, 0, big), u16_at(options, 2, big)) {
+        let len = usize::from(len);
+        let value = options.get(4..4 + len).unwrap_or_default();
+        match (code, value) {
+            (0, _) => return,
+            (9, &[v]) => {
+                let units = if v & 0x80 == 0 {
+                    10u64.checked_pow(u32::from(v))
+                } else {
+                    2u64.checked_pow(u32::from(v & 0x7f))
+                };
+                if let Some(u) = units.filter(|&u| u > 0) {
+                    iface.units_per_sec = u;
+                }
+            }
+            (14, v) if v.len() == 8 => {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(v);
+                iface.offset_secs = if big {
+                    i64::from_be_bytes(a)
+                } else {
+                    i64::from_le_bytes(a)
+                };
+            }
+            _ => {}
         }
-    }
-    if got == 0 {
-        return Err(SourceError::NotACapture {
-            path: path.to_path_buf(),
-            reason: "the file is empty".into(),
-        });
-    }
-    if got < 4 {
-        return Err(SourceError::NotACapture {
-            path: path.to_path_buf(),
-            reason: format!("only {got} bytes long"),
-        });
-    }
-    match u32::from_be_bytes(magic) {
-        0x0A0D_0D0A => Ok(Format::PcapNg),
-        0xA1B2_C3D4 | 0xD4C3_B2A1 | 0xA1B2_3C4D | 0x4D3C_B2A1 | 0xA1B2_CD34 | 0x34CD_B2A1 => {
-            Ok(Format::Pcap)
-        }
-        m => Err(SourceError::NotACapture {
-            path: path.to_path_buf(),
-            reason: format!("unknown magic number 0x{m:08x}"),
-        }),
+        options = options.get(4 + ((len + 3) & !3)..).unwrap_or_default();
     }
 }
 
-/// True when libpcap cannot read a pcapng file faithfully: its interfaces differ in link
-/// type or snapshot length (refused), or it has Simple Packet Blocks (no timestamp, which
-/// libpcap reports as the epoch).
-fn mixed_interfaces(path: &Path) -> bool {
-    match PcapNgReader::open(path).map(|r| r.interface_kinds()) {
-        Ok(Ok(scan)) => scan.kinds.len() > 1 || scan.simple_packets,
-        _ => false,
+/// Why a pcapng section header (`b`, from its start) is of a version not read, if it is:
+/// only major version 1 is defined (tshark refuses the others too).
+fn unknown_version(b: &[u8], big: bool) -> Option<String> {
+    let (major, minor) = (u16_at(b, 12, big)?, u16_at(b, 14, big)?);
+    (major != 1).then(|| format!("pcapng version {major}.{minor} (only 1.x is defined)"))
+}
+
+/// A classic pcap file header (`h`: its 24 bytes), checked as libpcap checks it.
+fn pcap_header(h: &[u8]) -> Result<PcapHeader, String> {
+    let magic = u32_le(h, 0).unwrap_or(0);
+    // The magic read little-endian tells the order of every other field.
+    let (big_endian, scale, record_header) = match magic {
+        0xA1B2_C3D4 => (false, 1000, 16),
+        0xD4C3_B2A1 => (true, 1000, 16),
+        0xA1B2_3C4D => (false, 1, 16),
+        0x4D3C_B2A1 => (true, 1, 16),
+        0xA1B2_CD34 => (false, 1000, 24),
+        _ => (true, 1000, 24),
+    };
+    let (Some(major), Some(minor), Some(snaplen), Some(linktype)) = (
+        u16_at(h, 4, big_endian),
+        u16_at(h, 6, big_endian),
+        u32_at(h, 16, big_endian),
+        u32_at(h, 20, big_endian),
+    ) else {
+        return Err("cut short in its file header".into());
+    };
+    if major != 2 || minor > 4 {
+        return Err(format!(
+            "pcap version {major}.{minor} (libpcap and tshark read 2.0 to 2.4)"
+        ));
     }
+    let lengths = match minor {
+        0..=2 => Lengths::Swapped,
+        3 => Lengths::MaybeSwapped,
+        _ => Lengths::InOrder,
+    };
+    Ok(PcapHeader {
+        big_endian,
+        scale,
+        record_header,
+        // As libpcap: a zero or oversized snapshot length means the largest.
+        snapshot: if snaplen == 0 || snaplen > MAX_CAPLEN {
+            MAX_CAPLEN
+        } else {
+            snaplen
+        },
+        // The upper bits hold the FCS length, not the link type.
+        linktype: LinkType(linktype & 0xFFFF),
+        lengths,
+    })
+}
+
+fn unreadable(path: &Path, e: &io::Error) -> SourceError {
+    SourceError::Unreadable {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}
+
+#[inline]
+fn u32_le(b: &[u8], at: usize) -> Option<u32> {
+    let a: [u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(u32::from_le_bytes(a))
+}
+
+#[inline]
+fn u32_at(b: &[u8], at: usize, big: bool) -> Option<u32> {
+    let a: [u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(if big {
+        u32::from_be_bytes(a)
+    } else {
+        u32::from_le_bytes(a)
+    })
+}
+
+fn u16_at(b: &[u8], at: usize, big: bool) -> Option<u16> {
+    let a: [u8; 2] = b.get(at..at.checked_add(2)?)?.try_into().ok()?;
+    Some(if big {
+        u16::from_be_bytes(a)
+    } else {
+        u16::from_le_bytes(a)
+    })
 }
 
 #[cfg(test)]
-mod fast_path_tests {
+mod tests {
     use super::*;
     use std::io::Write;
 
-    /// Every frame read: (secs, nanos, orig_len, bytes), then the error if any.
-    type Read = (Vec<(i64, u32, u32, Vec<u8>)>, Option<String>);
+    /// Every frame read: (secs, nanos, link type, orig_len, bytes), then the error if any.
+    type Read = (Vec<(i64, u32, u32, u32, Vec<u8>)>, Option<String>);
 
-    /// Every frame as libpcap alone reads it.
-    fn by_libpcap(path: &Path) -> Read {
-        let mut cap = Capture::from_file_with_precision(path, Precision::Nano).unwrap();
+    /// Every frame as libpcap reads it (link types as LINKTYPE_ values).
+    fn by_libpcap(path: &Path) -> Option<Read> {
+        let mut cap = pcap::Capture::from_file_with_precision(path, pcap::Precision::Nano).ok()?;
+        let lt = LinkType::from_dlt(cap.get_datalink().0).0;
         let mut frames = Vec::new();
         loop {
             match cap.next_packet() {
                 Ok(p) => frames.push((
                     p.header.ts.tv_sec,
                     u32::try_from(p.header.ts.tv_usec).unwrap_or(u32::MAX),
+                    lt,
                     p.header.len,
                     p.data.to_vec(),
                 )),
-                Err(pcap::Error::NoMorePackets) => return (frames, None),
-                Err(e) => return (frames, Some(tidy(&e.to_string()))),
+                Err(pcap::Error::NoMorePackets) => return Some((frames, None)),
+                Err(e) => return Some((frames, Some(e.to_string()))),
             }
         }
     }
@@ -527,7 +978,13 @@ mod fast_path_tests {
         let mut frames = Vec::new();
         loop {
             match source.next_frame() {
-                Ok(Some(f)) => frames.push((f.ts.secs, f.ts.nanos, f.orig_len, f.data.to_vec())),
+                Ok(Some(f)) => frames.push((
+                    f.ts.secs,
+                    f.ts.nanos,
+                    f.linktype.0,
+                    f.orig_len,
+                    f.data.to_vec(),
+                )),
                 Ok(None) => return (frames, None),
                 Err(SourceError::Damaged { reason, .. }) => return (frames, Some(reason)),
                 Err(e) => panic!("{e}"),
@@ -535,117 +992,386 @@ mod fast_path_tests {
         }
     }
 
-    /// The fast reader hands over exactly what libpcap does, on every classic pcap fixture.
+    fn file_with(bytes: &[u8]) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(bytes).unwrap();
+        f
+    }
+
+    /// The reader gives exactly libpcap's frames on every fixture libpcap reads (pcap and
+    /// pcapng): times, link types, lengths, bytes.
     #[test]
-    fn test_fast_reader_same_frames_as_libpcap_on_fixtures() {
+    fn test_same_frames_as_libpcap_on_fixtures() {
         let mut checked = 0;
         for dir in ["fixtures", "fixtures/public"] {
             let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
             for entry in std::fs::read_dir(dir).unwrap() {
                 let path = entry.unwrap().path();
-                if path.extension().is_some_and(|e| e == "pcap") {
-                    assert_eq!(by_source(&path), by_libpcap(&path), "{}", path.display());
-                    checked += 1;
+                let name = path.to_string_lossy().into_owned();
+                if !(name.ends_with(".pcap") || name.ends_with(".pcapng")) {
+                    continue;
+                }
+                let ours = by_source(&path);
+                match by_libpcap(&path) {
+                    // libpcap refuses pcapng files whose interfaces differ (at the first
+                    // frame of another kind): up to there the frames are the same.
+                    Some(theirs) if theirs.1.is_some() && ours.1.is_none() => {
+                        assert!(name.ends_with(".pcapng"), "libpcap: {name}: {:?}", theirs.1);
+                        assert_eq!(ours.0[..theirs.0.len()], theirs.0, "{name}");
+                    }
+                    Some(theirs) => {
+                        // Damage where libpcap finds damage (a fixture cut short).
+                        assert_eq!(ours.1.is_some(), theirs.1.is_some(), "{name}: {:?}", ours.1);
+                        assert_eq!(ours.0.len(), theirs.0.len(), "{name}");
+                        for (i, (a, b)) in ours.0.iter().zip(&theirs.0).enumerate() {
+                            assert_eq!(a, b, "{name} frame {}", i + 1);
+                        }
+                        checked += 1;
+                    }
+                    // libpcap refuses pcapng files whose interfaces differ.
+                    None => assert!(name.ends_with(".pcapng"), "libpcap refused {name}"),
                 }
             }
         }
-        assert!(checked >= 6, "only {checked} pcap fixtures");
+        assert!(checked >= 20, "only {checked} fixtures compared");
     }
 
-    /// Blocks read as `app::threaded` reads them (a new block whenever one is short or
-    /// holds `per_block` frames, the unread bytes carried over) give the frames of
-    /// `next_frame`, without handing over to libpcap.
+    /// Frames read into blocks as `app::threaded` reads them (a new block whenever one is
+    /// short or holds `per_block` frames, the unread bytes carried over) are those of
+    /// `next_frame`, in both formats.
     #[test]
     fn test_blocks_carried_over_give_the_same_frames() {
-        let lab =
-            std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/lab_tcp.pcap"))
-                .unwrap();
-        let mut bytes = lab.clone();
-        let body = lab.get(24..).unwrap();
-        for i in 0..400 {
-            bytes.extend(body);
-            if i % 100 == 0 {
-                // A record longer than a block.
-                for v in [1u32, 0, 70_000, 70_000] {
-                    bytes.extend(v.to_le_bytes());
-                }
-                bytes.extend(std::iter::repeat_n(i as u8, 70_000));
-            }
-        }
-        bytes.splice(16..20, 262_144u32.to_le_bytes());
-        let mut f = tempfile::NamedTempFile::new().unwrap();
-        f.write_all(&bytes).unwrap();
-        let (expected, none) = by_libpcap(f.path());
-        assert!(none.is_none() && expected.len() > 4000);
-        for (room, per_block) in [(65_536, usize::MAX), (4096, 7), (100_000, 500)] {
-            let Reading::Blocks(mut blocks) = FileSource::open(f.path()).unwrap().into_reading()
-            else {
-                panic!("not a plain file")
-            };
-            let mut block = Block::with_room(room);
-            let (mut got, mut in_block) = (Vec::new(), 0);
-            loop {
-                match blocks.next_in(&mut block).unwrap() {
-                    BlockNext::Frame(at) => {
-                        let f = at.frame(&block);
-                        got.push((f.ts.secs, f.ts.nanos, f.orig_len, f.data.to_vec()));
-                        in_block += 1;
-                        if in_block == per_block {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        for name in ["fixtures/lab_tcp.pcap", "fixtures/lab_ipv6.pcapng"] {
+            let path = root.join(name);
+            let expected = by_source(&path);
+            assert!(expected.0.len() > 5);
+            for (room, per_block) in [(65_536, usize::MAX), (100, 1), (4096, 7)] {
+                let mut source = FileSource::open(&path).unwrap();
+                let mut block = Block::with_room(room);
+                let (mut got, mut in_block) = (Vec::new(), 0);
+                loop {
+                    match source.next_in(&mut block).unwrap() {
+                        BlockNext::Frame(at) => {
+                            let f = at.frame(&block);
+                            got.push((
+                                f.ts.secs,
+                                f.ts.nanos,
+                                f.linktype.0,
+                                f.orig_len,
+                                f.data.to_vec(),
+                            ));
+                            in_block += 1;
+                            if in_block == per_block {
+                                let mut next = Block::with_room(room);
+                                block.carry_to(&mut next, room);
+                                (block, in_block) = (next, 0);
+                            }
+                        }
+                        BlockNext::Short => {
                             let mut next = Block::with_room(room);
-                            block.carry_to(&mut next, room);
+                            block.carry_to(&mut next, source.record_len(&block).max(room));
                             (block, in_block) = (next, 0);
                         }
+                        BlockNext::End => break,
                     }
-                    BlockNext::Short => {
-                        let mut next = Block::with_room(room);
-                        block.carry_to(&mut next, blocks.record_len(&block).max(room));
-                        (block, in_block) = (next, 0);
-                    }
-                    BlockNext::End => break,
-                    BlockNext::Unusual => panic!("handed over at frame {}", got.len() + 1),
                 }
+                assert!(
+                    got == expected.0,
+                    "{name}: room {room}, {per_block} per block"
+                );
             }
-            assert!(
-                got == expected,
-                "room {room}, {per_block} per block: {} frames of {}",
-                got.len(),
-                expected.len()
-            );
         }
     }
 
-    /// A record longer than the snapshot length (libpcap cuts it) and a file cut short
-    /// in the next record: the fast reader hands over to libpcap at that record.
-    #[test]
-    fn test_fast_reader_hands_over_at_an_unusual_record() {
-        let mut bytes = Vec::new();
-        for v in [0xA1B2_C3D4u32, 0x0004_0002, 0, 0, 64, 1] {
-            bytes.extend(v.to_le_bytes());
+    fn pcap_header_bytes(magic: u32, minor: u16, snaplen: u32, linktype: u32) -> Vec<u8> {
+        let mut h = magic.to_le_bytes().to_vec();
+        h.extend(2u16.to_le_bytes());
+        h.extend(minor.to_le_bytes());
+        h.extend([0; 8]);
+        h.extend(snaplen.to_le_bytes());
+        h.extend(linktype.to_le_bytes());
+        h
+    }
+
+    fn record(secs: u32, frac: u32, data: &[u8], orig: u32) -> Vec<u8> {
+        let mut r = Vec::new();
+        for v in [secs, frac, data.len() as u32, orig] {
+            r.extend(v.to_le_bytes());
         }
-        let record = |len: usize, fill: u8| {
-            let mut r = Vec::new();
-            for v in [100u32, 5, len as u32, len as u32] {
-                r.extend(v.to_le_bytes());
-            }
-            r.extend(std::iter::repeat_n(fill, len));
-            r
-        };
-        bytes.extend(record(60, 1));
-        bytes.extend(record(100, 2));
-        bytes.extend(record(60, 3));
-        bytes.extend(&record(60, 4)[..30]);
-        let mut f = tempfile::NamedTempFile::new().unwrap();
-        f.write_all(&bytes).unwrap();
-        assert!(matches!(
-            FileSource::open(f.path()).unwrap().reader,
-            Reader::Fast { .. }
-        ));
+        r.extend(data);
+        r
+    }
+
+    /// Cut to the snapshot length as libpcap, damage past 262,144, a cut final record.
+    #[test]
+    fn test_pcap_records_over_the_snapshot_length_and_cut_short() {
+        let mut bytes = pcap_header_bytes(0xA1B2_C3D4, 4, 64, 1);
+        bytes.extend(record(100, 5, &[1; 60], 60));
+        bytes.extend(record(100, 6, &[2; 100], 100));
+        bytes.extend(&record(100, 7, &[3; 60], 60)[..30]);
+        let f = file_with(&bytes);
         let (frames, error) = by_source(f.path());
-        assert_eq!((frames.clone(), error.clone()), by_libpcap(f.path()));
         assert_eq!(
-            frames.iter().map(|f| f.3.len()).collect::<Vec<_>>(),
-            [60, 64, 60]
+            frames.iter().map(|f| f.4.len()).collect::<Vec<_>>(),
+            [60, 64]
         );
+        assert_eq!((frames[1].0, frames[1].1, frames[1].3), (100, 6000, 100));
         assert!(error.is_some_and(|e| e.contains("cut short")));
+        let mut huge = pcap_header_bytes(0xA1B2_C3D4, 4, 0, 1);
+        huge.extend(&record(1, 0, &[], 0)[..8]);
+        huge.extend(300_000u32.to_le_bytes());
+        huge.extend(300_000u32.to_le_bytes());
+        let f = file_with(&huge);
+        let (frames, error) = by_source(f.path());
+        assert!(frames.is_empty());
+        assert!(error.is_some_and(|e| e.contains("over the largest")));
+    }
+
+    #[test]
+    fn test_pcap_versions_and_odd_headers() {
+        // Version 2.2: the lengths are the other way round.
+        let mut old = pcap_header_bytes(0xA1B2_C3D4, 2, 0, 1);
+        old.extend(record(1, 0, &[9; 4], 60));
+        let swapped: Vec<u8> = old[..24]
+            .iter()
+            .copied()
+            .chain(1u32.to_le_bytes())
+            .chain(0u32.to_le_bytes())
+            .chain(60u32.to_le_bytes())
+            .chain(4u32.to_le_bytes())
+            .chain([9; 4])
+            .collect();
+        let f = file_with(&swapped);
+        let (frames, _) = by_source(f.path());
+        assert_eq!((frames[0].3, frames[0].4.len()), (60, 4));
+        // Unknown versions and magics are refused, not damaged.
+        let mut v3 = pcap_header_bytes(0xA1B2_C3D4, 4, 0, 1);
+        v3[4] = 3;
+        for bytes in [v3, b"hello world, not a capture".to_vec(), vec![0xd4, 0xc3]] {
+            let f = file_with(&bytes);
+            assert!(matches!(
+                FileSource::open(f.path()),
+                Err(SourceError::NotACapture { .. })
+            ));
+        }
+        // FCS bits above the link type.
+        let bytes = pcap_header_bytes(0xA1B2_C3D4, 4, 0, 1 | 0x1400_0000);
+        let f = file_with(&bytes);
+        assert_eq!(
+            FileSource::open(f.path()).unwrap().linktype(),
+            Some(LinkType::ETHERNET)
+        );
+    }
+
+    /// A pcapng section header (little-endian, `major.minor`) and an Ethernet interface
+    /// with `snaplen` and `if_tsresol` = `resol`.
+    fn pcapng_start(major: u16, snaplen: u32, resol: u8) -> Vec<u8> {
+        let mut v = Vec::new();
+        for x in [SHB, 28, BYTE_ORDER_MAGIC] {
+            v.extend(x.to_le_bytes());
+        }
+        v.extend(major.to_le_bytes());
+        v.extend(0u16.to_le_bytes());
+        v.extend((-1i64).to_le_bytes());
+        v.extend(28u32.to_le_bytes());
+        for x in [IDB, 32] {
+            v.extend(x.to_le_bytes());
+        }
+        v.extend(1u16.to_le_bytes());
+        v.extend(0u16.to_le_bytes());
+        v.extend(snaplen.to_le_bytes());
+        v.extend([9, 0, 1, 0, resol, 0, 0, 0, 0, 0, 0, 0]);
+        v.extend(32u32.to_le_bytes());
+        v
+    }
+
+    fn epb(ts: u64, data: &[u8], options: &[u8]) -> Vec<u8> {
+        let padded = (data.len() + 3) & !3;
+        let len = (32 + padded + options.len()) as u32;
+        let mut v = Vec::new();
+        for x in [
+            EPB,
+            len,
+            0,
+            (ts >> 32) as u32,
+            ts as u32,
+            data.len() as u32,
+            60,
+        ] {
+            v.extend(x.to_le_bytes());
+        }
+        v.extend(data);
+        v.resize(v.len() + padded - data.len(), 0);
+        v.extend(options);
+        v.extend(len.to_le_bytes());
+        v
+    }
+
+    #[test]
+    fn test_pcapng_times_comments_and_precision() {
+        let mut bytes = pcapng_start(1, 0, 9);
+        let mut options = vec![1, 0, 5, 0];
+        options.extend(b"hello\0\0\0");
+        options.extend([0, 0, 0, 0]);
+        bytes.extend(epb(1_500_000_000, &[0xaa, 0xbb, 0xcc], &options));
+        let f = file_with(&bytes);
+        let mut source = FileSource::open(f.path()).unwrap();
+        assert_eq!(
+            (source.format(), source.linktype(), source.precision()),
+            (Format::PcapNg, Some(LinkType::ETHERNET), Precision::Nano)
+        );
+        let frame = source.next_frame().unwrap().unwrap();
+        assert_eq!((frame.ts.secs, frame.ts.nanos), (1, 500_000_000));
+        assert_eq!(frame.data, [0xaa, 0xbb, 0xcc]);
+        assert_eq!(frame.comments.iter().collect::<Vec<_>>(), [b"hello"]);
+        assert!(source.next_frame().unwrap().is_none());
+        let f = file_with(&pcapng_start(1, 0, 6));
+        assert_eq!(
+            FileSource::open(f.path()).unwrap().precision(),
+            Precision::Micro
+        );
+    }
+
+    #[test]
+    fn r11_unknown_section_version_is_refused() {
+        let f = file_with(&pcapng_start(2, 0, 6));
+        let e = FileSource::open(f.path()).unwrap_err();
+        assert!(
+            matches!(&e, SourceError::NotACapture { reason, .. } if reason.contains("version 2.0")),
+            "{e}"
+        );
+        // A second section of version 2 in the middle: damage there.
+        let mut bytes = pcapng_start(1, 0, 6);
+        bytes.extend(epb(1, &[1], &[]));
+        bytes.extend(&pcapng_start(2, 0, 6)[..28]);
+        let f = file_with(&bytes);
+        let (frames, error) = by_source(f.path());
+        assert_eq!(frames.len(), 1);
+        assert!(error.is_some_and(|e| e.contains("version 2.0")));
+    }
+
+    #[test]
+    fn r11_simple_packet_block_data_excludes_the_padding() {
+        for (snaplen, orig, body, want) in [(0u32, 5u32, 8usize, 5usize), (6, 100, 8, 6)] {
+            let mut bytes = pcapng_start(1, snaplen, 6);
+            let len = (16 + body) as u32;
+            for x in [SPB, len, orig] {
+                bytes.extend(x.to_le_bytes());
+            }
+            bytes.extend((1..=body as u8).collect::<Vec<_>>());
+            bytes.extend(len.to_le_bytes());
+            let f = file_with(&bytes);
+            let (frames, error) = by_source(f.path());
+            assert!(error.is_none(), "{error:?}");
+            assert_eq!(frames[0].4, (1..=want as u8).collect::<Vec<_>>());
+            assert_eq!(frames[0].3, orig);
+            let mut s = FileSource::open(f.path()).unwrap();
+            assert!(s.next_frame().unwrap().unwrap().ts.is_absent());
+        }
+    }
+
+    #[test]
+    fn r11_timestamp_i64_min_seconds_is_read_as_a_time() {
+        let mut bytes = pcapng_start(1, 0, 6);
+        // if_tsoffset = i64::MIN on a second interface.
+        for x in [IDB, 32] {
+            bytes.extend(x.to_le_bytes());
+        }
+        bytes.extend([1, 0, 0, 0, 0, 0, 0, 0, 14, 0, 8, 0]);
+        bytes.extend(i64::MIN.to_le_bytes());
+        bytes.extend(32u32.to_le_bytes());
+        let mut p = epb(0, &[7], &[]);
+        p[8] = 1; // interface 1
+        bytes.extend(p);
+        let f = file_with(&bytes);
+        let mut s = FileSource::open(f.path()).unwrap();
+        let frame = s.next_frame().unwrap().unwrap();
+        assert_eq!((frame.ts.secs, frame.ts.nanos), (i64::MIN, 0));
+        assert!(!frame.ts.is_absent());
+    }
+
+    /// A 72-byte pcapng whose block claims 256 MiB: damage at once, nothing allocated for it.
+    #[test]
+    fn r8_huge_block_length_allocates_nothing() {
+        let mut bytes = pcapng_start(1, 0, 6);
+        for x in [EPB, 256 << 20, 0] {
+            bytes.extend(x.to_le_bytes());
+        }
+        assert_eq!(bytes.len(), 72);
+        let f = file_with(&bytes);
+        let mut source = FileSource::open(f.path()).unwrap();
+        let mut block = Block::with_room(4096);
+        let e = source.next_in(&mut block).unwrap_err();
+        assert!(
+            e.to_string().contains("needs 268435456 bytes, 12 remain"),
+            "{e}"
+        );
+        assert!(block.buf.capacity() < 1 << 20);
+        // The same bytes from a pipe (no size known): the bound on blocks stops it.
+        let mut source = stream_of(bytes);
+        let e = source.next_frame().unwrap_err();
+        assert!(e.to_string().contains("over the 16777216 bytes"), "{e}");
+        assert!(source.own.buf.capacity() < 2 << 20);
+    }
+
+    /// A source reading `bytes` from a pipe.
+    fn stream_of(bytes: Vec<u8>) -> FileSource {
+        let (reader, mut writer) = io::pipe().unwrap();
+        std::thread::spawn(move || {
+            let _ = writer.write_all(&bytes);
+        });
+        FileSource::read_from(
+            PathBuf::from("pipe"),
+            File::from(std::os::fd::OwnedFd::from(reader)),
+        )
+        .unwrap()
+    }
+
+    /// Both formats from a pipe: the same frames as from the file.
+    #[test]
+    fn r6_pipes_read_as_files() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        for name in ["fixtures/lab_udp.pcap", "fixtures/lab_ipv6.pcapng"] {
+            let path = root.join(name);
+            let expected = by_source(&path);
+            let mut source = stream_of(std::fs::read(&path).unwrap());
+            let mut got = Vec::new();
+            while let Some(f) = source.next_frame().unwrap() {
+                got.push((
+                    f.ts.secs,
+                    f.ts.nanos,
+                    f.linktype.0,
+                    f.orig_len,
+                    f.data.to_vec(),
+                ));
+            }
+            assert!(got == expected.0 && !got.is_empty(), "{name}");
+        }
+    }
+
+    /// A file truncated while it is read: a clear error naming what happened.
+    #[test]
+    fn r11_file_truncated_while_read() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(root.join("fixtures/lab_tcp.pcap")).unwrap();
+        let f = file_with(&bytes);
+        let mut source = FileSource::open(f.path()).unwrap();
+        assert!(source.next_frame().unwrap().is_some());
+        // The reader's first read took the whole (small) file: cut it now, and read a
+        // fresh source that is then cut after its header.
+        let mut late = FileSource::open(f.path()).unwrap();
+        f.as_file().set_len(0).unwrap();
+        let e = loop {
+            match late.next_frame() {
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("a truncated file read to a clean end"),
+                Err(e) => break e,
+            }
+        };
+        assert!(
+            e.to_string().contains("shrank from") && e.to_string().contains("read it again"),
+            "{e}"
+        );
     }
 }

@@ -3,11 +3,12 @@
 //! when started with sudo (as tcpdump does).
 
 use std::os::unix::io::AsRawFd;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use pcap::{Active, Capture, Device, Precision};
 
-use super::{Frame, Timestamp};
+use super::{Comments, Frame, LinkType, Timestamp};
+use crate::error::FilterError;
 
 /// Snap length for live captures: whole frames.
 pub const SNAPLEN: i32 = 262_144;
@@ -16,18 +17,23 @@ pub const SNAPLEN: i32 = 262_144;
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
     /// No capture rights.
-    #[error("{iface}: no permission to capture ({reason}); run `sudo setcap cap_net_raw,cap_net_admin=eip {}` once, or run wirelab with sudo", exe.display())]
+    #[error(
+        "{iface}: no permission to capture ({reason}); run `sudo setcap cap_net_raw,cap_net_admin=eip {}` once, or run wirelab with sudo",
+        crate::text::show_path(exe)
+    )]
     Permission {
         iface: String,
         reason: String,
         exe: PathBuf,
     },
     /// The interface does not exist.
-    #[error("{iface}: no such interface; available: {available}")]
+    #[error(
+        "{iface}: no such interface; pick one of {available} with -i NAME, or -i N as `wirelab interfaces` numbers them"
+    )]
     NoSuchInterface { iface: String, available: String },
     /// The filter does not compile.
-    #[error("bad filter {expr:?}: {reason}; use tcpdump syntax, e.g. 'tcp port 80'")]
-    Filter { expr: String, reason: String },
+    #[error(transparent)]
+    Filter(#[from] FilterError),
     /// Anything else libpcap says.
     #[error("{iface}: {reason}")]
     Pcap { iface: String, reason: String },
@@ -45,7 +51,8 @@ pub struct Stats {
 pub struct LiveSource {
     cap: Capture<Active>,
     iface: String,
-    linktype: u32,
+    linktype: LinkType,
+    loopback: bool,
     count: u64,
     /// The last read returned a frame: more may be buffered, read before polling again.
     pending: bool,
@@ -69,13 +76,45 @@ fn interface_names() -> String {
     }
 }
 
+/// True when `iface` names an interface libpcap lists (or the kernel has).
+fn interface_exists(iface: &str) -> bool {
+    iface == "any"
+        || Device::list().is_ok_and(|l| l.iter().any(|d| d.name == iface))
+        || (!iface.contains('/') && Path::new("/sys/class/net").join(iface).exists())
+}
+
+/// The interface `-i` names: a name, or a number as [`list_interfaces`] numbers them
+/// (as tcpdump takes `-i 2`), unless an interface is called by that number.
+pub fn resolve_interface(arg: &str) -> Result<String, CaptureError> {
+    let Ok(n) = arg.parse::<usize>() else {
+        return Ok(arg.to_string());
+    };
+    if interface_exists(arg) {
+        return Ok(arg.to_string());
+    }
+    let devices = Device::list().map_err(|e| classify("(list)", e))?;
+    match n.checked_sub(1).and_then(|i| devices.get(i)) {
+        Some(d) => Ok(d.name.clone()),
+        None => Err(CaptureError::NoSuchInterface {
+            iface: format!("interface number {n}"),
+            available: format!("1 to {} ({})", devices.len(), interface_names()),
+        }),
+    }
+}
+
 fn classify(iface: &str, e: pcap::Error) -> CaptureError {
     let reason = e
         .to_string()
         .trim_start_matches("libpcap error: ")
         .to_string();
     let lower = reason.to_lowercase();
-    if lower.contains("permi") || lower.contains("not permitted") {
+    // Without capture rights libpcap fails before it looks the interface up.
+    if !iface.starts_with('(') && !interface_exists(iface) {
+        CaptureError::NoSuchInterface {
+            iface: iface.to_string(),
+            available: interface_names(),
+        }
+    } else if lower.contains("permi") || lower.contains("not permitted") {
         let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("wirelab"));
         CaptureError::Permission {
             iface: iface.to_string(),
@@ -134,15 +173,18 @@ impl LiveSource {
             .open()
             .map_err(|e| classify(iface, e))?;
         if let Some(expr) = filter {
-            cap.filter(expr, true).map_err(|e| CaptureError::Filter {
-                expr: expr.to_string(),
-                reason: e
-                    .to_string()
-                    .trim_start_matches("libpcap error: ")
-                    .to_string(),
+            cap.filter(expr, true).map_err(|e| {
+                FilterError::new(
+                    expr,
+                    e.to_string()
+                        .trim_start_matches("libpcap error: ")
+                        .to_string(),
+                )
             })?;
         }
-        let linktype = u32::try_from(cap.get_datalink().0).unwrap_or(u32::MAX);
+        let linktype = LinkType::from_dlt(cap.get_datalink().0);
+        let loopback = Device::list()
+            .is_ok_and(|l| l.iter().any(|d| d.name == iface && d.flags.is_loopback()));
         // Non-blocking, and we poll the descriptor ourselves: on Linux a blocking
         // pcap_next_ex does not return when its timeout expires without traffic.
         let cap = cap.setnonblock().map_err(|e| classify(iface, e))?;
@@ -150,14 +192,20 @@ impl LiveSource {
             cap,
             iface: iface.to_string(),
             linktype,
+            loopback,
             count: 0,
             pending: false,
         })
     }
 
     /// The interface's link type.
-    pub fn linktype(&self) -> u32 {
+    pub fn linktype(&self) -> LinkType {
         self.linktype
+    }
+
+    /// True for a loopback interface (whose kernel counters count each packet twice).
+    pub fn is_loopback(&self) -> bool {
+        self.loopback
     }
 
     /// The interface name.
@@ -192,6 +240,7 @@ impl LiveSource {
                     linktype: self.linktype,
                     orig_len: p.header.len,
                     data: p.data,
+                    comments: Comments::NONE,
                 }))
             }
             Err(pcap::Error::TimeoutExpired) => {

@@ -1,17 +1,25 @@
-//! Writing captures: classic pcap (nanosecond) or pcapng (chosen by the file
-//! extension), with an optional comment per frame in pcapng. Frames are written
-//! in full so that the file is valid after every `flush`.
+//! Writing captures: classic pcap or pcapng (chosen by the file extension), at the time
+//! precision asked for (a saved file keeps its input's). pcapng keeps each frame's comments
+//! and can add a note per frame as one more.
+//!
+//! Records are gathered whole in a buffer and written whole, so that the file on disk is a
+//! valid capture after every write: killed at any moment, it holds every frame written
+//! before the last flush. A live writer ([`CaptureWriter::flush_within`]) flushes itself at
+//! least that often while frames arrive.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use super::Frame;
+use super::{Frame, LinkType, Precision};
 
 /// Which file format to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutFormat {
+    /// Classic pcap.
     Pcap,
+    /// pcapng.
     PcapNg,
 }
 
@@ -28,73 +36,115 @@ impl OutFormat {
 /// Errors while writing a capture.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    #[error("{}: cannot write the capture: {source}; check the directory exists and is writable", path.display())]
-    Io { path: PathBuf, source: io::Error },
-    #[error("{}: frame {number} has link type {linktype} but a .pcap file holds one link type ({first}); write .pcapng instead", path.display())]
-    MixedLinkTypes {
+    /// The file cannot be created or written.
+    #[error(
+        "{}: cannot write the capture: {source}; check the directory exists and is writable",
+        crate::text::show_path(path)
+    )]
+    Io {
+        /// The file.
         path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// A classic pcap file holds one link type.
+    #[error(
+        "{}: frame {number} has link type {linktype} but a .pcap file holds one link type ({first}); write .pcapng instead",
+        crate::text::show_path(path)
+    )]
+    MixedLinkTypes {
+        /// The file.
+        path: PathBuf,
+        /// The frame that differs.
         number: u64,
-        linktype: u32,
-        first: u32,
+        /// Its link type.
+        linktype: LinkType,
+        /// The file's link type.
+        first: LinkType,
     },
 }
+
+/// Bytes gathered before they are written.
+const BUFFER: usize = 64 * 1024;
 
 /// Writes frames to a capture file.
 pub struct CaptureWriter {
     path: PathBuf,
-    out: BufWriter<File>,
+    file: File,
+    /// Whole records not written yet.
+    buf: Vec<u8>,
     format: OutFormat,
     snaplen: u32,
+    precision: Precision,
     /// Link types of the interfaces written so far (pcapng interface ids are indexes).
-    interfaces: Vec<u32>,
+    interfaces: Vec<LinkType>,
     /// Frames written.
     pub written: u64,
+    /// Longest a frame may wait in the buffer (live captures).
+    flush_within: Option<Duration>,
+    last_flush: Instant,
+}
+
+impl std::fmt::Debug for CaptureWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaptureWriter")
+            .field("path", &self.path)
+            .field("format", &self.format)
+            .field("written", &self.written)
+            .finish_non_exhaustive()
+    }
 }
 
 impl CaptureWriter {
-    /// Creates `path` (format from its extension).
-    pub fn create(path: &Path, snaplen: u32) -> Result<Self, WriteError> {
+    /// Creates `path` (format from its extension), with times at `precision`.
+    pub fn create(path: &Path, snaplen: u32, precision: Precision) -> Result<Self, WriteError> {
         let file = File::create(path).map_err(|source| WriteError::Io {
             path: path.to_path_buf(),
             source,
         })?;
         let mut w = CaptureWriter {
             path: path.to_path_buf(),
-            out: BufWriter::with_capacity(1 << 16, file),
+            file,
+            buf: Vec::with_capacity(BUFFER + 512),
             format: OutFormat::for_path(path),
             snaplen,
+            precision,
             interfaces: Vec::new(),
             written: 0,
+            flush_within: None,
+            last_flush: Instant::now(),
         };
         if w.format == OutFormat::PcapNg {
-            w.io(|out| {
-                // Section Header Block: type, length 28, byte-order magic, version 1.0, section length unknown.
-                out.write_all(&0x0A0D_0D0Au32.to_le_bytes())?;
-                out.write_all(&28u32.to_le_bytes())?;
-                out.write_all(&0x1A2B_3C4Du32.to_le_bytes())?;
-                out.write_all(&1u16.to_le_bytes())?;
-                out.write_all(&0u16.to_le_bytes())?;
-                out.write_all(&(-1i64).to_le_bytes())?;
-                out.write_all(&28u32.to_le_bytes())
-            })?;
+            // Section Header Block: type, length 28, byte-order magic, version 1.0, section length unknown.
+            let b = &mut w.buf;
+            put32(b, 0x0A0D_0D0A);
+            put32(b, 28);
+            put32(b, 0x1A2B_3C4D);
+            put16(b, 1);
+            put16(b, 0);
+            b.extend_from_slice(&(-1i64).to_le_bytes());
+            put32(b, 28);
         }
         Ok(w)
     }
 
-    fn io(
-        &mut self,
-        f: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
-    ) -> Result<(), WriteError> {
-        f(&mut self.out).map_err(|source| WriteError::Io {
-            path: self.path.clone(),
-            source,
-        })
+    /// The file being written.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Makes the writer flush itself whenever a frame has waited `within` (live captures:
+    /// a capture killed at any moment keeps what arrived until then).
+    pub fn flush_within(&mut self, within: Duration) {
+        self.flush_within = Some(within);
     }
 
     fn interface(&mut self, frame: &Frame<'_>) -> Result<u32, WriteError> {
         if let Some(i) = self.interfaces.iter().position(|&l| l == frame.linktype) {
             return Ok(u32::try_from(i).unwrap_or(0));
         }
+        let (linktype, snaplen) = (frame.linktype, self.snaplen);
+        let b = &mut self.buf;
         match (self.format, self.interfaces.first()) {
             (OutFormat::Pcap, Some(&first)) => {
                 return Err(WriteError::MixedLinkTypes {
@@ -105,97 +155,124 @@ impl CaptureWriter {
                 });
             }
             (OutFormat::Pcap, None) => {
-                let (linktype, snaplen) = (frame.linktype, self.snaplen);
-                self.io(|out| {
-                    // pcap header with the nanosecond magic, version 2.4, thiszone 0, sigfigs 0.
-                    out.write_all(&0xA1B2_3C4Du32.to_le_bytes())?;
-                    out.write_all(&2u16.to_le_bytes())?;
-                    out.write_all(&4u16.to_le_bytes())?;
-                    out.write_all(&0i32.to_le_bytes())?;
-                    out.write_all(&0u32.to_le_bytes())?;
-                    out.write_all(&snaplen.to_le_bytes())?;
-                    out.write_all(&linktype.to_le_bytes())
-                })?;
+                // The magic tells the precision; version 2.4, thiszone 0, sigfigs 0.
+                put32(
+                    b,
+                    match self.precision {
+                        Precision::Micro => 0xA1B2_C3D4,
+                        Precision::Nano => 0xA1B2_3C4D,
+                    },
+                );
+                put16(b, 2);
+                put16(b, 4);
+                put32(b, 0);
+                put32(b, 0);
+                put32(b, snaplen);
+                put32(b, linktype.0);
             }
             (OutFormat::PcapNg, _) => {
-                let (linktype, snaplen) = (frame.linktype, self.snaplen);
-                self.io(|out| {
-                    // Interface Description Block: length 32, link type, snaplen, if_tsresol = 9 (ns), end of options.
-                    out.write_all(&1u32.to_le_bytes())?;
-                    out.write_all(&32u32.to_le_bytes())?;
-                    out.write_all(&u16::try_from(linktype).unwrap_or(u16::MAX).to_le_bytes())?;
-                    out.write_all(&0u16.to_le_bytes())?;
-                    out.write_all(&snaplen.to_le_bytes())?;
-                    out.write_all(&9u16.to_le_bytes())?;
-                    out.write_all(&1u16.to_le_bytes())?;
-                    out.write_all(&[9, 0, 0, 0])?;
-                    out.write_all(&[0, 0, 0, 0])?;
-                    out.write_all(&32u32.to_le_bytes())
-                })?;
+                // Interface Description Block: length 32, link type, snaplen, if_tsresol, end of options.
+                put32(b, 1);
+                put32(b, 32);
+                put16(b, u16::try_from(linktype.0).unwrap_or(u16::MAX));
+                put16(b, 0);
+                put32(b, snaplen);
+                put16(b, 9);
+                put16(b, 1);
+                let resol = match self.precision {
+                    Precision::Micro => 6,
+                    Precision::Nano => 9,
+                };
+                b.extend_from_slice(&[resol, 0, 0, 0, 0, 0, 0, 0]);
+                put32(b, 32);
             }
         }
         self.interfaces.push(frame.linktype);
         Ok(u32::try_from(self.interfaces.len() - 1).unwrap_or(0))
     }
 
-    /// Appends one frame; `comment` is stored as a pcapng packet comment (ignored for pcap).
-    pub fn write(&mut self, frame: &Frame<'_>, comment: Option<&str>) -> Result<(), WriteError> {
+    /// Appends one frame. In pcapng its own comments are kept, and `note` (when given) is
+    /// stored as one more packet comment; classic pcap has no room for either.
+    pub fn write(&mut self, frame: &Frame<'_>, note: Option<&str>) -> Result<(), WriteError> {
         let iface = self.interface(frame)?;
         let caplen = u32::try_from(frame.data.len()).unwrap_or(u32::MAX);
         let data = frame.data;
-        let secs = u64::try_from(frame.ts.secs).unwrap_or(0);
+        let ts = frame.ts.or_zero();
+        let (per_sec, frac) = match self.precision {
+            Precision::Micro => (1_000_000u64, u64::from(ts.nanos / 1000)),
+            Precision::Nano => (1_000_000_000, u64::from(ts.nanos)),
+        };
+        let b = &mut self.buf;
         match self.format {
-            OutFormat::Pcap => self.io(|out| {
-                out.write_all(&u32::try_from(secs).unwrap_or(u32::MAX).to_le_bytes())?;
-                out.write_all(&frame.ts.nanos.to_le_bytes())?;
-                out.write_all(&caplen.to_le_bytes())?;
-                out.write_all(&frame.orig_len.to_le_bytes())?;
-                out.write_all(data)
-            })?,
+            OutFormat::Pcap => {
+                let secs =
+                    i32::try_from(ts.secs).unwrap_or(if ts.secs < 0 { i32::MIN } else { i32::MAX });
+                b.extend_from_slice(&secs.to_le_bytes());
+                put32(b, u32::try_from(frac).unwrap_or(u32::MAX));
+                put32(b, caplen);
+                put32(b, frame.orig_len);
+                b.extend_from_slice(data);
+            }
             OutFormat::PcapNg => {
-                let ts = secs
-                    .saturating_mul(1_000_000_000)
-                    .saturating_add(u64::from(frame.ts.nanos));
-                let pad = |n: usize| (4 - n % 4) % 4;
-                let comment = comment.filter(|c| !c.is_empty() && c.len() < 60_000);
-                let opt_len = comment.map_or(0, |c| 4 + c.len() + pad(c.len()) + 4);
-                let total = 32 + data.len() + pad(data.len()) + opt_len;
-                let total32 = u32::try_from(total).unwrap_or(u32::MAX);
-                self.io(|out| {
-                    out.write_all(&6u32.to_le_bytes())?;
-                    out.write_all(&total32.to_le_bytes())?;
-                    out.write_all(&iface.to_le_bytes())?;
-                    out.write_all(&((ts >> 32) as u32).to_le_bytes())?;
-                    out.write_all(&(ts as u32).to_le_bytes())?;
-                    out.write_all(&caplen.to_le_bytes())?;
-                    out.write_all(&frame.orig_len.to_le_bytes())?;
-                    out.write_all(data)?;
-                    out.write_all(&[0u8; 3][..pad(data.len())])?;
-                    if let Some(c) = comment {
-                        out.write_all(&1u16.to_le_bytes())?;
-                        out.write_all(&u16::try_from(c.len()).unwrap_or(0).to_le_bytes())?;
-                        out.write_all(c.as_bytes())?;
-                        out.write_all(&[0u8; 3][..pad(c.len())])?;
-                        out.write_all(&[0u8; 4])?;
+                let secs = u64::try_from(ts.secs).unwrap_or(0);
+                let units = secs.saturating_mul(per_sec).saturating_add(frac);
+                let fits = |c: &&[u8]| !c.is_empty() && c.len() <= usize::from(u16::MAX);
+                let comments = frame
+                    .comments
+                    .iter()
+                    .chain(note.map(str::as_bytes))
+                    .filter(fits);
+                let opt_len: usize = comments.clone().map(|c| 4 + padded(c.len())).sum();
+                let opt_len = if opt_len > 0 { opt_len + 4 } else { 0 };
+                let total = 32 + padded(data.len()) + opt_len;
+                let total = u32::try_from(total).unwrap_or(u32::MAX);
+                put32(b, 6);
+                put32(b, total);
+                put32(b, iface);
+                put32(b, (units >> 32) as u32);
+                put32(b, units as u32);
+                put32(b, caplen);
+                put32(b, frame.orig_len);
+                b.extend_from_slice(data);
+                pad(b);
+                if opt_len > 0 {
+                    for c in comments {
+                        put16(b, 1);
+                        put16(b, u16::try_from(c.len()).unwrap_or(0));
+                        b.extend_from_slice(c);
+                        pad(b);
                     }
-                    out.write_all(&total32.to_le_bytes())
-                })?;
+                    put32(b, 0);
+                }
+                put32(b, total);
             }
         }
         self.written += 1;
+        let due = self
+            .flush_within
+            .is_some_and(|within| self.last_flush.elapsed() >= within);
+        if self.buf.len() >= BUFFER || due {
+            self.flush()?;
+        }
         Ok(())
     }
 
-    /// Writes everything buffered to the file. With no frame written, a pcap file still gets its header.
+    /// Writes every whole record gathered to the file.
     pub fn flush(&mut self) -> Result<(), WriteError> {
-        self.out.flush().map_err(|source| WriteError::Io {
+        self.last_flush = Instant::now();
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let result = self.file.write_all(&self.buf);
+        self.buf.clear();
+        result.map_err(|source| WriteError::Io {
             path: self.path.clone(),
             source,
         })
     }
 
     /// Ensures a header exists even when no frame arrived (an empty but valid capture).
-    pub fn ensure_header(&mut self, linktype: u32) -> Result<(), WriteError> {
+    pub fn ensure_header(&mut self, linktype: LinkType) -> Result<(), WriteError> {
         if self.interfaces.is_empty() {
             let f = Frame {
                 number: 0,
@@ -203,6 +280,7 @@ impl CaptureWriter {
                 linktype,
                 orig_len: 0,
                 data: &[],
+                comments: super::Comments::NONE,
             };
             self.interface(&f)?;
         }
@@ -210,45 +288,119 @@ impl CaptureWriter {
     }
 }
 
+impl Drop for CaptureWriter {
+    fn drop(&mut self) {
+        // Errors were reported by the last explicit flush, if the caller made one.
+        let _ = self.flush();
+    }
+}
+
+fn put32(b: &mut Vec<u8>, v: u32) {
+    b.extend_from_slice(&v.to_le_bytes());
+}
+
+fn put16(b: &mut Vec<u8>, v: u16) {
+    b.extend_from_slice(&v.to_le_bytes());
+}
+
+/// `n` rounded up to a multiple of 4.
+fn padded(n: usize) -> usize {
+    (n + 3) & !3
+}
+
+/// Pads the buffer to a multiple of 4 (every pcapng block starts at such an offset in it).
+fn pad(b: &mut Vec<u8>) {
+    b.resize(padded(b.len()), 0);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{FileSource, Timestamp};
+    use crate::source::{Comments, FileSource, Timestamp};
 
-    fn roundtrip(name: &str) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(name);
-        let mut w = CaptureWriter::create(&path, 262_144).unwrap();
-        let data = [1u8, 2, 3, 4, 5];
-        let f = Frame {
+    fn frame<'a>(data: &'a [u8], comments: Comments<'a>) -> Frame<'a> {
+        Frame {
             number: 1,
             ts: Timestamp {
                 secs: 1_700_000_000,
                 nanos: 123_456_789,
             },
-            linktype: 1,
+            linktype: LinkType::ETHERNET,
             orig_len: 60,
-            data: &data,
-        };
-        w.write(&f, Some("a note")).unwrap();
+            data,
+            comments,
+        }
+    }
+
+    fn roundtrip(name: &str, precision: Precision) -> (Vec<u8>, Timestamp, Vec<Vec<u8>>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        let mut w = CaptureWriter::create(&path, 262_144, precision).unwrap();
+        let mut options = Vec::new();
+        options.extend([1, 0, 4, 0]);
+        options.extend(b"kept");
+        options.extend([0, 0, 0, 0]);
+        let data = [1u8, 2, 3, 4, 5];
+        w.write(
+            &frame(&data, Comments::in_options(&options, false)),
+            Some("a note"),
+        )
+        .unwrap();
         w.flush().unwrap();
         drop(w);
         let mut r = FileSource::open(&path).unwrap();
+        assert_eq!(r.precision(), precision);
         let g = r.next_frame().unwrap().unwrap();
-        assert_eq!(g.data, &data);
-        assert_eq!(g.ts, f.ts);
-        assert_eq!(g.orig_len, 60);
-        assert_eq!(g.linktype, 1);
+        assert_eq!((g.orig_len, g.linktype), (60, LinkType::ETHERNET));
+        let out = (
+            g.data.to_vec(),
+            g.ts,
+            g.comments.iter().map(<[u8]>::to_vec).collect(),
+        );
         assert!(r.next_frame().unwrap().is_none());
+        out
     }
 
     #[test]
     fn test_pcap_roundtrip() {
-        roundtrip("x.pcap");
+        let (data, ts, comments) = roundtrip("x.pcap", Precision::Nano);
+        assert_eq!((data, ts.nanos), (vec![1, 2, 3, 4, 5], 123_456_789));
+        assert!(comments.is_empty());
     }
 
     #[test]
-    fn test_pcapng_roundtrip_with_comment() {
-        roundtrip("x.pcapng");
+    fn test_microsecond_pcap_stays_microsecond() {
+        let (_, ts, _) = roundtrip("x.pcap", Precision::Micro);
+        assert_eq!((ts.secs, ts.nanos), (1_700_000_000, 123_456_000));
+        let (_, ts, _) = roundtrip("x.pcapng", Precision::Micro);
+        assert_eq!(ts.nanos, 123_456_000);
+    }
+
+    #[test]
+    fn test_pcapng_keeps_comments_and_adds_the_note() {
+        let (data, ts, comments) = roundtrip("x.pcapng", Precision::Nano);
+        assert_eq!((data, ts.nanos), (vec![1, 2, 3, 4, 5], 123_456_789));
+        assert_eq!(comments, [b"kept".to_vec(), b"a note".to_vec()]);
+    }
+
+    #[test]
+    fn test_live_writer_leaves_a_valid_file_after_each_due_flush() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("live.pcap");
+        let mut w = CaptureWriter::create(&path, 262_144, Precision::Nano).unwrap();
+        w.flush_within(Duration::ZERO);
+        for _ in 0..3 {
+            w.write(&frame(&[7; 40], Comments::NONE), None).unwrap();
+        }
+        // Not dropped: what is on disk is what a killed capture leaves.
+        let on_disk = std::fs::read(&path).unwrap();
+        assert_eq!(on_disk.len(), 24 + 3 * (16 + 40));
+        let mut r = FileSource::open(&path).unwrap();
+        let mut n = 0;
+        while r.next_frame().unwrap().is_some() {
+            n += 1;
+        }
+        assert_eq!(n, 3);
+        drop(w);
     }
 }

@@ -148,7 +148,7 @@ fn detail_layers_are_the_packets_layers_on_every_fixture_frame() {
                     fx.name, frame.number
                 ));
             }
-            for w in check(&packet, &layers, frame.linktype, frame.data.len()) {
+            for w in check(&packet, &layers, frame.linktype.0, frame.data.len()) {
                 failures.push(format!("{} frame {}: {w}", fx.name, frame.number));
             }
         }

@@ -20,8 +20,8 @@ use clap::Parser;
 use wirelab::app::{Pipeline, Selection};
 use wirelab::cli::{Cli, Command as CliCommand};
 use wirelab::error::SourceError;
-use wirelab::lab::upper::uppercase;
 use wirelab::source::FileSource;
+use wirelab::text::uppercase;
 
 use super::util::{
     Run, Running, captures_under, frame_numbers, frames_of, have_program, in_ci, parse_jsonl,
@@ -528,7 +528,7 @@ fn robust_fuzz_regressions_read_without_panic() {
 // ---------------------------------------------------------------------------------------
 
 /// A loopback port free for both TCP and UDP right now.
-fn free_port() -> u16 {
+pub(super) fn free_port() -> u16 {
     for _ in 0..50 {
         let Ok(t) = TcpListener::bind("127.0.0.1:0") else {
             continue;
@@ -542,7 +542,7 @@ fn free_port() -> u16 {
 }
 
 /// A child process killed (by its own id) when dropped.
-struct Guard(Child);
+pub(super) struct Guard(pub(super) Child);
 
 impl Drop for Guard {
     fn drop(&mut self) {

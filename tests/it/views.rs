@@ -335,3 +335,39 @@ fn pcapng_comments_read_back_with_tshark() {
     assert_eq!(comments.len(), 30);
     assert_eq!(comments, notes, "each frame's comment is its note");
 }
+
+/// More conversations than one table holds: the pipeline tells the view how many will come
+/// (`View::conversations_coming`), so the conversations view streams fixed-width rows under
+/// a heading with the total instead of gathering one table.
+#[test]
+fn conversations_view_streams_a_list_longer_than_one_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("syns.pcap");
+    let made = std::process::Command::new(env!("CARGO_BIN_EXE_wirelab-gen"))
+        .args(["--frames", "5000", "--syns", "random", "-o"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let r = super::util::wirelab_run(&[
+        "read",
+        &file.to_string_lossy(),
+        "--view",
+        "conversations",
+        "--color",
+        "never",
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.describe());
+    let out = r.out();
+    assert!(
+        out.lines().any(|l| l == "Conversations: 5000"),
+        "the streamed heading gives the total: {}",
+        out.lines().take(3).collect::<Vec<_>>().join("\n")
+    );
+    let rows = out.lines().filter(|l| l.starts_with("TCP ")).count();
+    assert_eq!(rows, 5000, "one row per conversation");
+}

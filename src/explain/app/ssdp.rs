@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::{AppFrame, Claim, Memory as AppMemory, Words};
 use crate::decode::app::ssdp::{Start, first_line, header, start};
-use crate::explain::text;
+use crate::text;
 
 /// Writes header `name`'s value, quoted and cut, if the message has it.
 fn write_header(out: &mut String, payload: &[u8], name: &[u8], label: &str) {

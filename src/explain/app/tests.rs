@@ -65,9 +65,10 @@ fn explain_one(
             secs: 1_700_000_000,
             nanos: ms * 1_000_000,
         },
-        linktype: 228,
+        linktype: crate::source::LinkType(228),
         orig_len,
         data,
+        comments: crate::source::Comments::NONE,
     };
     let packet = crate::decode::decode(&frame);
     let meta = FrameMeta {

@@ -18,9 +18,10 @@ fn frame(number: u64) -> Frame<'static> {
     Frame {
         number,
         ts: Timestamp::default(),
-        linktype: 1,
+        linktype: crate::source::LinkType(1),
         orig_len: 60,
         data: &[],
+        comments: crate::source::Comments::NONE,
     }
 }
 

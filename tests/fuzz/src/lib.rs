@@ -55,6 +55,7 @@ pub fn decode(data: &[u8]) {
         linktype,
         orig_len,
         data: bytes,
+        comments: wirelab::source::Comments::NONE,
     };
     let packet = wirelab::decode::decode(&frame);
     // Touch the accessors the later stages use.
