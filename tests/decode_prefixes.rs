@@ -203,6 +203,49 @@ fn test_every_prefix_of_every_frame_decodes_without_panic() {
     );
 }
 
+/// The web's dissectors (HTTP, TLS, SSH, QUIC, with their TCP reassembly) never panic:
+/// every frame of every capture through one `WebDissector` per capture and link type as
+/// captured, then every prefix of every TCP or UDP payload through the stateless parsers
+/// and a fresh dissector. Fails when no capture holds a web frame.
+#[test]
+fn test_every_prefix_of_every_payload_dissects_web_without_panic() {
+    use wirelab::decode::app::{http, quic, ssh, tls, web::WebDissector};
+    let files = capture_files();
+    let (mut web_frames, mut prefixes) = (0usize, 0usize);
+    for path in &files {
+        let Some(records) = read_records(path) else {
+            continue;
+        };
+        let mut whole = WebDissector::new();
+        for (i, rec) in records.iter().enumerate() {
+            let number = u64::try_from(i + 1).unwrap_or(u64::MAX);
+            let f = frame(number, rec.linktype, rec.orig_len, &rec.data);
+            let packet = decode(&f);
+            web_frames += usize::from(whole.dissect(number, &packet).is_some());
+            let payload = packet.payload;
+            for n in 0..=payload.len().min(600) {
+                let p = payload.get(..n).unwrap_or(&[]);
+                let _ = http::parse_head(p);
+                let _ = tls::next_record(p);
+                let _ = tls::TlsSession::default().dissect(p, true, &mut Default::default());
+                let _ = tls::parse_client_hello(p);
+                let _ = tls::parse_server_hello(p);
+                let _ = ssh::SshSession::default().dissect(p, false, &mut Default::default());
+                let _ = quic::QuicConn::default().dissect(p, true);
+                let _ = quic::QuicConn::default().dissect(p, false);
+                let mut c = http::Chunked::default();
+                let _ = c.feed(p);
+                prefixes += 1;
+            }
+        }
+    }
+    eprintln!("{web_frames} web frames; {prefixes} payload prefixes through every web parser");
+    assert!(
+        web_frames > 100,
+        "only {web_frames} web frames in the captures"
+    );
+}
+
 /// What the oracle calls the transport of a packet (`proto` in oracle_extract.py).
 fn proto_name(p: &Packet<'_>) -> Option<String> {
     let name = match &p.transport {

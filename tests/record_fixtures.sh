@@ -270,6 +270,9 @@ for linktype in LINUX_SLL2 LINUX_SLL; do
     done
 done
 
+# --- 3b. the web fixtures (HTTP, TLS) in a namespace of their own ----------------------------------
+"$here/record_web_fixtures.sh" "$out"
+
 fi
 
 # --- 3b. the lab going wrong (issue 12): the seed programs and variants with the mistake ---------
@@ -462,7 +465,7 @@ fi
 oracle="$root/../shared/conformance/oracle_extract.py"
 if [ -f "$oracle" ] && command -v tshark >/dev/null; then
     if want classic; then
-        python3 "$oracle" --force "$out"/lab_*.pcap "$out"/lab_*.pcapng
+        python3 "$oracle" --force "$out"/lab_*.pcap "$out"/lab_*.pcapng "$out"/web_*.pcap
     else
         python3 "$oracle" --force "${recorded[@]}"
     fi

@@ -178,7 +178,6 @@ fn tcp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, s: &mut S) {
         );
     }
     tcp.payload_len = len_u32(bytes.reported - header_len);
-    let (src_port, dst_port) = (tcp.src_port, tcp.dst_port);
     let payload_len = bytes.reported - header_len;
     packet.transport = Transport::Tcp(tcp);
     if b.len() < header_len {
@@ -188,8 +187,10 @@ fn tcp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, s: &mut S) {
         malformed(packet, "TCP option", why);
     }
     packet.payload = b.get(header_len..).unwrap_or(&[]);
-    if !packet.payload.is_empty() {
-        packet.app = app::classify(L4::Tcp, src_port, dst_port, packet.payload);
+    if !packet.payload.is_empty()
+        && let Transport::Tcp(t) = &packet.transport
+    {
+        packet.app = app::classify(L4::Tcp, t.src_port, t.dst_port, packet.payload);
     }
     if S::ON {
         s.field(

@@ -7,11 +7,13 @@ pub mod info;
 pub mod lab;
 pub mod note;
 pub mod verdict;
+pub mod web;
 
 #[cfg(test)]
 mod oracle_tests;
 
 use crate::decode::Packet;
+use crate::decode::app::web::{WebContent, WebDissector};
 use crate::hints::Hints;
 use crate::source::Frame;
 use crate::track::{Conversation, Facts};
@@ -66,6 +68,10 @@ pub struct Explainer {
     memory: note::Memory,
     app: app::Memory,
     addresses: info::AddressCache,
+    /// The web's protocols (HTTP, TLS, SSH, QUIC), followed across frames.
+    web: WebDissector,
+    /// Scratch for the TCP Info of a segment inside a web PDU.
+    web_tcp_info: String,
     /// The lab model's memory: which conversations are lab runs, and how they went.
     lab: lab::Observer,
     /// Run numbers per conversation, once the last frame was seen ([`Explainer::close_lab`]).
@@ -88,6 +94,8 @@ impl Explainer {
             addresses: info::AddressCache::default(),
             lab: lab::Observer::new(lab::Scope::Auto),
             run_numbers: std::collections::HashMap::new(),
+            web: WebDissector::new(),
+            web_tcp_info: String::new(),
         }
     }
 
@@ -179,22 +187,36 @@ impl Explainer {
         self.addresses
             .write_addresses(&mut note.source, &mut note.destination, packet);
         info::write_protocol(&mut note.protocol, packet, frame.linktype.0);
-        let claimed = app::app_frame(Some(frame), packet, facts).is_some_and(|f| {
-            let Note {
-                protocol,
-                info,
-                text,
-                tone,
-                ..
-            } = note;
-            let mut words = app::Words {
-                protocol,
-                info,
-                text,
-                tone,
-            };
-            app::write(&mut self.app, &f, &mut words) == app::Claim::Written
-        });
+        let claimed = match self.web.dissect(frame.number, packet) {
+            // HTTP, TLS, SSH, QUIC: their own columns and note (explain::web)
+            Some(w) => {
+                self.web_tcp_info.clear();
+                if matches!(w.content, WebContent::Segment) {
+                    write_tcp_info(&mut self.web_tcp_info, packet, facts, self.options);
+                }
+                note.protocol.clear();
+                note.protocol.push_str(web::protocol(&w));
+                web::write_info(&mut note.info, &w, &self.web_tcp_info);
+                web::write_note(&mut note.text, &w);
+                true
+            }
+            None => app::app_frame(Some(frame), packet, facts).is_some_and(|f| {
+                let Note {
+                    protocol,
+                    info,
+                    text,
+                    tone,
+                    ..
+                } = note;
+                let mut words = app::Words {
+                    protocol,
+                    info,
+                    text,
+                    tone,
+                };
+                app::write(&mut self.app, &f, &mut words) == app::Claim::Written
+            }),
+        };
         let words = self.lab.observe(frame.number, frame.ts, packet, facts);
         note::write(
             &mut self.memory,
@@ -218,8 +240,9 @@ impl Explainer {
     /// the fast path for a view that shows no frame. Calling it instead of
     /// [`Explainer::explain_into`] gives the same verdicts.
     pub fn observe(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, facts: &Facts) {
-        let claimed = app::app_frame(Some(frame), packet, facts)
-            .is_some_and(|f| app::observe(&mut self.app, &f) == app::Claim::Written);
+        let claimed = self.web.dissect(frame.number, packet).is_some()
+            || app::app_frame(Some(frame), packet, facts)
+                .is_some_and(|f| app::observe(&mut self.app, &f) == app::Claim::Written);
         let _ = self.lab.observe(frame.number, frame.ts, packet, facts);
         note::observe(&mut self.memory, claimed, packet, facts);
     }
@@ -228,6 +251,15 @@ impl Explainer {
     /// "complete: handshake, one request and its reply, closed by the server first".
     pub fn verdict(&self, conversation: &Conversation) -> String {
         if let Some(v) = app::verdict(&self.app, conversation.proto, conversation.stream) {
+            return v;
+        }
+        let (c, sv) = (&conversation.client, &conversation.server);
+        let tcp = conversation.proto == crate::track::Proto::Tcp;
+        if let Some(v) = self
+            .web
+            .summary((c.ip, c.port), (sv.ip, sv.port), tcp)
+            .and_then(|s| web::verdict(&s))
+        {
             return v;
         }
         verdict::verdict(
@@ -251,6 +283,12 @@ pub(crate) fn tcp_info(
     if packet.app.is_some() {
         return false;
     }
+    write_tcp_info(out, packet, facts, options)
+}
+
+/// A TCP segment's Info column, written without the explainer's memory (false, nothing
+/// written, for a frame that is not a TCP segment).
+fn write_tcp_info(out: &mut String, packet: &Packet<'_>, facts: &Facts, options: Options) -> bool {
     match &packet.transport {
         crate::decode::Transport::Tcp(tcp) => {
             info::write_tcp_info(out, tcp, facts.tcp.as_ref(), options.absolute_seq);
@@ -328,7 +366,8 @@ mod given_info_tests {
                         },
                     );
                     assert_eq!(note, expected, "{} frame {}", path.display(), frame.number);
-                    if tcp {
+                    // the web's protocols write their own Info (explain::web)
+                    if tcp && note.protocol == "TCP" && !note.info.ends_with(web::SEGMENT_SUFFIX) {
                         given += 1;
                         redone += usize::from(note.info != info);
                     }

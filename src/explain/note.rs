@@ -118,9 +118,10 @@ fn write_len(out: &mut String, declared: u64, captured: usize) {
 
 /// Writes Info, text and tone for one frame. `tcp_info`: a TCP segment's Info as
 /// [`super::tcp_info`] wrote it (a pure function of packet and facts), used as it is.
-/// `app_claimed`: an application writer ([`super::app`]) already wrote the Info and the
-/// note of the payload; then a UDP datagram gets no more words, and a TCP segment only its
-/// TCP words (handshake, analysis, acknowledgement), never the lab's request/reply words.
+/// `app_claimed`: an application writer ([`super::app`], [`super::web`]) already wrote the
+/// Info and the note of the payload; then a UDP datagram gets no more words, and a TCP
+/// segment only its TCP words (handshake, analysis, acknowledgement), never the lab's
+/// request/reply words.
 #[allow(clippy::too_many_arguments)]
 pub fn write(
     memory: &mut Memory,

@@ -2,7 +2,8 @@
 //! read and decoded by the real source and decoder, the tracker's facts are
 //! taken from the oracle (relative numbers, stream, analysis flags, and the
 //! calculated window and dup-ACK numbers, which only Info shows), and our Info
-//! must equal tshark's `_ws.col.Info` wherever tshark shows plain TCP or UDP.
+//! must equal tshark's `_ws.col.Info` wherever tshark shows plain TCP or UDP (and
+//! on the segments of the application PDUs wirelab reassembles as tshark does).
 
 use std::path::{Path, PathBuf};
 
@@ -175,15 +176,12 @@ fn check_capture(path: &Path, tally: &mut Tally) {
         if !info_comparable(o) {
             return;
         }
-        // A higher dissector wrote Info (HTTP, SSH, ...) or asked TCP to reassemble.
-        let want = match want.strip_suffix(REASSEMBLED) {
-            Some(w) if w.starts_with(|c: char| c.is_ascii_digit() || c == '[') => w,
-            Some(_) => {
-                tally.skipped_higher_layer += 1;
-                return;
-            }
-            None => want,
-        };
+        // A higher dissector asked TCP to reassemble: compared when ours did too (the web's
+        // protocols, decode::app::web), else left to the dissectors not written yet.
+        if want.ends_with(REASSEMBLED) && !note.info.ends_with(REASSEMBLED) {
+            tally.skipped_higher_layer += 1;
+            return;
+        }
         // Known difference: tunnels (L2TP) are not decoded; tshark shows the inner TCP.
         if o["frame.protocols"]
             .as_str()
@@ -245,7 +243,63 @@ fn test_public_oracles_info_matches_tshark() {
 /// and of the network-layer protocols issue 14 names.
 const APP_COLUMNS: &[&str] = &[
     "DNS", "MDNS", "LLMNR", "NBNS", "DHCP", "BOOTP", "DHCPv6", "NTP", "SSDP", "ICMP", "ICMPv6",
-    "ARP", "IGMPv1", "IGMPv2", "IGMPv3",
+    "ARP", "IGMPv1", "IGMPv2", "IGMPv3", "HTTP", "HTTP/XML", "TLSv1", "TLSv1.1", "TLSv1.2",
+    "TLSv1.3", "SSH", "SSHv2", "QUIC", "GQUIC",
+];
+
+/// Frames of the web's protocols where wirelab knowingly differs from tshark
+/// (file, frame, why); each is listed in the README's "left to Wireshark" too.
+const WEB_KNOWN: &[(&str, u64, &str)] = &[
+    (
+        "PcapPlusPlus__many_interfaces-1.pcapng",
+        51,
+        "Google QUIC (Q046) is not dissected",
+    ),
+    (
+        "PcapPlusPlus__many_interfaces-1.pcapng",
+        57,
+        "Google QUIC is not dissected",
+    ),
+    (
+        "PcapPlusPlus__many_interfaces-1.pcapng",
+        59,
+        "Google QUIC is not dissected",
+    ),
+    (
+        "PcapPlusPlus__many_interfaces-1.pcapng",
+        60,
+        "Google QUIC is not dissected",
+    ),
+    (
+        "PcapPlusPlus__many_interfaces-1.pcapng",
+        61,
+        "Google QUIC is not dissected",
+    ),
+    (
+        "PcapPlusPlus__many_interfaces-1.pcapng",
+        62,
+        "Google QUIC is not dissected",
+    ),
+    (
+        "PcapPlusPlus__many_interfaces-1.pcapng",
+        63,
+        "Google QUIC is not dissected",
+    ),
+    (
+        "PcapPlusPlus__many_interfaces-1.pcapng",
+        64,
+        "Google QUIC is not dissected",
+    ),
+    (
+        "dpkt__nb6-http.pcap",
+        56,
+        "HTTP inside L2TP: tunnels are not decoded",
+    ),
+    (
+        "dpkt__nb6-http.pcap",
+        58,
+        "HTTP inside L2TP: tunnels are not decoded",
+    ),
 ];
 
 /// The Protocol and Info columns of every frame that tshark gives one of
@@ -262,10 +316,16 @@ fn test_public_oracles_app_protocol_and_info_match_tshark() {
             if !APP_COLUMNS.contains(&want_proto) && packet.app.is_none() {
                 return;
             }
-            // Known difference: tunnels (L2TP) are not decoded; tshark shows the inner packet.
-            if o["frame.protocols"]
-                .as_str()
-                .is_some_and(|p| p.contains(":l2tp:"))
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if WEB_KNOWN
+                .iter()
+                .any(|(f, n, _)| *f == name && *n == frame.number)
+                || o["frame.protocols"]
+                    .as_str()
+                    .is_some_and(|p| p.contains(":l2tp:"))
             {
                 return;
             }

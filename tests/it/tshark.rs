@@ -330,18 +330,9 @@ const LEFT_TO_WIRESHARK: &[(&str, &str)] = &[
         "PPP over Ethernet discovery: EtherType 0x8863, not decoded",
     ),
     ("MPTCP", "Multipath TCP: its option is shown as TCP"),
-    // The web protocols: issue 14's other share (branch appweb) takes these out.
-    ("HTTP", "issue 14's web share (branch appweb)"),
-    ("HTTP/XML", "issue 14's web share (branch appweb)"),
-    ("TLSv1", "issue 14's web share (branch appweb)"),
-    ("TLSv1.2", "issue 14's web share (branch appweb)"),
-    ("TLSv1.3", "issue 14's web share (branch appweb)"),
-    ("SSH", "issue 14's web share (branch appweb)"),
-    ("SSHv2", "issue 14's web share (branch appweb)"),
-    ("QUIC", "issue 14's web share (branch appweb)"),
     (
         "GQUIC",
-        "Google's QUIC before RFC 9000: issue 14's web share (branch appweb)",
+        "Google's QUIC before RFC 9000 (versions Q0xx): wirelab dissects IETF QUIC only",
     ),
 ];
 
@@ -440,14 +431,9 @@ fn compare(e: &Expected, ours: &Value) -> Vec<(&'static str, String, String)> {
         return d;
     }
     field("protocol", e.protocol == op, show(&e.protocol), show(&op));
-    // A segment tshark took into a reassembled HTTP, TLS or SSH message: the web share of
-    // issue 14 (branch appweb) writes those.
-    let reassembled = e
-        .info_any
-        .as_deref()
-        .is_some_and(|i| i.contains("[TCP segment of a reassembled PDU]"));
+    // The Info of every other frame (the web's protocols reassemble as tshark does, so
+    // segments of a reassembled PDU are compared too).
     if e.info.is_none()
-        && !reassembled
         && let Some(info) = &e.info_any
     {
         field(

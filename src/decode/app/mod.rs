@@ -14,9 +14,14 @@
 pub mod dhcp;
 pub mod dhcpv6;
 pub mod dns;
+pub mod http;
 pub mod nbns;
 pub mod ntp;
+pub mod quic;
 pub mod ssdp;
+pub mod ssh;
+pub mod tls;
+pub mod web;
 
 /// The application protocols wirelab names (tshark's dissectors of the same name).
 ///
@@ -127,6 +132,10 @@ pub fn by_port(l4: L4, port: u16) -> Option<AppProto> {
         (L4::Udp, 546 | 547) => AppProto::Dhcpv6,
         (L4::Udp, 123) => AppProto::Ntp,
         (L4::Udp, 1900) => AppProto::Ssdp,
+        (L4::Tcp, p) if http::TCP_PORTS.contains(&p) => AppProto::Http,
+        (L4::Tcp, p) if tls::TCP_PORTS.contains(&p) => AppProto::Tls,
+        (L4::Tcp, ssh::TCP_PORT) => AppProto::Ssh,
+        (L4::Udp, quic::UDP_PORT) => AppProto::Quic,
         _ => return None,
     })
 }
@@ -144,7 +153,12 @@ fn accepts(proto: AppProto, l4: L4, payload: &[u8]) -> bool {
         AppProto::Dhcp | AppProto::Dhcpv6 | AppProto::Ntp | AppProto::Ssdp => {
             l4 == L4::Udp && !payload.is_empty()
         }
-        _ => false,
+        // HTTP, TLS and SSH take every segment on their ports: whether it starts a
+        // message or continues one is the TCP reassembly's question (`web`), which
+        // follows the conversation (and finds them on other ports by content too).
+        AppProto::Http | AppProto::Tls | AppProto::Ssh => l4 == L4::Tcp,
+        // Google QUIC (versions Q0xx) is another protocol, not dissected.
+        AppProto::Quic => l4 == L4::Udp && !quic::is_gquic(payload),
     }
 }
 
