@@ -403,6 +403,7 @@ struct Clients {
 }
 
 impl Clients {
+    #[allow(clippy::too_many_arguments)]
     fn start(
         targets: Vec<(Proto, SocketAddr)>,
         runs: u32,
