@@ -95,9 +95,10 @@ fn check_lines(rel: &str, columns: usize) -> String {
     let width = columns.to_string();
     let (what, r, out) = golden_run(&["read", "--color", "never", "--width", &width], rel);
     let out = out.unwrap_or_else(|e| panic!("{what}: {e}: {}", r.describe()));
+    // A capture without lab runs has no check lines (an empty golden).
     match out.find("What the lab shows") {
         Some(at) => out[at..].to_string(),
-        None => panic!("{what}: no \"What the lab shows\" in:\n{out}"),
+        None => String::new(),
     }
 }
 
