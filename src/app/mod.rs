@@ -102,6 +102,11 @@ fn validate_lab(args: &crate::cli::LabArgs) -> Result<(), AppError> {
             "wirelab lab shows every frame of its own exchanges: -f and --stream apply to `wirelab read` and `wirelab capture`; save the lab with -w FILE and read it back with them".into(),
         ));
     }
+    if !v.lab_port.is_empty() {
+        return Err(AppError::Usage(
+            "wirelab lab judges the runs it makes itself: --lab-port picks the lab's conversations in `wirelab read`, `wirelab capture` and `wirelab check`".into(),
+        ));
+    }
     if v.count.is_some() && !args.serve {
         return Err(AppError::Usage(
             "-c N stops `wirelab lab --serve`, which runs until Ctrl-C; the other lab runs end by themselves (use --runs N for more client runs)".into(),

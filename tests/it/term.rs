@@ -548,3 +548,12 @@ fn r16_completions_and_man_page_generate() {
     let read = std::fs::read_to_string(dir.path().join("wirelab-read.1")).unwrap_or_default();
     assert!(read.contains("wide"), "the read page lists --wide");
 }
+
+#[test]
+fn r16_lab_port_with_lab_is_refused() {
+    // `--lab-port` sits among the shared view options, but `lab` judges its own runs: it
+    // would do nothing there, so it is an error (exit 2) rather than a silent no-op.
+    let r = wirelab_run(&["lab", "--lab-port", "9000"]);
+    assert_eq!(r.code, Some(2), "{}", r.describe());
+    assert!(r.stderr.contains("--lab-port"), "{}", r.describe());
+}

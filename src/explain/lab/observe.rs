@@ -14,10 +14,16 @@ use crate::decode::{Packet, TcpFlags, Transport};
 use crate::source::Timestamp;
 use crate::track::{Conversation, Direction, Endpoint, Facts, Proto};
 
-/// Conversations followed as possible lab runs at once; later ones are not judged.
-pub const MAX_FOLLOWED: usize = 4096;
+/// Conversations followed as possible lab runs; later ones are not judged (and "What the
+/// lab shows" says how many). Each costs about 20 KB of comparison state, so 512 keep the
+/// model under about 10 MiB: at 4,096 the benchmark's 2,000,000-frame file peaked at
+/// 114 MiB and its timeline took 2.6x the CPU time.
+pub const MAX_FOLLOWED: usize = 512;
 /// Out-of-order segments held per direction until the gap before them fills.
 pub const MAX_OUT_OF_ORDER: usize = 16;
+/// Out-of-order bytes held by all followed conversations together; past it (or past
+/// [`MAX_OUT_OF_ORDER`]) a direction counts as having a gap and lets go of what it held.
+pub const MAX_HELD_BYTES: usize = 4 << 20;
 /// A reply from another socket is matched to a request at most this long after it.
 pub const MATCH_WINDOW_NS: i128 = 10_000_000_000;
 /// UDP requests waiting for a reply that may come from another socket.
@@ -62,14 +68,26 @@ impl Order {
     /// Takes a segment; returns the bytes now in order (possibly several segments').
     /// `first`: where this side's data starts (relative 1 after a SYN seen), or None when
     /// the capture began after the handshake (the first segment seen starts it).
-    fn take(&mut self, first: Option<u32>, seq: u32, bytes: &[u8], out: &mut Vec<u8>) {
+    /// `held_bytes`: out-of-order bytes held by every conversation (see [`MAX_HELD_BYTES`]).
+    fn take(
+        &mut self,
+        first: Option<u32>,
+        seq: u32,
+        bytes: &[u8],
+        out: &mut Vec<u8>,
+        held_bytes: &mut usize,
+    ) {
         let next = *self.next.get_or_insert(first.unwrap_or(seq));
         let delta = seq.wrapping_sub(next) as i32;
         if delta > 0 {
-            if self.held.len() < MAX_OUT_OF_ORDER {
+            if !self.gap
+                && self.held.len() < MAX_OUT_OF_ORDER
+                && held_bytes.saturating_add(bytes.len()) <= MAX_HELD_BYTES
+            {
+                *held_bytes += bytes.len();
                 self.held.push((seq, bytes.to_vec()));
             } else {
-                self.gap = true;
+                self.lose(held_bytes);
             }
             return;
         }
@@ -88,12 +106,25 @@ impl Order {
                 break;
             };
             let (s, b) = self.held.swap_remove(i);
+            *held_bytes = held_bytes.saturating_sub(b.len());
             let skip = usize::try_from(at.wrapping_sub(s)).unwrap_or(usize::MAX);
             if let Some(fresh) = b.get(skip..).filter(|b| !b.is_empty()) {
                 out.extend_from_slice(fresh);
                 self.next = Some(at.wrapping_add(u32::try_from(fresh.len()).unwrap_or(0)));
             }
         }
+    }
+}
+
+impl Order {
+    /// Bytes of this direction are lost for good: it has a gap, and what it held is let go
+    /// (its turn would never come).
+    fn lose(&mut self, held_bytes: &mut usize) {
+        self.gap = true;
+        for (_, b) in self.held.drain(..) {
+            *held_bytes = held_bytes.saturating_sub(b.len());
+        }
+        self.held = Vec::new();
     }
 }
 
@@ -158,6 +189,8 @@ pub struct Observer {
     /// Reused buffer of in-order bytes.
     buf: Vec<u8>,
     frames: u64,
+    /// Out-of-order bytes held now, over every conversation (at most [`MAX_HELD_BYTES`]).
+    held_bytes: usize,
 }
 
 impl Observer {
@@ -170,6 +203,7 @@ impl Observer {
             not_followed: 0,
             buf: Vec::new(),
             frames: 0,
+            held_bytes: 0,
         }
     }
 
@@ -253,13 +287,19 @@ impl Observer {
                     if !syn && tcp.payload_len > 0 {
                         let side = &mut f.order[dir_index(dir)];
                         if tcp.payload_len as usize > packet.payload.len() {
-                            side.gap = true;
+                            side.lose(&mut self.held_bytes);
                         }
                         let syn_seen = match dir {
                             Direction::FromClient => f.syn_frame.is_some(),
                             Direction::FromServer => f.synack_frame.is_some(),
                         };
-                        side.take(syn_seen.then_some(1), t.rel_seq, packet.payload, &mut data);
+                        side.take(
+                            syn_seen.then_some(1),
+                            t.rel_seq,
+                            packet.payload,
+                            &mut data,
+                            &mut self.held_bytes,
+                        );
                     }
                 }
                 if fin && let Some(slot) = f.fin_frames.get_mut(dir_index(dir)) {
@@ -760,25 +800,48 @@ mod tests {
 
     #[test]
     fn test_order_retransmission_and_out_of_order() {
+        let mut held = 0;
         let mut o = Order::default();
         let mut out = Vec::new();
-        o.take(Some(1), 7, b"ghi", &mut out); // out of order, held
-        o.take(Some(1), 1, b"abc", &mut out);
-        o.take(Some(1), 1, b"abc", &mut out); // retransmission
-        o.take(Some(1), 2, b"bcdef", &mut out); // overlaps, fills the gap
+        o.take(Some(1), 7, b"ghi", &mut out, &mut held); // out of order, held
+        o.take(Some(1), 1, b"abc", &mut out, &mut held);
+        o.take(Some(1), 1, b"abc", &mut out, &mut held); // retransmission
+        o.take(Some(1), 2, b"bcdef", &mut out, &mut held); // overlaps, fills the gap
         assert_eq!(out, b"abcdefghi");
         assert!(!o.gap && o.held.is_empty());
     }
 
     #[test]
     fn test_order_bounded_holding() {
+        let mut held = 0;
         let mut o = Order::default();
         let mut out = Vec::new();
-        o.take(None, 1, b"a", &mut out);
+        o.take(None, 1, b"a", &mut out, &mut held);
         for i in 0..(MAX_OUT_OF_ORDER as u32 + 3) {
-            o.take(None, 10 + i * 2, b"x", &mut out);
+            o.take(None, 10 + i * 2, b"x", &mut out, &mut held);
         }
         assert!(o.held.len() <= MAX_OUT_OF_ORDER);
         assert!(o.gap);
+        assert_eq!(held, 0, "a direction with a gap lets go of what it held");
+    }
+
+    #[test]
+    fn test_order_held_bytes_bounded_over_all_conversations() {
+        // Many directions each holding a segment stop at MAX_HELD_BYTES together.
+        let mut held = 0;
+        let segment = vec![b'x'; 1400];
+        let mut orders: Vec<Order> = Vec::new();
+        let mut out = Vec::new();
+        for _ in 0..(MAX_HELD_BYTES / 1400 + 100) {
+            let mut o = Order::default();
+            o.take(None, 1, b"a", &mut out, &mut held);
+            o.take(None, 100, &segment, &mut out, &mut held);
+            orders.push(o);
+        }
+        assert!(held <= MAX_HELD_BYTES, "{held} bytes held");
+        assert!(
+            orders.iter().any(|o| o.gap),
+            "past the budget, a direction has a gap"
+        );
     }
 }
