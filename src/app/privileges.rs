@@ -86,20 +86,10 @@ pub fn drop_to_invoking_user() -> Result<RunsAs, AppError> {
 /// The id of a thread of this process whose real, effective or saved uid is still 0.
 #[cfg(target_os = "linux")]
 fn thread_still_root() -> Option<String> {
-    let tasks = std::fs::read_dir("/proc/self/task").ok()?;
-    for task in tasks.flatten() {
-        let Ok(status) = std::fs::read_to_string(task.path().join("status")) else {
-            continue;
-        };
-        let root = status
-            .lines()
-            .find_map(|l| l.strip_prefix("Uid:"))
-            .is_some_and(|ids| ids.split_whitespace().take(3).any(|id| id == "0"));
-        if root {
-            return Some(task.file_name().to_string_lossy().into_owned());
-        }
-    }
-    None
+    thread_uids()
+        .into_iter()
+        .find(|(_, ids)| ids.iter().take(3).any(|&id| id == 0))
+        .map(|(task, _)| task)
 }
 
 /// With `WIRELAB_SHOW_UIDS` set (the tests set it), lists on stderr the uids (real,

@@ -12,13 +12,11 @@ pub fn truncate(s: &str, max: usize, ascii: bool) -> String {
     crate::width::shorten(s, max, ascii).into_owned()
 }
 
-/// "TCP" or "UDP".
+/// "TCP", "UDP", "ICMP", or the name of another IP protocol.
 pub fn proto_name(p: Proto) -> &'static str {
     match p {
-        Proto::Tcp => "TCP",
-        Proto::Udp => "UDP",
-        Proto::Icmp => "ICMP",
-        Proto::Other(p) => super::jsonl::ip_protocol_name(p),
+        Proto::Other(n) => super::jsonl::ip_protocol_name(n),
+        p => p.upper(),
     }
 }
 

@@ -78,6 +78,28 @@ pub enum Proto {
     Other(u8),
 }
 
+impl Proto {
+    /// "TCP", "UDP", "ICMP", or "IP" for another IP protocol.
+    pub fn upper(self) -> &'static str {
+        match self {
+            Proto::Tcp => "TCP",
+            Proto::Udp => "UDP",
+            Proto::Icmp => "ICMP",
+            Proto::Other(_) => "IP",
+        }
+    }
+
+    /// "tcp", "udp", "icmp", or "ip" (as `--stream` and the JSON check objects spell them).
+    pub fn lower(self) -> &'static str {
+        match self {
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+            Proto::Icmp => "icmp",
+            Proto::Other(_) => "ip",
+        }
+    }
+}
+
 /// Direction of a frame within its conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Direction {

@@ -186,24 +186,14 @@ impl Run {
     }
 }
 
-/// "udp" or "tcp" (lab runs are one or the other; other flows are "icmp" or "ip").
+/// "udp" or "tcp" (lab runs are one or the other): [`Proto::lower`].
 pub fn proto_lower(p: Proto) -> &'static str {
-    match p {
-        Proto::Udp => "udp",
-        Proto::Tcp => "tcp",
-        Proto::Icmp => "icmp",
-        Proto::Other(_) => "ip",
-    }
+    p.lower()
 }
 
-/// "UDP" or "TCP" (or "ICMP", "IP" for flows that are never lab runs).
+/// "UDP" or "TCP": [`Proto::upper`].
 pub fn proto_upper(p: Proto) -> &'static str {
-    match p {
-        Proto::Udp => "UDP",
-        Proto::Tcp => "TCP",
-        Proto::Icmp => "ICMP",
-        Proto::Other(_) => "IP",
-    }
+    p.upper()
 }
 
 /// The lab's runs and checks: what every output renders.
