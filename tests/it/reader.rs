@@ -317,6 +317,84 @@ fn pcapng_without_timestamps_shows_no_absurd_start() {
     }
 }
 
+/// The fitted timeline (`--width 80`) shows a frame's comments under its row and note,
+/// wrapped within the width, with no line wider than 80 columns.
+#[test]
+fn r16_fitted_timeline_shows_pcapng_comments_within_the_width() {
+    if !require(have_program("editcap", "-h"), "editcap") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let commented = dir.path().join("commented.pcapng");
+    let long = "a very long comment that goes on and on, far beyond the eighty columns of \
+                a laptop terminal, so that it has to wrap onto lines of its own";
+    let made = Command::new("editcap")
+        .args(["-a", "2:checked by hand", "-a"])
+        .arg(format!("4:{long}"))
+        .arg(fixture("lab_ipv6.pcapng").path())
+        .arg(&commented)
+        .status()
+        .expect("editcap");
+    assert!(made.success());
+    let c = commented.to_string_lossy().into_owned();
+    let r = run_within(
+        wirelab().args(["read", "--color", "never", "--width", "80", &c]),
+        LIMIT,
+    );
+    assert_eq!(r.code, Some(0), "{}", r.describe());
+    let out = r.out();
+    let lines: Vec<&str> = out.lines().collect();
+    for l in &lines {
+        assert!(
+            l.chars().count() <= 80,
+            "wider than 80 columns: {l:?}\n{out}"
+        );
+    }
+    // Frame 2's comment comes after its row and its note, before frame 3's row.
+    let row2 = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("2 "))
+        .unwrap_or_else(|| panic!("no row 2:\n{out}"));
+    let row3 = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("3 "))
+        .unwrap_or_else(|| panic!("no row 3:\n{out}"));
+    let at = lines
+        .iter()
+        .position(|l| l.trim_start() == "# comment: checked by hand")
+        .unwrap_or_else(|| panic!("no comment line:\n{out}"));
+    assert!(
+        row2 < at && at < row3,
+        "frame 2's comment under its row:\n{out}"
+    );
+    assert!(
+        lines[row2 + 1].trim_start().starts_with('↳'),
+        "the note first:\n{out}"
+    );
+    // The long comment wraps: every word of it is there, over more than one line.
+    let first = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("# comment: a very long comment"))
+        .unwrap_or_else(|| panic!("no long comment:\n{out}"));
+    let row5 = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("5 "))
+        .unwrap_or_else(|| panic!("no row 5:\n{out}"));
+    assert!(
+        row5 > first + 1,
+        "the long comment takes more than one line:\n{out}"
+    );
+    let shown: Vec<&str> = lines[first..row5]
+        .iter()
+        .flat_map(|l| l.split_whitespace())
+        .collect();
+    let want: Vec<&str> = std::iter::once("#")
+        .chain(std::iter::once("comment:"))
+        .chain(long.split_whitespace())
+        .collect();
+    assert_eq!(shown, want, "the whole comment, in order:\n{out}");
+}
+
 /// Comments written by `editcap -a` are shown (timeline, detail) and kept by `-w`.
 #[test]
 fn pcapng_comments_shown_and_kept() {
