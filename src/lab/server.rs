@@ -269,7 +269,7 @@ pub fn serve_tcp_within(
     while !stop.load(Ordering::Relaxed) {
         if active.load(Ordering::Acquire) >= limits.max_connections {
             // Every slot is taken: a waiting connection closes the oldest one.
-            if readable(listener.as_raw_fd(), 20) {
+            if readable(&listener, 20) {
                 make_room(&served, &active, limits.max_connections);
             }
             continue;
@@ -320,7 +320,7 @@ pub fn serve_tcp_within(
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                readable(listener.as_raw_fd(), 100);
+                readable(&listener, 100);
                 if let (Ok(mut limit), Ok(mut l)) = (limit.lock(), log.lock()) {
                     limit.tick(Instant::now(), &mut *l);
                 }
@@ -374,14 +374,10 @@ fn make_room(served: &Mutex<Vec<Served>>, active: &AtomicUsize, max: usize) {
 }
 
 /// Waits until `fd` is readable (a connection to accept) or `ms` milliseconds pass.
-fn readable(fd: std::os::unix::io::RawFd, ms: i32) -> bool {
-    let mut pfd = libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    // SAFETY: one valid pollfd for the duration of the call.
-    unsafe { libc::poll(&mut pfd, 1, ms) > 0 }
+fn readable(fd: &impl std::os::fd::AsFd, ms: u16) -> bool {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
+    poll(&mut fds, PollTimeout::from(ms)).is_ok_and(|n| n > 0)
 }
 
 /// Request bytes a connection holds of the [`Budget`], given back when it ends.

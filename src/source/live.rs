@@ -2,7 +2,7 @@
 //! permission advice that names the exact fix, and dropping root after opening
 //! when started with sudo (as tcpdump does).
 
-use std::os::unix::io::AsRawFd;
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
 use pcap::{Active, Capture, Device, Precision};
@@ -216,13 +216,9 @@ impl LiveSource {
     /// Waits up to the poll interval (100 ms) for the next frame.
     pub fn next_frame(&mut self) -> Result<Next<'_>, CaptureError> {
         if !self.pending {
-            let mut pfd = libc::pollfd {
-                fd: self.cap.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            // SAFETY: one valid pollfd for the duration of the call.
-            let ready = unsafe { libc::poll(&mut pfd, 1, 100) };
+            use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+            let mut fds = [PollFd::new(self.cap.as_fd(), PollFlags::POLLIN)];
+            let ready = poll(&mut fds, PollTimeout::from(100u16)).unwrap_or(0);
             if ready <= 0 {
                 return Ok(Next::Idle);
             }

@@ -471,7 +471,7 @@ fn r4_server_memory_is_bounded_under_a_large_uppercase_flood() {
             let message = Arc::clone(&message);
             std::thread::spawn(move || {
                 let s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).ok()?;
-                s.set_write_timeout(Some(Duration::from_secs(3))).ok()?;
+                s.set_write_timeout(Some(Duration::from_secs(10))).ok()?;
                 let _ = (&s).write_all(&message);
                 Some(s) // held open, never read
             })
