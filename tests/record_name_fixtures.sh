@@ -43,6 +43,8 @@ cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
     for ns in "$ns_dns" "$ns_dhs" "$ns_dhc"; do ip netns del "$ns" 2>/dev/null || true; done
+    # the veth, if a failure came before it moved into the namespaces
+    ip link del wl-dhs 2>/dev/null || true
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -130,6 +132,7 @@ EOF
 stop_capture "$out/names_dns.pcap" 20
 
 echo "=== names_dhcp.pcap"
+ip link del wl-dhs 2>/dev/null || true
 ip link add wl-dhs type veth peer name wl-dhc
 ip link set wl-dhs netns "$ns_dhs"
 ip link set wl-dhc netns "$ns_dhc"
