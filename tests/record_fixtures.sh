@@ -27,6 +27,8 @@
 #            and :80) and lab_tcp_multibyte (two namespaces labmodel-rec-c/-s joined by a
 #            veth with MTU 1500, created and removed by the script)
 # Needs:   root (tcpdump on lo), tcpdump, python3, editcap (wireshark-common), ss (iproute2).
+#          The web and names fixtures it also records (tests/record_web_fixtures.sh,
+#          tests/record_name_fixtures.sh) say what they need at their top.
 # Traffic: loopback only (127.0.0.1 and ::1); every wait is bounded.
 # After recording, re-bless the golden files: WIRELAB_BLESS=1 cargo test, and review them.
 set -euo pipefail
@@ -272,6 +274,9 @@ done
 
 # --- 3b. the web fixtures (HTTP, TLS) in a namespace of their own ----------------------------------
 "$here/record_web_fixtures.sh" "$out"
+
+# --- 3c. the names fixtures (DNS, DHCP from dnsmasq, busybox) in namespaces of their own ---------
+"$here/record_name_fixtures.sh" "$out"
 
 fi
 

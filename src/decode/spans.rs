@@ -516,6 +516,24 @@ pub fn data_layer<S: FieldSink>(have: &[u8], at: usize, declared: usize, why: &s
         return;
     }
     s.layer(format_args!("Data ({declared} bytes)"), at, declared);
+    data_field(have, at, "Data", why, s);
+    if have.len() < declared {
+        s.field(
+            at.saturating_add(have.len()),
+            0,
+            "[cut short]",
+            format_args!("{} of {declared} bytes captured", have.len()),
+            "the snap length cut the frame",
+        );
+    }
+}
+
+/// A field `name` holding the bytes `have` at `at`: the first 32 bytes in hex, and the
+/// meaning `why` followed by the first 64 as text.
+pub fn data_field<S: FieldSink>(have: &[u8], at: usize, name: &str, why: &str, s: &mut S) {
+    if !S::ON {
+        return;
+    }
     let mut text = String::new();
     for &b in have.iter().take(64) {
         text.push(crate::text::dump_char(b));
@@ -526,19 +544,18 @@ pub fn data_layer<S: FieldSink>(have: &[u8], at: usize, declared: usize, why: &s
     s.field(
         at,
         have.len(),
-        "Data",
+        name,
         Hex(have, 32),
         format_args!("{why}; as text: {text}"),
     );
-    if have.len() < declared {
-        s.field(
-            at.saturating_add(have.len()),
-            0,
-            "[cut short]",
-            format_args!("{} of {declared} bytes captured", have.len()),
-            "the snap length cut the frame",
-        );
-    }
+}
+
+/// The fields of a TCP segment of a protocol (HTTP, TLS) that starts none of its messages:
+/// the current layer's summary "Continuation" and a "[Continuation]" field of its bytes,
+/// whose meaning says `why` (tshark's reassembly shows such bytes in a later segment).
+pub fn continuation<S: FieldSink>(data: &[u8], why: &str, s: &mut S) {
+    s.summary("Continuation");
+    data_field(data, 0, "[Continuation]", why, s);
 }
 
 /// At most the first `.1` bytes of `.0` in hex, then "…" if there were more.

@@ -7,6 +7,7 @@ pub mod util;
 mod bad_input;
 mod cli_read;
 mod conformance;
+mod detail_app;
 mod detail_layers;
 mod golden;
 mod hostile;

@@ -526,3 +526,74 @@ fn tshark_agrees_with_us_on_every_fixture() {
         200,
     );
 }
+
+/// The names fixtures (dnsmasq answering busybox nslookup and python3, dnsmasq's DHCP server
+/// and busybox udhcpc, recorded by `tests/record_name_fixtures.sh`): every frame's Protocol
+/// and Info are tshark's, run now, with no known difference allowed; and the captures hold
+/// what they were recorded for (a "No such name", a refused query, a query over TCP, the
+/// four DHCP steps in order, then a Release), so a re-recording that lost one fails here.
+#[test]
+fn tshark_names_fixtures_dns_and_dhcp_protocol_and_info_agree_per_frame() {
+    if !require(
+        have_program("tshark", "--version"),
+        "tshark (Debian package tshark)",
+    ) {
+        return;
+    }
+    let mut failures = Vec::new();
+    let mut columns = BTreeMap::new();
+    for name in ["names_dns.pcap", "names_dhcp.pcap"] {
+        let fx = super::util::fixture(name);
+        let expected = tshark_frames(&fx).expect("tshark reads the fixture");
+        let (ours, r) = read_jsonl(&fx.rel, &[]);
+        assert_eq!(r.code, Some(0), "{name}: {}", r.stderr);
+        assert_eq!(expected.len(), ours.len(), "{name}: frame count");
+        let mut seen = Vec::new();
+        for (e, o) in expected.iter().zip(&ours) {
+            let (op, oi) = (our_str(o, "protocol"), our_str(o, "info"));
+            if e.protocol != op || e.info_any != oi {
+                failures.push(format!(
+                    "{name} frame {}: tshark {:?} {:?}, wirelab {op:?} {oi:?}",
+                    e.number, e.protocol, e.info_any
+                ));
+            }
+            seen.push((
+                e.protocol.clone().unwrap_or_default(),
+                e.proto.clone().unwrap_or_default(),
+                e.info_any.clone().unwrap_or_default(),
+            ));
+        }
+        columns.insert(name, seen);
+    }
+    assert!(
+        failures.is_empty(),
+        "Protocol/Info differ from tshark:\n{}",
+        failures.join("\n")
+    );
+    let dns = &columns["names_dns.pcap"];
+    let has = |p: &dyn Fn(&(String, String, String)) -> bool| dns.iter().any(p);
+    assert!(dns.iter().filter(|(p, _, _)| p == "DNS").count() >= 16);
+    assert!(has(
+        &|(p, _, i)| p == "DNS" && i.contains(" No such name A missing.nx.test")
+    ));
+    assert!(has(
+        &|(p, _, i)| p == "DNS" && i.contains(" Refused AAAA lab.test")
+    ));
+    assert!(has(&|(p, t, i)| p == "DNS"
+        && t == "TCP"
+        && i.starts_with("Standard query response")));
+    let dhcp: Vec<String> = columns["names_dhcp.pcap"]
+        .iter()
+        .map(|(_, _, i)| i.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(
+        dhcp,
+        [
+            "DHCP Discover",
+            "DHCP Offer",
+            "DHCP Request",
+            "DHCP ACK",
+            "DHCP Release"
+        ]
+    );
+}

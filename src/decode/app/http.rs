@@ -379,6 +379,254 @@ impl Chunked {
     }
 }
 
+/// Where `part` starts in `whole`, when it is a sub-slice of it (httparse's method, target,
+/// reason, header names and values are).
+fn offset_in(whole: &[u8], part: &[u8]) -> Option<usize> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    (start.checked_add(part.len())? <= whole.len()).then_some(start)
+}
+
+/// Bytes of the line starting at `at` of `data`, its line end included.
+fn line_len(data: &[u8], at: usize) -> usize {
+    let rest = data.get(at..).unwrap_or(&[]);
+    rest.iter()
+        .position(|b| *b == b'\n')
+        .map_or(rest.len(), |p| p + 1)
+}
+
+/// What a request method asks for.
+fn method_meaning(method: &str) -> &'static str {
+    match method {
+        "GET" => "fetch the resource",
+        "HEAD" => "the headers a GET would get, without the body",
+        "POST" => "send data (a form, an upload) to the resource",
+        "PUT" => "store the body under this name",
+        "DELETE" => "remove the resource",
+        "OPTIONS" => "which methods the server allows",
+        "CONNECT" => "open a tunnel through a proxy",
+        _ => "",
+    }
+}
+
+/// What a status code's class says (RFC 9110 section 15).
+fn status_meaning(code: u16) -> &'static str {
+    match code {
+        100..=199 => "1xx: informational, the answer follows",
+        200..=299 => "2xx: success",
+        300..=399 => "3xx: redirection, the resource is elsewhere",
+        400..=499 => "4xx: the client's error (404: no such resource)",
+        500..=599 => "5xx: the server's error",
+        _ => "not a standard status code",
+    }
+}
+
+/// What the header fields a student meets first mean (RFC 9110, 9111, 9112).
+fn header_meaning(name: &str) -> &'static str {
+    const MEANINGS: [(&str, &str); 16] = [
+        (
+            "host",
+            "the server's name and port: one address can serve several sites",
+        ),
+        ("user-agent", "the program that asks"),
+        ("accept", "the media types the client takes"),
+        ("accept-encoding", "the compressions the client can undo"),
+        ("accept-language", "the languages the reader prefers"),
+        (
+            "connection",
+            "keep the connection open for more requests, or close it",
+        ),
+        ("content-type", "the media type of the body"),
+        ("content-length", "bytes of the body that follow the head"),
+        (
+            "transfer-encoding",
+            "chunked: the body comes in pieces, each with its length",
+        ),
+        ("server", "the server's software"),
+        ("date", "when the server answered"),
+        (
+            "last-modified",
+            "when the resource last changed (for caching)",
+        ),
+        ("location", "where the resource is (redirections)"),
+        ("cookie", "state the server asked the client to keep"),
+        (
+            "set-cookie",
+            "state the server asks the client to keep and send back",
+        ),
+        (
+            "cache-control",
+            "whether and how long the answer may be cached",
+        ),
+    ];
+    MEANINGS
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map_or("", |(_, m)| m)
+}
+
+/// Records the detail view's fields of an HTTP segment that starts a message: the request
+/// or status line with its parts, each header line (name, value, meaning), the blank line,
+/// and the body bytes this segment holds. Offsets are relative to `data`. A head that
+/// continues in the next segment shows its first line; a segment that starts no message
+/// continues one: a "[Continuation]" field.
+///
+/// tshark shows a head or body spanning segments in the segment that completes it; this
+/// view shows each segment's own bytes.
+pub fn fields<S: crate::decode::spans::FieldSink>(data: &[u8], s: &mut S) -> bool {
+    use crate::text::{Style, escape};
+    if !S::ON || data.is_empty() {
+        return false;
+    }
+    s.layer("Hypertext Transfer Protocol", 0, data.len());
+    if !starts_message(data) {
+        crate::decode::spans::continuation(
+            data,
+            "bytes that start no message: the rest of one an earlier segment started (tshark shows that whole in the segment that completes it), or not HTTP",
+            s,
+        );
+        return true;
+    }
+    let first = first_line(data);
+    s.summary(escape(first, Style::Plain));
+    let head = match parse_head(data) {
+        HeadParse::Complete(head) => head,
+        HeadParse::Partial => {
+            s.field(
+                0,
+                line_len(data, 0),
+                "Start line",
+                escape(first, Style::Plain),
+                "[the head continues in the next segment]",
+            );
+            return true;
+        }
+        HeadParse::Invalid => {
+            s.field(
+                0,
+                data.len(),
+                "[Malformed head]",
+                escape(first, Style::Plain),
+                "starts like HTTP, but is no valid HTTP/1.x head",
+            );
+            return true;
+        }
+    };
+    let line = line_len(data, 0);
+    match head.start {
+        StartLine::Request {
+            method,
+            target,
+            minor,
+        } => {
+            s.field(
+                0,
+                line,
+                "Request line",
+                escape(first, Style::Plain),
+                "method, resource and version: what the client asks for",
+            );
+            s.open();
+            s.field(
+                0,
+                method.len(),
+                "Request Method",
+                method,
+                method_meaning(method),
+            );
+            if let Some(at) = offset_in(data, target.as_bytes()) {
+                s.field(
+                    at,
+                    target.len(),
+                    "Request URI",
+                    escape(target.as_bytes(), Style::Plain),
+                    "the resource asked for, as the client names it",
+                );
+                s.field(
+                    at + target.len() + 1,
+                    8,
+                    "Request Version",
+                    format_args!("HTTP/1.{minor}"),
+                    "",
+                );
+            }
+            s.close();
+        }
+        StartLine::Response {
+            minor,
+            code,
+            reason,
+        } => {
+            s.field(
+                0,
+                line,
+                "Status line",
+                escape(first, Style::Plain),
+                "version, status code and reason: the server's answer",
+            );
+            s.open();
+            s.field(0, 8, "Response Version", format_args!("HTTP/1.{minor}"), "");
+            s.field(9, 3, "Status Code", code, status_meaning(code));
+            if let Some(at) = offset_in(data, reason.as_bytes()).filter(|_| !reason.is_empty()) {
+                s.field(
+                    at,
+                    reason.len(),
+                    "Response Phrase",
+                    escape(reason.as_bytes(), Style::Plain),
+                    "the status in words, for people",
+                );
+            }
+            s.close();
+        }
+    }
+    for h in &head.headers {
+        let Some(at) = offset_in(data, h.name.as_bytes()) else {
+            continue;
+        };
+        s.field(
+            at,
+            line_len(data, at),
+            escape(h.name.as_bytes(), Style::Plain),
+            escape(h.value, Style::Plain),
+            header_meaning(h.name),
+        );
+    }
+    let blank = if data
+        .get(..head.len)
+        .is_some_and(|d| d.ends_with(b"\r\n\r\n"))
+    {
+        2
+    } else {
+        1
+    };
+    s.field(
+        head.len.saturating_sub(blank),
+        blank,
+        "End of the head",
+        if blank == 2 { "\\r\\n" } else { "\\n" },
+        "an empty line: the headers end here",
+    );
+    let have = data.len().saturating_sub(head.len);
+    let body = match head.body {
+        BodyLength::Length(n) if u64::try_from(have).is_ok_and(|h| h < n) => format!(
+            "{have} of the {n} bytes Content-Length announces; the rest follows in the next segments"
+        ),
+        BodyLength::Length(n) => format!("the {n} bytes Content-Length announces"),
+        BodyLength::Chunked => "the first bytes of a chunked body".to_string(),
+        BodyLength::UntilClose => "the body, which ends when the server closes".to_string(),
+        BodyLength::None => "bytes after a message without a body: the next message".to_string(),
+    };
+    if have > 0 {
+        s.field(
+            head.len,
+            have,
+            "File Data",
+            format_args!("{have} bytes"),
+            body,
+        );
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -482,5 +730,68 @@ mod tests {
         let mut c = Chunked::default();
         c.feed(b"ffffffffffffffffff\r\n");
         assert!(c.is_broken());
+    }
+
+    /// The detail fields of `data` as one TCP payload.
+    fn spans_of(data: &[u8]) -> Vec<crate::decode::spans::Span> {
+        let mut s = crate::decode::spans::Spans::new(data.len());
+        assert!(fields(data, &mut s));
+        s.into_layers()
+    }
+
+    #[test]
+    fn test_fields_request_line_and_each_header_at_their_offsets() {
+        let data = b"GET /a HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\n\r\n";
+        let layers = spans_of(data);
+        let l = &layers[0];
+        assert_eq!(l.value, "GET /a HTTP/1.1");
+        let names: Vec<&str> = l.children.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["Request line", "Host", "Accept", "End of the head"]);
+        let parts: Vec<(usize, usize, &str)> = l.children[0]
+            .children
+            .iter()
+            .map(|f| (f.offset, f.len, f.value.as_str()))
+            .collect();
+        assert_eq!(parts, [(0, 3, "GET"), (4, 2, "/a"), (7, 8, "HTTP/1.1")]);
+        let host = &l.children[1];
+        assert_eq!(
+            (host.offset, host.len, host.value.as_str()),
+            (17, 19, "example.com")
+        );
+        assert_eq!(l.children[3].offset, data.len() - 2);
+    }
+
+    #[test]
+    fn test_fields_response_with_body_in_the_segment() {
+        let data = b"HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\n\r\nnot f";
+        let l = &spans_of(data)[0];
+        let status = &l.children[0].children;
+        assert_eq!(status[1].value, "404");
+        assert_eq!(status[2].value, "Not Found");
+        let body = l.children.last().unwrap();
+        assert_eq!((body.name.as_str(), body.len), ("File Data", 5));
+        assert!(
+            body.meaning.starts_with("5 of the 10 bytes"),
+            "{}",
+            body.meaning
+        );
+    }
+
+    #[test]
+    fn test_fields_head_continuing_and_body_segment() {
+        let l = &spans_of(b"GET /a HTTP/1.1\r\nHost: exa")[0];
+        assert_eq!(
+            l.children[0].meaning,
+            "[the head continues in the next segment]"
+        );
+        let l = &spans_of(b"<html>the body</html>")[0];
+        assert_eq!(l.value, "Continuation");
+        assert!(
+            l.children[0]
+                .meaning
+                .ends_with("as text: <html>the body</html>")
+        );
+        let l = &spans_of(b"GET /\x1b[2J HTTP/1.1\r\n\r\n")[0];
+        assert!(!l.value.contains('\x1b'), "escaped: {}", l.value);
     }
 }

@@ -215,6 +215,8 @@ pub fn fields<S: crate::decode::spans::FieldSink>(
             dns::fields(proto, l4, payload, s)
         }
         AppProto::Dhcp => dhcp::fields(payload, s),
+        AppProto::Http if l4 == L4::Tcp => return http::fields(payload, s),
+        AppProto::Tls if l4 == L4::Tcp => return tls::fields(payload, s),
         _ => return false,
     }
     true

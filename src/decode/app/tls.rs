@@ -354,17 +354,23 @@ pub fn parse_client_hello(body: &[u8]) -> Option<ClientHello> {
 
 /// The extension types of an extensions block, in order (read by hand: tls-parser
 /// drops the ones it does not know).
-pub fn extension_types(mut ext: &[u8]) -> Vec<u16> {
-    let mut out = Vec::new();
-    while let (Some(t), Some(l)) = (be16(ext, 0), be16(ext, 2)) {
-        out.push(t);
-        let end = 4 + usize::from(l);
-        match ext.get(end..) {
-            Some(rest) => ext = rest,
-            None => break,
-        }
-    }
-    out
+pub fn extension_types(ext: &[u8]) -> Vec<u16> {
+    extensions(ext).map(|(t, _, _)| t).collect()
+}
+
+/// The extensions of an extensions block, in order: type, offset of its 4-byte header in
+/// `ext`, and its data (cut to the bytes there, for the last one).
+fn extensions(ext: &[u8]) -> impl Iterator<Item = (u16, usize, &[u8])> {
+    // None once an extension ran past the block
+    let mut next = Some(0usize);
+    std::iter::from_fn(move || {
+        let at = next?;
+        let (t, l) = (be16(ext, at)?, be16(ext, at + 2)?);
+        let end = at + 4 + usize::from(l);
+        let data = ext.get(at + 4..end.min(ext.len())).unwrap_or(&[]);
+        next = (end <= ext.len()).then_some(end);
+        Some((t, at, data))
+    })
 }
 
 /// Parses a Server Hello body (after the 4-byte handshake header). Read by hand:
@@ -606,6 +612,438 @@ pub fn item_name(item: &TlsItem) -> &'static str {
     }
 }
 
+/// Wireshark's name of a record content type, and what it carries.
+fn content_name(t: u8) -> (&'static str, &'static str) {
+    match t {
+        content::CHANGE_CIPHER_SPEC => (
+            "Change Cipher Spec",
+            "from here on this side encrypts (TLS 1.2; in TLS 1.3 only for old middleboxes)",
+        ),
+        content::ALERT => ("Alert", "a warning or an error, or the end of the session"),
+        content::HANDSHAKE => (
+            "Handshake",
+            "the set-up: hellos, certificate, key exchange, Finished",
+        ),
+        content::APPLICATION_DATA => (
+            "Application Data",
+            "the application's bytes (HTTP, ...), encrypted",
+        ),
+        _ => ("Heartbeat", "a keep-alive of RFC 6520"),
+    }
+}
+
+/// What an extension of a Client Hello says, for the extensions a student meets.
+fn extension_meaning(t: u16) -> &'static str {
+    match t {
+        0 => "the name of the site the client wants (SNI), in clear",
+        10 => "the key-exchange groups (curves) the client can use",
+        13 => "the signature algorithms the client accepts in a certificate",
+        16 => "the application protocols the client offers (ALPN)",
+        43 => "the TLS versions the client speaks",
+        51 => "the client's key share: TLS 1.3 agrees on keys in the first round trip",
+        _ => "",
+    }
+}
+
+/// Records the detail view's fields of a TCP segment of TLS: each record that starts in
+/// it (content type, version, length) and what it holds: the handshake messages of a
+/// plaintext handshake record (type, length; for a Client Hello its version, random,
+/// cipher suites and extensions, the SNI server name and the ALPN protocols), an alert,
+/// or the length of the encrypted bytes. Offsets are relative to `data`. A segment that
+/// starts with no record continues one: a "[Continuation]" field.
+///
+/// tshark shows a record spanning segments in the segment that completes it; this view
+/// shows the record's header where it starts and the bytes of it this segment holds.
+pub fn fields<S: crate::decode::spans::FieldSink>(data: &[u8], s: &mut S) -> bool {
+    if !S::ON || data.is_empty() {
+        return false;
+    }
+    s.layer("Transport Layer Security", 0, data.len());
+    if !looks_like_record(data) {
+        crate::decode::spans::continuation(
+            data,
+            "the rest of a record an earlier segment started (tshark shows it whole in the segment that completes it)",
+            s,
+        );
+        return true;
+    }
+    let mut names: Vec<&str> = Vec::new();
+    let mut at = 0usize;
+    while let Some(rest) = data.get(at..).filter(|r| !r.is_empty()) {
+        let (t, version, body, len, needed) = match next_record(rest) {
+            NextRecord::Whole(rec, len) => (rec.content_type, rec.version, rec.body, len, None),
+            NextRecord::Partial { needed } if rest.len() >= 5 => {
+                let (Some(&t), Some(v)) = (rest.first(), be16(rest, 1)) else {
+                    break;
+                };
+                (t, v, rest.get(5..).unwrap_or(&[]), rest.len(), Some(needed))
+            }
+            NextRecord::Partial { .. } => {
+                s.field(
+                    at,
+                    rest.len(),
+                    "[Record header cut]",
+                    format_args!("{} of its 5 bytes", rest.len()),
+                    "the record's header continues in the next segment",
+                );
+                break;
+            }
+            NextRecord::Invalid => {
+                s.field(
+                    at,
+                    rest.len(),
+                    "[Not a record]",
+                    format_args!("{} bytes", rest.len()),
+                    "bytes after the last record that start no record",
+                );
+                break;
+            }
+        };
+        let (name, meaning) = content_name(t);
+        let declared = needed.map_or(body.len(), |n| n.saturating_sub(5));
+        s.field(
+            at,
+            len,
+            "TLS Record Layer",
+            name,
+            match needed {
+                Some(n) => format!(
+                    "{} of its {n} bytes are in this segment; tshark shows it whole in the segment that completes it",
+                    rest.len()
+                ),
+                None => String::new(),
+            },
+        );
+        s.open();
+        s.field(at, 1, "Content Type", format_args!("{name} ({t})"), meaning);
+        s.field(
+            at + 1,
+            2,
+            "Version",
+            format_args!("{} (0x{version:04x})", version_plain_name(version)),
+            "the record layer's version; TLS 1.3 writes TLS 1.2 here too",
+        );
+        s.field(
+            at + 3,
+            2,
+            "Length",
+            Bytes(declared),
+            "bytes of the record after this 5-byte header",
+        );
+        // a record cut by the segment is named where it completes, as in the Info column
+        let mut cut_names = Vec::new();
+        let into = if needed.is_some() {
+            &mut cut_names
+        } else {
+            &mut names
+        };
+        record_fields(t, body, at + 5, needed.is_some(), into, s);
+        s.close();
+        at += len;
+    }
+    s.summary(names.join(", "));
+    true
+}
+
+/// The fields of one record's body at `at`; `cut` when the segment ends inside it. Pushes
+/// the names the Info column gives what the record holds onto `names`.
+fn record_fields<S: crate::decode::spans::FieldSink>(
+    t: u8,
+    body: &[u8],
+    at: usize,
+    cut: bool,
+    names: &mut Vec<&'static str>,
+    s: &mut S,
+) {
+    let mut encrypted = |s: &mut S, name: &'static str, field: &str, what: &str| {
+        s.field(
+            at,
+            body.len(),
+            field,
+            Bytes(body.len()),
+            format_args!("encrypted {what}: only the two ends can read it"),
+        );
+        names.push(name);
+    };
+    match t {
+        content::CHANGE_CIPHER_SPEC => {
+            s.field(at, body.len(), "Change Cipher Spec Message", Hex(body), "");
+            names.push("Change Cipher Spec");
+        }
+        content::ALERT => match body {
+            [level @ 1..=2, desc] => {
+                s.field(
+                    at,
+                    1,
+                    "Level",
+                    format_args!("{} ({level})", alert_level_name(*level)),
+                    "Fatal: the session ends",
+                );
+                s.field(
+                    at + 1,
+                    1,
+                    "Description",
+                    format_args!("{} ({desc})", alert_description_name(*desc)),
+                    "",
+                );
+                names.push("Alert");
+            }
+            _ => encrypted(s, "Encrypted Alert", "Encrypted Alert", "alert"),
+        },
+        content::HANDSHAKE if !cut && handshake_is_plaintext(body) => {
+            let mut off = at;
+            for m in handshake_messages(body) {
+                let mut name = handshake_name(m.msg_type).unwrap_or("Unknown Handshake Message");
+                if m.msg_type == handshake::SERVER_HELLO
+                    && parse_server_hello(m.body).is_some_and(|sh| sh.retry_request)
+                {
+                    name = "Hello Retry Request";
+                }
+                names.push(name);
+                s.field(off, 4 + m.declared_len, "Handshake Protocol", name, "");
+                s.open();
+                s.field(
+                    off,
+                    1,
+                    "Handshake Type",
+                    format_args!("{name} ({})", m.msg_type),
+                    "",
+                );
+                s.field(off + 1, 3, "Length", Bytes(m.declared_len), "");
+                match m.msg_type {
+                    handshake::CLIENT_HELLO => hello_fields(m.body, off + 4, true, s),
+                    handshake::SERVER_HELLO => hello_fields(m.body, off + 4, false, s),
+                    _ => {}
+                }
+                s.close();
+                off += 4 + m.declared_len;
+            }
+        }
+        content::HANDSHAKE if cut => {
+            s.field(
+                at,
+                body.len(),
+                "Handshake bytes",
+                Bytes(body.len()),
+                "the start of handshake messages that continue in the next segment",
+            );
+            names.push("Handshake");
+        }
+        content::HANDSHAKE => encrypted(
+            s,
+            "Encrypted Handshake Message",
+            "Encrypted Handshake Message",
+            "handshake",
+        ),
+        content::APPLICATION_DATA => encrypted(
+            s,
+            "Application Data",
+            "Encrypted Application Data",
+            "application data",
+        ),
+        _ => encrypted(s, "Heartbeat", "Heartbeat Message", "heartbeat"),
+    }
+}
+
+/// The fields of a Client Hello (`client`) or Server Hello body at `at`, after the 4-byte
+/// handshake header; read by hand for the offsets (RFC 8446 section 4.1.2 and 4.1.3).
+fn hello_fields<S: crate::decode::spans::FieldSink>(
+    body: &[u8],
+    at: usize,
+    client: bool,
+    s: &mut S,
+) {
+    // a declared length cut to the bytes there
+    let fit = |off: usize, len: usize| len.min(body.len().saturating_sub(off));
+    // the message ends inside the field at `off` (its handshake length said so)
+    let short = |s: &mut S, off: usize| {
+        s.field(
+            at + off.min(body.len()),
+            0,
+            "[Malformed]",
+            "the message ends inside this field",
+            "",
+        )
+    };
+    let Some(version) = be16(body, 0) else {
+        return short(s, 0);
+    };
+    s.field(
+        at,
+        2,
+        "Version",
+        format_args!("{} (0x{version:04x})", version_plain_name(version)),
+        "the legacy version: TLS 1.3 says TLS 1.2 here, and its real version in supported_versions",
+    );
+    let Some(random) = body.get(2..34) else {
+        return short(s, 2);
+    };
+    s.field(
+        at + 2,
+        32,
+        "Random",
+        Hex(random),
+        if random == HRR_RANDOM {
+            "the fixed value of a Hello Retry Request: the server asks for another key share"
+        } else {
+            "32 bytes chosen at random; they go into the keys"
+        },
+    );
+    let Some(&sid_len) = body.get(34) else {
+        return short(s, 34);
+    };
+    let sid_len = usize::from(sid_len);
+    s.field(
+        at + 34,
+        fit(34, 1 + sid_len),
+        "Session ID",
+        Bytes(sid_len),
+        "resumes an earlier session (TLS 1.3 sends a random one, for old middleboxes)",
+    );
+    let cs = 35 + sid_len;
+    let ex = if client {
+        let Some(cs_len) = be16(body, cs).map(usize::from) else {
+            return short(s, cs);
+        };
+        s.field(
+            at + cs,
+            fit(cs, 2 + cs_len),
+            "Cipher Suites",
+            format_args!("{} suites", cs_len / 2),
+            "the ciphers the client can use, its favourite first",
+        );
+        let cm = cs + 2 + cs_len;
+        let Some(&cm_len) = body.get(cm) else {
+            return short(s, cm);
+        };
+        s.field(
+            at + cm,
+            fit(cm, 1 + usize::from(cm_len)),
+            "Compression Methods",
+            format_args!("{cm_len} (length)"),
+            "null only: TLS compression is unsafe (CRIME)",
+        );
+        cm + 1 + usize::from(cm_len)
+    } else {
+        let Some(suite) = be16(body, cs) else {
+            return short(s, cs);
+        };
+        s.field(
+            at + cs,
+            2,
+            "Cipher Suite",
+            format_args!("0x{suite:04x}"),
+            "the cipher the server picked from the client's list",
+        );
+        cs + 3
+    };
+    let Some(ex_len) = be16(body, ex).map(usize::from) else {
+        return;
+    };
+    let block = body
+        .get(ex + 2..(ex + 2 + ex_len).min(body.len()))
+        .unwrap_or(&[]);
+    s.field(
+        at + ex,
+        fit(ex, 2 + ex_len),
+        "Extensions",
+        Bytes(ex_len),
+        "what is asked for (or granted) beyond the basics",
+    );
+    s.open();
+    let base = at + ex + 2;
+    for (t, off, data) in extensions(block) {
+        s.field(
+            base + off,
+            4 + data.len(),
+            format_args!("Extension: {}", extension_name(t)),
+            format_args!("type {t}, {}", Bytes(data.len())),
+            if client { extension_meaning(t) } else { "" },
+        );
+        extension_fields(t, data, base + off + 4, s);
+    }
+    s.close();
+}
+
+/// The fields inside the extensions a student looks for: the SNI server name, the ALPN
+/// protocols, and the version a Server Hello's supported_versions picks.
+fn extension_fields<S: crate::decode::spans::FieldSink>(t: u16, data: &[u8], at: usize, s: &mut S) {
+    use crate::text::{Style, escape};
+    s.open();
+    match (t, data) {
+        // server_name_list length, name type 0 (host_name), name length, name
+        (0, [_, _, 0, hi, lo, name @ ..]) => {
+            let n = usize::from(u16::from_be_bytes([*hi, *lo]));
+            if let Some(name) = name.get(..n) {
+                s.field(
+                    at + 5,
+                    n,
+                    "Server Name",
+                    escape(name, Style::Plain),
+                    "sent before any encryption: a capture shows which site was visited",
+                );
+            }
+        }
+        // protocol_name_list length, then each name with a 1-byte length
+        (16, _) => {
+            let mut p = 2usize;
+            while let Some(&l) = data.get(p) {
+                let Some(proto) = data.get(p + 1..p + 1 + usize::from(l)) else {
+                    break;
+                };
+                let meaning = match proto {
+                    b"h2" => "HTTP/2",
+                    b"http/1.1" => "HTTP/1.1",
+                    b"h3" => "HTTP/3",
+                    _ => "",
+                };
+                s.field(
+                    at + p + 1,
+                    proto.len(),
+                    "ALPN Protocol",
+                    escape(proto, Style::Plain),
+                    meaning,
+                );
+                p += 1 + usize::from(l);
+            }
+        }
+        // a Server Hello's: the one version chosen
+        (43, [hi, lo]) => {
+            let v = u16::from_be_bytes([*hi, *lo]);
+            s.field(
+                at,
+                2,
+                "Supported Version",
+                format_args!("{} (0x{v:04x})", version_plain_name(v)),
+                "the version the server picked: the session's real version",
+            );
+        }
+        _ => {}
+    }
+    s.close();
+}
+
+/// A count of bytes: "1 byte", "2 bytes".
+struct Bytes(usize);
+
+impl std::fmt::Display for Bytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            1 => f.write_str("1 byte"),
+            n => write!(f, "{n} bytes"),
+        }
+    }
+}
+
+/// At most 8 bytes in hex, then "…" if there were more.
+struct Hex<'b>(&'b [u8]);
+
+impl std::fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::decode::spans::Hex(self.0, 8).fmt(f)
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -748,5 +1186,107 @@ pub(crate) mod tests {
         assert_eq!(next_record(b"HELLO"), NextRecord::Invalid);
         assert!(is_grease(0x3a3a));
         assert!(!is_grease(0x0304));
+    }
+
+    /// The first span named `name` among `spans` and their children, depth first.
+    fn find<'s>(
+        spans: &'s [crate::decode::spans::Span],
+        name: &str,
+    ) -> Option<&'s crate::decode::spans::Span> {
+        spans.iter().find_map(|sp| {
+            if sp.name == name {
+                Some(sp)
+            } else {
+                find(&sp.children, name)
+            }
+        })
+    }
+
+    /// The detail fields of `data` as one TCP payload.
+    fn spans_of(data: &[u8]) -> Vec<crate::decode::spans::Span> {
+        let mut s = crate::decode::spans::Spans::new(data.len());
+        assert!(fields(data, &mut s));
+        s.into_layers()
+    }
+
+    #[test]
+    fn test_fields_client_hello_shows_record_sni_and_alpn_at_their_offsets() {
+        let rec = client_hello_record();
+        let layers = spans_of(&rec);
+        assert_eq!(layers[0].name, "Transport Layer Security");
+        assert_eq!(layers[0].value, "Client Hello");
+        let ct = find(&layers, "Content Type").unwrap();
+        assert_eq!((ct.offset, ct.value.as_str()), (0, "Handshake (22)"));
+        assert_eq!(find(&layers, "Length").unwrap().offset, 3);
+        let sni = find(&layers, "Server Name").unwrap();
+        assert_eq!(sni.value, "www.example.com");
+        assert_eq!(
+            rec.get(sni.offset..sni.offset + sni.len),
+            Some(&b"www.example.com"[..])
+        );
+        let alpn = find(&layers, "ALPN Protocol").unwrap();
+        assert_eq!((alpn.value.as_str(), alpn.len), ("h2", 2));
+        assert_eq!(rec.get(alpn.offset..alpn.offset + 2), Some(&b"h2"[..]));
+        assert_eq!(find(&layers, "Cipher Suites").unwrap().value, "2 suites");
+    }
+
+    #[test]
+    fn test_fields_record_cut_by_the_segment_is_shown_but_not_named() {
+        let mut data = vec![21, 3, 3, 0, 2, 2, 40]; // a whole fatal alert
+        data.extend_from_slice(&[23, 3, 3, 0x01, 0x00, 0xaa, 0xbb]); // 256 bytes, 2 here
+        let layers = spans_of(&data);
+        assert_eq!(layers[0].value, "Alert");
+        assert_eq!(
+            find(&layers, "Description").unwrap().value,
+            "Handshake Failure (40)"
+        );
+        let cut = layers[0].children.get(1).unwrap();
+        assert!(
+            cut.meaning.starts_with("7 of its 261 bytes"),
+            "{}",
+            cut.meaning
+        );
+    }
+
+    #[test]
+    fn test_fields_segment_inside_a_record_is_a_continuation() {
+        let layers = spans_of(&[0x8f; 40]);
+        assert_eq!(layers[0].value, "Continuation");
+        assert_eq!(layers[0].children[0].name, "[Continuation]");
+    }
+
+    #[test]
+    fn test_fields_every_prefix_stays_inside_the_bytes() {
+        let rec = client_hello_record();
+        for n in 1..=rec.len() {
+            let prefix = &rec[..n];
+            let mut s = crate::decode::spans::Spans::new(n);
+            fields(prefix, &mut s);
+            fn check(spans: &[crate::decode::spans::Span], n: usize) {
+                for sp in spans {
+                    assert!(sp.offset + sp.len <= n || sp.len == 0, "{sp:?} past {n}");
+                    check(&sp.children, n);
+                }
+            }
+            check(&s.into_layers(), n);
+        }
+        // a whole record holding a Client Hello cut after k bytes of its body
+        let hello = &rec[9..];
+        for k in 0..hello.len() {
+            let mut data = vec![22, 3, 1];
+            data.extend_from_slice(&u16::try_from(k + 4).unwrap().to_be_bytes());
+            data.extend_from_slice(&[1, 0]);
+            data.extend_from_slice(&u16::try_from(k).unwrap().to_be_bytes());
+            data.extend_from_slice(&hello[..k]);
+            let mut s = crate::decode::spans::Spans::new(data.len());
+            fields(&data, &mut s);
+            fn check(spans: &[crate::decode::spans::Span], n: usize) {
+                for sp in spans {
+                    assert!(sp.offset + sp.len <= n, "{sp:?} past {n}");
+                    check(&sp.children, n);
+                }
+            }
+            check(&s.into_layers(), data.len());
+        }
     }
 }
