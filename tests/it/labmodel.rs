@@ -197,6 +197,23 @@ fn checks_of(objects: &[Value]) -> Vec<Value> {
         .collect()
 }
 
+/// The frames a check object names.
+fn frames_of_check(c: &Value) -> Vec<u64> {
+    c["frames"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_u64).collect())
+        .unwrap_or_default()
+}
+
+/// The note of every frame of a JSON Lines output, by frame number.
+fn notes_of(objects: &[Value]) -> BTreeMap<u64, String> {
+    objects
+        .iter()
+        .filter(|o| o["type"] == "frame")
+        .filter_map(|o| Some((o["no"].as_u64()?, o["note"].as_str()?.to_string())))
+        .collect()
+}
+
 fn mark(result: &str) -> &'static str {
     match result {
         "pass" => "✓",
@@ -325,6 +342,30 @@ fn labmodel_every_case_gives_its_checks_in_every_output() {
             .filter(|o| o["type"] == "frame" || o.get("type").is_none())
             .filter_map(|o| Some((o["no"].as_u64()?, o["note"].as_str()?.to_string())))
             .collect();
+        // Notes: a request or a reply in several frames says in each which part it is.
+        for c in checks
+            .iter()
+            .filter(|c| c["check"] == "request" || c["check"] == "reply")
+            .filter(|c| c["result"] == "pass")
+        {
+            let what = if c["check"] == "request" {
+                "request"
+            } else {
+                "reply"
+            };
+            if let Some([first, last]) = frames_of_check(c).get(..) {
+                let noted = |f: &u64, words: &str| notes.get(f).is_some_and(|n| n.contains(words));
+                if !noted(first, &format!("part 1 of the {what} "))
+                    || !noted(last, &format!(" of the {what} "))
+                    || !noted(last, "part ")
+                {
+                    failures.push(format!(
+                        "{}: the frames of {c} do not each say which part of the {what} they carry",
+                        case.name
+                    ));
+                }
+            }
+        }
         for c in checks.iter().filter(|c| c["check"] == "reply_uppercase") {
             let run = c["run"].as_u64().unwrap_or(0);
             let proto = c["proto"].as_str().unwrap_or("").to_uppercase();
@@ -350,10 +391,7 @@ fn labmodel_every_case_gives_its_checks_in_every_output() {
                     case.name
                 ));
             }
-            let frames: Vec<u64> = c["frames"]
-                .as_array()
-                .map(|a| a.iter().filter_map(Value::as_u64).collect())
-                .unwrap_or_default();
+            let frames = frames_of_check(c);
             let says_upper = frames
                 .iter()
                 .filter_map(|f| notes.get(f))
@@ -537,5 +575,98 @@ fn r12_uppercase_across_retransmission_and_out_of_order() {
             .unwrap_or("")
             .contains("(60000 bytes)"),
         "{run3}"
+    );
+}
+
+#[test]
+fn r12_multi_segment_reply_only_its_last_segment_had_a_note() {
+    // (fixture, request frames, reply frames, message length)
+    for (name, request, reply, total) in [
+        ("lab_tcp_sizes.pcap", [24, 26], [28, 30], 60_000),
+        ("lab_tcp_multibyte.pcap", [4, 6], [8, 10], 2_100),
+    ] {
+        let fx = fixture(name);
+        let objects = parse_jsonl(&out_of(&["read", "--format", "jsonl", &fx.rel]), name);
+        let notes = notes_of(&objects);
+        let note = |f: u64| notes.get(&f).cloned().unwrap_or_default();
+        let (q1, q2) = (note(request[0]), note(request[1]));
+        let (r1, r2) = (note(reply[0]), note(reply[1]));
+        assert!(
+            q1.starts_with("part 1 of the request ") && q1.contains(", bytes 1-"),
+            "{name}: {q1}"
+        );
+        assert!(q1.contains("(no PSH: the client has more to send)"), "{q1}");
+        assert!(
+            q2.starts_with("part 2 of the request ") && q2.contains(&format!("-{total}")),
+            "{name}: {q2}"
+        );
+        let expected = format!("of the {total} expected");
+        assert!(
+            r1.starts_with("part 1 of the reply ")
+                && r1.contains(", bytes 1-")
+                && r1.contains(&expected),
+            "{name}: {r1}"
+        );
+        assert!(
+            !r1.contains("uppercase"),
+            "the first part decides nothing: {r1}"
+        );
+        assert!(
+            r2.starts_with("part 2 of the reply ")
+                && r2.contains(&format!("-{total} {expected}: the request in uppercase")),
+            "{name}: {r2}"
+        );
+        // The same frames as the model's request and reply checks.
+        let checks = checks_of(&objects);
+        let frames = |id: &str| {
+            checks
+                .iter()
+                .filter(|c| c["check"] == id && c["proto"] == "tcp")
+                .map(frames_of_check)
+                .find(|f| f.len() == 2)
+                .unwrap_or_default()
+        };
+        assert_eq!(frames("request"), request.to_vec(), "{name}");
+        assert_eq!(frames("reply"), reply.to_vec(), "{name}");
+    }
+}
+
+#[test]
+fn r12_reply_whose_last_segment_carries_the_fin_judged_with_its_bytes() {
+    // lab_tcp_sizes.pcap's run 3 with the server's FIN on its last data segment (frame
+    // 30) instead of a segment of its own (frame 31, dropped). The reply was judged at the
+    // FIN before that segment's bytes counted: 32,768 bytes, "the uppercase of the first
+    // 32768 of 60000 bytes".
+    let fx = fixture("lab_tcp_sizes.pcap");
+    let mut bytes = std::fs::read(fx.path()).unwrap();
+    let records = super::util::pcap_records(&bytes);
+    assert_eq!(records.len(), 33);
+    let (at, _, _, _) = records[29];
+    let ip = at + 16 + 14;
+    let ihl = usize::from(bytes[ip] & 0x0f) * 4;
+    let flags = ip + ihl + 13;
+    assert_eq!(bytes[flags], 0x18, "frame 30 is PSH, ACK");
+    bytes[flags] |= 0x01; // FIN
+    let (drop_at, _, _, drop_len) = records[30];
+    bytes.drain(drop_at..drop_at + 16 + drop_len);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fin_on_data.pcap");
+    std::fs::write(&path, &bytes).unwrap();
+    let path = path.to_string_lossy().into_owned();
+    let objects = parse_jsonl(
+        &out_of(&["read", "--format", "jsonl", &path]),
+        "fin on data",
+    );
+    let checks = checks_of(&objects);
+    let upper = checks
+        .iter()
+        .find(|c| c["run"] == 3 && c["check"] == "reply_uppercase")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(upper["result"], "pass", "{upper}");
+    let note = notes_of(&objects).get(&30).cloned().unwrap_or_default();
+    assert!(
+        note.contains("part 2 of the reply") && note.contains(": the request in uppercase"),
+        "{note}"
     );
 }

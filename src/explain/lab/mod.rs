@@ -11,7 +11,7 @@ pub mod observe;
 pub mod upper;
 
 pub use checks::{Check, CheckId, Outcome, build};
-pub use observe::{Observer, Words};
+pub use observe::{Observer, Part, Words};
 pub use upper::Comparison;
 
 use crate::source::Timestamp;
