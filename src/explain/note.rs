@@ -832,7 +832,11 @@ fn tcp_note(
 
     if syn && !ack {
         sep(out);
-        if t.handshake_step == Some(1) || t.handshake_step.is_none() {
+        if retransmitted && (t.handshake_step == Some(1) || t.handshake_step.is_none()) {
+            // The same SYN again: no SYN-ACK (nor RST) came back in time.
+            out.push_str("1/3 SYN again, with the same ISN ");
+            push_u64(out, u64::from(tcp.seq));
+        } else if t.handshake_step == Some(1) || t.handshake_step.is_none() {
             out.push_str("1/3 SYN: the ");
             out.push_str(side(dir));
             out.push_str(" picks its initial sequence number (ISN) ");

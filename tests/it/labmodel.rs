@@ -164,6 +164,24 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
+        name: "lab_tcp_syn_unanswered.pcap",
+        args: &["--lab-port", "23487"],
+        expect: &[
+            (
+                "tcp",
+                1,
+                "handshake",
+                "fail",
+                "the SYN was never answered: 10.13.0.1:39684 sent it to 10.13.0.2:23487 6 times (frames 1-6: the SYN and 5 retransmissions), and no SYN-ACK or RST came back",
+            ),
+            ("tcp", 1, "request", "skip", "the SYN was never answered"),
+            ("tcp", 1, "reply", "skip", "the SYN was never answered"),
+            ("tcp", 1, "reply_endpoint", "skip", ""),
+            ("tcp", 1, "reply_uppercase", "skip", ""),
+            ("tcp", 1, "teardown", "skip", "nothing to close"),
+        ],
+    },
+    Case {
         name: "lab_background.pcap",
         args: &[],
         expect: &[("udp", 0, "runs", "pass", "1 client run(s)")],

@@ -185,6 +185,7 @@ struct Followed {
     order: [Order; 2],
     syns: u32,
     syn_frame: Option<u64>,
+    last_syn_frame: Option<u64>,
     synack_frame: Option<u64>,
     ack_frame: Option<u64>,
     fin_frames: [Option<u64>; 2],
@@ -319,6 +320,7 @@ impl Observer {
                 if syn && !ack {
                     f.syns += 1;
                     f.syn_frame.get_or_insert(number);
+                    f.last_syn_frame = Some(number);
                 } else if syn && ack {
                     f.synack_frame.get_or_insert(number);
                 }
@@ -470,6 +472,7 @@ impl Observer {
                 order: [Order::default(), Order::default()],
                 syns: 0,
                 syn_frame: None,
+                last_syn_frame: None,
                 synack_frame: None,
                 ack_frame: None,
                 fin_frames: [None, None],
@@ -741,6 +744,7 @@ impl Observer {
             handshake_complete: c.handshake_complete,
             syns: f.syns,
             syn_frame: f.syn_frame,
+            last_syn_frame: f.last_syn_frame,
             synack_frame: f.synack_frame,
             ack_frame: f.ack_frame,
             refused: f.refused || c.zeek_state == "REJ",
