@@ -29,6 +29,7 @@ mod drive;
 pub mod lab;
 mod pipeline;
 mod privileges;
+mod saved_lab;
 mod threaded;
 
 use crate::source::FileSource;
@@ -192,6 +193,12 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
     };
     let out: Box<dyn Write> = Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout().lock()));
     let mut pipeline = Pipeline::new(&config, selection, out);
+    // A file `wirelab lab -w` wrote: its lab's scope and expectations (unless --lab-port).
+    if config.lab_ports.is_empty()
+        && let Some((scope, expect)) = saved_lab::read(source.section_comments())
+    {
+        pipeline.set_lab(scope, expect);
+    }
     if let Some(path) = &args.write {
         let writer = save_to(
             path,

@@ -98,6 +98,18 @@ impl std::fmt::Debug for CaptureWriter {
 impl CaptureWriter {
     /// Creates `path` (format from its extension), with times at `precision`.
     pub fn create(path: &Path, snaplen: u32, precision: Precision) -> Result<Self, WriteError> {
+        Self::create_with_comment(path, snaplen, precision, None)
+    }
+
+    /// [`CaptureWriter::create`], and in pcapng `comment` as the section's comment (the
+    /// file's own, shown by Wireshark's Capture File Properties; classic pcap has no room
+    /// for it, and a comment over 65,535 bytes is left out).
+    pub fn create_with_comment(
+        path: &Path,
+        snaplen: u32,
+        precision: Precision,
+        comment: Option<&str>,
+    ) -> Result<Self, WriteError> {
         let file = File::create(path).map_err(|source| WriteError::Io {
             path: path.to_path_buf(),
             source,
@@ -115,15 +127,28 @@ impl CaptureWriter {
             last_flush: Instant::now(),
         };
         if w.format == OutFormat::PcapNg {
-            // Section Header Block: type, length 28, byte-order magic, version 1.0, section length unknown.
+            // Section Header Block: type, length, byte-order magic, version 1.0, section
+            // length unknown, then the comment (opt_comment, opt_endofopt) if any.
+            let comment = comment
+                .map(str::as_bytes)
+                .filter(|c| !c.is_empty() && c.len() <= usize::from(u16::MAX));
+            let len = 28 + comment.map_or(0, |c| 4 + padded(c.len()) + 4);
+            let len = u32::try_from(len).unwrap_or(u32::MAX);
             let b = &mut w.buf;
             put32(b, 0x0A0D_0D0A);
-            put32(b, 28);
+            put32(b, len);
             put32(b, 0x1A2B_3C4D);
             put16(b, 1);
             put16(b, 0);
             b.extend_from_slice(&(-1i64).to_le_bytes());
-            put32(b, 28);
+            if let Some(c) = comment {
+                put16(b, 1);
+                put16(b, u16::try_from(c.len()).unwrap_or(0));
+                b.extend_from_slice(c);
+                pad(b);
+                put32(b, 0);
+            }
+            put32(b, len);
         }
         Ok(w)
     }
@@ -381,6 +406,33 @@ mod tests {
         let (data, ts, comments) = roundtrip("x.pcapng", Precision::Nano);
         assert_eq!((data, ts.nanos), (vec![1, 2, 3, 4, 5], 123_456_789));
         assert_eq!(comments, [b"kept".to_vec(), b"a note".to_vec()]);
+    }
+
+    #[test]
+    fn test_pcapng_section_comment_read_back_before_the_first_frame() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, comment, want) in [
+            (
+                "a.pcapng",
+                Some("wirelab lab\nodd: 3"),
+                vec!["wirelab lab\nodd: 3"],
+            ),
+            ("b.pcapng", None, vec![]),
+            ("c.pcap", Some("no room in pcap"), vec![]),
+        ] {
+            let path = dir.path().join(name);
+            let mut w = CaptureWriter::create_with_comment(&path, 65_535, Precision::Nano, comment)
+                .unwrap();
+            w.write(&frame(&[1, 2, 3], Comments::NONE), None).unwrap();
+            w.flush().unwrap();
+            drop(w);
+            let mut r = FileSource::open(&path).unwrap();
+            assert_eq!(r.section_comments(), want.as_slice(), "{name}");
+            assert_eq!(
+                r.next_frame().unwrap().map(|f| f.data.to_vec()),
+                Some(vec![1, 2, 3])
+            );
+        }
     }
 
     #[test]
