@@ -671,6 +671,27 @@ fn lab_server_reply_from_new_socket_fails_reply_endpoint() {
     );
 }
 
+/// Waits (at most RUN_LIMIT) until process `pid` catches SIGINT (its `SigCgt` in /proc).
+fn catches_sigint(pid: u32) {
+    let start = Instant::now();
+    loop {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let caught = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+            .unwrap_or(0);
+        if caught & (1 << (2 - 1)) != 0 {
+            return;
+        }
+        assert!(
+            start.elapsed() < RUN_LIMIT,
+            "process {pid} never caught SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 #[test]
 fn lab_interrupted_says_so_skips_unfinished_runs_and_exits_130() {
     if !live_allowed("lab_interrupted_says_so_skips_unfinished_runs_and_exits_130") {
@@ -692,6 +713,9 @@ fn lab_interrupted_says_so_skips_unfinished_runs_and_exits_130() {
         "never",
     ]);
     let running = spawn(&mut cmd);
+    // Under load the process may take a while to start: SIGINT before its handler is in
+    // place would kill it outright. Then give the first run time to start.
+    catches_sigint(running.child.id());
     std::thread::sleep(Duration::from_millis(1500));
     let pid = running.child.id().to_string();
     let _ = Command::new("kill").args(["-INT", &pid]).status();
