@@ -671,11 +671,11 @@ impl Exchanges {
         let writer = match &args.write {
             Some(p) => {
                 let comment = super::saved_lab::comment(&ports, &expect);
-                let mut w = CaptureWriter::create_with_comment(
+                let mut w = CaptureWriter::create_with_comments(
                     p,
                     live::SNAPLEN as u32,
                     Precision::Nano,
-                    Some(&comment),
+                    &[comment],
                 )?;
                 w.ensure_header(capture.linktype)?;
                 w.flush()?;

@@ -98,17 +98,17 @@ impl std::fmt::Debug for CaptureWriter {
 impl CaptureWriter {
     /// Creates `path` (format from its extension), with times at `precision`.
     pub fn create(path: &Path, snaplen: u32, precision: Precision) -> Result<Self, WriteError> {
-        Self::create_with_comment(path, snaplen, precision, None)
+        Self::create_with_comments(path, snaplen, precision, &[])
     }
 
-    /// [`CaptureWriter::create`], and in pcapng `comment` as the section's comment (the
+    /// [`CaptureWriter::create`], and in pcapng `comments` as the section's comments (the
     /// file's own, shown by Wireshark's Capture File Properties; classic pcap has no room
-    /// for it, and a comment over 65,535 bytes is left out).
-    pub fn create_with_comment(
+    /// for them, and a comment over 65,535 bytes is left out).
+    pub fn create_with_comments(
         path: &Path,
         snaplen: u32,
         precision: Precision,
-        comment: Option<&str>,
+        comments: &[String],
     ) -> Result<Self, WriteError> {
         let file = File::create(path).map_err(|source| WriteError::Io {
             path: path.to_path_buf(),
@@ -128,12 +128,14 @@ impl CaptureWriter {
         };
         if w.format == OutFormat::PcapNg {
             // Section Header Block: type, length, byte-order magic, version 1.0, section
-            // length unknown, then the comment (opt_comment, opt_endofopt) if any.
-            let comment = comment
-                .map(str::as_bytes)
+            // length unknown, then the comments (opt_comment each, opt_endofopt) if any.
+            let comments = comments
+                .iter()
+                .map(String::as_bytes)
                 .filter(|c| !c.is_empty() && c.len() <= usize::from(u16::MAX));
-            let len = 28 + comment.map_or(0, |c| 4 + padded(c.len()) + 4);
-            let len = u32::try_from(len).unwrap_or(u32::MAX);
+            let opt_len: usize = comments.clone().map(|c| 4 + padded(c.len())).sum();
+            let opt_len = if opt_len > 0 { opt_len + 4 } else { 0 };
+            let len = u32::try_from(28 + opt_len).unwrap_or(u32::MAX);
             let b = &mut w.buf;
             put32(b, 0x0A0D_0D0A);
             put32(b, len);
@@ -141,11 +143,13 @@ impl CaptureWriter {
             put16(b, 1);
             put16(b, 0);
             b.extend_from_slice(&(-1i64).to_le_bytes());
-            if let Some(c) = comment {
-                put16(b, 1);
-                put16(b, u16::try_from(c.len()).unwrap_or(0));
-                b.extend_from_slice(c);
-                pad(b);
+            if opt_len > 0 {
+                for c in comments {
+                    put16(b, 1);
+                    put16(b, u16::try_from(c.len()).unwrap_or(0));
+                    b.extend_from_slice(c);
+                    pad(b);
+                }
                 put32(b, 0);
             }
             put32(b, len);
@@ -411,18 +415,20 @@ mod tests {
     #[test]
     fn test_pcapng_section_comment_read_back_before_the_first_frame() {
         let dir = tempfile::tempdir().unwrap();
-        for (name, comment, want) in [
+        let c = |s: &[&str]| s.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        for (name, comments, want) in [
             (
                 "a.pcapng",
-                Some("wirelab lab\nodd: 3"),
-                vec!["wirelab lab\nodd: 3"],
+                c(&["wirelab lab\nodd: 3", "2"]),
+                c(&["wirelab lab\nodd: 3", "2"]),
             ),
-            ("b.pcapng", None, vec![]),
-            ("c.pcap", Some("no room in pcap"), vec![]),
+            ("b.pcapng", c(&[]), c(&[])),
+            ("c.pcap", c(&["no room in pcap"]), c(&[])),
         ] {
             let path = dir.path().join(name);
-            let mut w = CaptureWriter::create_with_comment(&path, 65_535, Precision::Nano, comment)
-                .unwrap();
+            let mut w =
+                CaptureWriter::create_with_comments(&path, 65_535, Precision::Nano, &comments)
+                    .unwrap();
             w.write(&frame(&[1, 2, 3], Comments::NONE), None).unwrap();
             w.flush().unwrap();
             drop(w);

@@ -828,6 +828,16 @@ fn r12_lab_jsonl_and_check_of_the_file_lab_wrote_give_the_same_check_objects() {
                     && c["text"].as_str().unwrap_or("").contains(" expected")),
             "{name}: {from_check:#?}"
         );
+        // `read -w` keeps them: its copy checks the same.
+        let copy = dir.path().join(format!("copy-{name}"));
+        let r = run(wirelab().args(["read", "-w"]).arg(&copy).arg(&saved));
+        assert_eq!(r.code, Some(0), "{}", r.describe());
+        let again = run(wirelab().args(["check", "--format", "jsonl"]).arg(&copy));
+        assert_eq!(
+            check_objects(&again.out(), "check of the copy"),
+            from_lab,
+            "{name}"
+        );
         if code == 1 {
             assert!(
                 from_check
