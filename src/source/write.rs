@@ -129,12 +129,8 @@ impl CaptureWriter {
         if w.format == OutFormat::PcapNg {
             // Section Header Block: type, length, byte-order magic, version 1.0, section
             // length unknown, then the comments (opt_comment each, opt_endofopt) if any.
-            let comments = comments
-                .iter()
-                .map(String::as_bytes)
-                .filter(|c| !c.is_empty() && c.len() <= usize::from(u16::MAX));
-            let opt_len: usize = comments.clone().map(|c| 4 + padded(c.len())).sum();
-            let opt_len = if opt_len > 0 { opt_len + 4 } else { 0 };
+            let comments = comments.iter().map(String::as_bytes).filter(fits_option);
+            let opt_len = comment_options_len(comments.clone());
             let len = u32::try_from(28 + opt_len).unwrap_or(u32::MAX);
             let b = &mut w.buf;
             put32(b, 0x0A0D_0D0A);
@@ -143,15 +139,7 @@ impl CaptureWriter {
             put16(b, 1);
             put16(b, 0);
             b.extend_from_slice(&(-1i64).to_le_bytes());
-            if opt_len > 0 {
-                for c in comments {
-                    put16(b, 1);
-                    put16(b, u16::try_from(c.len()).unwrap_or(0));
-                    b.extend_from_slice(c);
-                    pad(b);
-                }
-                put32(b, 0);
-            }
+            put_comment_options(b, comments);
             put32(b, len);
         }
         Ok(w)
@@ -245,14 +233,12 @@ impl CaptureWriter {
             OutFormat::PcapNg => {
                 let secs = u64::try_from(ts.secs).unwrap_or(0);
                 let units = secs.saturating_mul(per_sec).saturating_add(frac);
-                let fits = |c: &&[u8]| !c.is_empty() && c.len() <= usize::from(u16::MAX);
                 let comments = frame
                     .comments
                     .iter()
                     .chain(note.map(str::as_bytes))
-                    .filter(fits);
-                let opt_len: usize = comments.clone().map(|c| 4 + padded(c.len())).sum();
-                let opt_len = if opt_len > 0 { opt_len + 4 } else { 0 };
+                    .filter(fits_option);
+                let opt_len = comment_options_len(comments.clone());
                 let total = 32 + padded(data.len()) + opt_len;
                 let total = u32::try_from(total).unwrap_or(u32::MAX);
                 put32(b, 6);
@@ -264,15 +250,7 @@ impl CaptureWriter {
                 put32(b, frame.orig_len);
                 b.extend_from_slice(data);
                 pad(b);
-                if opt_len > 0 {
-                    for c in comments {
-                        put16(b, 1);
-                        put16(b, u16::try_from(c.len()).unwrap_or(0));
-                        b.extend_from_slice(c);
-                        pad(b);
-                    }
-                    put32(b, 0);
-                }
+                put_comment_options(b, comments);
                 put32(b, total);
             }
         }
@@ -321,6 +299,32 @@ impl Drop for CaptureWriter {
     fn drop(&mut self) {
         // Errors were reported by the last explicit flush, if the caller made one.
         let _ = self.flush();
+    }
+}
+
+/// A comment that fits a pcapng option (not empty, at most 65,535 bytes).
+fn fits_option(c: &&[u8]) -> bool {
+    !c.is_empty() && c.len() <= usize::from(u16::MAX)
+}
+
+/// Bytes of `comments` as pcapng options (opt_comment each, then opt_endofopt), 0 for none.
+fn comment_options_len<'a>(comments: impl Iterator<Item = &'a [u8]>) -> usize {
+    let len: usize = comments.map(|c| 4 + padded(c.len())).sum();
+    if len > 0 { len + 4 } else { 0 }
+}
+
+/// Writes `comments` as pcapng options (nothing for none), as [`comment_options_len`] counts.
+fn put_comment_options<'a>(b: &mut Vec<u8>, comments: impl Iterator<Item = &'a [u8]>) {
+    let mut any = false;
+    for c in comments {
+        put16(b, 1);
+        put16(b, u16::try_from(c.len()).unwrap_or(0));
+        b.extend_from_slice(c);
+        pad(b);
+        any = true;
+    }
+    if any {
+        put32(b, 0);
     }
 }
 
