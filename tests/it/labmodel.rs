@@ -688,3 +688,64 @@ fn r12_reply_whose_last_segment_carries_the_fin_judged_with_its_bytes() {
         "{note}"
     );
 }
+
+#[test]
+fn r12_reply_with_bytes_past_the_uppercase_judged_as_the_uppercase() {
+    // lab_tcp.pcap's run 1 ("hello", "HELLO" in frame 6) with "HELLO" sent once more
+    // right after it (frame 6 again, its sequence number 5 further on): the reply is
+    // "HELLOHELLO", which was judged the uppercase at its first 5 bytes.
+    let fx = fixture("lab_tcp.pcap");
+    let bytes = std::fs::read(fx.path()).unwrap();
+    let records = super::util::pcap_records(&bytes);
+    assert_eq!(records.len(), 30);
+    let record = |n: usize| {
+        let (at, _, _, caplen) = records[n - 1];
+        bytes[at..at + 16 + caplen].to_vec()
+    };
+    let mut again = record(6);
+    let ip = 16 + 14;
+    let ihl = usize::from(again[ip] & 0x0f) * 4;
+    let seq_at = ip + ihl + 4;
+    let seq = u32::from_be_bytes(again[seq_at..seq_at + 4].try_into().unwrap());
+    again[seq_at..seq_at + 4].copy_from_slice(&seq.wrapping_add(5).to_be_bytes());
+    let mut out = bytes[..24].to_vec();
+    for n in 1..=6 {
+        out.extend(record(n));
+    }
+    out.extend(again);
+    for n in 7..=30 {
+        out.extend(record(n));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("longer_reply.pcap");
+    std::fs::write(&path, &out).unwrap();
+    let path = path.to_string_lossy().into_owned();
+    let objects = parse_jsonl(&out_of(&["read", "--format", "jsonl", &path]), "longer");
+    let checks = checks_of(&objects);
+    let upper = |run: u64| {
+        checks
+            .iter()
+            .find(|c| c["run"] == run && c["check"] == "reply_uppercase")
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(upper(1)["result"], "fail", "{}", upper(1));
+    assert!(
+        upper(1)["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("\"HELLOHELLO\" (10 bytes) is NOT the request \"hello\" (5 bytes)"),
+        "{}",
+        upper(1)
+    );
+    assert_eq!(
+        (upper(2)["result"].clone(), upper(3)["result"].clone()),
+        ("pass".into(), "pass".into())
+    );
+    let note = notes_of(&objects).get(&7).cloned().unwrap_or_default();
+    assert!(
+        note.starts_with("part 2 of the reply")
+            && note.contains("not the uppercase of the request"),
+        "{note}"
+    );
+}

@@ -568,7 +568,9 @@ impl Observer {
                 if !f.requested {
                     return Words::Nothing;
                 }
-                if udp && f.reply.is_some() {
+                // One reply per run: a second datagram, or the answer to a later request
+                // of the same connection, is not part of it.
+                if f.reply.is_some() && (udp || f.extra_turns > 0) {
                     return Words::Nothing;
                 }
                 let reply = f.reply.get_or_insert_with(|| ReplyState {
@@ -593,13 +595,22 @@ impl Observer {
                     judged: None,
                     request_len: f.request.raw.len,
                 };
-                if f.judged.is_none() {
-                    part.expected = Some(f.request.expected_len());
-                    let c = f.request.compare(&reply.stream, udp);
-                    if c != Comparison::Pending {
-                        f.judged = Some(c);
-                        part.judged = Some(c);
+                match f.judged {
+                    None => {
+                        part.expected = Some(f.request.expected_len());
+                        let c = f.request.compare(&reply.stream, udp);
+                        if c != Comparison::Pending {
+                            f.judged = Some(c);
+                            part.judged = Some(c);
+                        }
                     }
+                    // More bytes after the whole uppercase (or the request unchanged), in
+                    // the same turn: the reply is something else after all.
+                    Some(Comparison::Uppercase | Comparison::Unchanged) => {
+                        f.judged = Some(Comparison::Different);
+                        part.judged = Some(Comparison::Different);
+                    }
+                    Some(_) => {}
                 }
                 Words::Part(part)
             }
