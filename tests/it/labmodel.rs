@@ -215,6 +215,40 @@ fn checks_of(objects: &[Value]) -> Vec<Value> {
         .collect()
 }
 
+/// The records (header and bytes) of a classic pcap fixture of `frames` frames, and the
+/// file header they follow.
+fn fixture_records(name: &str, frames: usize) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let bytes = std::fs::read(fixture(name).path()).unwrap();
+    let records: Vec<Vec<u8>> = super::util::pcap_records(&bytes)
+        .into_iter()
+        .map(|(at, _, _, caplen)| bytes[at..at + 16 + caplen].to_vec())
+        .collect();
+    assert_eq!(records.len(), frames, "{name}");
+    (bytes[..24].to_vec(), records)
+}
+
+/// Writes `records` after `header` as `name` in `dir`; the file's path.
+fn write_capture(
+    dir: &tempfile::TempDir,
+    name: &str,
+    header: &[u8],
+    records: impl IntoIterator<Item = Vec<u8>>,
+) -> String {
+    let mut out = header.to_vec();
+    for r in records {
+        out.extend(r);
+    }
+    let path = dir.path().join(name);
+    std::fs::write(&path, &out).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// Where a TCP segment's header starts in its pcap record (Ethernet, IPv4).
+fn tcp_header_at(record: &[u8]) -> usize {
+    let ip = 16 + 14;
+    ip + usize::from(record[ip] & 0x0f) * 4
+}
+
 /// The frames a check object names.
 fn frames_of_check(c: &Value) -> Vec<u64> {
     c["frames"]
@@ -553,25 +587,17 @@ fn check_many_files_one_row_each_damaged_file_a_row_exit_1() {
 fn r12_uppercase_across_retransmission_and_out_of_order() {
     // lab_tcp_sizes.pcap's third run: request in frames 24 and 26, reply in 28 and 30.
     // Reordered: each second segment first, each first one twice (a retransmission).
-    let fx = fixture("lab_tcp_sizes.pcap");
-    let bytes = std::fs::read(fx.path()).unwrap();
-    let records = super::util::pcap_records(&bytes);
-    assert_eq!(records.len(), 33);
-    let record = |n: usize| {
-        let (at, _, _, caplen) = records[n - 1];
-        &bytes[at..at + 16 + caplen]
-    };
+    let (header, records) = fixture_records("lab_tcp_sizes.pcap", 33);
     let mut order: Vec<usize> = (1..=23).collect();
     order.extend([26, 24, 24, 25, 27, 30, 28, 28, 29]);
     order.extend(31..=33);
-    let mut out = bytes[..24].to_vec();
-    for n in order {
-        out.extend_from_slice(record(n));
-    }
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("reordered.pcap");
-    std::fs::write(&path, &out).unwrap();
-    let path = path.to_string_lossy().into_owned();
+    let path = write_capture(
+        &dir,
+        "reordered.pcap",
+        &header,
+        order.into_iter().map(|n| records[n - 1].clone()),
+    );
     let json = out_of(&["read", "--format", "jsonl", &path]);
     let checks = checks_of(&parse_jsonl(&json, "reordered"));
     let upper: Vec<&Value> = checks
@@ -655,22 +681,13 @@ fn r12_reply_whose_last_segment_carries_the_fin_judged_with_its_bytes() {
     // 30) instead of a segment of its own (frame 31, dropped). The reply was judged at the
     // FIN before that segment's bytes counted: 32,768 bytes, "the uppercase of the first
     // 32768 of 60000 bytes".
-    let fx = fixture("lab_tcp_sizes.pcap");
-    let mut bytes = std::fs::read(fx.path()).unwrap();
-    let records = super::util::pcap_records(&bytes);
-    assert_eq!(records.len(), 33);
-    let (at, _, _, _) = records[29];
-    let ip = at + 16 + 14;
-    let ihl = usize::from(bytes[ip] & 0x0f) * 4;
-    let flags = ip + ihl + 13;
-    assert_eq!(bytes[flags], 0x18, "frame 30 is PSH, ACK");
-    bytes[flags] |= 0x01; // FIN
-    let (drop_at, _, _, drop_len) = records[30];
-    bytes.drain(drop_at..drop_at + 16 + drop_len);
+    let (header, mut records) = fixture_records("lab_tcp_sizes.pcap", 33);
+    let flags = tcp_header_at(&records[29]) + 13;
+    assert_eq!(records[29][flags], 0x18, "frame 30 is PSH, ACK");
+    records[29][flags] |= 0x01; // FIN
+    records.remove(30);
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("fin_on_data.pcap");
-    std::fs::write(&path, &bytes).unwrap();
-    let path = path.to_string_lossy().into_owned();
+    let path = write_capture(&dir, "fin_on_data.pcap", &header, records);
     let objects = parse_jsonl(
         &out_of(&["read", "--format", "jsonl", &path]),
         "fin on data",
@@ -694,32 +711,14 @@ fn r12_reply_with_bytes_past_the_uppercase_judged_as_the_uppercase() {
     // lab_tcp.pcap's run 1 ("hello", "HELLO" in frame 6) with "HELLO" sent once more
     // right after it (frame 6 again, its sequence number 5 further on): the reply is
     // "HELLOHELLO", which was judged the uppercase at its first 5 bytes.
-    let fx = fixture("lab_tcp.pcap");
-    let bytes = std::fs::read(fx.path()).unwrap();
-    let records = super::util::pcap_records(&bytes);
-    assert_eq!(records.len(), 30);
-    let record = |n: usize| {
-        let (at, _, _, caplen) = records[n - 1];
-        bytes[at..at + 16 + caplen].to_vec()
-    };
-    let mut again = record(6);
-    let ip = 16 + 14;
-    let ihl = usize::from(again[ip] & 0x0f) * 4;
-    let seq_at = ip + ihl + 4;
+    let (header, mut records) = fixture_records("lab_tcp.pcap", 30);
+    let mut again = records[5].clone();
+    let seq_at = tcp_header_at(&again) + 4;
     let seq = u32::from_be_bytes(again[seq_at..seq_at + 4].try_into().unwrap());
     again[seq_at..seq_at + 4].copy_from_slice(&seq.wrapping_add(5).to_be_bytes());
-    let mut out = bytes[..24].to_vec();
-    for n in 1..=6 {
-        out.extend(record(n));
-    }
-    out.extend(again);
-    for n in 7..=30 {
-        out.extend(record(n));
-    }
+    records.insert(6, again);
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("longer_reply.pcap");
-    std::fs::write(&path, &out).unwrap();
-    let path = path.to_string_lossy().into_owned();
+    let path = write_capture(&dir, "longer_reply.pcap", &header, records);
     let objects = parse_jsonl(&out_of(&["read", "--format", "jsonl", &path]), "longer");
     let checks = checks_of(&objects);
     let upper = |run: u64| {
