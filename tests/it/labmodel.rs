@@ -748,3 +748,32 @@ fn r12_reply_with_bytes_past_the_uppercase_judged_as_the_uppercase() {
         "{note}"
     );
 }
+
+#[test]
+fn r12_report_answered_the_lab_questions_about_the_dns_query_beside_the_lab() {
+    let answers = |name: &str| {
+        let fx = fixture(name);
+        let report = out_of(&["read", "--view", "report", &fx.rel]);
+        report
+            .split_once("## Answers to the Wireshark lab questions")
+            .map(|(_, a)| a.to_string())
+            .unwrap_or_default()
+    };
+    // DNS (UDP stream 0) and HTTP (the only TCP) beside one UDP lab run (UDP stream 1).
+    let a = answers("lab_background.pcap");
+    assert!(a.contains("### UDP (stream 1)"), "{a}");
+    assert!(a.contains("sent the request \"hello\""), "{a}");
+    assert!(!a.contains("example") && !a.contains("### TCP"), "{a}");
+    // The reply from a new socket is the run's reply, named so.
+    let a = answers("lab_udp_new_socket.pcap");
+    assert!(
+        a.contains("6. **The reply** \"HELLO\" came from 127.0.0.1:37305")
+            && a.contains(
+                "not from the server's port 23481: the server answered from a new socket"
+            ),
+        "{a}"
+    );
+    // No lab run at all: the first conversations, as before.
+    let a = answers("tcpdump__resp_2_inline.pcap");
+    assert!(a.contains("### TCP (stream 0)"), "{a}");
+}
