@@ -83,7 +83,8 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long = "format", short = 'T', value_enum, default_value_t = CheckFormatArg::Table)]
     pub format: CheckFormatArg,
-    /// Judge as the lab the conversations whose server port is N (repeatable).
+    /// Judge as the lab the conversations whose server port is N (repeatable); without it,
+    /// a pcapng file `wirelab lab -w` wrote is judged with its lab's ports and expectations.
     #[arg(long = "lab-port", value_name = "N")]
     pub lab_port: Vec<u16>,
 }
@@ -249,8 +250,9 @@ pub struct ViewArgs {
     #[arg(long = "frame", value_name = "N")]
     pub frame: Option<u64>,
     /// Judge as the socket lab the conversations whose server port is N (repeatable);
-    /// without it, those no application protocol (DNS, HTTP, TLS, …) claims that carry a
-    /// text request and a reply.
+    /// without it, those of the lab's servers in a pcapng file `wirelab lab -w` wrote, or
+    /// else those no application protocol (DNS, HTTP, TLS, …) claims that carry a text
+    /// request and a reply.
     #[arg(long = "lab-port", value_name = "N")]
     pub lab_port: Vec<u16>,
     /// Report: write the Markdown report to FILE (implies `--view report`).

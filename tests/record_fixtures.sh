@@ -26,6 +26,9 @@
 #            lab_tcp_no_reply, lab_background (DNS and HTTP beside the lab, on 127.0.0.1:53
 #            and :80) and lab_tcp_multibyte (two namespaces labmodel-rec-c/-s joined by a
 #            veth with MTU 1500, created and removed by the script)
+#          sudo ONLY=syn_unanswered tests/record_fixtures.sh   only lab_tcp_syn_unanswered: a
+#            TCP client whose SYN nobody answers (namespaces labmodel-rec-nc/-ns joined by a
+#            veth, the far side without the address; created and removed by the script)
 # Needs:   root (tcpdump on lo), tcpdump, python3, editcap (wireshark-common), ss (iproute2).
 #          The web and names fixtures it also records (tests/record_web_fixtures.sh,
 #          tests/record_name_fixtures.sh) say what they need at their top.
@@ -69,7 +72,7 @@ cleanup() {
     # stop what we started (by pid), then remove the temporary directory
     for pid in ${server_pid:-} ${dump_pid:-} ${http_pid:-} ${dns_pid:-}; do kill "$pid" 2>/dev/null || true; done
     if [ -n "${netns_made:-}" ]; then
-        for ns in labmodel-rec-lo labmodel-rec-c labmodel-rec-s; do ip netns del $ns 2>/dev/null || true; done
+        for ns in labmodel-rec-lo labmodel-rec-c labmodel-rec-s labmodel-rec-nc labmodel-rec-ns; do ip netns del $ns 2>/dev/null || true; done
     fi
     rm -rf "$tmp"
 }
@@ -464,6 +467,40 @@ stop_capture "$out/lab_tcp_multibyte.pcap" any
 stop_server
 ip netns del $ns_c; ip netns del $ns_s
 ip netns del labmodel-rec-lo; netns_made=; in_ns=
+fi
+
+# --- 3c. a SYN never answered (issue 12): a host that is down, or a firewall that drops -----------
+# Two namespaces of the script's own joined by a veth. The client's side (10.13.0.1) knows
+# the MAC of 10.13.0.2 by a static neighbour entry, so its SYNs go out; the other side has
+# the MAC but no address, so its kernel drops them: no SYN-ACK, no RST, no ICMP. The
+# client's SYN retries are 2 in its namespace, so connect() gives up after about 7 s
+# (1 + 2 + 4 s); Linux 6.5 and later retransmit 1 s apart for the first few
+# (tcp_syn_linear_timeouts), so the capture holds the SYN and 2 or more retransmissions.
+if want syn_unanswered; then
+echo "=== lab_tcp_syn_unanswered.pcap (a SYN nobody answers: the SYN and its retransmissions)"
+L12_NO_ANSWER=23487
+adapt TCPClient 4 10.13.0.2 $L12_NO_ANSWER
+ns_c=labmodel-rec-nc ns_s=labmodel-rec-ns
+ip netns add $ns_c && ip netns add $ns_s
+netns_made=1
+ip link add lmrec2 netns $ns_c type veth peer name lmrec3 netns $ns_s
+ip -n $ns_c link set lmrec2 address 02:00:00:0d:00:01 up
+ip -n $ns_s link set lmrec3 address 02:00:00:0d:00:02 up
+ip -n $ns_c addr add 10.13.0.1/24 dev lmrec2
+ip -n $ns_c neigh add 10.13.0.2 lladdr 02:00:00:0d:00:02 dev lmrec2 nud permanent
+ip netns exec $ns_c sysctl -q -w net.ipv4.tcp_syn_retries=2
+: > "$tmp/tcpdump.err"
+ip netns exec $ns_c tcpdump -n -U --immediate-mode -i lmrec2 -w "$out/lab_tcp_syn_unanswered.pcap" "tcp port $L12_NO_ANSWER" 2> "$tmp/tcpdump.err" &
+dump_pid=$!
+wait_for "$tmp/tcpdump.err" "listening on"
+printf 'hello\n' | timeout 15 ip netns exec $ns_c python3 "$tmp/TCPClient.4.$L12_NO_ANSWER.py" > "$tmp/client.out" 2>&1 || true
+echo "the client said: $(tail -n 1 "$tmp/client.out")"
+stop_capture "$out/lab_tcp_syn_unanswered.pcap" any
+[ "$(tcpdump -n -r "$out/lab_tcp_syn_unanswered.pcap" 'tcp[tcpflags] == tcp-syn' 2>/dev/null | wc -l)" -ge 2 ] ||
+    die "lab_tcp_syn_unanswered.pcap: expected the SYN and at least one retransmission, only SYNs"
+[ "$(tcpdump -n -r "$out/lab_tcp_syn_unanswered.pcap" 'not tcp[tcpflags] == tcp-syn' 2>/dev/null | wc -l)" = 0 ] ||
+    die "lab_tcp_syn_unanswered.pcap: something answered the SYN"
+ip netns del $ns_c; ip netns del $ns_s; netns_made=
 fi
 
 # --- 4. oracles ----------------------------------------------------------------------------------

@@ -42,6 +42,12 @@ pub fn check_file(path: &std::path::Path, lab_ports: &[u16]) -> Result<LabModel,
     let mut source = FileSource::open(path).map_err(|e| e.to_string())?;
     let selection = Selection::everything();
     let mut pipeline = Pipeline::new(&config(lab_ports), selection, Box::new(io::sink()));
+    // A file `wirelab lab -w` wrote: its lab's scope and expectations (unless --lab-port).
+    if lab_ports.is_empty()
+        && let Some((scope, expect)) = super::saved_lab::read(source.section_comments())
+    {
+        pipeline.set_lab(scope, expect);
+    }
     loop {
         match source.next_frame() {
             Ok(Some(frame)) => {

@@ -655,10 +655,28 @@ impl Exchanges {
             ports,
             message,
         } = self;
-        // `-w` is created now, after root was dropped: the file belongs to the user.
+        let expected = |p: Proto| {
+            protos
+                .iter()
+                .any(|&(w, q)| w && q == p)
+                .then_some(args.runs)
+        };
+        let expect = crate::explain::lab::Expect {
+            message: Some(message),
+            runs: (expected(Proto::Udp), expected(Proto::Tcp)),
+            interrupted_after: None,
+        };
+        // `-w` is created now, after root was dropped: the file belongs to the user. In
+        // pcapng it keeps the lab's settings, for `read` and `check` (saved_lab).
         let writer = match &args.write {
             Some(p) => {
-                let mut w = CaptureWriter::create(p, live::SNAPLEN as u32, Precision::Nano)?;
+                let comment = super::saved_lab::comment(&ports, &expect);
+                let mut w = CaptureWriter::create_with_comments(
+                    p,
+                    live::SNAPLEN as u32,
+                    Precision::Nano,
+                    &[comment],
+                )?;
                 w.ensure_header(capture.linktype)?;
                 w.flush()?;
                 w.flush_within(super::LIVE_FLUSH);
@@ -674,20 +692,7 @@ impl Exchanges {
         });
         let selection = Selection::everything();
         let mut pipeline = Pipeline::new(config, selection, sink);
-        let expected = |p: Proto| {
-            protos
-                .iter()
-                .any(|&(w, q)| w && q == p)
-                .then_some(args.runs)
-        };
-        pipeline.set_lab(
-            crate::explain::lab::Scope::Ports(ports),
-            crate::explain::lab::Expect {
-                message: Some(message),
-                runs: (expected(Proto::Udp), expected(Proto::Tcp)),
-                interrupted_after: None,
-            },
-        );
+        pipeline.set_lab(crate::explain::lab::Scope::Ports(ports), expect);
         if let Some(writer) = writer {
             pipeline.set_writer(FrameSink {
                 writer,

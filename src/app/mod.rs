@@ -29,6 +29,7 @@ mod drive;
 pub mod lab;
 mod pipeline;
 mod privileges;
+mod saved_lab;
 mod threaded;
 
 use crate::source::FileSource;
@@ -192,12 +193,19 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
     };
     let out: Box<dyn Write> = Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout().lock()));
     let mut pipeline = Pipeline::new(&config, selection, out);
+    // A file `wirelab lab -w` wrote: its lab's scope and expectations (unless --lab-port).
+    if config.lab_ports.is_empty()
+        && let Some((scope, expect)) = saved_lab::read(source.section_comments())
+    {
+        pipeline.set_lab(scope, expect);
+    }
     if let Some(path) = &args.write {
         let writer = save_to(
             path,
             args.view.comments,
             source.precision(),
             source.linktype(),
+            source.section_comments(),
         )?;
         pipeline.set_writer(FrameSink {
             writer,
@@ -256,19 +264,22 @@ fn refuse_the_input(
 }
 
 /// Creates the `-w` file: times at `precision`, its header written at once when the link
-/// type is known (a valid capture even if no frame comes), `--comments` only in pcapng.
+/// type is known (a valid capture even if no frame comes), `--comments` only in pcapng;
+/// `section_comments`: the input's own (a file `lab -w` wrote keeps the lab's settings).
 fn save_to(
     path: &std::path::Path,
     comments: bool,
     precision: Precision,
     linktype: Option<LinkType>,
+    section_comments: &[String],
 ) -> Result<CaptureWriter, AppError> {
     if comments && OutFormat::for_path(path) != OutFormat::PcapNg {
         return Err(AppError::CommentsNeedPcapng {
             path: path.to_path_buf(),
         });
     }
-    let mut writer = CaptureWriter::create(path, MAX_CAPLEN, precision)?;
+    let mut writer =
+        CaptureWriter::create_with_comments(path, MAX_CAPLEN, precision, section_comments)?;
     if let Some(linktype) = linktype {
         writer.ensure_header(linktype)?;
     }
@@ -337,7 +348,7 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
     // it as they arrive (see LIVE_FLUSH).
     let writer = match &args.write {
         Some(p) => {
-            let mut w = save_to(p, comments, Precision::Nano, Some(source.linktype()))?;
+            let mut w = save_to(p, comments, Precision::Nano, Some(source.linktype()), &[])?;
             w.flush().map_err(AppError::from)?;
             w.flush_within(LIVE_FLUSH);
             Some(w)

@@ -320,11 +320,33 @@ fn fixture_files(dirs: &[&str]) -> Vec<std::path::PathBuf> {
     files
 }
 
+/// Reads a capture file through the decoder and a new tracker, giving each frame with
+/// its packet and facts to `each`; returns the tracker after the last frame (None when
+/// the file cannot be opened).
+#[cfg(test)]
+pub(crate) fn each_tracked_frame(
+    path: &std::path::Path,
+    mut each: impl FnMut(&Frame<'_>, &Packet<'_>, &Facts),
+) -> Option<crate::track::Tracker> {
+    use crate::track::{FrameMeta, Tracker};
+    let mut source = crate::source::FileSource::open(path).ok()?;
+    let (mut decoder, mut tracker) = (crate::decode::Decoder::new(), Tracker::new());
+    while let Ok(Some(frame)) = source.next_frame() {
+        let packet = decoder.decode(&frame);
+        let meta = FrameMeta {
+            number: frame.number,
+            ts: frame.ts,
+            orig_len: frame.orig_len,
+        };
+        let facts = tracker.observe(meta, &packet);
+        each(&frame, &packet, &facts);
+    }
+    Some(tracker)
+}
+
 #[cfg(test)]
 mod given_info_tests {
     use super::*;
-    use crate::source::FileSource;
-    use crate::track::{FrameMeta, Tracker};
 
     /// A note written with the TCP Info from [`tcp_info`] is the note written
     /// without it, on every frame of every fixture (Accurate ECN ones included), with
@@ -336,29 +358,17 @@ mod given_info_tests {
         for absolute_seq in [false, true] {
             let options = Options { absolute_seq };
             for path in &files {
-                let Ok(mut source) = FileSource::open(path) else {
-                    continue;
-                };
-                let mut tracker = Tracker::new();
                 let (mut plain, mut with) = (Explainer::new(options), Explainer::new(options));
-                let mut decoder = crate::decode::Decoder::new();
                 let mut info = String::new();
-                while let Ok(Some(frame)) = source.next_frame() {
-                    let packet = decoder.decode(&frame);
-                    let meta = FrameMeta {
-                        number: frame.number,
-                        ts: frame.ts,
-                        orig_len: frame.orig_len,
-                    };
-                    let facts = tracker.observe(meta, &packet);
-                    let expected = plain.explain(&frame, &packet, &facts);
+                each_tracked_frame(path, |frame, packet, facts| {
+                    let expected = plain.explain(frame, packet, facts);
                     info.clear();
-                    let tcp = tcp_info(&mut info, &packet, &facts, options);
+                    let tcp = tcp_info(&mut info, packet, facts, options);
                     let mut note = Note::default();
                     with.explain_with(
-                        &frame,
-                        &packet,
-                        &facts,
+                        frame,
+                        packet,
+                        facts,
                         &mut note,
                         Hints {
                             key_hash: None,
@@ -371,7 +381,7 @@ mod given_info_tests {
                         given += 1;
                         redone += usize::from(note.info != info);
                     }
-                }
+                });
             }
         }
         assert!(given > 400, "only {given} TCP frames");
@@ -383,8 +393,6 @@ mod given_info_tests {
 #[cfg(test)]
 mod summary_tests {
     use super::*;
-    use crate::source::FileSource;
-    use crate::track::{FrameMeta, Tracker};
 
     /// The summary-only path gives the same verdicts as the full explanation, on every fixture.
     #[test]
@@ -393,25 +401,16 @@ mod summary_tests {
         assert!(!files.is_empty());
         let mut frames = 0;
         for path in files {
-            let Ok(mut source) = FileSource::open(&path) else {
+            let (mut full, mut quick) = (Explainer::default(), Explainer::default());
+            let Some(t1) = each_tracked_frame(&path, |frame, packet, facts| {
+                frames += 1;
+                let _ = full.explain(frame, packet, facts);
+            }) else {
                 continue;
             };
-            let (mut t1, mut t2) = (Tracker::new(), Tracker::new());
-            let (mut full, mut quick) = (Explainer::default(), Explainer::default());
-            let mut decoder = crate::decode::Decoder::new();
-            while let Ok(Some(frame)) = source.next_frame() {
-                frames += 1;
-                let packet = decoder.decode(&frame);
-                let meta = FrameMeta {
-                    number: frame.number,
-                    ts: frame.ts,
-                    orig_len: frame.orig_len,
-                };
-                let f1 = t1.observe(meta, &packet);
-                let f2 = t2.observe(meta, &packet);
-                let _ = full.explain(&frame, &packet, &f1);
-                quick.observe(&frame, &packet, &f2);
-            }
+            each_tracked_frame(&path, |frame, packet, facts| {
+                quick.observe(frame, packet, facts)
+            });
             for c in t1.finish() {
                 assert_eq!(
                     full.verdict(&c),

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use super::info;
-use super::lab::{Comparison, Words};
+use super::lab::{Comparison, Part, Words};
 use super::{Note, Options, Tone};
 use crate::decode::{Icmp, Link, Net, Packet, ProblemKind, Tcp, TcpFlags, Transport};
 use crate::fmt::push_u32;
@@ -625,7 +625,17 @@ fn lab_words(out: &mut String, lab: &Words) {
         Words::Reply {
             judged,
             request_len,
+        }
+        | Words::ResetUnread {
+            judged,
+            request_len,
+            ..
         } => (*judged, Some(*request_len)),
+        Words::Part(Part {
+            judged: Some(judged),
+            request_len,
+            ..
+        }) => (*judged, Some(*request_len)),
         Words::Stray {
             judged: Some(c), ..
         } => (*c, None),
@@ -686,6 +696,29 @@ fn data_words(
         let _ = data_memory(s, summary, dir);
         return;
     }
+    // One part of a message in several: which part, and which of its bytes (a whole
+    // message in one frame reads as before).
+    if let Words::Part(p) = lab
+        && (p.number > 1 || p.more || (p.reply && p.judged.is_none()))
+    {
+        let _ = data_memory(s, summary, dir);
+        let what = if p.reply { "reply" } else { "request" };
+        let _ = write!(out, "part {} of the {what} ", p.number);
+        text::write_quoted(out, payload, text::MAX_SHOWN_CHARS);
+        let _ = write!(out, ", bytes {}-{}", p.first, p.last);
+        if let Some(e) = p.expected {
+            let _ = write!(out, " of the {e} expected");
+        }
+        if (payload.len() as u64) < declared {
+            out.push(' ');
+            write_len(out, declared, payload.len());
+        }
+        if p.more {
+            let _ = write!(out, " (no PSH: the {} has more to send)", side(Some(dir)));
+        }
+        lab_words(out, lab);
+        return;
+    }
     match data_memory(s, summary, dir) {
         DataKind::Request { new_turn } => {
             out.push_str(if new_turn {
@@ -703,10 +736,10 @@ fn data_words(
             // A whole reply in one piece, the request in uppercase, needs no length.
             let whole_uppercase = matches!(
                 lab,
-                Words::Reply {
-                    judged: Comparison::Uppercase,
+                Words::Part(Part {
+                    judged: Some(Comparison::Uppercase),
                     ..
-                }
+                })
             );
             if !(new_turn && whole_uppercase) {
                 out.push(' ');
@@ -799,7 +832,11 @@ fn tcp_note(
 
     if syn && !ack {
         sep(out);
-        if t.handshake_step == Some(1) || t.handshake_step.is_none() {
+        if retransmitted && (t.handshake_step == Some(1) || t.handshake_step.is_none()) {
+            // The same SYN again: no SYN-ACK (nor RST) came back in time.
+            out.push_str("1/3 SYN again, with the same ISN ");
+            push_u64(out, u64::from(tcp.seq));
+        } else if t.handshake_step == Some(1) || t.handshake_step.is_none() {
             out.push_str("1/3 SYN: the ");
             out.push_str(side(dir));
             out.push_str(" picks its initial sequence number (ISN) ");
@@ -832,11 +869,12 @@ fn tcp_note(
             out.push_str("RST: the ");
             out.push_str(side(dir));
             out.push_str(" aborts the connection at once, no FIN exchange");
-            if let Words::ResetUnread(unread) = lab {
+            if let Words::ResetUnread { unread, .. } = lab {
                 let _ = write!(
                     out,
-                    ": it closed with {unread} bytes unread, so Linux resets instead of FIN"
+                    ": it closed with {unread} bytes unread, so Linux resets instead of FIN; the reply ends here"
                 );
+                lab_words(out, lab);
             }
         }
     } else if t.handshake_step == Some(3) {
@@ -932,7 +970,7 @@ fn tcp_note(
             out.push_str(" closes its side too");
         }
         // The FIN ends a reply shorter than the request's uppercase: the lab judges it here.
-        if tcp.payload_len == 0 && matches!(lab, Words::Reply { .. }) {
+        if matches!(lab, Words::Reply { .. }) {
             out.push_str("; the reply ends here");
             lab_words(out, lab);
         }

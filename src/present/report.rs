@@ -1,8 +1,10 @@
 //! The Markdown lab report (`--view report [-o FILE.md]`): the timeline as a Markdown
 //! table, the flow diagram, the conversations, the lab checks and the answers to the
 //! classic Wireshark lab questions, each with the frame that shows it. Bounded: at most
-//! [`MAX_TIMELINE`] timeline rows, the flow's own caps, payloads of at most
-//! a few key frames of the first TCP and UDP conversation.
+//! [`MAX_TIMELINE`] timeline rows, the flow's own caps, the first 256 payload bytes of a
+//! few key frames of at most [`MAX_ANSWER_CANDIDATES`] conversations per protocol. The
+//! answers are about the lab model's first run of each protocol (the first conversation
+//! when there is no lab run at all); the report judges nothing itself.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -62,10 +64,16 @@ struct TcpFrame {
     payload: Vec<u8>,
 }
 
-/// Key frames of the first TCP conversation.
+/// Conversations of each protocol whose key frames are kept for the answers: the lab's
+/// first run is among them, or the answers are about the first one (see [`Answered`]).
+pub const MAX_ANSWER_CANDIDATES: usize = 64;
+
+/// Key frames of a TCP conversation seen from its SYN.
 #[derive(Debug, Default)]
 struct TcpKey {
-    stream: Option<u64>,
+    stream: u64,
+    /// Its initial RTT, once its conversation row came (None inside: no handshake).
+    rtt: Option<Option<i128>>,
     syn: Option<TcpFrame>,
     syn_ack: Option<TcpFrame>,
     ack: Option<TcpFrame>,
@@ -75,10 +83,10 @@ struct TcpKey {
     fin: Option<(TcpFrame, Direction)>,
 }
 
-/// Key frames of the first UDP conversation.
+/// Key frames of a UDP conversation.
 #[derive(Debug, Default)]
 struct UdpKey {
-    stream: Option<u64>,
+    stream: u64,
     request: Option<UdpFrame>,
     reply: Option<UdpFrame>,
 }
@@ -96,8 +104,10 @@ pub struct Report<W: Write> {
     pairing: Pairing,
     /// The lab checks section, from the lab model (after the conversations).
     lab_checks: Option<String>,
-    tcp: TcpKey,
-    udp: UdpKey,
+    tcp: Vec<TcpKey>,
+    udp: Vec<UdpKey>,
+    /// Which conversations the answers are about, from the lab model.
+    answered: Answered,
     /// What the report keeps of the conversations, which come in batches at the end.
     ends: Ends,
 }
@@ -111,8 +121,31 @@ struct Ends {
     table: String,
     listed: usize,
     not_listed: u64,
-    /// The initial RTT of the TCP conversation the answers are about, once seen.
-    answered_rtt: Option<Option<i128>>,
+}
+
+/// A UDP run's reply from another socket of the server, or to another port of the client.
+#[derive(Debug)]
+struct StrayReply {
+    prefix: Vec<u8>,
+    from: Endpoint,
+    to: Endpoint,
+    frame: u64,
+    server: Endpoint,
+    client: Endpoint,
+}
+
+/// Which conversations the answers are about: the lab's first run of each protocol; the
+/// first conversation when the capture holds no lab run at all; none for a protocol
+/// without a run in a lab capture (a DNS query beside a UDP lab is no lab exchange).
+#[derive(Debug, Default)]
+struct Answered {
+    /// The model had runs.
+    lab: bool,
+    udp: Option<u64>,
+    tcp: Option<u64>,
+    /// The UDP run's reply when it came from another socket or went to another port:
+    /// its first bytes, sender, receiver and first frame, and the run's server and client.
+    stray_reply: Option<StrayReply>,
 }
 
 /// Escapes text for a Markdown table cell ([`markdown`]: inert in Markdown and HTML).
@@ -192,8 +225,9 @@ impl<W: Write> Report<W> {
             flow: FlowData::new(absolute_seq),
             pairing: Pairing::default(),
             lab_checks: None,
-            tcp: TcpKey::default(),
-            udp: UdpKey::default(),
+            tcp: Vec::new(),
+            udp: Vec::new(),
+            answered: Answered::default(),
             ends: Ends::default(),
         }
     }
@@ -220,9 +254,9 @@ impl<W: Write> Report<W> {
             .to_vec();
         match proto {
             Proto::Udp => {
-                if *self.udp.stream.get_or_insert(stream) != stream {
+                let Some(key) = candidate(&mut self.udp, stream, true, |k| &mut k.stream) else {
                     return;
-                }
+                };
                 let (Some(u), Some(ip)) = (row.packet.udp(), ip_info(&row.packet.net)) else {
                     return;
                 };
@@ -236,10 +270,8 @@ impl<W: Write> Report<W> {
                     ip,
                 };
                 match dir {
-                    Direction::FromClient if self.udp.request.is_none() => {
-                        self.udp.request = Some(uf)
-                    }
-                    Direction::FromServer if self.udp.reply.is_none() => self.udp.reply = Some(uf),
+                    Direction::FromClient if key.request.is_none() => key.request = Some(uf),
+                    Direction::FromServer if key.reply.is_none() => key.reply = Some(uf),
                     _ => {}
                 }
             }
@@ -249,13 +281,11 @@ impl<W: Write> Report<W> {
                 let (Some(t), Some(tf)) = (row.packet.tcp(), f.tcp.as_ref()) else {
                     return;
                 };
+                // The answers want a conversation seen from its SYN.
                 let is_syn = t.flags.has(TcpFlags::SYN) && !t.flags.has(TcpFlags::ACK);
-                if self.tcp.stream.is_none() && !is_syn {
-                    return; // the answers want a conversation seen from its SYN
-                }
-                if *self.tcp.stream.get_or_insert(stream) != stream {
+                let Some(k) = candidate(&mut self.tcp, stream, is_syn, |k| &mut k.stream) else {
                     return;
-                }
+                };
                 let mss = t.options.iter().find_map(|o| {
                     if let TcpOption::Mss(m) = o {
                         Some(m)
@@ -278,7 +308,6 @@ impl<W: Write> Report<W> {
                     mss,
                     payload,
                 };
-                let k = &mut self.tcp;
                 let (syn, ack, fin) = (
                     t.flags.has(TcpFlags::SYN),
                     t.flags.has(TcpFlags::ACK),
@@ -319,11 +348,19 @@ impl<W: Write> Report<W> {
     }
 
     fn answers(&self, s: &mut String) {
+        let a = &self.answered;
+        let pick = |run: Option<u64>, first: Option<u64>| if a.lab { run } else { first };
+        let udp_stream = pick(a.udp, self.udp.first().map(|k| k.stream));
+        let tcp_stream = pick(a.tcp, self.tcp.first().map(|k| k.stream));
+        let none_udp = UdpKey::default();
+        let none_tcp = TcpKey::default();
         s.push_str("## Answers to the Wireshark lab questions\n\n");
         let t = |b: &[u8]| markdown(&escape(b, Style::Plain));
-        let u = &self.udp;
+        let u = udp_stream
+            .and_then(|n| self.udp.iter().find(|k| k.stream == n))
+            .unwrap_or(&none_udp);
         if let Some(q) = &u.request {
-            s.push_str(&format!("### UDP (stream {})\n\n", u.stream.unwrap_or(0)));
+            s.push_str(&format!("### UDP (stream {})\n\n", u.stream));
             s.push_str(&format!(
                 "1. **Client and server.** The client {} sent the request \"{}\" to the server {} (frame {}).\n",
                 ep(q.src),
@@ -360,21 +397,43 @@ impl<W: Write> Report<W> {
                 ));
             }
             s.push_str("5. **Largest payload.** The length field is 16 bits, so at most 65,535 − 8 = 65,527 bytes; over IPv4 the 20-byte IP header leaves 65,507. The largest port number is 65,535.\n");
-            match &u.reply {
-                Some(r) => s.push_str(&format!(
+            match (&u.reply, &a.stray_reply) {
+                (_, Some(r)) => {
+                    let why = if r.from != r.server {
+                        format!(
+                            "not from the server's port {}: the server answered from a new socket",
+                            r.server.port
+                        )
+                    } else {
+                        format!(
+                            "not to the client's port {}: the server sent it to another port",
+                            r.client.port
+                        )
+                    };
+                    s.push_str(&format!(
+                        "6. **The reply** \"{}\" came from {} to {} (frame {}), {why} (see the reply_endpoint check).\n",
+                        t(&r.prefix),
+                        ep(r.from),
+                        ep(r.to),
+                        r.frame
+                    ));
+                }
+                (Some(r), None) => s.push_str(&format!(
                     "6. **The reply** \"{}\" came from {} back to {}: its ports are the request's, swapped (frame {}). UDP needs no handshake: the first datagram already carries the data.\n",
                     t(&r.payload),
                     ep(r.src),
                     ep(r.dst),
                     r.number
                 )),
-                None => s.push_str("6. **The reply**: none was captured.\n"),
+                (None, None) => s.push_str("6. **The reply**: none was captured.\n"),
             }
             s.push('\n');
         }
-        let k = &self.tcp;
+        let k = tcp_stream
+            .and_then(|n| self.tcp.iter().find(|k| k.stream == n))
+            .unwrap_or(&none_tcp);
         if let Some(syn) = &k.syn {
-            s.push_str(&format!("### TCP (stream {})\n\n", k.stream.unwrap_or(0)));
+            s.push_str(&format!("### TCP (stream {})\n\n", k.stream));
             s.push_str(&format!(
                 "1. **Client and server.** The client {} connects to the server {} (frame {}).\n",
                 ep(syn.src),
@@ -418,7 +477,7 @@ impl<W: Write> Report<W> {
                     ));
                 }
             }
-            if let (Some(rtt), Some(ack)) = (self.ends.answered_rtt, &k.ack) {
+            if let (Some(rtt), Some(ack)) = (k.rtt, &k.ack) {
                 match rtt {
                     Some(ns) => s.push_str(&format!(
                         "7. **Initial RTT** (SYN to the handshake's ACK): {} (frames {} to {}).\n",
@@ -453,6 +512,26 @@ impl<W: Write> Report<W> {
                 "No UDP request and no TCP handshake in this capture: nothing to answer.\n\n",
             );
         }
+    }
+}
+
+/// The kept key frames of conversation `stream` (`id` reads a key's stream): found, or a
+/// new entry when `opens` and fewer than [`MAX_ANSWER_CANDIDATES`] are kept.
+fn candidate<K: Default>(
+    keys: &mut Vec<K>,
+    stream: u64,
+    opens: bool,
+    id: fn(&mut K) -> &mut u64,
+) -> Option<&mut K> {
+    match keys.iter_mut().position(|k| *id(k) == stream) {
+        Some(i) => keys.get_mut(i),
+        None if opens && keys.len() < MAX_ANSWER_CANDIDATES => {
+            let mut k = K::default();
+            *id(&mut k) = stream;
+            keys.push(k);
+            keys.last_mut()
+        }
+        None => None,
     }
 }
 
@@ -518,8 +597,8 @@ impl<W: Write> View for Report<W> {
             } else {
                 e.not_listed += 1;
             }
-            if tcp && Some(c.stream) == self.tcp.stream {
-                e.answered_rtt = Some(c.initial_rtt_ns);
+            if let Some(k) = self.tcp.iter_mut().find(|k| tcp && k.stream == c.stream) {
+                k.rtt = Some(c.initial_rtt_ns);
             }
         }
         Ok(())
@@ -527,6 +606,24 @@ impl<W: Write> View for Report<W> {
 
     /// The same checks as the terminal's "What the lab shows", runs numbered the same.
     fn lab(&mut self, model: &LabModel) -> io::Result<()> {
+        let first = |p: Proto| model.runs.iter().find(|r| r.proto == p);
+        let udp = first(Proto::Udp);
+        self.answered = Answered {
+            lab: !model.runs.is_empty(),
+            udp: udp.map(|r| r.stream),
+            tcp: first(Proto::Tcp).map(|r| r.stream),
+            stray_reply: udp.and_then(|r| {
+                let reply = r.reply.as_ref()?;
+                (reply.from != r.server || reply.to != r.client).then(|| StrayReply {
+                    prefix: reply.message.prefix.clone(),
+                    from: reply.from,
+                    to: reply.to,
+                    frame: reply.message.frames.0,
+                    server: r.server,
+                    client: r.client,
+                })
+            }),
+        };
         let mut s = String::new();
         if model.is_empty() {
             s.push_str("No lab run in this capture.\n");

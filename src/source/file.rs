@@ -176,6 +176,8 @@ pub struct FileSource {
     done: bool,
     /// The first interface's link type and time precision.
     first: Option<(LinkType, Precision)>,
+    /// The first section's comments (pcapng).
+    section_comments: Vec<String>,
 }
 
 impl std::fmt::Debug for FileSource {
@@ -241,6 +243,7 @@ impl FileSource {
             own: Block::with_room(OWN_BLOCK),
             done: false,
             first: None,
+            section_comments: Vec::new(),
         };
         source.read_header()?;
         Ok(source)
@@ -268,6 +271,12 @@ impl FileSource {
     /// (always, in a classic pcap file).
     pub fn linktype(&self) -> Option<LinkType> {
         self.first.map(|(l, _)| l)
+    }
+
+    /// The comments of the file's first section (pcapng; none in classic pcap), read
+    /// with the header.
+    pub fn section_comments(&self) -> &[String] {
+        &self.section_comments
     }
 
     /// How finely the first interface's times are stored (nanoseconds when unknown).
@@ -684,6 +693,14 @@ impl FileSource {
             SHB => {
                 if let Some(reason) = unknown_version(b, big) {
                     return Err(damage(reason));
+                }
+                // The first section's comments (before any frame): the file's own.
+                if self.count == 0 && self.section_comments.is_empty() {
+                    let options = b.get(24..body_end).unwrap_or_default();
+                    self.section_comments = Comments::in_options(options, big)
+                        .iter()
+                        .map(|c| String::from_utf8_lossy(c).into_owned())
+                        .collect();
                 }
                 self.kind = Kind::PcapNg(Section {
                     big_endian: big,

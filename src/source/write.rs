@@ -98,6 +98,18 @@ impl std::fmt::Debug for CaptureWriter {
 impl CaptureWriter {
     /// Creates `path` (format from its extension), with times at `precision`.
     pub fn create(path: &Path, snaplen: u32, precision: Precision) -> Result<Self, WriteError> {
+        Self::create_with_comments(path, snaplen, precision, &[])
+    }
+
+    /// [`CaptureWriter::create`], and in pcapng `comments` as the section's comments (the
+    /// file's own, shown by Wireshark's Capture File Properties; classic pcap has no room
+    /// for them, and a comment over 65,535 bytes is left out).
+    pub fn create_with_comments(
+        path: &Path,
+        snaplen: u32,
+        precision: Precision,
+        comments: &[String],
+    ) -> Result<Self, WriteError> {
         let file = File::create(path).map_err(|source| WriteError::Io {
             path: path.to_path_buf(),
             source,
@@ -115,15 +127,20 @@ impl CaptureWriter {
             last_flush: Instant::now(),
         };
         if w.format == OutFormat::PcapNg {
-            // Section Header Block: type, length 28, byte-order magic, version 1.0, section length unknown.
+            // Section Header Block: type, length, byte-order magic, version 1.0, section
+            // length unknown, then the comments (opt_comment each, opt_endofopt) if any.
+            let comments = comments.iter().map(String::as_bytes).filter(fits_option);
+            let opt_len = comment_options_len(comments.clone());
+            let len = u32::try_from(28 + opt_len).unwrap_or(u32::MAX);
             let b = &mut w.buf;
             put32(b, 0x0A0D_0D0A);
-            put32(b, 28);
+            put32(b, len);
             put32(b, 0x1A2B_3C4D);
             put16(b, 1);
             put16(b, 0);
             b.extend_from_slice(&(-1i64).to_le_bytes());
-            put32(b, 28);
+            put_comment_options(b, comments);
+            put32(b, len);
         }
         Ok(w)
     }
@@ -216,14 +233,12 @@ impl CaptureWriter {
             OutFormat::PcapNg => {
                 let secs = u64::try_from(ts.secs).unwrap_or(0);
                 let units = secs.saturating_mul(per_sec).saturating_add(frac);
-                let fits = |c: &&[u8]| !c.is_empty() && c.len() <= usize::from(u16::MAX);
                 let comments = frame
                     .comments
                     .iter()
                     .chain(note.map(str::as_bytes))
-                    .filter(fits);
-                let opt_len: usize = comments.clone().map(|c| 4 + padded(c.len())).sum();
-                let opt_len = if opt_len > 0 { opt_len + 4 } else { 0 };
+                    .filter(fits_option);
+                let opt_len = comment_options_len(comments.clone());
                 let total = 32 + padded(data.len()) + opt_len;
                 let total = u32::try_from(total).unwrap_or(u32::MAX);
                 put32(b, 6);
@@ -235,15 +250,7 @@ impl CaptureWriter {
                 put32(b, frame.orig_len);
                 b.extend_from_slice(data);
                 pad(b);
-                if opt_len > 0 {
-                    for c in comments {
-                        put16(b, 1);
-                        put16(b, u16::try_from(c.len()).unwrap_or(0));
-                        b.extend_from_slice(c);
-                        pad(b);
-                    }
-                    put32(b, 0);
-                }
+                put_comment_options(b, comments);
                 put32(b, total);
             }
         }
@@ -292,6 +299,32 @@ impl Drop for CaptureWriter {
     fn drop(&mut self) {
         // Errors were reported by the last explicit flush, if the caller made one.
         let _ = self.flush();
+    }
+}
+
+/// A comment that fits a pcapng option (not empty, at most 65,535 bytes).
+fn fits_option(c: &&[u8]) -> bool {
+    !c.is_empty() && c.len() <= usize::from(u16::MAX)
+}
+
+/// Bytes of `comments` as pcapng options (opt_comment each, then opt_endofopt), 0 for none.
+fn comment_options_len<'a>(comments: impl Iterator<Item = &'a [u8]>) -> usize {
+    let len: usize = comments.map(|c| 4 + padded(c.len())).sum();
+    if len > 0 { len + 4 } else { 0 }
+}
+
+/// Writes `comments` as pcapng options (nothing for none), as [`comment_options_len`] counts.
+fn put_comment_options<'a>(b: &mut Vec<u8>, comments: impl Iterator<Item = &'a [u8]>) {
+    let mut any = false;
+    for c in comments {
+        put16(b, 1);
+        put16(b, u16::try_from(c.len()).unwrap_or(0));
+        b.extend_from_slice(c);
+        pad(b);
+        any = true;
+    }
+    if any {
+        put32(b, 0);
     }
 }
 
@@ -381,6 +414,35 @@ mod tests {
         let (data, ts, comments) = roundtrip("x.pcapng", Precision::Nano);
         assert_eq!((data, ts.nanos), (vec![1, 2, 3, 4, 5], 123_456_789));
         assert_eq!(comments, [b"kept".to_vec(), b"a note".to_vec()]);
+    }
+
+    #[test]
+    fn test_pcapng_section_comment_read_back_before_the_first_frame() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = |s: &[&str]| s.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        for (name, comments, want) in [
+            (
+                "a.pcapng",
+                c(&["wirelab lab\nodd: 3", "2"]),
+                c(&["wirelab lab\nodd: 3", "2"]),
+            ),
+            ("b.pcapng", c(&[]), c(&[])),
+            ("c.pcap", c(&["no room in pcap"]), c(&[])),
+        ] {
+            let path = dir.path().join(name);
+            let mut w =
+                CaptureWriter::create_with_comments(&path, 65_535, Precision::Nano, &comments)
+                    .unwrap();
+            w.write(&frame(&[1, 2, 3], Comments::NONE), None).unwrap();
+            w.flush().unwrap();
+            drop(w);
+            let mut r = FileSource::open(&path).unwrap();
+            assert_eq!(r.section_comments(), want.as_slice(), "{name}");
+            assert_eq!(
+                r.next_frame().unwrap().map(|f| f.data.to_vec()),
+                Some(vec![1, 2, 3])
+            );
+        }
     }
 
     #[test]

@@ -375,6 +375,102 @@ fn capture_write_then_read_gives_the_same_timeline() {
 }
 
 #[test]
+fn capture_prints_what_the_lab_shows_when_lab_runs_are_found() {
+    if !live_allowed("capture_prints_what_the_lab_shows_when_lab_runs_are_found") {
+        return;
+    }
+    use std::io::{Read, Write};
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let udp_port = udp.local_addr().unwrap().port();
+    let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let tcp_port = tcp.local_addr().unwrap().port();
+    // stderr in a file, to see when the capture has started ("capturing on lo").
+    let dir = tempfile::tempdir().unwrap();
+    let err_path = dir.path().join("stderr");
+    let mut child = wirelab()
+        .args([
+            "capture",
+            "-i",
+            "lo",
+            "-f",
+            &format!("udp port {udp_port} or tcp port {tcp_port}"),
+            "--duration",
+            "4",
+            "--color",
+            "never",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&err_path).unwrap())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    let started = Instant::now();
+    let stderr = || std::fs::read_to_string(&err_path).unwrap_or_default();
+    while !stderr().contains("capturing on") {
+        if started.elapsed() > RUN_LIMIT || child.try_wait().unwrap().is_some() {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the capture did not start: {}", stderr());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // One UDP and one TCP exchange as the lab's programs make them.
+    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+    client
+        .send_to(b"hello capture", ("127.0.0.1", udp_port))
+        .unwrap();
+    let mut buf = [0u8; 64];
+    let (n, from) = udp.recv_from(&mut buf).unwrap();
+    udp.send_to(&buf[..n].to_ascii_uppercase(), from).unwrap();
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = tcp.accept().unwrap();
+        let n = s.read(&mut buf).unwrap();
+        s.write_all(&buf[..n].to_ascii_uppercase()).unwrap();
+    });
+    let mut c = std::net::TcpStream::connect(("127.0.0.1", tcp_port)).unwrap();
+    c.write_all(b"hello capture").unwrap();
+    let mut reply = Vec::new();
+    c.read_to_end(&mut reply).unwrap();
+    assert_eq!(reply, b"HELLO CAPTURE");
+    drop(c);
+    server.join().unwrap();
+    // --duration ends it; past RUN_LIMIT it hangs.
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > RUN_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the capture did not end after --duration 4: {}", stderr());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let out = out.join().unwrap();
+    assert!(status.success(), "{status}: {}\n{out}", stderr());
+    let lab = out
+        .split_once("\nWhat the lab shows\n")
+        .map(|(_, lab)| lab)
+        .unwrap_or_else(|| panic!("no \"What the lab shows\" in:\n{out}"));
+    assert_shows(
+        lab,
+        &[
+            "✓ UDP: 1 client run(s) captured",
+            "✓ UDP run 1: the reply \"HELLO CAPTURE\" (13 bytes) is the request in uppercase",
+            "✓ TCP: 1 client run(s) captured",
+            "✓ TCP run 1: three-way handshake complete",
+            "✓ TCP run 1: the reply \"HELLO CAPTURE\" (13 bytes) is the request in uppercase",
+        ],
+    );
+}
+
+#[test]
 fn capture_on_missing_interface_lists_the_available_ones() {
     let r = run(wirelab().args(["capture", "-i", "nosuch0", "-c", "1"]));
     assert_ne!(r.code, Some(0));
@@ -575,6 +671,27 @@ fn lab_server_reply_from_new_socket_fails_reply_endpoint() {
     );
 }
 
+/// Waits (at most RUN_LIMIT) until process `pid` catches SIGINT (its `SigCgt` in /proc).
+fn catches_sigint(pid: u32) {
+    let start = Instant::now();
+    loop {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let caught = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+            .unwrap_or(0);
+        if caught & (1 << (2 - 1)) != 0 {
+            return;
+        }
+        assert!(
+            start.elapsed() < RUN_LIMIT,
+            "process {pid} never caught SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 #[test]
 fn lab_interrupted_says_so_skips_unfinished_runs_and_exits_130() {
     if !live_allowed("lab_interrupted_says_so_skips_unfinished_runs_and_exits_130") {
@@ -596,6 +713,9 @@ fn lab_interrupted_says_so_skips_unfinished_runs_and_exits_130() {
         "never",
     ]);
     let running = spawn(&mut cmd);
+    // Under load the process may take a while to start: SIGINT before its handler is in
+    // place would kill it outright. Then give the first run time to start.
+    catches_sigint(running.child.id());
     std::thread::sleep(Duration::from_millis(1500));
     let pid = running.child.id().to_string();
     let _ = Command::new("kill").args(["-INT", &pid]).status();
@@ -644,4 +764,89 @@ fn r12_lab_stdout_carries_only_the_format_asked_for() {
     ] {
         assert!(report.contains(needle), "missing {needle:?} in:\n{report}");
     }
+}
+
+/// The check objects of a JSON Lines output, without `wirelab check`'s "file" key.
+fn check_objects(out: &str, what: &str) -> Vec<serde_json::Value> {
+    super::util::parse_jsonl(out, what)
+        .into_iter()
+        .filter(|o| o["type"] == "check")
+        .map(|mut o| {
+            if let Some(m) = o.as_object_mut() {
+                m.remove("file");
+            }
+            o
+        })
+        .collect()
+}
+
+#[test]
+fn r12_lab_jsonl_and_check_of_the_file_lab_wrote_give_the_same_check_objects() {
+    if !live_allowed("r12_lab_jsonl_and_check_of_the_file_lab_wrote_give_the_same_check_objects") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // A lab that passes (ours, on loopback, 2 runs each), and one whose partner never
+    // replies: no reply in the capture, so only the lab's saved ports make it a run.
+    let peer = Peer::new(6);
+    let mut server = python_udp_server(&peer, 9881, "silent");
+    let cases: [(&str, Vec<&str>, i32); 2] = [
+        ("passing.pcapng", vec!["lab", "--runs", "2"], 0),
+        (
+            "silent.pcapng",
+            vec![
+                "lab",
+                "udp",
+                "--server",
+                &peer.peer_ip,
+                "--port",
+                "9881",
+                "-m",
+                "hello",
+            ],
+            1,
+        ),
+    ];
+    for (name, args, code) in cases {
+        let saved = dir.path().join(name);
+        let lab = run(wirelab()
+            .args(&args)
+            .args(["--format", "jsonl", "-w"])
+            .arg(&saved));
+        assert_eq!(lab.code, Some(code), "{}", lab.describe());
+        let from_lab = check_objects(&lab.out(), "lab --format jsonl");
+        let check = run(wirelab().args(["check", "--format", "jsonl"]).arg(&saved));
+        assert_eq!(check.code, Some(code), "{}", check.describe());
+        let from_check = check_objects(&check.out(), "check --format jsonl");
+        assert!(from_lab.len() >= 5, "{name}: {from_lab:#?}");
+        assert_eq!(from_lab, from_check, "{name}");
+        // The lab's expectations came along: the runs expected, the run without reply.
+        assert!(
+            from_check
+                .iter()
+                .any(|c| c["check"] == "runs"
+                    && c["text"].as_str().unwrap_or("").contains(" expected")),
+            "{name}: {from_check:#?}"
+        );
+        // `read -w` keeps them: its copy checks the same.
+        let copy = dir.path().join(format!("copy-{name}"));
+        let r = run(wirelab().args(["read", "-w"]).arg(&copy).arg(&saved));
+        assert_eq!(r.code, Some(0), "{}", r.describe());
+        let again = run(wirelab().args(["check", "--format", "jsonl"]).arg(&copy));
+        assert_eq!(
+            check_objects(&again.out(), "check of the copy"),
+            from_lab,
+            "{name}"
+        );
+        if code == 1 {
+            assert!(
+                from_check
+                    .iter()
+                    .any(|c| c["check"] == "reply" && c["result"] == "fail"),
+                "{from_check:#?}"
+            );
+        }
+    }
+    let _ = server.kill();
+    let _ = server.wait();
 }

@@ -164,6 +164,24 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
+        name: "lab_tcp_syn_unanswered.pcap",
+        args: &["--lab-port", "23487"],
+        expect: &[
+            (
+                "tcp",
+                1,
+                "handshake",
+                "fail",
+                "the SYN was never answered: 10.13.0.1:39684 sent it to 10.13.0.2:23487 6 times (frames 1-6: the SYN and 5 retransmissions), and no SYN-ACK or RST came back",
+            ),
+            ("tcp", 1, "request", "skip", "the SYN was never answered"),
+            ("tcp", 1, "reply", "skip", "the SYN was never answered"),
+            ("tcp", 1, "reply_endpoint", "skip", ""),
+            ("tcp", 1, "reply_uppercase", "skip", ""),
+            ("tcp", 1, "teardown", "skip", "nothing to close"),
+        ],
+    },
+    Case {
         name: "lab_background.pcap",
         args: &[],
         expect: &[("udp", 0, "runs", "pass", "1 client run(s)")],
@@ -194,6 +212,57 @@ fn checks_of(objects: &[Value]) -> Vec<Value> {
         .iter()
         .filter(|o| o["type"] == "check")
         .cloned()
+        .collect()
+}
+
+/// The records (header and bytes) of a classic pcap fixture of `frames` frames, and the
+/// file header they follow.
+fn fixture_records(name: &str, frames: usize) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let bytes = std::fs::read(fixture(name).path()).unwrap();
+    let records: Vec<Vec<u8>> = super::util::pcap_records(&bytes)
+        .into_iter()
+        .map(|(at, _, _, caplen)| bytes[at..at + 16 + caplen].to_vec())
+        .collect();
+    assert_eq!(records.len(), frames, "{name}");
+    (bytes[..24].to_vec(), records)
+}
+
+/// Writes `records` after `header` as `name` in `dir`; the file's path.
+fn write_capture(
+    dir: &tempfile::TempDir,
+    name: &str,
+    header: &[u8],
+    records: impl IntoIterator<Item = Vec<u8>>,
+) -> String {
+    let mut out = header.to_vec();
+    for r in records {
+        out.extend(r);
+    }
+    let path = dir.path().join(name);
+    std::fs::write(&path, &out).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// Where a TCP segment's header starts in its pcap record (Ethernet, IPv4).
+fn tcp_header_at(record: &[u8]) -> usize {
+    let ip = 16 + 14;
+    ip + usize::from(record[ip] & 0x0f) * 4
+}
+
+/// The frames a check object names.
+fn frames_of_check(c: &Value) -> Vec<u64> {
+    c["frames"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_u64).collect())
+        .unwrap_or_default()
+}
+
+/// The note of every frame of a JSON Lines output, by frame number.
+fn notes_of(objects: &[Value]) -> BTreeMap<u64, String> {
+    objects
+        .iter()
+        .filter(|o| o["type"] == "frame")
+        .filter_map(|o| Some((o["no"].as_u64()?, o["note"].as_str()?.to_string())))
         .collect()
 }
 
@@ -325,6 +394,30 @@ fn labmodel_every_case_gives_its_checks_in_every_output() {
             .filter(|o| o["type"] == "frame" || o.get("type").is_none())
             .filter_map(|o| Some((o["no"].as_u64()?, o["note"].as_str()?.to_string())))
             .collect();
+        // Notes: a request or a reply in several frames says in each which part it is.
+        for c in checks
+            .iter()
+            .filter(|c| c["check"] == "request" || c["check"] == "reply")
+            .filter(|c| c["result"] == "pass")
+        {
+            let what = if c["check"] == "request" {
+                "request"
+            } else {
+                "reply"
+            };
+            if let Some([first, last]) = frames_of_check(c).get(..) {
+                let noted = |f: &u64, words: &str| notes.get(f).is_some_and(|n| n.contains(words));
+                if !noted(first, &format!("part 1 of the {what} "))
+                    || !noted(last, &format!(" of the {what} "))
+                    || !noted(last, "part ")
+                {
+                    failures.push(format!(
+                        "{}: the frames of {c} do not each say which part of the {what} they carry",
+                        case.name
+                    ));
+                }
+            }
+        }
         for c in checks.iter().filter(|c| c["check"] == "reply_uppercase") {
             let run = c["run"].as_u64().unwrap_or(0);
             let proto = c["proto"].as_str().unwrap_or("").to_uppercase();
@@ -350,10 +443,7 @@ fn labmodel_every_case_gives_its_checks_in_every_output() {
                     case.name
                 ));
             }
-            let frames: Vec<u64> = c["frames"]
-                .as_array()
-                .map(|a| a.iter().filter_map(Value::as_u64).collect())
-                .unwrap_or_default();
+            let frames = frames_of_check(c);
             let says_upper = frames
                 .iter()
                 .filter_map(|f| notes.get(f))
@@ -497,25 +587,17 @@ fn check_many_files_one_row_each_damaged_file_a_row_exit_1() {
 fn r12_uppercase_across_retransmission_and_out_of_order() {
     // lab_tcp_sizes.pcap's third run: request in frames 24 and 26, reply in 28 and 30.
     // Reordered: each second segment first, each first one twice (a retransmission).
-    let fx = fixture("lab_tcp_sizes.pcap");
-    let bytes = std::fs::read(fx.path()).unwrap();
-    let records = super::util::pcap_records(&bytes);
-    assert_eq!(records.len(), 33);
-    let record = |n: usize| {
-        let (at, _, _, caplen) = records[n - 1];
-        &bytes[at..at + 16 + caplen]
-    };
+    let (header, records) = fixture_records("lab_tcp_sizes.pcap", 33);
     let mut order: Vec<usize> = (1..=23).collect();
     order.extend([26, 24, 24, 25, 27, 30, 28, 28, 29]);
     order.extend(31..=33);
-    let mut out = bytes[..24].to_vec();
-    for n in order {
-        out.extend_from_slice(record(n));
-    }
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("reordered.pcap");
-    std::fs::write(&path, &out).unwrap();
-    let path = path.to_string_lossy().into_owned();
+    let path = write_capture(
+        &dir,
+        "reordered.pcap",
+        &header,
+        order.into_iter().map(|n| records[n - 1].clone()),
+    );
     let json = out_of(&["read", "--format", "jsonl", &path]);
     let checks = checks_of(&parse_jsonl(&json, "reordered"));
     let upper: Vec<&Value> = checks
@@ -538,4 +620,160 @@ fn r12_uppercase_across_retransmission_and_out_of_order() {
             .contains("(60000 bytes)"),
         "{run3}"
     );
+}
+
+#[test]
+fn r12_multi_segment_reply_only_its_last_segment_had_a_note() {
+    // (fixture, request frames, reply frames, message length)
+    for (name, request, reply, total) in [
+        ("lab_tcp_sizes.pcap", [24, 26], [28, 30], 60_000),
+        ("lab_tcp_multibyte.pcap", [4, 6], [8, 10], 2_100),
+    ] {
+        let fx = fixture(name);
+        let objects = parse_jsonl(&out_of(&["read", "--format", "jsonl", &fx.rel]), name);
+        let notes = notes_of(&objects);
+        let note = |f: u64| notes.get(&f).cloned().unwrap_or_default();
+        let (q1, q2) = (note(request[0]), note(request[1]));
+        let (r1, r2) = (note(reply[0]), note(reply[1]));
+        assert!(
+            q1.starts_with("part 1 of the request ") && q1.contains(", bytes 1-"),
+            "{name}: {q1}"
+        );
+        assert!(q1.contains("(no PSH: the client has more to send)"), "{q1}");
+        assert!(
+            q2.starts_with("part 2 of the request ") && q2.contains(&format!("-{total}")),
+            "{name}: {q2}"
+        );
+        let expected = format!("of the {total} expected");
+        assert!(
+            r1.starts_with("part 1 of the reply ")
+                && r1.contains(", bytes 1-")
+                && r1.contains(&expected),
+            "{name}: {r1}"
+        );
+        assert!(
+            !r1.contains("uppercase"),
+            "the first part decides nothing: {r1}"
+        );
+        assert!(
+            r2.starts_with("part 2 of the reply ")
+                && r2.contains(&format!("-{total} {expected}: the request in uppercase")),
+            "{name}: {r2}"
+        );
+        // The same frames as the model's request and reply checks.
+        let checks = checks_of(&objects);
+        let frames = |id: &str| {
+            checks
+                .iter()
+                .filter(|c| c["check"] == id && c["proto"] == "tcp")
+                .map(frames_of_check)
+                .find(|f| f.len() == 2)
+                .unwrap_or_default()
+        };
+        assert_eq!(frames("request"), request.to_vec(), "{name}");
+        assert_eq!(frames("reply"), reply.to_vec(), "{name}");
+    }
+}
+
+#[test]
+fn r12_reply_whose_last_segment_carries_the_fin_judged_with_its_bytes() {
+    // lab_tcp_sizes.pcap's run 3 with the server's FIN on its last data segment (frame
+    // 30) instead of a segment of its own (frame 31, dropped). The reply was judged at the
+    // FIN before that segment's bytes counted: 32,768 bytes, "the uppercase of the first
+    // 32768 of 60000 bytes".
+    let (header, mut records) = fixture_records("lab_tcp_sizes.pcap", 33);
+    let flags = tcp_header_at(&records[29]) + 13;
+    assert_eq!(records[29][flags], 0x18, "frame 30 is PSH, ACK");
+    records[29][flags] |= 0x01; // FIN
+    records.remove(30);
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_capture(&dir, "fin_on_data.pcap", &header, records);
+    let objects = parse_jsonl(
+        &out_of(&["read", "--format", "jsonl", &path]),
+        "fin on data",
+    );
+    let checks = checks_of(&objects);
+    let upper = checks
+        .iter()
+        .find(|c| c["run"] == 3 && c["check"] == "reply_uppercase")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(upper["result"], "pass", "{upper}");
+    let note = notes_of(&objects).get(&30).cloned().unwrap_or_default();
+    assert!(
+        note.contains("part 2 of the reply") && note.contains(": the request in uppercase"),
+        "{note}"
+    );
+}
+
+#[test]
+fn r12_reply_with_bytes_past_the_uppercase_judged_as_the_uppercase() {
+    // lab_tcp.pcap's run 1 ("hello", "HELLO" in frame 6) with "HELLO" sent once more
+    // right after it (frame 6 again, its sequence number 5 further on): the reply is
+    // "HELLOHELLO", which was judged the uppercase at its first 5 bytes.
+    let (header, mut records) = fixture_records("lab_tcp.pcap", 30);
+    let mut again = records[5].clone();
+    let seq_at = tcp_header_at(&again) + 4;
+    let seq = u32::from_be_bytes(again[seq_at..seq_at + 4].try_into().unwrap());
+    again[seq_at..seq_at + 4].copy_from_slice(&seq.wrapping_add(5).to_be_bytes());
+    records.insert(6, again);
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_capture(&dir, "longer_reply.pcap", &header, records);
+    let objects = parse_jsonl(&out_of(&["read", "--format", "jsonl", &path]), "longer");
+    let checks = checks_of(&objects);
+    let upper = |run: u64| {
+        checks
+            .iter()
+            .find(|c| c["run"] == run && c["check"] == "reply_uppercase")
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(upper(1)["result"], "fail", "{}", upper(1));
+    assert!(
+        upper(1)["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("\"HELLOHELLO\" (10 bytes) is NOT the request \"hello\" (5 bytes)"),
+        "{}",
+        upper(1)
+    );
+    assert_eq!(
+        (upper(2)["result"].clone(), upper(3)["result"].clone()),
+        ("pass".into(), "pass".into())
+    );
+    let note = notes_of(&objects).get(&7).cloned().unwrap_or_default();
+    assert!(
+        note.starts_with("part 2 of the reply")
+            && note.contains("not the uppercase of the request"),
+        "{note}"
+    );
+}
+
+#[test]
+fn r12_report_answered_the_lab_questions_about_the_dns_query_beside_the_lab() {
+    let answers = |name: &str| {
+        let fx = fixture(name);
+        let report = out_of(&["read", "--view", "report", &fx.rel]);
+        report
+            .split_once("## Answers to the Wireshark lab questions")
+            .map(|(_, a)| a.to_string())
+            .unwrap_or_default()
+    };
+    // DNS (UDP stream 0) and HTTP (the only TCP) beside one UDP lab run (UDP stream 1).
+    let a = answers("lab_background.pcap");
+    assert!(a.contains("### UDP (stream 1)"), "{a}");
+    assert!(a.contains("sent the request \"hello\""), "{a}");
+    assert!(!a.contains("example") && !a.contains("### TCP"), "{a}");
+    // The reply from a new socket is the run's reply, named so.
+    let a = answers("lab_udp_new_socket.pcap");
+    assert!(
+        a.contains("6. **The reply** \"HELLO\" came from 127.0.0.1:37305")
+            && a.contains(
+                "not from the server's port 23481: the server answered from a new socket"
+            ),
+        "{a}"
+    );
+    // No lab run at all: the first conversations, as before.
+    let a = answers("tcpdump__resp_2_inline.pcap");
+    assert!(a.contains("### TCP (stream 0)"), "{a}");
 }

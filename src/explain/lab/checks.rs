@@ -290,17 +290,29 @@ fn run_checks(checks: &mut Vec<Check>, run: &Run, earlier: &[&Run], expect: &Exp
                     frame_words(&frames)
                 ),
             );
-        } else if t.synack_frame.is_none() && t.syns > 0 {
+        } else if t.never_answered() {
+            let syns: Vec<u64> = match (t.syn_frame, t.last_syn_frame) {
+                (Some(a), Some(b)) if a != b => vec![a, b],
+                (a, _) => a.into_iter().collect(),
+            };
+            let sent = match t.syns {
+                1 => format!("once ({})", frame_words(&syns)),
+                n => format!(
+                    "{n} times ({}: the SYN and {} retransmission{})",
+                    frame_words(&syns),
+                    n - 1,
+                    if n == 2 { "" } else { "s" }
+                ),
+            };
             out.push(
                 CheckId::Handshake,
                 Outcome::Fail,
-                frames.clone(),
+                syns.clone(),
                 format!(
-                    "{head}: no answer to {} SYN(s) from {client}: the server {server} never answered (a firewall drops them, or the host is down)",
-                    t.syns
+                    "{head}: the SYN was never answered: {client} sent it to {server} {sent}, and no SYN-ACK or RST came back: a firewall drops it, or no host is there. TCPClient.py's connect() waits through the retransmissions, then fails with TimeoutError",
                 ),
             );
-            blocked = Some("the connection never opened");
+            blocked = Some(NEVER_ANSWERED);
         } else {
             let text = if t.syn_frame.is_none() {
                 format!("{head}: the capture started after the handshake: it cannot be checked")
@@ -563,9 +575,7 @@ fn run_checks(checks: &mut Vec<Check>, run: &Run, earlier: &[&Run], expect: &Exp
     if let Some(t) = &run.tcp {
         let mut fins: Vec<u64> = t.fin_frames.iter().flatten().copied().collect();
         fins.sort_unstable();
-        if blocked == Some("the connection was refused")
-            || blocked == Some("the connection never opened")
-        {
+        if blocked == Some("the connection was refused") || blocked == Some(NEVER_ANSWERED) {
             out.push(
                 CheckId::Teardown,
                 Outcome::Skip,
@@ -616,6 +626,9 @@ fn run_checks(checks: &mut Vec<Check>, run: &Run, earlier: &[&Run], expect: &Exp
         }
     }
 }
+
+/// Why nothing after the handshake can be judged, when the SYN got no answer.
+const NEVER_ANSWERED: &str = "the SYN was never answered";
 
 fn side(d: Direction) -> &'static str {
     match d {
@@ -746,6 +759,51 @@ mod tests {
         assert_eq!(request.map(|c| c.result), Some(Outcome::Fail), "{m:?}");
         let m = build(vec![udp_run(&sent, &[b'A'; 100])], &expect, 0);
         assert_eq!(m.failed(), 0, "{m:?}");
+    }
+
+    #[test]
+    fn test_syn_unanswered_handshake_fails_later_checks_skip() {
+        let mut run = udp_run(b"", b"");
+        run.proto = Proto::Tcp;
+        (run.request, run.reply, run.judged) = (None, None, None);
+        run.tcp = Some(super::super::TcpRun {
+            handshake_complete: false,
+            syns: 3,
+            syn_frame: Some(1),
+            last_syn_frame: Some(3),
+            synack_frame: None,
+            ack_frame: None,
+            refused: false,
+            teardown_complete: false,
+            first_fin_by: None,
+            fin_frames: [None, None],
+            rst: None,
+            rst_by: None,
+            gap: false,
+        });
+        let m = build(vec![run], &Expect::default(), 0);
+        let handshake = m.checks.iter().find(|c| c.id == CheckId::Handshake);
+        assert!(
+            handshake.is_some_and(|c| c.result == Outcome::Fail
+                && c.frames == [1, 3]
+                && c.text.contains("the SYN was never answered")
+                && c.text
+                    .contains("3 times (frames 1-3: the SYN and 2 retransmissions)")),
+            "{handshake:?}"
+        );
+        for c in m
+            .checks
+            .iter()
+            .filter(|c| c.run == 1 && c.id != CheckId::Handshake)
+        {
+            assert_eq!(c.result, Outcome::Skip, "{c:?}");
+            assert!(c.text.ends_with("the SYN was never answered"), "{c:?}");
+        }
+        assert!(
+            m.runs[0]
+                .verdict_words()
+                .contains("the SYN was never answered (3 sent)")
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub mod observe;
 pub mod upper;
 
 pub use checks::{Check, CheckId, Outcome, build};
-pub use observe::{Observer, Words};
+pub use observe::{Observer, Part, Words};
 pub use upper::Comparison;
 
 use crate::source::Timestamp;
@@ -82,7 +82,9 @@ pub struct TcpRun {
     pub handshake_complete: bool,
     /// SYNs the client sent.
     pub syns: u32,
+    /// The first and the last SYN the client sent (its retransmissions between).
     pub syn_frame: Option<u64>,
+    pub last_syn_frame: Option<u64>,
     pub synack_frame: Option<u64>,
     pub ack_frame: Option<u64>,
     /// The SYN was answered by RST.
@@ -96,6 +98,16 @@ pub struct TcpRun {
     pub rst_by: Option<Direction>,
     /// Bytes are missing from the capture (or held out of order past the bound).
     pub gap: bool,
+}
+
+impl TcpRun {
+    /// The client sent SYNs and nothing came back: no SYN-ACK, no RST.
+    pub fn never_answered(&self) -> bool {
+        self.syns > 0
+            && self.synack_frame.is_none()
+            && !self.refused
+            && self.rst_by != Some(Direction::FromServer)
+    }
 }
 
 /// One lab run: one client socket.
@@ -141,6 +153,12 @@ impl Run {
             return format!(
                 "lab run {}: refused, nothing listens on TCP port {}",
                 self.number, self.server.port
+            );
+        }
+        if let Some(t) = self.tcp.as_ref().filter(|t| t.never_answered()) {
+            return format!(
+                "lab run {}: the SYN was never answered ({} sent)",
+                self.number, t.syns
             );
         }
         let what = match (&self.reply, self.judged, self.icmp) {

@@ -2,7 +2,9 @@
 //! and the reply in stream order (TCP segments put in order by their relative sequence
 //! numbers, retransmitted bytes once), a reply from another socket or to another port
 //! matched to its run, ICMP port unreachable errors, and the frames that show the
-//! handshake and the teardown (the facts themselves come from `track`). Bounded: at
+//! handshake and the teardown (the facts themselves come from `track`); for each frame,
+//! which part of the request or the reply it carries and, on the one that decides it,
+//! how the reply compares. Bounded: at
 //! most [`MAX_FOLLOWED`] conversations, [`MAX_OUT_OF_ORDER`] held segments each.
 
 use std::collections::HashMap;
@@ -34,13 +36,21 @@ const MAX_AWAITING: usize = 256;
 pub enum Words {
     /// Nothing (not a lab conversation, or nothing decided on this frame).
     Nothing,
-    /// This data completes the reply, judged so; `request_len`: the request's bytes.
+    /// A segment or datagram carrying the next bytes of the request or of the reply.
+    Part(Part),
+    /// The server's FIN (without data) ends the reply, judged so; `request_len`: the
+    /// request's bytes.
     Reply {
         judged: Comparison,
         request_len: u64,
     },
-    /// The server's RST after a partial reply: it closed with this many bytes unread.
-    ResetUnread(u64),
+    /// The server's RST ends a partial reply: it closed with `unread` request bytes
+    /// unread; the reply is judged so.
+    ResetUnread {
+        unread: u64,
+        judged: Comparison,
+        request_len: u64,
+    },
     /// A datagram from another socket of the server (or to another client port),
     /// taken as the reply to the request in `request_frame`.
     Stray {
@@ -49,6 +59,28 @@ pub enum Words {
         server: Endpoint,
         judged: Option<Comparison>,
     },
+}
+
+/// Which bytes of the request or of the reply one frame brought, in stream order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Part {
+    /// A part of the reply (false: of the request).
+    pub reply: bool,
+    /// 1, 2, …: the frames that brought new bytes of this message so far.
+    pub number: u32,
+    /// Its first and last byte in the message, counted from 1 (`last` = `first` - 1
+    /// for an empty datagram).
+    pub first: u64,
+    pub last: u64,
+    /// For the reply while it is still being judged: the bytes expected (the length of
+    /// the request's uppercase).
+    pub expected: Option<u64>,
+    /// TCP: PSH is not set, so the sender has more of this message queued.
+    pub more: bool,
+    /// On the part that decides the reply: how it compares with the request.
+    pub judged: Option<Comparison>,
+    /// The request's bytes (so far, for a part of the request).
+    pub request_len: u64,
 }
 
 type Key = (Proto, u64);
@@ -144,6 +176,8 @@ struct Followed {
     request_ts: Timestamp,
     /// The request's first datagram (UDP) or segment was seen.
     requested: bool,
+    /// Frames that brought new bytes of the request.
+    request_parts: u32,
     reply: Option<ReplyState>,
     judged: Option<Comparison>,
     extra_turns: u32,
@@ -151,6 +185,7 @@ struct Followed {
     order: [Order; 2],
     syns: u32,
     syn_frame: Option<u64>,
+    last_syn_frame: Option<u64>,
     synack_frame: Option<u64>,
     ack_frame: Option<u64>,
     fin_frames: [Option<u64>; 2],
@@ -168,6 +203,8 @@ struct ReplyState {
     from: Endpoint,
     to: Endpoint,
     via: u64,
+    /// Frames that brought new bytes of the reply.
+    parts: u32,
 }
 
 fn dir_index(d: Direction) -> usize {
@@ -265,6 +302,9 @@ impl Observer {
         f.last_frame = number;
         let mut data = std::mem::take(&mut self.buf);
         data.clear();
+        // TCP: PSH not set (the sender has more queued), and whether this segment ends
+        // the server's side (FIN or RST), which ends its reply.
+        let (mut more, mut ends_reply, mut reset) = (false, false, false);
         match &packet.transport {
             Transport::Tcp(tcp) => {
                 let flags = tcp.flags;
@@ -274,9 +314,13 @@ impl Observer {
                     flags.has(TcpFlags::FIN),
                     flags.has(TcpFlags::RST),
                 );
+                more = !flags.has(TcpFlags::PSH);
+                ends_reply = (fin || rst) && dir == Direction::FromServer;
+                reset = rst;
                 if syn && !ack {
                     f.syns += 1;
                     f.syn_frame.get_or_insert(number);
+                    f.last_syn_frame = Some(number);
                 } else if syn && ack {
                     f.synack_frame.get_or_insert(number);
                 }
@@ -308,30 +352,6 @@ impl Observer {
                 if rst && f.rst.is_none() {
                     f.rst = Some((number, dir));
                 }
-                // The server's FIN or RST ends its reply: a reply still shorter than the
-                // uppercase is judged now (the uppercase of a first part, or not).
-                if (fin || rst)
-                    && dir == Direction::FromServer
-                    && f.judged.is_none()
-                    && let Some(r) = &f.reply
-                {
-                    {
-                        let c = f.request.compare(&r.stream, true);
-                        f.judged = Some(c);
-                        if let Comparison::Partial { of } = c
-                            && rst
-                            && f.request.raw.len > of
-                        {
-                            return Words::ResetUnread(f.request.raw.len - of);
-                        }
-                        if tcp.payload_len == 0 {
-                            return Words::Reply {
-                                judged: c,
-                                request_len: f.request.raw.len,
-                            };
-                        }
-                    }
-                }
                 // The tracker says whether this RST refused the connection.
                 f.refused |= facts.tcp.as_ref().is_some_and(|t| t.refused);
             }
@@ -341,13 +361,52 @@ impl Observer {
             _ => {}
         }
         let udp = proto == Proto::Udp;
-        let words = if udp || !data.is_empty() {
-            self.data(key, number, ts, dir, src, dst, &data, udp)
+        let mut words = if udp || !data.is_empty() {
+            self.data(key, number, ts, dir, src, dst, &data, udp, more)
         } else {
             Words::Nothing
         };
         self.buf = data;
+        if ends_reply {
+            words = self.reply_ended(key, reset, words);
+        }
         words
+    }
+
+    /// The server's FIN or RST ends its reply (after this segment's data, if any): a reply
+    /// still shorter than the uppercase is judged now (the uppercase of a first part of
+    /// the request, or not).
+    fn reply_ended(&mut self, key: Key, rst: bool, words: Words) -> Words {
+        let Some(f) = self.followed.get_mut(&key) else {
+            return words;
+        };
+        let Some(r) = f.reply.as_ref().filter(|_| f.judged.is_none()) else {
+            return words;
+        };
+        let judged = f.request.compare(&r.stream, true);
+        f.judged = Some(judged);
+        let request_len = f.request.raw.len;
+        if let Comparison::Partial { of } = judged
+            && rst
+            && request_len > of
+        {
+            return Words::ResetUnread {
+                unread: request_len - of,
+                judged,
+                request_len,
+            };
+        }
+        match words {
+            Words::Part(mut p) if p.reply => {
+                p.judged = Some(judged);
+                Words::Part(p)
+            }
+            Words::Nothing => Words::Reply {
+                judged,
+                request_len,
+            },
+            other => other,
+        }
     }
 
     /// Starts following a new conversation, if the scope wants it; false otherwise.
@@ -405,6 +464,7 @@ impl Observer {
                 request_frames: None,
                 request_ts: ts,
                 requested: false,
+                request_parts: 0,
                 reply: None,
                 judged: None,
                 extra_turns: 0,
@@ -412,6 +472,7 @@ impl Observer {
                 order: [Order::default(), Order::default()],
                 syns: 0,
                 syn_frame: None,
+                last_syn_frame: None,
                 synack_frame: None,
                 ack_frame: None,
                 fin_frames: [None, None],
@@ -453,6 +514,7 @@ impl Observer {
         dst: Endpoint,
         data: &[u8],
         udp: bool,
+        more: bool,
     ) -> Words {
         let scope_auto = matches!(self.scope, Scope::Auto);
         let Some(f) = self.followed.get_mut(&key) else {
@@ -479,22 +541,36 @@ impl Observer {
                     f.requested = true;
                     f.request_ts = ts;
                 }
+                let first = f.request.raw.len.saturating_add(1);
                 f.request.add(data);
+                f.request_parts = f.request_parts.saturating_add(1);
                 let frames = f.request_frames.get_or_insert((number, number));
                 frames.1 = number;
+                let part = Part {
+                    reply: false,
+                    number: f.request_parts,
+                    first,
+                    last: f.request.raw.len,
+                    expected: None,
+                    more,
+                    judged: None,
+                    request_len: f.request.raw.len,
+                };
                 if udp {
                     if self.awaiting.len() >= MAX_AWAITING {
                         self.awaiting.remove(0);
                     }
                     self.awaiting.push(key);
                 }
-                Words::Nothing
+                Words::Part(part)
             }
             Direction::FromServer => {
                 if !f.requested {
                     return Words::Nothing;
                 }
-                if udp && f.reply.is_some() {
+                // One reply per run: a second datagram, or the answer to a later request
+                // of the same connection, is not part of it.
+                if f.reply.is_some() && (udp || f.extra_turns > 0) {
                     return Words::Nothing;
                 }
                 let reply = f.reply.get_or_insert_with(|| ReplyState {
@@ -503,21 +579,40 @@ impl Observer {
                     from: src,
                     to: dst,
                     via: key.1,
+                    parts: 0,
                 });
+                let first = reply.stream.len.saturating_add(1);
                 reply.stream.add(data);
                 reply.frames.1 = number;
-                if f.judged.is_some() {
-                    return Words::Nothing;
-                }
-                let c = f.request.compare(&reply.stream, udp);
-                if c == Comparison::Pending {
-                    return Words::Nothing;
-                }
-                f.judged = Some(c);
-                Words::Reply {
-                    judged: c,
+                reply.parts = reply.parts.saturating_add(1);
+                let mut part = Part {
+                    reply: true,
+                    number: reply.parts,
+                    first,
+                    last: reply.stream.len,
+                    expected: None,
+                    more,
+                    judged: None,
                     request_len: f.request.raw.len,
+                };
+                match f.judged {
+                    None => {
+                        part.expected = Some(f.request.expected_len());
+                        let c = f.request.compare(&reply.stream, udp);
+                        if c != Comparison::Pending {
+                            f.judged = Some(c);
+                            part.judged = Some(c);
+                        }
+                    }
+                    // More bytes after the whole uppercase (or the request unchanged), in
+                    // the same turn: the reply is something else after all.
+                    Some(Comparison::Uppercase | Comparison::Unchanged) => {
+                        f.judged = Some(Comparison::Different);
+                        part.judged = Some(Comparison::Different);
+                    }
+                    Some(_) => {}
                 }
+                Words::Part(part)
             }
         }
     }
@@ -554,6 +649,7 @@ impl Observer {
             from: src,
             to: dst,
             via: stray,
+            parts: 1,
         });
         f.judged = Some(c);
         Words::Stray {
@@ -659,6 +755,7 @@ impl Observer {
             handshake_complete: c.handshake_complete,
             syns: f.syns,
             syn_frame: f.syn_frame,
+            last_syn_frame: f.last_syn_frame,
             synack_frame: f.synack_frame,
             ack_frame: f.ack_frame,
             refused: f.refused || c.zeek_state == "REJ",
@@ -728,6 +825,79 @@ mod tests {
             opens_conversation: opens,
             ..Facts::default()
         }
+    }
+
+    /// What the observer says of each frame of a fixture, by frame number.
+    fn words_of_fixture(name: &str) -> Vec<(u64, Words)> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(name);
+        let mut o = Observer::new(Scope::Auto);
+        let mut out = Vec::new();
+        crate::explain::each_tracked_frame(&path, |frame, packet, facts| {
+            out.push((
+                frame.number,
+                o.observe(frame.number, frame.ts, packet, facts),
+            ));
+        });
+        out
+    }
+
+    #[test]
+    fn test_request_and_reply_in_two_segments_each_segment_a_part() {
+        // lab_tcp_multibyte.pcap: 2,100 bytes each way, in segments of 1448 and 652.
+        let words = words_of_fixture("lab_tcp_multibyte.pcap");
+        let part = |n: u64| {
+            words.iter().find_map(|(f, w)| match w {
+                Words::Part(p) if *f == n => Some(*p),
+                _ => None,
+            })
+        };
+        let (q1, q2, r1, r2) = (part(4), part(6), part(8), part(10));
+        assert_eq!(
+            q1.map(|p| (p.reply, p.number, p.first, p.last, p.more)),
+            Some((false, 1, 1, 1448, true))
+        );
+        assert_eq!(
+            q2.map(|p| (p.reply, p.number, p.first, p.last, p.more)),
+            Some((false, 2, 1449, 2100, false))
+        );
+        assert_eq!(
+            r1.map(|p| (p.reply, p.number, p.first, p.last, p.expected, p.judged)),
+            Some((true, 1, 1, 1448, Some(2100), None))
+        );
+        assert_eq!(
+            r2.map(|p| (p.number, p.first, p.last, p.judged)),
+            Some((2, 1449, 2100, Some(Comparison::Uppercase)))
+        );
+    }
+
+    #[test]
+    fn test_partial_reply_then_rst_reset_unread_judged() {
+        // lab_tcp_3000.pcap: the uppercase of the first 1024 of 3000 bytes, then the RST.
+        let words = words_of_fixture("lab_tcp_3000.pcap");
+        let at = |n: u64| words.iter().find(|(f, _)| *f == n).map(|(_, w)| w.clone());
+        assert!(
+            matches!(
+                at(6),
+                Some(Words::Part(Part {
+                    reply: true,
+                    expected: Some(3000),
+                    judged: None,
+                    ..
+                }))
+            ),
+            "{:?}",
+            at(6)
+        );
+        assert_eq!(
+            at(9),
+            Some(Words::ResetUnread {
+                unread: 1976,
+                judged: Comparison::Partial { of: 1024 },
+                request_len: 3000
+            })
+        );
     }
 
     #[test]
