@@ -293,10 +293,14 @@ impl Tracking {
             return None;
         }
         if shown {
-            if let (true, Some(p), Some(s)) = (self.selection.narrows(), facts.proto, facts.stream)
-            {
-                // Only a selection needs to know which conversations had frames shown.
-                self.shown_streams.insert((p, s));
+            if self.selection.narrows() {
+                // Only a selection needs to know which conversations had frames shown:
+                // TCP and UDP streams, ICMP flows and flows of other IP protocols.
+                if let (Some(p), Some(s)) = (facts.proto, facts.stream) {
+                    self.shown_streams.insert((p, s));
+                } else if let Some(flow) = facts.flow {
+                    self.shown_streams.insert(flow);
+                }
             }
             self.shown += 1;
             if self.selection.frame == Some(frame.number) {

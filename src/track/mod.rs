@@ -318,6 +318,10 @@ pub struct Facts {
     pub tcp: Option<TcpFacts>,
     /// UDP facts.
     pub udp: Option<UdpFacts>,
+    /// ICMP and other IP protocols: the flow the frame counts in, as its conversation
+    /// summary numbers it (`Proto::Icmp` or `Proto::Other`, and its `stream`). tshark
+    /// numbers no stream for these, so [`Facts::stream`] stays empty.
+    pub flow: Option<(Proto, u64)>,
 }
 
 /// Per-direction counters of a conversation.
@@ -409,6 +413,14 @@ fn ip_payload_len(packet: &Packet<'_>) -> u32 {
         }
         crate::decode::Net::Ipv6(v6) => u32::from(v6.payload_len),
         _ => 0,
+    }
+}
+
+/// The conversation protocol of a flow of IP protocol `protocol` (not TCP nor UDP).
+fn other_proto(protocol: u8) -> Proto {
+    match protocol {
+        1 | 58 => Proto::Icmp,
+        p => Proto::Other(p),
     }
 }
 
@@ -675,9 +687,10 @@ impl Tracker {
 
     /// Takes one frame, in capture order, and returns its facts.
     ///
-    /// Frames that are not TCP or UDP (ARP, ICMP, IP fragments shown as data,
-    /// undecodable frames) get `Facts::default()` and change nothing: in
-    /// particular the header an ICMP error quotes never touches a conversation.
+    /// Frames that are not TCP or UDP get no stream: an ICMP message or a packet of
+    /// another IP protocol counts in its flow (named in [`Facts::flow`]); ARP, IP
+    /// fragments shown as data and undecodable frames get `Facts::default()` and
+    /// change nothing. The header an ICMP error quotes never touches a conversation.
     /// The fragment that completes a reassembled datagram carries its transport
     /// and counts like any segment or datagram.
     pub fn observe(&mut self, meta: FrameMeta, packet: &Packet<'_>) -> Facts {
@@ -759,8 +772,12 @@ impl Tracker {
                 // What follows the ICMP header's 8 bytes, as the IP header declares it.
                 let payload = ip_payload_len(packet).saturating_sub(8);
                 let protocol = if v6 { 58 } else { 1 };
-                self.observe_other(&meta, src, dst, protocol, one_way, payload, ip_len(packet));
-                Facts::default()
+                let flow =
+                    self.observe_other(&meta, src, dst, protocol, one_way, payload, ip_len(packet));
+                Facts {
+                    flow,
+                    ..Facts::default()
+                }
             }
             Transport::Other { protocol } => {
                 let src = Endpoint {
@@ -772,15 +789,19 @@ impl Tracker {
                     port: 0,
                 };
                 let payload = ip_payload_len(packet);
-                self.observe_other(&meta, src, dst, *protocol, false, payload, ip_len(packet));
-                Facts::default()
+                let flow =
+                    self.observe_other(&meta, src, dst, *protocol, false, payload, ip_len(packet));
+                Facts {
+                    flow,
+                    ..Facts::default()
+                }
             }
             _ => Facts::default(),
         }
     }
 
-    /// Counts one ICMP message or packet of another IP protocol in its flow. The
-    /// frame's facts stay empty: tshark numbers no stream for these.
+    /// Counts one ICMP message or packet of another IP protocol in its flow, and returns
+    /// the flow (as its summary names it). The frame gets no stream: tshark numbers none.
     #[allow(clippy::too_many_arguments)]
     fn observe_other(
         &mut self,
@@ -791,7 +812,7 @@ impl Tracker {
         one_way: bool,
         payload: u32,
         ip_len: u32,
-    ) {
+    ) -> Option<(Proto, u64)> {
         // The protocol joins the key's hash through the ports (only the hash: every
         // candidate is compared on the flow itself).
         let salt = u16::from(protocol) << 8;
@@ -834,11 +855,11 @@ impl Tracker {
                 i
             }
         };
-        if let Some((common, conv)) = self.other.get_mut(index) {
-            let from_client = common.client == src;
-            common.count(meta, from_client, payload, ip_len);
-            conv.zeek.observe(from_client, payload, false);
-        }
+        let (common, conv) = self.other.get_mut(index)?;
+        let from_client = common.client == src;
+        common.count(meta, from_client, payload, ip_len);
+        conv.zeek.observe(from_client, payload, false);
+        Some((other_proto(protocol), common.stream))
     }
 
     fn observe_tcp(
@@ -929,6 +950,7 @@ impl Tracker {
             index_in_conversation: n,
             tcp: Some(observed),
             udp: None,
+            flow: None,
         };
         if closed_now {
             self.lingering.push_back(index);
@@ -1016,6 +1038,7 @@ impl Tracker {
                 reply_to,
                 previous_client_port,
             }),
+            flow: None,
         }
     }
 
@@ -1083,11 +1106,7 @@ impl Tracker {
             c
         });
         let other = other.drain_chunks().map(|(common, conv)| {
-            let proto = match conv.protocol {
-                1 | 58 => Proto::Icmp,
-                p => Proto::Other(p),
-            };
-            let mut c = common.summary(proto);
+            let mut c = common.summary(other_proto(conv.protocol));
             flow_summary(&mut c, &conv.zeek, false);
             c
         });

@@ -133,6 +133,35 @@ impl Capture {
         self
     }
 
+    /// An ICMP port unreachable from `router` to the client, quoting the client's UDP
+    /// datagram from port 40002 to the server's port 9 (its IP header, UDP header, `data`).
+    fn port_unreachable(&mut self, router: [u8; 4], data: &[u8]) -> &mut Self {
+        let mut quoted = Vec::new();
+        PacketBuilder::ipv4(CLIENT, SERVER, 64)
+            .udp(40002, 9)
+            .write(&mut quoted, data)
+            .unwrap_or(());
+        let mut out = Vec::new();
+        PacketBuilder::ethernet2(MAC_S, MAC_C)
+            .ipv4(router, CLIENT, 64)
+            .icmpv4_raw(3, 3, [0; 4])
+            .write(&mut out, &quoted)
+            .unwrap_or(());
+        self.push(&out);
+        self
+    }
+
+    /// A packet of IP protocol `protocol` from the client to the server.
+    fn ip_protocol(&mut self, protocol: u8, payload: &[u8]) -> &mut Self {
+        let mut out = Vec::new();
+        PacketBuilder::ethernet2(MAC_C, MAC_S)
+            .ipv4(CLIENT, SERVER, 64)
+            .write(&mut out, etherparse::IpNumber(protocol), payload)
+            .unwrap_or(());
+        self.push(&out);
+        self
+    }
+
     fn write(&self, name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         let path = dir.path().join(name);
@@ -428,18 +457,7 @@ fn zeek_icmp_echo_and_unreachable() {
         c.push(&out);
     }
     // The unreachable quotes a UDP datagram's IP header and first 8 bytes.
-    let mut quoted = Vec::new();
-    PacketBuilder::ipv4(CLIENT, SERVER, 64)
-        .udp(40002, 9)
-        .write(&mut quoted, b"")
-        .unwrap_or(());
-    let mut out = Vec::new();
-    PacketBuilder::ethernet2(MAC_S, MAC_C)
-        .ipv4(router, CLIENT, 64)
-        .icmpv4_raw(3, 3, [0; 4])
-        .write(&mut out, &quoted)
-        .unwrap_or(());
-    c.push(&out);
+    c.port_unreachable(router, b"");
     let log = conn_log(&c, "icmp.pcap");
     assert_eq!(
         log.cut(&[
@@ -480,14 +498,8 @@ fn zeek_icmp_echo_and_unreachable() {
 #[test]
 fn zeek_unknown_ip_protocol() {
     let mut c = Capture::new();
-    for _ in 0..2 {
-        let mut out = Vec::new();
-        PacketBuilder::ethernet2(MAC_C, MAC_S)
-            .ipv4(CLIENT, SERVER, 64)
-            .write(&mut out, etherparse::IpNumber(253), b"experiment")
-            .unwrap_or(());
-        c.push(&out);
-    }
+    c.ip_protocol(253, b"experiment")
+        .ip_protocol(253, b"experiment");
     let log = conn_log(&c, "proto253.pcap");
     assert_eq!(
         log.cut(&[
@@ -713,4 +725,41 @@ fn zeek_fixtures_are_what_their_builder_writes() {
             "{name} differs from its builder (WIRELAB_BLESS=1 rewrites it)"
         );
     }
+}
+
+/// Regression (issue 15): with a capture filter (`-f icmp`), the ICMP flows lost their
+/// conversation lines, conn.log rows and JSON Lines objects: a filter keeps only the
+/// conversations that had a frame shown, and ICMP frames (and those of other IP
+/// protocols) named no conversation. Each flow with a frame shown is kept now; the UDP
+/// conversation the filter left out is still left out.
+#[test]
+fn r15_icmp_conversations_dropped_under_a_filter() {
+    let mut c = Capture::new();
+    c.udp((CLIENT, 40002), (SERVER, 9), b"probe")
+        .port_unreachable(SERVER, b"probe")
+        .ip_protocol(253, b"experiment");
+    let (_dir, path) = c.write("filtered.pcap");
+    let read = |args: &[&str]| {
+        let r = run(wirelab().arg("read").args(args).arg(&path));
+        assert_eq!(r.code, Some(0), "{args:?}: {}", r.describe());
+        r.out()
+    };
+    let log = ZeekLog::parse(&read(&["-f", "icmp", "--format", "conn-log"]));
+    assert_eq!(
+        log.cut(&["proto", "id.orig_h", "id.orig_p", "id.resp_p", "orig_pkts"]),
+        vec![vec!["icmp", "10.0.0.2", "3", "3", "1"]]
+    );
+    let timeline = read(&["-f", "icmp"]);
+    assert!(timeline.contains("ICMP 0 "), "{timeline}");
+    assert!(!timeline.contains("UDP 0 "), "{timeline}");
+    let jsonl = read(&["-f", "ip proto 253", "--format", "jsonl"]);
+    let conversations: Vec<&str> = jsonl
+        .lines()
+        .filter(|l| l.contains(r#""type":"conversation""#))
+        .collect();
+    assert_eq!(conversations.len(), 1, "{jsonl}");
+    assert!(conversations[0].contains("IP protocol 253"), "{jsonl}");
+    // Without a filter all three are there.
+    let all = ZeekLog::parse(&read(&["--format", "conn-log"]));
+    assert_eq!(all.rows.len(), 3);
 }
