@@ -641,7 +641,11 @@ pub fn finish(tracking: Tracking, back: Back) -> io::Result<LabModel> {
                     .peekable();
                 let mut runs = Vec::new();
                 loop {
-                    let kept: Vec<Conversation> = conversations.by_ref().take(batch).collect();
+                    let mut kept: Vec<Conversation> = conversations.by_ref().take(batch).collect();
+                    for c in &mut kept {
+                        // The web's dissector may have found its protocol by content.
+                        c.service = explainer.service(c);
+                    }
                     let verdicts: Vec<String> = kept.iter().map(|c| explainer.verdict(c)).collect();
                     runs.extend(kept.iter().filter_map(|c| explainer.lab_run(c)));
                     // The view gets at least one call, if only with no conversation.

@@ -763,3 +763,49 @@ fn r15_icmp_conversations_dropped_under_a_filter() {
     let all = ZeekLog::parse(&read(&["--format", "conn-log"]));
     assert_eq!(all.rows.len(), 3);
 }
+
+/// `service` from the web's dissectors when they find a protocol by its content on a port
+/// not registered for it (as Zeek's dynamic protocol detection does): an HTTP exchange
+/// on port 9999 is `http`, a TLS Client Hello on port 12345 `ssl`, an SSH banner on port
+/// 2222 `ssh`; plain bytes on port 7777 stay without a service (`-`). The HTTP request
+/// comes in the conversation's second payload (the first one is no HTTP), so the
+/// service cannot come from the first payload alone.
+#[test]
+fn zeek_service_found_by_content_on_other_ports() {
+    let mut c = Capture::new();
+    let exchange = |c: &mut Capture, port: u16, first: &[u8], second: &[u8]| {
+        let p = (40000 + port % 1000, port);
+        let n = u32::try_from(first.len()).unwrap_or(0);
+        let m = u32::try_from(second.len()).unwrap_or(0);
+        c.tcp(true, p, "S", ISN_C, 0, 1000, b"")
+            .tcp(false, p, "SA", ISN_S, ISN_C + 1, 1000, b"")
+            .tcp(true, p, "A", ISN_C + 1, ISN_S + 1, 1000, b"")
+            .tcp(true, p, "PA", ISN_C + 1, ISN_S + 1, 1000, first)
+            .tcp(false, p, "A", ISN_S + 1, ISN_C + 1 + n, 1000, b"")
+            .tcp(true, p, "PA", ISN_C + 1 + n, ISN_S + 1, 1000, second)
+            .tcp(false, p, "A", ISN_S + 1, ISN_C + 1 + n + m, 1000, b"");
+    };
+    let hello: &[u8] = &[
+        0x16, 0x03, 0x01, 0x00, 0x04, // handshake record, TLS 1.0 record layer, 4 bytes
+        0x01, 0x00, 0x00, 0x00, // Client Hello, length 0
+    ];
+    exchange(
+        &mut c,
+        9999,
+        b"hello",
+        b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n",
+    );
+    exchange(&mut c, 12345, hello, b"");
+    exchange(&mut c, 2222, b"SSH-2.0-OpenSSH_9.6\r\n", b"");
+    exchange(&mut c, 7777, b"hello", b"world");
+    let log = conn_log(&c, "by-content.pcap");
+    assert_eq!(
+        log.cut(&["id.resp_p", "service"]),
+        vec![
+            vec!["9999", "http"],
+            vec!["12345", "ssl"],
+            vec!["2222", "ssh"],
+            vec!["7777", "-"],
+        ]
+    );
+}
