@@ -347,8 +347,24 @@ pub struct ZeekSummary {
     pub resp_bytes: u64,
     /// Bytes missed in content gaps.
     pub missed_bytes: u64,
-    /// From the first packet to the last one Zeek counts (TCP: not past both closes).
+    /// From the first packet to the last one Zeek counts (TCP: not past both closes;
+    /// not to a packet dropped for a bad checksum).
     pub duration_ns: i128,
+    /// Packets Zeek's analyzers dropped for a bad checksum, and their IP bytes, by
+    /// wirelab side (client first): not in Zeek's packet and IP byte counts.
+    pub dropped_pkts: [u64; 2],
+    pub dropped_ip_bytes: [u64; 2],
+}
+
+impl ZeekSummary {
+    /// The dropped packets' counts of `corrupt`, if any.
+    fn dropped(&mut self, corrupt: Option<&zeek::Corrupt>) {
+        if let Some(c) = corrupt {
+            let [a, b] = c.pkts;
+            self.dropped_pkts = [u64::from(a), u64::from(b)];
+            self.dropped_ip_bytes = c.ip_bytes;
+        }
+    }
 }
 
 /// One conversation, summarised at the end (or when evicted).
@@ -439,8 +455,15 @@ fn flow_summary(c: &mut Conversation, z: &ZeekFlow, udp: bool) {
         orig_bytes,
         resp_bytes,
         missed_bytes: 0,
-        duration_ns: c.end.nanos_since(c.start).max(0),
+        duration_ns: z.last_time(c.end).nanos_since(c.start).max(0),
+        ..ZeekSummary::default()
     };
+    c.zeek.dropped(z.corrupt.as_deref());
+}
+
+/// True when the packet's transport checksum is wrong (Zeek then drops the packet).
+fn bad_checksum(packet: &Packet<'_>) -> bool {
+    packet.checksum == crate::decode::ChecksumStatus::Bad
 }
 
 /// The canonical key of a conversation: its two endpoints, smaller first.
@@ -772,8 +795,15 @@ impl Tracker {
                 // What follows the ICMP header's 8 bytes, as the IP header declares it.
                 let payload = ip_payload_len(packet).saturating_sub(8);
                 let protocol = if v6 { 58 } else { 1 };
-                let flow =
-                    self.observe_other(&meta, src, dst, protocol, one_way, payload, ip_len(packet));
+                let flow = self.observe_other(
+                    &meta,
+                    src,
+                    dst,
+                    (protocol, one_way),
+                    payload,
+                    ip_len(packet),
+                    bad_checksum(packet),
+                );
                 Facts {
                     flow,
                     ..Facts::default()
@@ -789,8 +819,15 @@ impl Tracker {
                     port: 0,
                 };
                 let payload = ip_payload_len(packet);
-                let flow =
-                    self.observe_other(&meta, src, dst, *protocol, false, payload, ip_len(packet));
+                let flow = self.observe_other(
+                    &meta,
+                    src,
+                    dst,
+                    (*protocol, false),
+                    payload,
+                    ip_len(packet),
+                    false,
+                );
                 Facts {
                     flow,
                     ..Facts::default()
@@ -802,17 +839,20 @@ impl Tracker {
 
     /// Counts one ICMP message or packet of another IP protocol in its flow, and returns
     /// the flow (as its summary names it). The frame gets no stream: tshark numbers none.
+    /// `kind`: the IP protocol, and whether the ICMP message is one-way; `corrupt`: its
+    /// checksum is wrong (Zeek's ICMP analyzer drops it).
     #[allow(clippy::too_many_arguments)]
     fn observe_other(
         &mut self,
         meta: &FrameMeta,
         src: Endpoint,
         dst: Endpoint,
-        protocol: u8,
-        one_way: bool,
+        kind: (u8, bool),
         payload: u32,
         ip_len: u32,
+        corrupt: bool,
     ) -> Option<(Proto, u64)> {
+        let (protocol, one_way) = kind;
         // The protocol joins the key's hash through the ports (only the hash: every
         // candidate is compared on the flow itself).
         let salt = u16::from(protocol) << 8;
@@ -857,7 +897,13 @@ impl Tracker {
         };
         let (common, conv) = self.other.get_mut(index)?;
         let from_client = common.client == src;
+        let before = common.end;
         common.count(meta, from_client, payload, ip_len);
+        if corrupt {
+            conv.zeek.checksum_error(from_client, ip_len, false, before);
+        } else {
+            conv.zeek.analysed_at(meta.ts);
+        }
         conv.zeek.observe(from_client, payload, false);
         Some((other_proto(protocol), common.stream))
     }
@@ -926,6 +972,10 @@ impl Tracker {
         let n = common.count(meta, from_client, tcp.payload_len, ip_len);
         if common.app.is_none() {
             common.app = app;
+        }
+        if bad_checksum(packet) {
+            // Zeek drops it (tshark's analysis, which verifies no checksum, does not).
+            conv.zeek.checksum_error(from_client, ip_len);
         }
         // A segment shorter than its header (Wireshark's "Short segment") is
         // counted, but gets no sequence analysis: its numbers stay raw.
@@ -1018,9 +1068,16 @@ impl Tracker {
             return Facts::default();
         };
         let from_client = common.client == src;
+        let before = common.end;
         let n = common.count(meta, from_client, payload_len, ip_len);
         if common.app.is_none() {
             common.app = app;
+        }
+        if bad_checksum(packet) {
+            // Zeek drops it; the request/reply pairing (tshark's) does not.
+            conv.zeek.checksum_error(from_client, ip_len, true, before);
+        } else {
+            conv.zeek.analysed_at(meta.ts);
         }
         let reply_to = conv.observe(meta.number, from_client, payload_len);
         Facts {
@@ -1087,7 +1144,9 @@ impl Tracker {
                 resp_bytes: r.size(),
                 missed_bytes: conv.zeek.missed_bytes,
                 duration_ns: conv.zeek_last.nanos_since(common.start).max(0),
+                ..ZeekSummary::default()
             };
+            c.zeek.dropped(conv.zeek.corrupt.as_deref());
             c.initial_rtt_ns = if conv.handshake_complete() {
                 conv.first_rtt_ns
             } else {

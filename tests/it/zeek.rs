@@ -22,6 +22,8 @@ const MAC_S: [u8; 6] = [2, 0, 0, 0, 0, 2];
 struct Capture {
     bytes: Vec<u8>,
     frames: u32,
+    /// Where the last frame's bytes start in `bytes`.
+    last: usize,
 }
 
 impl Capture {
@@ -34,7 +36,11 @@ impl Capture {
         bytes.extend_from_slice(&0u32.to_le_bytes()); // sigfigs
         bytes.extend_from_slice(&65535u32.to_le_bytes()); // snaplen
         bytes.extend_from_slice(&1u32.to_le_bytes()); // LINKTYPE_ETHERNET
-        Capture { bytes, frames: 0 }
+        Capture {
+            bytes,
+            frames: 0,
+            last: 0,
+        }
     }
 
     fn push(&mut self, frame: &[u8]) {
@@ -46,8 +52,26 @@ impl Capture {
             .extend_from_slice(&u32::try_from(t % 1_000_000).unwrap_or(0).to_le_bytes());
         self.bytes.extend_from_slice(&len.to_le_bytes());
         self.bytes.extend_from_slice(&len.to_le_bytes());
+        self.last = self.bytes.len();
         self.bytes.extend_from_slice(frame);
         self.frames += 1;
+    }
+
+    /// Makes the last frame's TCP, UDP or ICMP checksum wrong (one byte of it changed:
+    /// neither right nor the pseudo-header's partial sum an offloading sender leaves).
+    fn bad_checksum(&mut self) -> &mut Self {
+        // Ethernet (14 bytes), an IPv4 header of 20; the protocol is at IP byte 9.
+        let ip = self.last + 14;
+        let at = match self.bytes.get(ip + 9) {
+            Some(6) => ip + 20 + 16,
+            Some(17) => ip + 20 + 6,
+            Some(1) => ip + 20 + 2,
+            other => panic!("no TCP, UDP or ICMP header: protocol {other:?}"),
+        };
+        if let Some(b) = self.bytes.get_mut(at + 1) {
+            *b ^= 0x55;
+        }
+        self
     }
 
     /// A TCP segment with options; see [`Capture::tcp`].
@@ -129,6 +153,26 @@ impl Capture {
             .udp(src.1, dst.1)
             .write(&mut out, payload)
             .unwrap_or(());
+        self.push(&out);
+        self
+    }
+
+    /// An ICMP echo request from the client to the server (`reply`: the server's
+    /// reply), identifier 7, sequence 1, 56 bytes of data.
+    fn echo(&mut self, reply: bool) -> &mut Self {
+        let (src, dst) = if reply {
+            (SERVER, CLIENT)
+        } else {
+            (CLIENT, SERVER)
+        };
+        let b = PacketBuilder::ethernet2(MAC_C, MAC_S).ipv4(src, dst, 64);
+        let b = if reply {
+            b.icmpv4_echo_reply(7, 1)
+        } else {
+            b.icmpv4_echo_request(7, 1)
+        };
+        let mut out = Vec::new();
+        b.write(&mut out, &[0x61; 56]).unwrap_or(());
         self.push(&out);
         self
     }
@@ -445,17 +489,7 @@ fn zeek_dhcp_orientation() {
 fn zeek_icmp_echo_and_unreachable() {
     let router = [10, 0, 0, 254];
     let mut c = Capture::new();
-    for (src, dst, reply) in [(CLIENT, SERVER, false), (SERVER, CLIENT, true)] {
-        let b = PacketBuilder::ethernet2(MAC_C, MAC_S).ipv4(src, dst, 64);
-        let b = if reply {
-            b.icmpv4_echo_reply(7, 1)
-        } else {
-            b.icmpv4_echo_request(7, 1)
-        };
-        let mut out = Vec::new();
-        b.write(&mut out, &[0x61; 56]).unwrap_or(());
-        c.push(&out);
-    }
+    c.echo(false).echo(true);
     // The unreachable quotes a UDP datagram's IP header and first 8 bytes.
     c.port_unreachable(router, b"");
     let log = conn_log(&c, "icmp.pcap");
@@ -808,4 +842,133 @@ fn zeek_service_found_by_content_on_other_ports() {
             vec!["7777", "-"],
         ]
     );
+}
+
+/// A bad TCP checksum. Zeek's TCP analyzer drops the segment after writing `C` (its
+/// `ValidateChecksum` returns before the history, the state machine and the packet
+/// counts): the client's 10 bytes with a bad checksum are `C`, their good retransmission
+/// is the first data Zeek sees (`D`, no `T`), and the dropped segment is in neither
+/// `orig_pkts` nor `orig_ip_bytes` (6 client frames, 5 counted; 40 IP bytes each but the
+/// data's 50). tshark, which verifies no checksum by default, still sees both copies.
+#[test]
+fn zeek_bad_tcp_checksum_c_and_dropped() {
+    let mut c = Capture::new();
+    c.tcp(true, P, "S", ISN_C, 0, 1000, b"")
+        .tcp(false, P, "SA", ISN_S, ISN_C + 1, 1000, b"")
+        .tcp(true, P, "A", ISN_C + 1, ISN_S + 1, 1000, b"")
+        .tcp(true, P, "PA", ISN_C + 1, ISN_S + 1, 1000, b"0123456789")
+        .bad_checksum()
+        .tcp(true, P, "PA", ISN_C + 1, ISN_S + 1, 1000, b"0123456789")
+        .tcp(false, P, "A", ISN_S + 1, ISN_C + 11, 1000, b"");
+    close_after_ten_bytes(&mut c);
+    let log = conn_log(&c, "bad-tcp-checksum.pcap");
+    assert_eq!(judged(&log), one("tcp", "SF", "ShACDaFf"));
+    assert_eq!(
+        log.cut(&[
+            "orig_bytes",
+            "orig_pkts",
+            "orig_ip_bytes",
+            "resp_pkts",
+            "resp_ip_bytes"
+        ]),
+        vec![vec!["10", "5", "210", "3", "120"]]
+    );
+    // The conversation line still counts every frame (as tshark's statistics do).
+    let (_dir, path) = c.write("bad-tcp-checksum.pcap");
+    let r = run(wirelab().args(["read", "--format", "jsonl"]).arg(&path));
+    assert!(r.out().contains(r#""frames_from_client":6"#), "{}", r.out());
+    assert!(r.out().contains(r#""history":"ShACDaFf""#), "{}", r.out());
+}
+
+/// Bad UDP checksums. Zeek's UDP analyzer writes `C`/`c` at the 1st, 10th, 100th, ...
+/// bad datagram of each side and drops it before `D`, the byte count, the packet count
+/// and the last time: ten bad datagrams from the client (`CC`), a good one (`D`), the
+/// good reply (`d`), a last bad reply (`c`). SF; one packet counted each way; the
+/// duration ends at the good reply (frame 12, 11 ms after the first), not the bad one.
+/// A client whose only datagram is bad was never active: the reply alone makes SHR.
+#[test]
+fn zeek_bad_udp_checksums_scaled_and_dropped() {
+    let mut c = Capture::new();
+    for _ in 0..10 {
+        c.udp((CLIENT, 40001), (SERVER, 9999), b"ping")
+            .bad_checksum();
+    }
+    c.udp((CLIENT, 40001), (SERVER, 9999), b"ping")
+        .udp((SERVER, 9999), (CLIENT, 40001), b"PONG")
+        .udp((SERVER, 9999), (CLIENT, 40001), b"PONG")
+        .bad_checksum();
+    c.udp((CLIENT, 40002), (SERVER, 9999), b"ping")
+        .bad_checksum()
+        .udp((SERVER, 9999), (CLIENT, 40002), b"PONG");
+    let log = conn_log(&c, "bad-udp-checksum.pcap");
+    assert_eq!(
+        judged(&log),
+        vec![
+            ("udp".into(), "SF".into(), "CCDdc".into()),
+            ("udp".into(), "SHR".into(), "Cd".into()),
+        ]
+    );
+    assert_eq!(
+        log.cut(&[
+            "duration",
+            "orig_bytes",
+            "resp_bytes",
+            "orig_pkts",
+            "orig_ip_bytes",
+            "resp_pkts",
+            "resp_ip_bytes"
+        ]),
+        vec![
+            vec!["0.011000", "4", "4", "1", "32", "1", "32"],
+            vec!["0.001000", "0", "4", "0", "0", "1", "32"],
+        ]
+    );
+}
+
+/// A bad ICMP checksum: Zeek's ICMP analyzer drops the message (no history letter: ICMP
+/// writes none); the flow exists, from the request's sender, with only the reply counted.
+#[test]
+fn zeek_bad_icmp_checksum_dropped() {
+    let mut c = Capture::new();
+    c.echo(false).bad_checksum().echo(true);
+    let log = conn_log(&c, "bad-icmp-checksum.pcap");
+    assert_eq!(
+        log.cut(&[
+            "proto",
+            "id.orig_h",
+            "history",
+            "orig_bytes",
+            "resp_bytes",
+            "orig_pkts",
+            "resp_pkts"
+        ]),
+        vec![vec!["icmp", "10.0.0.1", "-", "0", "56", "0", "1"]]
+    );
+}
+
+/// The lab's captures (loopback) carry checksums left to the never-used offload: the
+/// field holds the pseudo-header's sum only. wirelab takes them as not computed, not
+/// wrong: no `C` in any lab fixture, every connection judged (plain `zeek -r` would drop
+/// every such packet; `zeek -C` ignores all checksums).
+#[test]
+fn zeek_offloaded_checksums_are_not_bad() {
+    let mut judged_rows = 0;
+    for f in super::util::fixtures()
+        .into_iter()
+        .filter(|f| f.name.starts_with("lab_") || f.name.starts_with("web_"))
+    {
+        let r = run(wirelab()
+            .args(["read", "--format", "conn-log"])
+            .arg(f.path()));
+        let log = ZeekLog::parse(&r.out());
+        for (proto, state, history) in judged(&log) {
+            assert!(
+                !history.contains(['C', 'c']),
+                "{}: {proto} {state} {history}",
+                f.name
+            );
+            judged_rows += 1;
+        }
+    }
+    assert!(judged_rows > 20, "only {judged_rows} connections");
 }
