@@ -301,7 +301,14 @@ fn judged(log: &ZeekLog) -> Vec<(String, String, String)> {
 }
 
 fn one(proto: &str, state: &str, history: &str) -> Vec<(String, String, String)> {
-    vec![(proto.into(), state.into(), history.into())]
+    rows(&[(proto, state, history)])
+}
+
+/// (proto, conn_state, history) rows as [`judged`] gives them.
+fn rows(list: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    list.iter()
+        .map(|(p, s, h)| (p.to_string(), s.to_string(), h.to_string()))
+        .collect()
 }
 
 const P: (u16, u16) = (40000, 8080);
@@ -324,6 +331,18 @@ fn close_after_ten_bytes(c: &mut Capture) {
     c.tcp(true, P, "FA", ISN_C + 11, ISN_S + 1, 1000, b"")
         .tcp(false, P, "FA", ISN_S + 1, ISN_C + 12, 1000, b"")
         .tcp(true, P, "A", ISN_C + 12, ISN_S + 2, 1000, b"");
+}
+
+/// The handshake on `ports`, the client's 10 bytes with a bad checksum, their good copy
+/// and the server's ACK of them: Zeek's `ShACDa`.
+fn bad_then_good_data(c: &mut Capture, ports: (u16, u16)) {
+    c.tcp(true, ports, "S", ISN_C, 0, 1000, b"")
+        .tcp(false, ports, "SA", ISN_S, ISN_C + 1, 1000, b"")
+        .tcp(true, ports, "A", ISN_C + 1, ISN_S + 1, 1000, b"")
+        .tcp(true, ports, "PA", ISN_C + 1, ISN_S + 1, 1000, b"0123456789")
+        .bad_checksum()
+        .tcp(true, ports, "PA", ISN_C + 1, ISN_S + 1, 1000, b"0123456789")
+        .tcp(false, ports, "A", ISN_S + 1, ISN_C + 11, 1000, b"");
 }
 
 /// The handshake seen from its second step: the SYN-ACK from port 8080 (a likely
@@ -466,11 +485,7 @@ fn zeek_dhcp_orientation() {
     let log = conn_log(&c, "dhcp.pcap");
     assert_eq!(
         judged(&log),
-        vec![
-            ("udp".into(), "S0".into(), "D".into()),
-            ("udp".into(), "S0".into(), "D".into()),
-            ("udp".into(), "SF".into(), "^dD".into()),
-        ]
+        rows(&[("udp", "S0", "D"), ("udp", "S0", "D"), ("udp", "SF", "^dD")])
     );
     assert_eq!(
         log.cut(&["id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p"]),
@@ -691,7 +706,7 @@ fn zeek_service_from_the_dissectors() {
 
 /// The constructed TCP captures kept as fixtures (`fixtures/zeek_*.pcap`), so that the
 /// differential test judges them against tshark at test time and the golden tests
-/// cover every view: TCP Fast Open (tshark's `tfo_syn`, `tfo_ack`, `tfo_ignored`), a
+/// cover every view: bad checksums, TCP Fast Open (tshark's `tfo_syn`, `tfo_ack`, `tfo_ignored`), a
 /// hole answered by duplicate ACKs and window updates, ACKs of data never captured,
 /// ports reused by a new SYN.
 fn fixture_cases() -> Vec<(&'static str, Capture)> {
@@ -736,7 +751,22 @@ fn fixture_cases() -> Vec<(&'static str, Capture)> {
         .tcp(true, P, "A", 9001, 7001, 1000, b"")
         .tcp(true, P, "PA", 9001, 7001, 1000, b"again")
         .tcp(false, P, "A", 7001, 9006, 1000, b"");
+    // Bad checksums (on port 9000: no dissector takes the filler bytes): the client's
+    // data with a bad one, then its good copy; a UDP datagram with a bad one, its good
+    // copy and the reply. tshark, which verifies no checksum by default, sees the good
+    // TCP copy as a retransmission; Zeek sees it as the first data (`ShACDaFf`, `CDd`).
+    let bp = (40000, 9000);
+    let mut bad = Capture::new();
+    bad_then_good_data(&mut bad, bp);
+    bad.tcp(true, bp, "FA", ISN_C + 11, ISN_S + 1, 1000, b"")
+        .tcp(false, bp, "FA", ISN_S + 1, ISN_C + 12, 1000, b"")
+        .tcp(true, bp, "A", ISN_C + 12, ISN_S + 2, 1000, b"")
+        .udp((CLIENT, 40001), (SERVER, 9999), b"ping")
+        .bad_checksum()
+        .udp((CLIENT, 40001), (SERVER, 9999), b"ping")
+        .udp((SERVER, 9999), (CLIENT, 40001), b"PING");
     vec![
+        ("zeek_bad_checksum.pcap", bad),
         ("zeek_tcp_fast_open.pcap", tfo),
         ("zeek_tcp_hole_dup_ack.pcap", gap),
         ("zeek_tcp_acked_unseen.pcap", unseen),
@@ -853,13 +883,7 @@ fn zeek_service_found_by_content_on_other_ports() {
 #[test]
 fn zeek_bad_tcp_checksum_c_and_dropped() {
     let mut c = Capture::new();
-    c.tcp(true, P, "S", ISN_C, 0, 1000, b"")
-        .tcp(false, P, "SA", ISN_S, ISN_C + 1, 1000, b"")
-        .tcp(true, P, "A", ISN_C + 1, ISN_S + 1, 1000, b"")
-        .tcp(true, P, "PA", ISN_C + 1, ISN_S + 1, 1000, b"0123456789")
-        .bad_checksum()
-        .tcp(true, P, "PA", ISN_C + 1, ISN_S + 1, 1000, b"0123456789")
-        .tcp(false, P, "A", ISN_S + 1, ISN_C + 11, 1000, b"");
+    bad_then_good_data(&mut c, P);
     close_after_ten_bytes(&mut c);
     let log = conn_log(&c, "bad-tcp-checksum.pcap");
     assert_eq!(judged(&log), one("tcp", "SF", "ShACDaFf"));
@@ -903,10 +927,7 @@ fn zeek_bad_udp_checksums_scaled_and_dropped() {
     let log = conn_log(&c, "bad-udp-checksum.pcap");
     assert_eq!(
         judged(&log),
-        vec![
-            ("udp".into(), "SF".into(), "CCDdc".into()),
-            ("udp".into(), "SHR".into(), "Cd".into()),
-        ]
+        rows(&[("udp", "SF", "CCDdc"), ("udp", "SHR", "Cd")])
     );
     assert_eq!(
         log.cut(&[
@@ -971,4 +992,23 @@ fn zeek_offloaded_checksums_are_not_bad() {
         }
     }
     assert!(judged_rows > 20, "only {judged_rows} connections");
+}
+
+/// The bad-checksum fixture (`fixtures/zeek_bad_checksum.pcap`, see [`fixture_cases`]) as
+/// Zeek judges it.
+#[test]
+fn zeek_bad_checksum_fixture() {
+    let cases = fixture_cases();
+    let Some((_, cap)) = cases.iter().find(|(n, _)| *n == "zeek_bad_checksum.pcap") else {
+        panic!("no bad-checksum case");
+    };
+    let log = conn_log(cap, "zeek_bad_checksum.pcap");
+    assert_eq!(
+        judged(&log),
+        rows(&[("tcp", "SF", "ShACDaFf"), ("udp", "SF", "CDd")])
+    );
+    assert_eq!(
+        log.cut(&["orig_pkts", "resp_pkts"]),
+        vec![vec!["5", "3"], vec!["1", "1"]]
+    );
 }
