@@ -446,19 +446,47 @@ fn is_broadcast(ip: IpAddr) -> bool {
 }
 
 /// Fills a UDP, ICMP or other flow's Zeek fields.
-fn flow_summary(c: &mut Conversation, z: &ZeekFlow, udp: bool) {
+/// `corrupt`: the flow's packets dropped for a bad checksum, if any.
+fn flow_summary(c: &mut Conversation, z: &ZeekFlow, udp: bool, corrupt: Option<&zeek::Corrupt>) {
     c.history = z.history.as_str().to_string();
     c.zeek_state = z.conn_state(udp);
     let (orig_bytes, resp_bytes) = z.orig_resp(z.bytes);
+    // Zeek's last time: a dropped packet does not move it.
+    let end = corrupt.map_or(c.end, |k| k.last_analysed);
     c.zeek = ZeekSummary {
         orig_is_server: z.orig_is_server,
         orig_bytes,
         resp_bytes,
         missed_bytes: 0,
-        duration_ns: z.last_time(c.end).nanos_since(c.start).max(0),
+        duration_ns: end.nanos_since(c.start).max(0),
         ..ZeekSummary::default()
     };
-    c.zeek.dropped(z.corrupt.as_deref());
+    c.zeek.dropped(corrupt);
+}
+
+/// The dropped-packet record of conversation `key` in `records` (see
+/// [`Tracker::corrupt`]) when this packet's checksum is bad (`bad`), created with Zeek's
+/// last time so far (`before`); else, for a conversation that has one, its last time
+/// moves to `ts`.
+fn checksum_record(
+    records: &mut HashMap<(u8, usize), zeek::Corrupt>,
+    key: (u8, usize),
+    bad: bool,
+    before: Timestamp,
+    ts: Timestamp,
+) -> Option<&mut zeek::Corrupt> {
+    if bad {
+        return Some(records.entry(key).or_insert_with(|| zeek::Corrupt {
+            last_analysed: before,
+            ..zeek::Corrupt::default()
+        }));
+    }
+    if !records.is_empty()
+        && let Some(c) = records.get_mut(&key)
+    {
+        c.analysed_at(ts);
+    }
+    None
 }
 
 /// True when the packet's transport checksum is wrong (Zeek then drops the packet).
@@ -645,6 +673,9 @@ pub struct Tracker {
     other: Chunked<(Common, OtherConv)>,
     /// For UDP: (client IP, server endpoint) → client port of the latest conversation.
     udp_last_client_port: HashMap<(IpAddr, Endpoint), u16>,
+    /// The packets Zeek dropped for a bad checksum, by conversation (its list: 0 TCP,
+    /// 1 UDP, 2 the others; its index there): only the few conversations that have any.
+    corrupt: HashMap<(u8, usize), zeek::Corrupt>,
     /// Closed TCP conversations not frozen yet, oldest first.
     lingering: VecDeque<usize>,
 }
@@ -899,10 +930,10 @@ impl Tracker {
         let from_client = common.client == src;
         let before = common.end;
         common.count(meta, from_client, payload, ip_len);
-        if corrupt {
-            conv.zeek.checksum_error(from_client, ip_len, false, before);
-        } else {
-            conv.zeek.analysed_at(meta.ts);
+        if let Some(record) =
+            checksum_record(&mut self.corrupt, (2, index), corrupt, before, meta.ts)
+        {
+            conv.zeek.checksum_error(record, from_client, ip_len, false);
         }
         conv.zeek.observe(from_client, payload, false);
         Some((other_proto(protocol), common.stream))
@@ -973,9 +1004,13 @@ impl Tracker {
         if common.app.is_none() {
             common.app = app;
         }
-        if bad_checksum(packet) {
+        if bad_checksum(packet)
+            && !tcp.short
+            && let Some(record) =
+                checksum_record(&mut self.corrupt, (0, index), true, common.start, meta.ts)
+        {
             // Zeek drops it (tshark's analysis, which verifies no checksum, does not).
-            conv.zeek.checksum_error(from_client, ip_len);
+            conv.zeek.checksum_error(record, from_client, ip_len);
         }
         // A segment shorter than its header (Wireshark's "Short segment") is
         // counted, but gets no sequence analysis: its numbers stay raw.
@@ -1073,11 +1108,15 @@ impl Tracker {
         if common.app.is_none() {
             common.app = app;
         }
-        if bad_checksum(packet) {
+        if let Some(record) = checksum_record(
+            &mut self.corrupt,
+            (1, index),
+            bad_checksum(packet),
+            before,
+            meta.ts,
+        ) {
             // Zeek drops it; the request/reply pairing (tshark's) does not.
-            conv.zeek.checksum_error(from_client, ip_len, true, before);
-        } else {
-            conv.zeek.analysed_at(meta.ts);
+            conv.zeek.checksum_error(record, from_client, ip_len, true);
         }
         let reply_to = conv.observe(meta.number, from_client, payload_len);
         Facts {
@@ -1125,6 +1164,7 @@ impl Tracker {
             lingering,
             other,
             other_by_key,
+            corrupt,
         } = self;
         drop((
             tcp_by_key,
@@ -1133,42 +1173,55 @@ impl Tracker {
             lingering,
             other_by_key,
         ));
-        let tcp = tcp.drain_chunks().map(|(common, conv)| {
-            let mut c = common.summary(Proto::Tcp);
-            c.history = conv.zeek.history.as_str().to_string();
-            c.zeek_state = conv.zeek.conn_state();
-            let (o, r) = conv.zeek.orig_resp();
-            c.zeek = ZeekSummary {
-                orig_is_server: conv.zeek.orig_is_server,
-                orig_bytes: o.size(),
-                resp_bytes: r.size(),
-                missed_bytes: conv.zeek.missed_bytes,
-                duration_ns: conv.zeek_last.nanos_since(common.start).max(0),
-                ..ZeekSummary::default()
-            };
-            c.zeek.dropped(conv.zeek.corrupt.as_deref());
-            c.initial_rtt_ns = if conv.handshake_complete() {
-                conv.first_rtt_ns
-            } else {
-                None
-            };
-            c.first_fin_by = conv.first_fin_by;
-            c.first_rst_by = conv.first_rst_by;
-            c.handshake_complete = conv.handshake_complete();
-            c.teardown_complete = conv.teardown_complete();
-            c
-        });
-        let udp = udp.drain_chunks().map(|(common, conv)| {
-            let mut c = common.summary(Proto::Udp);
-            flow_summary(&mut c, &conv.zeek, true);
-            c.udp_answered = conv.answered;
-            c
-        });
-        let other = other.drain_chunks().map(|(common, conv)| {
-            let mut c = common.summary(other_proto(conv.protocol));
-            flow_summary(&mut c, &conv.zeek, false);
-            c
-        });
+        // Each list's summaries look up their conversation's dropped packets.
+        let dropped = move |list: u8, i: usize| corrupt.get(&(list, i)).cloned();
+        let dropped_udp = dropped.clone();
+        let dropped_other = dropped.clone();
+        let tcp = tcp
+            .drain_chunks()
+            .enumerate()
+            .map(move |(i, (common, conv))| {
+                let mut c = common.summary(Proto::Tcp);
+                c.history = conv.zeek.history.as_str().to_string();
+                c.zeek_state = conv.zeek.conn_state();
+                let (o, r) = conv.zeek.orig_resp();
+                c.zeek = ZeekSummary {
+                    orig_is_server: conv.zeek.orig_is_server,
+                    orig_bytes: o.size(),
+                    resp_bytes: r.size(),
+                    missed_bytes: conv.zeek.missed_bytes,
+                    duration_ns: conv.zeek_last.nanos_since(common.start).max(0),
+                    ..ZeekSummary::default()
+                };
+                c.zeek.dropped(dropped(0, i).as_ref());
+                c.initial_rtt_ns = if conv.handshake_complete() {
+                    conv.first_rtt_ns
+                } else {
+                    None
+                };
+                c.first_fin_by = conv.first_fin_by;
+                c.first_rst_by = conv.first_rst_by;
+                c.handshake_complete = conv.handshake_complete();
+                c.teardown_complete = conv.teardown_complete();
+                c
+            });
+        let udp = udp
+            .drain_chunks()
+            .enumerate()
+            .map(move |(i, (common, conv))| {
+                let mut c = common.summary(Proto::Udp);
+                flow_summary(&mut c, &conv.zeek, true, dropped_udp(1, i).as_ref());
+                c.udp_answered = conv.answered;
+                c
+            });
+        let other = other
+            .drain_chunks()
+            .enumerate()
+            .map(move |(i, (common, conv))| {
+                let mut c = common.summary(other_proto(conv.protocol));
+                flow_summary(&mut c, &conv.zeek, false, dropped_other(2, i).as_ref());
+                c
+            });
         tcp.chain(udp).chain(other)
     }
 }

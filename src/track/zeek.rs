@@ -484,8 +484,8 @@ impl ZeekSeq {
     }
 }
 
-/// The packets of a connection that Zeek's analyzers dropped for a bad checksum:
-/// allocated at the first one (most connections have none).
+/// The packets of a connection that Zeek's analyzers dropped for a bad checksum, kept
+/// apart from the connection (by the tracker, for the few connections that have any).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Corrupt {
     /// Packets dropped, by wirelab side (client first): also the counts behind the
@@ -501,12 +501,19 @@ pub struct Corrupt {
 impl Corrupt {
     /// Counts one dropped packet from wirelab's client (`from_client`) or server, of
     /// `ip_len` IP bytes; true when its letter is written (1st, 10th, 100th, ...).
-    fn count(&mut self, from_client: bool, ip_len: u32) -> bool {
+    pub fn count(&mut self, from_client: bool, ip_len: u32) -> bool {
         let i = usize::from(!from_client);
         if let Some(b) = self.ip_bytes.get_mut(i) {
             *b += u64::from(ip_len);
         }
         self.pkts.get_mut(i).is_some_and(scaled)
+    }
+
+    /// A packet at `ts` whose checksum is not bad (UDP, ICMP): it moves Zeek's last time.
+    pub fn analysed_at(&mut self, ts: Timestamp) {
+        if ts > self.last_analysed {
+            self.last_analysed = ts;
+        }
     }
 }
 
@@ -523,7 +530,7 @@ pub struct ZeekSegment {
 /// Zeek's state of one TCP connection: both endpoints (indexed by wirelab's side:
 /// 0 the client, 1 the server), which of them Zeek takes as the originator, the
 /// history and the bytes missed in content gaps.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ZeekTcp {
     pub ends: [ZeekEnd; 2],
     /// Zeek's originator is wirelab's server (the roles were flipped).
@@ -534,8 +541,6 @@ pub struct ZeekTcp {
     drop_next: bool,
     pub history: History,
     pub missed_bytes: u64,
-    /// Segments dropped for a bad checksum, if any.
-    pub corrupt: Option<Box<Corrupt>>,
 }
 
 impl ZeekTcp {
@@ -566,13 +571,10 @@ impl ZeekTcp {
     /// responder) at the 1st, 10th, 100th, ... such segment of that endpoint, and drops
     /// the segment: [`ZeekTcp::observe`] then changes nothing else, and its packets and
     /// IP bytes are not counted (Zeek's `ValidateChecksum` returns before them).
-    pub fn checksum_error(&mut self, from_client: bool, ip_len: u32) {
+    /// `corrupt`: the connection's dropped packets (counted here).
+    pub fn checksum_error(&mut self, corrupt: &mut Corrupt, from_client: bool, ip_len: u32) {
         let is_orig = from_client != self.orig_is_server;
-        if self
-            .corrupt
-            .get_or_insert_with(Box::default)
-            .count(from_client, ip_len)
-        {
+        if corrupt.count(from_client, ip_len) {
             self.history.push(b'C', is_orig);
         }
         self.drop_next = true;
@@ -991,7 +993,7 @@ fn syn_then_reset(history: &str) -> bool {
 
 /// Zeek's state of a UDP flow, an ICMP flow or a flow of another IP protocol:
 /// who sent anything, how many payload bytes, the history, the orientation.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ZeekFlow {
     /// Zeek's originator is wirelab's server.
     pub orig_is_server: bool,
@@ -1002,8 +1004,6 @@ pub struct ZeekFlow {
     /// Payload bytes (UDP: declared lengths; ICMP: after the 8-byte header), client first.
     pub bytes: [u64; 2],
     pub history: History,
-    /// Packets dropped for a bad checksum, if any.
-    pub corrupt: Option<Box<Corrupt>>,
 }
 
 impl ZeekFlow {
@@ -1021,42 +1021,20 @@ impl ZeekFlow {
     /// checksum: Zeek's UDP analyzer writes `C` (`c` from the responder) at the 1st,
     /// 10th, 100th, ... such datagram (`udp`; its ICMP analyzer writes nothing) and
     /// drops the packet: [`ZeekFlow::observe`] then changes nothing, the packet is not
-    /// counted and the connection's last time stays `last_analysed` (the time of the
-    /// packets before it, when this is the first dropped one).
+    /// counted (in `corrupt`, the flow's dropped packets) and the flow's last time
+    /// stays `corrupt.last_analysed`.
     pub fn checksum_error(
         &mut self,
+        corrupt: &mut Corrupt,
         from_client: bool,
         ip_len: u32,
         udp: bool,
-        last_analysed: Timestamp,
     ) {
         let is_orig = from_client != self.orig_is_server;
-        let corrupt = self.corrupt.get_or_insert_with(|| {
-            Box::new(Corrupt {
-                last_analysed,
-                ..Corrupt::default()
-            })
-        });
         if corrupt.count(from_client, ip_len) && udp {
             self.history.push(b'C', is_orig);
         }
         self.drop_next = true;
-    }
-
-    /// Zeek's last time of the flow: `end` (its last packet) unless packets were dropped
-    /// for a bad checksum, then the last one analysed.
-    pub fn last_time(&self, end: Timestamp) -> Timestamp {
-        self.corrupt.as_ref().map_or(end, |c| c.last_analysed)
-    }
-
-    /// A packet at `ts` whose checksum is not bad: after a dropped one, it moves Zeek's
-    /// last time of the flow.
-    pub fn analysed_at(&mut self, ts: Timestamp) {
-        if let Some(c) = &mut self.corrupt
-            && ts > c.last_analysed
-        {
-            c.last_analysed = ts;
-        }
     }
 
     /// One packet from wirelab's client or server, with `payload` bytes.
@@ -1429,22 +1407,23 @@ mod tests {
         // The client's data with a bad checksum: `C`, and dropped (no `D`, no sequence
         // numbers moved); the same data again, good: its first `D`, no retransmission.
         let mut s = opened();
-        s.z.checksum_error(true, 50);
+        let mut corrupt = Corrupt::default();
+        s.z.checksum_error(&mut corrupt, true, 50);
         s.send_at(PA, true, 1, 10, 1000, 1);
         assert_eq!(s.result(), ("ShAC".into(), "S1"));
         s.send_at(PA, true, 1, 10, 1000, 1).send(A, false, 0);
         assert_eq!(s.result().0, "ShACDa");
         let (o, _) = s.z.orig_resp();
         assert_eq!(o.size(), 10);
-        let dropped = s.z.corrupt.as_deref().map(|c| (c.pkts, c.ip_bytes));
-        assert_eq!(dropped, Some(([1, 0], [50, 0])));
+        assert_eq!((corrupt.pkts, corrupt.ip_bytes), ([1, 0], [50, 0]));
     }
 
     #[test]
     fn test_responder_bad_checksums_scaled_lower_c() {
         let mut s = opened();
+        let mut corrupt = Corrupt::default();
         for _ in 0..10 {
-            s.z.checksum_error(false, 40);
+            s.z.checksum_error(&mut corrupt, false, 40);
             s.send(A, false, 0);
         }
         assert_eq!(s.result().0, "ShAcc");
@@ -1454,7 +1433,7 @@ mod tests {
     fn test_bad_checksum_only_syn_oth() {
         // A SYN whose checksum is wrong: Zeek's connection exists, nothing moved.
         let mut s = Script::new(false, false);
-        s.z.checksum_error(true, 40);
+        s.z.checksum_error(&mut Corrupt::default(), true, 40);
         s.send(S, true, 0);
         assert_eq!(s.result(), ("C".into(), "OTH"));
     }
@@ -1462,7 +1441,7 @@ mod tests {
     #[test]
     fn test_udp_bad_checksum_inactive_side() {
         let mut f = ZeekFlow::new(false, false);
-        f.checksum_error(true, 33, true, Timestamp::default());
+        f.checksum_error(&mut Corrupt::default(), true, 33, true);
         f.observe(true, 5, true);
         f.observe(false, 5, true);
         assert_eq!(f.history.as_str(), "Cd");
@@ -1471,7 +1450,7 @@ mod tests {
         assert_eq!(f.orig_resp(f.bytes), (0, 5));
         // ICMP: dropped, no letter.
         let mut icmp = ZeekFlow::new(false, false);
-        icmp.checksum_error(true, 84, false, Timestamp::default());
+        icmp.checksum_error(&mut Corrupt::default(), true, 84, false);
         icmp.observe(true, 56, false);
         assert_eq!((icmp.history.as_str(), icmp.bytes), ("", [0, 0]));
     }
