@@ -293,10 +293,14 @@ impl Tracking {
             return None;
         }
         if shown {
-            if let (true, Some(p), Some(s)) = (self.selection.narrows(), facts.proto, facts.stream)
-            {
-                // Only a selection needs to know which conversations had frames shown.
-                self.shown_streams.insert((p, s));
+            if self.selection.narrows() {
+                // Only a selection needs to know which conversations had frames shown:
+                // TCP and UDP streams, ICMP flows and flows of other IP protocols.
+                if let (Some(p), Some(s)) = (facts.proto, facts.stream) {
+                    self.shown_streams.insert((p, s));
+                } else if let Some(flow) = facts.flow {
+                    self.shown_streams.insert(flow);
+                }
             }
             self.shown += 1;
             if self.selection.frame == Some(frame.number) {
@@ -637,7 +641,11 @@ pub fn finish(tracking: Tracking, back: Back) -> io::Result<LabModel> {
                     .peekable();
                 let mut runs = Vec::new();
                 loop {
-                    let kept: Vec<Conversation> = conversations.by_ref().take(batch).collect();
+                    let mut kept: Vec<Conversation> = conversations.by_ref().take(batch).collect();
+                    for c in &mut kept {
+                        // The web's dissector may have found its protocol by content.
+                        c.service = explainer.service(c);
+                    }
                     let verdicts: Vec<String> = kept.iter().map(|c| explainer.verdict(c)).collect();
                     runs.extend(kept.iter().filter_map(|c| explainer.lab_run(c)));
                     // The view gets at least one call, if only with no conversation.

@@ -11,6 +11,7 @@ use crate::source::Frame;
 use spans::FieldSink;
 
 pub mod app;
+mod checksum;
 mod defrag;
 pub mod igmp;
 mod ip;
@@ -61,6 +62,29 @@ pub struct Packet<'a> {
     /// frames without payload. Only the choice: the protocol is parsed where its words
     /// are written.
     pub app: Option<app::AppProto>,
+    /// What the TCP, UDP, ICMP or ICMPv6 header's checksum says (of the innermost
+    /// transport, when tunnelled); [`ChecksumStatus::Unverified`] for other packets.
+    pub checksum: ChecksumStatus,
+}
+
+/// What a transport checksum says, as the decoder verified it. tshark by default
+/// verifies none; Zeek verifies every one and drops a packet whose checksum is wrong.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ChecksumStatus {
+    /// Not verified: no TCP, UDP or ICMP header, the segment not captured whole, an IP
+    /// fragment not reassembled, or an IPv6 routing header.
+    #[default]
+    Unverified,
+    /// Correct.
+    Good,
+    /// Wrong: neither correct nor an offloaded partial sum (Zeek's history letter `C`).
+    Bad,
+    /// TCP or UDP whose field holds only the pseudo-header's sum: the sender left the
+    /// checksum to its network card (checksum offload, as Linux leaves it on loopback
+    /// and veth, so in every lab capture). Not computed yet, not wrong.
+    Partial,
+    /// UDP over IPv4 with the field 0: the sender computed none (allowed by RFC 768).
+    Absent,
 }
 
 /// Where an IP fragment stands in the reassembly of its datagram, as Wireshark's
@@ -512,6 +536,7 @@ impl<'a> Packet<'a> {
             fragment,
             cut_tcp_ports,
             app,
+            checksum,
         } = self;
         Packet {
             link,
@@ -523,6 +548,7 @@ impl<'a> Packet<'a> {
             fragment,
             cut_tcp_ports,
             app,
+            checksum,
         }
     }
 }

@@ -14,8 +14,8 @@ use super::names::{
 };
 use super::spans::{Bits, FieldSink, Hex, data_layer, payload as payload_spans};
 use super::{
-    Bytes, Icmp, Packet, Tcp, TcpFlags, TcpOptions, Transport, Udp, be16, be32, ip, len_u32,
-    malformed, truncated, tunnel,
+    Bytes, Icmp, Packet, Tcp, TcpFlags, TcpOptions, Transport, Udp, be16, be32, checksum, ip,
+    len_u32, malformed, truncated, tunnel,
 };
 
 /// Fixed TCP header length.
@@ -179,6 +179,7 @@ fn tcp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, s: &mut S) {
     }
     tcp.payload_len = len_u32(bytes.reported - header_len);
     let payload_len = bytes.reported - header_len;
+    packet.checksum = checksum::status(packet, 6, b, bytes.reported, tcp.checksum);
     packet.transport = Transport::Tcp(tcp);
     if b.len() < header_len {
         return truncated(packet, LAYER, header_len, b.len());
@@ -491,7 +492,7 @@ fn udp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, s: &mut S) {
     if S::ON {
         udp_spans(&udp, at, s);
     }
-    let (src_port, dst_port) = (udp.src_port, udp.dst_port);
+    let (src_port, dst_port, checksum) = (udp.src_port, udp.dst_port, udp.checksum);
     packet.transport = Transport::Udp(udp);
     if usize::from(length) < UDP_LEN {
         return malformed(
@@ -512,6 +513,8 @@ fn udp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, s: &mut S) {
         );
     }
     let datagram = bytes.limit(usize::from(length));
+    // Over the datagram as its length field gives it (RFC 768, as tshark sums it).
+    packet.checksum = checksum::status(packet, 17, datagram.data, datagram.reported, checksum);
     packet.payload = datagram.data.get(UDP_LEN..).unwrap_or(&[]);
     if let Some(inner) = datagram.skip(UDP_LEN)
         && tunnel::udp_port(src_port, dst_port, inner, packet, s)
@@ -605,6 +608,8 @@ fn icmp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, v6: bool, s
         rest_of_header,
         quoted: if is_error { ip::quoted(body) } else { None },
     };
+    let protocol = if v6 { 58 } else { 1 };
+    packet.checksum = checksum::status(packet, protocol, b, bytes.reported, checksum);
     packet.transport = if v6 {
         Transport::Icmpv6(icmp)
     } else {

@@ -247,6 +247,22 @@ impl Explainer {
         note::observe(&mut self.memory, claimed, packet, facts);
     }
 
+    /// Zeek's `service` of a finished conversation: the protocol of the web's dissector
+    /// when it followed the conversation (HTTP, TLS, SSH or QUIC found by port or, on
+    /// another port, by content), else that of the dissector the tracker saw take a
+    /// payload (`Conversation::service`); `None` when no dissector took it.
+    pub fn service(&self, conversation: &Conversation) -> Option<&'static str> {
+        let (c, sv) = (&conversation.client, &conversation.server);
+        let tcp = conversation.proto == crate::track::Proto::Tcp;
+        let udp = conversation.proto == crate::track::Proto::Udp;
+        if (tcp || udp)
+            && let Some(p) = self.web.proto_of((c.ip, c.port), (sv.ip, sv.port), tcp)
+        {
+            return Some(p.app().zeek_service());
+        }
+        conversation.service
+    }
+
     /// One sentence on a finished conversation, e.g.
     /// "complete: handshake, one request and its reply, closed by the server first".
     pub fn verdict(&self, conversation: &Conversation) -> String {

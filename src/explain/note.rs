@@ -10,7 +10,9 @@ use std::net::IpAddr;
 use super::info;
 use super::lab::{Comparison, Part, Words};
 use super::{Note, Options, Tone};
-use crate::decode::{Icmp, Link, Net, Packet, ProblemKind, Tcp, TcpFlags, Transport};
+use crate::decode::{
+    ChecksumStatus, Icmp, Link, Net, Packet, ProblemKind, Tcp, TcpFlags, Transport,
+};
 use crate::fmt::push_u32;
 use crate::fmt::push_u64;
 use crate::source::Frame;
@@ -313,6 +315,22 @@ pub fn write(
             head.push_str(": ");
         }
         text.insert_str(0, &head);
+    }
+    if packet.checksum == ChecksumStatus::Bad {
+        let (layer, what) = match packet.transport {
+            Transport::Tcp(_) => ("TCP", "segment"),
+            Transport::Udp(_) => ("UDP", "datagram"),
+            Transport::Icmpv6(_) => ("ICMPv6", "message"),
+            _ => ("ICMP", "message"),
+        };
+        sep(text);
+        let _ = write!(
+            text,
+            "the {layer} checksum is wrong (not the partial sum a checksum offload leaves): the receiving host discards this {what}, and Zeek writes C"
+        );
+        if *tone == Tone::Plain || *tone == Tone::Control {
+            *tone = Tone::Warning;
+        }
     }
     if let Some(p) = &packet.problem {
         sep(text);

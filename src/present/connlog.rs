@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use super::{ConversationRow, Row, View};
 use crate::fmt::{push_date_time, push_ip_bytes, push_seconds_bytes, push_u64_bytes};
 use crate::source::Timestamp;
-use crate::track::{Conversation, Proto};
+use crate::track::{Conversation, Proto, SideStats};
 
 /// The columns, in Zeek's order (those of `Conn::Info` that wirelab knows).
 pub const FIELDS: [&str; 18] = [
@@ -138,10 +138,20 @@ fn push_uid(out: &mut Vec<u8>, c: &Conversation) {
 /// One conn.log line for a conversation (newline included).
 pub fn push_row(line: &mut Vec<u8>, c: &Conversation) {
     let z = &c.zeek;
-    let (orig, resp, orig_side, resp_side) = if z.orig_is_server {
-        (c.server, c.client, c.from_server, c.from_client)
+    // Zeek counts no packet its analyzers dropped for a bad checksum.
+    let counted = |side: SideStats, i: usize| {
+        let pkts = z.dropped_pkts.get(i).copied().unwrap_or(0);
+        let ip_bytes = z.dropped_ip_bytes.get(i).copied().unwrap_or(0);
+        (
+            side.frames.saturating_sub(pkts),
+            side.ip_bytes.saturating_sub(ip_bytes),
+        )
+    };
+    let (client_counts, server_counts) = (counted(c.from_client, 0), counted(c.from_server, 1));
+    let (orig, resp, orig_counts, resp_counts) = if z.orig_is_server {
+        (c.server, c.client, server_counts, client_counts)
     } else {
-        (c.client, c.server, c.from_client, c.from_server)
+        (c.client, c.server, client_counts, server_counts)
     };
     let tab = |line: &mut Vec<u8>| line.push(b'\t');
     push_seconds_bytes(
@@ -184,12 +194,7 @@ pub fn push_row(line: &mut Vec<u8>, c: &Conversation) {
     } else {
         line.extend_from_slice(c.history.as_bytes());
     }
-    for n in [
-        orig_side.frames,
-        orig_side.ip_bytes,
-        resp_side.frames,
-        resp_side.ip_bytes,
-    ] {
+    for n in [orig_counts.0, orig_counts.1, resp_counts.0, resp_counts.1] {
         tab(line);
         push_u64_bytes(line, n);
     }
@@ -240,7 +245,7 @@ impl<W: Write> View for ConnLog<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::track::{Endpoint, SideStats, ZeekSummary};
+    use crate::track::{Endpoint, ZeekSummary};
     use std::net::{IpAddr, Ipv4Addr};
 
     fn conv() -> Conversation {
@@ -285,6 +290,8 @@ mod tests {
                 resp_bytes: 7,
                 missed_bytes: 0,
                 duration_ns: 750_000_000,
+                dropped_pkts: [0, 0],
+                dropped_ip_bytes: [0, 0],
             },
             service: None,
         }
@@ -320,6 +327,19 @@ mod tests {
         assert_eq!(&cols[2..6], &["10.0.0.2", "80", "10.0.0.1", "40000"]);
         assert_eq!(&cols[8..11], &["-", "-", "-"]);
         assert_eq!(&cols[14..], &["4", "500", "5", "300"]);
+    }
+
+    #[test]
+    fn test_dropped_for_bad_checksum_not_counted() {
+        let mut c = conv();
+        // One client packet of 60 IP bytes dropped; the server's side untouched.
+        c.zeek.dropped_pkts = [1, 0];
+        c.zeek.dropped_ip_bytes = [60, 0];
+        let mut line = Vec::new();
+        push_row(&mut line, &c);
+        let text = String::from_utf8(line).unwrap_or_default();
+        let cols: Vec<&str> = text.trim_end().split('\t').collect();
+        assert_eq!(&cols[14..], &["4", "240", "4", "500"]);
     }
 
     #[test]

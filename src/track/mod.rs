@@ -318,6 +318,10 @@ pub struct Facts {
     pub tcp: Option<TcpFacts>,
     /// UDP facts.
     pub udp: Option<UdpFacts>,
+    /// ICMP and other IP protocols: the flow the frame counts in, as its conversation
+    /// summary numbers it (`Proto::Icmp` or `Proto::Other`, and its `stream`). tshark
+    /// numbers no stream for these, so [`Facts::stream`] stays empty.
+    pub flow: Option<(Proto, u64)>,
 }
 
 /// Per-direction counters of a conversation.
@@ -343,8 +347,24 @@ pub struct ZeekSummary {
     pub resp_bytes: u64,
     /// Bytes missed in content gaps.
     pub missed_bytes: u64,
-    /// From the first packet to the last one Zeek counts (TCP: not past both closes).
+    /// From the first packet to the last one Zeek counts (TCP: not past both closes;
+    /// not to a packet dropped for a bad checksum).
     pub duration_ns: i128,
+    /// Packets Zeek's analyzers dropped for a bad checksum, and their IP bytes, by
+    /// wirelab side (client first): not in Zeek's packet and IP byte counts.
+    pub dropped_pkts: [u64; 2],
+    pub dropped_ip_bytes: [u64; 2],
+}
+
+impl ZeekSummary {
+    /// The dropped packets' counts of `corrupt`, if any.
+    fn dropped(&mut self, corrupt: Option<&zeek::Corrupt>) {
+        if let Some(c) = corrupt {
+            let [a, b] = c.pkts;
+            self.dropped_pkts = [u64::from(a), u64::from(b)];
+            self.dropped_ip_bytes = c.ip_bytes;
+        }
+    }
 }
 
 /// One conversation, summarised at the end (or when evicted).
@@ -412,23 +432,66 @@ fn ip_payload_len(packet: &Packet<'_>) -> u32 {
     }
 }
 
+/// The conversation protocol of a flow of IP protocol `protocol` (not TCP nor UDP).
+fn other_proto(protocol: u8) -> Proto {
+    match protocol {
+        1 | 58 => Proto::Icmp,
+        p => Proto::Other(p),
+    }
+}
+
 /// The limited broadcast address (Zeek never flips a flow sent to it).
 fn is_broadcast(ip: IpAddr) -> bool {
     matches!(ip, IpAddr::V4(v4) if v4.is_broadcast())
 }
 
 /// Fills a UDP, ICMP or other flow's Zeek fields.
-fn flow_summary(c: &mut Conversation, z: &ZeekFlow, udp: bool) {
+/// `corrupt`: the flow's packets dropped for a bad checksum, if any.
+fn flow_summary(c: &mut Conversation, z: &ZeekFlow, udp: bool, corrupt: Option<&zeek::Corrupt>) {
     c.history = z.history.as_str().to_string();
     c.zeek_state = z.conn_state(udp);
     let (orig_bytes, resp_bytes) = z.orig_resp(z.bytes);
+    // Zeek's last time: a dropped packet does not move it.
+    let end = corrupt.map_or(c.end, |k| k.last_analysed);
     c.zeek = ZeekSummary {
         orig_is_server: z.orig_is_server,
         orig_bytes,
         resp_bytes,
         missed_bytes: 0,
-        duration_ns: c.end.nanos_since(c.start).max(0),
+        duration_ns: end.nanos_since(c.start).max(0),
+        ..ZeekSummary::default()
     };
+    c.zeek.dropped(corrupt);
+}
+
+/// The dropped-packet record of conversation `key` in `records` (see
+/// [`Tracker::corrupt`]) when this packet's checksum is bad (`bad`), created with Zeek's
+/// last time so far (`before`); else, for a conversation that has one, its last time
+/// moves to `ts`.
+fn checksum_record(
+    records: &mut HashMap<(u8, usize), zeek::Corrupt>,
+    key: (u8, usize),
+    bad: bool,
+    before: Timestamp,
+    ts: Timestamp,
+) -> Option<&mut zeek::Corrupt> {
+    if bad {
+        return Some(records.entry(key).or_insert_with(|| zeek::Corrupt {
+            last_analysed: before,
+            ..zeek::Corrupt::default()
+        }));
+    }
+    if !records.is_empty()
+        && let Some(c) = records.get_mut(&key)
+    {
+        c.analysed_at(ts);
+    }
+    None
+}
+
+/// True when the packet's transport checksum is wrong (Zeek then drops the packet).
+fn bad_checksum(packet: &Packet<'_>) -> bool {
+    packet.checksum == crate::decode::ChecksumStatus::Bad
 }
 
 /// The canonical key of a conversation: its two endpoints, smaller first.
@@ -610,6 +673,9 @@ pub struct Tracker {
     other: Chunked<(Common, OtherConv)>,
     /// For UDP: (client IP, server endpoint) → client port of the latest conversation.
     udp_last_client_port: HashMap<(IpAddr, Endpoint), u16>,
+    /// The packets Zeek dropped for a bad checksum, by conversation (its list: 0 TCP,
+    /// 1 UDP, 2 the others; its index there): only the few conversations that have any.
+    corrupt: HashMap<(u8, usize), zeek::Corrupt>,
     /// Closed TCP conversations not frozen yet, oldest first.
     lingering: VecDeque<usize>,
 }
@@ -675,9 +741,10 @@ impl Tracker {
 
     /// Takes one frame, in capture order, and returns its facts.
     ///
-    /// Frames that are not TCP or UDP (ARP, ICMP, IP fragments shown as data,
-    /// undecodable frames) get `Facts::default()` and change nothing: in
-    /// particular the header an ICMP error quotes never touches a conversation.
+    /// Frames that are not TCP or UDP get no stream: an ICMP message or a packet of
+    /// another IP protocol counts in its flow (named in [`Facts::flow`]); ARP, IP
+    /// fragments shown as data and undecodable frames get `Facts::default()` and
+    /// change nothing. The header an ICMP error quotes never touches a conversation.
     /// The fragment that completes a reassembled datagram carries its transport
     /// and counts like any segment or datagram.
     pub fn observe(&mut self, meta: FrameMeta, packet: &Packet<'_>) -> Facts {
@@ -759,8 +826,19 @@ impl Tracker {
                 // What follows the ICMP header's 8 bytes, as the IP header declares it.
                 let payload = ip_payload_len(packet).saturating_sub(8);
                 let protocol = if v6 { 58 } else { 1 };
-                self.observe_other(&meta, src, dst, protocol, one_way, payload, ip_len(packet));
-                Facts::default()
+                let flow = self.observe_other(
+                    &meta,
+                    src,
+                    dst,
+                    (protocol, one_way),
+                    payload,
+                    ip_len(packet),
+                    bad_checksum(packet),
+                );
+                Facts {
+                    flow,
+                    ..Facts::default()
+                }
             }
             Transport::Other { protocol } => {
                 let src = Endpoint {
@@ -772,26 +850,40 @@ impl Tracker {
                     port: 0,
                 };
                 let payload = ip_payload_len(packet);
-                self.observe_other(&meta, src, dst, *protocol, false, payload, ip_len(packet));
-                Facts::default()
+                let flow = self.observe_other(
+                    &meta,
+                    src,
+                    dst,
+                    (*protocol, false),
+                    payload,
+                    ip_len(packet),
+                    false,
+                );
+                Facts {
+                    flow,
+                    ..Facts::default()
+                }
             }
             _ => Facts::default(),
         }
     }
 
-    /// Counts one ICMP message or packet of another IP protocol in its flow. The
-    /// frame's facts stay empty: tshark numbers no stream for these.
+    /// Counts one ICMP message or packet of another IP protocol in its flow, and returns
+    /// the flow (as its summary names it). The frame gets no stream: tshark numbers none.
+    /// `kind`: the IP protocol, and whether the ICMP message is one-way; `corrupt`: its
+    /// checksum is wrong (Zeek's ICMP analyzer drops it).
     #[allow(clippy::too_many_arguments)]
     fn observe_other(
         &mut self,
         meta: &FrameMeta,
         src: Endpoint,
         dst: Endpoint,
-        protocol: u8,
-        one_way: bool,
+        kind: (u8, bool),
         payload: u32,
         ip_len: u32,
-    ) {
+        corrupt: bool,
+    ) -> Option<(Proto, u64)> {
+        let (protocol, one_way) = kind;
         // The protocol joins the key's hash through the ports (only the hash: every
         // candidate is compared on the flow itself).
         let salt = u16::from(protocol) << 8;
@@ -834,11 +926,17 @@ impl Tracker {
                 i
             }
         };
-        if let Some((common, conv)) = self.other.get_mut(index) {
-            let from_client = common.client == src;
-            common.count(meta, from_client, payload, ip_len);
-            conv.zeek.observe(from_client, payload, false);
+        let (common, conv) = self.other.get_mut(index)?;
+        let from_client = common.client == src;
+        let before = common.end;
+        common.count(meta, from_client, payload, ip_len);
+        if let Some(record) =
+            checksum_record(&mut self.corrupt, (2, index), corrupt, before, meta.ts)
+        {
+            conv.zeek.checksum_error(record, from_client, ip_len, false);
         }
+        conv.zeek.observe(from_client, payload, false);
+        Some((other_proto(protocol), common.stream))
     }
 
     fn observe_tcp(
@@ -906,6 +1004,14 @@ impl Tracker {
         if common.app.is_none() {
             common.app = app;
         }
+        if bad_checksum(packet)
+            && !tcp.short
+            && let Some(record) =
+                checksum_record(&mut self.corrupt, (0, index), true, common.start, meta.ts)
+        {
+            // Zeek drops it (tshark's analysis, which verifies no checksum, does not).
+            conv.zeek.checksum_error(record, from_client, ip_len);
+        }
         // A segment shorter than its header (Wireshark's "Short segment") is
         // counted, but gets no sequence analysis: its numbers stay raw.
         let observed = if tcp.short {
@@ -929,6 +1035,7 @@ impl Tracker {
             index_in_conversation: n,
             tcp: Some(observed),
             udp: None,
+            flow: None,
         };
         if closed_now {
             self.lingering.push_back(index);
@@ -996,9 +1103,20 @@ impl Tracker {
             return Facts::default();
         };
         let from_client = common.client == src;
+        let before = common.end;
         let n = common.count(meta, from_client, payload_len, ip_len);
         if common.app.is_none() {
             common.app = app;
+        }
+        if let Some(record) = checksum_record(
+            &mut self.corrupt,
+            (1, index),
+            bad_checksum(packet),
+            before,
+            meta.ts,
+        ) {
+            // Zeek drops it; the request/reply pairing (tshark's) does not.
+            conv.zeek.checksum_error(record, from_client, ip_len, true);
         }
         let reply_to = conv.observe(meta.number, from_client, payload_len);
         Facts {
@@ -1016,6 +1134,7 @@ impl Tracker {
                 reply_to,
                 previous_client_port,
             }),
+            flow: None,
         }
     }
 
@@ -1045,6 +1164,7 @@ impl Tracker {
             lingering,
             other,
             other_by_key,
+            corrupt,
         } = self;
         drop((
             tcp_by_key,
@@ -1053,44 +1173,55 @@ impl Tracker {
             lingering,
             other_by_key,
         ));
-        let tcp = tcp.drain_chunks().map(|(common, conv)| {
-            let mut c = common.summary(Proto::Tcp);
-            c.history = conv.zeek.history.as_str().to_string();
-            c.zeek_state = conv.zeek.conn_state();
-            let (o, r) = conv.zeek.orig_resp();
-            c.zeek = ZeekSummary {
-                orig_is_server: conv.zeek.orig_is_server,
-                orig_bytes: o.size(),
-                resp_bytes: r.size(),
-                missed_bytes: conv.zeek.missed_bytes,
-                duration_ns: conv.zeek_last.nanos_since(common.start).max(0),
-            };
-            c.initial_rtt_ns = if conv.handshake_complete() {
-                conv.first_rtt_ns
-            } else {
-                None
-            };
-            c.first_fin_by = conv.first_fin_by;
-            c.first_rst_by = conv.first_rst_by;
-            c.handshake_complete = conv.handshake_complete();
-            c.teardown_complete = conv.teardown_complete();
-            c
-        });
-        let udp = udp.drain_chunks().map(|(common, conv)| {
-            let mut c = common.summary(Proto::Udp);
-            flow_summary(&mut c, &conv.zeek, true);
-            c.udp_answered = conv.answered;
-            c
-        });
-        let other = other.drain_chunks().map(|(common, conv)| {
-            let proto = match conv.protocol {
-                1 | 58 => Proto::Icmp,
-                p => Proto::Other(p),
-            };
-            let mut c = common.summary(proto);
-            flow_summary(&mut c, &conv.zeek, false);
-            c
-        });
+        // Each list's summaries look up their conversation's dropped packets.
+        let dropped = move |list: u8, i: usize| corrupt.get(&(list, i)).cloned();
+        let dropped_udp = dropped.clone();
+        let dropped_other = dropped.clone();
+        let tcp = tcp
+            .drain_chunks()
+            .enumerate()
+            .map(move |(i, (common, conv))| {
+                let mut c = common.summary(Proto::Tcp);
+                c.history = conv.zeek.history.as_str().to_string();
+                c.zeek_state = conv.zeek.conn_state();
+                let (o, r) = conv.zeek.orig_resp();
+                c.zeek = ZeekSummary {
+                    orig_is_server: conv.zeek.orig_is_server,
+                    orig_bytes: o.size(),
+                    resp_bytes: r.size(),
+                    missed_bytes: conv.zeek.missed_bytes,
+                    duration_ns: conv.zeek_last.nanos_since(common.start).max(0),
+                    ..ZeekSummary::default()
+                };
+                c.zeek.dropped(dropped(0, i).as_ref());
+                c.initial_rtt_ns = if conv.handshake_complete() {
+                    conv.first_rtt_ns
+                } else {
+                    None
+                };
+                c.first_fin_by = conv.first_fin_by;
+                c.first_rst_by = conv.first_rst_by;
+                c.handshake_complete = conv.handshake_complete();
+                c.teardown_complete = conv.teardown_complete();
+                c
+            });
+        let udp = udp
+            .drain_chunks()
+            .enumerate()
+            .map(move |(i, (common, conv))| {
+                let mut c = common.summary(Proto::Udp);
+                flow_summary(&mut c, &conv.zeek, true, dropped_udp(1, i).as_ref());
+                c.udp_answered = conv.answered;
+                c
+            });
+        let other = other
+            .drain_chunks()
+            .enumerate()
+            .map(move |(i, (common, conv))| {
+                let mut c = common.summary(other_proto(conv.protocol));
+                flow_summary(&mut c, &conv.zeek, false, dropped_other(2, i).as_ref());
+                c
+            });
         tcp.chain(udp).chain(other)
     }
 }

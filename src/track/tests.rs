@@ -389,7 +389,14 @@ fn test_established_icmp_error_changes_nothing() {
         }),
         ..Packet::default()
     };
-    assert_eq!(run.feed(&icmp), Facts::default());
+    // No TCP facts: only the ICMP flow it counts in.
+    assert_eq!(
+        run.feed(&icmp),
+        Facts {
+            flow: Some((Proto::Icmp, 0)),
+            ..Facts::default()
+        }
+    );
     let conv = run.tracker.finish();
     // The TCP conversation is untouched; the error is an ICMP flow of its own (Zeek's
     // one-way flow: type 3 as the source "port", code 3 as the destination's).

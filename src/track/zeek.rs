@@ -15,9 +15,14 @@
 //!   server port to another port, and the SYN/SYN-ACK reversal;
 //! - UDP: `D` for every datagram (empty ones too), both sides' activity;
 //! - sizes: TCP's from sequence numbers (Zeek's `TCP_Endpoint::Size`), UDP's and
-//!   ICMP's from the declared payload lengths; `missed_bytes` from content gaps.
+//!   ICMP's from the declared payload lengths; `missed_bytes` from content gaps;
+//! - bad checksums: `C`/`c` (TCP and UDP, 1st, 10th, 100th, ... per side), and the packet
+//!   is otherwise not analysed nor counted, as Zeek's analyzers drop it (ICMP: dropped,
+//!   no letter). What is bad is the decoder's [`ChecksumStatus::Bad`]: an offloaded
+//!   (partial) checksum is not.
 
 use crate::decode::TcpFlags;
+use crate::source::Timestamp;
 
 /// Letters of a history kept (Zeek's is unbounded; beyond this, letters are dropped).
 pub const MAX_HISTORY: usize = 30;
@@ -479,6 +484,39 @@ impl ZeekSeq {
     }
 }
 
+/// The packets of a connection that Zeek's analyzers dropped for a bad checksum, kept
+/// apart from the connection (by the tracker, for the few connections that have any).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Corrupt {
+    /// Packets dropped, by wirelab side (client first): also the counts behind the
+    /// scaled `C` letters (Zeek's per-endpoint `chk_cnt`).
+    pub pkts: [u32; 2],
+    /// Their IP bytes (the IP headers' lengths), by wirelab side.
+    pub ip_bytes: [u64; 2],
+    /// UDP and ICMP: the time of the last packet analysed (Zeek's last time of the
+    /// connection; a dropped packet does not move it). TCP keeps its own.
+    pub last_analysed: Timestamp,
+}
+
+impl Corrupt {
+    /// Counts one dropped packet from wirelab's client (`from_client`) or server, of
+    /// `ip_len` IP bytes; true when its letter is written (1st, 10th, 100th, ...).
+    pub fn count(&mut self, from_client: bool, ip_len: u32) -> bool {
+        let i = usize::from(!from_client);
+        if let Some(b) = self.ip_bytes.get_mut(i) {
+            *b += u64::from(ip_len);
+        }
+        self.pkts.get_mut(i).is_some_and(scaled)
+    }
+
+    /// A packet at `ts` whose checksum is not bad (UDP, ICMP): it moves Zeek's last time.
+    pub fn analysed_at(&mut self, ts: Timestamp) {
+        if ts > self.last_analysed {
+            self.last_analysed = ts;
+        }
+    }
+}
+
 /// One TCP segment as Zeek's analyzer reads it.
 #[derive(Debug, Clone, Copy)]
 pub struct ZeekSegment {
@@ -499,6 +537,8 @@ pub struct ZeekTcp {
     pub orig_is_server: bool,
     /// Zeek's `is_partial` (the connection did not start with a proper SYN).
     partial: bool,
+    /// The next segment had a bad checksum: [`ZeekTcp::observe`] drops it.
+    drop_next: bool,
     pub history: History,
     pub missed_bytes: u64,
 }
@@ -526,10 +566,28 @@ impl ZeekTcp {
         if self.orig_is_server { (s, c) } else { (c, s) }
     }
 
+    /// The next segment, from wirelab's client (`from_client`) or server, of `ip_len`
+    /// IP bytes, has a bad checksum: Zeek's TCP analyzer writes `C` (`c` from the
+    /// responder) at the 1st, 10th, 100th, ... such segment of that endpoint, and drops
+    /// the segment: [`ZeekTcp::observe`] then changes nothing else, and its packets and
+    /// IP bytes are not counted (Zeek's `ValidateChecksum` returns before them).
+    /// `corrupt`: the connection's dropped packets (counted here).
+    pub fn checksum_error(&mut self, corrupt: &mut Corrupt, from_client: bool, ip_len: u32) {
+        let is_orig = from_client != self.orig_is_server;
+        if corrupt.count(from_client, ip_len) {
+            self.history.push(b'C', is_orig);
+        }
+        self.drop_next = true;
+    }
+
     /// Takes one segment from wirelab's client (`from_client`) or server. `seqs`:
     /// the live per-side state of both sides (client first). Returns whether the
     /// connection's last time moves (Zeek keeps it once both sides closed).
     pub fn observe(&mut self, seqs: [&mut ZeekSeq; 2], from_client: bool, s: &ZeekSegment) -> bool {
+        if std::mem::take(&mut self.drop_next) {
+            // A bad checksum (see `checksum_error`): nothing else is judged.
+            return false;
+        }
         let [cs, ss] = seqs;
         let (me_i, peer_i, me_seq, peer_seq) = if from_client {
             (0, 1, cs, ss)
@@ -941,6 +999,8 @@ pub struct ZeekFlow {
     pub orig_is_server: bool,
     /// Anything seen from wirelab's client, from its server.
     pub active: [bool; 2],
+    /// The next packet had a bad checksum: [`ZeekFlow::observe`] drops it.
+    drop_next: bool,
     /// Payload bytes (UDP: declared lengths; ICMP: after the 8-byte header), client first.
     pub bytes: [u64; 2],
     pub history: History,
@@ -957,9 +1017,33 @@ impl ZeekFlow {
         }
     }
 
+    /// The next packet, from wirelab's client or server, of `ip_len` IP bytes, has a bad
+    /// checksum: Zeek's UDP analyzer writes `C` (`c` from the responder) at the 1st,
+    /// 10th, 100th, ... such datagram (`udp`; its ICMP analyzer writes nothing) and
+    /// drops the packet: [`ZeekFlow::observe`] then changes nothing, the packet is not
+    /// counted (in `corrupt`, the flow's dropped packets) and the flow's last time
+    /// stays `corrupt.last_analysed`.
+    pub fn checksum_error(
+        &mut self,
+        corrupt: &mut Corrupt,
+        from_client: bool,
+        ip_len: u32,
+        udp: bool,
+    ) {
+        let is_orig = from_client != self.orig_is_server;
+        if corrupt.count(from_client, ip_len) && udp {
+            self.history.push(b'C', is_orig);
+        }
+        self.drop_next = true;
+    }
+
     /// One packet from wirelab's client or server, with `payload` bytes.
     /// `udp`: writes Zeek's `D` (ICMP and other protocols write no letters).
     pub fn observe(&mut self, from_client: bool, payload: u32, udp: bool) {
+        if std::mem::take(&mut self.drop_next) {
+            // A bad checksum (see `checksum_error`).
+            return;
+        }
         let i = usize::from(!from_client);
         if let Some(a) = self.active.get_mut(i) {
             *a = true;
@@ -1316,6 +1400,59 @@ mod tests {
         assert_eq!(z.n_above, 2);
         assert_eq!(z.ack_received(61, false), [10, 10, 0]);
         assert_eq!(z.reassem, Some(61));
+    }
+
+    #[test]
+    fn test_established_bad_checksum_c_then_data_d() {
+        // The client's data with a bad checksum: `C`, and dropped (no `D`, no sequence
+        // numbers moved); the same data again, good: its first `D`, no retransmission.
+        let mut s = opened();
+        let mut corrupt = Corrupt::default();
+        s.z.checksum_error(&mut corrupt, true, 50);
+        s.send_at(PA, true, 1, 10, 1000, 1);
+        assert_eq!(s.result(), ("ShAC".into(), "S1"));
+        s.send_at(PA, true, 1, 10, 1000, 1).send(A, false, 0);
+        assert_eq!(s.result().0, "ShACDa");
+        let (o, _) = s.z.orig_resp();
+        assert_eq!(o.size(), 10);
+        assert_eq!((corrupt.pkts, corrupt.ip_bytes), ([1, 0], [50, 0]));
+    }
+
+    #[test]
+    fn test_responder_bad_checksums_scaled_lower_c() {
+        let mut s = opened();
+        let mut corrupt = Corrupt::default();
+        for _ in 0..10 {
+            s.z.checksum_error(&mut corrupt, false, 40);
+            s.send(A, false, 0);
+        }
+        assert_eq!(s.result().0, "ShAcc");
+    }
+
+    #[test]
+    fn test_bad_checksum_only_syn_oth() {
+        // A SYN whose checksum is wrong: Zeek's connection exists, nothing moved.
+        let mut s = Script::new(false, false);
+        s.z.checksum_error(&mut Corrupt::default(), true, 40);
+        s.send(S, true, 0);
+        assert_eq!(s.result(), ("C".into(), "OTH"));
+    }
+
+    #[test]
+    fn test_udp_bad_checksum_inactive_side() {
+        let mut f = ZeekFlow::new(false, false);
+        f.checksum_error(&mut Corrupt::default(), true, 33, true);
+        f.observe(true, 5, true);
+        f.observe(false, 5, true);
+        assert_eq!(f.history.as_str(), "Cd");
+        // The originator's only datagram was dropped: only the responder was active.
+        assert_eq!(f.conn_state(true), "SHR");
+        assert_eq!(f.orig_resp(f.bytes), (0, 5));
+        // ICMP: dropped, no letter.
+        let mut icmp = ZeekFlow::new(false, false);
+        icmp.checksum_error(&mut Corrupt::default(), true, 84, false);
+        icmp.observe(true, 56, false);
+        assert_eq!((icmp.history.as_str(), icmp.bytes), ("", [0, 0]));
     }
 
     #[test]

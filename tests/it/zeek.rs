@@ -22,6 +22,8 @@ const MAC_S: [u8; 6] = [2, 0, 0, 0, 0, 2];
 struct Capture {
     bytes: Vec<u8>,
     frames: u32,
+    /// Where the last frame's bytes start in `bytes`.
+    last: usize,
 }
 
 impl Capture {
@@ -34,7 +36,11 @@ impl Capture {
         bytes.extend_from_slice(&0u32.to_le_bytes()); // sigfigs
         bytes.extend_from_slice(&65535u32.to_le_bytes()); // snaplen
         bytes.extend_from_slice(&1u32.to_le_bytes()); // LINKTYPE_ETHERNET
-        Capture { bytes, frames: 0 }
+        Capture {
+            bytes,
+            frames: 0,
+            last: 0,
+        }
     }
 
     fn push(&mut self, frame: &[u8]) {
@@ -46,8 +52,26 @@ impl Capture {
             .extend_from_slice(&u32::try_from(t % 1_000_000).unwrap_or(0).to_le_bytes());
         self.bytes.extend_from_slice(&len.to_le_bytes());
         self.bytes.extend_from_slice(&len.to_le_bytes());
+        self.last = self.bytes.len();
         self.bytes.extend_from_slice(frame);
         self.frames += 1;
+    }
+
+    /// Makes the last frame's TCP, UDP or ICMP checksum wrong (one byte of it changed:
+    /// neither right nor the pseudo-header's partial sum an offloading sender leaves).
+    fn bad_checksum(&mut self) -> &mut Self {
+        // Ethernet (14 bytes), an IPv4 header of 20; the protocol is at IP byte 9.
+        let ip = self.last + 14;
+        let at = match self.bytes.get(ip + 9) {
+            Some(6) => ip + 20 + 16,
+            Some(17) => ip + 20 + 6,
+            Some(1) => ip + 20 + 2,
+            other => panic!("no TCP, UDP or ICMP header: protocol {other:?}"),
+        };
+        if let Some(b) = self.bytes.get_mut(at + 1) {
+            *b ^= 0x55;
+        }
+        self
     }
 
     /// A TCP segment with options; see [`Capture::tcp`].
@@ -128,6 +152,55 @@ impl Capture {
             .ipv4(src.0, dst.0, 64)
             .udp(src.1, dst.1)
             .write(&mut out, payload)
+            .unwrap_or(());
+        self.push(&out);
+        self
+    }
+
+    /// An ICMP echo request from the client to the server (`reply`: the server's
+    /// reply), identifier 7, sequence 1, 56 bytes of data.
+    fn echo(&mut self, reply: bool) -> &mut Self {
+        let (src, dst) = if reply {
+            (SERVER, CLIENT)
+        } else {
+            (CLIENT, SERVER)
+        };
+        let b = PacketBuilder::ethernet2(MAC_C, MAC_S).ipv4(src, dst, 64);
+        let b = if reply {
+            b.icmpv4_echo_reply(7, 1)
+        } else {
+            b.icmpv4_echo_request(7, 1)
+        };
+        let mut out = Vec::new();
+        b.write(&mut out, &[0x61; 56]).unwrap_or(());
+        self.push(&out);
+        self
+    }
+
+    /// An ICMP port unreachable from `router` to the client, quoting the client's UDP
+    /// datagram from port 40002 to the server's port 9 (its IP header, UDP header, `data`).
+    fn port_unreachable(&mut self, router: [u8; 4], data: &[u8]) -> &mut Self {
+        let mut quoted = Vec::new();
+        PacketBuilder::ipv4(CLIENT, SERVER, 64)
+            .udp(40002, 9)
+            .write(&mut quoted, data)
+            .unwrap_or(());
+        let mut out = Vec::new();
+        PacketBuilder::ethernet2(MAC_S, MAC_C)
+            .ipv4(router, CLIENT, 64)
+            .icmpv4_raw(3, 3, [0; 4])
+            .write(&mut out, &quoted)
+            .unwrap_or(());
+        self.push(&out);
+        self
+    }
+
+    /// A packet of IP protocol `protocol` from the client to the server.
+    fn ip_protocol(&mut self, protocol: u8, payload: &[u8]) -> &mut Self {
+        let mut out = Vec::new();
+        PacketBuilder::ethernet2(MAC_C, MAC_S)
+            .ipv4(CLIENT, SERVER, 64)
+            .write(&mut out, etherparse::IpNumber(protocol), payload)
             .unwrap_or(());
         self.push(&out);
         self
@@ -228,7 +301,14 @@ fn judged(log: &ZeekLog) -> Vec<(String, String, String)> {
 }
 
 fn one(proto: &str, state: &str, history: &str) -> Vec<(String, String, String)> {
-    vec![(proto.into(), state.into(), history.into())]
+    rows(&[(proto, state, history)])
+}
+
+/// (proto, conn_state, history) rows as [`judged`] gives them.
+fn rows(list: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    list.iter()
+        .map(|(p, s, h)| (p.to_string(), s.to_string(), h.to_string()))
+        .collect()
 }
 
 const P: (u16, u16) = (40000, 8080);
@@ -251,6 +331,18 @@ fn close_after_ten_bytes(c: &mut Capture) {
     c.tcp(true, P, "FA", ISN_C + 11, ISN_S + 1, 1000, b"")
         .tcp(false, P, "FA", ISN_S + 1, ISN_C + 12, 1000, b"")
         .tcp(true, P, "A", ISN_C + 12, ISN_S + 2, 1000, b"");
+}
+
+/// The handshake on `ports`, the client's 10 bytes with a bad checksum, their good copy
+/// and the server's ACK of them: Zeek's `ShACDa`.
+fn bad_then_good_data(c: &mut Capture, ports: (u16, u16)) {
+    c.tcp(true, ports, "S", ISN_C, 0, 1000, b"")
+        .tcp(false, ports, "SA", ISN_S, ISN_C + 1, 1000, b"")
+        .tcp(true, ports, "A", ISN_C + 1, ISN_S + 1, 1000, b"")
+        .tcp(true, ports, "PA", ISN_C + 1, ISN_S + 1, 1000, b"0123456789")
+        .bad_checksum()
+        .tcp(true, ports, "PA", ISN_C + 1, ISN_S + 1, 1000, b"0123456789")
+        .tcp(false, ports, "A", ISN_S + 1, ISN_C + 11, 1000, b"");
 }
 
 /// The handshake seen from its second step: the SYN-ACK from port 8080 (a likely
@@ -393,11 +485,7 @@ fn zeek_dhcp_orientation() {
     let log = conn_log(&c, "dhcp.pcap");
     assert_eq!(
         judged(&log),
-        vec![
-            ("udp".into(), "S0".into(), "D".into()),
-            ("udp".into(), "S0".into(), "D".into()),
-            ("udp".into(), "SF".into(), "^dD".into()),
-        ]
+        rows(&[("udp", "S0", "D"), ("udp", "S0", "D"), ("udp", "SF", "^dD")])
     );
     assert_eq!(
         log.cut(&["id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p"]),
@@ -416,30 +504,9 @@ fn zeek_dhcp_orientation() {
 fn zeek_icmp_echo_and_unreachable() {
     let router = [10, 0, 0, 254];
     let mut c = Capture::new();
-    for (src, dst, reply) in [(CLIENT, SERVER, false), (SERVER, CLIENT, true)] {
-        let b = PacketBuilder::ethernet2(MAC_C, MAC_S).ipv4(src, dst, 64);
-        let b = if reply {
-            b.icmpv4_echo_reply(7, 1)
-        } else {
-            b.icmpv4_echo_request(7, 1)
-        };
-        let mut out = Vec::new();
-        b.write(&mut out, &[0x61; 56]).unwrap_or(());
-        c.push(&out);
-    }
+    c.echo(false).echo(true);
     // The unreachable quotes a UDP datagram's IP header and first 8 bytes.
-    let mut quoted = Vec::new();
-    PacketBuilder::ipv4(CLIENT, SERVER, 64)
-        .udp(40002, 9)
-        .write(&mut quoted, b"")
-        .unwrap_or(());
-    let mut out = Vec::new();
-    PacketBuilder::ethernet2(MAC_S, MAC_C)
-        .ipv4(router, CLIENT, 64)
-        .icmpv4_raw(3, 3, [0; 4])
-        .write(&mut out, &quoted)
-        .unwrap_or(());
-    c.push(&out);
+    c.port_unreachable(router, b"");
     let log = conn_log(&c, "icmp.pcap");
     assert_eq!(
         log.cut(&[
@@ -480,14 +547,8 @@ fn zeek_icmp_echo_and_unreachable() {
 #[test]
 fn zeek_unknown_ip_protocol() {
     let mut c = Capture::new();
-    for _ in 0..2 {
-        let mut out = Vec::new();
-        PacketBuilder::ethernet2(MAC_C, MAC_S)
-            .ipv4(CLIENT, SERVER, 64)
-            .write(&mut out, etherparse::IpNumber(253), b"experiment")
-            .unwrap_or(());
-        c.push(&out);
-    }
+    c.ip_protocol(253, b"experiment")
+        .ip_protocol(253, b"experiment");
     let log = conn_log(&c, "proto253.pcap");
     assert_eq!(
         log.cut(&[
@@ -645,7 +706,7 @@ fn zeek_service_from_the_dissectors() {
 
 /// The constructed TCP captures kept as fixtures (`fixtures/zeek_*.pcap`), so that the
 /// differential test judges them against tshark at test time and the golden tests
-/// cover every view: TCP Fast Open (tshark's `tfo_syn`, `tfo_ack`, `tfo_ignored`), a
+/// cover every view: bad checksums, TCP Fast Open (tshark's `tfo_syn`, `tfo_ack`, `tfo_ignored`), a
 /// hole answered by duplicate ACKs and window updates, ACKs of data never captured,
 /// ports reused by a new SYN.
 fn fixture_cases() -> Vec<(&'static str, Capture)> {
@@ -690,7 +751,22 @@ fn fixture_cases() -> Vec<(&'static str, Capture)> {
         .tcp(true, P, "A", 9001, 7001, 1000, b"")
         .tcp(true, P, "PA", 9001, 7001, 1000, b"again")
         .tcp(false, P, "A", 7001, 9006, 1000, b"");
+    // Bad checksums (on port 9000: no dissector takes the filler bytes): the client's
+    // data with a bad one, then its good copy; a UDP datagram with a bad one, its good
+    // copy and the reply. tshark, which verifies no checksum by default, sees the good
+    // TCP copy as a retransmission; Zeek sees it as the first data (`ShACDaFf`, `CDd`).
+    let bp = (40000, 9000);
+    let mut bad = Capture::new();
+    bad_then_good_data(&mut bad, bp);
+    bad.tcp(true, bp, "FA", ISN_C + 11, ISN_S + 1, 1000, b"")
+        .tcp(false, bp, "FA", ISN_S + 1, ISN_C + 12, 1000, b"")
+        .tcp(true, bp, "A", ISN_C + 12, ISN_S + 2, 1000, b"")
+        .udp((CLIENT, 40001), (SERVER, 9999), b"ping")
+        .bad_checksum()
+        .udp((CLIENT, 40001), (SERVER, 9999), b"ping")
+        .udp((SERVER, 9999), (CLIENT, 40001), b"PING");
     vec![
+        ("zeek_bad_checksum.pcap", bad),
         ("zeek_tcp_fast_open.pcap", tfo),
         ("zeek_tcp_hole_dup_ack.pcap", gap),
         ("zeek_tcp_acked_unseen.pcap", unseen),
@@ -713,4 +789,226 @@ fn zeek_fixtures_are_what_their_builder_writes() {
             "{name} differs from its builder (WIRELAB_BLESS=1 rewrites it)"
         );
     }
+}
+
+/// Regression (issue 15): with a capture filter (`-f icmp`), the ICMP flows lost their
+/// conversation lines, conn.log rows and JSON Lines objects: a filter keeps only the
+/// conversations that had a frame shown, and ICMP frames (and those of other IP
+/// protocols) named no conversation. Each flow with a frame shown is kept now; the UDP
+/// conversation the filter left out is still left out.
+#[test]
+fn r15_icmp_conversations_dropped_under_a_filter() {
+    let mut c = Capture::new();
+    c.udp((CLIENT, 40002), (SERVER, 9), b"probe")
+        .port_unreachable(SERVER, b"probe")
+        .ip_protocol(253, b"experiment");
+    let (_dir, path) = c.write("filtered.pcap");
+    let read = |args: &[&str]| {
+        let r = run(wirelab().arg("read").args(args).arg(&path));
+        assert_eq!(r.code, Some(0), "{args:?}: {}", r.describe());
+        r.out()
+    };
+    let log = ZeekLog::parse(&read(&["-f", "icmp", "--format", "conn-log"]));
+    assert_eq!(
+        log.cut(&["proto", "id.orig_h", "id.orig_p", "id.resp_p", "orig_pkts"]),
+        vec![vec!["icmp", "10.0.0.2", "3", "3", "1"]]
+    );
+    let timeline = read(&["-f", "icmp"]);
+    assert!(timeline.contains("ICMP 0 "), "{timeline}");
+    assert!(!timeline.contains("UDP 0 "), "{timeline}");
+    let jsonl = read(&["-f", "ip proto 253", "--format", "jsonl"]);
+    let conversations: Vec<&str> = jsonl
+        .lines()
+        .filter(|l| l.contains(r#""type":"conversation""#))
+        .collect();
+    assert_eq!(conversations.len(), 1, "{jsonl}");
+    assert!(conversations[0].contains("IP protocol 253"), "{jsonl}");
+    // Without a filter all three are there.
+    let all = ZeekLog::parse(&read(&["--format", "conn-log"]));
+    assert_eq!(all.rows.len(), 3);
+}
+
+/// `service` from the web's dissectors when they find a protocol by its content on a port
+/// not registered for it (as Zeek's dynamic protocol detection does): an HTTP exchange
+/// on port 9999 is `http`, a TLS Client Hello on port 12345 `ssl`, an SSH banner on port
+/// 2222 `ssh`; plain bytes on port 7777 stay without a service (`-`). The HTTP request
+/// comes in the conversation's second payload (the first one is no HTTP), so the
+/// service cannot come from the first payload alone.
+#[test]
+fn zeek_service_found_by_content_on_other_ports() {
+    let mut c = Capture::new();
+    let exchange = |c: &mut Capture, port: u16, first: &[u8], second: &[u8]| {
+        let p = (40000 + port % 1000, port);
+        let n = u32::try_from(first.len()).unwrap_or(0);
+        let m = u32::try_from(second.len()).unwrap_or(0);
+        c.tcp(true, p, "S", ISN_C, 0, 1000, b"")
+            .tcp(false, p, "SA", ISN_S, ISN_C + 1, 1000, b"")
+            .tcp(true, p, "A", ISN_C + 1, ISN_S + 1, 1000, b"")
+            .tcp(true, p, "PA", ISN_C + 1, ISN_S + 1, 1000, first)
+            .tcp(false, p, "A", ISN_S + 1, ISN_C + 1 + n, 1000, b"")
+            .tcp(true, p, "PA", ISN_C + 1 + n, ISN_S + 1, 1000, second)
+            .tcp(false, p, "A", ISN_S + 1, ISN_C + 1 + n + m, 1000, b"");
+    };
+    let hello: &[u8] = &[
+        0x16, 0x03, 0x01, 0x00, 0x04, // handshake record, TLS 1.0 record layer, 4 bytes
+        0x01, 0x00, 0x00, 0x00, // Client Hello, length 0
+    ];
+    exchange(
+        &mut c,
+        9999,
+        b"hello",
+        b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n",
+    );
+    exchange(&mut c, 12345, hello, b"");
+    exchange(&mut c, 2222, b"SSH-2.0-OpenSSH_9.6\r\n", b"");
+    exchange(&mut c, 7777, b"hello", b"world");
+    let log = conn_log(&c, "by-content.pcap");
+    assert_eq!(
+        log.cut(&["id.resp_p", "service"]),
+        vec![
+            vec!["9999", "http"],
+            vec!["12345", "ssl"],
+            vec!["2222", "ssh"],
+            vec!["7777", "-"],
+        ]
+    );
+}
+
+/// A bad TCP checksum. Zeek's TCP analyzer drops the segment after writing `C` (its
+/// `ValidateChecksum` returns before the history, the state machine and the packet
+/// counts): the client's 10 bytes with a bad checksum are `C`, their good retransmission
+/// is the first data Zeek sees (`D`, no `T`), and the dropped segment is in neither
+/// `orig_pkts` nor `orig_ip_bytes` (6 client frames, 5 counted; 40 IP bytes each but the
+/// data's 50). tshark, which verifies no checksum by default, still sees both copies.
+#[test]
+fn zeek_bad_tcp_checksum_c_and_dropped() {
+    let mut c = Capture::new();
+    bad_then_good_data(&mut c, P);
+    close_after_ten_bytes(&mut c);
+    let log = conn_log(&c, "bad-tcp-checksum.pcap");
+    assert_eq!(judged(&log), one("tcp", "SF", "ShACDaFf"));
+    assert_eq!(
+        log.cut(&[
+            "orig_bytes",
+            "orig_pkts",
+            "orig_ip_bytes",
+            "resp_pkts",
+            "resp_ip_bytes"
+        ]),
+        vec![vec!["10", "5", "210", "3", "120"]]
+    );
+    // The conversation line still counts every frame (as tshark's statistics do).
+    let (_dir, path) = c.write("bad-tcp-checksum.pcap");
+    let r = run(wirelab().args(["read", "--format", "jsonl"]).arg(&path));
+    assert!(r.out().contains(r#""frames_from_client":6"#), "{}", r.out());
+    assert!(r.out().contains(r#""history":"ShACDaFf""#), "{}", r.out());
+}
+
+/// Bad UDP checksums. Zeek's UDP analyzer writes `C`/`c` at the 1st, 10th, 100th, ...
+/// bad datagram of each side and drops it before `D`, the byte count, the packet count
+/// and the last time: ten bad datagrams from the client (`CC`), a good one (`D`), the
+/// good reply (`d`), a last bad reply (`c`). SF; one packet counted each way; the
+/// duration ends at the good reply (frame 12, 11 ms after the first), not the bad one.
+/// A client whose only datagram is bad was never active: the reply alone makes SHR.
+#[test]
+fn zeek_bad_udp_checksums_scaled_and_dropped() {
+    let mut c = Capture::new();
+    for _ in 0..10 {
+        c.udp((CLIENT, 40001), (SERVER, 9999), b"ping")
+            .bad_checksum();
+    }
+    c.udp((CLIENT, 40001), (SERVER, 9999), b"ping")
+        .udp((SERVER, 9999), (CLIENT, 40001), b"PONG")
+        .udp((SERVER, 9999), (CLIENT, 40001), b"PONG")
+        .bad_checksum();
+    c.udp((CLIENT, 40002), (SERVER, 9999), b"ping")
+        .bad_checksum()
+        .udp((SERVER, 9999), (CLIENT, 40002), b"PONG");
+    let log = conn_log(&c, "bad-udp-checksum.pcap");
+    assert_eq!(
+        judged(&log),
+        rows(&[("udp", "SF", "CCDdc"), ("udp", "SHR", "Cd")])
+    );
+    assert_eq!(
+        log.cut(&[
+            "duration",
+            "orig_bytes",
+            "resp_bytes",
+            "orig_pkts",
+            "orig_ip_bytes",
+            "resp_pkts",
+            "resp_ip_bytes"
+        ]),
+        vec![
+            vec!["0.011000", "4", "4", "1", "32", "1", "32"],
+            vec!["0.001000", "0", "4", "0", "0", "1", "32"],
+        ]
+    );
+}
+
+/// A bad ICMP checksum: Zeek's ICMP analyzer drops the message (no history letter: ICMP
+/// writes none); the flow exists, from the request's sender, with only the reply counted.
+#[test]
+fn zeek_bad_icmp_checksum_dropped() {
+    let mut c = Capture::new();
+    c.echo(false).bad_checksum().echo(true);
+    let log = conn_log(&c, "bad-icmp-checksum.pcap");
+    assert_eq!(
+        log.cut(&[
+            "proto",
+            "id.orig_h",
+            "history",
+            "orig_bytes",
+            "resp_bytes",
+            "orig_pkts",
+            "resp_pkts"
+        ]),
+        vec![vec!["icmp", "10.0.0.1", "-", "0", "56", "0", "1"]]
+    );
+}
+
+/// The lab's captures (loopback) carry checksums left to the never-used offload: the
+/// field holds the pseudo-header's sum only. wirelab takes them as not computed, not
+/// wrong: no `C` in any lab fixture, every connection judged (plain `zeek -r` would drop
+/// every such packet; `zeek -C` ignores all checksums).
+#[test]
+fn zeek_offloaded_checksums_are_not_bad() {
+    let mut judged_rows = 0;
+    for f in super::util::fixtures()
+        .into_iter()
+        .filter(|f| f.name.starts_with("lab_") || f.name.starts_with("web_"))
+    {
+        let r = run(wirelab()
+            .args(["read", "--format", "conn-log"])
+            .arg(f.path()));
+        let log = ZeekLog::parse(&r.out());
+        for (proto, state, history) in judged(&log) {
+            assert!(
+                !history.contains(['C', 'c']),
+                "{}: {proto} {state} {history}",
+                f.name
+            );
+            judged_rows += 1;
+        }
+    }
+    assert!(judged_rows > 20, "only {judged_rows} connections");
+}
+
+/// The bad-checksum fixture (`fixtures/zeek_bad_checksum.pcap`, see [`fixture_cases`]) as
+/// Zeek judges it.
+#[test]
+fn zeek_bad_checksum_fixture() {
+    let cases = fixture_cases();
+    let Some((_, cap)) = cases.iter().find(|(n, _)| *n == "zeek_bad_checksum.pcap") else {
+        panic!("no bad-checksum case");
+    };
+    let log = conn_log(cap, "zeek_bad_checksum.pcap");
+    assert_eq!(
+        judged(&log),
+        rows(&[("tcp", "SF", "ShACDaFf"), ("udp", "SF", "CDd")])
+    );
+    assert_eq!(
+        log.cut(&["orig_pkts", "resp_pkts"]),
+        vec![vec!["5", "3"], vec!["1", "1"]]
+    );
 }

@@ -35,6 +35,18 @@ pub enum WebProto {
     Quic,
 }
 
+impl WebProto {
+    /// The application protocol this is (its names, Zeek's service among them).
+    pub fn app(self) -> super::AppProto {
+        match self {
+            WebProto::Http => super::AppProto::Http,
+            WebProto::Tls => super::AppProto::Tls,
+            WebProto::Ssh => super::AppProto::Ssh,
+            WebProto::Quic => super::AppProto::Quic,
+        }
+    }
+}
+
 /// One HTTP message as a frame shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpMessage {
@@ -169,6 +181,18 @@ enum State {
     Tls(Box<TlsSession>),
     Ssh(Box<SshSession>),
     Quic(Box<QuicConn>),
+}
+
+impl State {
+    /// The protocol followed.
+    fn proto(&self) -> WebProto {
+        match self {
+            State::Http(_) => WebProto::Http,
+            State::Tls(_) => WebProto::Tls,
+            State::Ssh(_) => WebProto::Ssh,
+            State::Quic(_) => WebProto::Quic,
+        }
+    }
 }
 
 /// One followed conversation.
@@ -382,6 +406,18 @@ impl WebDissector {
             State::Ssh(s) => WebSummary::Ssh(s.clone()),
             State::Quic(q) => WebSummary::Quic(q.clone()),
         })
+    }
+
+    /// The protocol of the conversation between `client` and `server`, when it is
+    /// followed (found by its port or, on another port, by its content).
+    pub fn proto_of(
+        &self,
+        client: (IpAddr, u16),
+        server: (IpAddr, u16),
+        tcp: bool,
+    ) -> Option<WebProto> {
+        let k = key(client.0, client.1, server.0, server.1, tcp);
+        Some(self.convs.get(&k)?.state.proto())
     }
 
     /// What each followed conversation has learnt, by its endpoints (client first).

@@ -88,6 +88,7 @@ fn seg(
         fragment: None,
         cut_tcp_ports: None,
         app: None,
+        checksum: Default::default(),
     }
 }
 
@@ -391,6 +392,7 @@ fn datagram(from_client: bool, client_port: u16, payload: &'static [u8]) -> Pack
         fragment: None,
         cut_tcp_ports: None,
         app: None,
+        checksum: Default::default(),
     }
 }
 
@@ -483,6 +485,7 @@ fn echo(t: u8, checksum: u16) -> Packet<'static> {
         fragment: None,
         cut_tcp_ports: None,
         app: None,
+        checksum: Default::default(),
     }
 }
 
@@ -546,6 +549,7 @@ fn test_icmp_port_unreachable() {
         fragment: None,
         cut_tcp_ports: None,
         app: None,
+        checksum: Default::default(),
     };
     let n = run(&mut e, 1, &p, &Facts::default());
     assert_eq!(n.info, "Destination unreachable (Port unreachable)");
@@ -581,6 +585,7 @@ fn test_arp_who_has() {
         fragment: None,
         cut_tcp_ports: None,
         app: None,
+        checksum: Default::default(),
     };
     let n = run(&mut e, 1, &p, &Facts::default());
     assert_eq!(n.source, "02:00:00:00:00:01");
