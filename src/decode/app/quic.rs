@@ -23,7 +23,7 @@ pub const VERSION_2: u32 = 0x6b33_43cf;
 /// Longest connection ID (RFC 9000 17.2).
 pub const MAX_CID_LEN: usize = 20;
 
-/// Initial salt of QUIC version 1 (RFC 9001 5.2).
+/// Initial salt of QUIC version 1 (RFC 9001 5.2), also of drafts 33 and 34.
 const SALT_V1: [u8; 20] = [
     0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17, 0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad,
     0xcc, 0xbb, 0x7f, 0x0a,
@@ -33,6 +33,47 @@ const SALT_V2: [u8; 20] = [
     0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93, 0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb,
     0xf9, 0xbd, 0x2e, 0xd9,
 ];
+/// Initial salt of drafts 21 and 22 (draft-ietf-quic-tls-22 5.2).
+const SALT_DRAFT_22: [u8; 20] = [
+    0x7f, 0xbc, 0xdb, 0x0e, 0x7c, 0x66, 0xbb, 0xe9, 0x19, 0x3a, 0x96, 0xcd, 0x21, 0x51, 0x9e, 0xbd,
+    0x7a, 0x02, 0x64, 0x4a,
+];
+/// Initial salt of drafts 23 to 28 (draft-ietf-quic-tls-23 5.2).
+const SALT_DRAFT_23: [u8; 20] = [
+    0xc3, 0xee, 0xf7, 0x12, 0xc7, 0x2e, 0xbb, 0x5a, 0x11, 0xa7, 0xd2, 0x43, 0x2b, 0xb4, 0x63, 0x65,
+    0xbe, 0xf9, 0xf5, 0x02,
+];
+/// Initial salt of drafts 29 to 32 (draft-ietf-quic-tls-29 5.2).
+const SALT_DRAFT_29: [u8; 20] = [
+    0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2, 0x4c, 0x9e, 0x97, 0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0,
+    0x43, 0x90, 0xa8, 0x99,
+];
+/// Initial salt of Google's Q050 (an IETF long header carrying Google QUIC frames).
+const SALT_Q050: [u8; 20] = [
+    0x50, 0x45, 0x74, 0xef, 0xd0, 0x66, 0xfe, 0x2f, 0x9d, 0x94, 0x5c, 0xfc, 0xdb, 0xd3, 0xa7, 0xf0,
+    0xd3, 0xb5, 0x6b, 0x45,
+];
+/// Initial salt of Google's T050.
+const SALT_T050: [u8; 20] = [
+    0x7f, 0xf5, 0x79, 0xe5, 0xac, 0xd0, 0x72, 0x91, 0x55, 0x80, 0x30, 0x4c, 0x43, 0xa2, 0x36, 0x7c,
+    0x60, 0x48, 0x83, 0x10,
+];
+/// Initial salt of Google's T051.
+const SALT_T051: [u8; 20] = [
+    0x7a, 0x4e, 0xde, 0xf4, 0xe7, 0xcc, 0xee, 0x5f, 0xa4, 0x50, 0x6c, 0x19, 0x12, 0x4f, 0xc8, 0xcc,
+    0xda, 0x6e, 0x03, 0x3d,
+];
+
+/// Google QUIC versions that use the IETF long header (`Q050`, `T050`, `T051`): tshark's
+/// QUIC dissector takes them, with their own Initial salts, and reads their payload as
+/// Google QUIC frames.
+const GOOGLE_IETF_VERSIONS: [u32; 3] = [0x5130_3530, 0x5430_3530, 0x5430_3531];
+
+/// Most bytes of one side's Initial CRYPTO stream kept to find its Client Hello (a Client
+/// Hello with a post-quantum key share is about 1,800 bytes; Chrome's spans two packets).
+pub const MAX_CRYPTO_BYTES: usize = 16 * 1024;
+/// Most out-of-order CRYPTO pieces held per side until the bytes before them come.
+const MAX_CRYPTO_PIECES: usize = 8;
 
 /// A connection ID, kept inline (at most 20 bytes).
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -96,7 +137,7 @@ impl LongType {
 /// One QUIC packet of a datagram.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QuicPacket {
-    /// A long header packet.
+    /// A long header packet (Retry included).
     Long {
         /// Its type.
         kind: LongType,
@@ -114,6 +155,12 @@ pub enum QuicPacket {
         /// CRYPTO data at offset 0 of this packet (the start of a TLS handshake
         /// message: a Client Hello or Server Hello), when decrypted.
         crypto_start: Option<Vec<u8>>,
+        /// The lowest CRYPTO offset in this packet, when decrypted and it holds one:
+        /// above 0, the packet continues a handshake message an earlier one began.
+        crypto_offset: Option<u64>,
+        /// Google's `Q050`/`T050`/`T051`: the Info tshark's Google QUIC frame dissector
+        /// writes over the whole column (`Client Hello`, `DATA`, ...), if any.
+        google_info: Option<&'static str>,
     },
     /// Version Negotiation (version 0).
     VersionNegotiation {
@@ -129,23 +176,69 @@ pub enum QuicPacket {
         /// Payload bytes (protected).
         len: usize,
     },
+    /// A Google QUIC packet (public header up to `Q043`, or `Q046`'s headers).
+    Google(GquicPacket),
+}
+
+/// What one Google QUIC packet shows (tshark's GQUIC dissector).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GquicPacket {
+    /// What tshark's Info names it.
+    pub kind: GquicKind,
+    /// The connection ID (0 when absent; tshark then leaves `CID:` out).
+    pub cid: u64,
+    /// The packet number (none for Version Negotiation and Public Reset).
+    pub pkn: Option<u64>,
+    /// The version field, when the packet has one (`Q043`, `Q046`).
+    pub version: Option<[u8; 4]>,
+}
+
+/// Google QUIC packet kinds, as tshark's Info column names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GquicKind {
+    /// A handshake message or frame in clear: `Client Hello`, `Server Hello`,
+    /// `Rejection`, `Unknown`, `H2`, `DATA`, `RST STREAM`, `Connection Close`, `GOAWAY`.
+    Clear(&'static str),
+    /// `Payload (Encrypted)`.
+    Encrypted,
+    /// Version Negotiation (from the server, version flag set).
+    VersionNegotiation,
+    /// Public Reset.
+    PublicReset,
 }
 
 /// What one side of a connection has shown.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QuicSide {
     /// The SCID this side sent in its long headers (what the peer puts in DCID).
     pub cid: Option<Cid>,
-    /// Largest Initial packet number seen from this side.
+    /// Largest Initial packet number seen from this side (of packets that decrypted).
     pub largest_initial_pn: Option<u64>,
-    /// Packets seen.
+    /// Datagrams seen.
     pub packets: u64,
+    /// The side's Initial CRYPTO stream from offset 0, as far as it is contiguous
+    /// (at most [`MAX_CRYPTO_BYTES`]).
+    pub crypto: Vec<u8>,
+    /// CRYPTO pieces beyond a gap (offset, bytes), at most [`MAX_CRYPTO_PIECES`].
+    crypto_pending: Vec<(u64, Vec<u8>)>,
+}
+
+/// Google QUIC's state of a conversation (tshark's `gquic_info_data_t`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GquicConn {
+    /// The version number of the last version field (`Q043` -> 43), 0 until one.
+    pub version: u8,
+    /// The last version field was digits.
+    pub version_valid: bool,
+    /// Numbers are big-endian (from Q039 on, and always for Q046's headers).
+    pub big_endian: bool,
 }
 
 /// One QUIC connection (one UDP conversation), as far as Initial packets tell.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QuicConn {
-    /// The DCID of the client's first Initial: the Initial keys come from it.
+    /// The DCID of the client's first Initial (after a Retry, of the Initial that
+    /// follows it): the Initial keys come from it.
     pub original_dcid: Option<Cid>,
     /// The version of the first long header.
     pub version: Option<u32>,
@@ -157,16 +250,50 @@ pub struct QuicConn {
     pub alpn: Vec<String>,
     /// Short header packets seen.
     pub short_packets: u64,
+    /// The first datagram was an Initial from the side wirelab calls the server:
+    /// tshark takes the sender of a connection's first Initial for its client, so
+    /// the keys and the CID lengths follow that choice.
+    pub flipped: bool,
+    /// Set when the conversation is Google QUIC (its first datagram was).
+    pub google: Option<GquicConn>,
 }
 
-/// True when `version` is one Wireshark 4.0 dissects as IETF QUIC (v1, v2, drafts
-/// 0xff0000xx, and the version-negotiation and grease forms it accepts).
+/// tshark's `quic_draft_version`: the draft a version behaves as (v1 and grease as
+/// 34, v2 as 100, Facebook's mvfst and Google's Q050/T050/T051 as 22 or 27), 0 when
+/// the version is none it knows.
+pub fn draft_version(version: u32) -> u8 {
+    match version {
+        v if v >> 8 == 0x00ff_0000 => u8::try_from(v & 0xff).unwrap_or(0),
+        0xface_b001 => 22,
+        0xface_b002 | 0xface_b00e => 27,
+        v if GOOGLE_IETF_VERSIONS.contains(&v) => 27,
+        v if v & 0x0f0f_0f0f == 0x0a0a_0a0a => 34,
+        VERSION_1 => 34,
+        VERSION_2 => 100,
+        _ => 0,
+    }
+}
+
+/// True when tshark 4.0's QUIC heuristic takes a long header of `version` (draft 11
+/// or later in [`draft_version`]'s terms).
 pub fn is_known_version(version: u32) -> bool {
-    version == VERSION_1
-        || version == VERSION_2
-        || version & 0xffff_ff00 == 0xff00_0000
-        || version == 0
-        || version & 0x0f0f_0f0f == 0x0a0a_0a0a
+    draft_version(version) >= 11
+}
+
+/// The Initial salt tshark 4.0 uses for `version`.
+fn initial_salt(version: u32) -> &'static [u8; 20] {
+    match version {
+        0x5130_3530 => &SALT_Q050,
+        0x5430_3530 => &SALT_T050,
+        0x5430_3531 => &SALT_T051,
+        VERSION_2 => &SALT_V2,
+        v => match draft_version(v) {
+            0..=22 => &SALT_DRAFT_22,
+            23..=28 => &SALT_DRAFT_23,
+            29..=32 => &SALT_DRAFT_29,
+            _ => &SALT_V1,
+        },
+    }
 }
 
 /// True when `data` looks like a QUIC long header packet Wireshark's heuristic takes:
@@ -175,7 +302,7 @@ pub fn looks_like_long_header(data: &[u8]) -> bool {
     let (Some(&first), Some(v)) = (data.first(), be32(data, 1)) else {
         return false;
     };
-    if first & 0x80 == 0 || !is_known_version(v) || (v != 0 && first & 0x40 == 0) {
+    if first & 0x80 == 0 || !is_known_version(v) || first & 0x40 == 0 {
         return false;
     }
     let Some(&dlen) = data.get(5) else {
@@ -185,11 +312,20 @@ pub fn looks_like_long_header(data: &[u8]) -> bool {
     usize::from(dlen) <= MAX_CID_LEN && data.get(at).is_some_and(|s| usize::from(*s) <= MAX_CID_LEN)
 }
 
-/// True when `data` is a Google QUIC packet (version `Q0xx` or `T0xx`), which is not
-/// dissected here.
+/// True when tshark 4.0's Google QUIC heuristic takes `data`: a public header (the two
+/// top bits clear) with the version and 8-byte CID flags and a version `Q02x`, `Q03x`
+/// or `Q04x` after the CID, or a `Q046` long header. (`Q050`, `T050`, `T051` use the
+/// IETF long header and go to the QUIC dissector.)
 pub fn is_gquic(data: &[u8]) -> bool {
-    matches!(data, [f, b'Q' | b'T', b'0', ..] if f & 0x80 != 0)
-        || matches!(data.get(9..11), Some([b'Q', b'0']))
+    match data.first() {
+        Some(f) if f & 0xc0 == 0 => {
+            data.len() >= 13
+                && f & 0x09 == 0x09
+                && matches!(data.get(9..12), Some([b'Q', b'0', b'2' | b'3' | b'4']))
+        }
+        Some(f) if f & 0xc0 == 0xc0 => data.len() >= 14 && data.get(1..5) == Some(b"Q046"),
+        _ => false,
+    }
 }
 
 /// A big-endian u32 at `at`.
@@ -239,13 +375,10 @@ pub struct InitialKeys {
 }
 
 /// Derives the Initial keys of the client (`from_client`) or the server for a
-/// connection whose client chose `dcid` (RFC 9001 5.2; RFC 9369 for version 2).
+/// connection whose client chose `dcid` (RFC 9001 5.2; RFC 9369 for version 2; the
+/// drafts' and Google's salts as tshark 4.0 picks them).
 pub fn initial_keys(version: u32, dcid: &[u8], from_client: bool) -> Option<InitialKeys> {
-    let (salt, v2) = if version == VERSION_2 {
-        (&SALT_V2, true)
-    } else {
-        (&SALT_V1, false)
-    };
+    let (salt, v2) = (initial_salt(version), version == VERSION_2);
     let (prk, _) = Hkdf::<Sha256>::extract(Some(salt), dcid);
     let mut secret = [0u8; 32];
     let label: &[u8] = if from_client {
@@ -292,15 +425,15 @@ fn decode_pn(largest: Option<u64>, truncated: u64, pn_len: usize) -> u64 {
 
 /// Removes the header protection and the AEAD protection of a long header packet
 /// `packet` (this packet only, `pn_offset` = where its packet number starts,
-/// `end` = where it ends). Returns the packet number and, when the whole packet was
-/// captured and the tag checks, the plaintext payload.
+/// `end` = where it ends). Returns the packet number, its length and, when the whole
+/// packet was captured and the tag checks, the plaintext payload.
 fn unprotect(
     keys: &InitialKeys,
     packet: &[u8],
     pn_offset: usize,
     end: usize,
     largest: Option<u64>,
-) -> Option<(u64, Option<Vec<u8>>)> {
+) -> Option<(u64, usize, Option<Vec<u8>>)> {
     let sample = packet.get(pn_offset + 4..pn_offset + 20)?;
     let hp = Aes128::new(GenericArray::from_slice(&keys.hp));
     let mut mask = GenericArray::clone_from_slice(sample);
@@ -321,7 +454,7 @@ fn unprotect(
     }
     let pn = decode_pn(largest, truncated, pn_len);
     let Some(ciphertext) = packet.get(pn_offset + pn_len..end) else {
-        return Some((pn, None));
+        return Some((pn, pn_len, None));
     };
     let mut nonce = keys.iv;
     for (n, p) in nonce.iter_mut().rev().zip(pn.to_be_bytes().iter().rev()) {
@@ -337,13 +470,13 @@ fn unprotect(
             },
         )
         .ok();
-    Some((pn, plain))
+    Some((pn, pn_len, plain))
 }
 
-/// The frame types of a decrypted payload, and the CRYPTO data at offset 0.
-fn frames(payload: &[u8]) -> (Vec<u64>, Option<Vec<u8>>) {
+/// The frame types of a decrypted payload, and its CRYPTO pieces (offset, data).
+fn frames(payload: &[u8]) -> (Vec<u64>, Vec<(u64, &[u8])>) {
     let mut out = Vec::new();
-    let mut crypto_start = None;
+    let mut crypto = Vec::new();
     let mut at = 0usize;
     while at < payload.len() {
         let Some((t, n)) = varint(payload, at) else {
@@ -369,10 +502,8 @@ fn frames(payload: &[u8]) -> (Vec<u64>, Option<Vec<u8>>) {
                     let (len, b) = varint(payload, at + a)?;
                     let start = at + a + b;
                     let len = usize::try_from(len).ok()?;
-                    if off == 0 && crypto_start.is_none() {
-                        crypto_start = payload
-                            .get(start..start.checked_add(len)?)
-                            .map(<[u8]>::to_vec);
+                    if let Some(data) = payload.get(start..start.checked_add(len)?) {
+                        crypto.push((off, data));
                     }
                     Some(a + b + len)
                 })()
@@ -393,7 +524,60 @@ fn frames(payload: &[u8]) -> (Vec<u64>, Option<Vec<u8>>) {
             None => break,
         }
     }
-    (out, crypto_start)
+    (out, crypto)
+}
+
+impl QuicSide {
+    /// Adds a CRYPTO piece at `off` to the side's stream; true when the contiguous
+    /// prefix grew. Bounded by [`MAX_CRYPTO_BYTES`] and [`MAX_CRYPTO_PIECES`].
+    fn add_crypto(&mut self, off: u64, data: &[u8]) -> bool {
+        let have = self.crypto.len() as u64;
+        if off > have {
+            if self.crypto_pending.len() < MAX_CRYPTO_PIECES
+                && off < MAX_CRYPTO_BYTES as u64
+                && data.len() <= MAX_CRYPTO_BYTES
+            {
+                self.crypto_pending.push((off, data.to_vec()));
+            }
+            return false;
+        }
+        let mut grew = self.extend_crypto(off, data);
+        // pieces that now touch the prefix
+        while let Some(i) = self
+            .crypto_pending
+            .iter()
+            .position(|(o, _)| *o <= self.crypto.len() as u64)
+        {
+            let (o, d) = self.crypto_pending.swap_remove(i);
+            grew |= self.extend_crypto(o, &d);
+        }
+        grew
+    }
+
+    /// Appends the part of `data` (at `off`, not beyond the prefix) past the prefix.
+    fn extend_crypto(&mut self, off: u64, data: &[u8]) -> bool {
+        let skip =
+            usize::try_from((self.crypto.len() as u64).saturating_sub(off)).unwrap_or(usize::MAX);
+        let room = MAX_CRYPTO_BYTES.saturating_sub(self.crypto.len());
+        match data.get(skip..) {
+            Some(new) if !new.is_empty() && room > 0 => {
+                self.crypto
+                    .extend_from_slice(new.get(..new.len().min(room)).unwrap_or(new));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The first handshake message of the stream when it is all there: its type and body.
+    pub fn first_message(&self) -> Option<(u8, &[u8])> {
+        let t = *self.crypto.first()?;
+        let len = self.crypto.get(1..4)?;
+        let len = usize::from(*len.first()?) << 16
+            | usize::from(*len.get(1)?) << 8
+            | usize::from(*len.get(2)?);
+        Some((t, self.crypto.get(4..4usize.checked_add(len)?)?))
+    }
 }
 
 /// Bytes of an ACK frame's body after its type.
@@ -452,98 +636,185 @@ pub fn frame_name(t: u64) -> &'static str {
     }
 }
 
+/// The bytes of the packet at the start of `rest` (tshark's `quic_get_message_tvb`): a
+/// long header packet other than Retry and Version Negotiation ends where its Length
+/// says when that is inside the datagram; anything else takes the rest.
+fn packet_len(rest: &[u8]) -> usize {
+    let whole = rest.len();
+    let Some(&first) = rest.first() else {
+        return 0;
+    };
+    let Some(version) = be32(rest, 1).filter(|v| *v != 0 && first & 0x80 != 0) else {
+        return whole;
+    };
+    let kind = long_type(first, version);
+    if kind == LongType::Retry {
+        return whole;
+    }
+    let computed = (|| {
+        let mut at = 5usize;
+        at += 1 + usize::from(*rest.get(at)?);
+        at += 1 + usize::from(*rest.get(at)?);
+        if kind == LongType::Initial {
+            let (token, n) = varint(rest, at)?;
+            at = at
+                .checked_add(n)?
+                .checked_add(usize::try_from(token).ok()?)?;
+        }
+        let (length, n) = varint(rest, at)?;
+        if length > i32::MAX as u64 {
+            return None;
+        }
+        at.checked_add(n)?
+            .checked_add(usize::try_from(length).ok()?)
+    })();
+    match computed {
+        Some(len) if len < whole => len,
+        _ => whole,
+    }
+}
+
 impl QuicConn {
     /// Dissects the QUIC packets of one datagram sent by the client when
-    /// `from_client`. Returns them in order (coalesced packets included); empty when
-    /// the first is not QUIC.
+    /// `from_client`. Returns them in order (coalesced packets included, as tshark
+    /// splits them: a later packet whose DCID differs from the first one's, or that
+    /// starts with a zero byte, is padding, not a packet); empty when the first is
+    /// not QUIC.
     pub fn dissect(&mut self, datagram: &[u8], from_client: bool) -> Vec<QuicPacket> {
         let mut out = Vec::new();
-        let mut at = 0usize;
+        let first_datagram = self.sides.iter().all(|s| s.packets == 0);
+        if self.google.is_some() || (first_datagram && is_gquic(datagram)) {
+            // tshark's GQUIC dissector then has the whole conversation
+            if let Some(g) = self.google_packet(datagram, from_client) {
+                out.push(QuicPacket::Google(g));
+            }
+            self.count(from_client);
+            return out;
+        }
+        if first_datagram
+            && !from_client
+            && datagram.first().is_some_and(|f| f & 0x80 != 0)
+            && be32(datagram, 1).is_some_and(|v| {
+                v != 0 && long_type(datagram.first().copied().unwrap_or(0), v) == LongType::Initial
+            })
+        {
+            // tshark's client is whoever sent the first Initial
+            self.flipped = true;
+        }
+        let from_client = from_client != self.flipped;
         let s = usize::from(!from_client);
+        let mut at = 0usize;
+        let mut first_dcid: Option<Option<Cid>> = None;
         while let Some(rest) = datagram.get(at..).filter(|r| !r.is_empty()) {
-            let Some(&first) = rest.first() else { break };
-            if first & 0x80 == 0 {
+            let len = packet_len(rest);
+            let Some(p) = rest.get(..len) else { break };
+            let Some(&first) = p.first() else { break };
+            // coalesced packets must carry the first one's DCID (RFC 9000 12.2)
+            let dcid = self.dcid_of(p, s);
+            match &first_dcid {
+                None => first_dcid = Some(dcid),
+                Some(d) if *d != dcid && dcid.is_some() && d.is_some() => break,
+                Some(_) => {}
+            }
+            if first & 0x80 != 0 {
+                let version = be32(p, 1);
+                if version == Some(0) {
+                    if let Some((dcid, scid, _)) = long_cids(p) {
+                        out.push(QuicPacket::VersionNegotiation { dcid, scid });
+                    }
+                    break;
+                }
+                if self.long(p, s, from_client, &mut out).is_none() {
+                    break;
+                }
+            } else if first != 0 {
                 // short header: the DCID length is what the peer sent as its SCID
                 let peer = self
                     .sides
                     .get(1 - s)
                     .and_then(|p| p.cid)
                     .unwrap_or_default();
-                let dcid = rest
+                let dcid = p
                     .get(1..1 + usize::from(peer.len))
                     .and_then(Cid::new)
                     .unwrap_or_default();
                 self.short_packets += 1;
-                out.push(QuicPacket::Short {
-                    dcid,
-                    len: rest.len(),
-                });
-                break;
+                out.push(QuicPacket::Short { dcid, len: p.len() });
             }
-            let Some(used) = self.long(rest, s, from_client, &mut out) else {
-                break;
-            };
-            at += used;
+            at += len;
         }
-        if let Some(side) = self.sides.get_mut(s) {
-            side.packets += 1;
-        }
+        self.count(from_client);
         out
     }
 
-    /// One long header packet at the start of `p`; the bytes it takes.
+    /// Counts a datagram of the side wirelab calls `from_client`.
+    fn count(&mut self, from_client: bool) {
+        let s = usize::from(!from_client);
+        if let Some(side) = self.sides.get_mut(s) {
+            side.packets += 1;
+        }
+    }
+
+    /// The DCID tshark compares across coalesced packets: a long header's, or a short
+    /// header's as long as the peer's CID (`None` when the connection knows no CID
+    /// yet, which tshark does not check).
+    fn dcid_of(&self, p: &[u8], s: usize) -> Option<Cid> {
+        let first = *p.first()?;
+        if first & 0x80 != 0 {
+            let len = usize::from(*p.get(5)?);
+            return Some(p.get(6..6 + len).and_then(Cid::new).unwrap_or_default());
+        }
+        if self.original_dcid.is_none() && self.sides.iter().all(|x| x.cid.is_none()) {
+            return None;
+        }
+        let peer = self
+            .sides
+            .get(1 - s)
+            .and_then(|x| x.cid)
+            .unwrap_or_default();
+        Some(
+            p.get(1..1 + usize::from(peer.len))
+                .and_then(Cid::new)
+                .unwrap_or_default(),
+        )
+    }
+
+    /// One long header packet `p` (this packet's bytes only); `None` when it cannot
+    /// be read (a version tshark does not dissect, CIDs past the bytes).
     fn long(
         &mut self,
         p: &[u8],
         s: usize,
         from_client: bool,
         out: &mut Vec<QuicPacket>,
-    ) -> Option<usize> {
+    ) -> Option<()> {
         let first = *p.first()?;
         let version = be32(p, 1)?;
-        let dlen = usize::from(*p.get(5)?);
-        let dcid = Cid::new(p.get(6..6 + dlen)?)?;
-        let slen = usize::from(*p.get(6 + dlen)?);
-        let scid = Cid::new(p.get(7 + dlen..7 + dlen + slen)?)?;
-        let mut at = 7 + dlen + slen;
-        if version == 0 {
-            out.push(QuicPacket::VersionNegotiation { dcid, scid });
-            return Some(p.len());
-        }
         if !is_known_version(version) {
             return None;
         }
+        let (dcid, scid, mut at) = long_cids(p)?;
         self.version.get_or_insert(version);
         if let Some(side) = self.sides.get_mut(s) {
             side.cid = Some(scid);
         }
-        let bits = (first >> 4) & 0x03;
-        let kind = if version == VERSION_2 {
-            match bits {
-                1 => LongType::Initial,
-                2 => LongType::ZeroRtt,
-                3 => LongType::Handshake,
-                _ => LongType::Retry,
-            }
-        } else {
-            match bits {
-                0 => LongType::Initial,
-                1 => LongType::ZeroRtt,
-                2 => LongType::Handshake,
-                _ => LongType::Retry,
-            }
+        let kind = long_type(first, version);
+        let mut packet = QuicPacket::Long {
+            kind,
+            version,
+            dcid,
+            scid,
+            pn: None,
+            frames: None,
+            crypto_start: None,
+            crypto_offset: None,
+            google_info: None,
         };
         if kind == LongType::Retry {
-            out.push(QuicPacket::Long {
-                kind,
-                version,
-                dcid,
-                scid,
-                pn: None,
-                frames: None,
-                crypto_start: None,
-            });
-            return Some(p.len());
+            // the client's next Initial picks a new DCID: its keys come from it
+            self.original_dcid = None;
+            out.push(packet);
+            return Some(());
         }
         if kind == LongType::Initial {
             let (token_len, n) = varint(p, at)?;
@@ -552,9 +823,6 @@ impl QuicConn {
         let (length, n) = varint(p, at)?;
         let pn_offset = at + n;
         let end = pn_offset.checked_add(usize::try_from(length).ok()?)?;
-        let mut pn = None;
-        let mut frame_list = None;
-        let mut crypto_start = None;
         if kind == LongType::Initial {
             if from_client && self.original_dcid.is_none() {
                 self.original_dcid = Some(dcid);
@@ -562,37 +830,466 @@ impl QuicConn {
             let odcid = self.original_dcid.unwrap_or(dcid);
             let largest = self.sides.get(s).and_then(|x| x.largest_initial_pn);
             if let Some(keys) = initial_keys(version, odcid.as_bytes(), from_client)
-                && let Some((n, plain)) = unprotect(&keys, p, pn_offset, end, largest)
+                && let Some((n, pn_len, plain)) = unprotect(&keys, p, pn_offset, end, largest)
+                && let QuicPacket::Long {
+                    pn,
+                    frames: frame_list,
+                    crypto_start,
+                    crypto_offset,
+                    google_info,
+                    ..
+                } = &mut packet
             {
-                pn = Some(n);
-                if let Some(side) = self.sides.get_mut(s) {
-                    side.largest_initial_pn = Some(side.largest_initial_pn.map_or(n, |l| l.max(n)));
-                }
+                *pn = Some(n);
                 if let Some(plain) = plain {
-                    let (f, c) = frames(&plain);
-                    frame_list = Some(f);
-                    if let Some(c) = &c
-                        && from_client
-                        && c.first() == Some(&1)
-                        && let Some(ch) = c.get(4..).and_then(super::tls::parse_client_hello)
-                    {
-                        self.server_name = ch.server_name.clone();
-                        self.alpn = ch.alpn.clone();
+                    if let Some(side) = self.sides.get_mut(s) {
+                        side.largest_initial_pn =
+                            Some(side.largest_initial_pn.map_or(n, |l| l.max(n)));
                     }
-                    crypto_start = c;
+                    if GOOGLE_IETF_VERSIONS.contains(&version) {
+                        // tshark reads these payloads as Google QUIC frames
+                        let g = GquicConn {
+                            version: p
+                                .get(2..5)
+                                .and_then(|d| std::str::from_utf8(d).ok()?.parse().ok())
+                                .unwrap_or(0),
+                            version_valid: true,
+                            big_endian: true,
+                        };
+                        *google_info = gquic_frames_info(&plain, 0, pn_len, &g);
+                        *frame_list = Some(Vec::new());
+                    } else {
+                        let (f, pieces) = frames(&plain);
+                        *frame_list = Some(f);
+                        *crypto_offset = pieces.iter().map(|(o, _)| *o).min();
+                        *crypto_start = pieces
+                            .iter()
+                            .find(|(o, _)| *o == 0)
+                            .map(|(_, d)| d.to_vec());
+                        let mut grew = false;
+                        if let Some(side) = self.sides.get_mut(s) {
+                            for (o, d) in &pieces {
+                                grew |= side.add_crypto(*o, d);
+                            }
+                        }
+                        if grew && from_client && self.server_name.is_none() {
+                            self.learn_client_hello(s);
+                        }
+                    }
                 }
             }
         }
-        out.push(QuicPacket::Long {
-            kind,
-            version,
-            dcid,
-            scid,
-            pn,
-            frames: frame_list,
-            crypto_start,
+        out.push(packet);
+        Some(())
+    }
+
+    /// Reads the SNI and ALPN of the client's Client Hello once its stream holds it.
+    fn learn_client_hello(&mut self, s: usize) {
+        let Some(side) = self.sides.get(s) else {
+            return;
+        };
+        if let Some((1, body)) = side.first_message()
+            && let Some(ch) = super::tls::parse_client_hello(body)
+        {
+            self.server_name = ch.server_name.clone();
+            self.alpn = ch.alpn.clone();
+        }
+    }
+}
+
+/// The DCID, SCID and the offset after them of a long header.
+fn long_cids(p: &[u8]) -> Option<(Cid, Cid, usize)> {
+    let dlen = usize::from(*p.get(5)?);
+    let dcid = Cid::new(p.get(6..6 + dlen)?)?;
+    let slen = usize::from(*p.get(6 + dlen)?);
+    let scid = Cid::new(p.get(7 + dlen..7 + dlen + slen)?)?;
+    Some((dcid, scid, 7 + dlen + slen))
+}
+
+/// The long packet type of first byte `first` in `version` (v2 renumbers them).
+fn long_type(first: u8, version: u32) -> LongType {
+    let bits = (first >> 4) & 0x03;
+    if version == VERSION_2 {
+        match bits {
+            1 => LongType::Initial,
+            2 => LongType::ZeroRtt,
+            3 => LongType::Handshake,
+            _ => LongType::Retry,
+        }
+    } else {
+        match bits {
+            0 => LongType::Initial,
+            1 => LongType::ZeroRtt,
+            2 => LongType::Handshake,
+            _ => LongType::Retry,
+        }
+    }
+}
+
+/// An unsigned number of `len` bytes (at most 8) at `at`, in the conversation's order.
+fn uint(p: &[u8], at: usize, len: usize, big_endian: bool) -> Option<u64> {
+    let b = p.get(at..at.checked_add(len)?)?;
+    if len > 8 {
+        return None;
+    }
+    let fold = |v: u64, x: &u8| v << 8 | u64::from(*x);
+    Some(if big_endian {
+        b.iter().fold(0, fold)
+    } else {
+        b.iter().rev().fold(0, fold)
+    })
+}
+
+/// Google QUIC's packet number lengths (public flags 0x30): 1, 2, 4 or 6 bytes.
+fn gquic_pkn_len(flags: u8) -> usize {
+    match (flags & 0x30) >> 4 {
+        0 => 1,
+        1 => 2,
+        2 => 4,
+        _ => 6,
+    }
+}
+
+/// Google's names of its handshake message tags.
+fn message_tag_name(tag: Option<u32>) -> &'static str {
+    match tag {
+        Some(0x4348_4c4f) => "Client Hello",
+        Some(0x5348_4c4f) => "Server Hello",
+        Some(0x5245_4a00) => "Rejection",
+        Some(0x5052_5354) => "Public Reset",
+        _ => "Unknown",
+    }
+}
+
+/// The length field sizes of a Google QUIC ACK frame type: largest observed (bits
+/// 0x0c) and missing packet (bits 0x03), each 1, 2, 4 or 6 bytes.
+fn gquic_ack_lens(ft: u8) -> (usize, usize) {
+    let l = |b: u8| {
+        [1usize, 2, 4, 6]
+            .get(usize::from(b & 3))
+            .copied()
+            .unwrap_or(6)
+    };
+    (l(ft >> 2), l(ft))
+}
+
+/// The byte after a Google QUIC ACK frame starting at `at` (its type byte), if there.
+fn gquic_ack_end(p: &[u8], at: usize, ft: u8, g: &GquicConn) -> Option<usize> {
+    let (ll, mm) = gquic_ack_lens(ft);
+    let mut o = at + 1;
+    if g.version_valid && g.version < 34 {
+        o += 1 + ll + 2; // received entropy, largest observed, ack delay
+        let ts = usize::from(*p.get(o)?);
+        o += 1;
+        if ts > 0 {
+            o += 1 + 4 + (ts - 1) * 3;
+        }
+        if ft & 0x20 != 0 {
+            let ranges = usize::from(*p.get(o)?);
+            o += 1 + ranges * (mm + 1);
+            let revived = usize::from(*p.get(o)?);
+            o += 1 + revived * ll;
+        }
+    } else {
+        o += ll + 2; // largest acked, its delta time
+        let mut blocks = 0;
+        if ft & 0x20 != 0 {
+            blocks = usize::from(*p.get(o)?);
+            o += 1;
+        }
+        o += mm + blocks * (1 + mm);
+        let ts = usize::from(*p.get(o)?);
+        o += 1;
+        if ts > 0 {
+            o += 1 + 4 + (ts - 1) * 3;
+        }
+    }
+    Some(o)
+}
+
+/// tshark 4.0's test that a Google QUIC packet's payload (from `at`, after the packet
+/// number) is in clear: a 12-byte hash (and before Q034 private flags), then frames
+/// up to a STREAM frame whose data starts with CHLO, SHLO or REJ, or a CONNECTION_CLOSE
+/// whose reason ends the packet.
+fn gquic_in_clear(p: &[u8], at: usize, pkn_len: usize, g: &GquicConn) -> bool {
+    if p.len().saturating_sub(at) <= 13 {
+        return false;
+    }
+    let mut o = at + 12 + usize::from(g.version_valid && g.version < 34);
+    let mut steps = 0;
+    while o < p.len() && steps < 4096 {
+        steps += 1;
+        if p.len() - o <= 1 {
+            return false;
+        }
+        let Some(&ft) = p.get(o) else { return false };
+        if ft & 0xe0 == 0 {
+            o += 1;
+            match ft {
+                0x00 => return false,
+                0x01 => o += 16,
+                0x02 => {
+                    o += 4;
+                    if p.len().saturating_sub(o) <= 2 {
+                        return false;
+                    }
+                    let Some(len) = uint(p, o, 2, g.big_endian) else {
+                        return false;
+                    };
+                    o += 2;
+                    if p.len().saturating_sub(o) as u64 == len {
+                        return true;
+                    }
+                }
+                0x03 => {
+                    o += 8;
+                    if p.len().saturating_sub(o) <= 2 {
+                        return false;
+                    }
+                    let Some(len) = uint(p, o, 2, g.big_endian) else {
+                        return false;
+                    };
+                    o += 2 + usize::try_from(len).unwrap_or(usize::MAX / 2);
+                }
+                0x04 => o += 12,
+                0x05 => o += 4,
+                0x06 => o += usize::from(g.version_valid && g.version < 34) + pkn_len,
+                _ => {}
+            }
+        } else if ft & 0x80 != 0 {
+            let (stream, off, data) = gquic_stream_lens(ft);
+            o += 1 + stream + off + data;
+            if p.len().saturating_sub(o) <= 4 {
+                return false;
+            }
+            if matches!(be32(p, o), Some(0x4348_4c4f | 0x5348_4c4f | 0x5245_4a00)) {
+                return true;
+            }
+        } else if ft & 0x40 != 0 {
+            match gquic_ack_end(p, o, ft, g) {
+                Some(end) => o = end,
+                None => return false,
+            }
+        } else {
+            o += 1;
+        }
+    }
+    false
+}
+
+/// The field sizes of a Google QUIC STREAM frame type: stream ID (bits 0x03: 1 to 4
+/// bytes), offset (bits 0x1c: 0, or 2 to 8 bytes), data length (bit 0x20: 2 bytes).
+fn gquic_stream_lens(ft: u8) -> (usize, usize, usize) {
+    let off = usize::from((ft & 0x1c) >> 2);
+    (
+        usize::from(ft & 0x03) + 1,
+        if off == 0 { 0 } else { off + 1 },
+        if ft & 0x20 != 0 { 2 } else { 0 },
+    )
+}
+
+/// Walks Google QUIC frames from `at` as tshark 4.0's frame dissector does, returning
+/// the last text it sets the Info column to (a STREAM frame on stream 1 names its
+/// message tag, on stream 3 `H2`, on others `DATA`; RST_STREAM, CONNECTION_CLOSE and
+/// GOAWAY name themselves), if any. Stops where the bytes run out.
+fn gquic_frames_info(
+    p: &[u8],
+    mut o: usize,
+    pkn_len: usize,
+    g: &GquicConn,
+) -> Option<&'static str> {
+    let mut info = None;
+    let mut steps = 0;
+    while o < p.len() && steps < 4096 {
+        steps += 1;
+        let Some(&ft) = p.get(o) else { break };
+        if ft & 0xe0 == 0 {
+            o += 1;
+            match ft {
+                0x00 => break,
+                0x01 => {
+                    if p.len() < o + 16 {
+                        break;
+                    }
+                    o += 16;
+                    info = Some("RST STREAM");
+                }
+                0x02 | 0x03 => {
+                    let head = if ft == 0x02 { 4 } else { 8 };
+                    let Some(len) = uint(p, o + head, 2, g.big_endian) else {
+                        break;
+                    };
+                    o += head + 2 + usize::try_from(len).unwrap_or(usize::MAX / 2);
+                    if o > p.len() {
+                        break;
+                    }
+                    info = Some(if ft == 0x02 {
+                        "Connection Close"
+                    } else {
+                        "GOAWAY"
+                    });
+                }
+                0x04 => o += 12,
+                0x05 => o += 4,
+                0x06 => o += usize::from(g.version_valid && g.version < 34) + pkn_len,
+                _ => {}
+            }
+        } else if ft & 0x80 != 0 {
+            let (stream, off, data) = gquic_stream_lens(ft);
+            let Some(id) = uint(p, o + 1, stream, g.big_endian) else {
+                break;
+            };
+            o += 1 + stream + off + data;
+            if o > p.len() {
+                break;
+            }
+            match id {
+                1 => {
+                    let Some(tag) = be32(p, o) else { break };
+                    info = Some(message_tag_name(Some(tag)));
+                    // the tag-value list: count (LE), 2 bytes padding, 8-byte
+                    // entries, then the values up to the last entry's end offset
+                    let Some(count) = uint(p, o + 4, 2, false) else {
+                        break;
+                    };
+                    let entries = o + 8 + 8 * usize::try_from(count).unwrap_or(0);
+                    let last = entries
+                        .checked_sub(4)
+                        .and_then(|e| uint(p, e, 4, false))
+                        .filter(|_| count > 0)
+                        .unwrap_or(0);
+                    o = entries.saturating_add(usize::try_from(last).unwrap_or(usize::MAX / 2));
+                    o = o.min(p.len());
+                }
+                3 => {
+                    info = Some("H2");
+                    break;
+                }
+                _ => {
+                    info = Some("DATA");
+                    break;
+                }
+            }
+        } else if ft & 0x40 != 0 {
+            match gquic_ack_end(p, o, ft, g) {
+                Some(end) => o = end,
+                None => break,
+            }
+        } else {
+            o += 1;
+        }
+    }
+    info
+}
+
+impl QuicConn {
+    /// One Google QUIC packet (tshark 4.0's GQUIC dissector): the public header up
+    /// to Q043, or Q046's long and short headers.
+    fn google_packet(&mut self, p: &[u8], from_client: bool) -> Option<GquicPacket> {
+        let first = *p.first()?;
+        let g = self.google.get_or_insert(GquicConn {
+            version: 0,
+            version_valid: true,
+            // the public header starts little-endian, Q046's headers big-endian
+            big_endian: first & 0xc0 != 0,
         });
-        Some(end.min(p.len()))
+        let digits = |at: usize| -> Option<u8> {
+            let d = p.get(at..at + 3)?;
+            if !d.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            std::str::from_utf8(d).ok()?.parse().ok()
+        };
+        let set_version = |g: &mut GquicConn, v: Option<u8>| {
+            g.version_valid = v.is_some();
+            g.version = v.unwrap_or(0);
+        };
+        let version_at;
+        let (cid, pkn_at, pkn_len) = if first & 0xc0 == 0 {
+            // public header: flags, CID (8 bytes if 0x08), version (0x01), ...
+            let cid_len = if first & 0x08 != 0 { 8 } else { 0 };
+            let has_version = first & 0x01 != 0;
+            if has_version {
+                set_version(g, digits(1 + cid_len + 1));
+            }
+            if g.version >= 39 {
+                g.big_endian = true;
+            }
+            let cid = if cid_len > 0 {
+                uint(p, 1, 8, g.big_endian)?
+            } else {
+                0
+            };
+            let mut o = 1 + cid_len;
+            version_at = has_version.then_some(o);
+            let version = version_at
+                .and_then(|v| p.get(v..v + 4))
+                .and_then(|v| v.try_into().ok());
+            if has_version {
+                if !from_client {
+                    return Some(GquicPacket {
+                        kind: GquicKind::VersionNegotiation,
+                        cid,
+                        pkn: None,
+                        version,
+                    });
+                }
+                o += 4;
+            }
+            if first & 0x02 != 0 {
+                return Some(GquicPacket {
+                    kind: GquicKind::PublicReset,
+                    cid,
+                    pkn: None,
+                    version,
+                });
+            }
+            if g.version_valid && first & 0x04 != 0 && g.version >= 33 && !from_client {
+                o += 32; // diversification nonce, server to client
+            }
+            (cid, o, gquic_pkn_len(first))
+        } else if first & 0xc0 == 0xc0 {
+            // Q046 long header: first byte, version, DCIL/SCIL nibbles, CID
+            set_version(g, digits(2));
+            let cil = *p.get(5)?;
+            let nibble = if from_client { cil >> 4 } else { cil & 0x0f };
+            let cid = uint(p, 6, 8, g.big_endian)?;
+            version_at = Some(1);
+            (
+                cid,
+                6 + usize::from(nibble) + 3,
+                usize::from(first & 0x03) + 1,
+            )
+        } else {
+            // Q046 short header: the client's carry the 8-byte CID
+            version_at = None;
+            if from_client {
+                (
+                    uint(p, 1, 8, g.big_endian)?,
+                    9,
+                    usize::from(first & 0x03) + 1,
+                )
+            } else {
+                (0, 1, usize::from(first & 0x03) + 1)
+            }
+        };
+        let pkn = uint(p, pkn_at, pkn_len, g.big_endian)?;
+        let g = *g;
+        let at = pkn_at + pkn_len;
+        let kind = if gquic_in_clear(p, at, pkn_len, &g) {
+            let hash = 12 + usize::from(g.version_valid && g.version < 34);
+            GquicKind::Clear(gquic_frames_info(p, at + hash, pkn_len, &g).unwrap_or("Unknown"))
+        } else {
+            GquicKind::Encrypted
+        };
+        Some(GquicPacket {
+            kind,
+            cid,
+            pkn: Some(pkn),
+            version: version_at
+                .and_then(|v| p.get(v..v + 4))
+                .and_then(|v| v.try_into().ok()),
+        })
     }
 }
 
@@ -641,7 +1338,7 @@ mod tests {
         let p = [2, 0, 0, 0, 0, 6, 0, 2, 1, 0, 0, 0, 0];
         let (f, c) = frames(&p);
         assert_eq!(f, vec![2, 6, 0]);
-        assert_eq!(c, Some(vec![1, 0]));
+        assert_eq!(c, vec![(0u64, &[1u8, 0][..])]);
     }
 
     #[test]
