@@ -23,45 +23,41 @@ pub const VERSION_2: u32 = 0x6b33_43cf;
 /// Longest connection ID (RFC 9000 17.2).
 pub const MAX_CID_LEN: usize = 20;
 
-/// Initial salt of QUIC version 1 (RFC 9001 5.2), also of drafts 33 and 34.
-const SALT_V1: [u8; 20] = [
-    0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17, 0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad,
-    0xcc, 0xbb, 0x7f, 0x0a,
-];
-/// Initial salt of QUIC version 2 (RFC 9369 3.3.1).
-const SALT_V2: [u8; 20] = [
-    0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93, 0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb,
-    0xf9, 0xbd, 0x2e, 0xd9,
-];
-/// Initial salt of drafts 21 and 22 (draft-ietf-quic-tls-22 5.2).
-const SALT_DRAFT_22: [u8; 20] = [
-    0x7f, 0xbc, 0xdb, 0x0e, 0x7c, 0x66, 0xbb, 0xe9, 0x19, 0x3a, 0x96, 0xcd, 0x21, 0x51, 0x9e, 0xbd,
-    0x7a, 0x02, 0x64, 0x4a,
-];
-/// Initial salt of drafts 23 to 28 (draft-ietf-quic-tls-23 5.2).
-const SALT_DRAFT_23: [u8; 20] = [
-    0xc3, 0xee, 0xf7, 0x12, 0xc7, 0x2e, 0xbb, 0x5a, 0x11, 0xa7, 0xd2, 0x43, 0x2b, 0xb4, 0x63, 0x65,
-    0xbe, 0xf9, 0xf5, 0x02,
-];
-/// Initial salt of drafts 29 to 32 (draft-ietf-quic-tls-29 5.2).
-const SALT_DRAFT_29: [u8; 20] = [
-    0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2, 0x4c, 0x9e, 0x97, 0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0,
-    0x43, 0x90, 0xa8, 0x99,
-];
-/// Initial salt of Google's Q050 (an IETF long header carrying Google QUIC frames).
-const SALT_Q050: [u8; 20] = [
-    0x50, 0x45, 0x74, 0xef, 0xd0, 0x66, 0xfe, 0x2f, 0x9d, 0x94, 0x5c, 0xfc, 0xdb, 0xd3, 0xa7, 0xf0,
-    0xd3, 0xb5, 0x6b, 0x45,
-];
-/// Initial salt of Google's T050.
-const SALT_T050: [u8; 20] = [
-    0x7f, 0xf5, 0x79, 0xe5, 0xac, 0xd0, 0x72, 0x91, 0x55, 0x80, 0x30, 0x4c, 0x43, 0xa2, 0x36, 0x7c,
-    0x60, 0x48, 0x83, 0x10,
-];
-/// Initial salt of Google's T051.
-const SALT_T051: [u8; 20] = [
-    0x7a, 0x4e, 0xde, 0xf4, 0xe7, 0xcc, 0xee, 0x5f, 0xa4, 0x50, 0x6c, 0x19, 0x12, 0x4f, 0xc8, 0xcc,
-    0xda, 0x6e, 0x03, 0x3d,
+/// The Initial salts tshark 4.0 knows, one row each, as [`initial_salt`] picks them:
+/// 0: version 1 (RFC 9001 5.2), drafts 33 and 34; 1: version 2 (RFC 9369 3.3.1); 2: drafts up to 22; 3: drafts 23 to 28; 4: drafts 29 to 32; 5: Google's Q050; 6: Google's T050; 7: Google's T051.
+const SALTS: [[u8; 20]; 8] = [
+    [
+        0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17, 0x9a, 0xe6, 0xa4, 0xc8, 0x0c,
+        0xad, 0xcc, 0xbb, 0x7f, 0x0a,
+    ],
+    [
+        0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93, 0x81, 0xbe, 0x6e, 0x26, 0x9d,
+        0xcb, 0xf9, 0xbd, 0x2e, 0xd9,
+    ],
+    [
+        0x7f, 0xbc, 0xdb, 0x0e, 0x7c, 0x66, 0xbb, 0xe9, 0x19, 0x3a, 0x96, 0xcd, 0x21, 0x51, 0x9e,
+        0xbd, 0x7a, 0x02, 0x64, 0x4a,
+    ],
+    [
+        0xc3, 0xee, 0xf7, 0x12, 0xc7, 0x2e, 0xbb, 0x5a, 0x11, 0xa7, 0xd2, 0x43, 0x2b, 0xb4, 0x63,
+        0x65, 0xbe, 0xf9, 0xf5, 0x02,
+    ],
+    [
+        0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2, 0x4c, 0x9e, 0x97, 0x86, 0xf1, 0x9c, 0x61, 0x11,
+        0xe0, 0x43, 0x90, 0xa8, 0x99,
+    ],
+    [
+        0x50, 0x45, 0x74, 0xef, 0xd0, 0x66, 0xfe, 0x2f, 0x9d, 0x94, 0x5c, 0xfc, 0xdb, 0xd3, 0xa7,
+        0xf0, 0xd3, 0xb5, 0x6b, 0x45,
+    ],
+    [
+        0x7f, 0xf5, 0x79, 0xe5, 0xac, 0xd0, 0x72, 0x91, 0x55, 0x80, 0x30, 0x4c, 0x43, 0xa2, 0x36,
+        0x7c, 0x60, 0x48, 0x83, 0x10,
+    ],
+    [
+        0x7a, 0x4e, 0xde, 0xf4, 0xe7, 0xcc, 0xee, 0x5f, 0xa4, 0x50, 0x6c, 0x19, 0x12, 0x4f, 0xc8,
+        0xcc, 0xda, 0x6e, 0x03, 0x3d,
+    ],
 ];
 
 /// Google QUIC versions that use the IETF long header (`Q050`, `T050`, `T051`): tshark's
@@ -283,15 +279,15 @@ pub fn is_known_version(version: u32) -> bool {
 /// The Initial salt tshark 4.0 uses for `version`.
 fn initial_salt(version: u32) -> &'static [u8; 20] {
     match version {
-        0x5130_3530 => &SALT_Q050,
-        0x5430_3530 => &SALT_T050,
-        0x5430_3531 => &SALT_T051,
-        VERSION_2 => &SALT_V2,
+        0x5130_3530 => &SALTS[5],
+        0x5430_3530 => &SALTS[6],
+        0x5430_3531 => &SALTS[7],
+        VERSION_2 => &SALTS[1],
         v => match draft_version(v) {
-            0..=22 => &SALT_DRAFT_22,
-            23..=28 => &SALT_DRAFT_23,
-            29..=32 => &SALT_DRAFT_29,
-            _ => &SALT_V1,
+            0..=22 => &SALTS[2],
+            23..=28 => &SALTS[3],
+            29..=32 => &SALTS[4],
+            _ => &SALTS[0],
         },
     }
 }
@@ -1365,6 +1361,417 @@ mod tests {
         assert!(looks_like_long_header(&[
             0xc0, 0, 0, 0, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0
         ]));
-        assert!(is_gquic(b"\x80Q046xxxx"));
+        // Version Negotiation starts no connection (tshark's heuristic wants a draft)
+        assert!(!looks_like_long_header(&[0xc0, 0, 0, 0, 0, 0, 0]));
+    }
+
+    #[test]
+    fn test_gquic_heuristic_public_header_and_q046() {
+        // public header: flags 0x09 (version, 8-byte CID), CID, "Q043", PKN
+        let mut q043 = vec![0x09];
+        q043.extend_from_slice(&[0x11; 8]);
+        q043.extend_from_slice(b"Q043\x01");
+        assert!(is_gquic(&q043));
+        q043[0] = 0x01; // no CID flag
+        assert!(!is_gquic(&q043));
+        // Q046 long header; Q050 and T051 are the QUIC dissector's
+        let mut q046 = vec![0xc3];
+        q046.extend_from_slice(b"Q046\x50");
+        q046.extend_from_slice(&[0x22; 12]);
+        assert!(is_gquic(&q046));
+        q046[1..5].copy_from_slice(b"Q050");
+        assert!(!is_gquic(&q046));
+        assert!(is_known_version(0x5130_3530) && is_known_version(0x5430_3531));
+        assert!(!is_known_version(0x5130_3436) && !is_known_version(0));
+    }
+
+    #[test]
+    fn test_draft_versions_pick_their_salts() {
+        assert_eq!(draft_version(0xff00_001d), 29);
+        assert_eq!(draft_version(0xface_b002), 27);
+        assert_eq!(draft_version(0x1a2a_3a4a), 34, "grease behaves as v1");
+        assert_eq!(initial_salt(0xff00_001d), &SALTS[4]);
+        assert_eq!(initial_salt(0xff00_0016), &SALTS[2]);
+        assert_eq!(initial_salt(0x5430_3531), &SALTS[7]);
+        assert_eq!(initial_salt(0x0a0a_0a0a), &SALTS[0]);
+        // draft-ietf-quic-tls-29 appendix A: the client keys of DCID 0x8394c8f03e515708
+        let c = initial_keys(0xff00_001d, &hex("8394c8f03e515708"), true).unwrap();
+        assert_eq!(c.key.to_vec(), hex("175257a31eb09dea9366d8bb79ad80ba"));
+        assert_eq!(c.hp.to_vec(), hex("9ddd12c994c0698b89374a9c077a3077"));
+    }
+
+    /// A long header packet protected with the Initial keys of `keys` (RFC 9001 5),
+    /// or with opaque bytes as payload when `keys` is `None`. `bits` are the type bits
+    /// (v1: 0 Initial, 1 0-RTT, 2 Handshake), `pad_to` pads the plaintext with zeros.
+    fn protect(
+        bits: u8,
+        dcid: &[u8],
+        scid: &[u8],
+        pn: u16,
+        payload: &[u8],
+        keys: Option<&InitialKeys>,
+        pad_to: usize,
+    ) -> Vec<u8> {
+        let mut h = vec![0xc1 | bits << 4]; // long, fixed bit, 2-byte packet number
+        h.extend_from_slice(&VERSION_1.to_be_bytes());
+        h.push(dcid.len() as u8);
+        h.extend_from_slice(dcid);
+        h.push(scid.len() as u8);
+        h.extend_from_slice(scid);
+        if bits == 0 {
+            h.push(0); // token length
+        }
+        let mut plain = payload.to_vec();
+        let base = h.len() + 2 + 2 + plain.len() + 16;
+        plain.resize(plain.len() + pad_to.saturating_sub(base), 0);
+        let length = 2 + plain.len() + 16;
+        h.extend_from_slice(&(0x4000 | length as u16).to_be_bytes());
+        let pn_offset = h.len();
+        h.extend_from_slice(&pn.to_be_bytes());
+        let Some(k) = keys else {
+            h.extend((0..plain.len() + 16).map(|i| (i * 7 + 3) as u8));
+            return h;
+        };
+        let mut nonce = k.iv;
+        for (n, p) in nonce
+            .iter_mut()
+            .rev()
+            .zip(u64::from(pn).to_be_bytes().iter().rev())
+        {
+            *n ^= p;
+        }
+        let aead = Aes128Gcm::new(GenericArray::from_slice(&k.key));
+        let ct = aead
+            .encrypt(
+                GenericArray::from_slice(&nonce),
+                Payload {
+                    msg: &plain,
+                    aad: &h,
+                },
+            )
+            .unwrap();
+        let mut pkt = h;
+        pkt.extend_from_slice(&ct);
+        let hp = Aes128::new(GenericArray::from_slice(&k.hp));
+        let mut mask = GenericArray::clone_from_slice(&pkt[pn_offset + 4..pn_offset + 20]);
+        hp.encrypt_block(&mut mask);
+        pkt[0] ^= mask[0] & 0x0f;
+        pkt[pn_offset] ^= mask[1];
+        pkt[pn_offset + 1] ^= mask[2];
+        pkt
+    }
+
+    /// A CRYPTO frame at `off` carrying `data` (2-byte varints).
+    fn crypto(off: u16, data: &[u8]) -> Vec<u8> {
+        let mut f = vec![0x06];
+        f.extend_from_slice(&(0x4000 | off).to_be_bytes());
+        f.extend_from_slice(&(0x4000 | data.len() as u16).to_be_bytes());
+        f.extend_from_slice(data);
+        f
+    }
+
+    /// A TLS Client Hello naming `sni`, padded by an extension to `pad` bytes.
+    fn client_hello(sni: &str, pad: usize) -> Vec<u8> {
+        let mut ext = Vec::new();
+        let name = sni.as_bytes();
+        ext.extend_from_slice(&[0, 0]); // server_name
+        ext.extend_from_slice(&((name.len() + 5) as u16).to_be_bytes());
+        ext.extend_from_slice(&((name.len() + 3) as u16).to_be_bytes());
+        ext.push(0);
+        ext.extend_from_slice(&(name.len() as u16).to_be_bytes());
+        ext.extend_from_slice(name);
+        ext.extend_from_slice(&[0, 16, 0, 5, 0, 3, 2, b'h', b'3']); // ALPN h3
+        ext.extend_from_slice(&[0, 21]); // padding extension
+        ext.extend_from_slice(&(pad as u16).to_be_bytes());
+        ext.resize(ext.len() + pad, 0);
+        let mut body = vec![3, 3];
+        body.extend_from_slice(&[7; 32]); // random
+        body.extend_from_slice(&[0, 0, 2, 0x13, 0x01, 1, 0]); // session id, suites, compression
+        body.extend_from_slice(&(ext.len() as u16).to_be_bytes());
+        body.extend_from_slice(&ext);
+        let mut m = vec![1, 0];
+        m.extend_from_slice(&(body.len() as u16).to_be_bytes());
+        m.extend_from_slice(&body);
+        m
+    }
+
+    const ODCID: [u8; 8] = [0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08];
+
+    #[test]
+    fn test_coalesced_initial_and_handshake_are_two_packets() {
+        let mut conn = QuicConn::default();
+        let ck = initial_keys(VERSION_1, &ODCID, true).unwrap();
+        let sk = initial_keys(VERSION_1, &ODCID, false).unwrap();
+        let ch = protect(
+            0,
+            &ODCID,
+            &[0xc1; 4],
+            0,
+            &crypto(0, &client_hello("a.example", 0)),
+            Some(&ck),
+            1200,
+        );
+        assert_eq!(conn.dissect(&ch, true).len(), 1);
+        let mut d = protect(0, &[0xc1; 4], &[0x5e; 8], 0, &[2, 0, 0, 0, 0], Some(&sk), 0);
+        d.extend(protect(2, &[0xc1; 4], &[0x5e; 8], 0, &[0; 40], None, 0));
+        let out = conn.dissect(&d, false);
+        assert!(
+            matches!(
+                out.as_slice(),
+                [
+                    QuicPacket::Long {
+                        kind: LongType::Initial,
+                        pn: Some(0),
+                        ..
+                    },
+                    QuicPacket::Long {
+                        kind: LongType::Handshake,
+                        pn: None,
+                        ..
+                    }
+                ]
+            ),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn test_coalesced_padding_and_other_dcid_are_not_packets() {
+        let mut conn = QuicConn::default();
+        let ck = initial_keys(VERSION_1, &ODCID, true).unwrap();
+        // zero bytes after the Initial: tshark's "unencrypted padding"
+        let mut d = protect(
+            0,
+            &ODCID,
+            &[],
+            0,
+            &crypto(0, &client_hello("b.example", 0)),
+            Some(&ck),
+            0,
+        );
+        d.extend_from_slice(&[0; 300]);
+        assert_eq!(conn.dissect(&d, true).len(), 1);
+        // bytes whose would-be DCID is not the Initial's
+        let mut d = protect(0, &ODCID, &[], 1, &[1], Some(&ck), 80);
+        d.extend_from_slice(b"\x47 not a packet of this connection");
+        let out = conn.dissect(&d, true);
+        assert!(
+            matches!(out.as_slice(), [QuicPacket::Long { pn: Some(1), .. }]),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn test_crypto_across_two_initials_gives_the_sni() {
+        let mut conn = QuicConn::default();
+        let ck = initial_keys(VERSION_1, &ODCID, true).unwrap();
+        let ch = client_hello("split.example", 1500);
+        let (a, b) = ch.split_at(1000);
+        // the second half first: held until the first comes
+        let second = protect(0, &ODCID, &[], 1, &crypto(1000, b), Some(&ck), 1200);
+        let out = conn.dissect(&second, true);
+        assert!(matches!(
+            out.as_slice(),
+            [QuicPacket::Long {
+                crypto_offset: Some(1000),
+                crypto_start: None,
+                ..
+            }]
+        ));
+        assert_eq!(conn.server_name, None);
+        let first = protect(0, &ODCID, &[], 0, &crypto(0, a), Some(&ck), 1200);
+        let out = conn.dissect(&first, true);
+        assert!(matches!(
+            out.as_slice(),
+            [QuicPacket::Long {
+                pn: Some(0),
+                crypto_offset: Some(0),
+                ..
+            }]
+        ));
+        assert_eq!(conn.server_name.as_deref(), Some("split.example"));
+        assert_eq!(conn.alpn, vec!["h3".to_string()]);
+        assert_eq!(conn.sides[0].crypto.len(), ch.len());
+    }
+
+    #[test]
+    fn test_retry_renews_the_initial_keys() {
+        let mut conn = QuicConn::default();
+        let ck = initial_keys(VERSION_1, &ODCID, true).unwrap();
+        let first = protect(
+            0,
+            &ODCID,
+            &[0xee; 3],
+            0,
+            &crypto(0, &client_hello("r.example", 0)),
+            Some(&ck),
+            1200,
+        );
+        conn.dissect(&first, true);
+        let mut retry = vec![0xf0];
+        retry.extend_from_slice(&VERSION_1.to_be_bytes());
+        retry.extend_from_slice(&[3, 0xee, 0xee, 0xee, 8]);
+        retry.extend_from_slice(&[0x99; 8]);
+        retry.extend_from_slice(b"token");
+        retry.extend_from_slice(&[0; 16]);
+        assert!(matches!(
+            conn.dissect(&retry, false).as_slice(),
+            [QuicPacket::Long {
+                kind: LongType::Retry,
+                ..
+            }]
+        ));
+        let nk = initial_keys(VERSION_1, &[0x99; 8], true).unwrap();
+        let again = protect(
+            0,
+            &[0x99; 8],
+            &[0xee; 3],
+            1,
+            &crypto(0, &client_hello("r.example", 0)),
+            Some(&nk),
+            1200,
+        );
+        let out = conn.dissect(&again, true);
+        assert!(
+            matches!(
+                out.as_slice(),
+                [QuicPacket::Long {
+                    pn: Some(1),
+                    frames: Some(_),
+                    ..
+                }]
+            ),
+            "{out:?}"
+        );
+    }
+
+    /// A Google QUIC CHLO with an SNI tag, as a STREAM frame on stream 1.
+    fn chlo_frame() -> Vec<u8> {
+        let mut m = b"CHLO".to_vec();
+        m.extend_from_slice(&[1, 0, 0, 0]); // one tag, padding
+        m.extend_from_slice(b"SNI\0");
+        m.extend_from_slice(&14u32.to_le_bytes()); // its value ends at byte 14
+        m.extend_from_slice(b"www.google.com");
+        let mut f = vec![0xa0, 1]; // STREAM with data length, 1-byte stream ID 1
+        f.extend_from_slice(&(m.len() as u16).to_be_bytes());
+        f.extend_from_slice(&m);
+        f
+    }
+
+    #[test]
+    fn test_gquic_q043_client_hello_then_encrypted() {
+        let mut conn = QuicConn::default();
+        let mut p = vec![0x09];
+        p.extend_from_slice(&0x1122_3344_5566_7788u64.to_be_bytes());
+        p.extend_from_slice(b"Q043");
+        p.push(1); // packet number
+        p.extend_from_slice(&[0; 12]); // message authentication hash
+        p.extend_from_slice(&chlo_frame());
+        let out = conn.dissect(&p, true);
+        assert_eq!(
+            out,
+            vec![QuicPacket::Google(GquicPacket {
+                kind: GquicKind::Clear("Client Hello"),
+                cid: 0x1122_3344_5566_7788,
+                pkn: Some(1),
+                version: Some(*b"Q043"),
+            })]
+        );
+        // the server's packets carry no CID and no version: followed by conversation
+        let out = conn.dissect(&[0x00, 1, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9], false);
+        assert!(matches!(
+            out.as_slice(),
+            [QuicPacket::Google(GquicPacket {
+                kind: GquicKind::Encrypted,
+                cid: 0,
+                pkn: Some(1),
+                ..
+            })]
+        ));
+    }
+
+    #[test]
+    fn test_gquic_old_versions_are_little_endian() {
+        let mut conn = QuicConn::default();
+        let mut p = vec![0x19]; // 2-byte packet number
+        p.extend_from_slice(&0x1122_3344_5566_7788u64.to_be_bytes());
+        p.extend_from_slice(b"Q025");
+        p.extend_from_slice(&[0x02, 0x01]);
+        p.extend_from_slice(&[0; 13]); // hash and private flags (before Q034)
+        p.extend_from_slice(&chlo_frame());
+        let out = conn.dissect(&p, true);
+        assert!(
+            matches!(
+                out.as_slice(),
+                [QuicPacket::Google(GquicPacket {
+                    kind: GquicKind::Clear("Client Hello"),
+                    cid: 0x8877_6655_4433_2211,
+                    pkn: Some(0x0102),
+                    ..
+                })]
+            ),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn test_gquic_q046_long_and_short_headers() {
+        let mut conn = QuicConn::default();
+        let mut p = vec![0xc3];
+        p.extend_from_slice(b"Q046");
+        p.push(0x50); // DCIL 5 (8 bytes), SCIL 0
+        p.extend_from_slice(&[0xa1; 8]);
+        p.extend_from_slice(&1u32.to_be_bytes());
+        p.extend_from_slice(&[0; 12]);
+        p.extend_from_slice(&chlo_frame());
+        let out = conn.dissect(&p, true);
+        assert!(matches!(
+            out.as_slice(),
+            [QuicPacket::Google(GquicPacket {
+                kind: GquicKind::Clear("Client Hello"),
+                pkn: Some(1),
+                ..
+            })]
+        ));
+        let mut short = vec![0x43];
+        short.extend_from_slice(&2u32.to_be_bytes());
+        short.extend_from_slice(&[5; 30]);
+        let out = conn.dissect(&short, false);
+        assert!(matches!(
+            out.as_slice(),
+            [QuicPacket::Google(GquicPacket {
+                kind: GquicKind::Encrypted,
+                cid: 0,
+                pkn: Some(2),
+                ..
+            })]
+        ));
+    }
+
+    #[test]
+    fn test_dissect_never_panics_on_prefixes() {
+        let ck = initial_keys(VERSION_1, &ODCID, true).unwrap();
+        let mut d = protect(
+            0,
+            &ODCID,
+            &[1],
+            0,
+            &crypto(0, &client_hello("p.example", 0)),
+            Some(&ck),
+            0,
+        );
+        d.extend(protect(2, &ODCID, &[1], 0, &[0; 20], None, 0));
+        let mut g = vec![0x09];
+        g.extend_from_slice(&[0x11; 8]);
+        g.extend_from_slice(b"Q043\x01");
+        g.extend_from_slice(&[0; 12]);
+        g.extend_from_slice(&chlo_frame());
+        for data in [&d, &g] {
+            for n in 0..=data.len() {
+                for from_client in [true, false] {
+                    let _ = QuicConn::default().dissect(&data[..n], from_client);
+                }
+            }
+        }
     }
 }
