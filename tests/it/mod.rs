@@ -13,6 +13,7 @@ mod hostile;
 mod lab;
 mod labmodel;
 mod privileges;
+mod quic;
 mod reader;
 mod readme;
 mod robust;

@@ -23,8 +23,11 @@ pub const VERSION_2: u32 = 0x6b33_43cf;
 /// Longest connection ID (RFC 9000 17.2).
 pub const MAX_CID_LEN: usize = 20;
 
-/// The Initial salts tshark 4.0 knows, one row each, as [`initial_salt`] picks them:
-/// 0: version 1 (RFC 9001 5.2), drafts 33 and 34; 1: version 2 (RFC 9369 3.3.1); 2: drafts up to 22; 3: drafts 23 to 28; 4: drafts 29 to 32; 5: Google's Q050; 6: Google's T050; 7: Google's T051.
+/// The Initial salts tshark 4.0 knows, one row each, as [`initial_salt`] picks them
+/// (public constants of the specifications; data, not code):
+/// 0: version 1 (RFC 9001 5.2), drafts 33 and 34; 1: version 2 (RFC 9369 3.3.1);
+/// 2: drafts up to 22; 3: drafts 23 to 28; 4: drafts 29 to 32;
+/// 5: Google's Q050; 6: Google's T050; 7: Google's T051.
 const SALTS: [[u8; 20]; 8] = [
     [
         0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17, 0x9a, 0xe6, 0xa4, 0xc8, 0x0c,
