@@ -630,8 +630,17 @@ fn ssh_verdict(sess: &SshSession) -> String {
 }
 
 fn quic_verdict(q: &QuicConn) -> String {
-    if q.google.is_some() {
-        return "Google QUIC: its handshake in clear, then encrypted data".to_string();
+    if let Some(g) = &q.google {
+        let mut s = String::from("Google QUIC");
+        if let Some(name) = &q.server_name {
+            let _ = write!(s, " with {name}");
+        }
+        s.push_str(if g.encrypted > 0 {
+            ": its handshake in clear, then encrypted data"
+        } else {
+            ": its handshake in clear only"
+        });
+        return s;
     }
     let mut s = String::from("QUIC");
     if let Some(name) = &q.server_name {

@@ -112,7 +112,10 @@ fn quic_google_quic_is_gquic() {
     );
     assert_eq!(
         col(22),
-        ("GQUIC".to_string(), "Payload (Encrypted), PKN: 1".to_string())
+        (
+            "GQUIC".to_string(),
+            "Payload (Encrypted), PKN: 1".to_string()
+        )
     );
     // Q050 is an IETF long header: QUIC, with the Google frame's name over the Info
     assert_eq!(col(31), ("QUIC".to_string(), "Client Hello".to_string()));

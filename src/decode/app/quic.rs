@@ -231,6 +231,8 @@ pub struct GquicConn {
     pub version_valid: bool,
     /// Numbers are big-endian (from Q039 on, and always for Q046's headers).
     pub big_endian: bool,
+    /// Packets seen whose payload is encrypted.
+    pub encrypted: u64,
 }
 
 /// One QUIC connection (one UDP conversation), as far as Initial packets tell.
@@ -854,6 +856,7 @@ impl QuicConn {
                                 .unwrap_or(0),
                             version_valid: true,
                             big_endian: true,
+                            encrypted: 0,
                         };
                         *google_info = gquic_frames_info(&plain, 0, pn_len, &g);
                         *frame_list = Some(Vec::new());
@@ -1181,6 +1184,25 @@ fn gquic_frames_info(
     info
 }
 
+/// The SNI tag's value of the first CHLO message in `p` (a tag-value list: count,
+/// padding, 8-byte entries of tag and end offset, then the values).
+fn chlo_sni(p: &[u8]) -> Option<String> {
+    let at = p.windows(4).position(|w| w == b"CHLO")?;
+    let count = usize::try_from(uint(p, at + 4, 2, false)?).ok()?.min(64);
+    let values = at + 8 + 8 * count;
+    let mut start = 0usize;
+    for i in 0..count {
+        let e = at + 8 + 8 * i;
+        let end = usize::try_from(uint(p, e + 4, 4, false)?).ok()?;
+        if p.get(e..e + 4) == Some(b"SNI\0") {
+            let v = p.get(values.checked_add(start)?..values.checked_add(end)?)?;
+            return std::str::from_utf8(v).ok().map(str::to_string);
+        }
+        start = end;
+    }
+    None
+}
+
 impl QuicConn {
     /// One Google QUIC packet (tshark 4.0's GQUIC dissector): the public header up
     /// to Q043, or Q046's long and short headers.
@@ -1191,6 +1213,7 @@ impl QuicConn {
             version_valid: true,
             // the public header starts little-endian, Q046's headers big-endian
             big_endian: first & 0xc0 != 0,
+            encrypted: 0,
         });
         let digits = |at: usize| -> Option<u8> {
             let d = p.get(at..at + 3)?;
@@ -1277,8 +1300,15 @@ impl QuicConn {
         let at = pkn_at + pkn_len;
         let kind = if gquic_in_clear(p, at, pkn_len, &g) {
             let hash = 12 + usize::from(g.version_valid && g.version < 34);
-            GquicKind::Clear(gquic_frames_info(p, at + hash, pkn_len, &g).unwrap_or("Unknown"))
+            let info = gquic_frames_info(p, at + hash, pkn_len, &g).unwrap_or("Unknown");
+            if info == "Client Hello" && from_client && self.server_name.is_none() {
+                self.server_name = p.get(at..).and_then(chlo_sni);
+            }
+            GquicKind::Clear(info)
         } else {
+            if let Some(g) = self.google.as_mut() {
+                g.encrypted += 1;
+            }
             GquicKind::Encrypted
         };
         Some(GquicPacket {
@@ -1671,6 +1701,7 @@ mod tests {
         p.extend_from_slice(&[0; 12]); // message authentication hash
         p.extend_from_slice(&chlo_frame());
         let out = conn.dissect(&p, true);
+        assert_eq!(conn.server_name.as_deref(), Some("www.google.com"));
         assert_eq!(
             out,
             vec![QuicPacket::Google(GquicPacket {
