@@ -238,6 +238,10 @@ def frames() -> list:
     # H (50008): draft-29
     d = b"\x66" * 8
     c2s(50008, long_packet(0xFF00001D, "initial", d, b"\x0c" * 8, 0, crypto(0, client_hello("d29.example")), initial_keys(0xFF00001D, d, True), pad_to=1200))
+    # M (50009): a server Initial whose client Initial was not captured: tshark takes
+    # its sender for the client (keys and packet number from that side)
+    d = b"\x55" * 8
+    s2c(50009, long_packet(V1, "initial", b"\x0a" * 4, b"\x0b" * 8, 0, ack(0) + crypto(0, server_hello()), initial_keys(V1, d, False)))
     # I (52000): Google QUIC Q043, public header: CHLO, encrypted both ways, VN, reset
     cid = bytes.fromhex("1122334455667788")
     c2s(52000, b"\x09" + cid + b"Q043" + b"\x01" + bytes(12) + gquic_stream1(chlo(b"Q043")))
