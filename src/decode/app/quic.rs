@@ -1,9 +1,14 @@
-//! QUIC (RFC 9000) packet headers, and the Initial packets' protection removed as
-//! RFC 9001 section 5 says anyone can: keys from the client's first Destination
-//! Connection ID (HKDF-SHA256), header protection with AES-128-ECB, payload with
-//! AES-128-GCM, through the RustCrypto crates. Bytes in, typed items out; what a
-//! connection has learnt (original DCID, each side's CID length, largest packet
-//! numbers) is a [`QuicConn`] the caller keeps. Never panics.
+//! QUIC (RFC 9000) and Google QUIC packet headers as tshark 4.0 dissects them, and the
+//! Initial packets' protection removed as RFC 9001 section 5 says anyone can: keys from
+//! the client's first Destination Connection ID (HKDF-SHA256, with the salt tshark uses
+//! for the version), header protection with AES-128-ECB, payload with AES-128-GCM,
+//! through the RustCrypto crates. A datagram's coalesced packets are split as tshark
+//! splits them; each side's Initial CRYPTO stream is put back in order (bounded) to
+//! read the Client Hello. Google QUIC: the public header up to Q043, Q046's headers,
+//! and the Google frames inside Q050/T050/T051 Initials. Bytes in, typed items out;
+//! what a connection has learnt (original DCID, each side's CID, largest packet
+//! numbers, Google QUIC's version and byte order) is a [`QuicConn`] the caller keeps.
+//! No words here (explain::web writes the columns). Never panics.
 
 use aes::Aes128;
 use aes::cipher::{BlockEncrypt, KeyInit, generic_array::GenericArray};
