@@ -261,6 +261,11 @@ def frames() -> list:
     for port, version in ((52003, Q050), (52004, T051)):
         d = bytes([port & 0xFF]) * 8
         c2s(port, long_packet(version, "initial", d, b"\x0c" * 8, 0, gquic_stream1(chlo(b"Q050")), initial_keys(version, d, True), pad_to=1200))
+    # N (50010): picked up after the Initials: no client Initial, so tshark follows no
+    # connection: no keys, and short headers show no DCID
+    s2c(50010, long_packet(V1, "handshake", b"\xc2" * 4, b"\x5f" * 8, 1, bytes(200)))
+    c2s(50010, short_packet(b"\x5f" * 8, 80, b"n1"))
+    s2c(50010, short_packet(b"\xc2" * 4, 80, b"n2"))
     return out
 
 

@@ -260,6 +260,8 @@ pub struct QuicConn {
     /// tshark takes the sender of a connection's first Initial for its client, so
     /// the keys and the CID lengths follow that choice.
     pub flipped: bool,
+    /// tshark follows the connection: a client Initial was seen.
+    pub tracked: bool,
     /// Set when the conversation is Google QUIC (its first datagram was).
     pub google: Option<GquicConn>,
 }
@@ -697,15 +699,14 @@ impl QuicConn {
             self.count(from_client);
             return out;
         }
-        if first_datagram
-            && !from_client
+        if !self.tracked
             && datagram.first().is_some_and(|f| f & 0x80 != 0)
             && be32(datagram, 1).is_some_and(|v| {
                 v != 0 && long_type(datagram.first().copied().unwrap_or(0), v) == LongType::Initial
             })
         {
-            // tshark's client is whoever sent the first Initial
-            self.flipped = true;
+            // tshark's client is whoever sent the connection's first Initial
+            self.flipped = !from_client;
         }
         let from_client = from_client != self.flipped;
         let s = usize::from(!from_client);
@@ -770,7 +771,7 @@ impl QuicConn {
             let len = usize::from(*p.get(5)?);
             return Some(p.get(6..6 + len).and_then(Cid::new).unwrap_or_default());
         }
-        if self.original_dcid.is_none() && self.sides.iter().all(|x| x.cid.is_none()) {
+        if !self.tracked {
             return None;
         }
         let peer = self
@@ -801,10 +802,8 @@ impl QuicConn {
         }
         let (dcid, scid, mut at) = long_cids(p)?;
         self.version.get_or_insert(version);
-        if let Some(side) = self.sides.get_mut(s) {
-            side.cid = Some(scid);
-        }
         let kind = long_type(first, version);
+        self.learn_cids(kind, from_client, dcid, scid);
         let mut packet = QuicPacket::Long {
             kind,
             version,
@@ -817,8 +816,6 @@ impl QuicConn {
             google_info: None,
         };
         if kind == LongType::Retry {
-            // the client's next Initial picks a new DCID: its keys come from it
-            self.original_dcid = None;
             out.push(packet);
             return Some(());
         }
@@ -830,9 +827,6 @@ impl QuicConn {
         let pn_offset = at + n;
         let end = pn_offset.checked_add(usize::try_from(length).ok()?)?;
         if kind == LongType::Initial {
-            if from_client && self.original_dcid.is_none() {
-                self.original_dcid = Some(dcid);
-            }
             let odcid = self.original_dcid.unwrap_or(dcid);
             let largest = self.sides.get(s).and_then(|x| x.largest_initial_pn);
             if let Some(keys) = initial_keys(version, odcid.as_bytes(), from_client)
@@ -888,6 +882,40 @@ impl QuicConn {
         }
         out.push(packet);
         Some(())
+    }
+
+    /// What a long header teaches the connection, as tshark's connection tracking
+    /// learns it: the client's first Initial starts the connection (its SCID is the
+    /// client's CID, its DCID gives the Initial keys); the server's first SCID of an
+    /// Initial, Retry or Handshake is the server's CID; a Retry makes the client's next
+    /// Initial start over (new keys, the server's CID learnt again). Without a client
+    /// Initial there is no connection: no keys, and short headers show no DCID.
+    fn learn_cids(&mut self, kind: LongType, from_client: bool, dcid: Cid, scid: Cid) {
+        let some = |c: Cid| (!c.is_empty()).then_some(c);
+        match (kind, from_client) {
+            (LongType::Initial, true) if !self.tracked => {
+                self.tracked = true;
+                self.sides[0].cid = some(scid);
+                self.original_dcid = some(dcid);
+            }
+            (LongType::Initial, true) if self.original_dcid.is_none() && !dcid.is_empty() => {
+                // the Initial that answers a Retry
+                if let Some(c) = some(scid) {
+                    self.sides[0].cid = Some(c);
+                }
+                self.original_dcid = Some(dcid);
+                self.sides[1].cid = None;
+            }
+            (LongType::Initial | LongType::Retry | LongType::Handshake, false) if self.tracked => {
+                if kind == LongType::Retry {
+                    self.original_dcid = None;
+                }
+                if self.sides[1].cid.is_none() {
+                    self.sides[1].cid = some(scid);
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Reads the SNI and ALPN of the client's Client Hello once its stream holds it.
@@ -1389,6 +1417,22 @@ mod tests {
                 dcid: Cid::new(&[0xab; 8]).unwrap(),
                 len: 39
             }]
+        );
+    }
+
+    #[test]
+    fn test_handshake_without_client_initial_teaches_no_cid() {
+        let mut conn = QuicConn::default();
+        let hs = protect(2, &[0xc2; 4], &[0x5f; 8], 1, &[0; 40], None, 0);
+        assert_eq!(conn.dissect(&hs, false).len(), 1);
+        assert!(!conn.tracked && conn.sides[1].cid.is_none());
+        let mut short = vec![0x41];
+        short.extend_from_slice(&[0x5f; 8]);
+        short.extend_from_slice(&[9; 40]);
+        let out = conn.dissect(&short, true);
+        assert!(
+            matches!(out.as_slice(), [QuicPacket::Short { dcid, .. }] if dcid.is_empty()),
+            "{out:?}"
         );
     }
 
