@@ -1,9 +1,10 @@
 //! QUIC and Google QUIC as tshark 4.0 shows them, on `fixtures/web_quic.pcap` (written
 //! byte by byte by `tests/write_quic_fixtures.py`): coalesced packets, a Client Hello
 //! across Initial packets, Version Negotiation, Retry, v2, draft-29, and Google QUIC
-//! (Q025, Q043, Q046, Q050, T051). Our Protocol and Info columns must equal the oracle
-//! committed next to the capture, and tshark's now (tshark missing: skipped with a
-//! message, or a failure under CI).
+//! (Q025, Q043, Q046, Q050, T051); and on `fixtures/web_quic_aioquic.pcap`, two real
+//! aioquic connections (`tests/record_quic_fixture.sh`). Our Protocol and Info columns
+//! must equal the oracle committed next to each capture, and tshark's now (tshark
+//! missing: skipped with a message, or a failure under CI).
 
 use std::process::Command;
 
@@ -13,9 +14,18 @@ use super::util::{have_program, read_jsonl, require, root, run};
 
 const FIXTURE: &str = "fixtures/web_quic.pcap";
 
-/// (Protocol, Info) of each of our frames.
+/// The QUIC fixtures and their frame counts: the constructed one, and two real aioquic
+/// connections (`tests/record_quic_fixture.sh`).
+const FIXTURES: [(&str, usize); 2] = [(FIXTURE, 36), ("fixtures/web_quic_aioquic.pcap", 18)];
+
+/// (Protocol, Info) of each of our frames of the constructed fixture.
 fn ours() -> Vec<(String, String)> {
-    let (frames, r) = read_jsonl(FIXTURE, &[]);
+    ours_of(FIXTURE)
+}
+
+/// (Protocol, Info) of each of our frames of `file`.
+fn ours_of(file: &str) -> Vec<(String, String)> {
+    let (frames, r) = read_jsonl(file, &[]);
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     let s = |f: &Value, k: &str| f[k].as_str().unwrap_or("").to_string();
     frames
@@ -42,19 +52,21 @@ fn differences(want: &[(String, String)], got: &[(String, String)]) -> Vec<Strin
 
 #[test]
 fn quic_fixture_columns_match_the_committed_oracle() {
-    let text = std::fs::read_to_string(root().join(format!("{FIXTURE}.oracle.jsonl")))
-        .expect("the oracle next to the fixture");
-    let want: Vec<(String, String)> = text
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .map(|v| {
-            let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
-            (s("_ws.col.Protocol"), s("_ws.col.Info"))
-        })
-        .collect();
-    assert_eq!(want.len(), 36, "the fixture's 36 frames");
-    let d = differences(&want, &ours());
-    assert!(d.is_empty(), "{}", d.join("\n"));
+    for (file, count) in FIXTURES {
+        let text = std::fs::read_to_string(root().join(format!("{file}.oracle.jsonl")))
+            .expect("the oracle next to the fixture");
+        let want: Vec<(String, String)> = text
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .map(|v| {
+                let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
+                (s("_ws.col.Protocol"), s("_ws.col.Info"))
+            })
+            .collect();
+        assert_eq!(want.len(), count, "{file}: {count} frames");
+        let d = differences(&want, &ours_of(file));
+        assert!(d.is_empty(), "{file}:\n{}", d.join("\n"));
+    }
 }
 
 #[test]
@@ -65,19 +77,38 @@ fn quic_fixture_columns_match_tshark_now() {
     ) {
         return;
     }
-    let r = run(Command::new("tshark")
-        .args(["-n", "-r"])
-        .arg(root().join(FIXTURE))
-        .args(["-T", "fields", "-E", "separator=/t"])
-        .args(["-e", "_ws.col.Protocol", "-e", "_ws.col.Info"]));
-    let want: Vec<(String, String)> = String::from_utf8_lossy(&r.stdout)
-        .lines()
-        .filter_map(|l| l.split_once('\t'))
-        .map(|(p, i)| (p.to_string(), i.to_string()))
-        .collect();
-    assert_eq!(want.len(), 36, "tshark read the fixture: {}", r.stderr);
-    let d = differences(&want, &ours());
-    assert!(d.is_empty(), "{}", d.join("\n"));
+    for (file, count) in FIXTURES {
+        let r = run(Command::new("tshark")
+            .args(["-n", "-r"])
+            .arg(root().join(file))
+            .args(["-T", "fields", "-E", "separator=/t"])
+            .args(["-e", "_ws.col.Protocol", "-e", "_ws.col.Info"]));
+        let want: Vec<(String, String)> = String::from_utf8_lossy(&r.stdout)
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(p, i)| (p.to_string(), i.to_string()))
+            .collect();
+        assert_eq!(want.len(), count, "tshark read {file}: {}", r.stderr);
+        let d = differences(&want, &ours_of(file));
+        assert!(d.is_empty(), "{file}:\n{}", d.join("\n"));
+    }
+}
+
+/// A real Client Hello over two Initial packets (aioquic, eight long ALPN names): each
+/// packet shows its own CRYPTO frame, and the SNI is read from both together.
+#[test]
+fn quic_real_client_hello_across_two_initials() {
+    let cols = ours_of("fixtures/web_quic_aioquic.pcap");
+    let info = |n: usize| cols.get(n - 1).map(|(_, i)| i.as_str()).unwrap_or("");
+    assert!(info(9).ends_with("PKN: 0, CRYPTO"), "{}", info(9));
+    assert!(info(10).ends_with("PKN: 1, CRYPTO"), "{}", info(10));
+    let r = super::util::wirelab_run(&["read", "fixtures/web_quic_aioquic.pcap"]);
+    assert!(
+        r.out().contains(":4434  → 5 frames")
+            && r.out().matches("QUIC with quic.example").count() == 2,
+        "{}",
+        r.out()
+    );
 }
 
 /// Defect: every packet of a datagram was listed ("Initial, ..., Handshake, ..."); tshark
