@@ -220,10 +220,11 @@ pub struct QuicSide {
     pub largest_initial_pn: Option<u64>,
     /// Datagrams seen.
     pub packets: u64,
-    /// The side's Initial CRYPTO stream from offset 0, as far as it is contiguous
-    /// (at most [`MAX_CRYPTO_BYTES`]).
+    /// The client's Initial CRYPTO stream from offset 0, as far as it is contiguous (at
+    /// most [`MAX_CRYPTO_BYTES`]), until its first handshake message is whole.
     pub crypto: Vec<u8>,
-    /// CRYPTO pieces beyond a gap (offset, bytes), at most [`MAX_CRYPTO_PIECES`].
+    /// CRYPTO pieces beyond a gap (offset, bytes), at most [`MAX_CRYPTO_PIECES`] and
+    /// [`MAX_CRYPTO_BYTES`] in all.
     crypto_pending: Vec<(u64, Vec<u8>)>,
 }
 
@@ -262,6 +263,8 @@ pub struct QuicConn {
     pub flipped: bool,
     /// tshark follows the connection: a client Initial was seen.
     pub tracked: bool,
+    /// The client's first handshake message was read (its CRYPTO bytes let go).
+    pub crypto_done: bool,
     /// Set when the conversation is Google QUIC (its first datagram was).
     pub google: Option<GquicConn>,
 }
@@ -541,9 +544,10 @@ impl QuicSide {
     fn add_crypto(&mut self, off: u64, data: &[u8]) -> bool {
         let have = self.crypto.len() as u64;
         if off > have {
+            let held: usize = self.crypto_pending.iter().map(|(_, d)| d.len()).sum();
             if self.crypto_pending.len() < MAX_CRYPTO_PIECES
                 && off < MAX_CRYPTO_BYTES as u64
-                && data.len() <= MAX_CRYPTO_BYTES
+                && held.saturating_add(data.len()) <= MAX_CRYPTO_BYTES
             {
                 self.crypto_pending.push((off, data.to_vec()));
             }
@@ -867,14 +871,8 @@ impl QuicConn {
                             .iter()
                             .find(|(o, _)| *o == 0)
                             .map(|(_, d)| d.to_vec());
-                        let mut grew = false;
-                        if let Some(side) = self.sides.get_mut(s) {
-                            for (o, d) in &pieces {
-                                grew |= side.add_crypto(*o, d);
-                            }
-                        }
-                        if grew && from_client && self.server_name.is_none() {
-                            self.learn_client_hello(s);
+                        if from_client && !self.crypto_done {
+                            self.follow_client_crypto(&pieces);
                         }
                     }
                 }
@@ -918,17 +916,31 @@ impl QuicConn {
         }
     }
 
-    /// Reads the SNI and ALPN of the client's Client Hello once its stream holds it.
-    fn learn_client_hello(&mut self, s: usize) {
-        let Some(side) = self.sides.get(s) else {
+    /// Adds the client's CRYPTO pieces to its stream; once the stream's first handshake
+    /// message is whole, reads the SNI and ALPN of a Client Hello and lets the bytes go
+    /// (a connection keeps them only while its Client Hello is incomplete).
+    fn follow_client_crypto(&mut self, pieces: &[(u64, &[u8])]) {
+        let side = &mut self.sides[0];
+        let mut grew = false;
+        for (o, d) in pieces {
+            grew |= side.add_crypto(*o, d);
+        }
+        if !grew {
+            return;
+        }
+        let Some((t, body)) = side.first_message() else {
             return;
         };
-        if let Some((1, body)) = side.first_message()
+        if t == 1
             && let Some(ch) = super::tls::parse_client_hello(body)
         {
             self.server_name = ch.server_name.clone();
             self.alpn = ch.alpn.clone();
         }
+        let side = &mut self.sides[0];
+        side.crypto = Vec::new();
+        side.crypto_pending = Vec::new();
+        self.crypto_done = true;
     }
 }
 
@@ -1673,7 +1685,8 @@ mod tests {
         ));
         assert_eq!(conn.server_name.as_deref(), Some("split.example"));
         assert_eq!(conn.alpn, vec!["h3".to_string()]);
-        assert_eq!(conn.sides[0].crypto.len(), ch.len());
+        // the bytes are let go once the Client Hello is read
+        assert!(conn.crypto_done && conn.sides[0].crypto.is_empty());
     }
 
     #[test]
