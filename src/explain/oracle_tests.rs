@@ -251,46 +251,6 @@ const APP_COLUMNS: &[&str] = &[
 /// (file, frame, why); each is listed in the README's "left to Wireshark" too.
 const WEB_KNOWN: &[(&str, u64, &str)] = &[
     (
-        "PcapPlusPlus__many_interfaces-1.pcapng",
-        51,
-        "Google QUIC (Q046) is not dissected",
-    ),
-    (
-        "PcapPlusPlus__many_interfaces-1.pcapng",
-        57,
-        "Google QUIC is not dissected",
-    ),
-    (
-        "PcapPlusPlus__many_interfaces-1.pcapng",
-        59,
-        "Google QUIC is not dissected",
-    ),
-    (
-        "PcapPlusPlus__many_interfaces-1.pcapng",
-        60,
-        "Google QUIC is not dissected",
-    ),
-    (
-        "PcapPlusPlus__many_interfaces-1.pcapng",
-        61,
-        "Google QUIC is not dissected",
-    ),
-    (
-        "PcapPlusPlus__many_interfaces-1.pcapng",
-        62,
-        "Google QUIC is not dissected",
-    ),
-    (
-        "PcapPlusPlus__many_interfaces-1.pcapng",
-        63,
-        "Google QUIC is not dissected",
-    ),
-    (
-        "PcapPlusPlus__many_interfaces-1.pcapng",
-        64,
-        "Google QUIC is not dissected",
-    ),
-    (
         "dpkt__nb6-http.pcap",
         56,
         "HTTP inside L2TP: tunnels are not decoded",

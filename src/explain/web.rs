@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::decode::app::quic::{self, LongType, QuicConn, QuicPacket};
+use crate::decode::app::quic::{self, GquicKind, LongType, QuicConn, QuicPacket};
 use crate::decode::app::ssh::{self, SshItem, SshSession};
 use crate::decode::app::tls::{self, TlsItem, TlsSession};
 use crate::decode::app::web::{HttpMessage, WebContent, WebFrame, WebProto, WebSummary};
@@ -35,6 +35,7 @@ pub fn protocol(frame: &WebFrame) -> &'static str {
         WebContent::HttpContinuation => "HTTP",
         WebContent::Tls(t) => t.protocol,
         WebContent::Ssh(s) => s.protocol,
+        WebContent::Quic(p) if matches!(p.first(), Some(QuicPacket::Google(_))) => "GQUIC",
         WebContent::Quic(_) => "QUIC",
     }
 }
@@ -151,11 +152,10 @@ pub fn write_info(out: &mut String, frame: &WebFrame, tcp_info: &str) {
             }
         }
         WebContent::Quic(packets) => {
-            for (i, p) in packets.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_quic_packet(out, p, frame.from_client);
+            // tshark's QUIC dissector rewrites the Info column for each packet of a
+            // datagram: coalesced packets show the last one's
+            if let Some(p) = packets.last() {
+                write_quic_packet(out, p);
             }
         }
     }
@@ -176,14 +176,26 @@ fn ssh_message_name(s: &ssh::SshFrame, code: u8) -> &'static str {
     }
 }
 
-/// One QUIC packet's part of the Info column.
-fn write_quic_packet(out: &mut String, p: &QuicPacket, from_client: bool) {
-    let hex = |out: &mut String, cid: &quic::Cid| {
-        for b in cid.as_bytes() {
-            let _ = write!(out, "{b:02x}");
+/// One QUIC packet's Info column, as tshark 4.0 writes it: the long header type, then
+/// `DCID=` and `SCID=` of those that are not empty, `PKN: n` and the frames of a
+/// decrypted Initial; a short header's `Protected Payload (KP0)` and DCID; Google
+/// QUIC's message or `Payload (Encrypted)`, `PKN: n` and `CID: n`.
+fn write_quic_packet(out: &mut String, p: &QuicPacket) {
+    let cids = |out: &mut String, dcid: &quic::Cid, scid: &quic::Cid| {
+        for (name, cid) in [(", DCID=", dcid), (", SCID=", scid)] {
+            if !cid.is_empty() {
+                out.push_str(name);
+                for b in cid.as_bytes() {
+                    let _ = write!(out, "{b:02x}");
+                }
+            }
         }
     };
     match p {
+        QuicPacket::Long {
+            google_info: Some(text),
+            ..
+        } => out.push_str(text),
         QuicPacket::Long {
             kind,
             dcid,
@@ -193,13 +205,7 @@ fn write_quic_packet(out: &mut String, p: &QuicPacket, from_client: bool) {
             ..
         } => {
             out.push_str(kind.name());
-            if from_client {
-                out.push_str(", DCID=");
-                hex(out, dcid);
-            } else {
-                out.push_str(", SCID=");
-                hex(out, scid);
-            }
+            cids(out, dcid, scid);
             if let Some(pn) = pn {
                 let _ = write!(out, ", PKN: {pn}");
             }
@@ -208,12 +214,28 @@ fn write_quic_packet(out: &mut String, p: &QuicPacket, from_client: bool) {
                 out.push_str(quic::frame_name(*f));
             }
         }
-        QuicPacket::VersionNegotiation { .. } => out.push_str("Version Negotiation"),
+        QuicPacket::VersionNegotiation { dcid, scid } => {
+            out.push_str("Version Negotiation");
+            cids(out, dcid, scid);
+        }
         QuicPacket::Short { dcid, .. } => {
             out.push_str("Protected Payload (KP0)");
-            if !dcid.is_empty() {
-                out.push_str(", DCID=");
-                hex(out, dcid);
+            cids(out, dcid, &quic::Cid::default());
+        }
+        QuicPacket::Google(g) => {
+            match g.kind {
+                GquicKind::VersionNegotiation => out.push_str("Version Negotiation"),
+                GquicKind::PublicReset => out.push_str("Public Reset"),
+                GquicKind::Clear(text) => out.push_str(text),
+                GquicKind::Encrypted => out.push_str("Payload (Encrypted)"),
+            }
+            if let Some(pkn) = g.pkn {
+                let _ = write!(out, ", PKN: {pkn}");
+            }
+            // tshark writes CID: always on the two packets without a packet number,
+            // elsewhere only when it is not 0
+            if g.pkn.is_none() || g.cid != 0 {
+                let _ = write!(out, ", CID: {}", g.cid);
             }
         }
     }
@@ -307,52 +329,103 @@ pub fn write_note(out: &mut String, frame: &WebFrame) {
                 }
             }
         }
-        WebContent::Quic(packets) => {
-            out.push_str("QUIC: HTTP/3's transport over UDP");
-            if let Some(p) = packets.first() {
-                match p {
-                    QuicPacket::Long {
-                        kind: LongType::Initial,
-                        frames,
-                        crypto_start,
-                        ..
-                    } => {
-                        out.push_str("; Initial packet: ");
-                        match crypto_start.as_deref().and_then(|c| c.first()) {
-                            Some(1) => out.push_str("carries the client's TLS Client Hello"),
-                            Some(2) => out.push_str("carries the server's TLS Server Hello"),
-                            _ if frames.is_some() => {
-                                out.push_str("handshake bookkeeping (acknowledgements, padding)")
-                            }
-                            _ => out.push_str(
-                                "starts the handshake (its contents were cut from the capture)",
-                            ),
-                        }
-                        out.push_str(
-                            ", readable by anyone since its keys come from the connection ID",
-                        );
-                    }
-                    QuicPacket::Long {
-                        kind: LongType::Handshake,
-                        ..
-                    } => {
-                        out.push_str("; Handshake packet: the rest of the TLS handshake, encrypted")
-                    }
-                    QuicPacket::Long { kind, .. } => {
-                        let _ = write!(out, "; {} packet", kind.name());
-                    }
-                    QuicPacket::VersionNegotiation { .. } => {
-                        out.push_str("; the server lists the QUIC versions it speaks")
-                    }
-                    QuicPacket::Short { len, .. } => {
-                        let _ = write!(
-                            out,
-                            "; {len} bytes of encrypted data: only the two ends can read it"
-                        );
-                    }
-                }
-            }
+        WebContent::Quic(packets) => write_quic_note(out, packets),
+    }
+}
+
+/// The note of a QUIC datagram: what its packets are, for a student.
+fn write_quic_note(out: &mut String, packets: &[QuicPacket]) {
+    if let Some(QuicPacket::Google(g)) = packets.first() {
+        out.push_str("Google QUIC: Google's own QUIC, before the IETF standard (RFC 9000)");
+        if let Some(v) = g.version.as_ref().and_then(|v| std::str::from_utf8(v).ok()) {
+            let _ = write!(out, ", version {v}");
         }
+        out.push_str(match g.kind {
+            GquicKind::Clear("Client Hello") => {
+                "; the client's hello, in clear: it proposes keys and names the server"
+            }
+            GquicKind::Clear("Server Hello") => "; the server's hello, in clear",
+            GquicKind::Clear("Rejection") => {
+                "; the server rejects the client's first hello and sends its configuration"
+            }
+            GquicKind::Clear(_) => "; a packet in clear",
+            GquicKind::Encrypted => "; encrypted: only the two ends can read it",
+            GquicKind::VersionNegotiation => "; the server lists the versions it speaks",
+            GquicKind::PublicReset => "; the server resets the connection",
+        });
+        return;
+    }
+    out.push_str("QUIC: HTTP/3's transport over UDP");
+    if packets.len() > 1 {
+        out.push_str("; coalesced: ");
+        for (i, p) in packets.iter().enumerate() {
+            if i > 0 {
+                out.push_str(" + ");
+            }
+            out.push_str(match p {
+                QuicPacket::Long { kind, .. } => kind.name(),
+                QuicPacket::VersionNegotiation { .. } => "Version Negotiation",
+                QuicPacket::Short { .. } => "1-RTT",
+                QuicPacket::Google(_) => "Google QUIC",
+            });
+        }
+        out.push_str(" packets in one UDP datagram (Wireshark's Info column shows the last one)");
+    }
+    let Some(p) = packets.first() else { return };
+    match p {
+        QuicPacket::Long {
+            kind: LongType::Initial,
+            frames,
+            crypto_start,
+            crypto_offset,
+            google_info,
+            ..
+        } => {
+            out.push_str("; Initial packet: ");
+            match (
+                crypto_start.as_deref().and_then(|c| c.first()),
+                crypto_offset,
+            ) {
+                (Some(1), _) => out.push_str("carries the client's TLS Client Hello"),
+                (Some(2), _) => out.push_str("carries the server's TLS Server Hello"),
+                (_, Some(off)) if *off > 0 => {
+                    let _ = write!(
+                        out,
+                        "carries more of a TLS handshake message that did not fit one \
+                         packet (from byte {off} of the handshake)"
+                    );
+                }
+                _ if google_info.is_some() => {
+                    out.push_str("carries Google QUIC frames (a version before RFC 9000)")
+                }
+                _ if frames.is_some() => {
+                    out.push_str("handshake bookkeeping (acknowledgements, padding)")
+                }
+                _ => out.push_str("starts the handshake (its contents were cut from the capture)"),
+            }
+            out.push_str(", readable by anyone since its keys come from the connection ID");
+        }
+        QuicPacket::Long {
+            kind: LongType::Handshake,
+            ..
+        } => out.push_str("; Handshake packet: the rest of the TLS handshake, encrypted"),
+        QuicPacket::Long {
+            kind: LongType::Retry,
+            ..
+        } => out.push_str("; Retry: the server asks the client to start again with a token"),
+        QuicPacket::Long { kind, .. } => {
+            let _ = write!(out, "; {} packet", kind.name());
+        }
+        QuicPacket::VersionNegotiation { .. } => {
+            out.push_str("; the server lists the QUIC versions it speaks")
+        }
+        QuicPacket::Short { len, .. } => {
+            let _ = write!(
+                out,
+                "; {len} bytes of encrypted data: only the two ends can read it"
+            );
+        }
+        QuicPacket::Google(_) => {}
     }
 }
 
@@ -557,6 +630,18 @@ fn ssh_verdict(sess: &SshSession) -> String {
 }
 
 fn quic_verdict(q: &QuicConn) -> String {
+    if let Some(g) = &q.google {
+        let mut s = String::from("Google QUIC");
+        if let Some(name) = &q.server_name {
+            let _ = write!(s, " with {name}");
+        }
+        s.push_str(if g.encrypted > 0 {
+            ": its handshake in clear, then encrypted data"
+        } else {
+            ": its handshake in clear only"
+        });
+        return s;
+    }
     let mut s = String::from("QUIC");
     if let Some(name) = &q.server_name {
         let _ = write!(s, " with {name}");

@@ -14,6 +14,7 @@ mod hostile;
 mod lab;
 mod labmodel;
 mod privileges;
+mod quic;
 mod reader;
 mod readme;
 mod robust;

@@ -330,10 +330,6 @@ const LEFT_TO_WIRESHARK: &[(&str, &str)] = &[
         "PPP over Ethernet discovery: EtherType 0x8863, not decoded",
     ),
     ("MPTCP", "Multipath TCP: its option is shown as TCP"),
-    (
-        "GQUIC",
-        "Google's QUIC before RFC 9000 (versions Q0xx): wirelab dissects IETF QUIC only",
-    ),
 ];
 
 /// Why tshark's Protocol column `protocol` is left to Wireshark, if it is.

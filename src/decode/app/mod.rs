@@ -14,6 +14,7 @@
 pub mod dhcp;
 pub mod dhcpv6;
 pub mod dns;
+pub mod gquic;
 pub mod http;
 pub mod nbns;
 pub mod ntp;

@@ -344,8 +344,8 @@ impl WebDissector {
                 let key = key(src, u.src_port, dst, u.dst_port, false);
                 if !self.convs.contains_key(&key) {
                     let on_port = u.src_port == quic::UDP_PORT || u.dst_port == quic::UDP_PORT;
-                    if quic::is_gquic(packet.payload)
-                        || !quic::looks_like_long_header(packet.payload)
+                    if !quic::is_gquic(packet.payload)
+                        && !quic::looks_like_long_header(packet.payload)
                     {
                         // a short header can only be read in a followed connection
                         return None;
