@@ -416,7 +416,7 @@ fn capture(args: &CaptureArgs, color: bool) -> Result<(), Failure> {
 }
 
 /// Why loopback figures look odd, in one line.
-pub const LOOPBACK_NOTE: &str = "(loopback: the kernel counts each packet twice, as sent and as received, and only one copy is captured; checksums are left to the never-used offload, so they show as not verified)";
+pub const LOOPBACK_NOTE: &str = "(loopback: the kernel counts each packet twice, as sent and as received, and only one copy is captured; checksums are left to an offload that never happens on loopback, so tshark shows them unverified and the detail view says not computed)";
 
 fn server(args: &ServerArgs) -> Result<(), Failure> {
     let addr =

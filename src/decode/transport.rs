@@ -14,8 +14,8 @@ use super::names::{
 };
 use super::spans::{Bits, FieldSink, Hex, data_layer, payload as payload_spans};
 use super::{
-    Bytes, Icmp, Packet, Tcp, TcpFlags, TcpOptions, Transport, Udp, be16, be32, checksum, ip,
-    len_u32, malformed, truncated, tunnel,
+    Bytes, ChecksumStatus, Icmp, Packet, Tcp, TcpFlags, TcpOptions, Transport, Udp, be16, be32,
+    checksum, ip, len_u32, malformed, truncated, tunnel,
 };
 
 /// Fixed TCP header length.
@@ -149,7 +149,8 @@ fn tcp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, s: &mut S) {
         short: false,
     };
     if S::ON {
-        tcp_spans(&tcp, b, at, s);
+        let status = checksum::status(packet, 6, b, bytes.reported, tcp.checksum);
+        tcp_spans(&tcp, b, at, Some(status), s);
     }
     if header_len < TCP_MIN {
         packet.transport = Transport::Tcp(tcp);
@@ -253,7 +254,13 @@ const TCP_FLAG_MEANINGS: [(u16, &str); 9] = [
 
 /// The spans of a TCP header whose fixed 20 bytes were read into `tcp` (`b` from
 /// the header's start, at frame offset `at`).
-fn tcp_spans<S: FieldSink>(tcp: &Tcp, b: &[u8], at: usize, s: &mut S) {
+fn tcp_spans<S: FieldSink>(
+    tcp: &Tcp,
+    b: &[u8],
+    at: usize,
+    status: Option<ChecksumStatus>,
+    s: &mut S,
+) {
     port_spans(tcp.src_port, tcp.dst_port, at, false, s);
     let rel = s.relative_seq();
     s.field(
@@ -349,7 +356,7 @@ fn tcp_spans<S: FieldSink>(tcp: &Tcp, b: &[u8], at: usize, s: &mut S) {
         2,
         "Checksum",
         format_args!("0x{:04x}", tcp.checksum),
-        "not verified (the sending host often leaves it to the network card)",
+        checksum_meaning(status),
     );
     s.field(
         at + 18,
@@ -490,7 +497,9 @@ fn udp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, s: &mut S) {
         payload_len: u32::from(length.saturating_sub(8)),
     };
     if S::ON {
-        udp_spans(&udp, at, s);
+        let datagram = bytes.limit(usize::from(length));
+        let status = checksum::status(packet, 17, datagram.data, datagram.reported, udp.checksum);
+        udp_spans(&udp, at, Some(status), s);
     }
     let (src_port, dst_port, checksum) = (udp.src_port, udp.dst_port, udp.checksum);
     packet.transport = Transport::Udp(udp);
@@ -538,7 +547,7 @@ fn udp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, s: &mut S) {
 }
 
 /// The spans of a UDP header read into `udp`, at frame offset `at`.
-fn udp_spans<S: FieldSink>(udp: &Udp, at: usize, s: &mut S) {
+fn udp_spans<S: FieldSink>(udp: &Udp, at: usize, status: Option<ChecksumStatus>, s: &mut S) {
     port_spans(udp.src_port, udp.dst_port, at, true, s);
     let len = udp.length;
     s.field(
@@ -563,12 +572,30 @@ fn udp_spans<S: FieldSink>(udp: &Udp, at: usize, s: &mut S) {
         2,
         "Checksum",
         format_args!("0x{:04x}", udp.checksum),
-        if udp.checksum == 0 {
-            "0: no checksum (allowed over IPv4 only)"
-        } else {
-            "not verified (2 bytes)"
-        },
+        checksum_meaning(status),
     );
+}
+
+/// What the detail view says of a TCP, UDP or ICMP checksum: the decoder's own check
+/// ([`ChecksumStatus`], the fact the notes and Zeek's `c`/`C` use too), or `None` for
+/// a header quoted in an ICMP error, which is not checked.
+fn checksum_meaning(status: Option<ChecksumStatus>) -> &'static str {
+    match status {
+        Some(ChecksumStatus::Good) => "correct",
+        Some(ChecksumStatus::Bad) => {
+            "wrong (not the partial sum an offload leaves either): the receiver discards it"
+        }
+        Some(ChecksumStatus::Partial) => {
+            "not computed: the sender left it to the network card (checksum offload), \
+             which on loopback and veth never fills it in"
+        }
+        Some(ChecksumStatus::Absent) => "0: no checksum (allowed over IPv4 only)",
+        Some(ChecksumStatus::Unverified) => {
+            "not verified: the segment is not all in the capture (cut short, or an IP \
+             fragment not reassembled)"
+        }
+        None => "not verified (in the quoted header)",
+    }
 }
 
 /// ICMP (RFC 792) or ICMPv6 (RFC 4443): type, code, checksum, the echo id and
@@ -582,7 +609,10 @@ fn icmp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, v6: bool, s
         Icmpv4Slice::from_slice(b).map(|s| (s.type_u8(), s.code_u8(), s.checksum(), s.bytes5to8()))
     };
     if S::ON {
-        icmp_spans(b, at, v6, false, s);
+        let status = fields.as_ref().ok().map(|&(_, _, sum, _)| {
+            checksum::status(packet, if v6 { 58 } else { 1 }, b, bytes.reported, sum)
+        });
+        icmp_spans(b, at, v6, status, s);
     }
     let (icmp_type, code, checksum, rest_of_header) = match fields {
         Ok(f) => f,
@@ -620,7 +650,15 @@ fn icmp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, v6: bool, s
 
 /// The spans of an ICMP or ICMPv6 message (`b` from its start, at frame offset
 /// `at`); `quoted`: the start of one quoted in an error (type, code, checksum).
-fn icmp_spans<S: FieldSink>(b: &[u8], at: usize, v6: bool, quoted: bool, s: &mut S) {
+/// `status`: the checksum's, or `None` for the header an ICMP error quotes.
+fn icmp_spans<S: FieldSink>(
+    b: &[u8],
+    at: usize,
+    v6: bool,
+    status: Option<ChecksumStatus>,
+    s: &mut S,
+) {
+    let quoted = status.is_none();
     s.layer(
         if v6 {
             "Internet Control Message Protocol v6"
@@ -646,7 +684,7 @@ fn icmp_spans<S: FieldSink>(b: &[u8], at: usize, v6: bool, quoted: bool, s: &mut
         2,
         "Checksum",
         format_args!("0x{sum:04x}"),
-        "not verified",
+        checksum_meaning(status),
     );
     s.summary(name);
     if quoted {
@@ -753,12 +791,12 @@ pub(crate) fn quoted_transport_spans<S: FieldSink>(protocol: u8, b: &[u8], at: u
                         checksum,
                         payload_len: u32::from(length.saturating_sub(8)),
                     };
-                    udp_spans(&udp, at, s);
+                    udp_spans(&udp, at, None, s);
                 }
                 _ => port_spans(sp, dp, at, true, s),
             }
         }
-        1 | 58 => icmp_spans(b, at, protocol == 58, true, s),
+        1 | 58 => icmp_spans(b, at, protocol == 58, None, s),
         p => {
             let why = format!("IP protocol {p} ({}) not decoded", ip_proto_name(p));
             data_layer(b, at, b.len(), &why, s);

@@ -1012,3 +1012,50 @@ fn zeek_bad_checksum_fixture() {
         vec![vec!["5", "3"], vec!["1", "1"]]
     );
 }
+
+/// The detail view said every TCP/UDP checksum was "not verified" while the note of the same
+/// frame said it was wrong (and Zeek's history had `C`): both now give the decoder's one
+/// check. Frame 4 of the bad-checksum fixture is wrong, frame 5 (its good copy) correct, and
+/// a loopback lab frame's checksum is the offload's partial sum.
+#[test]
+fn r15_detail_said_not_verified_where_the_note_said_wrong() {
+    let checksum_line = |file: &str, frame: &str, layer: &str| -> String {
+        let r = super::util::wirelab_run(&["read", "--view", "detail", "--frame", frame, file]);
+        assert_eq!(r.code, Some(0), "{}", r.describe());
+        let out = r.out();
+        let from = out
+            .find(layer)
+            .unwrap_or_else(|| panic!("no {layer} layer in frame {frame} of {file}:\n{out}"));
+        out[from..]
+            .lines()
+            .find(|l| l.contains(" Checksum "))
+            .unwrap_or_else(|| panic!("no checksum line:\n{out}"))
+            .to_string()
+    };
+    let bad = "fixtures/zeek_bad_checksum.pcap";
+    let wrong = checksum_line(bad, "4", "Transmission Control Protocol");
+    assert!(wrong.contains("wrong"), "{wrong}");
+    let note = super::util::wirelab_run(&["read", bad, "--format", "jsonl"]).out();
+    let frame4 = note
+        .lines()
+        .find(|l| l.contains("\"no\":4,"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        frame4.contains("checksum is wrong"),
+        "the note agrees: {frame4}"
+    );
+    let good = checksum_line(bad, "5", "Transmission Control Protocol");
+    assert!(good.contains("correct"), "{good}");
+    let udp_wrong = checksum_line(bad, "10", "User Datagram Protocol");
+    assert!(udp_wrong.contains("wrong"), "{udp_wrong}");
+    let lab = checksum_line(
+        "fixtures/lab_tcp.pcap",
+        "4",
+        "Transmission Control Protocol",
+    );
+    assert!(
+        lab.contains("not computed") && lab.contains("offload"),
+        "{lab}"
+    );
+}
