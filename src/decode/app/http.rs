@@ -55,15 +55,35 @@ const METHODS: [&[u8]; 33] = [
     b"BIND",
 ];
 
+/// Bytes of the longest of [`METHODS`].
+const LONGEST_METHOD: usize = {
+    let mut longest = 0;
+    let mut i = 0;
+    while i < METHODS.len() {
+        if METHODS[i].len() > longest {
+            longest = METHODS[i].len();
+        }
+        i += 1;
+    }
+    longest
+};
+
 /// True when `data` starts like an HTTP request line (`METHOD SP`) or status line
 /// (`HTTP/1.`): the content check that decides whether a segment starts a message.
 pub fn starts_message(data: &[u8]) -> bool {
     if data.starts_with(b"HTTP/1.") {
         return true;
     }
-    METHODS
-        .iter()
-        .any(|m| data.len() > m.len() && data.starts_with(m) && data.get(m.len()) == Some(&b' '))
+    // A method is letters and '-', followed by a space: the word before the first space
+    // (looked for no further than the longest method) is one of them, or none is.
+    if !data.first().is_some_and(u8::is_ascii_uppercase) {
+        return false;
+    }
+    let head = data.get(..=LONGEST_METHOD).unwrap_or(data);
+    head.iter()
+        .position(|&b| b == b' ')
+        .and_then(|space| data.get(..space))
+        .is_some_and(|word| METHODS.contains(&word))
 }
 
 /// The first line of a message, without its line end (CR LF, or a bare LF).
@@ -451,6 +471,41 @@ mod tests {
         assert!(!starts_message(b"GET"));
         assert!(starts_message(b"GET "));
         assert!(starts_message(b"HTTP/1.1 200"));
+    }
+
+    #[test]
+    fn test_starts_message_as_each_method_checked_in_turn() {
+        // The word-before-the-space lookup says what trying every method in turn says.
+        let each = |data: &[u8]| {
+            data.starts_with(b"HTTP/1.")
+                || METHODS.iter().any(|m| {
+                    data.len() > m.len() && data.starts_with(m) && data.get(m.len()) == Some(&b' ')
+                })
+        };
+        let mut cases: Vec<Vec<u8>> = Vec::new();
+        for m in METHODS {
+            for tail in [&b""[..], b" ", b"  ", b"X ", b" / HTTP/1.1", b"-", b"\r\n"] {
+                cases.push([m, tail].concat());
+                cases.push([&m[..m.len() - 1], tail].concat());
+            }
+        }
+        cases.extend(
+            [
+                &b""[..],
+                b" ",
+                b"HTTP/1.",
+                b"HTTP/2 200",
+                b"get / HTTP/1.1",
+                b"GETGETGETGETGETGETGET ",
+                b"VERSION-CONTROL ",
+                b"VERSION-CONTROLX ",
+                b"LOCK THE DOOR",
+            ]
+            .map(<[u8]>::to_vec),
+        );
+        for c in &cases {
+            assert_eq!(starts_message(c), each(c), "{:?}", String::from_utf8_lossy(c));
+        }
     }
 
     #[test]

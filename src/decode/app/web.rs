@@ -209,23 +209,20 @@ pub struct WebDissector {
     by_content: usize,
 }
 
-/// True when `port` is one Wireshark gives `proto` (over TCP).
+/// The web protocol Wireshark gives TCP `port`, if any (the application port table's
+/// choice, [`super::by_port`]).
 fn tcp_port_proto(port: u16) -> Option<WebProto> {
-    if http::TCP_PORTS.contains(&port) {
-        Some(WebProto::Http)
-    } else if tls::TCP_PORTS.contains(&port) {
-        Some(WebProto::Tls)
-    } else if port == ssh::TCP_PORT {
-        Some(WebProto::Ssh)
-    } else {
-        None
+    match super::by_port(super::L4::Tcp, port)? {
+        super::AppProto::Http => Some(WebProto::Http),
+        super::AppProto::Tls => Some(WebProto::Tls),
+        super::AppProto::Ssh => Some(WebProto::Ssh),
+        _ => None,
     }
 }
 
 /// The protocol the first bytes of a TCP conversation's data look like.
 fn tcp_content_proto(payload: &[u8]) -> Option<WebProto> {
-    if http::starts_message(payload) && payload.windows(6).any(|w| w == b" HTTP/" || w == b"HTTP/1")
-    {
+    if http::starts_message(payload) && mentions_http_version(payload) {
         Some(WebProto::Http)
     } else if ssh::is_banner(payload) {
         Some(WebProto::Ssh)
@@ -237,6 +234,15 @@ fn tcp_content_proto(payload: &[u8]) -> Option<WebProto> {
     } else {
         None
     }
+}
+
+/// True when `payload` holds ` HTTP/` or `HTTP/1` somewhere (a request line's version).
+fn mentions_http_version(payload: &[u8]) -> bool {
+    payload.windows(5).enumerate().any(|(i, w)| {
+        w.first() == Some(&b'H')
+            && w == b"HTTP/"
+            && ((i > 0 && payload.get(i - 1) == Some(&b' ')) || payload.get(i + 5) == Some(&b'1'))
+    })
 }
 
 impl WebDissector {
@@ -1022,5 +1028,39 @@ fn message_of(head: &http::Head<'_>) -> HttpMessage {
         complete: false,
         started_in: None,
         truncated: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_mentions_http_version_as_six_byte_windows() {
+        let windows = |p: &[u8]| p.windows(6).any(|w| w == b" HTTP/" || w == b"HTTP/1");
+        for p in [
+            &b""[..],
+            b"HTTP/",
+            b"HTTP/1",
+            b" HTTP/",
+            b"GET / HTTP/1.1",
+            b"GET / HTTP/2",
+            b"GET /HTTP/2",
+            b"xHTTP/2",
+            b"HHTTP/1",
+            b"HTTP",
+            b"GET / http/1.1",
+        ] {
+            assert_eq!(mentions_http_version(p), windows(p), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn test_tcp_port_proto_is_the_port_table() {
+        assert_eq!(tcp_port_proto(80), Some(WebProto::Http));
+        assert_eq!(tcp_port_proto(8443), Some(WebProto::Tls));
+        assert_eq!(tcp_port_proto(22), Some(WebProto::Ssh));
+        assert_eq!(tcp_port_proto(53), None);
+        assert_eq!(tcp_port_proto(23456), None);
     }
 }
