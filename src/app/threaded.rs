@@ -191,8 +191,15 @@ fn push(
     let info = info
         .filter(|&options| explain::tcp_info(batch.infos, &packet, &pick.facts, options))
         .map(|_| (start, batch.infos.len() - start));
-    let payload = match offset_within(frame.data, packet.payload) {
-        Some(within) => Place::Frame(within, packet.payload.len()),
+    // The decoder says where the payload lies in the frame (the frame's bytes stay in
+    // the batch's block, where the other thread finds the payload again).
+    debug_assert!(
+        packet
+            .payload_span()
+            .is_none_or(|span| frame.data.get(span) == Some(packet.payload))
+    );
+    let payload = match packet.payload_span() {
+        Some(span) => Place::Frame(span.start, span.len()),
         None => {
             let start = batch.extra.len();
             batch.extra.extend_from_slice(packet.payload);
@@ -217,12 +224,6 @@ fn push(
 /// `bytes[at..at + len]`, empty if out of range (never, for offsets a batch recorded).
 fn slice(bytes: &[u8], at: usize, len: usize) -> &[u8] {
     bytes.get(at..at.saturating_add(len)).unwrap_or_default()
-}
-
-/// Where `part` starts within `whole`, if it lies inside it.
-fn offset_within(whole: &[u8], part: &[u8]) -> Option<usize> {
-    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
-    (start.checked_add(part.len())? <= whole.len()).then_some(start)
 }
 
 /// Reads the whole file through `pipeline`, the front half on a second thread; returns

@@ -504,7 +504,12 @@ mod tests {
             .map(<[u8]>::to_vec),
         );
         for c in &cases {
-            assert_eq!(starts_message(c), each(c), "{:?}", String::from_utf8_lossy(c));
+            assert_eq!(
+                starts_message(c),
+                each(c),
+                "{:?}",
+                String::from_utf8_lossy(c)
+            );
         }
     }
 

@@ -297,8 +297,16 @@ mod tests {
     #[test]
     fn test_port_sets_hold_their_lists_only() {
         for p in 0..=u16::MAX {
-            assert_eq!(HTTP_TCP_PORTS.contains(p), http::TCP_PORTS.contains(&p), "{p}");
-            assert_eq!(TLS_TCP_PORTS.contains(p), tls::TCP_PORTS.contains(&p), "{p}");
+            assert_eq!(
+                HTTP_TCP_PORTS.contains(p),
+                http::TCP_PORTS.contains(&p),
+                "{p}"
+            );
+            assert_eq!(
+                TLS_TCP_PORTS.contains(p),
+                tls::TCP_PORTS.contains(&p),
+                "{p}"
+            );
         }
     }
 
