@@ -204,9 +204,11 @@ pub enum WebSummary {
 #[derive(Debug, Default)]
 pub struct WebDissector {
     convs: HashMap<Key, Conv>,
-    /// Conversations found by content (not by port): while there are none, a frame
-    /// on other ports costs no lookup.
-    by_content: usize,
+    /// TCP conversations found by content (not by port): while there are none, a TCP
+    /// segment on other ports costs no lookup (it cannot be in `convs`).
+    tcp_by_content: usize,
+    /// QUIC conversations followed: while there are none, a UDP datagram costs no lookup.
+    udp_convs: usize,
 }
 
 /// The web protocol Wireshark gives TCP `port`, if any (the application port table's
@@ -273,13 +275,17 @@ impl WebDissector {
                     return None;
                 }
                 let key = key(src, t.src_port, dst, t.dst_port, true);
-                if !self.convs.contains_key(&key) {
+                let by_port = tcp_port_proto(t.dst_port)
+                    .map(|p| (p, (dst, t.dst_port)))
+                    .or_else(|| tcp_port_proto(t.src_port).map(|p| (p, (src, t.src_port))));
+                // A conversation is followed by port or by content: on other ports, with
+                // none found by content, this one is not followed (no lookup needed).
+                let followed =
+                    (by_port.is_some() || self.tcp_by_content > 0) && self.convs.contains_key(&key);
+                if !followed {
                     if packet.payload.is_empty() {
                         return None;
                     }
-                    let by_port = tcp_port_proto(t.dst_port)
-                        .map(|p| (p, (dst, t.dst_port)))
-                        .or_else(|| tcp_port_proto(t.src_port).map(|p| (p, (src, t.src_port))));
                     let (proto, server, by_content) = match by_port {
                         Some((p, server)) => (p, server, false),
                         None => {
@@ -298,7 +304,7 @@ impl WebDissector {
                         WebProto::Ssh => State::Ssh(Box::default()),
                         WebProto::Quic => return None,
                     };
-                    self.by_content += usize::from(by_content);
+                    self.tcp_by_content += usize::from(by_content);
                     self.convs.insert(
                         key,
                         Conv {
@@ -324,8 +330,7 @@ impl WebDissector {
             }
             Transport::Udp(u) => {
                 let key = key(src, u.src_port, dst, u.dst_port, false);
-                if !self.convs.contains_key(&key) {
-                    let on_port = u.src_port == quic::UDP_PORT || u.dst_port == quic::UDP_PORT;
+                if self.udp_convs == 0 || !self.convs.contains_key(&key) {
                     if quic::is_gquic(packet.payload)
                         || !quic::looks_like_long_header(packet.payload)
                     {
@@ -340,7 +345,7 @@ impl WebDissector {
                     } else {
                         (dst, u.dst_port)
                     };
-                    self.by_content += usize::from(!on_port);
+                    self.udp_convs += 1;
                     self.convs.insert(
                         key,
                         Conv {
