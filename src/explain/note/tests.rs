@@ -802,7 +802,7 @@ fn test_table_refuses_far_key() {
     assert_eq!(t.len(), 1);
 }
 
-/// The Info written apart (as the front thread of `wirelab read` writes it) is the Info the
+/// The Info written apart (as the reading thread of `wirelab read` writes it) is the Info the
 /// explainer writes, Accurate ECN included (a fact of the tracker): the note is the same.
 #[test]
 fn test_given_tcp_info_same_with_accurate_ecn() {
