@@ -239,12 +239,11 @@ fn tcp_content_proto(payload: &[u8]) -> Option<WebProto> {
 }
 
 /// True when `payload` holds ` HTTP/` or `HTTP/1` somewhere (a request line's version).
+/// `memmem` looks for `HTTP/` many bytes at a time: this runs on every TCP payload that
+/// starts with a method's word, on any port.
 fn mentions_http_version(payload: &[u8]) -> bool {
-    payload.windows(5).enumerate().any(|(i, w)| {
-        w.first() == Some(&b'H')
-            && w == b"HTTP/"
-            && ((i > 0 && payload.get(i - 1) == Some(&b' ')) || payload.get(i + 5) == Some(&b'1'))
-    })
+    memchr::memmem::find_iter(payload, b"HTTP/")
+        .any(|i| (i > 0 && payload.get(i - 1) == Some(&b' ')) || payload.get(i + 5) == Some(&b'1'))
 }
 
 impl WebDissector {
