@@ -1,5 +1,5 @@
 //! Work one thread of the threaded reader did for the other: the hash of a packet's
-//! conversation key, a TCP segment's Info column. Crate-private and optional, so that no
+//! conversation key, a TCP segment's Info column, the web dissector's claim. Crate-private and optional, so that no
 //! stage's public API carries a speed trick: every stage gives the same result without it.
 
 /// What is already known about one frame.
@@ -9,4 +9,7 @@ pub(crate) struct Hints<'a> {
     pub key_hash: Option<u32>,
     /// The TCP segment's Info column, as `explain::tcp_info` writes it.
     pub tcp_info: Option<&'a str>,
+    /// Whether the web's dissector claims the frame, as `WebDissector::dissect` says
+    /// (run on every frame, in capture order, by the reading thread).
+    pub web_claimed: Option<bool>,
 }

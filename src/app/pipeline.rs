@@ -229,6 +229,11 @@ impl Tracking {
         }
     }
 
+    /// True when only part of the frames is shown (a filter, `--stream` or `-c N`).
+    pub fn narrows(&self) -> bool {
+        self.selection.narrows()
+    }
+
     /// True once `-c N` frames were shown.
     pub fn done(&self) -> bool {
         self.selection.count.is_some_and(|c| self.shown >= c)
@@ -382,6 +387,17 @@ impl Showing {
         }
     }
 
+    /// Hands the web's dissector over, to run on the reading thread (see
+    /// [`Explainer::take_web`]).
+    pub(crate) fn take_web(&mut self) -> crate::decode::app::web::WebDissector {
+        self.explainer.take_web()
+    }
+
+    /// Takes the web's dissector back, before the verdicts.
+    pub(crate) fn give_web(&mut self, web: crate::decode::app::web::WebDissector) {
+        self.explainer.give_web(web);
+    }
+
     /// How the explainer writes (the decoding stage writes TCP Info columns the same way).
     pub fn explain_options(&self) -> crate::explain::Options {
         self.explainer.options()
@@ -394,7 +410,8 @@ impl Showing {
     }
 
     /// Explains, saves and shows one frame the decoding stage selected; `hints` may hold its
-    /// TCP Info column, when the decoding stage already wrote it (see [`crate::explain::tcp_info`]).
+    /// TCP Info column, when the decoding stage already wrote it (see [`crate::explain::tcp_info`]),
+    /// and whether the web's dissector claims it, when that ran on the reading thread.
     pub(crate) fn frame(
         &mut self,
         frame: &Frame<'_>,
@@ -414,7 +431,7 @@ impl Showing {
         } = self;
         if summary_only {
             // The view shows no frame: only what the verdicts need (`note` stays empty).
-            explainer.observe(frame, packet, facts);
+            explainer.observe_with(frame, packet, facts, hints);
         } else {
             explainer.explain_with(frame, packet, facts, note, hints);
         }

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 
 use crate::decode::Packet;
+use crate::decode::app::web::WebDissector;
 use crate::error::{AppError, SourceError};
 use crate::explain;
 use crate::hints::Hints;
@@ -62,6 +63,8 @@ struct Item {
     /// The hash of the packet's conversation key, when the showing thread tracks (the
     /// reading thread computes it: a share of the showing thread's work moved over).
     key_hash: Option<u32>,
+    /// Whether the web's dissector claims the frame, when it runs on the reading thread.
+    web_claimed: Option<bool>,
 }
 
 /// Frames on their way from the reading thread to the showing thread.
@@ -131,10 +134,14 @@ impl Batch {
                 Some(t) => {
                     let hints = Hints {
                         key_hash: item.key_hash,
-                        tcp_info: None,
+                        ..Hints::default()
                     };
                     if let Some(selected) = t.observe_with(&frame, &packet, saving, hints) {
-                        showing.frame(&frame, &packet, &selected, t.first(), Hints::default())?;
+                        let hints = Hints {
+                            web_claimed: item.web_claimed,
+                            ..Hints::default()
+                        };
+                        showing.frame(&frame, &packet, &selected, t.first(), hints)?;
                     }
                     if t.done() {
                         more = false;
@@ -146,8 +153,8 @@ impl Batch {
                         .info
                         .map(|(at, len)| infos.get(at..at + len).unwrap_or_default());
                     let hints = Hints {
-                        key_hash: None,
                         tcp_info: info,
+                        ..Hints::default()
                     };
                     showing.frame(&frame, &packet, &item.selected, *first, hints)?;
                 }
@@ -170,9 +177,16 @@ struct BatchParts<'b> {
     infos: &'b mut String,
 }
 
+/// What the reading thread worked out of one frame for the showing thread, besides
+/// its packet (see [`Item`]).
+struct Worked {
+    key_hash: Option<u32>,
+    web_claimed: Option<bool>,
+}
+
 /// Adds to a batch one frame the showing thread needs, whose bytes are `frame.data`, where
-/// `found` says in the block, with its decoded packet and, with `info` set, its TCP Info
-/// column written the way those options say.
+/// `found` says in the block, with its decoded packet, what else was `worked` out and, with
+/// `info` set, its TCP Info column written the way those options say.
 fn push(
     batch: BatchParts<'_>,
     frame: &Frame<'_>,
@@ -180,13 +194,12 @@ fn push(
     packet: Packet<'_>,
     selected: Selected,
     info: Option<explain::Options>,
-    hash: bool,
+    worked: Worked,
 ) {
-    let key_hash = if hash {
-        Tracker::key_hash(&packet)
-    } else {
-        None
-    };
+    let Worked {
+        key_hash,
+        web_claimed,
+    } = worked;
     let start = batch.infos.len();
     let info = info
         .filter(|&options| explain::tcp_info(batch.infos, &packet, &selected.facts, options))
@@ -218,6 +231,7 @@ fn push(
         selected,
         info,
         key_hash,
+        web_claimed,
     });
 }
 
@@ -242,6 +256,13 @@ pub fn read(
     } else {
         None
     };
+    // The web's dissector needs no facts: for a view that shows no frame, when every
+    // frame comes to it (nothing narrows the selection), it runs on the reading thread,
+    // which has the less to do, and comes back for the verdicts.
+    let web = match &tracking_while_showing {
+        Some(t) if !t.narrows() => Some(showing.take_web()),
+        _ => None,
+    };
     let info = (!showing.summary_only()).then(|| showing.explain_options());
     let hash = tracking_while_showing.is_some();
     let in_flight = &AtomicUsize::new(0);
@@ -260,13 +281,15 @@ pub fn read(
                     info,
                     help: false,
                     hash,
+                    web,
                     in_flight,
                     saving,
                     full: &full_tx,
                     empty: &empty_rx,
                 };
                 let damage = pass.run(source);
-                (decoding, damage)
+                let web = pass.web.take();
+                (decoding, web, damage)
             })
             .map_err(|_| AppError::ThreadStart("reading"))?;
         let mut failure = None;
@@ -287,10 +310,13 @@ pub fn read(
         // Closing both channels stops the reading thread if it is still reading.
         drop(full_rx);
         drop(empty_tx);
-        let (mut decoding, damage) = match worker.join() {
+        let (mut decoding, web, damage) = match worker.join() {
             Ok(r) => r,
             Err(panic) => std::panic::resume_unwind(panic),
         };
+        if let Some(web) = web {
+            showing.give_web(web);
+        }
         if let Some(f) = failure {
             return Err(f);
         }
@@ -319,6 +345,8 @@ struct Reading<'a> {
     help: bool,
     /// The showing thread tracks: each packet's conversation key hash goes with it.
     hash: bool,
+    /// The web's dissector, when it runs here (see [`read`]).
+    web: Option<WebDissector>,
     /// Batches sent and not shown yet.
     in_flight: &'a AtomicUsize,
     saving: Saving,
@@ -362,6 +390,17 @@ impl Reading<'_> {
                     let frame = found.frame(&batch.block);
                     let mut packet = Packet::default();
                     if let Some(selected) = self.decoding.frame(&frame, self.saving, &mut packet) {
+                        let worked = Worked {
+                            key_hash: if self.hash {
+                                Tracker::key_hash(&packet)
+                            } else {
+                                None
+                            },
+                            web_claimed: self
+                                .web
+                                .as_mut()
+                                .map(|w| w.dissect(frame.number, &packet).is_some()),
+                        };
                         let parts = BatchParts {
                             items: &mut batch.items,
                             extra: &mut batch.extra,
@@ -375,7 +414,7 @@ impl Reading<'_> {
                             packet,
                             selected,
                             self.info.filter(|_| self.help),
-                            self.hash,
+                            worked,
                         );
                     }
                     if batch.items.len() >= BATCH_FRAMES {

@@ -99,6 +99,19 @@ impl Explainer {
         }
     }
 
+    /// Hands the web's dissector over, to run apart on every frame in capture order (the
+    /// threaded reader's reading thread, for a view that shows no frame): frames then
+    /// come to [`Explainer::observe_with`] with [`Hints::web_claimed`], and the dissector
+    /// comes back through [`Explainer::give_web`] before the verdicts.
+    pub(crate) fn take_web(&mut self) -> WebDissector {
+        std::mem::take(&mut self.web)
+    }
+
+    /// Takes the web's dissector back (see [`Explainer::take_web`]).
+    pub(crate) fn give_web(&mut self, web: WebDissector) {
+        self.web = web;
+    }
+
     /// Which conversations the lab model judges (by default [`lab::Scope::Auto`]).
     pub fn set_lab_scope(&mut self, scope: lab::Scope) {
         self.lab = lab::Observer::new(scope);
@@ -240,7 +253,23 @@ impl Explainer {
     /// the fast path for a view that shows no frame. Calling it instead of
     /// [`Explainer::explain_into`] gives the same verdicts.
     pub fn observe(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, facts: &Facts) {
-        let claimed = self.web.dissect(frame.number, packet).is_some()
+        self.observe_with(frame, packet, facts, Hints::default());
+    }
+
+    /// [`Explainer::observe`], with what `hints` already hold: whether the web's
+    /// dissector claims the frame, when it runs apart (see [`Explainer::take_web`]).
+    pub(crate) fn observe_with(
+        &mut self,
+        frame: &Frame<'_>,
+        packet: &Packet<'_>,
+        facts: &Facts,
+        hints: Hints<'_>,
+    ) {
+        let web = match hints.web_claimed {
+            Some(claimed) => claimed,
+            None => self.web.dissect(frame.number, packet).is_some(),
+        };
+        let claimed = web
             || app::app_frame(Some(frame), packet, facts)
                 .is_some_and(|f| app::observe(&mut self.app, &f) == app::Claim::Written);
         let _ = self.lab.observe(frame.number, frame.ts, packet, facts);
@@ -363,6 +392,7 @@ mod given_info_tests {
                         Hints {
                             key_hash: None,
                             tcp_info: tcp.then_some(info.as_str()),
+                            web_claimed: None,
                         },
                     );
                     assert_eq!(note, expected, "{} frame {}", path.display(), frame.number);
