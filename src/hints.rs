@@ -2,6 +2,8 @@
 //! conversation key, a TCP segment's Info column, the web dissector's claim. Crate-private and optional, so that no
 //! stage's public API carries a speed trick: every stage gives the same result without it.
 
+use crate::decode::app::web::WebFrame;
+
 /// What is already known about one frame.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Hints<'a> {
@@ -9,7 +11,8 @@ pub(crate) struct Hints<'a> {
     pub key_hash: Option<u32>,
     /// The TCP segment's Info column, as `explain::tcp_info` writes it.
     pub tcp_info: Option<&'a str>,
-    /// Whether the web's dissector claims the frame, as `WebDissector::dissect` says
-    /// (run on every frame, in capture order, by the reading thread).
-    pub web_claimed: Option<bool>,
+    /// What the web's dissector made of the frame, as `WebDissector::dissect` says (run
+    /// on every frame, in capture order, by the reading thread): `Some(&None)` for a frame
+    /// it does not claim.
+    pub web: Option<&'a Option<Box<WebFrame>>>,
 }

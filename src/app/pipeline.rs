@@ -325,6 +325,12 @@ impl Decoding {
         self.tracking.as_ref().is_some_and(Tracking::done)
     }
 
+    /// True when the selection shows only part of the frames (never, when the showing
+    /// stage tracks: then it selects).
+    pub fn narrows(&self) -> bool {
+        self.tracking.as_ref().is_some_and(Tracking::narrows)
+    }
+
     /// Time zero, as far as the decoding stage knows it.
     pub fn first(&self) -> Timestamp {
         self.tracking

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 
 use crate::decode::Packet;
-use crate::decode::app::web::WebDissector;
+use crate::decode::app::web::{WebDissector, WebFrame};
 use crate::error::{AppError, SourceError};
 use crate::explain;
 use crate::hints::Hints;
@@ -63,8 +63,9 @@ struct Item {
     /// The hash of the packet's conversation key, when the showing thread tracks (the
     /// reading thread computes it: a share of the showing thread's work moved over).
     key_hash: Option<u32>,
-    /// Whether the web's dissector claims the frame, when it runs on the reading thread.
-    web_claimed: Option<bool>,
+    /// What the web's dissector made of the frame, when it runs on the reading thread
+    /// (boxed: a frame of the web's protocols is rare, and an item is moved by value).
+    web: Option<Option<Box<WebFrame>>>,
 }
 
 /// Frames on their way from the reading thread to the showing thread.
@@ -138,7 +139,7 @@ impl Batch {
                     };
                     if let Some(selected) = t.observe_with(&frame, &packet, saving, hints) {
                         let hints = Hints {
-                            web_claimed: item.web_claimed,
+                            web: item.web.as_ref(),
                             ..Hints::default()
                         };
                         showing.frame(&frame, &packet, &selected, t.first(), hints)?;
@@ -154,6 +155,7 @@ impl Batch {
                         .map(|(at, len)| infos.get(at..at + len).unwrap_or_default());
                     let hints = Hints {
                         tcp_info: info,
+                        web: item.web.as_ref(),
                         ..Hints::default()
                     };
                     showing.frame(&frame, &packet, &item.selected, *first, hints)?;
@@ -181,7 +183,7 @@ struct BatchParts<'b> {
 /// its packet (see [`Item`]).
 struct Worked {
     key_hash: Option<u32>,
-    web_claimed: Option<bool>,
+    web: Option<Option<Box<WebFrame>>>,
 }
 
 /// Adds to a batch one frame the showing thread needs, whose bytes are `frame.data`, where
@@ -196,10 +198,7 @@ fn push(
     info: Option<explain::Options>,
     worked: Worked,
 ) {
-    let Worked {
-        key_hash,
-        web_claimed,
-    } = worked;
+    let Worked { key_hash, web } = worked;
     let start = batch.infos.len();
     let info = info
         .filter(|&options| explain::tcp_info(batch.infos, &packet, &selected.facts, options))
@@ -231,7 +230,7 @@ fn push(
         selected,
         info,
         key_hash,
-        web_claimed,
+        web,
     });
 }
 
@@ -256,13 +255,14 @@ pub fn read(
     } else {
         None
     };
-    // The web's dissector needs no facts: for a view that shows no frame, when every
-    // frame comes to it (nothing narrows the selection), it runs on the reading thread,
-    // which has the less to do, and comes back for the verdicts.
-    let web = match &tracking_while_showing {
-        Some(t) if !t.narrows() => Some(showing.take_web()),
-        _ => None,
+    // The web's dissector needs no facts: when every frame comes to the showing thread
+    // (nothing narrows the selection), it runs on the reading thread, which has the less
+    // to do, and comes back for the verdicts.
+    let narrows = match &tracking_while_showing {
+        Some(t) => t.narrows(),
+        None => decoding.narrows(),
     };
+    let web = (!narrows).then(|| showing.take_web());
     let info = (!showing.summary_only()).then(|| showing.explain_options());
     let hash = tracking_while_showing.is_some();
     let in_flight = &AtomicUsize::new(0);
@@ -396,10 +396,10 @@ impl Reading<'_> {
                             } else {
                                 None
                             },
-                            web_claimed: self
+                            web: self
                                 .web
                                 .as_mut()
-                                .map(|w| w.dissect(frame.number, &packet).is_some()),
+                                .map(|w| w.dissect(frame.number, &packet).map(Box::new)),
                         };
                         let parts = BatchParts {
                             items: &mut batch.items,

@@ -100,9 +100,9 @@ impl Explainer {
     }
 
     /// Hands the web's dissector over, to run apart on every frame in capture order (the
-    /// threaded reader's reading thread, for a view that shows no frame): frames then
-    /// come to [`Explainer::observe_with`] with [`Hints::web_claimed`], and the dissector
-    /// comes back through [`Explainer::give_web`] before the verdicts.
+    /// threaded reader's reading thread): frames then come to [`Explainer::explain_with`]
+    /// and [`Explainer::observe_with`] with [`Hints::web`], and the dissector comes back
+    /// through [`Explainer::give_web`] before the verdicts.
     pub(crate) fn take_web(&mut self) -> WebDissector {
         std::mem::take(&mut self.web)
     }
@@ -200,7 +200,15 @@ impl Explainer {
         self.addresses
             .write_addresses(&mut note.source, &mut note.destination, packet);
         info::write_protocol(&mut note.protocol, packet, frame.linktype.0);
-        let claimed = match self.web.dissect(frame.number, packet) {
+        let dissected;
+        let web = match hints.web {
+            Some(w) => w.as_deref(),
+            None => {
+                dissected = self.web.dissect(frame.number, packet);
+                dissected.as_ref()
+            }
+        };
+        let claimed = match web {
             // HTTP, TLS, SSH, QUIC: their own columns and note (explain::web)
             Some(w) => {
                 self.web_tcp_info.clear();
@@ -208,9 +216,9 @@ impl Explainer {
                     write_tcp_info(&mut self.web_tcp_info, packet, facts, self.options);
                 }
                 note.protocol.clear();
-                note.protocol.push_str(web::protocol(&w));
-                web::write_info(&mut note.info, &w, &self.web_tcp_info);
-                web::write_note(&mut note.text, &w);
+                note.protocol.push_str(web::protocol(w));
+                web::write_info(&mut note.info, w, &self.web_tcp_info);
+                web::write_note(&mut note.text, w);
                 true
             }
             None => app::app_frame(Some(frame), packet, facts).is_some_and(|f| {
@@ -256,8 +264,8 @@ impl Explainer {
         self.observe_with(frame, packet, facts, Hints::default());
     }
 
-    /// [`Explainer::observe`], with what `hints` already hold: whether the web's
-    /// dissector claims the frame, when it runs apart (see [`Explainer::take_web`]).
+    /// [`Explainer::observe`], with what `hints` already hold: what the web's dissector
+    /// made of the frame, when it runs apart (see [`Explainer::take_web`]).
     pub(crate) fn observe_with(
         &mut self,
         frame: &Frame<'_>,
@@ -265,8 +273,8 @@ impl Explainer {
         facts: &Facts,
         hints: Hints<'_>,
     ) {
-        let web = match hints.web_claimed {
-            Some(claimed) => claimed,
+        let web = match hints.web {
+            Some(w) => w.is_some(),
             None => self.web.dissect(frame.number, packet).is_some(),
         };
         let claimed = web
@@ -392,7 +400,7 @@ mod given_info_tests {
                         Hints {
                             key_hash: None,
                             tcp_info: tcp.then_some(info.as_str()),
-                            web_claimed: None,
+                            web: None,
                         },
                     );
                     assert_eq!(note, expected, "{} frame {}", path.display(), frame.number);
