@@ -1,5 +1,5 @@
-//! The stages after the source, in two halves: [`Front`] (decode, track, select) and
-//! [`Back`] (explain, save, present). [`Pipeline`] runs both on one thread (live capture,
+//! The stages after the source, in two parts: [`Decoding`] (decode, track, select) and
+//! [`Showing`] (explain, save, present). [`Pipeline`] runs both on one thread (live capture,
 //! the lab); `app::threaded` runs them on two, in capture order, for saved files.
 
 use std::collections::HashSet;
@@ -70,8 +70,8 @@ pub enum Saving {
 }
 
 /// Tracking and selecting: follows each decoded frame's conversation and decides
-/// whether the back half needs the frame (shown, or saved). It runs in the front half,
-/// or (for a view that shows no frame) at the start of the back half.
+/// whether the showing stage needs the frame (shown, or saved). It runs in the decoding stage,
+/// or (for a view that shows no frame) at the start of the showing stage.
 pub struct Tracking {
     tracker: Tracker,
     selection: Selection,
@@ -174,9 +174,9 @@ impl Unmatched {
     }
 }
 
-/// What tracking decided of one frame the back half needs.
+/// What tracking decided of one frame the showing stage needs.
 #[derive(Debug, Clone, Default)]
-pub struct Pick {
+pub struct Selected {
     pub facts: Facts,
     pub shown: bool,
     pub save: bool,
@@ -229,6 +229,11 @@ impl Tracking {
         }
     }
 
+    /// True when only part of the frames is shown (a filter, `--stream` or `-c N`).
+    pub fn narrows(&self) -> bool {
+        self.selection.narrows()
+    }
+
     /// True once `-c N` frames were shown.
     pub fn done(&self) -> bool {
         self.selection.count.is_some_and(|c| self.shown >= c)
@@ -245,7 +250,7 @@ impl Tracking {
         frame: &Frame<'_>,
         packet: &Packet<'_>,
         saving: Saving,
-    ) -> Option<Pick> {
+    ) -> Option<Selected> {
         self.observe_with(frame, packet, saving, Hints::default())
     }
 
@@ -257,7 +262,7 @@ impl Tracking {
         packet: &Packet<'_>,
         saving: Saving,
         hints: Hints<'_>,
-    ) -> Option<Pick> {
+    ) -> Option<Selected> {
         self.first.get_or_insert(frame.ts.or_zero());
         let facts = self.tracker.observe_with(
             FrameMeta {
@@ -307,24 +312,30 @@ impl Tracking {
                 self.frame_shown = true;
             }
         }
-        Some(Pick { facts, shown, save })
+        Some(Selected { facts, shown, save })
     }
 }
 
-/// The first half: decodes each frame (reassembling IP fragments across frames) and,
+/// The first stage: decodes each frame (reassembling IP fragments across frames) and,
 /// when it holds the [`Tracking`], tracks and selects it.
-pub struct Front {
+pub struct Decoding {
     decoder: decode::Decoder,
     tracking: Option<Tracking>,
 }
 
-impl Front {
-    /// True once `-c N` frames were shown (never, when the back half tracks).
+impl Decoding {
+    /// True once `-c N` frames were shown (never, when the showing stage tracks).
     pub fn done(&self) -> bool {
         self.tracking.as_ref().is_some_and(Tracking::done)
     }
 
-    /// Time zero, as far as the front half knows it.
+    /// True when the selection shows only part of the frames (never, when the showing
+    /// stage tracks: then it selects).
+    pub fn narrows(&self) -> bool {
+        self.tracking.as_ref().is_some_and(Tracking::narrows)
+    }
+
+    /// Time zero, as far as the decoding stage knows it.
     pub fn first(&self) -> Timestamp {
         self.tracking
             .as_ref()
@@ -332,9 +343,9 @@ impl Front {
             .unwrap_or_default()
     }
 
-    /// Decodes one frame and, when this half tracks, tracks it: the pick is `None` when
+    /// Decodes one frame and, when this stage tracks, tracks it: the selection is `None` when
     /// the frame is neither shown nor saved. Without tracking, every frame goes on (with
-    /// empty facts, for the back half to fill).
+    /// empty facts, for the showing stage to fill).
     /// The packet is decoded into `packet` (whatever it held is replaced): a packet is a
     /// few hundred bytes, and each move of one is a copy.
     pub fn frame<'p>(
@@ -342,11 +353,11 @@ impl Front {
         frame: &Frame<'p>,
         saving: Saving,
         packet: &mut Packet<'p>,
-    ) -> Option<Pick> {
+    ) -> Option<Selected> {
         self.decoder.decode_in_place(frame, packet);
         match &mut self.tracking {
             Some(t) => t.observe(frame, packet, saving),
-            None => Some(Pick {
+            None => Some(Selected {
                 facts: Facts::default(),
                 shown: true,
                 save: true,
@@ -354,15 +365,15 @@ impl Front {
         }
     }
 
-    /// Hands the tracking to the back half.
+    /// Hands the tracking to the showing stage.
     pub fn take_tracking(&mut self) -> Option<Tracking> {
         self.tracking.take()
     }
 }
 
-/// The second half: explains the frames the front half selected, saves and shows them,
+/// The second stage: explains the frames the decoding stage selected, saves and shows them,
 /// and writes the conversations at the end.
-pub struct Back {
+pub struct Showing {
     explainer: Explainer,
     view: Box<dyn View>,
     /// What the lab expected (when `wirelab lab` ran it).
@@ -376,8 +387,8 @@ pub struct Back {
     batches: bool,
 }
 
-impl Back {
-    /// Which frames the front half must hand on for saving.
+impl Showing {
+    /// Which frames the decoding stage must hand on for saving.
     pub fn saving(&self) -> Saving {
         match &self.writer {
             None => Saving::Nothing,
@@ -386,30 +397,42 @@ impl Back {
         }
     }
 
-    /// How the explainer writes (the front half writes TCP Info columns the same way).
+    /// Hands the web's dissector over, to run on the reading thread (see
+    /// [`Explainer::take_web`]).
+    pub(crate) fn take_web(&mut self) -> crate::decode::app::web::WebDissector {
+        self.explainer.take_web()
+    }
+
+    /// Takes the web's dissector back, before the verdicts.
+    pub(crate) fn give_web(&mut self, web: crate::decode::app::web::WebDissector) {
+        self.explainer.give_web(web);
+    }
+
+    /// How the explainer writes (the decoding stage writes TCP Info columns the same way).
     pub fn explain_options(&self) -> crate::explain::Options {
         self.explainer.options()
     }
 
     /// True when the view shows no frame and no note is saved: only the verdicts need
-    /// this half, so it can also do the tracking (the two threads are then balanced).
+    /// this stage, so it can also do the tracking (the two threads are then balanced).
     pub fn summary_only(&self) -> bool {
         self.summary_only && !self.writer.as_ref().is_some_and(|w| w.comments)
     }
 
-    /// Explains, saves and shows one frame the front half selected; `hints` may hold its
-    /// TCP Info column, when the front half already wrote it (see [`crate::explain::tcp_info`]).
+    /// Explains, saves and shows one frame the decoding stage selected; `hints` may hold its
+    /// TCP Info column, when the decoding stage already wrote it (see [`crate::explain::tcp_info`]),
+    /// and whether the web's dissector claims it, when that ran on the reading thread.
     pub(crate) fn frame(
         &mut self,
         frame: &Frame<'_>,
         packet: &Packet<'_>,
-        pick: &Pick,
+        selected: &Selected,
         first: Timestamp,
         hints: Hints<'_>,
     ) -> Result<(), Failure> {
-        let Pick { facts, shown, save } = pick;
+        let Selected { facts, shown, save } = selected;
         let summary_only = self.summary_only();
-        let Back {
+        let Showing {
             explainer,
             view,
             writer,
@@ -418,7 +441,7 @@ impl Back {
         } = self;
         if summary_only {
             // The view shows no frame: only what the verdicts need (`note` stays empty).
-            explainer.observe(frame, packet, facts);
+            explainer.observe_with(frame, packet, facts, hints);
         } else {
             explainer.explain_with(frame, packet, facts, note, hints);
         }
@@ -457,10 +480,10 @@ impl Back {
 /// that does not gets them all in one call).
 const CONVERSATION_BATCH: usize = crate::present::conversations::MAX_TABLE_ROWS;
 
-/// Both halves on one thread: the pipeline of live captures and of the lab.
+/// Both stages on one thread: the pipeline of live captures and of the lab.
 pub struct Pipeline {
-    front: Front,
-    back: Back,
+    decoding: Decoding,
+    showing: Showing,
 }
 
 impl Pipeline {
@@ -488,7 +511,7 @@ impl Pipeline {
         if !args.lab_ports.is_empty() {
             explainer.set_lab_scope(crate::explain::lab::Scope::Ports(args.lab_ports.clone()));
         }
-        let back = Back {
+        let showing = Showing {
             explainer,
             view,
             lab_expect: crate::explain::lab::Expect::default(),
@@ -498,22 +521,22 @@ impl Pipeline {
             batches,
         };
         Pipeline {
-            front: Front {
+            decoding: Decoding {
                 decoder: decode::Decoder::new(),
                 tracking: Some(Tracking::new(selection)),
             },
-            back,
+            showing,
         }
     }
 
     /// Saves frames to `sink` from now on.
     pub fn set_writer(&mut self, sink: FrameSink) {
-        self.back.writer = Some(sink);
+        self.showing.writer = Some(sink);
     }
 
     /// The file frames are saved to, if any.
     pub fn writer_mut(&mut self) -> Option<&mut FrameSink> {
-        self.back.writer.as_mut()
+        self.showing.writer.as_mut()
     }
 
     /// Judges as the lab the conversations `scope` selects, expecting what `expect` says.
@@ -522,52 +545,56 @@ impl Pipeline {
         scope: crate::explain::lab::Scope,
         expect: crate::explain::lab::Expect,
     ) {
-        self.back.explainer.set_lab_scope(scope);
-        self.back.lab_expect = expect;
+        self.showing.explainer.set_lab_scope(scope);
+        self.showing.lab_expect = expect;
     }
 
     /// Marks the lab as interrupted after the frames seen so far.
     pub fn set_interrupted(&mut self, frames: u64) {
-        self.back.lab_expect.interrupted_after = Some(frames);
+        self.showing.lab_expect.interrupted_after = Some(frames);
     }
 
     /// Pushes the rows shown so far to the output and the saved frames to the file.
     pub fn flush(&mut self) -> Result<(), Failure> {
-        self.back.flush()
+        self.showing.flush()
     }
 
     /// True once `-c N` frames were shown.
     pub fn done(&self) -> bool {
-        self.front.done()
+        self.decoding.done()
     }
 
     /// What was asked for and not shown (see [`Tracking::unmatched`]).
     pub fn unmatched(&self) -> Option<Unmatched> {
-        self.front.tracking.as_ref().and_then(Tracking::unmatched)
+        self.decoding
+            .tracking
+            .as_ref()
+            .and_then(Tracking::unmatched)
     }
 
     /// Takes one frame through every stage.
     pub fn frame(&mut self, frame: &Frame<'_>) -> Result<(), Failure> {
-        let saving = self.back.saving();
+        let saving = self.showing.saving();
         // Time zero: this frame's time if it is the first.
         let first = self
-            .front
+            .decoding
             .tracking
             .as_ref()
             .and_then(|t| t.first)
             .unwrap_or(frame.ts.or_zero());
         let mut packet = Packet::default();
-        match self.front.frame(frame, saving, &mut packet) {
-            Some(pick) => self
-                .back
-                .frame(frame, &packet, &pick, first, Hints::default()),
+        match self.decoding.frame(frame, saving, &mut packet) {
+            Some(selected) => {
+                self.showing
+                    .frame(frame, &packet, &selected, first, Hints::default())
+            }
             None => Ok(()),
         }
     }
 
-    /// The two halves, to run on two threads.
-    pub fn into_halves(self) -> (Front, Back) {
-        (self.front, self.back)
+    /// The two stages, to run on two threads.
+    pub fn into_stages(self) -> (Decoding, Showing) {
+        (self.decoding, self.showing)
     }
 
     /// Writes the conversations that had frames shown, then the lab model, and flushes;
@@ -577,16 +604,19 @@ impl Pipeline {
     /// at a time, each summary built just before and dropped just after: memory never
     /// holds every conversation's words at once. Other views get them in one call.
     pub fn finish(self) -> io::Result<LabModel> {
-        let Pipeline { mut front, back } = self;
-        match front.take_tracking() {
-            Some(tracking) => finish(tracking, back),
+        let Pipeline {
+            mut decoding,
+            showing,
+        } = self;
+        match decoding.take_tracking() {
+            Some(tracking) => finish(tracking, showing),
             None => Ok(LabModel::default()),
         }
     }
 }
 
-/// [`Pipeline::finish`] for the two halves (rejoined after a two-thread run).
-pub fn finish(tracking: Tracking, back: Back) -> io::Result<LabModel> {
+/// [`Pipeline::finish`] for the two stages (rejoined after a two-thread run).
+pub fn finish(tracking: Tracking, showing: Showing) -> io::Result<LabModel> {
     let Tracking {
         tracker,
         first,
@@ -594,14 +624,14 @@ pub fn finish(tracking: Tracking, back: Back) -> io::Result<LabModel> {
         selection,
         ..
     } = tracking;
-    let Back {
+    let Showing {
         mut explainer,
         mut view,
         lab_expect,
         writer,
         batches,
         ..
-    } = back;
+    } = showing;
     explainer.close_lab();
     if let Some(mut w) = writer {
         w.writer.flush().map_err(io::Error::other)?;

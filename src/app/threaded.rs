@@ -1,16 +1,17 @@
-//! Reading a saved capture on two threads: the source and the front half (decode,
-//! track, select) on one, the back half (explain, save, present) on the other.
+//! Reading a saved capture on two threads: the source and the decoding stage (decode,
+//! track, select) on one, the showing stage (explain, save, present) on the other.
 //!
-//! Frames stay in capture order: the front thread fills batches of frames in order and
-//! the back thread takes the batches in order (a pipeline, not a pool). A batch owns its
+//! Frames stay in capture order: the reading thread fills batches of frames in order and
+//! the showing thread takes the batches in order (a pipeline, not a pool). A batch owns its
 //! frames' bytes (the file, pcap or pcapng, is read straight into the batch's block: no
-//! frame is copied), their decoded packets and their picks, and a bounded
+//! frame is copied), their decoded packets and what was selected of them, and a bounded
 //! number of batches circulate between the threads: memory does not grow with the file.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 
 use crate::decode::Packet;
+use crate::decode::app::web::{WebDissector, WebFrame};
 use crate::error::{AppError, SourceError};
 use crate::explain;
 use crate::hints::Hints;
@@ -20,7 +21,7 @@ use crate::source::{Comments, FileSource, Frame, LinkType, Timestamp};
 use crate::track::Tracker;
 
 use super::Failure;
-use super::pipeline::{self, Back, Front, Pick, Pipeline, Saving, Tracking, Unmatched};
+use super::pipeline::{self, Decoding, Pipeline, Saving, Selected, Showing, Tracking, Unmatched};
 
 /// Frames per batch, at most.
 const BATCH_FRAMES: usize = 512;
@@ -29,8 +30,8 @@ const BATCH_FRAMES: usize = 512;
 const BLOCK_BYTES: usize = 256 * 1024;
 /// Batches that circulate between the threads (one filling, the others full or being shown).
 const BATCHES: usize = 4;
-/// Batches sent and not shown yet from which the back thread counts as behind (one being
-/// shown and the channel full): the front thread then takes over part of its work (the
+/// Batches sent and not shown yet from which the showing thread counts as behind (one being
+/// shown and the channel full): the reading thread then takes over part of its work (the
 /// TCP Info column) for the next batch.
 const BEHIND: usize = 3;
 
@@ -43,7 +44,7 @@ enum Place {
     Extra(usize, usize),
 }
 
-/// One frame the back thread needs (its decoded packet is in [`Batch::packets`], at
+/// One frame the showing thread needs (its decoded packet is in [`Batch::packets`], at
 /// the same index).
 struct Item {
     number: u64,
@@ -56,15 +57,18 @@ struct Item {
     options: (usize, usize, bool),
     /// Where the packet's payload is.
     payload: Place,
-    pick: Pick,
-    /// Start and length of the TCP Info column the front thread wrote, in [`Batch::infos`].
+    selected: Selected,
+    /// Start and length of the TCP Info column the reading thread wrote, in [`Batch::infos`].
     info: Option<(usize, usize)>,
-    /// The hash of the packet's conversation key, when the back thread tracks (the
-    /// front thread computes it: a share of the back thread's work moved over).
+    /// The hash of the packet's conversation key, when the showing thread tracks (the
+    /// reading thread computes it: a share of the showing thread's work moved over).
     key_hash: Option<u32>,
+    /// What the web's dissector made of the frame, when it runs on the reading thread
+    /// (boxed: a frame of the web's protocols is rare, and an item is moved by value).
+    web: Option<Option<Box<WebFrame>>>,
 }
 
-/// Frames on their way from the front thread to the back thread.
+/// Frames on their way from the reading thread to the showing thread.
 struct Batch {
     /// The frames' bytes, read straight from the file.
     block: Block,
@@ -72,10 +76,10 @@ struct Batch {
     extra: Vec<u8>,
     items: Vec<Item>,
     /// The frames' decoded packets, their payloads left empty (see [`Item::payload`]).
-    /// Decoding once and moving the packets in one contiguous run costs the back thread
+    /// Decoding once and moving the packets in one contiguous run costs the showing thread
     /// less than decoding each frame again.
     packets: Vec<Packet<'static>>,
-    /// TCP Info columns the front thread wrote (see [`crate::explain::tcp_info`]).
+    /// TCP Info columns the reading thread wrote (see [`crate::explain::tcp_info`]).
     infos: String,
     /// Time zero of the capture.
     first: Timestamp,
@@ -94,11 +98,11 @@ impl Batch {
     }
 
     /// Shows every frame of the batch, in order, and empties it for reuse; with
-    /// `tracking`, tracks and selects each frame first (the front half did not).
+    /// `tracking`, tracks and selects each frame first (the decoding stage did not).
     /// `Ok(false)` once `-c N` frames were shown.
     fn show(
         &mut self,
-        back: &mut Back,
+        showing: &mut Showing,
         mut tracking: Option<&mut Tracking>,
     ) -> Result<bool, Failure> {
         let Batch {
@@ -109,7 +113,7 @@ impl Batch {
             infos,
             first,
         } = self;
-        let saving = back.saving();
+        let saving = showing.saving();
         let mut more = true;
         for (item, packet) in items.iter().zip(packets.drain(..)) {
             let bytes = slice(&block.buf, item.data.0, item.data.1);
@@ -131,10 +135,14 @@ impl Batch {
                 Some(t) => {
                     let hints = Hints {
                         key_hash: item.key_hash,
-                        tcp_info: None,
+                        ..Hints::default()
                     };
-                    if let Some(pick) = t.observe_with(&frame, &packet, saving, hints) {
-                        back.frame(&frame, &packet, &pick, t.first(), Hints::default())?;
+                    if let Some(selected) = t.observe_with(&frame, &packet, saving, hints) {
+                        let hints = Hints {
+                            web: item.web.as_ref(),
+                            ..Hints::default()
+                        };
+                        showing.frame(&frame, &packet, &selected, t.first(), hints)?;
                     }
                     if t.done() {
                         more = false;
@@ -146,10 +154,11 @@ impl Batch {
                         .info
                         .map(|(at, len)| infos.get(at..at + len).unwrap_or_default());
                     let hints = Hints {
-                        key_hash: None,
                         tcp_info: info,
+                        web: item.web.as_ref(),
+                        ..Hints::default()
                     };
-                    back.frame(&frame, &packet, &item.pick, *first, hints)?;
+                    showing.frame(&frame, &packet, &item.selected, *first, hints)?;
                 }
             }
         }
@@ -170,29 +179,39 @@ struct BatchParts<'b> {
     infos: &'b mut String,
 }
 
-/// Adds to a batch one frame the back thread needs, whose bytes are `frame.data`, where
-/// `found` says in the block, with its decoded packet and, with `info` set, its TCP Info
-/// column written the way those options say.
+/// What the reading thread worked out of one frame for the showing thread, besides
+/// its packet (see [`Item`]).
+struct Worked {
+    key_hash: Option<u32>,
+    web: Option<Option<Box<WebFrame>>>,
+}
+
+/// Adds to a batch one frame the showing thread needs, whose bytes are `frame.data`, where
+/// `found` says in the block, with its decoded packet, what else was `worked` out and, with
+/// `info` set, its TCP Info column written the way those options say.
 fn push(
     batch: BatchParts<'_>,
     frame: &Frame<'_>,
     found: &FrameAt,
     packet: Packet<'_>,
-    pick: Pick,
+    selected: Selected,
     info: Option<explain::Options>,
-    hash: bool,
+    worked: Worked,
 ) {
-    let key_hash = if hash {
-        Tracker::key_hash(&packet)
-    } else {
-        None
-    };
+    let Worked { key_hash, web } = worked;
     let start = batch.infos.len();
     let info = info
-        .filter(|&options| explain::tcp_info(batch.infos, &packet, &pick.facts, options))
+        .filter(|&options| explain::tcp_info(batch.infos, &packet, &selected.facts, options))
         .map(|_| (start, batch.infos.len() - start));
-    let payload = match offset_within(frame.data, packet.payload) {
-        Some(within) => Place::Frame(within, packet.payload.len()),
+    // The decoder says where the payload lies in the frame (the frame's bytes stay in
+    // the batch's block, where the other thread finds the payload again).
+    debug_assert!(
+        packet
+            .payload_span()
+            .is_none_or(|span| frame.data.get(span) == Some(packet.payload))
+    );
+    let payload = match packet.payload_span() {
+        Some(span) => Place::Frame(span.start, span.len()),
         None => {
             let start = batch.extra.len();
             batch.extra.extend_from_slice(packet.payload);
@@ -208,9 +227,10 @@ fn push(
         data: (found.at(), frame.data.len()),
         options: found.options(),
         payload,
-        pick,
+        selected,
         info,
         key_hash,
+        web,
     });
 }
 
@@ -219,30 +239,32 @@ fn slice(bytes: &[u8], at: usize, len: usize) -> &[u8] {
     bytes.get(at..at.saturating_add(len)).unwrap_or_default()
 }
 
-/// Where `part` starts within `whole`, if it lies inside it.
-fn offset_within(whole: &[u8], part: &[u8]) -> Option<usize> {
-    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
-    (start.checked_add(part.len())? <= whole.len()).then_some(start)
-}
-
-/// Reads the whole file through `pipeline`, the front half on a second thread; returns
+/// Reads the whole file through `pipeline`, the decoding stage on a second thread; returns
 /// the damage that ended reading early, if any (after everything before it was shown),
 /// and what was asked for and not shown.
 pub fn read(
     source: FileSource,
     pipeline: Pipeline,
 ) -> Result<(Option<SourceError>, Option<Unmatched>), Failure> {
-    let (mut front, mut back) = pipeline.into_halves();
-    let saving = back.saving();
+    let (mut decoding, mut showing) = pipeline.into_stages();
+    let saving = showing.saving();
     // A view that shows no frame has little to do per frame: it tracks too, and the
-    // front thread only reads and decodes.
-    let mut back_tracking = if back.summary_only() {
-        front.take_tracking()
+    // reading thread only reads and decodes.
+    let mut tracking_while_showing = if showing.summary_only() {
+        decoding.take_tracking()
     } else {
         None
     };
-    let info = (!back.summary_only()).then(|| back.explain_options());
-    let hash = back_tracking.is_some();
+    // The web's dissector needs no facts: when every frame comes to the showing thread
+    // (nothing narrows the selection), it runs on the reading thread, which has the less
+    // to do, and comes back for the verdicts.
+    let narrows = match &tracking_while_showing {
+        Some(t) => t.narrows(),
+        None => decoding.narrows(),
+    };
+    let web = (!narrows).then(|| showing.take_web());
+    let info = (!showing.summary_only()).then(|| showing.explain_options());
+    let hash = tracking_while_showing.is_some();
     let in_flight = &AtomicUsize::new(0);
     let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(BATCHES - 2);
     let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
@@ -252,25 +274,27 @@ pub fn read(
     }
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
-            .name("wirelab-front".into())
+            .name("wirelab-read".into())
             .spawn_scoped(scope, move || {
-                let mut pass = Pass {
-                    front: &mut front,
+                let mut pass = Reading {
+                    decoding: &mut decoding,
                     info,
                     help: false,
                     hash,
+                    web,
                     in_flight,
                     saving,
                     full: &full_tx,
                     empty: &empty_rx,
                 };
                 let damage = pass.run(source);
-                (front, damage)
+                let web = pass.web.take();
+                (decoding, web, damage)
             })
             .map_err(|_| AppError::ThreadStart("reading"))?;
         let mut failure = None;
         for mut batch in full_rx.iter() {
-            match batch.show(&mut back, back_tracking.as_mut()) {
+            match batch.show(&mut showing, tracking_while_showing.as_mut()) {
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(e) => {
@@ -278,46 +302,51 @@ pub fn read(
                     break;
                 }
             }
-            // Never below zero: the front thread counts a batch before sending it.
+            // Never below zero: the reading thread counts a batch before sending it.
             in_flight.fetch_sub(1, Ordering::Relaxed);
-            // The front thread may have finished: then the batch is simply dropped.
+            // The reading thread may have finished: then the batch is simply dropped.
             let _ = empty_tx.send(batch);
         }
-        // Closing both channels stops the front thread if it is still reading.
+        // Closing both channels stops the reading thread if it is still reading.
         drop(full_rx);
         drop(empty_tx);
-        let (mut front, damage) = match worker.join() {
+        let (mut decoding, web, damage) = match worker.join() {
             Ok(r) => r,
             Err(panic) => std::panic::resume_unwind(panic),
         };
+        if let Some(web) = web {
+            showing.give_web(web);
+        }
         if let Some(f) = failure {
             return Err(f);
         }
-        let done_early = back_tracking.as_ref().is_some_and(Tracking::done);
+        let done_early = tracking_while_showing.as_ref().is_some_and(Tracking::done);
         let mut unmatched = None;
-        if let Some(tracking) = back_tracking.or_else(|| front.take_tracking()) {
+        if let Some(tracking) = tracking_while_showing.or_else(|| decoding.take_tracking()) {
             unmatched = tracking.unmatched();
-            pipeline::finish(tracking, back).map_err(super::output_error)?;
+            pipeline::finish(tracking, showing).map_err(super::output_error)?;
         }
         // Damage after the last frame shown (-c N reached) is not reported, as on one thread.
         Ok((if done_early { None } else { damage.err() }, unmatched))
     })
 }
 
-/// Why the front thread stopped early: the back thread went away (nothing to report).
+/// Why the reading thread stopped early: the showing thread went away (nothing to report).
 struct Gone;
 
-/// The front thread's work: reads frames, decodes and tracks them, and sends them on in batches.
-struct Pass<'a> {
-    front: &'a mut Front,
+/// The reading thread's work: reads frames, decodes and tracks them, and sends them on in batches.
+struct Reading<'a> {
+    decoding: &'a mut Decoding,
     /// How to write TCP Info columns (not for a view that shows no frame)...
     info: Option<explain::Options>,
-    /// ... which the front thread does in the batch being filled while the back thread is
+    /// ... which the reading thread does in the batch being filled while the showing thread is
     /// behind: a share of its work moved over, so that the slower thread sets the pace
     /// less. The output is the same either way.
     help: bool,
-    /// The back thread tracks: each packet's conversation key hash goes with it.
+    /// The showing thread tracks: each packet's conversation key hash goes with it.
     hash: bool,
+    /// The web's dissector, when it runs here (see [`read`]).
+    web: Option<WebDissector>,
     /// Batches sent and not shown yet.
     in_flight: &'a AtomicUsize,
     saving: Saving,
@@ -325,7 +354,7 @@ struct Pass<'a> {
     empty: &'a Receiver<Batch>,
 }
 
-impl Pass<'_> {
+impl Reading<'_> {
     /// Reads the whole source; `Err` holds the damage that ended it early, if any.
     fn run(&mut self, source: FileSource) -> Result<(), SourceError> {
         let Ok(mut batch) = self.empty.recv() else {
@@ -342,8 +371,8 @@ impl Pass<'_> {
 
     /// Sends a filled batch on, and decides whether to help with the next one.
     fn send_full(&mut self, mut full: Batch) -> Result<(), Gone> {
-        full.first = self.front.first();
-        // Counted before it goes: the back thread's count down must never come first.
+        full.first = self.decoding.first();
+        // Counted before it goes: the showing thread's count down must never come first.
         let waiting = self
             .in_flight
             .fetch_add(1, Ordering::Relaxed)
@@ -355,12 +384,23 @@ impl Pass<'_> {
 
     /// Records are read into the batches' own blocks, no copy.
     fn blocks(&mut self, mut blocks: FileSource, batch: &mut Batch) -> Result<(), Stop> {
-        while !self.front.done() {
+        while !self.decoding.done() {
             match blocks.next_in(&mut batch.block).map_err(Stop::Damage)? {
                 BlockNext::Frame(found) => {
                     let frame = found.frame(&batch.block);
                     let mut packet = Packet::default();
-                    if let Some(pick) = self.front.frame(&frame, self.saving, &mut packet) {
+                    if let Some(selected) = self.decoding.frame(&frame, self.saving, &mut packet) {
+                        let worked = Worked {
+                            key_hash: if self.hash {
+                                Tracker::key_hash(&packet)
+                            } else {
+                                None
+                            },
+                            web: self
+                                .web
+                                .as_mut()
+                                .map(|w| w.dissect(frame.number, &packet).map(Box::new)),
+                        };
                         let parts = BatchParts {
                             items: &mut batch.items,
                             extra: &mut batch.extra,
@@ -372,9 +412,9 @@ impl Pass<'_> {
                             &frame,
                             &found,
                             packet,
-                            pick,
+                            selected,
                             self.info.filter(|_| self.help),
-                            self.hash,
+                            worked,
                         );
                     }
                     if batch.items.len() >= BATCH_FRAMES {

@@ -397,6 +397,8 @@ impl Decoder {
                 tunnels: 0,
             };
             ip::reassembled(key.protocol, bytes, packet, &mut NoFields);
+            // The payload lies in the reassembly buffer, not in this frame.
+            packet.payload_at = None;
         }
         if added.given_up {
             let layer = if matches!(packet.net, Net::Ipv6(_)) {

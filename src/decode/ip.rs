@@ -13,7 +13,7 @@ use super::names::ip_proto_name;
 use super::spans::{Bits, FieldSink, Hex, data_layer};
 use super::{
     Bytes, FragmentInfo, Ipv4, Ipv6, Ipv6Fragment, Net, Packet, Quoted, Transport, be16, be32,
-    malformed, transport, truncated,
+    malformed, set_payload, transport, truncated,
 };
 
 /// Fixed IPv4 header length.
@@ -224,7 +224,7 @@ pub(crate) fn ipv4<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, 
         // A later fragment: its bytes continue a datagram whose transport header
         // came in the first fragment.
         packet.transport = Transport::Fragment { protocol };
-        packet.payload = payload.data;
+        set_payload(packet, payload.data, payload.at);
         if S::ON {
             let why = format!(
                 "a later fragment of a {} datagram: its transport header was in the first fragment",
@@ -509,7 +509,7 @@ fn ipv4_option_name(kind: u8) -> &'static str {
 /// [`super::Decoder`] fills in [`Packet::fragment`].
 fn hold_fragment<'a>(protocol: u8, data: Bytes<'a>, packet: &mut Packet<'a>) {
     packet.transport = Transport::Fragment { protocol };
-    packet.payload = data.data;
+    set_payload(packet, data.data, data.at);
     packet.fragment = Some(FragmentInfo::default());
 }
 
@@ -524,6 +524,7 @@ pub(crate) fn reassembled<'a, S: FieldSink>(
 ) {
     packet.transport = Transport::None;
     packet.payload = &[];
+    packet.payload_at = None;
     let Net::Ipv6(ip) = &mut packet.net else {
         return transport::decode_transport(protocol, bytes, packet, s);
     };
@@ -905,7 +906,7 @@ pub(crate) fn ipv6<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, 
         packet.transport = Transport::Fragment {
             protocol: walk.protocol,
         };
-        packet.payload = payload.data;
+        set_payload(packet, payload.data, payload.at);
         if S::ON {
             let why = format!(
                 "a later fragment of a {} packet",

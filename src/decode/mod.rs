@@ -42,6 +42,11 @@ pub struct Packet<'a> {
     /// The application bytes actually captured (may be shorter than the
     /// header-declared payload length when the frame was cut short).
     pub payload: &'a [u8],
+    /// Where [`Packet::payload`] starts in the frame's bytes, when it lies there (`None`
+    /// for the payload of a reassembled datagram, which lies in the [`Decoder`]'s buffer,
+    /// and for a packet built by hand): how the payload is found again in a copy of the
+    /// frame (see [`Packet::payload_span`]).
+    pub payload_at: Option<u32>,
     /// What could not be decoded, if anything (the first problem met). Boxed: rare,
     /// and a packet is moved several times per frame.
     pub problem: Option<Box<Problem>>,
@@ -531,6 +536,7 @@ impl<'a> Packet<'a> {
             net,
             transport,
             payload: _,
+            payload_at,
             problem,
             tunnel,
             fragment,
@@ -543,6 +549,7 @@ impl<'a> Packet<'a> {
             net,
             transport,
             payload,
+            payload_at,
             problem,
             tunnel,
             fragment,
@@ -550,6 +557,14 @@ impl<'a> Packet<'a> {
             app,
             checksum,
         }
+    }
+
+    /// Where [`Packet::payload`] lies in the frame's bytes (`None` when it does not lie
+    /// there, see [`Packet::payload_at`]): how the payload is found again in a copy of
+    /// the frame.
+    pub fn payload_span(&self) -> Option<std::ops::Range<usize>> {
+        let at = usize::try_from(self.payload_at?).ok()?;
+        Some(at..at.checked_add(self.payload.len())?)
     }
 }
 
@@ -763,6 +778,12 @@ impl<'a> Bytes<'a> {
             ..self
         }
     }
+}
+
+/// Sets the packet's payload to `data`, which starts `at` bytes into the frame.
+pub(crate) fn set_payload<'a>(packet: &mut Packet<'a>, data: &'a [u8], at: usize) {
+    packet.payload = data;
+    packet.payload_at = u32::try_from(at).ok();
 }
 
 /// Reads a big-endian `u16` at `at`, if the bytes are there.

@@ -15,7 +15,7 @@ use super::names::{
 use super::spans::{Bits, FieldSink, Hex, data_layer, payload as payload_spans};
 use super::{
     Bytes, ChecksumStatus, Icmp, Packet, Tcp, TcpFlags, TcpOptions, Transport, Udp, be16, be32,
-    checksum, ip, len_u32, malformed, truncated, tunnel,
+    checksum, ip, len_u32, malformed, set_payload, truncated, tunnel,
 };
 
 /// Fixed TCP header length.
@@ -39,7 +39,7 @@ pub(crate) fn decode_transport<'a, S: FieldSink>(
         4 | 41 | 47 if tunnel::ip_protocol(protocol, bytes, packet, s) => {}
         other => {
             packet.transport = Transport::Other { protocol: other };
-            packet.payload = bytes.data;
+            set_payload(packet, bytes.data, bytes.at);
             if S::ON {
                 other_spans(other, bytes, s);
             }
@@ -188,7 +188,11 @@ fn tcp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, s: &mut S) {
     if let Some(why) = bad_option {
         malformed(packet, "TCP option", why);
     }
-    packet.payload = b.get(header_len..).unwrap_or(&[]);
+    set_payload(
+        packet,
+        b.get(header_len..).unwrap_or(&[]),
+        bytes.at.saturating_add(header_len),
+    );
     if !packet.payload.is_empty()
         && let Transport::Tcp(t) = &packet.transport
     {
@@ -524,7 +528,11 @@ fn udp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, s: &mut S) {
     let datagram = bytes.limit(usize::from(length));
     // Over the datagram as its length field gives it (RFC 768, as tshark sums it).
     packet.checksum = checksum::status(packet, 17, datagram.data, datagram.reported, checksum);
-    packet.payload = datagram.data.get(UDP_LEN..).unwrap_or(&[]);
+    set_payload(
+        packet,
+        datagram.data.get(UDP_LEN..).unwrap_or(&[]),
+        datagram.at.saturating_add(UDP_LEN),
+    );
     if let Some(inner) = datagram.skip(UDP_LEN)
         && tunnel::udp_port(src_port, dst_port, inner, packet, s)
     {
@@ -645,7 +653,7 @@ fn icmp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, v6: bool, s
     } else {
         Transport::Icmpv4(icmp)
     };
-    packet.payload = body;
+    set_payload(packet, body, at.saturating_add(8));
 }
 
 /// The spans of an ICMP or ICMPv6 message (`b` from its start, at frame offset

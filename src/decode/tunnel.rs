@@ -106,6 +106,7 @@ fn enter<'a>(
     let outer_net = std::mem::take(&mut packet.net);
     let outer_transport = std::mem::take(&mut packet.transport);
     let outer_payload = std::mem::take(&mut packet.payload);
+    let outer_payload_at = packet.payload_at.take();
     decode_inner(packet);
     packet.link = link;
     // No inner IP header (PPP's link negotiation, a cut inner packet): the outer
@@ -113,6 +114,7 @@ fn enter<'a>(
     if !matches!(packet.net, Net::Ipv4(_) | Net::Ipv6(_) | Net::Arp(_)) {
         packet.transport = outer_transport;
         packet.payload = outer_payload;
+        packet.payload_at = outer_payload_at;
         if matches!(packet.net, Net::None) {
             packet.net = outer_net;
         }

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{ConversationRow, Gathered, Row, View};
+use super::{ConversationRow, Row, RowBuffer, View};
 use crate::decode::{Net, Packet, Transport, TunnelKind};
 use crate::fmt::{push_ip_bytes, push_seconds_bytes, push_u64_bytes};
 
@@ -11,8 +11,8 @@ use crate::fmt::{push_ip_bytes, push_seconds_bytes, push_u64_bytes};
 pub struct JsonLines<W: Write> {
     out: W,
     absolute_seq: bool,
-    /// Objects built as bytes and not written yet (see [`Gathered`]).
-    rows: Gathered,
+    /// Objects built as bytes and not written yet (see [`RowBuffer`]).
+    rows: RowBuffer,
 }
 
 impl<W: Write> JsonLines<W> {
@@ -21,7 +21,7 @@ impl<W: Write> JsonLines<W> {
         Self {
             out,
             absolute_seq,
-            rows: Gathered::default(),
+            rows: RowBuffer::default(),
         }
     }
 }

@@ -28,28 +28,28 @@ pub use text::TimeFormat;
 
 /// Bytes of rows a view gathers before it writes them: one large write instead of one
 /// per row (which the output's buffer would copy once more).
-pub const GATHER: usize = 64 * 1024;
+pub const ROW_BUFFER_BYTES: usize = 64 * 1024;
 
-/// Rows built as bytes and not written yet, handed to the output [`GATHER`] bytes at a
+/// Rows built as bytes and not written yet, handed to the output [`ROW_BUFFER_BYTES`] bytes at a
 /// time (whole rows only) and at every flush. A view appends a row, then calls
-/// [`Gathered::row_done`].
+/// [`RowBuffer::row_done`].
 #[derive(Debug)]
-pub struct Gathered {
+pub struct RowBuffer {
     pub bytes: Vec<u8>,
 }
 
-impl Default for Gathered {
+impl Default for RowBuffer {
     fn default() -> Self {
-        Gathered {
-            bytes: Vec::with_capacity(GATHER + 4096),
+        RowBuffer {
+            bytes: Vec::with_capacity(ROW_BUFFER_BYTES + 4096),
         }
     }
 }
 
-impl Gathered {
-    /// After a whole row: writes what was gathered once it is [`GATHER`] bytes or more.
+impl RowBuffer {
+    /// After a whole row: writes what was gathered once it is [`ROW_BUFFER_BYTES`] bytes or more.
     pub fn row_done(&mut self, out: &mut impl io::Write) -> io::Result<()> {
-        if self.bytes.len() >= GATHER {
+        if self.bytes.len() >= ROW_BUFFER_BYTES {
             self.write_to(out)
         } else {
             Ok(())

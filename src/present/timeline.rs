@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use super::text::{TimeColumn, ansi, time_column};
-use super::{ConversationRow, Gathered, Row, TimeFormat, View};
+use super::{ConversationRow, Row, RowBuffer, TimeFormat, View};
 use crate::explain::Tone;
 use crate::fmt::{
     push_date_time, push_ip, push_ip_bytes, push_seconds_bytes, push_u64, push_u64_bytes,
@@ -26,8 +26,8 @@ pub struct Timeline<W: Write> {
     time: TimeFormat,
     color: bool,
     previous: Option<Timestamp>,
-    /// Rows built as bytes and not written yet (see [`Gathered`]).
-    rows: Gathered,
+    /// Rows built as bytes and not written yet (see [`RowBuffer`]).
+    rows: RowBuffer,
     /// Scratch space for a date and time column, reused.
     num: String,
     header_done: bool,
@@ -43,7 +43,7 @@ impl<W: Write> Timeline<W> {
             time,
             color,
             previous: None,
-            rows: Gathered::default(),
+            rows: RowBuffer::default(),
             num: String::with_capacity(32),
             header_done: false,
             conversations_started: false,
@@ -617,7 +617,7 @@ mod tests {
         assert!(
             written_early > 0,
             "rows past {} bytes are written before the flush",
-            crate::present::GATHER
+            crate::present::ROW_BUFFER_BYTES
         );
         assert!(t.out.ends_with(b"\n"));
         t.flush().unwrap();

@@ -5,7 +5,7 @@
 //! frame order, each lying inside the captured bytes.
 
 use wirelab::decode::spans::Span;
-use wirelab::decode::{Link, Net, Packet, Transport, TunnelKind, decode, decode_spans};
+use wirelab::decode::{Decoder, Link, Net, Packet, Transport, TunnelKind, decode, decode_spans};
 use wirelab::source::FileSource;
 
 use super::util::fixtures;
@@ -157,6 +157,62 @@ fn detail_layers_are_the_packets_layers_on_every_fixture_frame() {
     assert!(
         failures.is_empty(),
         "{} frame(s) whose detail layers are not the packet's:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The threaded reader finds each packet's payload again in its copy of the frame from
+/// `Packet::payload_span` (issue 11: no pointer arithmetic): on every fixture frame,
+/// decoded with and without reassembly, the span names the payload's own bytes in the
+/// frame, and only a reassembled datagram's payload (in the decoder's buffer) has none.
+#[test]
+fn payload_span_is_where_the_payload_lies_on_every_fixture_frame() {
+    let mut frames = 0usize;
+    let mut spans = 0usize;
+    let mut failures = Vec::new();
+    for fx in fixtures() {
+        let Ok(mut source) = FileSource::open(&fx.path()) else {
+            continue;
+        };
+        let mut decoder = Decoder::new();
+        while let Ok(Some(frame)) = source.next_frame() {
+            frames += 1;
+            let data = frame.data;
+            let plain = decode(&frame);
+            let reassembling = decoder.decode(&frame);
+            for (how, p) in [("decode", &plain), ("Decoder", &reassembling)] {
+                let reassembled = p.fragment.is_some_and(|f| f.reassembled);
+                match p.payload_span() {
+                    Some(span) => {
+                        spans += 1;
+                        let found = data.get(span.clone());
+                        // The same bytes, at the same place: the payload's own slice.
+                        if found.map(<[u8]>::as_ptr) != Some(p.payload.as_ptr())
+                            || found.map(<[u8]>::len) != Some(p.payload.len())
+                        {
+                            failures.push(format!(
+                                "{} frame {} ({how}): span {span:?} is not the payload",
+                                fx.name, frame.number
+                            ));
+                        }
+                    }
+                    None if !p.payload.is_empty() && !reassembled => failures.push(format!(
+                        "{} frame {} ({how}): a payload of {} bytes with no span",
+                        fx.name,
+                        frame.number,
+                        p.payload.len()
+                    )),
+                    None => {}
+                }
+            }
+        }
+    }
+    assert!(frames > 400, "only {frames} fixture frames were read");
+    assert!(spans > 400, "only {spans} payloads had a span");
+    assert!(
+        failures.is_empty(),
+        "{} payload(s) not where their span says:\n{}",
         failures.len(),
         failures.join("\n")
     );

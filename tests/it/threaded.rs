@@ -92,3 +92,38 @@ fn threaded_read_same_as_one_thread_across_blocks() {
     assert!(r.stderr.contains("cut short"), "{}", r.describe());
     assert_same(&odd);
 }
+
+/// On two threads, where the web's dissector runs on the reading thread (every frame
+/// comes to the view: nothing narrows the selection), every fixture reads as on one
+/// thread (timeline, JSON Lines and conversations, HTTP, TLS, SSH and QUIC included); and
+/// so with a selection (`-c`), where the dissector stays with the other stages.
+#[test]
+fn web_dissector_on_the_reading_thread_same_output_as_one_thread() {
+    let mut web = 0;
+    for fx in super::util::fixtures() {
+        for args in [
+            &["--color", "never"][..],
+            &["--format", "jsonl"],
+            &["--view", "conversations"],
+            &["--view", "conversations", "-c", "7"],
+            &["--color", "never", "-c", "7"],
+        ] {
+            let two = read(&fx.path(), false, args);
+            let one = read(&fx.path(), true, args);
+            assert_eq!(two.code, one.code, "{} {args:?}", fx.name);
+            assert_eq!(two.stderr, one.stderr, "{} {args:?}", fx.name);
+            assert!(
+                two.stdout == one.stdout,
+                "{} {args:?}: two threads and one differ",
+                fx.name
+            );
+            let out = String::from_utf8_lossy(&two.stdout);
+            web += usize::from(
+                ["HTTP", "TLS", "SSH", "QUIC"]
+                    .iter()
+                    .any(|p| out.contains(p)),
+            );
+        }
+    }
+    assert!(web > 10, "only {web} outputs name a web protocol");
+}

@@ -120,6 +120,37 @@ pub enum L4 {
     Udp,
 }
 
+/// [`http::TCP_PORTS`] as a set.
+static HTTP_TCP_PORTS: PortSet = PortSet::of(&http::TCP_PORTS);
+/// [`tls::TCP_PORTS`] as a set.
+static TLS_TCP_PORTS: PortSet = PortSet::of(&tls::TCP_PORTS);
+
+/// A set of ports made at compile time from a list: one bit per port, so that asking
+/// whether a port is in it costs one load, whatever the list's length (the port tables
+/// are asked about every TCP and UDP payload).
+pub(crate) struct PortSet([u64; 1024]);
+
+impl PortSet {
+    /// The set of `ports`.
+    pub(crate) const fn of(ports: &[u16]) -> PortSet {
+        let mut bits = [0u64; 1024];
+        let mut i = 0;
+        while i < ports.len() {
+            let p = ports[i] as usize;
+            bits[p >> 6] |= 1 << (p & 63);
+            i += 1;
+        }
+        PortSet(bits)
+    }
+
+    /// True when `port` is in the set.
+    #[inline]
+    pub(crate) fn contains(&self, port: u16) -> bool {
+        let p = usize::from(port);
+        self.0.get(p >> 6).is_some_and(|w| (w >> (p & 63)) & 1 == 1)
+    }
+}
+
 /// The protocol tshark registers on `port` of transport `l4` (its `tcp.port` and
 /// `udp.port` tables, for the protocols wirelab dissects). No content check.
 #[inline]
@@ -133,8 +164,8 @@ pub fn by_port(l4: L4, port: u16) -> Option<AppProto> {
         (L4::Udp, 546 | 547) => AppProto::Dhcpv6,
         (L4::Udp, 123) => AppProto::Ntp,
         (L4::Udp, 1900) => AppProto::Ssdp,
-        (L4::Tcp, p) if http::TCP_PORTS.contains(&p) => AppProto::Http,
-        (L4::Tcp, p) if tls::TCP_PORTS.contains(&p) => AppProto::Tls,
+        (L4::Tcp, p) if HTTP_TCP_PORTS.contains(p) => AppProto::Http,
+        (L4::Tcp, p) if TLS_TCP_PORTS.contains(p) => AppProto::Tls,
         (L4::Tcp, ssh::TCP_PORT) => AppProto::Ssh,
         (L4::Udp, quic::UDP_PORT) => AppProto::Quic,
         _ => return None,
@@ -264,6 +295,22 @@ mod tests {
         assert_eq!(classify(L4::Tcp, 58458, 23456, b"hello"), None);
         assert_eq!(classify(L4::Udp, 40000, 53, b""), None);
         assert_eq!(classify(L4::Udp, 0, 0, b"hello"), None);
+    }
+
+    #[test]
+    fn test_port_sets_hold_their_lists_only() {
+        for p in 0..=u16::MAX {
+            assert_eq!(
+                HTTP_TCP_PORTS.contains(p),
+                http::TCP_PORTS.contains(&p),
+                "{p}"
+            );
+            assert_eq!(
+                TLS_TCP_PORTS.contains(p),
+                tls::TCP_PORTS.contains(&p),
+                "{p}"
+            );
+        }
     }
 
     #[test]

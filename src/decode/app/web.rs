@@ -228,28 +228,27 @@ pub enum WebSummary {
 #[derive(Debug, Default)]
 pub struct WebDissector {
     convs: HashMap<Key, Conv>,
-    /// Conversations found by content (not by port): while there are none, a frame
-    /// on other ports costs no lookup.
-    by_content: usize,
+    /// TCP conversations found by content (not by port): while there are none, a TCP
+    /// segment on other ports costs no lookup (it cannot be in `convs`).
+    tcp_by_content: usize,
+    /// QUIC conversations followed: while there are none, a UDP datagram costs no lookup.
+    udp_convs: usize,
 }
 
-/// True when `port` is one Wireshark gives `proto` (over TCP).
+/// The web protocol Wireshark gives TCP `port`, if any (the application port table's
+/// choice, [`super::by_port`]).
 fn tcp_port_proto(port: u16) -> Option<WebProto> {
-    if http::TCP_PORTS.contains(&port) {
-        Some(WebProto::Http)
-    } else if tls::TCP_PORTS.contains(&port) {
-        Some(WebProto::Tls)
-    } else if port == ssh::TCP_PORT {
-        Some(WebProto::Ssh)
-    } else {
-        None
+    match super::by_port(super::L4::Tcp, port)? {
+        super::AppProto::Http => Some(WebProto::Http),
+        super::AppProto::Tls => Some(WebProto::Tls),
+        super::AppProto::Ssh => Some(WebProto::Ssh),
+        _ => None,
     }
 }
 
 /// The protocol the first bytes of a TCP conversation's data look like.
 fn tcp_content_proto(payload: &[u8]) -> Option<WebProto> {
-    if http::starts_message(payload) && payload.windows(6).any(|w| w == b" HTTP/" || w == b"HTTP/1")
-    {
+    if http::starts_message(payload) && mentions_http_version(payload) {
         Some(WebProto::Http)
     } else if ssh::is_banner(payload) {
         Some(WebProto::Ssh)
@@ -261,6 +260,14 @@ fn tcp_content_proto(payload: &[u8]) -> Option<WebProto> {
     } else {
         None
     }
+}
+
+/// True when `payload` holds ` HTTP/` or `HTTP/1` somewhere (a request line's version).
+/// `memmem` looks for `HTTP/` many bytes at a time: this runs on every TCP payload that
+/// starts with a method's word, on any port.
+fn mentions_http_version(payload: &[u8]) -> bool {
+    memchr::memmem::find_iter(payload, b"HTTP/")
+        .any(|i| (i > 0 && payload.get(i - 1) == Some(&b' ')) || payload.get(i + 5) == Some(&b'1'))
 }
 
 impl WebDissector {
@@ -291,13 +298,17 @@ impl WebDissector {
                     return None;
                 }
                 let key = key(src, t.src_port, dst, t.dst_port, true);
-                if !self.convs.contains_key(&key) {
+                let by_port = tcp_port_proto(t.dst_port)
+                    .map(|p| (p, (dst, t.dst_port)))
+                    .or_else(|| tcp_port_proto(t.src_port).map(|p| (p, (src, t.src_port))));
+                // A conversation is followed by port or by content: on other ports, with
+                // none found by content, this one is not followed (no lookup needed).
+                let followed =
+                    (by_port.is_some() || self.tcp_by_content > 0) && self.convs.contains_key(&key);
+                if !followed {
                     if packet.payload.is_empty() {
                         return None;
                     }
-                    let by_port = tcp_port_proto(t.dst_port)
-                        .map(|p| (p, (dst, t.dst_port)))
-                        .or_else(|| tcp_port_proto(t.src_port).map(|p| (p, (src, t.src_port))));
                     let (proto, server, by_content) = match by_port {
                         Some((p, server)) => (p, server, false),
                         None => {
@@ -316,7 +327,7 @@ impl WebDissector {
                         WebProto::Ssh => State::Ssh(Box::default()),
                         WebProto::Quic => return None,
                     };
-                    self.by_content += usize::from(by_content);
+                    self.tcp_by_content += usize::from(by_content);
                     self.convs.insert(
                         key,
                         Conv {
@@ -342,8 +353,7 @@ impl WebDissector {
             }
             Transport::Udp(u) => {
                 let key = key(src, u.src_port, dst, u.dst_port, false);
-                if !self.convs.contains_key(&key) {
-                    let on_port = u.src_port == quic::UDP_PORT || u.dst_port == quic::UDP_PORT;
+                if self.udp_convs == 0 || !self.convs.contains_key(&key) {
                     if !quic::is_gquic(packet.payload)
                         && !quic::looks_like_long_header(packet.payload)
                     {
@@ -358,7 +368,7 @@ impl WebDissector {
                     } else {
                         (dst, u.dst_port)
                     };
-                    self.by_content += usize::from(!on_port);
+                    self.udp_convs += 1;
                     self.convs.insert(
                         key,
                         Conv {
@@ -1058,5 +1068,39 @@ fn message_of(head: &http::Head<'_>) -> HttpMessage {
         complete: false,
         started_in: None,
         truncated: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_mentions_http_version_as_six_byte_windows() {
+        let windows = |p: &[u8]| p.windows(6).any(|w| w == b" HTTP/" || w == b"HTTP/1");
+        for p in [
+            &b""[..],
+            b"HTTP/",
+            b"HTTP/1",
+            b" HTTP/",
+            b"GET / HTTP/1.1",
+            b"GET / HTTP/2",
+            b"GET /HTTP/2",
+            b"xHTTP/2",
+            b"HHTTP/1",
+            b"HTTP",
+            b"GET / http/1.1",
+        ] {
+            assert_eq!(mentions_http_version(p), windows(p), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn test_tcp_port_proto_is_the_port_table() {
+        assert_eq!(tcp_port_proto(80), Some(WebProto::Http));
+        assert_eq!(tcp_port_proto(8443), Some(WebProto::Tls));
+        assert_eq!(tcp_port_proto(22), Some(WebProto::Ssh));
+        assert_eq!(tcp_port_proto(53), None);
+        assert_eq!(tcp_port_proto(23456), None);
     }
 }

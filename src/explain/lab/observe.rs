@@ -271,26 +271,26 @@ impl Observer {
             Transport::Tcp(_) | Transport::Udp(_) => {}
             _ => return Words::Nothing,
         }
-        let (Some(proto), Some(stream), Some(dir), Some(src), Some(dst), Some((sp, dp))) = (
-            facts.proto,
-            facts.stream,
-            facts.direction,
-            packet.src_ip(),
-            packet.dst_ip(),
-            packet.ports(),
-        ) else {
+        let (Some(proto), Some(stream), Some(dir)) = (facts.proto, facts.stream, facts.direction)
+        else {
             return Words::Nothing;
         };
         let key = (proto, stream);
+        // Most frames belong to a conversation that is not followed and that they do not
+        // open: one lookup, and nothing more.
+        let followed = self.followed.contains_key(&key);
+        if !followed && !facts.opens_conversation {
+            return Words::Nothing;
+        }
+        let (Some(src), Some(dst), Some((sp, dp))) =
+            (packet.src_ip(), packet.dst_ip(), packet.ports())
+        else {
+            return Words::Nothing;
+        };
         let src = Endpoint { ip: src, port: sp };
         let dst = Endpoint { ip: dst, port: dp };
-        if !self.followed.contains_key(&key) {
-            if !facts.opens_conversation {
-                return Words::Nothing;
-            }
-            if !self.start(key, number, ts, src, dst, dir, packet) {
-                return Words::Nothing;
-            }
+        if !followed && !self.start(key, number, ts, src, dst, dir, packet) {
+            return Words::Nothing;
         }
         let linked = self.followed.get(&key).and_then(|f| f.linked_to);
         if let Some(run) = linked {

@@ -83,6 +83,7 @@ fn seg(
             short: false,
         }),
         payload,
+        payload_at: None,
         problem: None,
         tunnel: None,
         fragment: None,
@@ -387,6 +388,7 @@ fn datagram(from_client: bool, client_port: u16, payload: &'static [u8]) -> Pack
             payload_len: payload.len() as u32,
         }),
         payload,
+        payload_at: None,
         problem: None,
         tunnel: None,
         fragment: None,
@@ -480,6 +482,7 @@ fn echo(t: u8, checksum: u16) -> Packet<'static> {
             quoted: None,
         }),
         payload: &[],
+        payload_at: None,
         problem: None,
         tunnel: None,
         fragment: None,
@@ -544,6 +547,7 @@ fn test_icmp_port_unreachable() {
             }),
         }),
         payload: &[],
+        payload_at: None,
         problem: None,
         tunnel: None,
         fragment: None,
@@ -580,6 +584,7 @@ fn test_arp_who_has() {
         })),
         transport: Transport::None,
         payload: &[],
+        payload_at: None,
         problem: None,
         tunnel: None,
         fragment: None,
@@ -802,7 +807,7 @@ fn test_table_refuses_far_key() {
     assert_eq!(t.len(), 1);
 }
 
-/// The Info written apart (as the front thread of `wirelab read` writes it) is the Info the
+/// The Info written apart (as the reading thread of `wirelab read` writes it) is the Info the
 /// explainer writes, Accurate ECN included (a fact of the tracker): the note is the same.
 #[test]
 fn test_given_tcp_info_same_with_accurate_ecn() {
@@ -850,6 +855,7 @@ fn test_given_tcp_info_same_with_accurate_ecn() {
             crate::hints::Hints {
                 key_hash: None,
                 tcp_info: Some(&info),
+                web: None,
             },
         );
         assert_eq!(note, expected, "segment {}", i + 1);
