@@ -4,7 +4,6 @@
 //! connection state. Facts only: no words, no I/O.
 
 use std::collections::HashMap as StdHashMap;
-use std::collections::VecDeque;
 
 /// The conversation hash: foldhash keyed with a per-process random seed (from the operating
 /// system's randomness, through std's `RandomState`). Keys come off the wire: with an
@@ -36,6 +35,7 @@ use std::net::IpAddr;
 use crate::decode::{Packet, TcpFlags, Transport};
 use crate::hints::Hints;
 use crate::source::Timestamp;
+use compact::{Ts, U40};
 
 /// A small xorshift generator for the tests' random cases (the same seed, the same cases).
 #[cfg(test)]
@@ -49,6 +49,7 @@ fn xorshift(seed: u64) -> impl FnMut() -> u64 {
     }
 }
 
+mod compact;
 mod index;
 #[cfg(test)]
 mod oracle_tests;
@@ -505,34 +506,33 @@ impl std::hash::Hash for ConvKey {
     }
 }
 
-/// What every conversation records, whatever its transport.
+/// What every conversation records, whatever its transport, in its stored form: the
+/// counters and frame numbers in 40 bits ([`compact::U40`]), the times in 12 bytes
+/// ([`compact::Ts`]). The stream number is the conversation's position in its list.
 #[derive(Debug, Clone)]
 struct Common {
-    stream: u64,
     client: Endpoint,
     server: Endpoint,
-    from_client: SideStats,
-    from_server: SideStats,
-    first_frame: u64,
-    last_frame: u64,
-    start: Timestamp,
-    end: Timestamp,
+    /// Frames, bytes, payload bytes and IP bytes, from the client then from the server.
+    counts: [U40; 8],
+    first_frame: U40,
+    last_frame: U40,
+    start: Ts,
+    end: Ts,
     /// The first application protocol a dissector took in this conversation.
     app: Option<crate::decode::app::AppProto>,
 }
 
 impl Common {
-    fn new(stream: u64, client: Endpoint, server: Endpoint, meta: &FrameMeta) -> Self {
+    fn new(client: Endpoint, server: Endpoint, meta: &FrameMeta) -> Self {
         Common {
-            stream,
             client,
             server,
-            from_client: SideStats::default(),
-            from_server: SideStats::default(),
-            first_frame: meta.number,
-            last_frame: meta.number,
-            start: meta.ts,
-            end: meta.ts,
+            counts: [U40::default(); 8],
+            first_frame: U40::new(meta.number),
+            last_frame: U40::new(meta.number),
+            start: meta.ts.into(),
+            end: meta.ts.into(),
             app: None,
         }
     }
@@ -542,36 +542,59 @@ impl Common {
         (self.client == src && self.server == dst) || (self.client == dst && self.server == src)
     }
 
-    /// Counts one frame; returns its 1-based index within the conversation.
-    fn count(&mut self, meta: &FrameMeta, from_client: bool, payload_len: u32, ip_len: u32) -> u64 {
-        let side = if from_client {
-            &mut self.from_client
-        } else {
-            &mut self.from_server
+    /// The counters of one side (0: from the client, 1: from the server).
+    fn side(&self, server: bool) -> SideStats {
+        let at = |i: usize| {
+            self.counts
+                .get(i + 4 * usize::from(server))
+                .map_or(0, |c| c.get())
         };
-        side.frames += 1;
-        side.bytes += u64::from(meta.orig_len);
-        side.payload_bytes += u64::from(payload_len);
-        side.ip_bytes += u64::from(ip_len);
-        self.last_frame = meta.number;
-        if meta.ts > self.end {
-            self.end = meta.ts;
+        SideStats {
+            frames: at(0),
+            bytes: at(1),
+            payload_bytes: at(2),
+            ip_bytes: at(3),
         }
-        self.from_client.frames + self.from_server.frames
     }
 
-    fn summary(&self, proto: Proto) -> Conversation {
+    /// The time of the first frame.
+    fn start(&self) -> Timestamp {
+        self.start.into()
+    }
+
+    /// Counts one frame; returns its 1-based index within the conversation.
+    fn count(&mut self, meta: &FrameMeta, from_client: bool, payload_len: u32, ip_len: u32) -> u64 {
+        let base = if from_client { 0 } else { 4 };
+        let adds = [
+            1,
+            u64::from(meta.orig_len),
+            u64::from(payload_len),
+            u64::from(ip_len),
+        ];
+        if let Some(side) = self.counts.get_mut(base..base + 4) {
+            for (c, v) in side.iter_mut().zip(adds) {
+                c.add(v);
+            }
+        }
+        self.last_frame = U40::new(meta.number);
+        if meta.ts > Timestamp::from(self.end) {
+            self.end = meta.ts.into();
+        }
+        self.side(false).frames + self.side(true).frames
+    }
+
+    fn summary(&self, proto: Proto, stream: u64) -> Conversation {
         Conversation {
             proto,
-            stream: self.stream,
+            stream,
             client: self.client,
             server: self.server,
-            from_client: self.from_client,
-            from_server: self.from_server,
-            first_frame: self.first_frame,
-            last_frame: self.last_frame,
-            start: self.start,
-            end: self.end,
+            from_client: self.side(false),
+            from_server: self.side(true),
+            first_frame: self.first_frame.get(),
+            last_frame: self.last_frame.get(),
+            start: self.start.into(),
+            end: self.end.into(),
             zeek_state: "OTH",
             history: String::new(),
             initial_rtt_ns: None,
@@ -588,16 +611,19 @@ impl Common {
     }
 }
 
-/// Closed TCP conversations (reset, or both FINs acknowledged) whose full analysis
-/// state is kept for late segments; beyond, the oldest is frozen (see [`TcpConv::freeze`]).
-pub const LINGERING: usize = 4096;
+/// At most this many TCP conversations hold their full analysis state (about 700 bytes
+/// each) at once. A conversation gives it up when it closes (a RST, or both FINs
+/// acknowledged), or, when a new or late conversation needs room, when it is the least
+/// recently active one (a clock sweep over them); see [`TcpConv::freeze`].
+pub const MAX_LIVE: usize = 16_384;
 
 /// Follows conversations across frames.
 ///
-/// Memory grows with the number of conversations, never with the number of
-/// frames: an open TCP conversation keeps its analysis state (with at most
-/// [`tcp::MAX_UNACKED`] remembered segments per side); once closed, and after
-/// [`LINGERING`] later closes, only a compact summary (about 250 bytes).
+/// Memory grows with the number of conversations, never with the number of frames: at
+/// most [`MAX_LIVE`] TCP conversations keep their full analysis state (with at most
+/// [`tcp::MAX_UNACKED`] remembered segments per side); the others keep their summary, Zeek's
+/// judgement and a frozen form of it (an unanswered SYN's in place: about 250 bytes a
+/// conversation in all, its index slot included).
 #[derive(Debug, Default)]
 pub struct Tracker {
     /// The current TCP conversation for each endpoint pair (the newest, after port reuse).
@@ -610,8 +636,19 @@ pub struct Tracker {
     other: Chunked<(Common, OtherConv)>,
     /// For UDP: (client IP, server endpoint) → client port of the latest conversation.
     udp_last_client_port: HashMap<(IpAddr, Endpoint), u16>,
-    /// Closed TCP conversations not frozen yet, oldest first.
-    lingering: VecDeque<usize>,
+    /// The TCP conversations whose analysis state is live (positions in `tcp`), at most
+    /// [`MAX_LIVE`]; each knows its place here.
+    live: Vec<u32>,
+    /// Where the clock sweep over `live` goes on.
+    hand: usize,
+}
+
+/// The first frame of a conversation, as its TCP state takes it.
+fn origin(c: &Common) -> tcp::Origin {
+    tcp::Origin {
+        frame: c.first_frame.get(),
+        ts: c.start(),
+    }
 }
 
 /// An ICMP flow or a flow of another IP protocol.
@@ -823,13 +860,12 @@ impl Tracker {
             Some(i) => i,
             None => {
                 let i = self.other.len();
-                let stream = u64::try_from(i).unwrap_or(u64::MAX);
                 let conv = OtherConv {
                     protocol,
                     one_way,
                     zeek: ZeekFlow::new(false, false),
                 };
-                self.other.push((Common::new(stream, src, dst, meta), conv));
+                self.other.push((Common::new(src, dst, meta), conv));
                 self.other_by_key.set(hash, i, |_| false);
                 i
             }
@@ -867,7 +903,6 @@ impl Tracker {
             Some(i) if !reused => (i, false),
             _ => {
                 let i = self.tcp.len();
-                let stream = u64::try_from(i).unwrap_or(u64::MAX);
                 // The client sent the SYN; without one, the sender of the first frame
                 // (a lone SYN-ACK comes from the server), unless, as for Zeek, the first
                 // frame comes from a likely server port.
@@ -889,8 +924,7 @@ impl Tracker {
                 // SYN-ACK from an unlikely port makes wirelab's server Zeek's originator.
                 let orig_is_server = synack && !flip;
                 let conv = TcpConv::with_zeek(ZeekTcp::new(orig_is_server, flip));
-                self.tcp
-                    .push((Common::new(stream, client, server, meta), conv));
+                self.tcp.push((Common::new(client, server, meta), conv));
                 let convs = &self.tcp;
                 self.tcp_by_key.set(hash, i, |at| {
                     convs.get(at).is_some_and(|(c, _)| c.joins(src, dst))
@@ -898,6 +932,12 @@ impl Tracker {
                 (i, true)
             }
         };
+        if opens {
+            self.admit(index);
+        } else if self.tcp.get(index).is_some_and(|(_, conv)| !conv.is_live()) {
+            // A late segment of a closed or idle conversation: live again for it.
+            self.admit(index);
+        }
         let Some((common, conv)) = self.tcp.get_mut(index) else {
             return Facts::default();
         };
@@ -906,19 +946,23 @@ impl Tracker {
         if common.app.is_none() {
             common.app = app;
         }
+        let at = origin(common);
         // A segment shorter than its header (Wireshark's "Short segment") is
         // counted, but gets no sequence analysis: its numbers stay raw.
         let observed = if tcp.short {
-            conv.observe_unanalysed(from_client, tcp)
+            conv.observe_unanalysed(from_client, tcp, at)
         } else {
-            conv.observe(meta.number, meta.ts, from_client, tcp, reused)
+            conv.observe(meta.number, meta.ts, from_client, tcp, reused, at)
         };
-        let closed_now = !conv.lingering && conv.is_closed();
-        if closed_now {
-            conv.lingering = true;
+        // A closed connection gives its live state up at once.
+        if conv.is_closed()
+            && let Some(slot) = conv.slot()
+        {
+            conv.freeze(at);
+            self.release(slot);
         }
-        let facts = Facts {
-            stream: Some(common.stream),
+        Facts {
+            stream: Some(u64::try_from(index).unwrap_or(u64::MAX)),
             proto: Some(Proto::Tcp),
             direction: Some(if from_client {
                 Direction::FromClient
@@ -929,18 +973,69 @@ impl Tracker {
             index_in_conversation: n,
             tcp: Some(observed),
             udp: None,
-        };
-        if closed_now {
-            self.lingering.push_back(index);
-            if self.lingering.len() > LINGERING
-                && let Some(oldest) = self.lingering.pop_front()
-                && let Some((_, old)) = self.tcp.get_mut(oldest)
-            {
-                old.freeze();
-                old.lingering = false;
-            }
         }
-        facts
+    }
+
+    /// Makes the TCP conversation at `index` one of the live ones: thawed if it was
+    /// frozen, given a place in `live`, the least recently active one frozen first when
+    /// all [`MAX_LIVE`] places are taken.
+    fn admit(&mut self, index: usize) {
+        if self.live.len() >= MAX_LIVE {
+            self.evict_one();
+        }
+        let slot = self.live.len();
+        let Ok(at) = u32::try_from(index) else {
+            return;
+        };
+        if let Some((common, conv)) = self.tcp.get_mut(index) {
+            conv.thaw(origin(common));
+            conv.set_slot(slot);
+            self.live.push(at);
+        }
+    }
+
+    /// Freezes one live conversation: the first the clock hand finds that had no segment
+    /// since the hand last passed it (so two turns at most).
+    fn evict_one(&mut self) {
+        for _ in 0..=2 * self.live.len() {
+            if self.hand >= self.live.len() {
+                self.hand = 0;
+            }
+            let Some(&at) = self.live.get(self.hand) else {
+                return;
+            };
+            let Some((common, conv)) = self.tcp.get_mut(at as usize) else {
+                self.release(self.hand);
+                return;
+            };
+            if conv.take_referenced() {
+                self.hand += 1;
+                continue;
+            }
+            conv.freeze(origin(common));
+            self.release(self.hand);
+            return;
+        }
+    }
+
+    /// Removes place `slot` from `live` (its conversation was frozen); the last live
+    /// conversation takes the place.
+    fn release(&mut self, slot: usize) {
+        if slot >= self.live.len() {
+            return;
+        }
+        self.live.swap_remove(slot);
+        if let Some(&moved) = self.live.get(slot)
+            && let Some((_, conv)) = self.tcp.get_mut(moved as usize)
+        {
+            conv.set_slot(slot);
+        }
+    }
+
+    /// How many TCP conversations hold their full analysis state now (at most
+    /// [`MAX_LIVE`]).
+    pub fn live_conversations(&self) -> usize {
+        self.live.len()
     }
 
     fn observe_udp(
@@ -963,7 +1058,6 @@ impl Tracker {
             Some(i) => (i, false),
             None => {
                 let i = self.udp.len();
-                let stream = u64::try_from(i).unwrap_or(u64::MAX);
                 // A new conversation from the same client IP to the same server endpoint
                 // as an earlier one: the client was run again with a new ephemeral port.
                 let run = (src.ip, dst);
@@ -984,7 +1078,7 @@ impl Tracker {
                 );
                 let (client, server) = if flip { (dst, src) } else { (src, dst) };
                 self.udp.push((
-                    Common::new(stream, client, server, meta),
+                    Common::new(client, server, meta),
                     UdpConv::new(ZeekFlow::new(false, flip)),
                 ));
                 // A new key: nothing in the index to replace.
@@ -1002,7 +1096,7 @@ impl Tracker {
         }
         let reply_to = conv.observe(meta.number, from_client, payload_len);
         Facts {
-            stream: Some(common.stream),
+            stream: Some(u64::try_from(index).unwrap_or(u64::MAX)),
             proto: Some(Proto::Udp),
             direction: Some(if from_client {
                 Direction::FromClient
@@ -1042,7 +1136,8 @@ impl Tracker {
             tcp_by_key,
             udp_by_key,
             udp_last_client_port,
-            lingering,
+            live,
+            hand: _,
             other,
             other_by_key,
         } = self;
@@ -1050,47 +1145,56 @@ impl Tracker {
             tcp_by_key,
             udp_by_key,
             udp_last_client_port,
-            lingering,
+            live,
             other_by_key,
         ));
-        let tcp = tcp.drain_chunks().map(|(common, conv)| {
-            let mut c = common.summary(Proto::Tcp);
-            c.history = conv.zeek.history.as_str().to_string();
-            c.zeek_state = conv.zeek.conn_state();
-            let (o, r) = conv.zeek.orig_resp();
-            c.zeek = ZeekSummary {
-                orig_is_server: conv.zeek.orig_is_server,
-                orig_bytes: o.size(),
-                resp_bytes: r.size(),
-                missed_bytes: conv.zeek.missed_bytes,
-                duration_ns: conv.zeek_last.nanos_since(common.start).max(0),
-            };
-            c.initial_rtt_ns = if conv.handshake_complete() {
-                conv.first_rtt_ns
-            } else {
-                None
-            };
-            c.first_fin_by = conv.first_fin_by;
-            c.first_rst_by = conv.first_rst_by;
-            c.handshake_complete = conv.handshake_complete();
-            c.teardown_complete = conv.teardown_complete();
-            c
-        });
-        let udp = udp.drain_chunks().map(|(common, conv)| {
-            let mut c = common.summary(Proto::Udp);
-            flow_summary(&mut c, &conv.zeek, true);
-            c.udp_answered = conv.answered;
-            c
-        });
-        let other = other.drain_chunks().map(|(common, conv)| {
-            let proto = match conv.protocol {
-                1 | 58 => Proto::Icmp,
-                p => Proto::Other(p),
-            };
-            let mut c = common.summary(proto);
-            flow_summary(&mut c, &conv.zeek, false);
-            c
-        });
+        let tcp = tcp
+            .drain_chunks()
+            .zip(0u64..)
+            .map(|((common, conv), stream)| {
+                let mut c = common.summary(Proto::Tcp, stream);
+                c.history = conv.zeek.history.as_str().to_string();
+                c.zeek_state = conv.zeek.conn_state();
+                let (o, r) = conv.zeek.orig_resp();
+                c.zeek = ZeekSummary {
+                    orig_is_server: conv.zeek.orig_is_server,
+                    orig_bytes: o.size(),
+                    resp_bytes: r.size(),
+                    missed_bytes: conv.zeek.missed_bytes,
+                    duration_ns: conv.zeek_last().nanos_since(common.start()).max(0),
+                };
+                c.initial_rtt_ns = if conv.handshake_complete() {
+                    conv.first_rtt_ns()
+                } else {
+                    None
+                };
+                c.first_fin_by = conv.first_fin_by;
+                c.first_rst_by = conv.first_rst_by;
+                c.handshake_complete = conv.handshake_complete();
+                c.teardown_complete = conv.teardown_complete();
+                c
+            });
+        let udp = udp
+            .drain_chunks()
+            .zip(0u64..)
+            .map(|((common, conv), stream)| {
+                let mut c = common.summary(Proto::Udp, stream);
+                flow_summary(&mut c, &conv.zeek, true);
+                c.udp_answered = conv.answered;
+                c
+            });
+        let other = other
+            .drain_chunks()
+            .zip(0u64..)
+            .map(|((common, conv), stream)| {
+                let proto = match conv.protocol {
+                    1 | 58 => Proto::Icmp,
+                    p => Proto::Other(p),
+                };
+                let mut c = common.summary(proto, stream);
+                flow_summary(&mut c, &conv.zeek, false);
+                c
+            });
         tcp.chain(udp).chain(other)
     }
 }
