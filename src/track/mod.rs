@@ -511,8 +511,8 @@ impl std::hash::Hash for ConvKey {
 /// ([`compact::Ts`]). The stream number is the conversation's position in its list.
 #[derive(Debug, Clone)]
 struct Common {
-    client: Endpoint,
-    server: Endpoint,
+    /// The client's and the server's endpoints.
+    ends: Ends,
     /// Frames, bytes, payload bytes and IP bytes, from the client then from the server.
     counts: [U40; 8],
     first_frame: U40,
@@ -523,11 +523,57 @@ struct Common {
     app: Option<crate::decode::app::AppProto>,
 }
 
+/// Two endpoints in 37 bytes (an `Endpoint` takes 20, with its padding): the addresses'
+/// bytes (an IPv4 address in the first four), the ports, and which address is IPv6.
+#[derive(Debug, Clone, Copy)]
+struct Ends {
+    ips: [[u8; 16]; 2],
+    ports: [[u8; 2]; 2],
+    /// Bit `i`: address `i` is IPv6.
+    v6: u8,
+}
+
+impl Ends {
+    fn new(a: Endpoint, b: Endpoint) -> Self {
+        let mut ends = Ends {
+            ips: [[0; 16]; 2],
+            ports: [a.port.to_be_bytes(), b.port.to_be_bytes()],
+            v6: 0,
+        };
+        for (i, (ip, e)) in ends.ips.iter_mut().zip([a, b]).enumerate() {
+            match e.ip {
+                IpAddr::V4(v4) => {
+                    if let Some(head) = ip.get_mut(..4) {
+                        head.copy_from_slice(&v4.octets());
+                    }
+                }
+                IpAddr::V6(v6) => {
+                    *ip = v6.octets();
+                    ends.v6 |= 1 << i;
+                }
+            }
+        }
+        ends
+    }
+
+    /// Endpoint `i` (0 or 1).
+    fn get(&self, i: usize) -> Endpoint {
+        let bytes = self.ips.get(i).copied().unwrap_or_default();
+        let ip = if self.v6 & (1 << i) != 0 {
+            IpAddr::from(bytes)
+        } else {
+            let [a, b, c, d, ..] = bytes;
+            IpAddr::from([a, b, c, d])
+        };
+        let port = u16::from_be_bytes(self.ports.get(i).copied().unwrap_or_default());
+        Endpoint { ip, port }
+    }
+}
+
 impl Common {
     fn new(client: Endpoint, server: Endpoint, meta: &FrameMeta) -> Self {
         Common {
-            client,
-            server,
+            ends: Ends::new(client, server),
             counts: [U40::default(); 8],
             first_frame: U40::new(meta.number),
             last_frame: U40::new(meta.number),
@@ -539,7 +585,16 @@ impl Common {
 
     /// True when a frame from `src` to `dst` belongs to this conversation's endpoints.
     fn joins(&self, src: Endpoint, dst: Endpoint) -> bool {
-        (self.client == src && self.server == dst) || (self.client == dst && self.server == src)
+        let (client, server) = (self.client(), self.server());
+        (client == src && server == dst) || (client == dst && server == src)
+    }
+
+    fn client(&self) -> Endpoint {
+        self.ends.get(0)
+    }
+
+    fn server(&self) -> Endpoint {
+        self.ends.get(1)
     }
 
     /// The counters of one side (0: from the client, 1: from the server).
@@ -587,8 +642,8 @@ impl Common {
         Conversation {
             proto,
             stream,
-            client: self.client,
-            server: self.server,
+            client: self.client(),
+            server: self.server(),
             from_client: self.side(false),
             from_server: self.side(true),
             first_frame: self.first_frame.get(),
@@ -847,7 +902,7 @@ impl Tracker {
             o.protocol == protocol
                 && o.one_way == one_way
                 && if one_way {
-                    c.client == src && c.server == dst
+                    c.client() == src && c.server() == dst
                 } else {
                     c.joins(src, dst)
                 }
@@ -871,7 +926,7 @@ impl Tracker {
             }
         };
         if let Some((common, conv)) = self.other.get_mut(index) {
-            let from_client = common.client == src;
+            let from_client = common.client() == src;
             common.count(meta, from_client, payload, ip_len);
             conv.zeek.observe(from_client, payload, false);
         }
@@ -898,7 +953,7 @@ impl Tracker {
         let reused = plain_syn
             && existing
                 .and_then(|i| self.tcp.get(i))
-                .is_some_and(|(c, conv)| conv.syn_reuses_ports(c.client == src, tcp));
+                .is_some_and(|(c, conv)| conv.syn_reuses_ports(c.client() == src, tcp));
         let (index, opens) = match existing {
             Some(i) if !reused => (i, false),
             _ => {
@@ -941,7 +996,7 @@ impl Tracker {
         let Some((common, conv)) = self.tcp.get_mut(index) else {
             return Facts::default();
         };
-        let from_client = common.client == src;
+        let from_client = common.client() == src;
         let n = common.count(meta, from_client, tcp.payload_len, ip_len);
         if common.app.is_none() {
             common.app = app;
@@ -1089,7 +1144,7 @@ impl Tracker {
         let Some((common, conv)) = self.udp.get_mut(index) else {
             return Facts::default();
         };
-        let from_client = common.client == src;
+        let from_client = common.client() == src;
         let n = common.count(meta, from_client, payload_len, ip_len);
         if common.app.is_none() {
             common.app = app;
@@ -1161,7 +1216,10 @@ impl Tracker {
                     orig_bytes: o.size(),
                     resp_bytes: r.size(),
                     missed_bytes: conv.zeek.missed_bytes,
-                    duration_ns: conv.zeek_last().nanos_since(common.start()).max(0),
+                    duration_ns: conv
+                        .zeek_last(origin(&common))
+                        .nanos_since(common.start())
+                        .max(0),
                 };
                 c.initial_rtt_ns = if conv.handshake_complete() {
                     conv.first_rtt_ns()

@@ -4,7 +4,6 @@
 //! the Zeek summary. Facts only: no words, no I/O. Memory per conversation is
 //! bounded (the unacknowledged-segment list is capped at [`MAX_UNACKED`]).
 
-use super::compact::Ts;
 use super::ring::SmallDeque;
 use super::seq::SeqNumber;
 use super::zeek::{ZeekSegment, ZeekSeq, ZeekTcp};
@@ -188,12 +187,8 @@ fn next_state(state: TcpState, event: Event, fresh: bool) -> TcpState {
 #[derive(Debug, Clone)]
 pub struct TcpConv {
     store: Store,
-    /// Initial RTT (SYN → first ACK after it), Wireshark's `ts_first_rtt`.
-    rtt: Rtt,
     /// Zeek's judgement of the connection (its history included).
     pub zeek: ZeekTcp,
-    /// Zeek's last time of the connection (it stops once both sides closed).
-    zeek_last: Ts,
     /// Handshake steps seen: 1 SYN, 2 SYN-ACK, 4 ACK.
     handshake: u8,
     pub first_fin_by: Option<Direction>,
@@ -239,28 +234,10 @@ struct Live {
     referenced: bool,
     /// Position in the tracker's list of live conversations.
     slot: u32,
-}
-
-/// The initial RTT in nanoseconds, once known (clamped to the `i64` range, ±292 years).
-#[derive(Debug, Clone, Copy, Default)]
-struct Rtt {
-    known: bool,
-    ns: [u32; 2],
-}
-
-impl Rtt {
-    fn get(self) -> Option<i128> {
-        let [lo, hi] = self.ns;
-        let ns = i64::from(hi as i32) << 32 | i64::from(lo);
-        self.known.then_some(i128::from(ns))
-    }
-
-    fn set(&mut self, ns: i128) {
-        let ns = i64::try_from(ns).unwrap_or(if ns < 0 { i64::MIN } else { i64::MAX });
-        // The two halves of the 64-bit value (the high one keeps the sign).
-        self.ns = [ns as u32, (ns >> 32) as u32];
-        self.known = true;
-    }
+    /// Initial RTT (SYN → first ACK after it), Wireshark's `ts_first_rtt`.
+    rtt: Option<i128>,
+    /// Zeek's last time of the connection (it stops once both sides closed).
+    zeek_last: Timestamp,
 }
 
 /// Bits of [`TcpConv::control`].
@@ -372,6 +349,8 @@ impl Frozen {
 struct FrozenPair {
     sides: [Frozen; 2],
     mru_syn: Option<Timestamp>,
+    rtt: Option<i128>,
+    zeek_last: Timestamp,
 }
 
 impl FrozenPair {
@@ -380,6 +359,8 @@ impl FrozenPair {
         FrozenPair {
             sides: [Frozen::of(c), Frozen::of(s)],
             mru_syn: live.mru_syn,
+            rtt: live.rtt,
+            zeek_last: live.zeek_last,
         }
     }
 
@@ -388,6 +369,8 @@ impl FrozenPair {
         Live {
             sides: [c.thaw(), s.thaw()],
             mru_syn: self.mru_syn,
+            rtt: self.rtt,
+            zeek_last: self.zeek_last,
             ..Live::default()
         }
     }
@@ -395,13 +378,14 @@ impl FrozenPair {
 
 /// An idle conversation in which only one side ever sent, its segments leaving nothing
 /// but a base and a next sequence number and a window (the unanswered SYN of a scan or a
-/// flood): 16 bytes in place of the frozen state. Everything else either has its default
+/// flood): 12 bytes in place of the frozen state. Everything else either has its default
 /// value or is the conversation's first frame ([`Origin`]), as [`Quiet::of`] checks.
 #[derive(Debug, Clone, Copy, Default)]
 struct Quiet {
     base_seq: u32,
-    next_seq: u32,
-    window: u32,
+    /// The next sequence number's distance from the base (low half) and the window
+    /// (high half): both below 2^16.
+    next_and_window: u32,
     /// [`quiet`] bits.
     bits: u32,
 }
@@ -553,7 +537,11 @@ impl Quiet {
             Some(isn) if isn == SeqNumber(base) => bits |= quiet::SYNACK_AT_BASE,
             Some(_) => return None,
         }
+        let next = u16::try_from(f.next_seq.wrapping_sub(base)).ok()?;
+        let window = u16::try_from(f.window).ok()?;
         let keeps = f.active
+            && live.rtt.is_none()
+            && live.zeek_last == origin.ts
             && f.next_seq_frame == origin.frame
             && f.next_seq_time == origin.ts
             && f.max_seq_to_be_acked == f.next_seq
@@ -566,14 +554,21 @@ impl Quiet {
             && live.fins.iter().all(|x| x.fin.is_none());
         keeps.then_some(Quiet {
             base_seq: base,
-            next_seq: f.next_seq,
-            window: f.window,
+            next_and_window: u32::from(next) | u32::from(window) << 16,
             bits,
         })
     }
 
     fn has(self, bit: u32) -> bool {
         self.bits & bit != 0
+    }
+
+    fn next_seq(self) -> u32 {
+        self.base_seq.wrapping_add(self.next_and_window & 0xffff)
+    }
+
+    fn window(self) -> u32 {
+        self.next_and_window >> 16
     }
 
     /// The live state again. The sender's last segment is taken to be the first frame
@@ -583,11 +578,11 @@ impl Quiet {
         let mut f = Flow {
             base_seq: Some(self.base_seq),
             win_scale: scale_of(self.bits >> quiet::SCALE),
-            window: self.window,
-            next_seq: self.next_seq,
+            window: self.window(),
+            next_seq: self.next_seq(),
             next_seq_frame: origin.frame,
             next_seq_time: origin.ts,
-            max_seq_to_be_acked: self.next_seq,
+            max_seq_to_be_acked: self.next_seq(),
             last_ack_time: origin.ts,
             is_first_ack: self.has(quiet::FIRST_ACK),
             state: state_of(self.bits >> quiet::STATE),
@@ -611,7 +606,7 @@ impl Quiet {
             f.unacked.push(Unacked {
                 frame: origin.frame,
                 seq,
-                next_seq: SeqNumber(self.next_seq),
+                next_seq: SeqNumber(self.next_seq()),
             });
         }
         let other = Flow {
@@ -627,6 +622,7 @@ impl Quiet {
                 [f, other]
             },
             mru_syn: self.has(quiet::SYN_FIRST).then_some(origin.ts),
+            zeek_last: origin.ts,
             ..Live::default()
         }
     }
@@ -680,9 +676,7 @@ impl TcpConv {
     pub fn with_zeek(zeek: ZeekTcp) -> Self {
         TcpConv {
             store: Store::Live(Box::default()),
-            rtt: Rtt::default(),
             zeek,
-            zeek_last: Ts::default(),
             handshake: 0,
             first_fin_by: None,
             first_rst_by: None,
@@ -693,12 +687,26 @@ impl TcpConv {
 
     /// Initial RTT (SYN → first ACK after it), Wireshark's `ts_first_rtt`.
     pub fn first_rtt_ns(&self) -> Option<i128> {
-        self.rtt.get()
+        match &self.store {
+            Store::Live(live) => live.rtt,
+            Store::Frozen(pair) => pair.rtt,
+            Store::Quiet(_) => None,
+        }
     }
 
-    /// Zeek's last time of the connection.
-    pub fn zeek_last(&self) -> Timestamp {
-        self.zeek_last.into()
+    /// Zeek's last time of the connection (`origin`: the conversation's first frame).
+    pub fn zeek_last(&self, origin: Origin) -> Timestamp {
+        match &self.store {
+            Store::Live(live) => live.zeek_last,
+            Store::Frozen(pair) => pair.zeek_last,
+            Store::Quiet(_) => origin.ts,
+        }
+    }
+
+    /// Held quiet (see [`Quiet`]).
+    #[cfg(test)]
+    pub fn is_quiet(&self) -> bool {
+        matches!(self.store, Store::Quiet(_))
     }
 
     /// The analysis state is held in full.
@@ -840,12 +848,12 @@ impl TcpConv {
         }
         if ack_flag
             && !syn
-            && self.rtt.get().is_none()
+            && live.rtt.is_none()
             && let Some(t0) = live.mru_syn
         {
-            self.rtt.set(ts.nanos_since(t0));
+            live.rtt = Some(ts.nanos_since(t0));
         }
-        let first_rtt = self.rtt.get();
+        let first_rtt = live.rtt;
         let (fwd, rev) = pair(&mut live.sides, from_client);
 
         // The window as Wireshark calculates it: never scaled on a SYN.
@@ -1025,7 +1033,7 @@ impl TcpConv {
             [&mut rev.zeek, &mut fwd.zeek]
         };
         if self.zeek.observe(seqs, from_client, &seg) {
-            self.zeek_last = ts.into();
+            live.zeek_last = ts;
         }
 
         let Control {

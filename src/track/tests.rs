@@ -568,3 +568,92 @@ fn test_syn_sent_accurate_ecn_negotiated() {
     let synack = plain.tcp(&seg(SV, C, SA | TcpFlags::AE, 5000, 1001, 65000, 0, vec![]));
     assert!(!synack.accurate_ecn);
 }
+
+/// The client of the `i`-th conversation of a flood (distinct ports, then addresses).
+fn flood_client(i: u32) -> (Ipv4Addr, u16) {
+    let [a, b] = u16::try_from(i / 50_000).unwrap_or(0).to_be_bytes();
+    (
+        Ipv4Addr::new(10, 1, a, b),
+        10_000 + u16::try_from(i % 50_000).unwrap_or(0),
+    )
+}
+
+/// Issue 13, item 14: a flood of SYNs nobody answers. At most [`MAX_LIVE`] conversations
+/// hold their full state; every other one is held quiet (no allocation of its own), and a
+/// quiet one that is answered later gets the very facts and summary it would have got had
+/// it stayed live.
+#[test]
+fn test_syn_sent_flood_live_state_bounded() {
+    let n = u32::try_from(MAX_LIVE).unwrap_or(u32::MAX) + 3000;
+    let mut run = Run::new();
+    for i in 0..n {
+        run.tcp(&seg(flood_client(i), SV, S, 1000 + i, 0, 64240, 0, vec![]));
+        assert!(run.tracker.live_conversations() <= MAX_LIVE, "SYN {i}");
+    }
+    assert_eq!(run.tracker.live_conversations(), MAX_LIVE);
+    let quiet = run
+        .tracker
+        .tcp
+        .chunks
+        .iter()
+        .flatten()
+        .filter(|(_, conv)| conv.is_quiet())
+        .count();
+    assert_eq!(quiet, 3000, "the 3,000 least recent SYNs are held quiet");
+    // The first conversation, quiet by now, is answered and used.
+    let first = flood_client(0);
+    let late = [
+        seg(SV, first, SA, 5000, 1001, 65535, 0, vec![]),
+        seg(first, SV, A, 1001, 5001, 64240, 0, vec![]),
+        seg(first, SV, PA, 1001, 5001, 64240, 10, vec![]),
+        seg(SV, first, A, 5001, 1011, 65535, 0, vec![]),
+    ];
+    let got: Vec<TcpFacts> = late.iter().map(|p| run.tcp(p)).collect();
+    // The same conversation alone, its frames numbered and timed as in the flood.
+    let mut alone = Run::new();
+    alone.tcp(&seg(first, SV, S, 1000, 0, 64240, 0, vec![]));
+    alone.frame = u64::from(n);
+    let expected: Vec<TcpFacts> = late.iter().map(|p| alone.tcp(p)).collect();
+    assert_eq!(got, expected);
+    assert_eq!(got.first().map(|t| t.acks_frame), Some(Some(1)));
+    let conversations = run.tracker.finish();
+    let alone = alone.tracker.finish();
+    assert_eq!(conversations.first(), alone.first());
+    assert_eq!(conversations.len(), usize::try_from(n).unwrap_or(0));
+    assert!(conversations.iter().skip(1).all(|c| c.zeek_state == "S0"));
+}
+
+/// A connection that closes (both FINs acknowledged) gives its live state up at once; a
+/// late retransmission of its FIN is still analysed as one, and it is given up again.
+#[test]
+fn test_time_wait_closed_frees_live_state() {
+    let mut run = Run::new();
+    handshake(&mut run);
+    run.tcp(&seg(C, SV, PA, 1001, 5001, 512, 10, vec![]));
+    run.tcp(&seg(SV, C, A, 5001, 1011, 512, 0, vec![]));
+    run.tcp(&seg(C, SV, FA, 1011, 5001, 512, 0, vec![]));
+    run.tcp(&seg(SV, C, FA, 5001, 1012, 512, 0, vec![]));
+    assert_eq!(run.tracker.live_conversations(), 1);
+    let closing = run.tcp(&seg(C, SV, A, 1012, 5002, 512, 0, vec![]));
+    assert!(closing.closes);
+    assert_eq!(run.tracker.live_conversations(), 0);
+    let again = run.tcp(&seg(SV, C, FA, 5001, 1012, 512, 0, vec![]));
+    assert!(again.analysis.has(Analysis::RETRANSMISSION), "{again:?}");
+    assert_eq!(again.rel_seq, 1);
+    let dup = run.tcp(&seg(C, SV, A, 1012, 5002, 512, 0, vec![]));
+    assert_eq!(dup.dup_ack, Some((8, 1)), "{dup:?}");
+    assert_eq!(run.tracker.live_conversations(), 0);
+    let conversations = run.tracker.finish();
+    assert!(conversations.first().is_some_and(|c| c.teardown_complete));
+}
+
+/// What every conversation keeps for its whole life, in the tracker's list (its index
+/// slot aside): the README's figure.
+#[test]
+fn test_conversation_record_size_bounded() {
+    assert!(
+        std::mem::size_of::<(Common, TcpConv)>() <= 224,
+        "{}",
+        std::mem::size_of::<(Common, TcpConv)>()
+    );
+}
