@@ -147,7 +147,8 @@ impl Analysis {
     /// `tcp.analysis.tfo_ignored`). No Info label.
     pub const TFO_IGNORED: u32 = 1 << 17;
 
-    /// (bit, JSON name, Wireshark Info label) for every flag, in Wireshark's Info order.
+    /// (bit, JSON name, Wireshark Info label) for every flag, in the order of the JSON
+    /// names (the Info column's is [`Analysis::INFO_ORDER`]).
     pub const ALL: &'static [(u32, &'static str, &'static str)] = &[
         (Self::PORT_REUSED, "port_reused", "TCP Port numbers reused"),
         (
@@ -199,7 +200,30 @@ impl Analysis {
         self.0 == 0
     }
 
-    /// The Info labels Wireshark shows for these flags, in [`Analysis::ALL`] order.
+    /// The flags with an Info label, in the order Wireshark's Info column shows them.
+    /// Wireshark writes the labels in front of the column as it checks the flags (the
+    /// retransmission kinds, reused ports, previous segment not captured, ACKed unseen
+    /// segment, window update, window full, keep-alive, its ACK, duplicate ACK, zero
+    /// window probe, zero window, the probe's ACK), so the last one written comes first.
+    pub const INFO_ORDER: [u32; 15] = [
+        Self::ZERO_WINDOW_PROBE_ACK,
+        Self::ZERO_WINDOW,
+        Self::ZERO_WINDOW_PROBE,
+        Self::DUP_ACK,
+        Self::KEEP_ALIVE_ACK,
+        Self::KEEP_ALIVE,
+        Self::WINDOW_FULL,
+        Self::WINDOW_UPDATE,
+        Self::ACK_LOST_SEGMENT,
+        Self::LOST_SEGMENT,
+        Self::PORT_REUSED,
+        Self::SPURIOUS_RETRANSMISSION,
+        Self::FAST_RETRANSMISSION,
+        Self::RETRANSMISSION,
+        Self::OUT_OF_ORDER,
+    ];
+
+    /// The Info labels Wireshark shows for these flags, in [`Analysis::INFO_ORDER`].
     ///
     /// The tracker sets [`Analysis::RETRANSMISSION`] together with
     /// [`Analysis::FAST_RETRANSMISSION`] and [`Analysis::SPURIOUS_RETRANSMISSION`]
@@ -209,9 +233,10 @@ impl Analysis {
     pub fn info_labels(self) -> impl Iterator<Item = (u32, &'static str)> {
         let specific =
             self.has(Self::FAST_RETRANSMISSION) || self.has(Self::SPURIOUS_RETRANSMISSION);
-        Self::ALL.iter().filter_map(move |&(bit, _, label)| {
+        Self::INFO_ORDER.into_iter().filter_map(move |bit| {
             let shown = self.has(bit) && !(bit == Self::RETRANSMISSION && specific);
-            shown.then_some((bit, label))
+            let label = Self::ALL.iter().find(|(b, _, _)| *b == bit).map(|e| e.2);
+            label.filter(|_| shown).map(|l| (bit, l))
         })
     }
 

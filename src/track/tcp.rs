@@ -48,7 +48,8 @@ struct Unacked {
 struct Flow {
     base_seq: Option<u32>,
     win_scale: WinScale,
-    /// Last window (as calculated) this side advertised; `u32::MAX` before any.
+    /// Last window field (unscaled, as Wireshark's analysis keeps it) this side
+    /// advertised; `u32::MAX` before any.
     window: u32,
     /// Analysis flags of the last segment this side sent.
     last_flags: u32,
@@ -873,9 +874,18 @@ impl TcpConv {
             ack: tcp.ack,
             len: tcp.payload_len,
             flags,
-            window,
+            // Wireshark's analysis takes the window field as it is, unscaled: a window
+            // repeated after the SYN-ACK is a duplicate ACK, not an update.
+            window: u32::from(tcp.window),
         };
+        // A SYN-ACK with another initial sequence number than its side had: tshark marks
+        // the ports reused, keeps the stream, and numbers this side from the new one.
+        let synack_renumbers = syn && ack_flag && fwd.base_seq.is_some_and(|base| base != tcp.seq);
         let result = analyze(fwd, rev, first_rtt, &seg, &mut analysis);
+        if synack_renumbers {
+            analysis |= Analysis::PORT_REUSED;
+            fwd.base_seq = Some(tcp.seq);
+        }
 
         if syn && !ack_flag && tcp.payload_len > 0 && has_fast_open(tcp) {
             analysis |= Analysis::TFO_SYN;
@@ -1269,7 +1279,12 @@ fn analyze(
         }
         // Duplicate ACK: same seq, ack and window, no data.
         if repeats && window != 0 {
-            fwd.dup_ack_num = fwd.dup_ack_num.saturating_add(1);
+            // After an ACKed unseen segment (-1, see below) the count starts again at 1.
+            fwd.dup_ack_num = if fwd.dup_ack_num == -1 {
+                1
+            } else {
+                fwd.dup_ack_num.saturating_add(1)
+            };
             *a |= Analysis::DUP_ACK;
             out.dup_ack = Some((
                 fwd.last_non_dup_ack,
@@ -1288,9 +1303,22 @@ fn analyze(
         && SeqNumber(ack).gt(SeqNumber(rev.max_seq_to_be_acked))
         && ack_flag
     {
-        *a |= Analysis::ACK_LOST_SEGMENT;
-        // Raise the bar so the same hole is reported once.
-        rev.max_seq_to_be_acked = rev.next_seq;
+        if rev.max_seq_to_be_acked < rev.next_seq {
+            // The peer sent beyond a hole (tshark 4.0 compares the two as plain numbers):
+            // report, and raise the bar to what the peer sent, so that this hole is
+            // reported once.
+            rev.max_seq_to_be_acked = rev.next_seq;
+            *a |= Analysis::ACK_LOST_SEGMENT;
+        } else {
+            // No hole: the peer's data was acknowledged beyond what it sent. Report it
+            // unless the peer's duplicate-ACK count says it was already (-1, set here,
+            // until the peer acknowledges something new; its next duplicate ACK then
+            // counts as the first), or the peer has just sent duplicate ACKs.
+            if rev.dup_ack_num == 0 {
+                *a |= Analysis::ACK_LOST_SEGMENT;
+            }
+            rev.dup_ack_num = -1;
+        }
     }
 
     // Retransmission, fast retransmission, spurious retransmission, out-of-order.
@@ -1310,8 +1338,10 @@ fn analyze(
                 break 'kind;
             }
             // Fast: after two or more duplicate ACKs for this very byte, within 20 ms.
+            // Wireshark's count is unsigned: the -1 an ACKed unseen segment leaves counts
+            // as very many.
             if not_advanced
-                && rev.dup_ack_num >= 2
+                && (rev.dup_ack_num >= 2 || rev.dup_ack_num < 0)
                 && rev.last_ack == s.seq
                 && elapsed(s.ts, rev.last_ack_time) < FAST_RETRANSMISSION_NS
             {

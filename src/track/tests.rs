@@ -657,3 +657,86 @@ fn test_conversation_record_size_bounded() {
         std::mem::size_of::<(Common, TcpConv)>()
     );
 }
+
+/// Issue 15, "Dup ACK vs Window Update on gaps": tshark compares window fields unscaled,
+/// so after a scaled handshake an ACK repeating the SYN-ACK's field is a duplicate ACK
+/// (wirelab compared 512 << 7 with the SYN-ACK's unscaled 512: a window update).
+#[test]
+fn test_established_gap_dup_ack_compares_unscaled_windows() {
+    let mut run = Run::new();
+    let ws = || vec![TcpOption::WindowScale(7)];
+    run.tcp(&seg(C, SV, S, 1000, 0, 64240, 0, ws()));
+    run.tcp(&seg(SV, C, SA, 5000, 1001, 512, 0, ws()));
+    run.tcp(&seg(C, SV, A, 1001, 5001, 502, 0, vec![]));
+    let gap = run.tcp(&seg(C, SV, PA, 1011, 5001, 502, 10, vec![]));
+    assert!(gap.analysis.has(Analysis::LOST_SEGMENT));
+    let dup = run.tcp(&seg(SV, C, A, 5001, 1001, 512, 0, vec![]));
+    assert_eq!(dup.analysis, Analysis(Analysis::DUP_ACK), "{dup:?}");
+    assert_eq!(dup.dup_ack, Some((2, 1)));
+    assert_eq!(dup.window, 65536, "the facts keep the scaled window");
+}
+
+/// Issue 15, "ACKed unseen segment raised where tshark raises nothing": without a hole,
+/// an ACK beyond what the peer sent is reported only while the peer has no duplicate ACK
+/// counted, and once (the peer's count is -1 until it acknowledges something new; its
+/// next duplicate ACK is #1).
+#[test]
+fn test_established_acked_unseen_reported_once() {
+    let mut run = Run::new();
+    handshake(&mut run);
+    let dup = run.tcp(&seg(SV, C, A, 5001, 1001, 65000, 0, vec![]));
+    assert!(dup.analysis.has(Analysis::DUP_ACK));
+    let beyond = run.tcp(&seg(C, SV, A, 1001, 5006, 512, 0, vec![]));
+    assert!(
+        !beyond.analysis.has(Analysis::ACK_LOST_SEGMENT),
+        "{beyond:?}"
+    );
+    let again = run.tcp(&seg(SV, C, A, 5001, 1001, 65000, 0, vec![]));
+    assert_eq!(again.dup_ack.map(|d| d.1), Some(1), "{again:?}");
+    // A hole in the server's data, then an ACK beyond it: reported.
+    run.tcp(&seg(SV, C, PA, 5011, 1001, 65000, 10, vec![]));
+    let hole = run.tcp(&seg(C, SV, A, 1001, 5021, 512, 0, vec![]));
+    assert!(hole.analysis.has(Analysis::ACK_LOST_SEGMENT), "{hole:?}");
+}
+
+/// Issue 15, "relative sequence numbers after port reuse": a SYN-ACK with another initial
+/// sequence number keeps its stream, is marked as reusing the ports, and its side is
+/// numbered from the new number from then on (the other side from its old one).
+#[test]
+fn test_syn_received_synack_new_isn_renumbers_its_side() {
+    let mut run = Run::new();
+    run.tcp(&seg(C, SV, S, 1000, 0, 1000, 0, vec![]));
+    run.tcp(&seg(SV, C, SA, 5000, 1001, 1000, 0, vec![]));
+    let f = run.feed(&seg(SV, C, SA, 6000, 1001, 1000, 0, vec![]));
+    assert_eq!(f.stream, Some(0));
+    assert!(!f.opens_conversation);
+    let t = f.tcp.unwrap_or_default();
+    assert!(t.analysis.has(Analysis::PORT_REUSED), "{t:?}");
+    assert_eq!((t.rel_seq, t.rel_ack), (0, 1));
+    let ack = run.tcp(&seg(C, SV, A, 1001, 6001, 1000, 0, vec![]));
+    assert_eq!((ack.rel_seq, ack.rel_ack), (1, 1));
+}
+
+/// tshark writes each analysis label in front of the Info column as it checks the flags,
+/// so they read in the reverse of its checking order.
+#[test]
+fn test_analysis_info_labels_in_tshark_order() {
+    let a = Analysis(
+        Analysis::PORT_REUSED
+            | Analysis::LOST_SEGMENT
+            | Analysis::ACK_LOST_SEGMENT
+            | Analysis::ZERO_WINDOW
+            | Analysis::KEEP_ALIVE,
+    );
+    let labels: Vec<&str> = a.info_labels().map(|(_, l)| l).collect();
+    assert_eq!(
+        labels,
+        [
+            "TCP ZeroWindow",
+            "TCP Keep-Alive",
+            "TCP ACKed unseen segment",
+            "TCP Previous segment not captured",
+            "TCP Port numbers reused"
+        ]
+    );
+}
