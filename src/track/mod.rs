@@ -581,6 +581,20 @@ impl Ends {
         ends
     }
 
+    /// True if endpoint `i` (0 or 1) is `e`: the port, then the address, compared as
+    /// stored (no `Endpoint` built: the tracker asks on every frame).
+    fn is(&self, i: usize, e: Endpoint) -> bool {
+        if self.ports.get(i) != Some(&e.port.to_be_bytes()) {
+            return false;
+        }
+        let v6 = self.v6 & (1 << i) != 0;
+        match (e.ip, self.ips.get(i)) {
+            (IpAddr::V4(a), Some(b)) => !v6 && b.get(..4) == Some(&a.octets()[..]),
+            (IpAddr::V6(a), Some(b)) => v6 && *b == a.octets(),
+            (_, None) => false,
+        }
+    }
+
     /// Endpoint `i` (0 or 1).
     fn get(&self, i: usize) -> Endpoint {
         let bytes = self.ips.get(i).copied().unwrap_or_default();
@@ -610,12 +624,17 @@ impl Common {
 
     /// True when a frame from `src` to `dst` belongs to this conversation's endpoints.
     fn joins(&self, src: Endpoint, dst: Endpoint) -> bool {
-        let (client, server) = (self.client(), self.server());
-        (client == src && server == dst) || (client == dst && server == src)
+        let e = &self.ends;
+        (e.is(0, src) && e.is(1, dst)) || (e.is(0, dst) && e.is(1, src))
     }
 
     fn client(&self) -> Endpoint {
         self.ends.get(0)
+    }
+
+    /// True if `e` is the client's endpoint.
+    fn is_client(&self, e: Endpoint) -> bool {
+        self.ends.is(0, e)
     }
 
     fn server(&self) -> Endpoint {
@@ -660,7 +679,8 @@ impl Common {
         if meta.ts > Timestamp::from(self.end) {
             self.end = meta.ts.into();
         }
-        self.side(false).frames + self.side(true).frames
+        let frames = |i: usize| self.counts.get(i).map_or(0, |c| c.get());
+        frames(0) + frames(4)
     }
 
     fn summary(&self, proto: Proto, stream: u64) -> Conversation {
@@ -927,7 +947,7 @@ impl Tracker {
             o.protocol == protocol
                 && o.one_way == one_way
                 && if one_way {
-                    c.client() == src && c.server() == dst
+                    c.ends.is(0, src) && c.ends.is(1, dst)
                 } else {
                     c.joins(src, dst)
                 }
@@ -951,7 +971,7 @@ impl Tracker {
             }
         };
         if let Some((common, conv)) = self.other.get_mut(index) {
-            let from_client = common.client() == src;
+            let from_client = common.is_client(src);
             common.count(meta, from_client, payload, ip_len);
             conv.zeek.observe(from_client, payload, false);
         }
@@ -978,7 +998,7 @@ impl Tracker {
         let reused = plain_syn
             && existing
                 .and_then(|i| self.tcp.get(i))
-                .is_some_and(|(c, conv)| conv.syn_reuses_ports(c.client() == src, tcp));
+                .is_some_and(|(c, conv)| conv.syn_reuses_ports(c.is_client(src), tcp));
         let (index, opens) = match existing {
             Some(i) if !reused => (i, false),
             _ => {
@@ -1021,7 +1041,7 @@ impl Tracker {
         let Some((common, conv)) = self.tcp.get_mut(index) else {
             return Facts::default();
         };
-        let from_client = common.client() == src;
+        let from_client = common.is_client(src);
         let n = common.count(meta, from_client, tcp.payload_len, ip_len);
         if common.app.is_none() {
             common.app = app;
@@ -1169,7 +1189,7 @@ impl Tracker {
         let Some((common, conv)) = self.udp.get_mut(index) else {
             return Facts::default();
         };
-        let from_client = common.client() == src;
+        let from_client = common.is_client(src);
         let n = common.count(meta, from_client, payload_len, ip_len);
         if common.app.is_none() {
             common.app = app;
