@@ -347,20 +347,10 @@ pub fn write_analysis_labels(out: &mut String, facts: &TcpFacts) {
     if facts.analysis.is_empty() {
         return;
     }
-    for (bit, _, label) in Analysis::ALL {
-        if !facts.analysis.has(*bit) {
-            continue;
-        }
-        // A fast or spurious retransmission is also flagged as a retransmission,
-        // but Wireshark's Info shows only the more precise label.
-        if *bit == Analysis::RETRANSMISSION
-            && facts.analysis.0
-                & (Analysis::FAST_RETRANSMISSION | Analysis::SPURIOUS_RETRANSMISSION)
-                != 0
-        {
-            continue;
-        }
-        if *bit == Analysis::DUP_ACK {
+    // A fast or spurious retransmission is also flagged as a retransmission, but
+    // Wireshark's Info shows only the more precise label (`info_labels` leaves it out).
+    for (bit, label) in facts.analysis.info_labels() {
+        if bit == Analysis::DUP_ACK {
             match facts.dup_ack {
                 Some((frame, n)) => {
                     out.push_str("[TCP Dup ACK ");

@@ -4,7 +4,6 @@
 //! connection state. Facts only: no words, no I/O.
 
 use std::collections::HashMap as StdHashMap;
-use std::collections::VecDeque;
 
 /// The conversation hash: foldhash keyed with a per-process random seed (from the operating
 /// system's randomness, through std's `RandomState`). Keys come off the wire: with an
@@ -36,6 +35,7 @@ use std::net::IpAddr;
 use crate::decode::{Packet, TcpFlags, Transport};
 use crate::hints::Hints;
 use crate::source::Timestamp;
+use compact::{Ts, U40};
 
 /// A small xorshift generator for the tests' random cases (the same seed, the same cases).
 #[cfg(test)]
@@ -49,6 +49,7 @@ fn xorshift(seed: u64) -> impl FnMut() -> u64 {
     }
 }
 
+mod compact;
 mod index;
 #[cfg(test)]
 mod oracle_tests;
@@ -146,7 +147,8 @@ impl Analysis {
     /// `tcp.analysis.tfo_ignored`). No Info label.
     pub const TFO_IGNORED: u32 = 1 << 17;
 
-    /// (bit, JSON name, Wireshark Info label) for every flag, in Wireshark's Info order.
+    /// (bit, JSON name, Wireshark Info label) for every flag, in the order of the JSON
+    /// names (the Info column's is [`Analysis::INFO_ORDER`]).
     pub const ALL: &'static [(u32, &'static str, &'static str)] = &[
         (Self::PORT_REUSED, "port_reused", "TCP Port numbers reused"),
         (
@@ -198,7 +200,30 @@ impl Analysis {
         self.0 == 0
     }
 
-    /// The Info labels Wireshark shows for these flags, in [`Analysis::ALL`] order.
+    /// The flags with an Info label, in the order Wireshark's Info column shows them.
+    /// Wireshark writes the labels in front of the column as it checks the flags (the
+    /// retransmission kinds, reused ports, previous segment not captured, ACKed unseen
+    /// segment, window update, window full, keep-alive, its ACK, duplicate ACK, zero
+    /// window probe, zero window, the probe's ACK), so the last one written comes first.
+    pub const INFO_ORDER: [u32; 15] = [
+        Self::ZERO_WINDOW_PROBE_ACK,
+        Self::ZERO_WINDOW,
+        Self::ZERO_WINDOW_PROBE,
+        Self::DUP_ACK,
+        Self::KEEP_ALIVE_ACK,
+        Self::KEEP_ALIVE,
+        Self::WINDOW_FULL,
+        Self::WINDOW_UPDATE,
+        Self::ACK_LOST_SEGMENT,
+        Self::LOST_SEGMENT,
+        Self::PORT_REUSED,
+        Self::SPURIOUS_RETRANSMISSION,
+        Self::FAST_RETRANSMISSION,
+        Self::RETRANSMISSION,
+        Self::OUT_OF_ORDER,
+    ];
+
+    /// The Info labels Wireshark shows for these flags, in [`Analysis::INFO_ORDER`].
     ///
     /// The tracker sets [`Analysis::RETRANSMISSION`] together with
     /// [`Analysis::FAST_RETRANSMISSION`] and [`Analysis::SPURIOUS_RETRANSMISSION`]
@@ -208,9 +233,10 @@ impl Analysis {
     pub fn info_labels(self) -> impl Iterator<Item = (u32, &'static str)> {
         let specific =
             self.has(Self::FAST_RETRANSMISSION) || self.has(Self::SPURIOUS_RETRANSMISSION);
-        Self::ALL.iter().filter_map(move |&(bit, _, label)| {
+        Self::INFO_ORDER.into_iter().filter_map(move |bit| {
             let shown = self.has(bit) && !(bit == Self::RETRANSMISSION && specific);
-            shown.then_some((bit, label))
+            let label = Self::ALL.iter().find(|(b, _, _)| *b == bit).map(|e| e.2);
+            label.filter(|_| shown).map(|l| (bit, l))
         })
     }
 
@@ -432,14 +458,6 @@ fn ip_payload_len(packet: &Packet<'_>) -> u32 {
     }
 }
 
-/// The conversation protocol of a flow of IP protocol `protocol` (not TCP nor UDP).
-fn other_proto(protocol: u8) -> Proto {
-    match protocol {
-        1 | 58 => Proto::Icmp,
-        p => Proto::Other(p),
-    }
-}
-
 /// The limited broadcast address (Zeek never flips a flow sent to it).
 fn is_broadcast(ip: IpAddr) -> bool {
     matches!(ip, IpAddr::V4(v4) if v4.is_broadcast())
@@ -462,6 +480,14 @@ fn flow_summary(c: &mut Conversation, z: &ZeekFlow, udp: bool, corrupt: Option<&
         ..ZeekSummary::default()
     };
     c.zeek.dropped(corrupt);
+}
+
+/// The conversation protocol of a flow of IP protocol `protocol` (not TCP nor UDP).
+fn other_proto(protocol: u8) -> Proto {
+    match protocol {
+        1 | 58 => Proto::Icmp,
+        p => Proto::Other(p),
+    }
 }
 
 /// The dropped-packet record of conversation `key` in `records` (see
@@ -568,73 +594,170 @@ impl std::hash::Hash for ConvKey {
     }
 }
 
-/// What every conversation records, whatever its transport.
+/// What every conversation records, whatever its transport, in its stored form: the
+/// counters and frame numbers in 40 bits ([`compact::U40`]), the times in 12 bytes
+/// ([`compact::Ts`]). The stream number is the conversation's position in its list.
 #[derive(Debug, Clone)]
 struct Common {
-    stream: u64,
-    client: Endpoint,
-    server: Endpoint,
-    from_client: SideStats,
-    from_server: SideStats,
-    first_frame: u64,
-    last_frame: u64,
-    start: Timestamp,
-    end: Timestamp,
+    /// The client's and the server's endpoints.
+    ends: Ends,
+    /// Frames, bytes, payload bytes and IP bytes, from the client then from the server.
+    counts: [U40; 8],
+    first_frame: U40,
+    last_frame: U40,
+    start: Ts,
+    end: Ts,
     /// The first application protocol a dissector took in this conversation.
     app: Option<crate::decode::app::AppProto>,
 }
 
+/// Two endpoints in 37 bytes (an `Endpoint` takes 20, with its padding): the addresses'
+/// bytes (an IPv4 address in the first four), the ports, and which address is IPv6.
+#[derive(Debug, Clone, Copy)]
+struct Ends {
+    ips: [[u8; 16]; 2],
+    ports: [[u8; 2]; 2],
+    /// Bit `i`: address `i` is IPv6.
+    v6: u8,
+}
+
+impl Ends {
+    fn new(a: Endpoint, b: Endpoint) -> Self {
+        let mut ends = Ends {
+            ips: [[0; 16]; 2],
+            ports: [a.port.to_be_bytes(), b.port.to_be_bytes()],
+            v6: 0,
+        };
+        for (i, (ip, e)) in ends.ips.iter_mut().zip([a, b]).enumerate() {
+            match e.ip {
+                IpAddr::V4(v4) => {
+                    if let Some(head) = ip.get_mut(..4) {
+                        head.copy_from_slice(&v4.octets());
+                    }
+                }
+                IpAddr::V6(v6) => {
+                    *ip = v6.octets();
+                    ends.v6 |= 1 << i;
+                }
+            }
+        }
+        ends
+    }
+
+    /// True if endpoint `i` (0 or 1) is `e`: the port, then the address, compared as
+    /// stored (no `Endpoint` built: the tracker asks on every frame).
+    fn is(&self, i: usize, e: Endpoint) -> bool {
+        if self.ports.get(i) != Some(&e.port.to_be_bytes()) {
+            return false;
+        }
+        let v6 = self.v6 & (1 << i) != 0;
+        match (e.ip, self.ips.get(i)) {
+            (IpAddr::V4(a), Some(b)) => !v6 && b.get(..4) == Some(&a.octets()[..]),
+            (IpAddr::V6(a), Some(b)) => v6 && *b == a.octets(),
+            (_, None) => false,
+        }
+    }
+
+    /// Endpoint `i` (0 or 1).
+    fn get(&self, i: usize) -> Endpoint {
+        let bytes = self.ips.get(i).copied().unwrap_or_default();
+        let ip = if self.v6 & (1 << i) != 0 {
+            IpAddr::from(bytes)
+        } else {
+            let [a, b, c, d, ..] = bytes;
+            IpAddr::from([a, b, c, d])
+        };
+        let port = u16::from_be_bytes(self.ports.get(i).copied().unwrap_or_default());
+        Endpoint { ip, port }
+    }
+}
+
 impl Common {
-    fn new(stream: u64, client: Endpoint, server: Endpoint, meta: &FrameMeta) -> Self {
+    fn new(client: Endpoint, server: Endpoint, meta: &FrameMeta) -> Self {
         Common {
-            stream,
-            client,
-            server,
-            from_client: SideStats::default(),
-            from_server: SideStats::default(),
-            first_frame: meta.number,
-            last_frame: meta.number,
-            start: meta.ts,
-            end: meta.ts,
+            ends: Ends::new(client, server),
+            counts: [U40::default(); 8],
+            first_frame: U40::new(meta.number),
+            last_frame: U40::new(meta.number),
+            start: meta.ts.into(),
+            end: meta.ts.into(),
             app: None,
         }
     }
 
     /// True when a frame from `src` to `dst` belongs to this conversation's endpoints.
     fn joins(&self, src: Endpoint, dst: Endpoint) -> bool {
-        (self.client == src && self.server == dst) || (self.client == dst && self.server == src)
+        let e = &self.ends;
+        (e.is(0, src) && e.is(1, dst)) || (e.is(0, dst) && e.is(1, src))
+    }
+
+    fn client(&self) -> Endpoint {
+        self.ends.get(0)
+    }
+
+    /// True if `e` is the client's endpoint.
+    fn is_client(&self, e: Endpoint) -> bool {
+        self.ends.is(0, e)
+    }
+
+    fn server(&self) -> Endpoint {
+        self.ends.get(1)
+    }
+
+    /// The counters of one side (0: from the client, 1: from the server).
+    fn side(&self, server: bool) -> SideStats {
+        let at = |i: usize| {
+            self.counts
+                .get(i + 4 * usize::from(server))
+                .map_or(0, |c| c.get())
+        };
+        SideStats {
+            frames: at(0),
+            bytes: at(1),
+            payload_bytes: at(2),
+            ip_bytes: at(3),
+        }
+    }
+
+    /// The time of the first frame.
+    fn start(&self) -> Timestamp {
+        self.start.into()
     }
 
     /// Counts one frame; returns its 1-based index within the conversation.
     fn count(&mut self, meta: &FrameMeta, from_client: bool, payload_len: u32, ip_len: u32) -> u64 {
-        let side = if from_client {
-            &mut self.from_client
-        } else {
-            &mut self.from_server
-        };
-        side.frames += 1;
-        side.bytes += u64::from(meta.orig_len);
-        side.payload_bytes += u64::from(payload_len);
-        side.ip_bytes += u64::from(ip_len);
-        self.last_frame = meta.number;
-        if meta.ts > self.end {
-            self.end = meta.ts;
+        let base = if from_client { 0 } else { 4 };
+        let adds = [
+            1,
+            u64::from(meta.orig_len),
+            u64::from(payload_len),
+            u64::from(ip_len),
+        ];
+        if let Some(side) = self.counts.get_mut(base..base + 4) {
+            for (c, v) in side.iter_mut().zip(adds) {
+                c.add(v);
+            }
         }
-        self.from_client.frames + self.from_server.frames
+        self.last_frame = U40::new(meta.number);
+        if meta.ts > Timestamp::from(self.end) {
+            self.end = meta.ts.into();
+        }
+        let frames = |i: usize| self.counts.get(i).map_or(0, |c| c.get());
+        frames(0) + frames(4)
     }
 
-    fn summary(&self, proto: Proto) -> Conversation {
+    fn summary(&self, proto: Proto, stream: u64) -> Conversation {
         Conversation {
             proto,
-            stream: self.stream,
-            client: self.client,
-            server: self.server,
-            from_client: self.from_client,
-            from_server: self.from_server,
-            first_frame: self.first_frame,
-            last_frame: self.last_frame,
-            start: self.start,
-            end: self.end,
+            stream,
+            client: self.client(),
+            server: self.server(),
+            from_client: self.side(false),
+            from_server: self.side(true),
+            first_frame: self.first_frame.get(),
+            last_frame: self.last_frame.get(),
+            start: self.start.into(),
+            end: self.end.into(),
             zeek_state: "OTH",
             history: String::new(),
             initial_rtt_ns: None,
@@ -651,16 +774,19 @@ impl Common {
     }
 }
 
-/// Closed TCP conversations (reset, or both FINs acknowledged) whose full analysis
-/// state is kept for late segments; beyond, the oldest is frozen (see [`TcpConv::freeze`]).
-pub const LINGERING: usize = 4096;
+/// At most this many TCP conversations hold their full analysis state (about 700 bytes
+/// each) at once. A conversation gives it up when it closes (a RST, or both FINs
+/// acknowledged), or, when a new or late conversation needs room, when it is the least
+/// recently active one (a clock sweep over them); see [`TcpConv::freeze`].
+pub const MAX_LIVE: usize = 16_384;
 
 /// Follows conversations across frames.
 ///
-/// Memory grows with the number of conversations, never with the number of
-/// frames: an open TCP conversation keeps its analysis state (with at most
-/// [`tcp::MAX_UNACKED`] remembered segments per side); once closed, and after
-/// [`LINGERING`] later closes, only a compact summary (about 250 bytes).
+/// Memory grows with the number of conversations, never with the number of frames: at
+/// most [`MAX_LIVE`] TCP conversations keep their full analysis state (with at most
+/// [`tcp::MAX_UNACKED`] remembered segments per side); the others keep their summary, Zeek's
+/// judgement and a frozen form of it (an unanswered SYN's in place: about 250 bytes a
+/// conversation in all, its index slot included).
 #[derive(Debug, Default)]
 pub struct Tracker {
     /// The current TCP conversation for each endpoint pair (the newest, after port reuse).
@@ -673,11 +799,22 @@ pub struct Tracker {
     other: Chunked<(Common, OtherConv)>,
     /// For UDP: (client IP, server endpoint) → client port of the latest conversation.
     udp_last_client_port: HashMap<(IpAddr, Endpoint), u16>,
+    /// The TCP conversations whose analysis state is live (positions in `tcp`), at most
+    /// [`MAX_LIVE`]; each knows its place here.
+    live: Vec<u32>,
+    /// Where the clock sweep over `live` goes on.
+    hand: usize,
     /// The packets Zeek dropped for a bad checksum, by conversation (its list: 0 TCP,
     /// 1 UDP, 2 the others; its index there): only the few conversations that have any.
     corrupt: HashMap<(u8, usize), zeek::Corrupt>,
-    /// Closed TCP conversations not frozen yet, oldest first.
-    lingering: VecDeque<usize>,
+}
+
+/// The first frame of a conversation, as its TCP state takes it.
+fn origin(c: &Common) -> tcp::Origin {
+    tcp::Origin {
+        frame: c.first_frame.get(),
+        ts: c.start(),
+    }
 }
 
 /// An ICMP flow or a flow of another IP protocol.
@@ -902,7 +1039,7 @@ impl Tracker {
             o.protocol == protocol
                 && o.one_way == one_way
                 && if one_way {
-                    c.client == src && c.server == dst
+                    c.ends.is(0, src) && c.ends.is(1, dst)
                 } else {
                     c.joins(src, dst)
                 }
@@ -915,20 +1052,19 @@ impl Tracker {
             Some(i) => i,
             None => {
                 let i = self.other.len();
-                let stream = u64::try_from(i).unwrap_or(u64::MAX);
                 let conv = OtherConv {
                     protocol,
                     one_way,
                     zeek: ZeekFlow::new(false, false),
                 };
-                self.other.push((Common::new(stream, src, dst, meta), conv));
+                self.other.push((Common::new(src, dst, meta), conv));
                 self.other_by_key.set(hash, i, |_| false);
                 i
             }
         };
         let (common, conv) = self.other.get_mut(index)?;
-        let from_client = common.client == src;
-        let before = common.end;
+        let from_client = common.is_client(src);
+        let before = Timestamp::from(common.end);
         common.count(meta, from_client, payload, ip_len);
         if let Some(record) =
             checksum_record(&mut self.corrupt, (2, index), corrupt, before, meta.ts)
@@ -936,7 +1072,10 @@ impl Tracker {
             conv.zeek.checksum_error(record, from_client, ip_len, false);
         }
         conv.zeek.observe(from_client, payload, false);
-        Some((other_proto(protocol), common.stream))
+        Some((
+            other_proto(protocol),
+            u64::try_from(index).unwrap_or(u64::MAX),
+        ))
     }
 
     fn observe_tcp(
@@ -960,12 +1099,11 @@ impl Tracker {
         let reused = plain_syn
             && existing
                 .and_then(|i| self.tcp.get(i))
-                .is_some_and(|(c, conv)| conv.syn_reuses_ports(c.client == src, tcp));
+                .is_some_and(|(c, conv)| conv.syn_reuses_ports(c.is_client(src), tcp));
         let (index, opens) = match existing {
             Some(i) if !reused => (i, false),
             _ => {
                 let i = self.tcp.len();
-                let stream = u64::try_from(i).unwrap_or(u64::MAX);
                 // The client sent the SYN; without one, the sender of the first frame
                 // (a lone SYN-ACK comes from the server), unless, as for Zeek, the first
                 // frame comes from a likely server port.
@@ -987,8 +1125,7 @@ impl Tracker {
                 // SYN-ACK from an unlikely port makes wirelab's server Zeek's originator.
                 let orig_is_server = synack && !flip;
                 let conv = TcpConv::with_zeek(ZeekTcp::new(orig_is_server, flip));
-                self.tcp
-                    .push((Common::new(stream, client, server, meta), conv));
+                self.tcp.push((Common::new(client, server, meta), conv));
                 let convs = &self.tcp;
                 self.tcp_by_key.set(hash, i, |at| {
                     convs.get(at).is_some_and(|(c, _)| c.joins(src, dst))
@@ -996,10 +1133,16 @@ impl Tracker {
                 (i, true)
             }
         };
+        if opens {
+            self.admit(index);
+        } else if self.tcp.get(index).is_some_and(|(_, conv)| !conv.is_live()) {
+            // A late segment of a closed or idle conversation: live again for it.
+            self.admit(index);
+        }
         let Some((common, conv)) = self.tcp.get_mut(index) else {
             return Facts::default();
         };
-        let from_client = common.client == src;
+        let from_client = common.is_client(src);
         let n = common.count(meta, from_client, tcp.payload_len, ip_len);
         if common.app.is_none() {
             common.app = app;
@@ -1007,24 +1150,28 @@ impl Tracker {
         if bad_checksum(packet)
             && !tcp.short
             && let Some(record) =
-                checksum_record(&mut self.corrupt, (0, index), true, common.start, meta.ts)
+                checksum_record(&mut self.corrupt, (0, index), true, common.start(), meta.ts)
         {
             // Zeek drops it (tshark's analysis, which verifies no checksum, does not).
             conv.zeek.checksum_error(record, from_client, ip_len);
         }
+        let at = origin(common);
         // A segment shorter than its header (Wireshark's "Short segment") is
         // counted, but gets no sequence analysis: its numbers stay raw.
         let observed = if tcp.short {
-            conv.observe_unanalysed(from_client, tcp)
+            conv.observe_unanalysed(from_client, tcp, at)
         } else {
-            conv.observe(meta.number, meta.ts, from_client, tcp, reused)
+            conv.observe(meta.number, meta.ts, from_client, tcp, reused, at)
         };
-        let closed_now = !conv.lingering && conv.is_closed();
-        if closed_now {
-            conv.lingering = true;
+        // A closed connection gives its live state up at once.
+        if conv.is_closed()
+            && let Some(slot) = conv.slot()
+        {
+            conv.freeze(at);
+            self.release(slot);
         }
-        let facts = Facts {
-            stream: Some(common.stream),
+        Facts {
+            stream: Some(u64::try_from(index).unwrap_or(u64::MAX)),
             proto: Some(Proto::Tcp),
             direction: Some(if from_client {
                 Direction::FromClient
@@ -1036,18 +1183,69 @@ impl Tracker {
             tcp: Some(observed),
             udp: None,
             flow: None,
-        };
-        if closed_now {
-            self.lingering.push_back(index);
-            if self.lingering.len() > LINGERING
-                && let Some(oldest) = self.lingering.pop_front()
-                && let Some((_, old)) = self.tcp.get_mut(oldest)
-            {
-                old.freeze();
-                old.lingering = false;
-            }
         }
-        facts
+    }
+
+    /// Makes the TCP conversation at `index` one of the live ones: thawed if it was
+    /// frozen, given a place in `live`, the least recently active one frozen first when
+    /// all [`MAX_LIVE`] places are taken.
+    fn admit(&mut self, index: usize) {
+        if self.live.len() >= MAX_LIVE {
+            self.evict_one();
+        }
+        let slot = self.live.len();
+        let Ok(at) = u32::try_from(index) else {
+            return;
+        };
+        if let Some((common, conv)) = self.tcp.get_mut(index) {
+            conv.thaw(origin(common));
+            conv.set_slot(slot);
+            self.live.push(at);
+        }
+    }
+
+    /// Freezes one live conversation: the first the clock hand finds that had no segment
+    /// since the hand last passed it (so two turns at most).
+    fn evict_one(&mut self) {
+        for _ in 0..=2 * self.live.len() {
+            if self.hand >= self.live.len() {
+                self.hand = 0;
+            }
+            let Some(&at) = self.live.get(self.hand) else {
+                return;
+            };
+            let Some((common, conv)) = self.tcp.get_mut(at as usize) else {
+                self.release(self.hand);
+                return;
+            };
+            if conv.take_referenced() {
+                self.hand += 1;
+                continue;
+            }
+            conv.freeze(origin(common));
+            self.release(self.hand);
+            return;
+        }
+    }
+
+    /// Removes place `slot` from `live` (its conversation was frozen); the last live
+    /// conversation takes the place.
+    fn release(&mut self, slot: usize) {
+        if slot >= self.live.len() {
+            return;
+        }
+        self.live.swap_remove(slot);
+        if let Some(&moved) = self.live.get(slot)
+            && let Some((_, conv)) = self.tcp.get_mut(moved as usize)
+        {
+            conv.set_slot(slot);
+        }
+    }
+
+    /// How many TCP conversations hold their full analysis state now (at most
+    /// [`MAX_LIVE`]).
+    pub fn live_conversations(&self) -> usize {
+        self.live.len()
     }
 
     fn observe_udp(
@@ -1070,7 +1268,6 @@ impl Tracker {
             Some(i) => (i, false),
             None => {
                 let i = self.udp.len();
-                let stream = u64::try_from(i).unwrap_or(u64::MAX);
                 // A new conversation from the same client IP to the same server endpoint
                 // as an earlier one: the client was run again with a new ephemeral port.
                 let run = (src.ip, dst);
@@ -1091,7 +1288,7 @@ impl Tracker {
                 );
                 let (client, server) = if flip { (dst, src) } else { (src, dst) };
                 self.udp.push((
-                    Common::new(stream, client, server, meta),
+                    Common::new(client, server, meta),
                     UdpConv::new(ZeekFlow::new(false, flip)),
                 ));
                 // A new key: nothing in the index to replace.
@@ -1102,8 +1299,8 @@ impl Tracker {
         let Some((common, conv)) = self.udp.get_mut(index) else {
             return Facts::default();
         };
-        let from_client = common.client == src;
-        let before = common.end;
+        let from_client = common.is_client(src);
+        let before = Timestamp::from(common.end);
         let n = common.count(meta, from_client, payload_len, ip_len);
         if common.app.is_none() {
             common.app = app;
@@ -1120,7 +1317,7 @@ impl Tracker {
         }
         let reply_to = conv.observe(meta.number, from_client, payload_len);
         Facts {
-            stream: Some(common.stream),
+            stream: Some(u64::try_from(index).unwrap_or(u64::MAX)),
             proto: Some(Proto::Udp),
             direction: Some(if from_client {
                 Direction::FromClient
@@ -1161,7 +1358,8 @@ impl Tracker {
             tcp_by_key,
             udp_by_key,
             udp_last_client_port,
-            lingering,
+            live,
+            hand: _,
             other,
             other_by_key,
             corrupt,
@@ -1170,18 +1368,21 @@ impl Tracker {
             tcp_by_key,
             udp_by_key,
             udp_last_client_port,
-            lingering,
+            live,
             other_by_key,
         ));
         // Each list's summaries look up their conversation's dropped packets.
-        let dropped = move |list: u8, i: usize| corrupt.get(&(list, i)).cloned();
+        let dropped = move |list: u8, stream: u64| {
+            let i = usize::try_from(stream).unwrap_or(usize::MAX);
+            corrupt.get(&(list, i)).cloned()
+        };
         let dropped_udp = dropped.clone();
         let dropped_other = dropped.clone();
         let tcp = tcp
             .drain_chunks()
-            .enumerate()
-            .map(move |(i, (common, conv))| {
-                let mut c = common.summary(Proto::Tcp);
+            .zip(0u64..)
+            .map(move |((common, conv), stream)| {
+                let mut c = common.summary(Proto::Tcp, stream);
                 c.history = conv.zeek.history.as_str().to_string();
                 c.zeek_state = conv.zeek.conn_state();
                 let (o, r) = conv.zeek.orig_resp();
@@ -1190,12 +1391,15 @@ impl Tracker {
                     orig_bytes: o.size(),
                     resp_bytes: r.size(),
                     missed_bytes: conv.zeek.missed_bytes,
-                    duration_ns: conv.zeek_last.nanos_since(common.start).max(0),
+                    duration_ns: conv
+                        .zeek_last(origin(&common))
+                        .nanos_since(common.start())
+                        .max(0),
                     ..ZeekSummary::default()
                 };
-                c.zeek.dropped(dropped(0, i).as_ref());
+                c.zeek.dropped(dropped(0, stream).as_ref());
                 c.initial_rtt_ns = if conv.handshake_complete() {
-                    conv.first_rtt_ns
+                    conv.first_rtt_ns()
                 } else {
                     None
                 };
@@ -1207,19 +1411,19 @@ impl Tracker {
             });
         let udp = udp
             .drain_chunks()
-            .enumerate()
-            .map(move |(i, (common, conv))| {
-                let mut c = common.summary(Proto::Udp);
-                flow_summary(&mut c, &conv.zeek, true, dropped_udp(1, i).as_ref());
+            .zip(0u64..)
+            .map(move |((common, conv), stream)| {
+                let mut c = common.summary(Proto::Udp, stream);
+                flow_summary(&mut c, &conv.zeek, true, dropped_udp(1, stream).as_ref());
                 c.udp_answered = conv.answered;
                 c
             });
         let other = other
             .drain_chunks()
-            .enumerate()
-            .map(move |(i, (common, conv))| {
-                let mut c = common.summary(other_proto(conv.protocol));
-                flow_summary(&mut c, &conv.zeek, false, dropped_other(2, i).as_ref());
+            .zip(0u64..)
+            .map(move |((common, conv), stream)| {
+                let mut c = common.summary(other_proto(conv.protocol), stream);
+                flow_summary(&mut c, &conv.zeek, false, dropped_other(2, stream).as_ref());
                 c
             });
         tcp.chain(udp).chain(other)

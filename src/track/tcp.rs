@@ -48,7 +48,8 @@ struct Unacked {
 struct Flow {
     base_seq: Option<u32>,
     win_scale: WinScale,
-    /// Last window (as calculated) this side advertised; `u32::MAX` before any.
+    /// Last window field (unscaled, as Wireshark's analysis keeps it) this side
+    /// advertised; `u32::MAX` before any.
     window: u32,
     /// Analysis flags of the last segment this side sent.
     last_flags: u32,
@@ -179,34 +180,65 @@ fn next_state(state: TcpState, event: Event, fresh: bool) -> TcpState {
 }
 
 /// A TCP conversation (one `tcp.stream`).
+///
+/// What it keeps for its whole life is small (the Zeek judgement, the handshake and
+/// close facts, the initial RTT); the per-side analysis state lives in [`Store`]: in full
+/// while the tracker counts the conversation among its live ones, compacted once it closes
+/// or the tracker needs its room (see [`TcpConv::freeze`]).
 #[derive(Debug, Clone)]
 pub struct TcpConv {
-    /// Index 0: the client (sent the SYN, or the first frame); 1: the server.
-    /// `None` once the conversation was frozen (see [`TcpConv::freeze`]).
-    live: Option<Box<[Flow; 2]>>,
-    /// What is kept of each side while frozen.
-    frozen: [Frozen; 2],
-    /// Time of the most recent plain SYN.
-    mru_syn: Option<Timestamp>,
-    /// Initial RTT (SYN → first ACK after it), Wireshark's `ts_first_rtt`.
-    pub first_rtt_ns: Option<i128>,
-    /// Handshake steps seen: 1 SYN, 2 SYN-ACK, 4 ACK.
-    handshake: u8,
+    store: Store,
     /// Zeek's judgement of the connection (its history included).
     pub zeek: ZeekTcp,
-    /// Zeek's last time of the connection (it stops once both sides closed).
-    pub zeek_last: Timestamp,
+    /// Handshake steps seen: 1 SYN, 2 SYN-ACK, 4 ACK.
+    handshake: u8,
     pub first_fin_by: Option<Direction>,
     pub first_rst_by: Option<Direction>,
-    segments_seen: u64,
-    /// Closed and queued by the tracker for freezing.
-    pub lingering: bool,
     /// Handshake and ECN bits the notes and Info need ([`control`] bits), forgotten when
     /// the connection closes.
     control: u8,
+    /// A segment was seen.
+    seen: bool,
+}
+
+/// Where a conversation's per-side analysis state lives.
+#[derive(Debug, Clone)]
+enum Store {
+    /// In full, boxed: the conversation is one of the tracker's live ones.
+    Live(Box<Live>),
+    /// Closed, or idle beyond the tracker's bound: what a late segment needs, boxed.
+    Frozen(Box<FrozenPair>),
+    /// Idle, and only one side ever sent (a SYN nobody answered, say): its few numbers in
+    /// place, no allocation.
+    Quiet(Quiet),
+}
+
+/// The first frame of a conversation (number and time), which the tracker keeps: what a
+/// quiet conversation leaves out because it is the same.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin {
+    pub frame: u64,
+    pub ts: Timestamp,
+}
+
+/// The full analysis state of a live conversation.
+#[derive(Debug, Clone, Default)]
+struct Live {
+    /// Index 0: the client (sent the SYN, or the first frame); 1: the server.
+    sides: [Flow; 2],
+    /// Time of the most recent plain SYN.
+    mru_syn: Option<Timestamp>,
     /// Each side's last FIN (frame, relative sequence number of the FIN) and whether the
-    /// peer acknowledged it; allocated at the first FIN, dropped at the close.
-    fins: Option<Box<[FinSeen; 2]>>,
+    /// peer acknowledged it; reset at the close.
+    fins: [FinSeen; 2],
+    /// A segment came since the tracker's last sweep over its live conversations.
+    referenced: bool,
+    /// Position in the tracker's list of live conversations.
+    slot: u32,
+    /// Initial RTT (SYN → first ACK after it), Wireshark's `ts_first_rtt`.
+    rtt: Option<i128>,
+    /// Zeek's last time of the connection (it stops once both sides closed).
+    zeek_last: Timestamp,
 }
 
 /// Bits of [`TcpConv::control`].
@@ -238,15 +270,19 @@ struct FinSeen {
     acked: bool,
 }
 
-/// What a closed conversation keeps of one side once its analysis state is freed:
-/// enough to number and analyse a late segment (a retransmission after the close)
-/// and to say whether the teardown completed.
+/// What a frozen conversation keeps of one side once its live state is freed: everything
+/// a late segment (a retransmission after the close) is analysed with, but the
+/// unacknowledged segments, the times of the last segments and Zeek's sequence marks.
 #[derive(Debug, Clone, Copy, Default)]
 struct Frozen {
     base_seq: Option<u32>,
     next_seq: u32,
+    next_seq_frame: u64,
     max_seq_to_be_acked: u32,
     last_ack: u32,
+    last_non_dup_ack: u64,
+    dup_ack_num: i32,
+    last_flags: u32,
     window: u32,
     win_scale: WinScale,
     state: TcpState,
@@ -255,6 +291,8 @@ struct Frozen {
     sent_synack: Option<SeqNumber>,
     sent_syn: bool,
     active: bool,
+    is_first_ack: bool,
+    sent_tfo_syn: bool,
 }
 
 impl Frozen {
@@ -262,8 +300,12 @@ impl Frozen {
         Frozen {
             base_seq: f.base_seq,
             next_seq: f.next_seq,
+            next_seq_frame: f.next_seq_frame,
             max_seq_to_be_acked: f.max_seq_to_be_acked,
             last_ack: f.last_ack,
+            last_non_dup_ack: f.last_non_dup_ack,
+            dup_ack_num: f.dup_ack_num,
+            last_flags: f.last_flags,
             window: f.window,
             win_scale: f.win_scale,
             state: f.state,
@@ -272,6 +314,8 @@ impl Frozen {
             sent_synack: f.sent_synack,
             sent_syn: f.sent_syn,
             active: f.active,
+            is_first_ack: f.is_first_ack,
+            sent_tfo_syn: f.sent_tfo_syn,
         }
     }
 
@@ -279,8 +323,12 @@ impl Frozen {
         Flow {
             base_seq: self.base_seq,
             next_seq: self.next_seq,
+            next_seq_frame: self.next_seq_frame,
             max_seq_to_be_acked: self.max_seq_to_be_acked,
             last_ack: self.last_ack,
+            last_non_dup_ack: self.last_non_dup_ack,
+            dup_ack_num: self.dup_ack_num,
+            last_flags: self.last_flags,
             window: self.window,
             win_scale: self.win_scale,
             state: self.state,
@@ -289,32 +337,321 @@ impl Frozen {
             sent_synack: self.sent_synack,
             sent_syn: self.sent_syn,
             active: self.active,
-            is_first_ack: false,
+            is_first_ack: self.is_first_ack,
+            sent_tfo_syn: self.sent_tfo_syn,
             zeek: ZeekSeq::thawed(),
             ..Flow::default()
         }
     }
 }
 
-/// What the per-segment checks of the tracker read of one side (see [`TcpConv::marks`]).
+/// Both sides of a frozen conversation, and the time of its last plain SYN.
 #[derive(Debug, Clone, Copy)]
+struct FrozenPair {
+    sides: [Frozen; 2],
+    mru_syn: Option<Timestamp>,
+    rtt: Option<i128>,
+    zeek_last: Timestamp,
+}
+
+impl FrozenPair {
+    fn of(live: &Live) -> Self {
+        let [c, s] = &live.sides;
+        FrozenPair {
+            sides: [Frozen::of(c), Frozen::of(s)],
+            mru_syn: live.mru_syn,
+            rtt: live.rtt,
+            zeek_last: live.zeek_last,
+        }
+    }
+
+    fn thaw(&self) -> Live {
+        let [c, s] = &self.sides;
+        Live {
+            sides: [c.thaw(), s.thaw()],
+            mru_syn: self.mru_syn,
+            rtt: self.rtt,
+            zeek_last: self.zeek_last,
+            ..Live::default()
+        }
+    }
+}
+
+/// An idle conversation in which only one side ever sent, its segments leaving nothing
+/// but a base and a next sequence number and a window (the unanswered SYN of a scan or a
+/// flood): 12 bytes in place of the frozen state. Everything else either has its default
+/// value or is the conversation's first frame ([`Origin`]), as [`Quiet::of`] checks.
+#[derive(Debug, Clone, Copy, Default)]
+struct Quiet {
+    base_seq: u32,
+    /// The next sequence number's distance from the base (low half) and the window
+    /// (high half): both below 2^16.
+    next_and_window: u32,
+    /// [`quiet`] bits.
+    bits: u32,
+}
+
+/// Bits of [`Quiet::bits`].
+mod quiet {
+    /// The side that sent is the server.
+    pub const SERVER: u32 = 1;
+    /// Shifts of the 5-bit window scale codes of the sender and of the other side.
+    pub const SCALE: u32 = 1;
+    pub const OTHER_SCALE: u32 = 6;
+    /// Shifts of the 4-bit state codes of the sender and of the other side.
+    pub const STATE: u32 = 11;
+    pub const OTHER_STATE: u32 = 15;
+    pub const SENT_SYN: u32 = 1 << 19;
+    pub const SENT_TFO_SYN: u32 = 1 << 20;
+    pub const FIRST_ACK: u32 = 1 << 21;
+    /// The sender's one unacknowledged segment is the first frame, from its base.
+    pub const FLIGHT_AT_BASE: u32 = 1 << 22;
+    /// The same, from its base + 1 (a conversation picked up without a SYN).
+    pub const FLIGHT_AFTER_BASE: u32 = 1 << 23;
+    /// The most recent plain SYN is the first frame.
+    pub const SYN_FIRST: u32 = 1 << 24;
+    /// The sender's SYN-ACK is at its base (a lone SYN-ACK).
+    pub const SYNACK_AT_BASE: u32 = 1 << 25;
+}
+
+/// Every RFC 9293 state, in the order of their 4-bit codes.
+const STATES: [TcpState; 11] = [
+    TcpState::Closed,
+    TcpState::Listen,
+    TcpState::SynSent,
+    TcpState::SynReceived,
+    TcpState::Established,
+    TcpState::FinWait1,
+    TcpState::FinWait2,
+    TcpState::CloseWait,
+    TcpState::Closing,
+    TcpState::LastAck,
+    TcpState::TimeWait,
+];
+
+fn state_code(s: TcpState) -> u32 {
+    STATES
+        .iter()
+        .position(|&t| t == s)
+        .and_then(|i| u32::try_from(i).ok())
+        .unwrap_or(0)
+}
+
+fn state_of(code: u32) -> TcpState {
+    usize::try_from(code & 0xf)
+        .ok()
+        .and_then(|i| STATES.get(i).copied())
+        .unwrap_or_default()
+}
+
+fn scale_code(w: WinScale) -> u32 {
+    match w {
+        WinScale::Unknown => 0,
+        WinScale::NotUsed => 1,
+        WinScale::Shift(s) => 2 + u32::from(s.min(14)),
+    }
+}
+
+fn scale_of(code: u32) -> WinScale {
+    match code & 0x1f {
+        0 => WinScale::Unknown,
+        1 => WinScale::NotUsed,
+        c => WinScale::Shift(u8::try_from(c - 2).unwrap_or(14).min(14)),
+    }
+}
+
+impl Flow {
+    /// Nothing seen from this side, nor learned of it from the peer (its state and
+    /// window scale aside).
+    fn pristine(&self) -> bool {
+        let d = Flow::default();
+        !self.active
+            && self.base_seq.is_none()
+            && self.next_seq == 0
+            && self.next_seq_frame == 0
+            && self.next_seq_time == d.next_seq_time
+            && self.max_seq_to_be_acked == 0
+            && self.last_ack == 0
+            && self.last_ack_time == d.last_ack_time
+            && self.last_non_dup_ack == 0
+            && self.dup_ack_num == 0
+            && self.last_flags == 0
+            && self.window == d.window
+            && self.unacked.segments.is_empty()
+            && self.is_first_ack
+            && self.fin_next.is_none()
+            && self.max_ack_sent.is_none()
+            && !self.sent_syn
+            && self.sent_synack.is_none()
+            && !self.sent_tfo_syn
+    }
+}
+
+impl Quiet {
+    /// The quiet form of `live`, if it has one: one side sent, the other is pristine, and
+    /// the sender's state is what the form can hold.
+    fn of(live: &Live, origin: Origin) -> Option<Quiet> {
+        let [c, s] = &live.sides;
+        let (server, f, other) = if s.pristine() {
+            (false, c, s)
+        } else if c.pristine() {
+            (true, s, c)
+        } else {
+            return None;
+        };
+        let base = f.base_seq?;
+        let mut bits = if server { quiet::SERVER } else { 0 };
+        bits |= scale_code(f.win_scale) << quiet::SCALE;
+        bits |= scale_code(other.win_scale) << quiet::OTHER_SCALE;
+        bits |= state_code(f.state) << quiet::STATE;
+        bits |= state_code(other.state) << quiet::OTHER_STATE;
+        for (set, bit) in [
+            (f.sent_syn, quiet::SENT_SYN),
+            (f.sent_tfo_syn, quiet::SENT_TFO_SYN),
+            (f.is_first_ack, quiet::FIRST_ACK),
+        ] {
+            if set {
+                bits |= bit;
+            }
+        }
+        let mut flight = f.unacked.segments.iter();
+        match (flight.next(), flight.next()) {
+            (None, _) => {}
+            (Some(u), None) if u.frame == origin.frame && u.next_seq == SeqNumber(f.next_seq) => {
+                if u.seq == SeqNumber(base) {
+                    bits |= quiet::FLIGHT_AT_BASE;
+                } else if u.seq == SeqNumber(base) + 1 {
+                    bits |= quiet::FLIGHT_AFTER_BASE;
+                } else {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+        match live.mru_syn {
+            None => {}
+            Some(t) if t == origin.ts => bits |= quiet::SYN_FIRST,
+            Some(_) => return None,
+        }
+        match f.sent_synack {
+            None => {}
+            Some(isn) if isn == SeqNumber(base) => bits |= quiet::SYNACK_AT_BASE,
+            Some(_) => return None,
+        }
+        let next = u16::try_from(f.next_seq.wrapping_sub(base)).ok()?;
+        let window = u16::try_from(f.window).ok()?;
+        let keeps = f.active
+            && live.rtt.is_none()
+            && live.zeek_last == origin.ts
+            && f.next_seq_frame == origin.frame
+            && f.next_seq_time == origin.ts
+            && f.max_seq_to_be_acked == f.next_seq
+            && f.last_ack == 0
+            && f.last_non_dup_ack == 0
+            && f.dup_ack_num == 0
+            && f.last_flags & (Analysis::KEEP_ALIVE | Analysis::ZERO_WINDOW_PROBE) == 0
+            && f.fin_next.is_none()
+            && f.max_ack_sent.is_none()
+            && live.fins.iter().all(|x| x.fin.is_none());
+        keeps.then_some(Quiet {
+            base_seq: base,
+            next_and_window: u32::from(next) | u32::from(window) << 16,
+            bits,
+        })
+    }
+
+    fn has(self, bit: u32) -> bool {
+        self.bits & bit != 0
+    }
+
+    fn next_seq(self) -> u32 {
+        self.base_seq.wrapping_add(self.next_and_window & 0xffff)
+    }
+
+    fn window(self) -> u32 {
+        self.next_and_window >> 16
+    }
+
+    /// The live state again. The sender's last segment is taken to be the first frame
+    /// (as it is, but for repeats of it: the time of a repeat only served the fast
+    /// retransmission check, which needs duplicate ACKs this side never got).
+    fn thaw(self, origin: Origin) -> Live {
+        let mut f = Flow {
+            base_seq: Some(self.base_seq),
+            win_scale: scale_of(self.bits >> quiet::SCALE),
+            window: self.window(),
+            next_seq: self.next_seq(),
+            next_seq_frame: origin.frame,
+            next_seq_time: origin.ts,
+            max_seq_to_be_acked: self.next_seq(),
+            last_ack_time: origin.ts,
+            is_first_ack: self.has(quiet::FIRST_ACK),
+            state: state_of(self.bits >> quiet::STATE),
+            sent_syn: self.has(quiet::SENT_SYN),
+            sent_synack: self
+                .has(quiet::SYNACK_AT_BASE)
+                .then_some(SeqNumber(self.base_seq)),
+            active: true,
+            sent_tfo_syn: self.has(quiet::SENT_TFO_SYN),
+            zeek: ZeekSeq::thawed(),
+            ..Flow::default()
+        };
+        let first = if self.has(quiet::FLIGHT_AT_BASE) {
+            Some(SeqNumber(self.base_seq))
+        } else if self.has(quiet::FLIGHT_AFTER_BASE) {
+            Some(SeqNumber(self.base_seq) + 1)
+        } else {
+            None
+        };
+        if let Some(seq) = first {
+            f.unacked.push(Unacked {
+                frame: origin.frame,
+                seq,
+                next_seq: SeqNumber(self.next_seq()),
+            });
+        }
+        let other = Flow {
+            win_scale: scale_of(self.bits >> quiet::OTHER_SCALE),
+            state: state_of(self.bits >> quiet::OTHER_STATE),
+            zeek: ZeekSeq::thawed(),
+            ..Flow::default()
+        };
+        Live {
+            sides: if self.has(quiet::SERVER) {
+                [other, f]
+            } else {
+                [f, other]
+            },
+            mru_syn: self.has(quiet::SYN_FIRST).then_some(origin.ts),
+            zeek_last: origin.ts,
+            ..Live::default()
+        }
+    }
+}
+
+/// What the per-segment checks of the tracker read of one side (see [`TcpConv::marks`]).
+#[derive(Debug, Clone, Copy, Default)]
 struct Marks {
     base_seq: Option<u32>,
     fin_next: Option<SeqNumber>,
     max_ack_sent: Option<SeqNumber>,
 }
 
-/// The live per-side state, thawed from the frozen one when needed (a late segment).
-#[inline]
-fn live_sides<'a>(live: &'a mut Option<Box<[Flow; 2]>>, frozen: &[Frozen; 2]) -> &'a mut [Flow; 2] {
-    live.get_or_insert_with(|| thaw(frozen))
-}
-
-/// Both sides of a frozen conversation, live again.
-#[cold]
-fn thaw(frozen: &[Frozen; 2]) -> Box<[Flow; 2]> {
-    let [c, s] = frozen;
-    Box::new([c.thaw(), s.thaw()])
+/// The live state of a conversation, thawed from its frozen or quiet form when needed
+/// (a late segment); `None` never happens (a thawed store is live).
+fn live_of(store: &mut Store, origin: Origin) -> Option<&mut Live> {
+    let thawed = match store {
+        Store::Live(_) => None,
+        Store::Frozen(f) => Some(f.thaw()),
+        Store::Quiet(q) => Some(q.thaw(origin)),
+    };
+    if let Some(live) = thawed {
+        *store = Store::Live(Box::new(live));
+    }
+    match store {
+        Store::Live(live) => Some(live),
+        _ => None,
+    }
 }
 
 fn pair(sides: &mut [Flow; 2], from_client: bool) -> (&mut Flow, &mut Flow) {
@@ -336,23 +673,74 @@ impl TcpConv {
         Self::with_zeek(ZeekTcp::new(false, false))
     }
 
-    /// A conversation that has seen nothing yet, with Zeek's orientation given.
+    /// A live conversation that has seen nothing yet, with Zeek's orientation given.
     pub fn with_zeek(zeek: ZeekTcp) -> Self {
         TcpConv {
-            live: Some(Box::new([Flow::default(), Flow::default()])),
-            frozen: [Frozen::default(); 2],
-            mru_syn: None,
-            first_rtt_ns: None,
-            handshake: 0,
+            store: Store::Live(Box::default()),
             zeek,
-            zeek_last: Timestamp::default(),
+            handshake: 0,
             first_fin_by: None,
             first_rst_by: None,
-            segments_seen: 0,
-            lingering: false,
             control: 0,
-            fins: None,
+            seen: false,
         }
+    }
+
+    /// Initial RTT (SYN → first ACK after it), Wireshark's `ts_first_rtt`.
+    pub fn first_rtt_ns(&self) -> Option<i128> {
+        match &self.store {
+            Store::Live(live) => live.rtt,
+            Store::Frozen(pair) => pair.rtt,
+            Store::Quiet(_) => None,
+        }
+    }
+
+    /// Zeek's last time of the connection (`origin`: the conversation's first frame).
+    pub fn zeek_last(&self, origin: Origin) -> Timestamp {
+        match &self.store {
+            Store::Live(live) => live.zeek_last,
+            Store::Frozen(pair) => pair.zeek_last,
+            Store::Quiet(_) => origin.ts,
+        }
+    }
+
+    /// Held quiet (see [`Quiet`]).
+    #[cfg(test)]
+    pub fn is_quiet(&self) -> bool {
+        matches!(self.store, Store::Quiet(_))
+    }
+
+    /// The analysis state is held in full.
+    pub fn is_live(&self) -> bool {
+        matches!(self.store, Store::Live(_))
+    }
+
+    /// Position in the tracker's list of live conversations (set by [`TcpConv::set_slot`]).
+    pub fn slot(&self) -> Option<usize> {
+        match &self.store {
+            Store::Live(live) => usize::try_from(live.slot).ok(),
+            _ => None,
+        }
+    }
+
+    /// Records the conversation's position in the tracker's list of live conversations.
+    pub fn set_slot(&mut self, slot: usize) {
+        if let Store::Live(live) = &mut self.store {
+            live.slot = u32::try_from(slot).unwrap_or(u32::MAX);
+        }
+    }
+
+    /// True if a segment came since the last call (which forgets it).
+    pub fn take_referenced(&mut self) -> bool {
+        match &mut self.store {
+            Store::Live(live) => std::mem::take(&mut live.referenced),
+            _ => false,
+        }
+    }
+
+    /// Makes the analysis state live again (a late segment is coming).
+    pub fn thaw(&mut self, origin: Origin) {
+        let _ = live_of(&mut self.store, origin);
     }
 
     /// True if a plain SYN from this direction, with sequence number `seq`,
@@ -366,46 +754,43 @@ impl TcpConv {
                 .is_some_and(|base| base != tcp.seq)
     }
 
-    /// The marks of one side, read where they live, live or frozen. The tracker
+    /// The marks of one side, read where they live, live, frozen or quiet. The tracker
     /// asks for them on every segment: no copy of both sides' whole state.
     fn marks(&self, client: bool) -> Marks {
-        let of_flow = |f: &Flow| Marks {
-            base_seq: f.base_seq,
-            fin_next: f.fin_next,
-            max_ack_sent: f.max_ack_sent,
-        };
-        let of_frozen = |f: &Frozen| Marks {
-            base_seq: f.base_seq,
-            fin_next: f.fin_next,
-            max_ack_sent: f.max_ack_sent,
-        };
-        match (&self.live, client) {
-            (Some(sides), true) => of_flow(&sides[0]),
-            (Some(sides), false) => of_flow(&sides[1]),
-            (None, true) => of_frozen(&self.frozen[0]),
-            (None, false) => of_frozen(&self.frozen[1]),
+        let i = usize::from(!client);
+        match &self.store {
+            Store::Live(live) => live.sides.get(i).map_or_else(Marks::default, |f| Marks {
+                base_seq: f.base_seq,
+                fin_next: f.fin_next,
+                max_ack_sent: f.max_ack_sent,
+            }),
+            Store::Frozen(pair) => pair.sides.get(i).map_or_else(Marks::default, |f| Marks {
+                base_seq: f.base_seq,
+                fin_next: f.fin_next,
+                max_ack_sent: f.max_ack_sent,
+            }),
+            // Only the sender has a base; neither side a FIN or an ACK.
+            Store::Quiet(q) => Marks {
+                base_seq: (q.has(quiet::SERVER) != client).then_some(q.base_seq),
+                ..Marks::default()
+            },
         }
     }
 
-    /// The per-side state that outlives a freeze, live or frozen.
-    fn snapshot(&self) -> [Frozen; 2] {
-        match &self.live {
-            Some(sides) => {
-                let [c, s] = &**sides;
-                [Frozen::of(c), Frozen::of(s)]
-            }
-            None => self.frozen,
-        }
-    }
-
-    /// Frees the analysis state of a closed conversation, keeping what a late
-    /// segment needs (base and next sequence numbers, window scale, states).
-    /// The remembered unacknowledged segments and duplicate-ACK counts are lost:
-    /// a segment after the freeze is analysed as if they were empty.
-    pub fn freeze(&mut self) {
-        if self.live.is_some() {
-            self.frozen = self.snapshot();
-            self.live = None;
+    /// Frees the live analysis state of a closed or idle conversation, keeping what a
+    /// late segment needs (see [`Frozen`] and [`Quiet`]): the unacknowledged segments, the
+    /// times of the last segments, the FINs awaiting their ACK and Zeek's sequence marks
+    /// are lost, so a segment after the freeze is analysed as if they were empty.
+    pub fn freeze(&mut self, origin: Origin) {
+        let frozen = match &self.store {
+            Store::Live(live) => Some(match Quiet::of(live, origin) {
+                Some(q) => Store::Quiet(q),
+                None => Store::Frozen(Box::new(FrozenPair::of(live))),
+            }),
+            _ => None,
+        };
+        if let Some(store) = frozen {
+            self.store = store;
         }
     }
 
@@ -437,6 +822,7 @@ impl TcpConv {
         from_client: bool,
         tcp: &Tcp,
         reused: bool,
+        origin: Origin,
     ) -> TcpFacts {
         let flags = tcp.flags;
         let syn = flags.has(TcpFlags::SYN);
@@ -448,23 +834,28 @@ impl TcpConv {
         } else {
             Direction::FromServer
         };
-        let fresh = self.segments_seen == 0 && !syn;
-        self.segments_seen += 1;
+        let fresh = !self.seen && !syn;
+        self.seen = true;
+
+        // Both sides, thawed once for the whole segment.
+        let Some(live) = live_of(&mut self.store, origin) else {
+            return TcpFacts::default();
+        };
+        live.referenced = true;
 
         // Initial RTT: from the most recent plain SYN to the first ACK after it.
         if syn && !ack_flag {
-            self.mru_syn = Some(ts);
+            live.mru_syn = Some(ts);
         }
         if ack_flag
             && !syn
-            && self.first_rtt_ns.is_none()
-            && let Some(t0) = self.mru_syn
+            && live.rtt.is_none()
+            && let Some(t0) = live.mru_syn
         {
-            self.first_rtt_ns = Some(ts.nanos_since(t0));
+            live.rtt = Some(ts.nanos_since(t0));
         }
-
-        // Both sides, thawed once for the whole segment.
-        let (fwd, rev) = pair(live_sides(&mut self.live, &self.frozen), from_client);
+        let first_rtt = live.rtt;
+        let (fwd, rev) = pair(&mut live.sides, from_client);
 
         // The window as Wireshark calculates it: never scaled on a SYN.
         let (window, window_scale) = {
@@ -483,9 +874,18 @@ impl TcpConv {
             ack: tcp.ack,
             len: tcp.payload_len,
             flags,
-            window,
+            // Wireshark's analysis takes the window field as it is, unscaled: a window
+            // repeated after the SYN-ACK is a duplicate ACK, not an update.
+            window: u32::from(tcp.window),
         };
-        let result = analyze(fwd, rev, self.first_rtt_ns, &seg, &mut analysis);
+        // A SYN-ACK with another initial sequence number than its side had: tshark marks
+        // the ports reused, keeps the stream, and numbers this side from the new one.
+        let synack_renumbers = syn && ack_flag && fwd.base_seq.is_some_and(|base| base != tcp.seq);
+        let result = analyze(fwd, rev, first_rtt, &seg, &mut analysis);
+        if synack_renumbers {
+            analysis |= Analysis::PORT_REUSED;
+            fwd.base_seq = Some(tcp.seq);
+        }
 
         if syn && !ack_flag && tcp.payload_len > 0 && has_fast_open(tcp) {
             analysis |= Analysis::TFO_SYN;
@@ -643,7 +1043,7 @@ impl TcpConv {
             [&mut rev.zeek, &mut fwd.zeek]
         };
         if self.zeek.observe(seqs, from_client, &seg) {
-            self.zeek_last = ts;
+            live.zeek_last = ts;
         }
 
         let Control {
@@ -651,7 +1051,9 @@ impl TcpConv {
             refused,
             acks_fin,
             closes,
-        } = self.control(
+        } = control(
+            &mut self.control,
+            &mut live.fins,
             frame,
             direction,
             tcp,
@@ -685,111 +1087,110 @@ impl TcpConv {
         }
     }
 
-    /// The control facts of one segment: whether the conversation negotiated Accurate ECN
-    /// (which decides how Wireshark shows the ECN flags), whether this RST refuses the
-    /// client's SYN, and which FIN of the peer this segment is the first to acknowledge.
-    /// All of it is forgotten once the connection closes (a RST, or both FINs
-    /// acknowledged): a later segment starts afresh.
-    fn control(
-        &mut self,
-        frame: u64,
-        direction: Direction,
-        tcp: &Tcp,
-        rel_seq: u32,
-        rel_ack: u32,
-        retransmitted: bool,
-    ) -> Control {
-        use control::*;
-        let flags = tcp.flags;
-        let syn = flags.has(TcpFlags::SYN);
-        let ack = flags.has(TcpFlags::ACK);
-        let fin = flags.has(TcpFlags::FIN);
-        let rst = flags.has(TcpFlags::RST);
-        let from_server = direction == Direction::FromServer;
-        // Accurate ECN (RFC 9768): the SYN sets AE, CWR and ECE; the SYN-ACK answers with
-        // one of the three agreeing patterns.
-        let ecn = flags.0 & (TcpFlags::AE | TcpFlags::CWR | TcpFlags::ECE);
-        if syn && !ack {
-            self.control &= !ACCECN_SYN;
-            if ecn == TcpFlags::AE | TcpFlags::CWR | TcpFlags::ECE {
-                self.control |= ACCECN_SYN;
-            }
-        } else if syn && ack && self.control & ACCECN_SYN != 0 {
-            self.control &= !ACCECN_SYNACK;
-            if ecn & (TcpFlags::AE | TcpFlags::CWR) == TcpFlags::CWR
-                || ecn & (TcpFlags::AE | TcpFlags::ECE) == TcpFlags::AE
-                || ecn == TcpFlags::AE | TcpFlags::CWR
-            {
-                self.control |= ACCECN_SYNACK;
-            }
-        }
-        let accurate_ecn =
-            self.control & (ACCECN_SYN | ACCECN_SYNACK) == ACCECN_SYN | ACCECN_SYNACK;
-        let mut refused = false;
-        let mut closed = false;
-        if syn && !ack {
-            self.control &= !SYN_BY_CLIENT;
-            if !from_server {
-                self.control |= SYN_BY_CLIENT;
-            }
-        } else if syn && ack {
-            self.control |= SYNACK_SEEN;
-        } else if rst {
-            refused = self.control & (SYN_BY_CLIENT | SYNACK_SEEN) == SYN_BY_CLIENT && from_server;
-            closed = true;
-        }
-        let me = usize::from(from_server);
-        let peer = 1 - me;
-        let mut acks_fin = None;
-        if ack
-            && !syn
-            && !rst
-            && let Some(fins) = self.fins.as_deref_mut()
-            && let Some(FinSeen {
-                fin: Some((fin_frame, fin_seq)),
-                acked: acked @ false,
-            }) = fins.get_mut(peer)
-            && rel_ack == fin_seq.wrapping_add(1)
-        {
-            *acked = true;
-            acks_fin = Some(*fin_frame);
-        }
-        if fin && !rst {
-            let fins = self.fins.get_or_insert_with(Box::default);
-            if let Some(side) = fins.get_mut(me)
-                && (side.fin.is_none() || !retransmitted)
-            {
-                side.fin = Some((frame, rel_seq.wrapping_add(tcp.payload_len)));
-            }
-        }
-        let both_acked = self
-            .fins
-            .as_deref()
-            .is_some_and(|f| f.iter().all(|s| s.acked));
-        if closed || both_acked {
-            self.control = 0;
-            self.fins = None;
-        }
-        Control {
-            accurate_ecn,
-            refused,
-            acks_fin,
-            closes: closed || both_acked,
-        }
-    }
-
     /// A segment whose header does not fit in its IP payload: no analysis, raw
     /// numbers (what tshark shows for a "Short segment").
-    pub fn observe_unanalysed(&mut self, from_client: bool, tcp: &Tcp) -> TcpFacts {
-        let (fwd, _) = pair(live_sides(&mut self.live, &self.frozen), from_client);
+    pub fn observe_unanalysed(&mut self, from_client: bool, tcp: &Tcp, origin: Origin) -> TcpFacts {
+        let state = live_of(&mut self.store, origin)
+            .and_then(|live| live.sides.get(usize::from(!from_client)))
+            .map(|f| f.state)
+            .unwrap_or_default();
         TcpFacts {
             rel_seq: tcp.seq,
             rel_ack: tcp.ack,
             next_seq: tcp.seq,
             window: u64::from(tcp.window),
-            state: fwd.state,
+            state,
             ..TcpFacts::default()
         }
+    }
+}
+
+/// The control facts of one segment: whether the conversation negotiated Accurate ECN
+/// (which decides how Wireshark shows the ECN flags), whether this RST refuses the
+/// client's SYN, and which FIN of the peer this segment is the first to acknowledge.
+/// All of it is forgotten once the connection closes (a RST, or both FINs
+/// acknowledged): a later segment starts afresh.
+#[allow(clippy::too_many_arguments)]
+fn control(
+    bits: &mut u8,
+    fins: &mut [FinSeen; 2],
+    frame: u64,
+    direction: Direction,
+    tcp: &Tcp,
+    rel_seq: u32,
+    rel_ack: u32,
+    retransmitted: bool,
+) -> Control {
+    use control::*;
+    let flags = tcp.flags;
+    let syn = flags.has(TcpFlags::SYN);
+    let ack = flags.has(TcpFlags::ACK);
+    let fin = flags.has(TcpFlags::FIN);
+    let rst = flags.has(TcpFlags::RST);
+    let from_server = direction == Direction::FromServer;
+    // Accurate ECN (RFC 9768): the SYN sets AE, CWR and ECE; the SYN-ACK answers with
+    // one of the three agreeing patterns.
+    let ecn = flags.0 & (TcpFlags::AE | TcpFlags::CWR | TcpFlags::ECE);
+    if syn && !ack {
+        *bits &= !ACCECN_SYN;
+        if ecn == TcpFlags::AE | TcpFlags::CWR | TcpFlags::ECE {
+            *bits |= ACCECN_SYN;
+        }
+    } else if syn && ack && *bits & ACCECN_SYN != 0 {
+        *bits &= !ACCECN_SYNACK;
+        if ecn & (TcpFlags::AE | TcpFlags::CWR) == TcpFlags::CWR
+            || ecn & (TcpFlags::AE | TcpFlags::ECE) == TcpFlags::AE
+            || ecn == TcpFlags::AE | TcpFlags::CWR
+        {
+            *bits |= ACCECN_SYNACK;
+        }
+    }
+    let accurate_ecn = *bits & (ACCECN_SYN | ACCECN_SYNACK) == ACCECN_SYN | ACCECN_SYNACK;
+    let mut refused = false;
+    let mut closed = false;
+    if syn && !ack {
+        *bits &= !SYN_BY_CLIENT;
+        if !from_server {
+            *bits |= SYN_BY_CLIENT;
+        }
+    } else if syn && ack {
+        *bits |= SYNACK_SEEN;
+    } else if rst {
+        refused = *bits & (SYN_BY_CLIENT | SYNACK_SEEN) == SYN_BY_CLIENT && from_server;
+        closed = true;
+    }
+    let me = usize::from(from_server);
+    let peer = 1 - me;
+    let mut acks_fin = None;
+    if ack
+        && !syn
+        && !rst
+        && let Some(FinSeen {
+            fin: Some((fin_frame, fin_seq)),
+            acked: acked @ false,
+        }) = fins.get_mut(peer)
+        && rel_ack == fin_seq.wrapping_add(1)
+    {
+        *acked = true;
+        acks_fin = Some(*fin_frame);
+    }
+    if fin
+        && !rst
+        && let Some(side) = fins.get_mut(me)
+        && (side.fin.is_none() || !retransmitted)
+    {
+        side.fin = Some((frame, rel_seq.wrapping_add(tcp.payload_len)));
+    }
+    let both_acked = fins.iter().all(|s| s.acked);
+    if closed || both_acked {
+        *bits = 0;
+        *fins = [FinSeen::default(); 2];
+    }
+    Control {
+        accurate_ecn,
+        refused,
+        acks_fin,
+        closes: closed || both_acked,
     }
 }
 
@@ -878,7 +1279,12 @@ fn analyze(
         }
         // Duplicate ACK: same seq, ack and window, no data.
         if repeats && window != 0 {
-            fwd.dup_ack_num = fwd.dup_ack_num.saturating_add(1);
+            // After an ACKed unseen segment (-1, see below) the count starts again at 1.
+            fwd.dup_ack_num = if fwd.dup_ack_num == -1 {
+                1
+            } else {
+                fwd.dup_ack_num.saturating_add(1)
+            };
             *a |= Analysis::DUP_ACK;
             out.dup_ack = Some((
                 fwd.last_non_dup_ack,
@@ -897,9 +1303,22 @@ fn analyze(
         && SeqNumber(ack).gt(SeqNumber(rev.max_seq_to_be_acked))
         && ack_flag
     {
-        *a |= Analysis::ACK_LOST_SEGMENT;
-        // Raise the bar so the same hole is reported once.
-        rev.max_seq_to_be_acked = rev.next_seq;
+        if rev.max_seq_to_be_acked < rev.next_seq {
+            // The peer sent beyond a hole (tshark 4.0 compares the two as plain numbers):
+            // report, and raise the bar to what the peer sent, so that this hole is
+            // reported once.
+            rev.max_seq_to_be_acked = rev.next_seq;
+            *a |= Analysis::ACK_LOST_SEGMENT;
+        } else {
+            // No hole: the peer's data was acknowledged beyond what it sent. Report it
+            // unless the peer's duplicate-ACK count says it was already (-1, set here,
+            // until the peer acknowledges something new; its next duplicate ACK then
+            // counts as the first), or the peer has just sent duplicate ACKs.
+            if rev.dup_ack_num == 0 {
+                *a |= Analysis::ACK_LOST_SEGMENT;
+            }
+            rev.dup_ack_num = -1;
+        }
     }
 
     // Retransmission, fast retransmission, spurious retransmission, out-of-order.
@@ -919,8 +1338,10 @@ fn analyze(
                 break 'kind;
             }
             // Fast: after two or more duplicate ACKs for this very byte, within 20 ms.
+            // Wireshark's count is unsigned: the -1 an ACKed unseen segment leaves counts
+            // as very many.
             if not_advanced
-                && rev.dup_ack_num >= 2
+                && (rev.dup_ack_num >= 2 || rev.dup_ack_num < 0)
                 && rev.last_ack == s.seq
                 && elapsed(s.ts, rev.last_ack_time) < FAST_RETRANSMISSION_NS
             {

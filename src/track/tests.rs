@@ -576,3 +576,175 @@ fn test_syn_sent_accurate_ecn_negotiated() {
     let synack = plain.tcp(&seg(SV, C, SA | TcpFlags::AE, 5000, 1001, 65000, 0, vec![]));
     assert!(!synack.accurate_ecn);
 }
+
+/// The client of the `i`-th conversation of a flood (distinct ports, then addresses).
+fn flood_client(i: u32) -> (Ipv4Addr, u16) {
+    let [a, b] = u16::try_from(i / 50_000).unwrap_or(0).to_be_bytes();
+    (
+        Ipv4Addr::new(10, 1, a, b),
+        10_000 + u16::try_from(i % 50_000).unwrap_or(0),
+    )
+}
+
+/// Issue 13, item 14: a flood of SYNs nobody answers. At most [`MAX_LIVE`] conversations
+/// hold their full state; every other one is held quiet (no allocation of its own), and a
+/// quiet one that is answered later gets the very facts and summary it would have got had
+/// it stayed live.
+#[test]
+fn test_syn_sent_flood_live_state_bounded() {
+    let n = u32::try_from(MAX_LIVE).unwrap_or(u32::MAX) + 3000;
+    let mut run = Run::new();
+    for i in 0..n {
+        run.tcp(&seg(flood_client(i), SV, S, 1000 + i, 0, 64240, 0, vec![]));
+        assert!(run.tracker.live_conversations() <= MAX_LIVE, "SYN {i}");
+    }
+    assert_eq!(run.tracker.live_conversations(), MAX_LIVE);
+    let quiet = run
+        .tracker
+        .tcp
+        .chunks
+        .iter()
+        .flatten()
+        .filter(|(_, conv)| conv.is_quiet())
+        .count();
+    assert_eq!(quiet, 3000, "the 3,000 least recent SYNs are held quiet");
+    // The first conversation, quiet by now, is answered and used.
+    let first = flood_client(0);
+    let late = [
+        seg(SV, first, SA, 5000, 1001, 65535, 0, vec![]),
+        seg(first, SV, A, 1001, 5001, 64240, 0, vec![]),
+        seg(first, SV, PA, 1001, 5001, 64240, 10, vec![]),
+        seg(SV, first, A, 5001, 1011, 65535, 0, vec![]),
+    ];
+    let got: Vec<TcpFacts> = late.iter().map(|p| run.tcp(p)).collect();
+    // The same conversation alone, its frames numbered and timed as in the flood.
+    let mut alone = Run::new();
+    alone.tcp(&seg(first, SV, S, 1000, 0, 64240, 0, vec![]));
+    alone.frame = u64::from(n);
+    let expected: Vec<TcpFacts> = late.iter().map(|p| alone.tcp(p)).collect();
+    assert_eq!(got, expected);
+    assert_eq!(got.first().map(|t| t.acks_frame), Some(Some(1)));
+    let conversations = run.tracker.finish();
+    let alone = alone.tracker.finish();
+    assert_eq!(conversations.first(), alone.first());
+    assert_eq!(conversations.len(), usize::try_from(n).unwrap_or(0));
+    assert!(conversations.iter().skip(1).all(|c| c.zeek_state == "S0"));
+}
+
+/// A connection that closes (both FINs acknowledged) gives its live state up at once; a
+/// late retransmission of its FIN is still analysed as one, and it is given up again.
+#[test]
+fn test_time_wait_closed_frees_live_state() {
+    let mut run = Run::new();
+    handshake(&mut run);
+    run.tcp(&seg(C, SV, PA, 1001, 5001, 512, 10, vec![]));
+    run.tcp(&seg(SV, C, A, 5001, 1011, 512, 0, vec![]));
+    run.tcp(&seg(C, SV, FA, 1011, 5001, 512, 0, vec![]));
+    run.tcp(&seg(SV, C, FA, 5001, 1012, 512, 0, vec![]));
+    assert_eq!(run.tracker.live_conversations(), 1);
+    let closing = run.tcp(&seg(C, SV, A, 1012, 5002, 512, 0, vec![]));
+    assert!(closing.closes);
+    assert_eq!(run.tracker.live_conversations(), 0);
+    let again = run.tcp(&seg(SV, C, FA, 5001, 1012, 512, 0, vec![]));
+    assert!(again.analysis.has(Analysis::RETRANSMISSION), "{again:?}");
+    assert_eq!(again.rel_seq, 1);
+    let dup = run.tcp(&seg(C, SV, A, 1012, 5002, 512, 0, vec![]));
+    assert_eq!(dup.dup_ack, Some((8, 1)), "{dup:?}");
+    assert_eq!(run.tracker.live_conversations(), 0);
+    let conversations = run.tracker.finish();
+    assert!(conversations.first().is_some_and(|c| c.teardown_complete));
+}
+
+/// What every conversation keeps for its whole life, in the tracker's list (its index
+/// slot aside): the README's figure.
+#[test]
+fn test_conversation_record_size_bounded() {
+    assert!(
+        std::mem::size_of::<(Common, TcpConv)>() <= 224,
+        "{}",
+        std::mem::size_of::<(Common, TcpConv)>()
+    );
+}
+
+/// Issue 15, "Dup ACK vs Window Update on gaps": tshark compares window fields unscaled,
+/// so after a scaled handshake an ACK repeating the SYN-ACK's field is a duplicate ACK
+/// (wirelab compared 512 << 7 with the SYN-ACK's unscaled 512: a window update).
+#[test]
+fn test_established_gap_dup_ack_compares_unscaled_windows() {
+    let mut run = Run::new();
+    let ws = || vec![TcpOption::WindowScale(7)];
+    run.tcp(&seg(C, SV, S, 1000, 0, 64240, 0, ws()));
+    run.tcp(&seg(SV, C, SA, 5000, 1001, 512, 0, ws()));
+    run.tcp(&seg(C, SV, A, 1001, 5001, 502, 0, vec![]));
+    let gap = run.tcp(&seg(C, SV, PA, 1011, 5001, 502, 10, vec![]));
+    assert!(gap.analysis.has(Analysis::LOST_SEGMENT));
+    let dup = run.tcp(&seg(SV, C, A, 5001, 1001, 512, 0, vec![]));
+    assert_eq!(dup.analysis, Analysis(Analysis::DUP_ACK), "{dup:?}");
+    assert_eq!(dup.dup_ack, Some((2, 1)));
+    assert_eq!(dup.window, 65536, "the facts keep the scaled window");
+}
+
+/// Issue 15, "ACKed unseen segment raised where tshark raises nothing": without a hole,
+/// an ACK beyond what the peer sent is reported only while the peer has no duplicate ACK
+/// counted, and once (the peer's count is -1 until it acknowledges something new; its
+/// next duplicate ACK is #1).
+#[test]
+fn test_established_acked_unseen_reported_once() {
+    let mut run = Run::new();
+    handshake(&mut run);
+    let dup = run.tcp(&seg(SV, C, A, 5001, 1001, 65000, 0, vec![]));
+    assert!(dup.analysis.has(Analysis::DUP_ACK));
+    let beyond = run.tcp(&seg(C, SV, A, 1001, 5006, 512, 0, vec![]));
+    assert!(
+        !beyond.analysis.has(Analysis::ACK_LOST_SEGMENT),
+        "{beyond:?}"
+    );
+    let again = run.tcp(&seg(SV, C, A, 5001, 1001, 65000, 0, vec![]));
+    assert_eq!(again.dup_ack.map(|d| d.1), Some(1), "{again:?}");
+    // A hole in the server's data, then an ACK beyond it: reported.
+    run.tcp(&seg(SV, C, PA, 5011, 1001, 65000, 10, vec![]));
+    let hole = run.tcp(&seg(C, SV, A, 1001, 5021, 512, 0, vec![]));
+    assert!(hole.analysis.has(Analysis::ACK_LOST_SEGMENT), "{hole:?}");
+}
+
+/// Issue 15, "relative sequence numbers after port reuse": a SYN-ACK with another initial
+/// sequence number keeps its stream, is marked as reusing the ports, and its side is
+/// numbered from the new number from then on (the other side from its old one).
+#[test]
+fn test_syn_received_synack_new_isn_renumbers_its_side() {
+    let mut run = Run::new();
+    run.tcp(&seg(C, SV, S, 1000, 0, 1000, 0, vec![]));
+    run.tcp(&seg(SV, C, SA, 5000, 1001, 1000, 0, vec![]));
+    let f = run.feed(&seg(SV, C, SA, 6000, 1001, 1000, 0, vec![]));
+    assert_eq!(f.stream, Some(0));
+    assert!(!f.opens_conversation);
+    let t = f.tcp.unwrap_or_default();
+    assert!(t.analysis.has(Analysis::PORT_REUSED), "{t:?}");
+    assert_eq!((t.rel_seq, t.rel_ack), (0, 1));
+    let ack = run.tcp(&seg(C, SV, A, 1001, 6001, 1000, 0, vec![]));
+    assert_eq!((ack.rel_seq, ack.rel_ack), (1, 1));
+}
+
+/// tshark writes each analysis label in front of the Info column as it checks the flags,
+/// so they read in the reverse of its checking order.
+#[test]
+fn test_analysis_info_labels_in_tshark_order() {
+    let a = Analysis(
+        Analysis::PORT_REUSED
+            | Analysis::LOST_SEGMENT
+            | Analysis::ACK_LOST_SEGMENT
+            | Analysis::ZERO_WINDOW
+            | Analysis::KEEP_ALIVE,
+    );
+    let labels: Vec<&str> = a.info_labels().map(|(_, l)| l).collect();
+    assert_eq!(
+        labels,
+        [
+            "TCP ZeroWindow",
+            "TCP Keep-Alive",
+            "TCP ACKed unseen segment",
+            "TCP Previous segment not captured",
+            "TCP Port numbers reused"
+        ]
+    );
+}
