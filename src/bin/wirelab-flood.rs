@@ -7,7 +7,10 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
+use std::io::IoSlice;
+
 use clap::Parser;
+use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrStorage, sendmmsg};
 
 /// Sends a bounded, paced flood of small UDP datagrams to a loopback port.
 #[derive(Debug, Parser)]
@@ -35,35 +38,30 @@ const MAX_DATAGRAMS: u64 = 5_000_000;
 const BATCH: usize = 32;
 
 /// Sends `count` (at most [`BATCH`]) copies of `payload` on the connected socket with one
-/// `sendmmsg` call; returns how many the kernel took.
-fn send_batch(socket: &UdpSocket, payload: &[u8], count: usize) -> std::io::Result<usize> {
+/// `sendmmsg` call (nix's safe wrapper); returns how many the kernel took. `headers`: the
+/// message headers, made once.
+fn send_batch(
+    socket: &UdpSocket,
+    headers: &mut MultiHeaders<SockaddrStorage>,
+    payload: &[u8],
+    count: usize,
+) -> std::io::Result<usize> {
     use std::os::unix::io::AsRawFd;
     let count = count.min(BATCH);
-    let mut iov = libc::iovec {
-        iov_base: payload.as_ptr() as *mut libc::c_void,
-        iov_len: payload.len(),
-    };
-    // SAFETY: zeroed mmsghdr is a valid "no name, no control" header; every msg_iov points
-    // at the one iovec above, which points at `payload`; all outlive the call.
-    let mut msgs: [libc::mmsghdr; BATCH] = unsafe { std::mem::zeroed() };
-    for m in msgs.iter_mut().take(count) {
-        m.msg_hdr.msg_iov = &mut iov;
-        m.msg_hdr.msg_iovlen = 1;
-    }
-    // SAFETY: `msgs` holds `count` initialised headers; the fd is our open socket.
-    let r = unsafe {
-        libc::sendmmsg(
-            socket.as_raw_fd(),
-            msgs.as_mut_ptr(),
-            count as libc::c_uint,
-            0,
-        )
-    };
-    if r < 0 {
-        Err(std::io::Error::last_os_error())
-    } else {
-        Ok(r as usize)
-    }
+    let one = [IoSlice::new(payload)];
+    let slices = [one; BATCH];
+    // Connected: no address per message.
+    let addrs: [Option<SockaddrStorage>; BATCH] = [None; BATCH];
+    let sent = sendmmsg(
+        socket.as_raw_fd(),
+        headers,
+        slices.iter().take(count),
+        &addrs[..count],
+        [],
+        MsgFlags::empty(),
+    )
+    .map_err(std::io::Error::from)?;
+    Ok(sent.count())
 }
 const MAX_SECONDS: f64 = 60.0;
 
@@ -105,6 +103,7 @@ fn main() {
     let start = Instant::now();
     let deadline = start + Duration::from_secs_f64(seconds + 1.0);
     let (mut sent, mut failed) = (0u64, 0u64);
+    let mut headers = MultiHeaders::<SockaddrStorage>::preallocate(BATCH, None);
     while sent + failed < total && Instant::now() < deadline {
         // How many should have gone by now, at the asked rate.
         let due = ((start.elapsed().as_secs_f64() * args.rate as f64) as u64).min(total);
@@ -114,7 +113,7 @@ fn main() {
             for (i, b) in payload.iter_mut().take(8).enumerate() {
                 *b = b'a' + ((n >> (i * 3)) & 7) as u8;
             }
-            match send_batch(&socket, &payload, batch) {
+            match send_batch(&socket, &mut headers, &payload, batch) {
                 Ok(k) => {
                     sent += k as u64;
                     failed += (batch - k) as u64;
