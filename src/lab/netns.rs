@@ -10,8 +10,25 @@ use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
+/// Namespaces are Linux's: elsewhere each call says so.
+#[cfg(not(target_os = "linux"))]
+fn unsupported() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        "network namespaces are Linux's: use --server/--serve with a partner host instead",
+    )
+}
+
 /// Enters a new user namespace (mapping the current user to root) and a new network
 /// namespace, then brings its loopback interface up.
+#[cfg(not(target_os = "linux"))]
+pub fn enter_private_namespace() -> io::Result<()> {
+    Err(unsupported())
+}
+
+/// Enters a new user namespace (mapping the current user to root) and a new network
+/// namespace, then brings its loopback interface up.
+#[cfg(target_os = "linux")]
 pub fn enter_private_namespace() -> io::Result<()> {
     use nix::sched::{CloneFlags, unshare};
     let (uid, gid) = (nix::unistd::geteuid(), nix::unistd::getegid());
@@ -25,6 +42,7 @@ pub fn enter_private_namespace() -> io::Result<()> {
 
 /// Sets IFF_UP on `lo` in the current network namespace. (The one hand-written `unsafe`
 /// left here: neither nix nor rustix wraps the SIOCGIFFLAGS/SIOCSIFFLAGS ioctls.)
+#[cfg(target_os = "linux")]
 pub fn loopback_up() -> io::Result<()> {
     // SAFETY: socket/ioctl/close on a zeroed ifreq whose name is a valid C string.
     unsafe {
@@ -63,7 +81,20 @@ pub fn thread_count() -> usize {
         .unwrap_or(0)
 }
 
+/// Sets IFF_UP on `lo` in the current network namespace.
+#[cfg(not(target_os = "linux"))]
+pub fn loopback_up() -> io::Result<()> {
+    Err(unsupported())
+}
+
 /// Moves the calling thread into the network namespace at `path` (e.g. /run/netns/NAME).
+#[cfg(not(target_os = "linux"))]
+pub fn enter_netns(_path: &std::path::Path) -> io::Result<()> {
+    Err(unsupported())
+}
+
+/// Moves the calling thread into the network namespace at `path` (e.g. /run/netns/NAME).
+#[cfg(target_os = "linux")]
 pub fn enter_netns(path: &std::path::Path) -> io::Result<()> {
     let f = File::open(path)?;
     // Affects only the calling thread.
