@@ -20,7 +20,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use super::block::Block;
-use super::{Comments, Frame, LinkType, Precision, Timestamp};
+use super::{Comments, Frame, InterfaceStatistics, LinkType, Precision, Timestamp};
 use crate::error::SourceError;
 
 /// Bytes read from the input at a time, at most.
@@ -39,8 +39,13 @@ const SHB: u32 = 0x0A0D_0D0A;
 const IDB: u32 = 1;
 const PB: u32 = 2;
 const SPB: u32 = 3;
+const ISB: u32 = 5;
 const EPB: u32 = 6;
 const BYTE_ORDER_MAGIC: u32 = 0x1A2B_3C4D;
+/// Interface Statistics Blocks kept (the last of each link type), at most.
+const MAX_STATISTICS: usize = 16;
+/// Comments kept of one Interface Statistics Block, at most.
+const MAX_STATISTICS_COMMENTS: usize = 8;
 
 /// The container format of a capture file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,6 +183,9 @@ pub struct FileSource {
     first: Option<(LinkType, Precision)>,
     /// The first section's comments (pcapng).
     section_comments: Vec<String>,
+    /// The Interface Statistics Blocks read so far: the last of each link type, at most
+    /// [`MAX_STATISTICS`].
+    statistics: Vec<InterfaceStatistics>,
 }
 
 impl std::fmt::Debug for FileSource {
@@ -244,6 +252,7 @@ impl FileSource {
             done: false,
             first: None,
             section_comments: Vec::new(),
+            statistics: Vec::new(),
         };
         source.read_header()?;
         Ok(source)
@@ -277,6 +286,14 @@ impl FileSource {
     /// with the header.
     pub fn section_comments(&self) -> &[String] {
         &self.section_comments
+    }
+
+    /// The Interface Statistics Blocks read so far (pcapng; the last of each link type):
+    /// read to the end, those a capture program wrote as it stopped (dumpcap, `wirelab
+    /// lab -w`). Blocks that are malformed or name an interface never described are
+    /// skipped, not damage: they hold no frame.
+    pub fn statistics(&self) -> &[InterfaceStatistics] {
+        &self.statistics
     }
 
     /// How finely the first interface's times are stored (nanoseconds when unknown).
@@ -752,7 +769,17 @@ impl FileSource {
                     big_endian: big,
                 })
             }
-            // Statistics, name resolution, decryption secrets, custom blocks: not frames.
+            ISB => {
+                let interfaces = match &self.kind {
+                    Kind::PcapNg(s) => &s.interfaces[..],
+                    Kind::Pcap(_) => &[],
+                };
+                if let Some(stats) = statistics_fields(b, big, body_end, interfaces) {
+                    keep_statistics(&mut self.statistics, stats);
+                }
+                Parsed::Other
+            }
+            // Name resolution, decryption secrets, custom blocks: not frames.
             _ => Parsed::Other,
         };
         block.start += need;
@@ -824,21 +851,94 @@ fn packet_fields(
         return Err("captured length runs past the end of its block".into());
     }
     let options_at = 28 + ((caplen + 3) & !3);
-    let units = (u64::from(hi) << 32) | u64::from(lo);
-    let per = iface.units_per_sec;
-    let secs = i64::try_from(units / per)
-        .unwrap_or(i64::MAX)
-        .saturating_add(iface.offset_secs);
-    let nanos =
-        u32::try_from(u128::from(units % per) * 1_000_000_000 / u128::from(per)).unwrap_or(0);
     Ok(PacketFields {
-        ts: Timestamp { secs, nanos },
+        ts: iface.time(hi, lo),
         linktype: iface.linktype,
         orig_len,
         // As libpcap: bytes past the interface's snapshot length are dropped.
         data: (28, caplen.min(iface.snaplen as usize)),
         options: (options_at, body_end.saturating_sub(options_at)),
     })
+}
+
+impl Interface {
+    /// A timestamp of this interface (its two 32-bit halves, in its units).
+    fn time(&self, hi: u32, lo: u32) -> Timestamp {
+        let units = (u64::from(hi) << 32) | u64::from(lo);
+        let per = self.units_per_sec;
+        let secs = i64::try_from(units / per)
+            .unwrap_or(i64::MAX)
+            .saturating_add(self.offset_secs);
+        let nanos =
+            u32::try_from(u128::from(units % per) * 1_000_000_000 / u128::from(per)).unwrap_or(0);
+        Timestamp { secs, nanos }
+    }
+}
+
+/// Reads an Interface Statistics Block (`b`, its options ending at `body_end`): `None`
+/// when it is too short for its fixed fields or names an interface never described. An
+/// option running past the block ends the options (those before it are kept); options of
+/// the wrong length are skipped.
+fn statistics_fields(
+    b: &[u8],
+    big: bool,
+    body_end: usize,
+    interfaces: &[Interface],
+) -> Option<InterfaceStatistics> {
+    let (interface, hi, lo) = (u32_at(b, 8, big)?, u32_at(b, 12, big)?, u32_at(b, 16, big)?);
+    if body_end < 20 {
+        return None;
+    }
+    let iface = interfaces.get(usize::try_from(interface).ok()?)?;
+    let mut stats = InterfaceStatistics {
+        linktype: iface.linktype,
+        ts: iface.time(hi, lo),
+        start: None,
+        end: None,
+        received: None,
+        dropped: None,
+        comments: Vec::new(),
+    };
+    let mut options = b.get(20..body_end).unwrap_or_default();
+    while let (Some(code), Some(len)) = (u16_at(options, 0, big), u16_at(options, 2, big)) {
+        let len = usize::from(len);
+        let Some(value) = options.get(4..4 + len) else {
+            break;
+        };
+        let time = || Some(iface.time(u32_at(value, 0, big)?, u32_at(value, 4, big)?));
+        // A 64-bit count in the section's byte order.
+        let count = || {
+            let a: [u8; 8] = value.try_into().ok()?;
+            Some(if big {
+                u64::from_be_bytes(a)
+            } else {
+                u64::from_le_bytes(a)
+            })
+        };
+        match (code, len) {
+            (0, _) => break,
+            (1, _) if stats.comments.len() < MAX_STATISTICS_COMMENTS => stats
+                .comments
+                .push(String::from_utf8_lossy(value).into_owned()),
+            (2, 8) => stats.start = time(),
+            (3, 8) => stats.end = time(),
+            (4, 8) => stats.received = count(),
+            (5, 8) => stats.dropped = count(),
+            _ => {}
+        }
+        options = options.get(4 + ((len + 3) & !3)..).unwrap_or_default();
+    }
+    Some(stats)
+}
+
+/// Keeps `stats` in place of the one of the same link type (a later block is the newer
+/// count), or as one more while fewer than [`MAX_STATISTICS`] are kept.
+fn keep_statistics(kept: &mut Vec<InterfaceStatistics>, stats: InterfaceStatistics) {
+    if let Some(k) = kept.iter_mut().find(|k| k.linktype == stats.linktype) {
+        *k = stats;
+    } else if kept.len() < MAX_STATISTICS {
+        kept.push(stats);
+    }
 }
 
 /// Reads `if_tsresol` and `if_tsoffset` from an interface block's options.

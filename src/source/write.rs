@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::{Frame, LinkType, Precision};
+use super::{Frame, InterfaceStatistics, LinkType, Precision, Timestamp};
 
 /// Which file format to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,10 +215,11 @@ impl CaptureWriter {
         let caplen = u32::try_from(frame.data.len()).unwrap_or(u32::MAX);
         let data = frame.data;
         let ts = frame.ts.or_zero();
-        let (per_sec, frac) = match self.precision {
-            Precision::Micro => (1_000_000u64, u64::from(ts.nanos / 1000)),
-            Precision::Nano => (1_000_000_000, u64::from(ts.nanos)),
+        let frac = match self.precision {
+            Precision::Micro => u64::from(ts.nanos / 1000),
+            Precision::Nano => u64::from(ts.nanos),
         };
+        let units = self.units(ts);
         let b = &mut self.buf;
         match self.format {
             OutFormat::Pcap => {
@@ -231,8 +232,6 @@ impl CaptureWriter {
                 b.extend_from_slice(data);
             }
             OutFormat::PcapNg => {
-                let secs = u64::try_from(ts.secs).unwrap_or(0);
-                let units = secs.saturating_mul(per_sec).saturating_add(frac);
                 let comments = frame
                     .comments
                     .iter()
@@ -262,6 +261,75 @@ impl CaptureWriter {
             self.flush()?;
         }
         Ok(())
+    }
+
+    /// A time in this file's units (microseconds or nanoseconds since the epoch; 0 before it).
+    fn units(&self, ts: Timestamp) -> u64 {
+        let (per_sec, frac) = match self.precision {
+            Precision::Micro => (1_000_000u64, u64::from(ts.nanos / 1000)),
+            Precision::Nano => (1_000_000_000, u64::from(ts.nanos)),
+        };
+        let secs = u64::try_from(ts.secs).unwrap_or(0);
+        secs.saturating_mul(per_sec).saturating_add(frac)
+    }
+
+    /// Ends a pcapng file as dumpcap does: an Interface Statistics Block for the interface
+    /// of `stats.linktype` (described first if no frame of it was written), with the
+    /// times, counts and comments given, written to the file at once. Classic pcap has no
+    /// room for it: nothing is written. Frames may still follow (the block is valid
+    /// anywhere after its interface).
+    pub fn write_statistics(&mut self, stats: &InterfaceStatistics) -> Result<(), WriteError> {
+        if self.format != OutFormat::PcapNg {
+            return Ok(());
+        }
+        let interface = Frame {
+            number: self.written + 1,
+            ts: stats.ts,
+            linktype: stats.linktype,
+            orig_len: 0,
+            data: &[],
+            comments: super::Comments::NONE,
+        };
+        let iface = self.interface(&interface)?;
+        let times = [(2u16, stats.start), (3, stats.end)].map(|(c, t)| (c, t.map(|t| self.units(t))));
+        let counts = [(4u16, stats.received), (5, stats.dropped)];
+        let comments = stats.comments.iter().map(String::as_bytes).filter(fits_option);
+        let fixed = times.iter().chain(&counts).filter(|(_, v)| v.is_some()).count() * 12;
+        let mut opt_len = comment_options_len(comments.clone());
+        if fixed > 0 {
+            // The end of options is counted once, with the comments' or alone.
+            opt_len = if opt_len == 0 { fixed + 4 } else { opt_len + fixed };
+        }
+        let total = u32::try_from(24 + opt_len).unwrap_or(u32::MAX);
+        let ts = self.units(stats.ts.or_zero());
+        let b = &mut self.buf;
+        put32(b, 5);
+        put32(b, total);
+        put32(b, iface);
+        put32(b, (ts >> 32) as u32);
+        put32(b, ts as u32);
+        for (code, units) in times {
+            if let Some(u) = units {
+                put16(b, code);
+                put16(b, 8);
+                put32(b, (u >> 32) as u32);
+                put32(b, u as u32);
+            }
+        }
+        for (code, count) in counts {
+            if let Some(n) = count {
+                put16(b, code);
+                put16(b, 8);
+                b.extend_from_slice(&n.to_le_bytes());
+            }
+        }
+        let any_comment = comment_options_len(comments.clone()) > 0;
+        put_comment_options(b, comments);
+        if fixed > 0 && !any_comment {
+            put32(b, 0);
+        }
+        put32(b, total);
+        self.flush()
     }
 
     /// Writes every whole record gathered to the file.

@@ -847,6 +847,84 @@ fn r12_lab_jsonl_and_check_of_the_file_lab_wrote_give_the_same_check_objects() {
             );
         }
     }
+    interrupted_lab_and_check_of_its_file_agree(dir.path(), &peer);
     let _ = server.kill();
     let _ = server.wait();
+}
+
+/// An interrupted lab (SIGINT while its partner stays silent) ends its file with an
+/// Interface Statistics Block saying so: `check` and `read` of the file, and of a
+/// `read -w` copy, skip the unfinished runs with the lab's own sentence; tshark and
+/// capinfos read the file. Without that block (a lab killed), the file is judged as
+/// complete, as before.
+fn interrupted_lab_and_check_of_its_file_agree(dir: &Path, peer: &Peer) {
+    let saved = dir.join("interrupted.pcapng");
+    let mut cmd = wirelab();
+    cmd.args([
+        "lab", "udp", "--server", &peer.peer_ip, "--port", "9881", "--runs", "3", "-m", "hello",
+        "--format", "jsonl", "-w",
+    ])
+    .arg(&saved);
+    let running = spawn(&mut cmd);
+    catches_sigint(running.child.id());
+    std::thread::sleep(Duration::from_millis(1500));
+    let _ = Command::new("kill")
+        .args(["-INT", &running.child.id().to_string()])
+        .status();
+    let lab = running.wait(RUN_LIMIT, "the interrupted lab did not end");
+    assert_eq!(lab.code, Some(130), "{}", lab.describe());
+    let frames: String = lab
+        .stderr
+        .split("interrupted after ")
+        .nth(1)
+        .unwrap_or("")
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    assert!(!frames.is_empty(), "{}", lab.stderr);
+    let from_lab = check_objects(&lab.out(), "interrupted lab --format jsonl");
+    let sentence = format!("the lab was interrupted after {frames} frames");
+    assert!(
+        from_lab.iter().any(|c| c["result"] == "skip"
+            && c["run"] == 1
+            && c["text"].as_str().unwrap_or("").contains(&sentence)),
+        "{from_lab:#?}"
+    );
+    assert!(!from_lab.iter().any(|c| c["result"] == "fail"), "{from_lab:#?}");
+    let check = run(wirelab().args(["check", "--format", "jsonl"]).arg(&saved));
+    assert_eq!(check.code, Some(0), "{}", check.describe());
+    assert_eq!(check_objects(&check.out(), "check of the interrupted file"), from_lab);
+    let read = run(wirelab().args(["read", "--color", "never"]).arg(&saved));
+    assert_eq!(read.code, Some(0), "{}", read.describe());
+    assert_shows(&read.out(), &[&sentence, "– UDP run 1:"]);
+    assert!(!read.out().contains("✗ UDP run 1"), "{}", read.out());
+    // `read -w` keeps the end: its copy checks the same.
+    let copy = dir.join("copy-interrupted.pcapng");
+    let r = run(wirelab().args(["read", "-w"]).arg(&copy).arg(&saved));
+    assert_eq!(r.code, Some(0), "{}", r.describe());
+    let again = run(wirelab().args(["check", "--format", "jsonl"]).arg(&copy));
+    assert_eq!(check_objects(&again.out(), "check of the copy"), from_lab);
+    // tshark and capinfos read the file, statistics block and all.
+    if super::util::require(super::util::have_program("tshark", "--version"), "tshark")
+        && super::util::require(super::util::have_program("capinfos", "-h"), "capinfos")
+    {
+        let t = Command::new("tshark").arg("-r").arg(&saved).output().unwrap();
+        assert!(t.status.success(), "{}", String::from_utf8_lossy(&t.stderr));
+        let rows = String::from_utf8_lossy(&t.stdout).lines().count();
+        assert_eq!(rows.to_string(), frames, "tshark's frames");
+        let c = Command::new("capinfos").arg(&saved).output().unwrap();
+        let info = String::from_utf8_lossy(&c.stdout).into_owned();
+        assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+        assert_shows(&info, &["Number of stat entries = 1", &format!("Number of packets = {frames}")]);
+    }
+    // The same file without its last block (the statistics), as a killed lab leaves it:
+    // judged as complete, so the unfinished run fails.
+    let bytes = std::fs::read(&saved).unwrap();
+    let last: [u8; 4] = bytes[bytes.len() - 4..].try_into().unwrap();
+    let cut = dir.join("killed.pcapng");
+    std::fs::write(&cut, &bytes[..bytes.len() - u32::from_le_bytes(last) as usize]).unwrap();
+    let killed = run(wirelab().args(["check", "--format", "jsonl"]).arg(&cut));
+    assert_eq!(killed.code, Some(1), "{}", killed.describe());
+    let objects = check_objects(&killed.out(), "check of the killed lab's file");
+    assert!(!objects.iter().any(|c| c["result"] == "skip"), "{objects:#?}");
 }
