@@ -40,7 +40,11 @@ pub struct LabEnd {
 /// The statistics a lab's file ends with: times, counts, and a comment saying whether
 /// it was interrupted after how many frames (read back by [`interrupted_after`]).
 pub fn end_statistics(end: &LabEnd) -> InterfaceStatistics {
-    let head = if end.interrupted { INTERRUPTED } else { FINISHED };
+    let head = if end.interrupted {
+        INTERRUPTED
+    } else {
+        FINISHED
+    };
     InterfaceStatistics {
         linktype: end.linktype,
         ts: end.end,
@@ -55,10 +59,12 @@ pub fn end_statistics(end: &LabEnd) -> InterfaceStatistics {
 /// After how many frames the lab that wrote the file was interrupted, if the statistics
 /// it ends with say so.
 pub fn interrupted_after(stats: &[InterfaceStatistics]) -> Option<u64> {
-    stats
-        .iter()
-        .flat_map(|s| &s.comments)
-        .find_map(|c| c.strip_prefix(INTERRUPTED)?.strip_suffix(" frames")?.parse().ok())
+    stats.iter().flat_map(|s| &s.comments).find_map(|c| {
+        c.strip_prefix(INTERRUPTED)?
+            .strip_suffix(" frames")?
+            .parse()
+            .ok()
+    })
 }
 
 /// The section comment of a lab judging the conversations on `ports` as `expect` says.

@@ -1346,6 +1346,144 @@ mod tests {
         );
     }
 
+    /// An Interface Statistics Block naming `iface`, taken at `ts`, with `options` as given.
+    fn isb(iface: u32, ts: u64, options: &[u8]) -> Vec<u8> {
+        let len = (24 + options.len()) as u32;
+        let mut v = Vec::new();
+        for x in [ISB, len, iface, (ts >> 32) as u32, ts as u32] {
+            v.extend(x.to_le_bytes());
+        }
+        v.extend(options);
+        v.extend(len.to_le_bytes());
+        v
+    }
+
+    /// One pcapng option (code, value), padded.
+    fn option(code: u16, value: &[u8]) -> Vec<u8> {
+        let mut v = code.to_le_bytes().to_vec();
+        v.extend((value.len() as u16).to_le_bytes());
+        v.extend(value);
+        v.resize(4 + ((value.len() + 3) & !3), 0);
+        v
+    }
+
+    /// Every frame and the statistics of `bytes`, read to the end (damage is a panic).
+    fn frames_and_statistics(bytes: &[u8]) -> (usize, Vec<InterfaceStatistics>) {
+        let f = file_with(bytes);
+        let mut source = FileSource::open(f.path()).unwrap();
+        let mut n = 0;
+        while source.next_frame().unwrap().is_some() {
+            n += 1;
+        }
+        (n, source.statistics().to_vec())
+    }
+
+    #[test]
+    fn test_statistics_block_read_with_its_times_counts_and_comment() {
+        let mut bytes = pcapng_start(1, 0, 9);
+        bytes.extend(epb(1_000_000_000, &[1, 2, 3], &[]));
+        // Times as two 32-bit halves, high first, in nanoseconds: 1 s and 2 s.
+        let time = |units: u64| {
+            [
+                ((units >> 32) as u32).to_le_bytes(),
+                (units as u32).to_le_bytes(),
+            ]
+            .concat()
+        };
+        let mut options = option(2, &time(1_000_000_000));
+        options.extend(option(3, &time(2_000_000_000)));
+        options.extend(option(4, &9u64.to_le_bytes()));
+        options.extend(option(5, &1u64.to_le_bytes()));
+        options.extend(option(1, b"wirelab lab: interrupted after 1 frames"));
+        options.extend(option(0, &[]));
+        bytes.extend(isb(0, 2_000_000_000, &options));
+        let (frames, stats) = frames_and_statistics(&bytes);
+        assert_eq!(frames, 1);
+        let second = |secs| Some(Timestamp { secs, nanos: 0 });
+        assert_eq!(
+            stats,
+            [InterfaceStatistics {
+                linktype: LinkType::ETHERNET,
+                ts: Timestamp { secs: 2, nanos: 0 },
+                start: second(1),
+                end: second(2),
+                received: Some(9),
+                dropped: Some(1),
+                comments: vec!["wirelab lab: interrupted after 1 frames".into()],
+            }]
+        );
+    }
+
+    /// Statistics blocks that lie about their lengths or name no interface: never a
+    /// panic, never damage (frames after them are read), and only what is sound is kept.
+    #[test]
+    fn test_hostile_statistics_blocks_are_skipped_or_cut_to_what_is_sound() {
+        let mut bytes = pcapng_start(1, 0, 6);
+        // Too short for its fixed fields (the block alone is sound).
+        for x in [ISB, 16, 0, 16] {
+            bytes.extend(x.to_le_bytes());
+        }
+        // An interface never described.
+        bytes.extend(isb(7, 0, &option(1, b"nobody's")));
+        // A comment claiming 65,535 bytes, then an end of options claiming more.
+        let mut lying = option(4, &5u64.to_le_bytes());
+        lying.extend(option(1, b"kept"));
+        lying.extend([1, 0, 0xff, 0xff, b'x', b'y', 0, 0]);
+        bytes.extend(isb(0, 0, &lying));
+        // Counts of the wrong length are left out; a time cut short too.
+        let mut odd = option(4, &[1, 2, 3]);
+        odd.extend(option(2, &[0; 4]));
+        odd.extend(option(5, &2u64.to_le_bytes()));
+        odd.extend([3, 0, 8, 0, 0, 0, 0, 0]);
+        let mut second_iface = Vec::new();
+        for x in [IDB, 20] {
+            second_iface.extend(x.to_le_bytes());
+        }
+        second_iface.extend(101u16.to_le_bytes());
+        second_iface.extend([0, 0, 0, 0, 0, 0]);
+        second_iface.extend(20u32.to_le_bytes());
+        bytes.extend(second_iface);
+        bytes.extend(isb(1, 0, &odd));
+        bytes.extend(epb(5, &[9], &[]));
+        let (frames, stats) = frames_and_statistics(&bytes);
+        assert_eq!(frames, 1);
+        assert_eq!(stats.len(), 2, "{stats:#?}");
+        assert_eq!(
+            (stats[0].received, stats[0].comments.as_slice()),
+            (Some(5), ["kept".to_string()].as_slice())
+        );
+        assert_eq!(stats[1].linktype, LinkType(101));
+        assert_eq!(
+            (
+                stats[1].received,
+                stats[1].start,
+                stats[1].dropped,
+                stats[1].end
+            ),
+            (None, None, Some(2), None)
+        );
+    }
+
+    /// Many statistics blocks, each with many comments: what is kept stays bounded (the
+    /// last block per link type, a few comments each).
+    #[test]
+    fn test_statistics_kept_are_bounded() {
+        let mut bytes = pcapng_start(1, 0, 6);
+        let mut options = Vec::new();
+        for i in 0..100 {
+            options.extend(option(1, format!("comment {i}").as_bytes()));
+        }
+        for i in 0..1000u64 {
+            let mut o = option(4, &i.to_le_bytes());
+            o.extend(&options);
+            bytes.extend(isb(0, i, &o));
+        }
+        let (_, stats) = frames_and_statistics(&bytes);
+        assert_eq!(stats.len(), 1);
+        assert_eq!(stats[0].received, Some(999));
+        assert_eq!(stats[0].comments.len(), MAX_STATISTICS_COMMENTS);
+    }
+
     #[test]
     fn r11_unknown_section_version_is_refused() {
         let f = file_with(&pcapng_start(2, 0, 6));

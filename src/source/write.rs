@@ -275,12 +275,12 @@ impl CaptureWriter {
 
     /// Ends a pcapng file as dumpcap does: an Interface Statistics Block for the interface
     /// of `stats.linktype` (described first if no frame of it was written), with the
-    /// times, counts and comments given, written to the file at once. Classic pcap has no
-    /// room for it: nothing is written. Frames may still follow (the block is valid
+    /// times, counts and comments given, written to the file at once (with the frames
+    /// before it). Classic pcap has no room for it: only the frames are written. Frames may still follow (the block is valid
     /// anywhere after its interface).
     pub fn write_statistics(&mut self, stats: &InterfaceStatistics) -> Result<(), WriteError> {
         if self.format != OutFormat::PcapNg {
-            return Ok(());
+            return self.flush();
         }
         let interface = Frame {
             number: self.written + 1,
@@ -291,14 +291,28 @@ impl CaptureWriter {
             comments: super::Comments::NONE,
         };
         let iface = self.interface(&interface)?;
-        let times = [(2u16, stats.start), (3, stats.end)].map(|(c, t)| (c, t.map(|t| self.units(t))));
+        let times =
+            [(2u16, stats.start), (3, stats.end)].map(|(c, t)| (c, t.map(|t| self.units(t))));
         let counts = [(4u16, stats.received), (5, stats.dropped)];
-        let comments = stats.comments.iter().map(String::as_bytes).filter(fits_option);
-        let fixed = times.iter().chain(&counts).filter(|(_, v)| v.is_some()).count() * 12;
+        let comments = stats
+            .comments
+            .iter()
+            .map(String::as_bytes)
+            .filter(fits_option);
+        let fixed = times
+            .iter()
+            .chain(&counts)
+            .filter(|(_, v)| v.is_some())
+            .count()
+            * 12;
         let mut opt_len = comment_options_len(comments.clone());
         if fixed > 0 {
             // The end of options is counted once, with the comments' or alone.
-            opt_len = if opt_len == 0 { fixed + 4 } else { opt_len + fixed };
+            opt_len = if opt_len == 0 {
+                fixed + 4
+            } else {
+                opt_len + fixed
+            };
         }
         let total = u32::try_from(24 + opt_len).unwrap_or(u32::MAX);
         let ts = self.units(stats.ts.or_zero());
@@ -510,6 +524,63 @@ mod tests {
                 r.next_frame().unwrap().map(|f| f.data.to_vec()),
                 Some(vec![1, 2, 3])
             );
+        }
+    }
+
+    /// Statistics written after the frames read back as written (pcapng, at the file's
+    /// precision), also for an interface no frame used; classic pcap has none.
+    #[test]
+    fn test_statistics_read_back_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |secs, nanos| Timestamp { secs, nanos };
+        let stats = |linktype, comments: &[&str]| InterfaceStatistics {
+            linktype,
+            ts: at(1_700_000_002, 987_654_321),
+            start: Some(at(1_700_000_000, 1)),
+            end: Some(at(1_700_000_002, 987_654_321)),
+            received: Some(12),
+            dropped: Some(u64::MAX),
+            comments: comments.iter().map(|c| c.to_string()).collect(),
+        };
+        let first = stats(
+            LinkType::ETHERNET,
+            &["wirelab lab: interrupted after 1 frames"],
+        );
+        let mut bare = stats(LinkType(101), &[]);
+        (bare.start, bare.received) = (None, None);
+        for (name, precision, want) in [
+            (
+                "n.pcapng",
+                Precision::Nano,
+                vec![first.clone(), bare.clone()],
+            ),
+            ("m.pcapng", Precision::Micro, {
+                let mut a = first.clone();
+                let mut b = bare.clone();
+                for t in [
+                    &mut a.ts,
+                    &mut b.ts,
+                    a.end.as_mut().unwrap(),
+                    b.end.as_mut().unwrap(),
+                ] {
+                    t.nanos = 987_654_000;
+                }
+                a.start = Some(at(1_700_000_000, 0));
+                vec![a, b]
+            }),
+            ("p.pcap", Precision::Nano, vec![]),
+        ] {
+            let path = dir.path().join(name);
+            let mut w = CaptureWriter::create(&path, 65_535, precision).unwrap();
+            w.write(&frame(&[1, 2, 3], Comments::NONE), None).unwrap();
+            w.write_statistics(&first).unwrap();
+            w.write_statistics(&bare).unwrap();
+            // Not dropped: the statistics are on disk at once.
+            let mut r = FileSource::open(&path).unwrap();
+            assert!(r.next_frame().unwrap().is_some(), "{name}");
+            assert!(r.next_frame().unwrap().is_none(), "{name}");
+            assert_eq!(r.statistics(), want.as_slice(), "{name}");
+            drop(w);
         }
     }
 
