@@ -895,6 +895,9 @@ fn interrupted_lab_and_check_of_its_file_agree(dir: &Path, silent_lab: &[&str]) 
         check_objects(&check.out(), "check of the interrupted file"),
         from_lab
     );
+    let table = run(wirelab().arg("check").arg(&saved));
+    assert_eq!(table.code, Some(0), "{}", table.describe());
+    assert_shows(&table.out(), &["\nInterrupted\n", &sentence]);
     let read = run(wirelab().args(["read", "--color", "never"]).arg(&saved));
     assert_eq!(read.code, Some(0), "{}", read.describe());
     assert_shows(&read.out(), &[&sentence, "– UDP run 1:"]);
