@@ -564,7 +564,8 @@ impl Pipeline {
         self.showing.lab_expect = expect;
     }
 
-    /// See [`Showing::capture_ended`].
+    /// The capture ended as `stats` say: an interrupted lab's unfinished runs are
+    /// `skip`, and the saved file ends with the same statistics (as the showing stage's).
     pub fn capture_ended(&mut self, stats: &[InterfaceStatistics]) -> Result<(), Failure> {
         self.showing.capture_ended(stats)
     }

@@ -12,6 +12,8 @@
 //! in the file (regular files), and none may exceed [`MAX_CAPLEN`] (classic pcap) or
 //! [`MAX_BLOCK`] (pcapng, any input). What libpcap does to a record is done here too: a
 //! captured length over the snapshot length is cut to it, one over 262,144 bytes is damage.
+//! Interface Statistics Blocks (how a capture ended) are kept, the last of each link type,
+//! a few comments each ([`FileSource::statistics`]); a malformed one is skipped.
 
 use std::fs::File;
 use std::io::{self, Read};

@@ -1,6 +1,7 @@
 //! Writing captures: classic pcap or pcapng (chosen by the file extension), at the time
 //! precision asked for (a saved file keeps its input's). pcapng keeps each frame's comments
-//! and can add a note per frame as one more.
+//! and can add a note per frame as one more, and ends, when asked, with an Interface
+//! Statistics Block ([`CaptureWriter::write_statistics`]) as dumpcap does.
 //!
 //! Records are gathered whole in a buffer and written whole, so that the file on disk is a
 //! valid capture after every write: killed at any moment, it holds every frame written
