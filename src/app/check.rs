@@ -59,6 +59,10 @@ pub fn check_file(path: &std::path::Path, lab_ports: &[u16]) -> Result<LabModel,
             Err(e) => return Err(e.to_string()),
         }
     }
+    // A lab interrupted says so at the file's end: its unfinished runs are `skip`.
+    if pipeline.capture_ended(source.statistics()).is_err() {
+        return Err(format!("{}: cannot be checked", path.display()));
+    }
     let model = pipeline.finish().map_err(|e| e.to_string())?;
     if model.runs.is_empty() && model.checks.is_empty() {
         // No lab run found: the `runs` check fails.

@@ -700,6 +700,7 @@ impl Exchanges {
                 all: true,
             });
         }
+        let (linktype, started) = (capture.linktype, crate::source::Timestamp::now());
         let _ = clients.go.send(());
         let driven = {
             let mut frames = LabFrames::new(&capture, &clients.done, stop);
@@ -725,9 +726,18 @@ impl Exchanges {
         }
         release.set(true);
         let interrupted = stop.load(Ordering::Relaxed);
-        if interrupted {
-            pipeline.set_interrupted(driven.frames);
-        }
+        // How the lab stopped, in one place: it marks unfinished runs when interrupted,
+        // and ends the `-w` file (pcapng), so that `read` and `check` of it judge alike.
+        let lab_end = super::saved_lab::LabEnd {
+            frames: driven.frames,
+            interrupted,
+            linktype,
+            start: started,
+            end: crate::source::Timestamp::now(),
+            received: end.stats.received.into(),
+            dropped: end.stats.dropped.into(),
+        };
+        pipeline.capture_ended(&[super::saved_lab::end_statistics(&lab_end)])?;
         // The view shows the lab model: "What the lab shows", the report's checks, or
         // the JSON Lines check objects.
         let model = pipeline.finish().map_err(output_error)?;

@@ -221,6 +221,8 @@ fn read(args: &ReadArgs, color: bool) -> Result<(), Failure> {
         if let Some(f) = driven.failure {
             return Err(f);
         }
+        // How the capture ended (a lab interrupted): for the checks and the -w copy.
+        pipeline.capture_ended(source.statistics())?;
         let unmatched = pipeline.unmatched();
         pipeline.finish().map_err(output_error)?;
         (driven.error, unmatched)

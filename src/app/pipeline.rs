@@ -17,7 +17,7 @@ use crate::present::jsonl::JsonLines;
 use crate::present::timeline::Timeline;
 use crate::present::{ConversationRow, Row, View};
 use crate::source::write::CaptureWriter;
-use crate::source::{Frame, Timestamp};
+use crate::source::{Frame, InterfaceStatistics, Timestamp};
 use crate::track::{Conversation, Facts, FrameMeta, Proto, Tracker};
 
 use super::{Failure, StreamSpec, output_error};
@@ -474,6 +474,21 @@ impl Showing {
         }
         self.view.flush().map_err(output_error)
     }
+
+    /// The capture ended as `stats` say (the lab's end, or the statistics a file ends
+    /// with): a lab interrupted there judges its unfinished runs `skip`, and the saved
+    /// file, if any, ends with the same statistics (pcapng).
+    pub fn capture_ended(&mut self, stats: &[InterfaceStatistics]) -> Result<(), Failure> {
+        if let Some(n) = super::saved_lab::interrupted_after(stats) {
+            self.lab_expect.interrupted_after = Some(n);
+        }
+        if let Some(w) = &mut self.writer {
+            for s in stats {
+                w.writer.write_statistics(s).map_err(AppError::from)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Conversations handed to a view per call when it takes them in batches (a view
@@ -549,9 +564,10 @@ impl Pipeline {
         self.showing.lab_expect = expect;
     }
 
-    /// Marks the lab as interrupted after the frames seen so far.
-    pub fn set_interrupted(&mut self, frames: u64) {
-        self.showing.lab_expect.interrupted_after = Some(frames);
+    /// The capture ended as `stats` say: an interrupted lab's unfinished runs are
+    /// `skip`, and the saved file ends with the same statistics (as the showing stage's).
+    pub fn capture_ended(&mut self, stats: &[InterfaceStatistics]) -> Result<(), Failure> {
+        self.showing.capture_ended(stats)
     }
 
     /// Pushes the rows shown so far to the output and the saved frames to the file.

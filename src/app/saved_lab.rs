@@ -1,15 +1,71 @@
 //! The lab's settings, saved by `wirelab lab -w` as the pcapng section's comment and read
 //! back by `read` and `check`: the lab's server ports (its scope) and what it expected
-//! (runs per protocol, the message), so that the file gives the checks the lab gave. A
-//! classic pcap file has no room for them, and an interruption is not saved (the comment
-//! is written before the first frame).
+//! (runs per protocol, the message), so that the file gives the checks the lab gave. How
+//! the lab stopped (interrupted or not, after how many frames) is known only at its end:
+//! it is the comment of the Interface Statistics Block the file ends with, as dumpcap
+//! ends a capture. A file cut short (the lab killed) has none and is judged as complete.
+//! A classic pcap file has room for neither.
 
 use crate::explain::lab::{Expect, Scope};
+use crate::source::{InterfaceStatistics, LinkType, Timestamp};
 
 /// The comment's first line.
 const HEAD: &str = "wirelab lab\n";
 /// The message's key: it comes last, and its value is the rest of the comment.
 const MESSAGE: &str = "message: ";
+/// The end comment of an interrupted lab, before its frame count.
+const INTERRUPTED: &str = "wirelab lab: interrupted after ";
+/// The end comment of a lab that ran to its end, before its frame count.
+const FINISHED: &str = "wirelab lab: finished after ";
+
+/// How a lab stopped, for the statistics its file ends with.
+#[derive(Debug, Clone, Copy)]
+pub struct LabEnd {
+    /// Frames captured (and written).
+    pub frames: u64,
+    /// Stopped by a signal before its runs were done.
+    pub interrupted: bool,
+    /// The capture's interface.
+    pub linktype: LinkType,
+    /// When the capture started and ended.
+    pub start: Timestamp,
+    /// See `start`.
+    pub end: Timestamp,
+    /// libpcap's counts: received by filter, dropped by kernel.
+    pub received: u64,
+    /// See `received`.
+    pub dropped: u64,
+}
+
+/// The statistics a lab's file ends with: times, counts, and a comment saying whether
+/// it was interrupted after how many frames (read back by [`interrupted_after`]).
+pub fn end_statistics(end: &LabEnd) -> InterfaceStatistics {
+    let head = if end.interrupted {
+        INTERRUPTED
+    } else {
+        FINISHED
+    };
+    InterfaceStatistics {
+        linktype: end.linktype,
+        ts: end.end,
+        start: Some(end.start),
+        end: Some(end.end),
+        received: Some(end.received),
+        dropped: Some(end.dropped),
+        comments: vec![format!("{head}{} frames", end.frames)],
+    }
+}
+
+/// After how many frames the lab that wrote the file was interrupted, if the statistics
+/// it ends with say so.
+pub fn interrupted_after(stats: &[InterfaceStatistics]) -> Option<u64> {
+    stats.iter().flat_map(|s| &s.comments).find_map(|c| {
+        c.strip_prefix(INTERRUPTED)?
+            .strip_suffix(" frames")?
+            .parse()
+            .ok()
+    })
+}
 
 /// The section comment of a lab judging the conversations on `ports` as `expect` says.
 /// A message that would make it longer than a pcapng option (65,535 bytes) is left out.
@@ -61,6 +117,28 @@ pub fn read(comments: &[String]) -> Option<(Scope, Expect)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn test_end_read_back_only_when_interrupted() {
+        let mut end = LabEnd {
+            frames: 7,
+            interrupted: true,
+            linktype: LinkType::ETHERNET,
+            start: Timestamp::default(),
+            end: Timestamp::default(),
+            received: 9,
+            dropped: 0,
+        };
+        let stats = end_statistics(&end);
+        assert_eq!(stats.comments, ["wirelab lab: interrupted after 7 frames"]);
+        assert_eq!(interrupted_after(&[stats]), Some(7));
+        end.interrupted = false;
+        assert_eq!(interrupted_after(&[end_statistics(&end)]), None);
+        let mut odd = end_statistics(&end);
+        odd.comments = vec!["wirelab lab: interrupted after x frames".into()];
+        assert_eq!(interrupted_after(&[odd]), None);
+        assert_eq!(interrupted_after(&[]), None);
+    }
 
     #[test]
     fn test_settings_read_back_as_written() {

@@ -17,7 +17,7 @@ use crate::explain;
 use crate::hints::Hints;
 use crate::source::block::Block;
 use crate::source::file::{BlockNext, FrameAt};
-use crate::source::{Comments, FileSource, Frame, LinkType, Timestamp};
+use crate::source::{Comments, FileSource, Frame, InterfaceStatistics, LinkType, Timestamp};
 use crate::track::Tracker;
 
 use super::Failure;
@@ -287,9 +287,9 @@ pub fn read(
                     full: &full_tx,
                     empty: &empty_rx,
                 };
-                let damage = pass.run(source);
+                let (damage, stats) = pass.run(source);
                 let web = pass.web.take();
-                (decoding, web, damage)
+                (decoding, web, damage, stats)
             })
             .map_err(|_| AppError::ThreadStart("reading"))?;
         let mut failure = None;
@@ -310,7 +310,7 @@ pub fn read(
         // Closing both channels stops the reading thread if it is still reading.
         drop(full_rx);
         drop(empty_tx);
-        let (mut decoding, web, damage) = match worker.join() {
+        let (mut decoding, web, damage, stats) = match worker.join() {
             Ok(r) => r,
             Err(panic) => std::panic::resume_unwind(panic),
         };
@@ -324,6 +324,7 @@ pub fn read(
         let mut unmatched = None;
         if let Some(tracking) = tracking_while_showing.or_else(|| decoding.take_tracking()) {
             unmatched = tracking.unmatched();
+            showing.capture_ended(&stats)?;
             pipeline::finish(tracking, showing).map_err(super::output_error)?;
         }
         // Damage after the last frame shown (-c N reached) is not reported, as on one thread.
@@ -355,17 +356,23 @@ struct Reading<'a> {
 }
 
 impl Reading<'_> {
-    /// Reads the whole source; `Err` holds the damage that ended it early, if any.
-    fn run(&mut self, source: FileSource) -> Result<(), SourceError> {
+    /// Reads the whole source; `Err` holds the damage that ended it early, if any. Also
+    /// gives the interface statistics read (how the capture ended, see
+    /// [`FileSource::statistics`]).
+    fn run(
+        &mut self,
+        mut source: FileSource,
+    ) -> (Result<(), SourceError>, Vec<InterfaceStatistics>) {
         let Ok(mut batch) = self.empty.recv() else {
-            return Ok(());
+            return (Ok(()), Vec::new());
         };
-        let result = self.blocks(source, &mut batch);
+        let result = self.blocks(&mut source, &mut batch);
         // What was read before the end (or the damage) goes on.
         let _ = self.send_full(batch);
+        let stats = source.statistics().to_vec();
         match result {
-            Ok(()) | Err(Stop::Gone(Gone)) => Ok(()),
-            Err(Stop::Damage(e)) => Err(e),
+            Ok(()) | Err(Stop::Gone(Gone)) => (Ok(()), stats),
+            Err(Stop::Damage(e)) => (Err(e), stats),
         }
     }
 
@@ -383,7 +390,7 @@ impl Reading<'_> {
     }
 
     /// Records are read into the batches' own blocks, no copy.
-    fn blocks(&mut self, mut blocks: FileSource, batch: &mut Batch) -> Result<(), Stop> {
+    fn blocks(&mut self, blocks: &mut FileSource, batch: &mut Batch) -> Result<(), Stop> {
         while !self.decoding.done() {
             match blocks.next_in(&mut batch.block).map_err(Stop::Damage)? {
                 BlockNext::Frame(found) => {

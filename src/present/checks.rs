@@ -258,6 +258,16 @@ pub fn write_check_results(
                     ));
                 }
             }
+            let stopped = interrupted(results);
+            if !stopped.is_empty() {
+                s.push_str("\n## Interrupted\n\n");
+                for (file, n) in stopped {
+                    s.push_str(&format!(
+                        "- **{}** the lab was interrupted after {n} frames\n",
+                        md_cell(file)
+                    ));
+                }
+            }
             out.write_all(s.as_bytes())
         }
         CheckFormat::Table => {
@@ -306,9 +316,27 @@ pub fn write_check_results(
                     ));
                 }
             }
+            let stopped = interrupted(results);
+            if !stopped.is_empty() {
+                s.push_str("\nInterrupted\n");
+                for (file, n) in stopped {
+                    s.push_str(&format!(
+                        "  – {file}: the lab was interrupted after {n} frames\n"
+                    ));
+                }
+            }
             out.write_all(s.as_bytes())
         }
     }
+}
+
+/// The files of labs interrupted (their unfinished runs' checks are `skip`), with the
+/// frames captured until then.
+fn interrupted(results: &[FileResult]) -> Vec<(&str, u64)> {
+    results
+        .iter()
+        .filter_map(|r| Some((r.file.as_str(), r.model.as_ref().ok()?.interrupted_after?)))
+        .collect()
 }
 
 fn frames_suffix(frames: &[u64]) -> String {
@@ -355,5 +383,49 @@ mod tests {
             v,
             serde_json::json!({"type":"check","proto":"udp","run":1,"check":"reply_endpoint","result":"fail","frames":[2,3],"text":"the reply came from \"x\""})
         );
+    }
+
+    /// A file of an interrupted lab says so under the table (its checks are `skip`, so no
+    /// failure would name it); a complete one is not listed.
+    #[test]
+    fn test_table_and_markdown_name_the_interrupted_files() {
+        let skipped = Check {
+            proto: Proto::Udp,
+            run: 0,
+            id: CheckId::Runs,
+            result: Outcome::Skip,
+            frames: vec![1],
+            text: "UDP: the lab was interrupted after 4 frames".into(),
+        };
+        let rows = [
+            FileResult {
+                file: "stopped.pcapng".into(),
+                model: Ok(LabModel {
+                    checks: vec![skipped],
+                    interrupted_after: Some(4),
+                    ..LabModel::default()
+                }),
+            },
+            FileResult {
+                file: "whole.pcapng".into(),
+                model: Ok(LabModel::default()),
+            },
+        ];
+        for (format, line) in [
+            (
+                CheckFormat::Table,
+                "\nInterrupted\n  – stopped.pcapng: the lab was interrupted after 4 frames\n",
+            ),
+            (
+                CheckFormat::Markdown,
+                "\n## Interrupted\n\n- **stopped.pcapng** the lab was interrupted after 4 frames\n",
+            ),
+        ] {
+            let mut out = Vec::new();
+            write_check_results(&mut out, &rows, format).unwrap();
+            let out = String::from_utf8(out).unwrap();
+            assert!(out.ends_with(line), "{out}");
+            assert!(!out.contains("whole.pcapng: the lab"), "{out}");
+        }
     }
 }

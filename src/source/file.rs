@@ -12,6 +12,8 @@
 //! in the file (regular files), and none may exceed [`MAX_CAPLEN`] (classic pcap) or
 //! [`MAX_BLOCK`] (pcapng, any input). What libpcap does to a record is done here too: a
 //! captured length over the snapshot length is cut to it, one over 262,144 bytes is damage.
+//! Interface Statistics Blocks (how a capture ended) are kept, the last of each link type,
+//! a few comments each ([`FileSource::statistics`]); a malformed one is skipped.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -20,7 +22,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use super::block::Block;
-use super::{Comments, Frame, LinkType, Precision, Timestamp};
+use super::{Comments, Frame, InterfaceStatistics, LinkType, Precision, Timestamp};
 use crate::error::SourceError;
 
 /// Bytes read from the input at a time, at most.
@@ -39,8 +41,13 @@ const SHB: u32 = 0x0A0D_0D0A;
 const IDB: u32 = 1;
 const PB: u32 = 2;
 const SPB: u32 = 3;
+const ISB: u32 = 5;
 const EPB: u32 = 6;
 const BYTE_ORDER_MAGIC: u32 = 0x1A2B_3C4D;
+/// Interface Statistics Blocks kept (the last of each link type), at most.
+const MAX_STATISTICS: usize = 16;
+/// Comments kept of one Interface Statistics Block, at most.
+const MAX_STATISTICS_COMMENTS: usize = 8;
 
 /// The container format of a capture file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,6 +185,9 @@ pub struct FileSource {
     first: Option<(LinkType, Precision)>,
     /// The first section's comments (pcapng).
     section_comments: Vec<String>,
+    /// The Interface Statistics Blocks read so far: the last of each link type, at most
+    /// [`MAX_STATISTICS`].
+    statistics: Vec<InterfaceStatistics>,
 }
 
 impl std::fmt::Debug for FileSource {
@@ -244,6 +254,7 @@ impl FileSource {
             done: false,
             first: None,
             section_comments: Vec::new(),
+            statistics: Vec::new(),
         };
         source.read_header()?;
         Ok(source)
@@ -277,6 +288,14 @@ impl FileSource {
     /// with the header.
     pub fn section_comments(&self) -> &[String] {
         &self.section_comments
+    }
+
+    /// The Interface Statistics Blocks read so far (pcapng; the last of each link type):
+    /// read to the end, those a capture program wrote as it stopped (dumpcap, `wirelab
+    /// lab -w`). Blocks that are malformed or name an interface never described are
+    /// skipped, not damage: they hold no frame.
+    pub fn statistics(&self) -> &[InterfaceStatistics] {
+        &self.statistics
     }
 
     /// How finely the first interface's times are stored (nanoseconds when unknown).
@@ -752,7 +771,17 @@ impl FileSource {
                     big_endian: big,
                 })
             }
-            // Statistics, name resolution, decryption secrets, custom blocks: not frames.
+            ISB => {
+                let interfaces = match &self.kind {
+                    Kind::PcapNg(s) => &s.interfaces[..],
+                    Kind::Pcap(_) => &[],
+                };
+                if let Some(stats) = statistics_fields(b, big, body_end, interfaces) {
+                    keep_statistics(&mut self.statistics, stats);
+                }
+                Parsed::Other
+            }
+            // Name resolution, decryption secrets, custom blocks: not frames.
             _ => Parsed::Other,
         };
         block.start += need;
@@ -824,21 +853,94 @@ fn packet_fields(
         return Err("captured length runs past the end of its block".into());
     }
     let options_at = 28 + ((caplen + 3) & !3);
-    let units = (u64::from(hi) << 32) | u64::from(lo);
-    let per = iface.units_per_sec;
-    let secs = i64::try_from(units / per)
-        .unwrap_or(i64::MAX)
-        .saturating_add(iface.offset_secs);
-    let nanos =
-        u32::try_from(u128::from(units % per) * 1_000_000_000 / u128::from(per)).unwrap_or(0);
     Ok(PacketFields {
-        ts: Timestamp { secs, nanos },
+        ts: iface.time(hi, lo),
         linktype: iface.linktype,
         orig_len,
         // As libpcap: bytes past the interface's snapshot length are dropped.
         data: (28, caplen.min(iface.snaplen as usize)),
         options: (options_at, body_end.saturating_sub(options_at)),
     })
+}
+
+impl Interface {
+    /// A timestamp of this interface (its two 32-bit halves, in its units).
+    fn time(&self, hi: u32, lo: u32) -> Timestamp {
+        let units = (u64::from(hi) << 32) | u64::from(lo);
+        let per = self.units_per_sec;
+        let secs = i64::try_from(units / per)
+            .unwrap_or(i64::MAX)
+            .saturating_add(self.offset_secs);
+        let nanos =
+            u32::try_from(u128::from(units % per) * 1_000_000_000 / u128::from(per)).unwrap_or(0);
+        Timestamp { secs, nanos }
+    }
+}
+
+/// Reads an Interface Statistics Block (`b`, its options ending at `body_end`): `None`
+/// when it is too short for its fixed fields or names an interface never described. An
+/// option running past the block ends the options (those before it are kept); options of
+/// the wrong length are skipped.
+fn statistics_fields(
+    b: &[u8],
+    big: bool,
+    body_end: usize,
+    interfaces: &[Interface],
+) -> Option<InterfaceStatistics> {
+    let (interface, hi, lo) = (u32_at(b, 8, big)?, u32_at(b, 12, big)?, u32_at(b, 16, big)?);
+    if body_end < 20 {
+        return None;
+    }
+    let iface = interfaces.get(usize::try_from(interface).ok()?)?;
+    let mut stats = InterfaceStatistics {
+        linktype: iface.linktype,
+        ts: iface.time(hi, lo),
+        start: None,
+        end: None,
+        received: None,
+        dropped: None,
+        comments: Vec::new(),
+    };
+    let mut options = b.get(20..body_end).unwrap_or_default();
+    while let (Some(code), Some(len)) = (u16_at(options, 0, big), u16_at(options, 2, big)) {
+        let len = usize::from(len);
+        let Some(value) = options.get(4..4 + len) else {
+            break;
+        };
+        let time = || Some(iface.time(u32_at(value, 0, big)?, u32_at(value, 4, big)?));
+        // A 64-bit count in the section's byte order.
+        let count = || {
+            let a: [u8; 8] = value.try_into().ok()?;
+            Some(if big {
+                u64::from_be_bytes(a)
+            } else {
+                u64::from_le_bytes(a)
+            })
+        };
+        match (code, len) {
+            (0, _) => break,
+            (1, _) if stats.comments.len() < MAX_STATISTICS_COMMENTS => stats
+                .comments
+                .push(String::from_utf8_lossy(value).into_owned()),
+            (2, 8) => stats.start = time(),
+            (3, 8) => stats.end = time(),
+            (4, 8) => stats.received = count(),
+            (5, 8) => stats.dropped = count(),
+            _ => {}
+        }
+        options = options.get(4 + ((len + 3) & !3)..).unwrap_or_default();
+    }
+    Some(stats)
+}
+
+/// Keeps `stats` in place of the one of the same link type (a later block is the newer
+/// count), or as one more while fewer than [`MAX_STATISTICS`] are kept.
+fn keep_statistics(kept: &mut Vec<InterfaceStatistics>, stats: InterfaceStatistics) {
+    if let Some(k) = kept.iter_mut().find(|k| k.linktype == stats.linktype) {
+        *k = stats;
+    } else if kept.len() < MAX_STATISTICS {
+        kept.push(stats);
+    }
 }
 
 /// Reads `if_tsresol` and `if_tsoffset` from an interface block's options.
@@ -1244,6 +1346,144 @@ mod tests {
             FileSource::open(f.path()).unwrap().precision(),
             Precision::Micro
         );
+    }
+
+    /// An Interface Statistics Block naming `iface`, taken at `ts`, with `options` as given.
+    fn isb(iface: u32, ts: u64, options: &[u8]) -> Vec<u8> {
+        let len = (24 + options.len()) as u32;
+        let mut v = Vec::new();
+        for x in [ISB, len, iface, (ts >> 32) as u32, ts as u32] {
+            v.extend(x.to_le_bytes());
+        }
+        v.extend(options);
+        v.extend(len.to_le_bytes());
+        v
+    }
+
+    /// One pcapng option (code, value), padded.
+    fn option(code: u16, value: &[u8]) -> Vec<u8> {
+        let mut v = code.to_le_bytes().to_vec();
+        v.extend((value.len() as u16).to_le_bytes());
+        v.extend(value);
+        v.resize(4 + ((value.len() + 3) & !3), 0);
+        v
+    }
+
+    /// Every frame and the statistics of `bytes`, read to the end (damage is a panic).
+    fn frames_and_statistics(bytes: &[u8]) -> (usize, Vec<InterfaceStatistics>) {
+        let f = file_with(bytes);
+        let mut source = FileSource::open(f.path()).unwrap();
+        let mut n = 0;
+        while source.next_frame().unwrap().is_some() {
+            n += 1;
+        }
+        (n, source.statistics().to_vec())
+    }
+
+    #[test]
+    fn test_statistics_block_read_with_its_times_counts_and_comment() {
+        let mut bytes = pcapng_start(1, 0, 9);
+        bytes.extend(epb(1_000_000_000, &[1, 2, 3], &[]));
+        // Times as two 32-bit halves, high first, in nanoseconds: 1 s and 2 s.
+        let time = |units: u64| {
+            [
+                ((units >> 32) as u32).to_le_bytes(),
+                (units as u32).to_le_bytes(),
+            ]
+            .concat()
+        };
+        let mut options = option(2, &time(1_000_000_000));
+        options.extend(option(3, &time(2_000_000_000)));
+        options.extend(option(4, &9u64.to_le_bytes()));
+        options.extend(option(5, &1u64.to_le_bytes()));
+        options.extend(option(1, b"wirelab lab: interrupted after 1 frames"));
+        options.extend(option(0, &[]));
+        bytes.extend(isb(0, 2_000_000_000, &options));
+        let (frames, stats) = frames_and_statistics(&bytes);
+        assert_eq!(frames, 1);
+        let second = |secs| Some(Timestamp { secs, nanos: 0 });
+        assert_eq!(
+            stats,
+            [InterfaceStatistics {
+                linktype: LinkType::ETHERNET,
+                ts: Timestamp { secs: 2, nanos: 0 },
+                start: second(1),
+                end: second(2),
+                received: Some(9),
+                dropped: Some(1),
+                comments: vec!["wirelab lab: interrupted after 1 frames".into()],
+            }]
+        );
+    }
+
+    /// Statistics blocks that lie about their lengths or name no interface: never a
+    /// panic, never damage (frames after them are read), and only what is sound is kept.
+    #[test]
+    fn test_hostile_statistics_blocks_are_skipped_or_cut_to_what_is_sound() {
+        let mut bytes = pcapng_start(1, 0, 6);
+        // Too short for its fixed fields (the block alone is sound).
+        for x in [ISB, 16, 0, 16] {
+            bytes.extend(x.to_le_bytes());
+        }
+        // An interface never described.
+        bytes.extend(isb(7, 0, &option(1, b"nobody's")));
+        // A comment claiming 65,535 bytes, then an end of options claiming more.
+        let mut lying = option(4, &5u64.to_le_bytes());
+        lying.extend(option(1, b"kept"));
+        lying.extend([1, 0, 0xff, 0xff, b'x', b'y', 0, 0]);
+        bytes.extend(isb(0, 0, &lying));
+        // Counts of the wrong length are left out; a time cut short too.
+        let mut odd = option(4, &[1, 2, 3]);
+        odd.extend(option(2, &[0; 4]));
+        odd.extend(option(5, &2u64.to_le_bytes()));
+        odd.extend([3, 0, 8, 0, 0, 0, 0, 0]);
+        let mut second_iface = Vec::new();
+        for x in [IDB, 20] {
+            second_iface.extend(x.to_le_bytes());
+        }
+        second_iface.extend(101u16.to_le_bytes());
+        second_iface.extend([0, 0, 0, 0, 0, 0]);
+        second_iface.extend(20u32.to_le_bytes());
+        bytes.extend(second_iface);
+        bytes.extend(isb(1, 0, &odd));
+        bytes.extend(epb(5, &[9], &[]));
+        let (frames, stats) = frames_and_statistics(&bytes);
+        assert_eq!(frames, 1);
+        assert_eq!(stats.len(), 2, "{stats:#?}");
+        assert_eq!(
+            (stats[0].received, stats[0].comments.as_slice()),
+            (Some(5), ["kept".to_string()].as_slice())
+        );
+        assert_eq!(stats[1].linktype, LinkType(101));
+        assert_eq!(
+            (
+                stats[1].received,
+                stats[1].start,
+                stats[1].dropped,
+                stats[1].end
+            ),
+            (None, None, Some(2), None)
+        );
+    }
+
+    /// Many statistics blocks, each with many comments: what is kept stays bounded (the
+    /// last block per link type, a few comments each).
+    #[test]
+    fn test_statistics_kept_are_bounded() {
+        let mut bytes = pcapng_start(1, 0, 6);
+        let mut options = Vec::new();
+        for i in 0..100 {
+            options.extend(option(1, format!("comment {i}").as_bytes()));
+        }
+        for i in 0..1000u64 {
+            let mut o = option(4, &i.to_le_bytes());
+            o.extend(&options);
+            bytes.extend(isb(0, i, &o));
+        }
+        let (_, stats) = frames_and_statistics(&bytes);
+        assert_eq!(stats.len(), 1);
+        assert_eq!(stats[0].received, Some(999));
+        assert_eq!(stats[0].comments.len(), MAX_STATISTICS_COMMENTS);
     }
 
     #[test]

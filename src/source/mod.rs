@@ -23,6 +23,17 @@ impl Timestamp {
         nanos: u32::MAX,
     };
 
+    /// The system clock's time now (the epoch if the clock is set before it).
+    pub fn now() -> Timestamp {
+        let d = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Timestamp {
+            secs: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+            nanos: d.subsec_nanos(),
+        }
+    }
+
     /// True for [`Timestamp::ABSENT`].
     pub fn is_absent(self) -> bool {
         self == Self::ABSENT
@@ -194,6 +205,27 @@ pub struct Frame<'a> {
     pub data: &'a [u8],
     /// Comments stored with the frame in a pcapng file.
     pub comments: Comments<'a>,
+}
+
+/// What a pcapng Interface Statistics Block says about one interface: written at the end
+/// of a capture (as dumpcap does), it tells when and how the capture ended. Only the
+/// fields wirelab reads and writes are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterfaceStatistics {
+    /// The link type of the interface the block names.
+    pub linktype: LinkType,
+    /// When the statistics were taken (the block's timestamp).
+    pub ts: Timestamp,
+    /// When the capture started and ended (`isb_starttime`, `isb_endtime`).
+    pub start: Option<Timestamp>,
+    /// See `start`.
+    pub end: Option<Timestamp>,
+    /// Packets received (`isb_ifrecv`; libpcap's "received by filter").
+    pub received: Option<u64>,
+    /// Packets dropped (`isb_ifdrop`; libpcap's "dropped by kernel").
+    pub dropped: Option<u64>,
+    /// The block's comments (`opt_comment`).
+    pub comments: Vec<String>,
 }
 
 pub mod block;

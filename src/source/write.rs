@@ -1,6 +1,7 @@
 //! Writing captures: classic pcap or pcapng (chosen by the file extension), at the time
 //! precision asked for (a saved file keeps its input's). pcapng keeps each frame's comments
-//! and can add a note per frame as one more.
+//! and can add a note per frame as one more, and ends, when asked, with an Interface
+//! Statistics Block ([`CaptureWriter::write_statistics`]) as dumpcap does.
 //!
 //! Records are gathered whole in a buffer and written whole, so that the file on disk is a
 //! valid capture after every write: killed at any moment, it holds every frame written
@@ -12,7 +13,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::{Frame, LinkType, Precision};
+use super::{Frame, InterfaceStatistics, LinkType, Precision, Timestamp};
 
 /// Which file format to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,10 +216,11 @@ impl CaptureWriter {
         let caplen = u32::try_from(frame.data.len()).unwrap_or(u32::MAX);
         let data = frame.data;
         let ts = frame.ts.or_zero();
-        let (per_sec, frac) = match self.precision {
-            Precision::Micro => (1_000_000u64, u64::from(ts.nanos / 1000)),
-            Precision::Nano => (1_000_000_000, u64::from(ts.nanos)),
+        let frac = match self.precision {
+            Precision::Micro => u64::from(ts.nanos / 1000),
+            Precision::Nano => u64::from(ts.nanos),
         };
+        let units = self.units(ts);
         let b = &mut self.buf;
         match self.format {
             OutFormat::Pcap => {
@@ -231,8 +233,6 @@ impl CaptureWriter {
                 b.extend_from_slice(data);
             }
             OutFormat::PcapNg => {
-                let secs = u64::try_from(ts.secs).unwrap_or(0);
-                let units = secs.saturating_mul(per_sec).saturating_add(frac);
                 let comments = frame
                     .comments
                     .iter()
@@ -262,6 +262,89 @@ impl CaptureWriter {
             self.flush()?;
         }
         Ok(())
+    }
+
+    /// A time in this file's units (microseconds or nanoseconds since the epoch; 0 before it).
+    fn units(&self, ts: Timestamp) -> u64 {
+        let (per_sec, frac) = match self.precision {
+            Precision::Micro => (1_000_000u64, u64::from(ts.nanos / 1000)),
+            Precision::Nano => (1_000_000_000, u64::from(ts.nanos)),
+        };
+        let secs = u64::try_from(ts.secs).unwrap_or(0);
+        secs.saturating_mul(per_sec).saturating_add(frac)
+    }
+
+    /// Ends a pcapng file as dumpcap does: an Interface Statistics Block for the interface
+    /// of `stats.linktype` (described first if no frame of it was written), with the
+    /// times, counts and comments given, written to the file at once (with the frames
+    /// before it). Classic pcap has no room for it: only the frames are written. Frames may still follow (the block is valid
+    /// anywhere after its interface).
+    pub fn write_statistics(&mut self, stats: &InterfaceStatistics) -> Result<(), WriteError> {
+        if self.format != OutFormat::PcapNg {
+            return self.flush();
+        }
+        let interface = Frame {
+            number: self.written + 1,
+            ts: stats.ts,
+            linktype: stats.linktype,
+            orig_len: 0,
+            data: &[],
+            comments: super::Comments::NONE,
+        };
+        let iface = self.interface(&interface)?;
+        let times =
+            [(2u16, stats.start), (3, stats.end)].map(|(c, t)| (c, t.map(|t| self.units(t))));
+        let counts = [(4u16, stats.received), (5, stats.dropped)];
+        let comments = stats
+            .comments
+            .iter()
+            .map(String::as_bytes)
+            .filter(fits_option);
+        let fixed = times
+            .iter()
+            .chain(&counts)
+            .filter(|(_, v)| v.is_some())
+            .count()
+            * 12;
+        let mut opt_len = comment_options_len(comments.clone());
+        if fixed > 0 {
+            // The end of options is counted once, with the comments' or alone.
+            opt_len = if opt_len == 0 {
+                fixed + 4
+            } else {
+                opt_len + fixed
+            };
+        }
+        let total = u32::try_from(24 + opt_len).unwrap_or(u32::MAX);
+        let ts = self.units(stats.ts.or_zero());
+        let b = &mut self.buf;
+        put32(b, 5);
+        put32(b, total);
+        put32(b, iface);
+        put32(b, (ts >> 32) as u32);
+        put32(b, ts as u32);
+        for (code, units) in times {
+            if let Some(u) = units {
+                put16(b, code);
+                put16(b, 8);
+                put32(b, (u >> 32) as u32);
+                put32(b, u as u32);
+            }
+        }
+        for (code, count) in counts {
+            if let Some(n) = count {
+                put16(b, code);
+                put16(b, 8);
+                b.extend_from_slice(&n.to_le_bytes());
+            }
+        }
+        let any_comment = comment_options_len(comments.clone()) > 0;
+        put_comment_options(b, comments);
+        if fixed > 0 && !any_comment {
+            put32(b, 0);
+        }
+        put32(b, total);
+        self.flush()
     }
 
     /// Writes every whole record gathered to the file.
@@ -442,6 +525,63 @@ mod tests {
                 r.next_frame().unwrap().map(|f| f.data.to_vec()),
                 Some(vec![1, 2, 3])
             );
+        }
+    }
+
+    /// Statistics written after the frames read back as written (pcapng, at the file's
+    /// precision), also for an interface no frame used; classic pcap has none.
+    #[test]
+    fn test_statistics_read_back_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |secs, nanos| Timestamp { secs, nanos };
+        let stats = |linktype, comments: &[&str]| InterfaceStatistics {
+            linktype,
+            ts: at(1_700_000_002, 987_654_321),
+            start: Some(at(1_700_000_000, 1)),
+            end: Some(at(1_700_000_002, 987_654_321)),
+            received: Some(12),
+            dropped: Some(u64::MAX),
+            comments: comments.iter().map(|c| c.to_string()).collect(),
+        };
+        let first = stats(
+            LinkType::ETHERNET,
+            &["wirelab lab: interrupted after 1 frames"],
+        );
+        let mut bare = stats(LinkType(101), &[]);
+        (bare.start, bare.received) = (None, None);
+        for (name, precision, want) in [
+            (
+                "n.pcapng",
+                Precision::Nano,
+                vec![first.clone(), bare.clone()],
+            ),
+            ("m.pcapng", Precision::Micro, {
+                let mut a = first.clone();
+                let mut b = bare.clone();
+                for t in [
+                    &mut a.ts,
+                    &mut b.ts,
+                    a.end.as_mut().unwrap(),
+                    b.end.as_mut().unwrap(),
+                ] {
+                    t.nanos = 987_654_000;
+                }
+                a.start = Some(at(1_700_000_000, 0));
+                vec![a, b]
+            }),
+            ("p.pcap", Precision::Nano, vec![]),
+        ] {
+            let path = dir.path().join(name);
+            let mut w = CaptureWriter::create(&path, 65_535, precision).unwrap();
+            w.write(&frame(&[1, 2, 3], Comments::NONE), None).unwrap();
+            w.write_statistics(&first).unwrap();
+            w.write_statistics(&bare).unwrap();
+            // Not dropped: the statistics are on disk at once.
+            let mut r = FileSource::open(&path).unwrap();
+            assert!(r.next_frame().unwrap().is_some(), "{name}");
+            assert!(r.next_frame().unwrap().is_none(), "{name}");
+            assert_eq!(r.statistics(), want.as_slice(), "{name}");
+            drop(w);
         }
     }
 

@@ -790,22 +790,19 @@ fn r12_lab_jsonl_and_check_of_the_file_lab_wrote_give_the_same_check_objects() {
     // replies: no reply in the capture, so only the lab's saved ports make it a run.
     let peer = Peer::new(6);
     let mut server = python_udp_server(&peer, 9881, "silent");
+    let silent = [
+        "lab",
+        "udp",
+        "--server",
+        &peer.peer_ip,
+        "--port",
+        "9881",
+        "-m",
+        "hello",
+    ];
     let cases: [(&str, Vec<&str>, i32); 2] = [
         ("passing.pcapng", vec!["lab", "--runs", "2"], 0),
-        (
-            "silent.pcapng",
-            vec![
-                "lab",
-                "udp",
-                "--server",
-                &peer.peer_ip,
-                "--port",
-                "9881",
-                "-m",
-                "hello",
-            ],
-            1,
-        ),
+        ("silent.pcapng", silent.to_vec(), 1),
     ];
     for (name, args, code) in cases {
         let saved = dir.path().join(name);
@@ -847,6 +844,114 @@ fn r12_lab_jsonl_and_check_of_the_file_lab_wrote_give_the_same_check_objects() {
             );
         }
     }
+    interrupted_lab_and_check_of_its_file_agree(dir.path(), &silent);
     let _ = server.kill();
     let _ = server.wait();
+}
+
+/// An interrupted lab (`silent_lab`, whose partner never replies, stopped by SIGINT) ends its file with an
+/// Interface Statistics Block saying so: `check` and `read` of the file, and of a
+/// `read -w` copy, skip the unfinished runs with the lab's own sentence; tshark and
+/// capinfos read the file. Without that block (a lab killed), the file is judged as
+/// complete, as before.
+fn interrupted_lab_and_check_of_its_file_agree(dir: &Path, silent_lab: &[&str]) {
+    let saved = dir.join("interrupted.pcapng");
+    let mut cmd = wirelab();
+    cmd.args(silent_lab)
+        .args(["--runs", "3", "--format", "jsonl", "-w"])
+        .arg(&saved);
+    let running = spawn(&mut cmd);
+    catches_sigint(running.child.id());
+    std::thread::sleep(Duration::from_millis(1500));
+    let _ = Command::new("kill")
+        .args(["-INT", &running.child.id().to_string()])
+        .status();
+    let lab = running.wait(RUN_LIMIT, "the interrupted lab did not end");
+    assert_eq!(lab.code, Some(130), "{}", lab.describe());
+    let frames: String = lab
+        .stderr
+        .split("interrupted after ")
+        .nth(1)
+        .unwrap_or("")
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    assert!(!frames.is_empty(), "{}", lab.stderr);
+    let from_lab = check_objects(&lab.out(), "interrupted lab --format jsonl");
+    let sentence = format!("the lab was interrupted after {frames} frames");
+    assert!(
+        from_lab.iter().any(|c| c["result"] == "skip"
+            && c["run"] == 1
+            && c["text"].as_str().unwrap_or("").contains(&sentence)),
+        "{from_lab:#?}"
+    );
+    assert!(
+        !from_lab.iter().any(|c| c["result"] == "fail"),
+        "{from_lab:#?}"
+    );
+    let check = run(wirelab().args(["check", "--format", "jsonl"]).arg(&saved));
+    assert_eq!(check.code, Some(0), "{}", check.describe());
+    assert_eq!(
+        check_objects(&check.out(), "check of the interrupted file"),
+        from_lab
+    );
+    let table = run(wirelab().arg("check").arg(&saved));
+    assert_eq!(table.code, Some(0), "{}", table.describe());
+    assert_shows(&table.out(), &["\nInterrupted\n", &sentence]);
+    let read = run(wirelab().args(["read", "--color", "never"]).arg(&saved));
+    assert_eq!(read.code, Some(0), "{}", read.describe());
+    assert_shows(&read.out(), &[&sentence, "– UDP run 1:"]);
+    assert!(!read.out().contains("✗ UDP run 1"), "{}", read.out());
+    // `read -w` keeps the end: its copy checks the same.
+    let copy = dir.join("copy-interrupted.pcapng");
+    let r = run(wirelab().args(["read", "-w"]).arg(&copy).arg(&saved));
+    assert_eq!(r.code, Some(0), "{}", r.describe());
+    let again = run(wirelab().args(["check", "--format", "jsonl"]).arg(&copy));
+    assert_eq!(check_objects(&again.out(), "check of the copy"), from_lab);
+    // tshark and capinfos read the file, statistics block and all.
+    if super::util::require(super::util::have_program("tshark", "--version"), "tshark")
+        && super::util::require(super::util::have_program("capinfos", "-h"), "capinfos")
+    {
+        let t = Command::new("tshark")
+            .arg("-r")
+            .arg(&saved)
+            .output()
+            .unwrap();
+        assert!(t.status.success(), "{}", String::from_utf8_lossy(&t.stderr));
+        let rows = String::from_utf8_lossy(&t.stdout).lines().count();
+        assert_eq!(rows.to_string(), frames, "tshark's frames");
+        let c = Command::new("capinfos").arg(&saved).output().unwrap();
+        let info = String::from_utf8_lossy(&c.stdout).into_owned();
+        assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+        assert_shows(
+            &info,
+            &[
+                "Number of stat entries = 1",
+                &format!("Number of packets = {frames}"),
+            ],
+        );
+    }
+    // The same file without its last block (the statistics), as a killed lab leaves it:
+    // judged as complete, so the unfinished run fails.
+    let bytes = std::fs::read(&saved).unwrap();
+    let last: [u8; 4] = bytes[bytes.len() - 4..].try_into().unwrap();
+    let cut = dir.join("killed.pcapng");
+    std::fs::write(
+        &cut,
+        &bytes[..bytes.len() - u32::from_le_bytes(last) as usize],
+    )
+    .unwrap();
+    let killed = run(wirelab().args(["check", "--format", "jsonl"]).arg(&cut));
+    assert_eq!(killed.code, Some(1), "{}", killed.describe());
+    let objects = check_objects(&killed.out(), "check of the killed lab's file");
+    assert!(
+        objects.iter().any(|c| c["result"] == "fail"),
+        "{objects:#?}"
+    );
+    assert!(
+        !objects
+            .iter()
+            .any(|c| c["text"].as_str().unwrap_or("").contains("interrupted")),
+        "{objects:#?}"
+    );
 }
