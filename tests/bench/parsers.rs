@@ -540,6 +540,29 @@ fn simple_dns(m: &Msg, out: &mut String) -> Status {
     Status::Whole
 }
 
+/// The Info words of an answer's data, for the two crates whose record data enums have
+/// the same shape (hickory-proto and dns-parser): addresses and names in tuple structs.
+macro_rules! answer_data {
+    ($out:expr, $data:expr, $rdata:ident) => {
+        match $data {
+            $rdata::A(x) => {
+                let _ = write!($out, "{}", x.0);
+            }
+            $rdata::AAAA(x) => {
+                let _ = write!($out, "{}", x.0);
+            }
+            $rdata::CNAME(n) => push_name($out, &n.0),
+            $rdata::PTR(n) => push_name($out, &n.0),
+            $rdata::NS(n) => push_name($out, &n.0),
+            $rdata::MX(x) => {
+                let _ = write!($out, "{} ", x.preference);
+                push_name($out, &x.exchange);
+            }
+            _ => {}
+        }
+    };
+}
+
 // ---- hickory-proto ----
 
 fn hickory(m: &Msg, out: &mut String) -> Status {
@@ -565,22 +588,7 @@ fn hickory(m: &Msg, out: &mut String) -> Status {
         out.push_str(" a ");
         push_name(out, &a.name);
         let _ = write!(out, " {} ", u16::from(a.data.record_type()));
-        match &a.data {
-            RData::A(x) => {
-                let _ = write!(out, "{}", x.0);
-            }
-            RData::AAAA(x) => {
-                let _ = write!(out, "{}", x.0);
-            }
-            RData::CNAME(n) => push_name(out, &n.0),
-            RData::PTR(n) => push_name(out, &n.0),
-            RData::NS(n) => push_name(out, &n.0),
-            RData::MX(x) => {
-                let _ = write!(out, "{} ", x.preference);
-                push_name(out, &x.exchange);
-            }
-            _ => {}
-        }
+        answer_data!(out, &a.data, RData);
     }
     Status::Whole
 }
@@ -630,22 +638,7 @@ fn dns_parser(m: &Msg, out: &mut String) -> Status {
             RData::Unknown(_) => 0,
         };
         let _ = write!(out, " {t} ");
-        match &a.data {
-            RData::A(x) => {
-                let _ = write!(out, "{}", x.0);
-            }
-            RData::AAAA(x) => {
-                let _ = write!(out, "{}", x.0);
-            }
-            RData::CNAME(n) => push_name(out, &n.0),
-            RData::PTR(n) => push_name(out, &n.0),
-            RData::NS(n) => push_name(out, &n.0),
-            RData::MX(x) => {
-                let _ = write!(out, "{} ", x.preference);
-                push_name(out, &x.exchange);
-            }
-            _ => {}
-        }
+        answer_data!(out, &a.data, RData);
     }
     Status::Whole
 }
