@@ -677,23 +677,30 @@ fn run(f: Parser, m: &Msg, out: &mut String) -> Outcome {
     }
 }
 
-/// Best time per message over `rounds` rounds of `reps` passes over `set`.
-fn time(f: Parser, set: &[&Msg], rounds: usize) -> Duration {
+/// Best time per message of each parser: `rounds` rounds, each timing every parser in
+/// turn over `set` (interleaved, so that load from other work on a shared machine falls
+/// on all of them alike), the best round of each kept.
+fn times(parsers: &[(&str, Parser)], set: &[&Msg], rounds: usize) -> Vec<Duration> {
     let mut out = String::with_capacity(512);
-    let reps = 50_000usize.div_ceil(set.len().max(1)).max(20);
-    let mut best = Duration::MAX;
+    let reps = 10_000usize.div_ceil(set.len().max(1)).max(10);
+    let mut best = vec![Duration::MAX; parsers.len()];
     for _ in 0..rounds {
-        let t = Instant::now();
-        for _ in 0..reps {
-            for m in set {
-                out.clear();
-                black_box(f(black_box(m), &mut out));
+        for ((_, f), best) in parsers.iter().zip(best.iter_mut()) {
+            let t = Instant::now();
+            for _ in 0..reps {
+                for m in set {
+                    out.clear();
+                    black_box(f(black_box(m), &mut out));
+                }
             }
+            *best = (*best).min(t.elapsed() / (reps * set.len()).max(1) as u32);
         }
-        best = best.min(t.elapsed() / (reps * set.len()).max(1) as u32);
     }
     best
 }
+
+/// Timing rounds (see [`times`]).
+const ROUNDS: usize = 21;
 
 fn allocs(f: Parser, set: &[&Msg]) -> f64 {
     let mut out = String::with_capacity(512);
@@ -796,7 +803,7 @@ fn report(title: &str, parsers: &[(&str, Parser)], msgs: &[&Msg], verbose: bool)
     );
     println!("|---|---:|---:|---:|{}---|---|", "---|".repeat(kinds.len()));
     // All timed first, in one stretch, so that the ratios compare like with like.
-    let times: Vec<Duration> = parsers.iter().map(|(_, f)| time(*f, &common, 7)).collect();
+    let times = times(parsers, &common, ROUNDS);
     let base = times[0];
     let mut notes = Vec::new();
     for (pi, (name, f)) in parsers.iter().enumerate() {
@@ -882,7 +889,9 @@ fn main() {
     let msgs = collect();
     let dns_msgs: Vec<&Msg> = msgs.iter().filter(|m| !is_dhcp(m.kind)).collect();
     let dhcp_msgs: Vec<&Msg> = msgs.iter().filter(|m| is_dhcp(m.kind)).collect();
-    println!("# Parser benchmark (issue 14): times are the best of 7 rounds; compare ratios");
+    println!(
+        "# Parser benchmark (issue 14): times are the best of 21 interleaved rounds; compare ratios"
+    );
     report(
         "DNS, mDNS, LLMNR, NBNS",
         &[
