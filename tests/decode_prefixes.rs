@@ -148,6 +148,8 @@ fn test_every_prefix_of_every_frame_decodes_without_panic() {
     let mut frames = 0usize;
     let mut decodes = 0usize;
     let mut explained = 0usize;
+    // Prefixes explained per protocol: DNS (and its kin) and DHCP must be among them.
+    let mut by_proto: BTreeMap<String, usize> = BTreeMap::new();
     for path in &files {
         let Some(records) = read_records(path) else {
             continue;
@@ -184,6 +186,9 @@ fn test_every_prefix_of_every_frame_decodes_without_panic() {
                             let facts = wirelab::track::Facts::default();
                             let _ = wirelab::explain::Explainer::default().explain(&f, &p, &facts);
                             explained += 1;
+                            if let Some(app) = p.app {
+                                *by_proto.entry(format!("{app:?}")).or_default() += 1;
+                            }
                         }
                     }
                 }
@@ -201,6 +206,101 @@ fn test_every_prefix_of_every_frame_decodes_without_panic() {
         explained > 1000,
         "only {explained} application prefixes explained"
     );
+    for proto in ["Dns", "Mdns", "Dhcp"] {
+        assert!(
+            by_proto.get(proto).copied().unwrap_or(0) > 100,
+            "too few {proto} prefixes explained: {by_proto:?}"
+        );
+    }
+}
+
+/// The DNS walker and the DHCP reader, called directly as the Info, the note and the
+/// detail view call them, never panic on any prefix of any DNS/mDNS/LLMNR/NBNS or DHCP
+/// payload of the captures, nor on any one-byte change of one (each byte xor 0xff, and
+/// xor 0xc0, which turns a label length into a compression pointer): the hostile inputs
+/// of `cargo bench --bench parsers`.
+#[test]
+fn test_dns_and_dhcp_parsers_survive_every_prefix_and_byte_change() {
+    use wirelab::decode::app::{AppProto, L4, dhcp, dns};
+    use wirelab::decode::spans::Spans;
+    let mut payloads: Vec<(AppProto, L4, Vec<u8>)> = Vec::new();
+    for path in capture_files() {
+        let Some(records) = read_records(&path) else {
+            continue;
+        };
+        for rec in &records {
+            let p = decode(&frame(1, rec.linktype, rec.orig_len, &rec.data));
+            let l4 = match p.transport {
+                Transport::Udp(_) => L4::Udp,
+                Transport::Tcp(_) => L4::Tcp,
+                _ => continue,
+            };
+            if let Some(
+                app @ (AppProto::Dns
+                | AppProto::Mdns
+                | AppProto::Llmnr
+                | AppProto::Nbns
+                | AppProto::Dhcp),
+            ) = p.app
+            {
+                payloads.push((app, l4, p.payload.to_vec()));
+            }
+        }
+    }
+    let walk = |app: AppProto, l4: L4, bytes: &[u8]| {
+        let mut name = String::new();
+        if app == AppProto::Dhcp {
+            let m = dhcp::Message::new(bytes);
+            let _ = (m.op(), m.xid(), m.yiaddr(), m.chaddr(), m.message_type());
+            if let Ok(opts) = m.options() {
+                for _ in opts {}
+            }
+        } else if let Ok(m) = dns::Message::parse(l4, bytes) {
+            for r in m.records().flatten() {
+                name.clear();
+                let _ = r.name.write(&mut name);
+                let _ = (r.data(), r.data_u16(0), r.data_u32(0));
+                let _ = r.data_name(0).write(&mut name);
+                let _ = r.data_name(2).write(&mut name);
+            }
+        }
+        // The detail view's fields.
+        let mut spans = Spans::new(bytes.len());
+        if app == AppProto::Dhcp {
+            dhcp::fields(bytes, &mut spans);
+        } else {
+            dns::fields(app, l4, bytes, &mut spans);
+        }
+    };
+    let mut inputs = 0usize;
+    let mut kinds = std::collections::BTreeSet::new();
+    for (app, l4, payload) in &payloads {
+        kinds.insert(format!("{app:?}"));
+        for n in 0..=payload.len() {
+            walk(*app, *l4, payload.get(..n).unwrap_or(&[]));
+            inputs += 1;
+        }
+        for i in 0..payload.len() {
+            for x in [0xff, 0xc0] {
+                let mut changed = payload.clone();
+                if let Some(b) = changed.get_mut(i) {
+                    *b ^= x;
+                }
+                walk(*app, *l4, &changed);
+                inputs += 1;
+            }
+        }
+    }
+    eprintln!(
+        "{inputs} hostile inputs from {} payloads of {kinds:?}",
+        payloads.len()
+    );
+    for proto in ["Dns", "Mdns", "Dhcp"] {
+        assert!(
+            kinds.contains(proto),
+            "no {proto} payload in the captures: {kinds:?}"
+        );
+    }
 }
 
 /// The web's dissectors (HTTP, TLS, SSH, QUIC, with their TCP reassembly) never panic:

@@ -4,9 +4,12 @@
 corpus/read_file: every fixture capture, cut at a record (or block) boundary to at most
 4 KiB.  corpus/decode: up to 8 frames of each classic pcap fixture, each prefixed with the
 byte that picks its link type (the index in LINKTYPES of src/lib.rs, kept the same here).
+corpus/app: the DNS, mDNS, LLMNR, NBNS and DHCP payloads of the Ethernet/IPv4 fixtures,
+each prefixed with the byte that picks its port (the index in APP_PORTS of src/lib.rs).
 """
 import hashlib, os, struct, sys
 
+APP_PORTS = [(53, False), (53, True), (5353, False), (5355, False), (137, False), (67, False), (68, False)]
 LINKTYPES = [0, 1, 9, 12, 14, 50, 101, 104, 105, 108, 113, 127, 228, 229, 239, 276, 107, 0xFFFFFFFF]
 MAX = 4096
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures")
@@ -67,3 +70,31 @@ for p in captures():
     pick = LINKTYPES.index(lt) if lt in LINKTYPES else len(LINKTYPES) - 1
     for (start, stop) in recs[:8]:
         put("decode", bytes([pick]) + b[start + 16:stop])
+
+def app_payload(lt, frame):
+    """The (pick, payload) of an Ethernet/IPv4 UDP or TCP frame on an APP_PORTS port."""
+    if lt != 1 or len(frame) < 34 or frame[12:14] != b"\x08\x00":
+        return None
+    ip = frame[14:]
+    ihl = (ip[0] & 15) * 4
+    proto, l4 = ip[9], ip[ihl:]
+    if proto == 17 and len(l4) >= 8:
+        sport, dport = struct.unpack(">HH", l4[:4])
+        body, tcp = l4[8:], False
+    elif proto == 6 and len(l4) >= 20:
+        sport, dport = struct.unpack(">HH", l4[:4])
+        body, tcp = l4[(l4[12] >> 4) * 4:], True
+    else:
+        return None
+    for i, (port, over_tcp) in enumerate(APP_PORTS):
+        if over_tcp == tcp and port in (sport, dport) and body:
+            return i, body
+    return None
+
+for p in captures():
+    b = open(p, "rb").read()
+    e, lt, recs = pcap_records(b)
+    for (start, stop) in recs:
+        got = app_payload(lt, b[start + 16:stop])
+        if got:
+            put("app", bytes([got[0]]) + got[1][:MAX])

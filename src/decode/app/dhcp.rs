@@ -1,6 +1,16 @@
 //! DHCP and BOOTP (RFC 2131, RFC 951; UDP 67 and 68): the fixed 236-byte BOOTP message,
 //! the magic cookie, and the options read in place. Allocation-free; every read is
 //! checked, so a message cut anywhere ends the walk with an error, never a panic.
+//!
+//! Hand-written rather than `dhcproto` 0.15, chosen by measuring (`cargo bench --bench
+//! parsers`; README, "Parsers chosen by measuring"): on the 46 DHCP and BOOTP messages of
+//! the fixtures, the public captures and the benchmark's made ones, reading the message
+//! type, transaction ID and addresses takes this reader ~230 ns and no allocation per
+//! message, dhcproto 2.1 to 2.2 times as long (up to 4 under load) with 2.6 allocations
+//! (it decodes every option into an owned map). dhcproto rejects the 21 messages of the captures cut by a
+//! snap length (of which tshark shows the fixed part), and its `Message::chaddr` panics
+//! when the hardware length byte is over 16 (48 of the 25,230 hostile inputs), a byte
+//! that capture data sets freely.
 
 use std::net::Ipv4Addr;
 

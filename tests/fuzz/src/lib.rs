@@ -34,6 +34,76 @@ pub const LINKTYPES: [u32; 18] = [
     u32::MAX,
 ];
 
+/// The application ports the `app` target's first byte picks from, and whether over TCP:
+/// DNS over UDP and over TCP (with its length prefix), mDNS, LLMNR, NBNS, and DHCP to
+/// the server and to the client.
+pub const APP_PORTS: [(u16, bool); 7] = [
+    (53, false),
+    (53, true),
+    (5353, false),
+    (5355, false),
+    (137, false),
+    (67, false),
+    (68, false),
+];
+
+/// The pick of LINKTYPE_RAW (101) in [`LINKTYPES`].
+const RAW_PICK: u8 = 6;
+const _: () = assert!(LINKTYPES[RAW_PICK as usize] == 101);
+
+/// Runs `data[1..]` as the UDP (or TCP) payload on the port `data[0]` picks from
+/// [`APP_PORTS`], in a raw IPv4 packet with a correct header checksum, through [`decode`]:
+/// the DNS walker and the DHCP reader (with the Info, the note and the detail view's
+/// fields) are reached without the fuzzer first having to find the link, IP and
+/// transport headers.
+pub fn app(data: &[u8]) {
+    let Some((&pick, payload)) = data.split_first() else {
+        return;
+    };
+    let (port, tcp) = APP_PORTS
+        .get(usize::from(pick) % APP_PORTS.len())
+        .copied()
+        .unwrap_or((53, false));
+    let l4_len = if tcp { 20 } else { 8 };
+    let Ok(total) = u16::try_from(20 + l4_len + payload.len()) else {
+        return;
+    };
+    let [t0, t1] = total.to_be_bytes();
+    let protocol = if tcp { 6 } else { 17 };
+    let mut ip = [
+        0x45, 0, t0, t1, 0, 1, 0x40, 0, 64, protocol, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+    ];
+    let sum = ip
+        .chunks(2)
+        .map(|w| u32::from(u16::from_be_bytes([w[0], w[1]])))
+        .sum::<u32>();
+    let folded = (sum & 0xffff) + (sum >> 16);
+    let [c0, c1] = (!((folded & 0xffff) + (folded >> 16)) as u16).to_be_bytes();
+    ip[10] = c0;
+    ip[11] = c1;
+    // A client's port on the other side (DHCP: 68 to 67 and back).
+    let src = match port {
+        67 => 68,
+        68 => 67,
+        p if tcp => p.wrapping_add(40000),
+        p => p,
+    };
+    let mut frame = Vec::with_capacity(1 + usize::from(total));
+    frame.push(RAW_PICK);
+    frame.extend_from_slice(&ip);
+    frame.extend_from_slice(&src.to_be_bytes());
+    frame.extend_from_slice(&port.to_be_bytes());
+    if tcp {
+        // seq 1, ack 1, header of 5 words, PSH+ACK, a window, no checksum.
+        frame.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 1, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0]);
+    } else {
+        frame.extend_from_slice(&(total - 20).to_be_bytes());
+        frame.extend_from_slice(&[0, 0]);
+    }
+    frame.extend_from_slice(payload);
+    decode(&frame);
+}
+
 /// Decodes `data[1..]` as one frame of the link type picked by `data[0]`.
 pub fn decode(data: &[u8]) {
     let Some((&pick, bytes)) = data.split_first() else {
@@ -88,7 +158,7 @@ pub fn decode(data: &[u8]) {
     let facts = tracker.observe(meta, &packet);
     let mut explainer = wirelab::explain::Explainer::default();
     let _ = explainer.explain(&frame, &packet, &facts);
-    explainer.observe(&packet, &facts);
+    explainer.observe(&frame, &packet, &facts);
     // The detail view's decode, which records the span of every field.
     let (_, layers) = wirelab::decode::decode_spans(&frame, None);
     let _ = format!("{layers:?}");
