@@ -95,7 +95,17 @@ pub fn escape_into(out: &mut String, bytes: &[u8], style: Style, max_chars: usiz
         if shown >= max_chars {
             return true;
         }
-        // Then one character of up to 4 bytes, or the bytes of an invalid sequence, one by one.
+        // Then one character: an ASCII byte (a line break, a control) as it is, without
+        // the UTF-8 check below (the common case: text payloads)...
+        if let Some(&b) = rest.first()
+            && b.is_ascii()
+        {
+            push_char(out, char::from(b), style);
+            shown += 1;
+            rest = rest.get(1..).unwrap_or(&[]);
+            continue;
+        }
+        // ... else one of up to 4 bytes, or the bytes of an invalid sequence, one by one.
         let chunk = rest.get(..4).unwrap_or(rest);
         let (valid, invalid_len) = match std::str::from_utf8(chunk) {
             Ok(s) => (s, 0),

@@ -7,14 +7,34 @@
 use super::{ChecksumStatus, Net, Packet};
 
 /// The one's-complement sum of `data` as 16-bit big-endian words (an odd last byte is
-/// the high half of a word), not folded: 32-bit words are added, which folds to the
-/// same 16-bit sum (2^16 is 1 in one's-complement arithmetic).
+/// the high half of a word), not folded.
+///
+/// The words are added in the machine's own byte order and the folded sum swapped after
+/// (the sum does not depend on byte order, RFC 1071 section 2 (B)), eight bytes at a time
+/// with end-around carry (2^64 - 1 is a multiple of 2^16 - 1, so the fold is the same):
+/// one add and one add-carry per eight bytes, no byte swap per word.
 fn sum(data: &[u8]) -> u64 {
-    let (words, rest) = data.as_chunks::<4>();
-    let mut acc: u64 = words
-        .iter()
-        .map(|w| u64::from(u32::from_be_bytes(*w)))
-        .sum();
+    let (blocks, rest) = data.as_chunks::<32>();
+    let mut native: u64 = 0;
+    for block in blocks {
+        let (eights, _) = block.as_chunks::<8>();
+        for w in eights {
+            native = add_carry(native, u64::from_ne_bytes(*w));
+        }
+    }
+    let (eights, rest) = rest.as_chunks::<8>();
+    for w in eights {
+        native = add_carry(native, u64::from_ne_bytes(*w));
+    }
+    let (words, rest) = rest.as_chunks::<4>();
+    for w in words {
+        native = add_carry(native, u64::from(u32::from_ne_bytes(*w)));
+    }
+    let mut acc = u64::from(if cfg!(target_endian = "little") {
+        fold(native).swap_bytes()
+    } else {
+        fold(native)
+    });
     match *rest {
         [a, b, c] => acc += u64::from(u32::from_be_bytes([a, b, c, 0])),
         [a, b] => acc += u64::from(u16::from_be_bytes([a, b])),
@@ -22,6 +42,13 @@ fn sum(data: &[u8]) -> u64 {
         _ => {}
     }
     acc
+}
+
+/// `acc + w` with the carry out of bit 63 added back in (one's-complement addition).
+fn add_carry(acc: u64, w: u64) -> u64 {
+    let (sum, carry) = acc.overflowing_add(w);
+    // No overflow: with a carry, `sum` is at most 2^64 - 2.
+    sum + u64::from(carry)
 }
 
 /// Folds a sum to 16 bits, end-around carry included.
@@ -124,6 +151,26 @@ mod tests {
         );
         assert_eq!(fold(sum(&[0x01])), 0x0100);
         assert_eq!(fold(sum(&[0x01, 0x02, 0x03])), 0x0402);
+    }
+
+    #[test]
+    fn test_sum_in_native_order_folds_as_big_endian_words() {
+        // Every length 0..600 (each tail), bytes that carry often, against 16-bit
+        // big-endian words added one by one.
+        let data: Vec<u8> = (0u32..600).map(|i| (i * 151 + 0xe7) as u8 | 0x80).collect();
+        for len in 0..data.len() {
+            let bytes = data.get(..len).unwrap_or_default();
+            let mut words = bytes.chunks_exact(2);
+            let mut by_word: u64 = words
+                .by_ref()
+                .map(|w| u64::from(u16::from_be_bytes([w[0], w[1]])))
+                .sum();
+            if let [last] = words.remainder() {
+                by_word += u64::from(*last) << 8;
+            }
+            assert_eq!(fold(sum(bytes)), fold(by_word), "length {len}");
+        }
+        assert_eq!(fold(sum(&[0; 64])), 0);
     }
 
     #[test]

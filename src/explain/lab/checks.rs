@@ -547,15 +547,22 @@ fn run_checks(checks: &mut Vec<Check>, run: &Run, earlier: &[&Run], expect: &Exp
         let frames = vec![run.first_frame];
         match used.first() {
             None => {
-                let before: Vec<String> = earlier.iter().map(|e| e.client.port.to_string()).collect();
+                // Written into one string: a run has every earlier run before it (no
+                // string per earlier port, which made the checks quadratic in allocations).
+                let mut before = String::new();
+                for (i, e) in earlier.iter().enumerate() {
+                    if i > 0 {
+                        before.push_str(", ");
+                    }
+                    crate::fmt::push_u32(&mut before, u32::from(e.client.port));
+                }
                 out.push(
                     CheckId::NewPort,
                     Outcome::Pass,
                     frames,
                     format!(
                         "{head}: a new ephemeral port {} (earlier runs: {}): a new socket gets a new port",
-                        run.client.port,
-                        before.join(", ")
+                        run.client.port, before
                     ),
                 );
             }
