@@ -148,8 +148,9 @@ fn tcp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, s: &mut S) {
         payload_len: 0,
         short: false,
     };
+    // Checked once: the detail view's span and the packet's fact say the same.
+    let status = checksum::status(packet, 6, b, bytes.reported, tcp.checksum);
     if S::ON {
-        let status = checksum::status(packet, 6, b, bytes.reported, tcp.checksum);
         tcp_spans(&tcp, b, at, Some(status), s);
     }
     if header_len < TCP_MIN {
@@ -180,7 +181,7 @@ fn tcp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, s: &mut S) {
     }
     tcp.payload_len = len_u32(bytes.reported - header_len);
     let payload_len = bytes.reported - header_len;
-    packet.checksum = checksum::status(packet, 6, b, bytes.reported, tcp.checksum);
+    packet.checksum = status;
     packet.transport = Transport::Tcp(tcp);
     if b.len() < header_len {
         return truncated(packet, LAYER, header_len, b.len());
@@ -500,12 +501,14 @@ fn udp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, s: &mut S) {
         checksum: h.checksum(),
         payload_len: u32::from(length.saturating_sub(8)),
     };
+    let datagram = bytes.limit(usize::from(length));
+    // Over the datagram as its length field gives it (RFC 768, as tshark sums it); checked
+    // once: the detail view's span and the packet's fact say the same.
+    let status = checksum::status(packet, 17, datagram.data, datagram.reported, udp.checksum);
     if S::ON {
-        let datagram = bytes.limit(usize::from(length));
-        let status = checksum::status(packet, 17, datagram.data, datagram.reported, udp.checksum);
         udp_spans(&udp, at, Some(status), s);
     }
-    let (src_port, dst_port, checksum) = (udp.src_port, udp.dst_port, udp.checksum);
+    let (src_port, dst_port) = (udp.src_port, udp.dst_port);
     packet.transport = Transport::Udp(udp);
     if usize::from(length) < UDP_LEN {
         return malformed(
@@ -525,9 +528,7 @@ fn udp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, s: &mut S) {
             ),
         );
     }
-    let datagram = bytes.limit(usize::from(length));
-    // Over the datagram as its length field gives it (RFC 768, as tshark sums it).
-    packet.checksum = checksum::status(packet, 17, datagram.data, datagram.reported, checksum);
+    packet.checksum = status;
     set_payload(
         packet,
         datagram.data.get(UDP_LEN..).unwrap_or(&[]),
@@ -616,10 +617,13 @@ fn icmp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, v6: bool, s
     } else {
         Icmpv4Slice::from_slice(b).map(|s| (s.type_u8(), s.code_u8(), s.checksum(), s.bytes5to8()))
     };
+    let protocol = if v6 { 58 } else { 1 };
+    // Checked once: the detail view's span and the packet's fact say the same.
+    let status = fields
+        .as_ref()
+        .ok()
+        .map(|&(_, _, sum, _)| checksum::status(packet, protocol, b, bytes.reported, sum));
     if S::ON {
-        let status = fields.as_ref().ok().map(|&(_, _, sum, _)| {
-            checksum::status(packet, if v6 { 58 } else { 1 }, b, bytes.reported, sum)
-        });
         icmp_spans(b, at, v6, status, s);
     }
     let (icmp_type, code, checksum, rest_of_header) = match fields {
@@ -646,8 +650,7 @@ fn icmp<'a, S: FieldSink>(bytes: Bytes<'a>, packet: &mut Packet<'a>, v6: bool, s
         rest_of_header,
         quoted: if is_error { ip::quoted(body) } else { None },
     };
-    let protocol = if v6 { 58 } else { 1 };
-    packet.checksum = checksum::status(packet, protocol, b, bytes.reported, checksum);
+    packet.checksum = status.unwrap_or_default();
     packet.transport = if v6 {
         Transport::Icmpv6(icmp)
     } else {
