@@ -317,6 +317,22 @@ fn pcapng_without_timestamps_shows_no_absurd_start() {
     }
 }
 
+/// A copy of `lab_ipv6.pcapng` in `dir` with `editcap -a` comments (`"FRAME:TEXT"`); its path.
+fn commented_copy(dir: &tempfile::TempDir, comments: &[&str]) -> String {
+    let commented = dir.path().join("commented.pcapng");
+    let mut editcap = Command::new("editcap");
+    for c in comments {
+        editcap.args(["-a", c]);
+    }
+    let made = editcap
+        .arg(fixture("lab_ipv6.pcapng").path())
+        .arg(&commented)
+        .status()
+        .expect("editcap");
+    assert!(made.success());
+    commented.to_string_lossy().into_owned()
+}
+
 /// The fitted timeline (`--width 80`) shows a frame's comments under its row and note,
 /// wrapped within the width, with no line wider than 80 columns.
 #[test]
@@ -325,18 +341,9 @@ fn r16_fitted_timeline_shows_pcapng_comments_within_the_width() {
         return;
     }
     let dir = tempfile::tempdir().expect("temporary directory");
-    let commented = dir.path().join("commented.pcapng");
     let long = "a very long comment that goes on and on, far beyond the eighty columns of \
                 a laptop terminal, so that it has to wrap onto lines of its own";
-    let made = Command::new("editcap")
-        .args(["-a", "2:checked by hand", "-a"])
-        .arg(format!("4:{long}"))
-        .arg(fixture("lab_ipv6.pcapng").path())
-        .arg(&commented)
-        .status()
-        .expect("editcap");
-    assert!(made.success());
-    let c = commented.to_string_lossy().into_owned();
+    let c = commented_copy(&dir, &["2:checked by hand", &format!("4:{long}")]);
     let r = run_within(
         wirelab().args(["read", "--color", "never", "--width", "80", &c]),
         LIMIT,
@@ -402,15 +409,7 @@ fn pcapng_comments_shown_and_kept() {
         return;
     }
     let dir = tempfile::tempdir().expect("temporary directory");
-    let commented = dir.path().join("commented.pcapng");
-    let made = Command::new("editcap")
-        .args(["-a", "2:checked by hand", "-a", "4:second <look>"])
-        .arg(fixture("lab_ipv6.pcapng").path())
-        .arg(&commented)
-        .status()
-        .expect("editcap");
-    assert!(made.success());
-    let c = commented.to_string_lossy().into_owned();
+    let c = commented_copy(&dir, &["2:checked by hand", "4:second <look>"]);
     let r = run_within(wirelab().args(["read", "--color", "never", &c]), LIMIT);
     assert_eq!(r.code, Some(0), "{}", r.describe());
     let out = r.out();
