@@ -108,11 +108,19 @@ impl KnownDifferences {
     }
 
     /// The entries for `file` that matched none of `seen` (file, frame, field) differences:
-    /// stale lines to remove once the difference is gone.
-    pub fn unused_for(&self, file: &str, seen: &BTreeSet<(u64, String)>) -> Vec<usize> {
+    /// stale lines to remove once the difference is gone. `compared`: the fields the
+    /// calling test compares; an entry for another field (one only the other test sees,
+    /// such as the Protocol column, which the recorded oracles lack) is never stale here.
+    pub fn unused_for(
+        &self,
+        file: &str,
+        seen: &BTreeSet<(u64, String)>,
+        compared: &[&str],
+    ) -> Vec<usize> {
         self.entries
             .iter()
             .filter(|k| k.file == file)
+            .filter(|k| k.field.as_deref().is_none_or(|f| compared.contains(&f)))
             .filter(|k| {
                 !seen.iter().any(|(frame, field)| {
                     k.frame.is_none_or(|(a, b)| (a..=b).contains(frame))
