@@ -8,6 +8,7 @@
 //! picture.
 
 pub mod app;
+mod cache;
 pub mod cli;
 pub mod decode;
 pub mod error;

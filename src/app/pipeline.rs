@@ -254,6 +254,12 @@ impl Tracking {
         self.observe_with(frame, packet, saving, Hints::default())
     }
 
+    /// See [`Tracker::prefetch`].
+    #[inline]
+    pub(crate) fn prefetch(&self, tcp: bool, hash: u32, ahead: crate::track::Ahead) {
+        self.tracker.prefetch(tcp, hash, ahead);
+    }
+
     /// [`Tracking::observe`], with what `hints` already hold (the hash of the packet's
     /// conversation key, see [`Tracker::key_hash`]).
     pub(crate) fn observe_with(
@@ -327,12 +333,6 @@ impl Decoding {
     /// True once `-c N` frames were shown (never, when the showing stage tracks).
     pub fn done(&self) -> bool {
         self.tracking.as_ref().is_some_and(Tracking::done)
-    }
-
-    /// True when the selection shows only part of the frames (never, when the showing
-    /// stage tracks: then it selects).
-    pub fn narrows(&self) -> bool {
-        self.tracking.as_ref().is_some_and(Tracking::narrows)
     }
 
     /// Time zero, as far as the decoding stage knows it.

@@ -10,15 +10,15 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 
-use crate::decode::Packet;
 use crate::decode::app::web::{WebDissector, WebFrame};
+use crate::decode::{Packet, Transport};
 use crate::error::{AppError, SourceError};
 use crate::explain;
 use crate::hints::Hints;
 use crate::source::block::Block;
 use crate::source::file::{BlockNext, FrameAt};
 use crate::source::{Comments, FileSource, Frame, InterfaceStatistics, LinkType, Timestamp};
-use crate::track::Tracker;
+use crate::track::{Ahead, Tracker};
 
 use super::Failure;
 use super::pipeline::{self, Decoding, Pipeline, Saving, Selected, Showing, Tracking, Unmatched};
@@ -34,6 +34,22 @@ const BATCHES: usize = 4;
 /// shown and the channel full): the reading thread then takes over part of its work (the
 /// TCP Info column) for the next batch.
 const BEHIND: usize = 3;
+
+/// How many frames ahead of tracking their index slots, conversations and live TCP states
+/// are brought into the cache (see `Tracker::prefetch`).
+const SLOT_AHEAD: usize = 12;
+const CONV_AHEAD: usize = 6;
+const LIVE_AHEAD: usize = 3;
+
+/// Brings the conversation of the frame at `at` into the cache, the step `step` of it.
+fn ahead(tracking: &Tracking, items: &[Item], packets: &[Packet<'_>], at: usize, step: Ahead) {
+    if let (Some(item), Some(packet)) = (items.get(at), packets.get(at))
+        && let Some(hash) = item.key_hash
+    {
+        let tcp = matches!(packet.transport, Transport::Tcp(_));
+        tracking.prefetch(tcp, hash, step);
+    }
+}
 
 /// Where a packet's payload bytes are in a batch.
 #[derive(Debug, Clone, Copy)]
@@ -115,7 +131,20 @@ impl Batch {
         } = self;
         let saving = showing.saving();
         let mut more = true;
-        for (item, packet) in items.iter().zip(packets.drain(..)) {
+        // Tracking a batch, its conversations are brought into the cache a few frames
+        // ahead (see `Tracker::prefetch`).
+        if let Some(t) = tracking.as_deref() {
+            for at in 0..SLOT_AHEAD {
+                ahead(t, items, packets, at, Ahead::Slot);
+            }
+        }
+        for (at, item) in items.iter().enumerate() {
+            if let Some(t) = tracking.as_deref() {
+                ahead(t, items, packets, at + SLOT_AHEAD, Ahead::Slot);
+                ahead(t, items, packets, at + CONV_AHEAD, Ahead::Conversation);
+                ahead(t, items, packets, at + LIVE_AHEAD, Ahead::Live);
+            }
+            let packet = packets.get_mut(at).map(std::mem::take).unwrap_or_default();
             let bytes = slice(&block.buf, item.data.0, item.data.1);
             let (at, len, big_endian) = item.options;
             let frame = Frame {
@@ -256,13 +285,14 @@ pub fn read(
         None
     };
     // The web's dissector needs no facts: when every frame comes to the showing thread
-    // (nothing narrows the selection), it runs on the reading thread, which has the less
-    // to do, and comes back for the verdicts.
-    let narrows = match &tracking_while_showing {
-        Some(t) => t.narrows(),
-        None => decoding.narrows(),
-    };
-    let web = (!narrows).then(|| showing.take_web());
+    // (nothing narrows the selection) and the showing thread tracks (a view that shows no
+    // frame), it runs on the reading thread, which then has the less to do, and comes
+    // back for the verdicts. Where the reading thread tracks, it has the more to do, and
+    // the dissector stays with the explainer.
+    let web = tracking_while_showing
+        .as_ref()
+        .is_some_and(|t| !t.narrows())
+        .then(|| showing.take_web());
     let info = (!showing.summary_only()).then(|| showing.explain_options());
     let hash = tracking_while_showing.is_some();
     let in_flight = &AtomicUsize::new(0);

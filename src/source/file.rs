@@ -26,7 +26,7 @@ use super::{Comments, Frame, InterfaceStatistics, LinkType, Precision, Timestamp
 use crate::error::SourceError;
 
 /// Bytes read from the input at a time, at most.
-const READ_SIZE: usize = 64 * 1024;
+const READ_SIZE: usize = 256 * 1024;
 /// Room of the reader's own block.
 const OWN_BLOCK: usize = 1 << 20;
 /// Length of a classic pcap file header.

@@ -31,6 +31,21 @@ pub fn short_hash(hash: u64) -> u32 {
 }
 
 impl Index {
+    /// Brings the slot where a look-up of `hash` starts into the cache.
+    #[inline]
+    pub fn prefetch(&self, hash: u32) {
+        if let Some(mask) = self.slots.len().checked_sub(1) {
+            crate::cache::prefetch(self.slots.as_ptr().wrapping_add(hash as usize & mask));
+        }
+    }
+
+    /// The position in the first slot that holds `hash` (most likely the conversation a
+    /// look-up of it finds: for [`Index::prefetch`]'s next step).
+    #[inline]
+    pub fn likely(&self, hash: u32) -> Option<usize> {
+        self.find(hash, |_| true)
+    }
+
     /// The position of the conversation whose key hashes to `hash` and for which `is`
     /// says true (given a position the table holds for that hash).
     pub fn find(&self, hash: u32, mut is: impl FnMut(usize) -> bool) -> Option<usize> {

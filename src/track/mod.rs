@@ -780,6 +780,14 @@ impl Common {
 /// recently active one (a clock sweep over them); see [`TcpConv::freeze`].
 pub const MAX_LIVE: usize = 16_384;
 
+/// The steps of [`Tracker::prefetch`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ahead {
+    Slot,
+    Conversation,
+    Live,
+}
+
 /// Follows conversations across frames.
 ///
 /// Memory grows with the number of conversations, never with the number of frames: at
@@ -910,6 +918,52 @@ impl Tracker {
             )
             .short_hash(),
         )
+    }
+
+    /// Brings into the cache, ahead of [`Tracker::observe_with`], what it will touch for a
+    /// TCP (`tcp`) or UDP packet whose key hashes to `hash` ([`Tracker::key_hash`]), one
+    /// step at a time, each a few frames after the one before: the index slot
+    /// ([`Ahead::Slot`], farthest ahead), the conversation, its live TCP state (nearest).
+    /// A hint: nothing changes. Tracking waits on memory mostly (thousands of
+    /// conversations interleaved are more than the CPU's caches hold).
+    #[inline]
+    pub(crate) fn prefetch(&self, tcp: bool, hash: u32, ahead: Ahead) {
+        let by_key = if tcp {
+            &self.tcp_by_key
+        } else {
+            &self.udp_by_key
+        };
+        if let Ahead::Slot = ahead {
+            by_key.prefetch(hash);
+            return;
+        }
+        let Some(at) = by_key.likely(hash) else {
+            return;
+        };
+        match (ahead, tcp) {
+            (Ahead::Conversation, true) => {
+                if let Some(c) = self.tcp.get(at) {
+                    let p: *const (Common, TcpConv) = c;
+                    crate::cache::prefetch(p);
+                    crate::cache::prefetch(p.cast::<u8>().wrapping_add(64));
+                    crate::cache::prefetch(p.cast::<u8>().wrapping_add(128));
+                    crate::cache::prefetch(p.cast::<u8>().wrapping_add(192));
+                }
+            }
+            (Ahead::Conversation, false) => {
+                if let Some(c) = self.udp.get(at) {
+                    let p: *const (Common, UdpConv) = c;
+                    crate::cache::prefetch(p);
+                    crate::cache::prefetch(p.cast::<u8>().wrapping_add(64));
+                }
+            }
+            (Ahead::Live, true) => {
+                if let Some((_, conv)) = self.tcp.get(at) {
+                    conv.prefetch_live();
+                }
+            }
+            _ => {}
+        }
     }
 
     /// [`Tracker::observe`], with the packet's [`Tracker::key_hash`] in `hints` when it is

@@ -8,6 +8,7 @@ use super::ring::SmallDeque;
 use super::seq::SeqNumber;
 use super::zeek::{ZeekSegment, ZeekSeq, ZeekTcp};
 use super::{Analysis, Direction, TcpFacts, TcpState};
+use crate::cache::prefetch;
 use crate::decode::{Tcp, TcpFlags, TcpOption};
 use crate::source::Timestamp;
 
@@ -711,6 +712,17 @@ impl TcpConv {
     }
 
     /// The analysis state is held in full.
+    /// Brings the first lines of its live analysis state into the cache, when it has one.
+    #[inline]
+    pub fn prefetch_live(&self) {
+        if let Store::Live(live) = &self.store {
+            let p: *const Live = &**live;
+            prefetch(p);
+            prefetch(p.cast::<u8>().wrapping_add(64));
+            prefetch(p.cast::<u8>().wrapping_add(128));
+        }
+    }
+
     pub fn is_live(&self) -> bool {
         matches!(self.store, Store::Live(_))
     }
