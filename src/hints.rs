@@ -1,8 +1,6 @@
 //! Work one thread of the threaded reader did for the other: the hash of a packet's
-//! conversation key, a TCP segment's Info column, the web dissector's claim. Crate-private and optional, so that no
+//! conversation key, a TCP segment's Info column. Crate-private and optional, so that no
 //! stage's public API carries a speed trick: every stage gives the same result without it.
-
-use crate::decode::app::web::WebFrame;
 
 /// What is already known about one frame.
 #[derive(Debug, Clone, Copy, Default)]
@@ -11,8 +9,4 @@ pub(crate) struct Hints<'a> {
     pub key_hash: Option<u32>,
     /// The TCP segment's Info column, as `explain::tcp_info` writes it.
     pub tcp_info: Option<&'a str>,
-    /// What the web's dissector made of the frame, as `WebDissector::dissect` says (run
-    /// on every frame, in capture order, by the reading thread): `Some(&None)` for a frame
-    /// it does not claim.
-    pub web: Option<&'a Option<Box<WebFrame>>>,
 }

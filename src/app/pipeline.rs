@@ -397,17 +397,6 @@ impl Showing {
         }
     }
 
-    /// Hands the web's dissector over, to run on the reading thread (see
-    /// [`Explainer::take_web`]).
-    pub(crate) fn take_web(&mut self) -> crate::decode::app::web::WebDissector {
-        self.explainer.take_web()
-    }
-
-    /// Takes the web's dissector back, before the verdicts.
-    pub(crate) fn give_web(&mut self, web: crate::decode::app::web::WebDissector) {
-        self.explainer.give_web(web);
-    }
-
     /// How the explainer writes (the decoding stage writes TCP Info columns the same way).
     pub fn explain_options(&self) -> crate::explain::Options {
         self.explainer.options()
@@ -441,7 +430,7 @@ impl Showing {
         } = self;
         if summary_only {
             // The view shows no frame: only what the verdicts need (`note` stays empty).
-            explainer.observe_with(frame, packet, facts, hints);
+            explainer.observe(frame, packet, facts);
         } else {
             explainer.explain_with(frame, packet, facts, note, hints);
         }

@@ -10,7 +10,6 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 
-use crate::decode::app::web::{WebDissector, WebFrame};
 use crate::decode::{Packet, Transport};
 use crate::error::{AppError, SourceError};
 use crate::explain;
@@ -42,12 +41,11 @@ const CONV_AHEAD: usize = 6;
 const LIVE_AHEAD: usize = 3;
 
 /// Brings the conversation of the frame at `at` into the cache, the step `step` of it.
-fn ahead(tracking: &Tracking, items: &[Item], packets: &[Packet<'_>], at: usize, step: Ahead) {
-    if let (Some(item), Some(packet)) = (items.get(at), packets.get(at))
+fn ahead(tracking: &Tracking, items: &[Item], at: usize, step: Ahead) {
+    if let Some(item) = items.get(at)
         && let Some(hash) = item.key_hash
     {
-        let tcp = matches!(packet.transport, Transport::Tcp(_));
-        tracking.prefetch(tcp, hash, step);
+        tracking.prefetch(item.tcp, hash, step);
     }
 }
 
@@ -79,9 +77,8 @@ struct Item {
     /// The hash of the packet's conversation key, when the showing thread tracks (the
     /// reading thread computes it: a share of the showing thread's work moved over).
     key_hash: Option<u32>,
-    /// What the web's dissector made of the frame, when it runs on the reading thread
-    /// (boxed: a frame of the web's protocols is rare, and an item is moved by value).
-    web: Option<Option<Box<WebFrame>>>,
+    /// The packet is a TCP segment (else UDP, for the key hash).
+    tcp: bool,
 }
 
 /// Frames on their way from the reading thread to the showing thread.
@@ -135,16 +132,15 @@ impl Batch {
         // ahead (see `Tracker::prefetch`).
         if let Some(t) = tracking.as_deref() {
             for at in 0..SLOT_AHEAD {
-                ahead(t, items, packets, at, Ahead::Slot);
+                ahead(t, items, at, Ahead::Slot);
             }
         }
-        for (at, item) in items.iter().enumerate() {
+        for (at, (item, packet)) in items.iter().zip(packets.drain(..)).enumerate() {
             if let Some(t) = tracking.as_deref() {
-                ahead(t, items, packets, at + SLOT_AHEAD, Ahead::Slot);
-                ahead(t, items, packets, at + CONV_AHEAD, Ahead::Conversation);
-                ahead(t, items, packets, at + LIVE_AHEAD, Ahead::Live);
+                ahead(t, items, at + SLOT_AHEAD, Ahead::Slot);
+                ahead(t, items, at + CONV_AHEAD, Ahead::Conversation);
+                ahead(t, items, at + LIVE_AHEAD, Ahead::Live);
             }
-            let packet = packets.get_mut(at).map(std::mem::take).unwrap_or_default();
             let bytes = slice(&block.buf, item.data.0, item.data.1);
             let (at, len, big_endian) = item.options;
             let frame = Frame {
@@ -159,7 +155,10 @@ impl Batch {
                 Place::Frame(at, len) => slice(bytes, at, len),
                 Place::Extra(at, len) => slice(extra, at, len),
             };
-            let packet = packet.with_payload(payload);
+            // A packet of the batch's lives as long as its bytes do: given them again in
+            // place (no copy of the packet).
+            let mut packet: Packet<'_> = packet;
+            packet.payload = payload;
             match tracking.as_deref_mut() {
                 Some(t) => {
                     let hints = Hints {
@@ -167,11 +166,7 @@ impl Batch {
                         ..Hints::default()
                     };
                     if let Some(selected) = t.observe_with(&frame, &packet, saving, hints) {
-                        let hints = Hints {
-                            web: item.web.as_ref(),
-                            ..Hints::default()
-                        };
-                        showing.frame(&frame, &packet, &selected, t.first(), hints)?;
+                        showing.frame(&frame, &packet, &selected, t.first(), Hints::default())?;
                     }
                     if t.done() {
                         more = false;
@@ -184,7 +179,6 @@ impl Batch {
                         .map(|(at, len)| infos.get(at..at + len).unwrap_or_default());
                     let hints = Hints {
                         tcp_info: info,
-                        web: item.web.as_ref(),
                         ..Hints::default()
                     };
                     showing.frame(&frame, &packet, &item.selected, *first, hints)?;
@@ -212,7 +206,6 @@ struct BatchParts<'b> {
 /// its packet (see [`Item`]).
 struct Worked {
     key_hash: Option<u32>,
-    web: Option<Option<Box<WebFrame>>>,
 }
 
 /// Adds to a batch one frame the showing thread needs, whose bytes are `frame.data`, where
@@ -227,7 +220,8 @@ fn push(
     info: Option<explain::Options>,
     worked: Worked,
 ) {
-    let Worked { key_hash, web } = worked;
+    let Worked { key_hash } = worked;
+    let tcp = matches!(packet.transport, Transport::Tcp(_));
     let start = batch.infos.len();
     let info = info
         .filter(|&options| explain::tcp_info(batch.infos, &packet, &selected.facts, options))
@@ -259,7 +253,7 @@ fn push(
         selected,
         info,
         key_hash,
-        web,
+        tcp,
     });
 }
 
@@ -284,15 +278,8 @@ pub fn read(
     } else {
         None
     };
-    // The web's dissector needs no facts: when every frame comes to the showing thread
-    // (nothing narrows the selection) and the showing thread tracks (a view that shows no
-    // frame), it runs on the reading thread, which then has the less to do, and comes
-    // back for the verdicts. Where the reading thread tracks, it has the more to do, and
-    // the dissector stays with the explainer.
-    let web = tracking_while_showing
-        .as_ref()
-        .is_some_and(|t| !t.narrows())
-        .then(|| showing.take_web());
+    // The web's dissector stays with the explainer, on the showing thread: measured, the
+    // reading thread has the more to do, whichever thread tracks.
     let info = (!showing.summary_only()).then(|| showing.explain_options());
     let hash = tracking_while_showing.is_some();
     let in_flight = &AtomicUsize::new(0);
@@ -311,15 +298,13 @@ pub fn read(
                     info,
                     help: false,
                     hash,
-                    web,
                     in_flight,
                     saving,
                     full: &full_tx,
                     empty: &empty_rx,
                 };
                 let (damage, stats) = pass.run(source);
-                let web = pass.web.take();
-                (decoding, web, damage, stats)
+                (decoding, damage, stats)
             })
             .map_err(|_| AppError::ThreadStart("reading"))?;
         let mut failure = None;
@@ -340,13 +325,10 @@ pub fn read(
         // Closing both channels stops the reading thread if it is still reading.
         drop(full_rx);
         drop(empty_tx);
-        let (mut decoding, web, damage, stats) = match worker.join() {
+        let (mut decoding, damage, stats) = match worker.join() {
             Ok(r) => r,
             Err(panic) => std::panic::resume_unwind(panic),
         };
-        if let Some(web) = web {
-            showing.give_web(web);
-        }
         if let Some(f) = failure {
             return Err(f);
         }
@@ -376,8 +358,6 @@ struct Reading<'a> {
     help: bool,
     /// The showing thread tracks: each packet's conversation key hash goes with it.
     hash: bool,
-    /// The web's dissector, when it runs here (see [`read`]).
-    web: Option<WebDissector>,
     /// Batches sent and not shown yet.
     in_flight: &'a AtomicUsize,
     saving: Saving,
@@ -433,10 +413,6 @@ impl Reading<'_> {
                             } else {
                                 None
                             },
-                            web: self
-                                .web
-                                .as_mut()
-                                .map(|w| w.dissect(frame.number, &packet).map(Box::new)),
                         };
                         let parts = BatchParts {
                             items: &mut batch.items,

@@ -99,19 +99,6 @@ impl Explainer {
         }
     }
 
-    /// Hands the web's dissector over, to run apart on every frame in capture order (the
-    /// threaded reader's reading thread): frames then come to [`Explainer::explain_with`]
-    /// and [`Explainer::observe_with`] with [`Hints::web`], and the dissector comes back
-    /// through [`Explainer::give_web`] before the verdicts.
-    pub(crate) fn take_web(&mut self) -> WebDissector {
-        std::mem::take(&mut self.web)
-    }
-
-    /// Takes the web's dissector back (see [`Explainer::take_web`]).
-    pub(crate) fn give_web(&mut self, web: WebDissector) {
-        self.web = web;
-    }
-
     /// Which conversations the lab model judges (by default [`lab::Scope::Auto`]).
     pub fn set_lab_scope(&mut self, scope: lab::Scope) {
         self.lab = lab::Observer::new(scope);
@@ -200,15 +187,8 @@ impl Explainer {
         self.addresses
             .write_addresses(&mut note.source, &mut note.destination, packet);
         info::write_protocol(&mut note.protocol, packet, frame.linktype.0);
-        let dissected;
-        let web = match hints.web {
-            Some(w) => w.as_deref(),
-            None => {
-                dissected = self.web.dissect(frame.number, packet);
-                dissected.as_ref()
-            }
-        };
-        let claimed = match web {
+        let dissected = self.web.dissect(frame.number, packet);
+        let claimed = match dissected.as_ref() {
             // HTTP, TLS, SSH, QUIC: their own columns and note (explain::web)
             Some(w) => {
                 self.web_tcp_info.clear();
@@ -261,22 +241,7 @@ impl Explainer {
     /// the fast path for a view that shows no frame. Calling it instead of
     /// [`Explainer::explain_into`] gives the same verdicts.
     pub fn observe(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, facts: &Facts) {
-        self.observe_with(frame, packet, facts, Hints::default());
-    }
-
-    /// [`Explainer::observe`], with what `hints` already hold: what the web's dissector
-    /// made of the frame, when it runs apart (see [`Explainer::take_web`]).
-    pub(crate) fn observe_with(
-        &mut self,
-        frame: &Frame<'_>,
-        packet: &Packet<'_>,
-        facts: &Facts,
-        hints: Hints<'_>,
-    ) {
-        let web = match hints.web {
-            Some(w) => w.is_some(),
-            None => self.web.dissect(frame.number, packet).is_some(),
-        };
+        let web = self.web.dissect(frame.number, packet).is_some();
         let claimed = web
             || app::app_frame(Some(frame), packet, facts)
                 .is_some_and(|f| app::observe(&mut self.app, &f) == app::Claim::Written);
@@ -426,7 +391,6 @@ mod given_info_tests {
                         Hints {
                             key_hash: None,
                             tcp_info: tcp.then_some(info.as_str()),
-                            web: None,
                         },
                     );
                     assert_eq!(note, expected, "{} frame {}", path.display(), frame.number);

@@ -517,7 +517,6 @@ fn test_many_conversations_hash_given_same_facts() {
             crate::hints::Hints {
                 key_hash: Tracker::key_hash(p),
                 tcp_info: None,
-                web: None,
             },
         );
         assert_eq!(a, b, "frame {}", hashed.frame);

@@ -90,6 +90,9 @@ pub struct Check {
     pub text: String,
 }
 
+/// Earlier runs' ports the "new ephemeral port" check names, at most (then "and N others").
+const EARLIER_PORTS: usize = 5;
+
 fn ep(e: Endpoint) -> String {
     match e.ip {
         std::net::IpAddr::V4(a) => format!("{a}:{}", e.port),
@@ -547,14 +550,20 @@ fn run_checks(checks: &mut Vec<Check>, run: &Run, earlier: &[&Run], expect: &Exp
         let frames = vec![run.first_frame];
         match used.first() {
             None => {
-                // Written into one string: a run has every earlier run before it (no
-                // string per earlier port, which made the checks quadratic in allocations).
+                // The first few earlier ports, and how many more: a capture of hundreds
+                // of runs would otherwise list every port before it in every check.
                 let mut before = String::new();
-                for (i, e) in earlier.iter().enumerate() {
+                for (i, e) in earlier.iter().take(EARLIER_PORTS).enumerate() {
                     if i > 0 {
                         before.push_str(", ");
                     }
                     crate::fmt::push_u32(&mut before, u32::from(e.client.port));
+                }
+                let more = earlier.len().saturating_sub(EARLIER_PORTS);
+                if more > 0 {
+                    before.push_str(" and ");
+                    crate::fmt::push_u64(&mut before, more as u64);
+                    before.push_str(if more == 1 { " other" } else { " others" });
                 }
                 out.push(
                     CheckId::NewPort,
@@ -810,6 +819,44 @@ mod tests {
             m.runs[0]
                 .verdict_words()
                 .contains("the SYN was never answered (3 sent)")
+        );
+    }
+
+    /// A capture of many runs: each "new port" check names five earlier ports and counts
+    /// the others (it listed every earlier port: 400 of them in the 410th run).
+    #[test]
+    fn r12_new_port_check_names_a_few_earlier_ports_not_all() {
+        let runs: Vec<Run> = (0..9u16)
+            .map(|i| {
+                let mut run = udp_run(b"hi", b"HI");
+                run.number = u32::from(i) + 1;
+                run.stream = u64::from(i);
+                run.client.port = 40000 + i;
+                if let Some(r) = &mut run.reply {
+                    r.to = run.client;
+                    r.stream = run.stream;
+                }
+                run.first_frame = 2 * u64::from(i) + 1;
+                run.last_frame = 2 * u64::from(i) + 2;
+                run
+            })
+            .collect();
+        let m = build(runs, &Expect::default(), 0);
+        let texts: Vec<&str> = m
+            .checks
+            .iter()
+            .filter(|c| c.id == CheckId::NewPort)
+            .map(|c| c.text.as_str())
+            .collect();
+        assert_eq!(texts.len(), 8, "{texts:?}");
+        assert!(texts[0].contains("(earlier runs: 40000)"), "{texts:?}");
+        assert!(
+            texts[5].contains("(earlier runs: 40000, 40001, 40002, 40003, 40004 and 1 other)"),
+            "{texts:?}"
+        );
+        assert!(
+            texts[7].contains("(earlier runs: 40000, 40001, 40002, 40003, 40004 and 3 others)"),
+            "{texts:?}"
         );
     }
 

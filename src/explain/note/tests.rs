@@ -855,7 +855,6 @@ fn test_given_tcp_info_same_with_accurate_ecn() {
             crate::hints::Hints {
                 key_hash: None,
                 tcp_info: Some(&info),
-                web: None,
             },
         );
         assert_eq!(note, expected, "segment {}", i + 1);
