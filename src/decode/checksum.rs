@@ -10,25 +10,22 @@ use super::{ChecksumStatus, Net, Packet};
 /// the high half of a word), not folded.
 ///
 /// The words are added in the machine's own byte order and the folded sum swapped after
-/// (the sum does not depend on byte order, RFC 1071 section 2 (B)), eight bytes at a time
-/// with end-around carry (2^64 - 1 is a multiple of 2^16 - 1, so the fold is the same):
-/// one add and one add-carry per eight bytes, no byte swap per word.
+/// (the sum does not depend on byte order, RFC 1071 section 2 (B)), 32 bits at a time into
+/// four 64-bit sums (2^32 - 1 is a multiple of 2^16 - 1, so the fold is the same): no
+/// carry to add back until 2^32 words (a record is at most 2^18 bytes), and four
+/// independent adds the CPU runs side by side, where a carry chain runs one at a time.
 fn sum(data: &[u8]) -> u64 {
-    let (blocks, rest) = data.as_chunks::<32>();
-    let mut native: u64 = 0;
-    for block in blocks {
-        let (eights, _) = block.as_chunks::<8>();
-        for w in eights {
-            native = add_carry(native, u64::from_ne_bytes(*w));
+    let (words, rest) = data.as_chunks::<4>();
+    let (quads, last) = words.as_chunks::<4>();
+    let mut lanes = [0u64; 4];
+    for quad in quads {
+        for (lane, w) in lanes.iter_mut().zip(quad) {
+            *lane += u64::from(u32::from_ne_bytes(*w));
         }
     }
-    let (eights, rest) = rest.as_chunks::<8>();
-    for w in eights {
-        native = add_carry(native, u64::from_ne_bytes(*w));
-    }
-    let (words, rest) = rest.as_chunks::<4>();
-    for w in words {
-        native = add_carry(native, u64::from(u32::from_ne_bytes(*w)));
+    let mut native: u64 = lanes.iter().sum();
+    for w in last {
+        native += u64::from(u32::from_ne_bytes(*w));
     }
     let mut acc = u64::from(if cfg!(target_endian = "little") {
         fold(native).swap_bytes()
@@ -42,13 +39,6 @@ fn sum(data: &[u8]) -> u64 {
         _ => {}
     }
     acc
-}
-
-/// `acc + w` with the carry out of bit 63 added back in (one's-complement addition).
-fn add_carry(acc: u64, w: u64) -> u64 {
-    let (sum, carry) = acc.overflowing_add(w);
-    // No overflow: with a carry, `sum` is at most 2^64 - 2.
-    sum + u64::from(carry)
 }
 
 /// Folds a sum to 16 bits, end-around carry included.
