@@ -943,18 +943,12 @@ impl Tracker {
         match (ahead, tcp) {
             (Ahead::Conversation, true) => {
                 if let Some(c) = self.tcp.get(at) {
-                    let p: *const (Common, TcpConv) = c;
-                    crate::cache::prefetch(p);
-                    crate::cache::prefetch(p.cast::<u8>().wrapping_add(64));
-                    crate::cache::prefetch(p.cast::<u8>().wrapping_add(128));
-                    crate::cache::prefetch(p.cast::<u8>().wrapping_add(192));
+                    crate::cache::prefetch_value(c);
                 }
             }
             (Ahead::Conversation, false) => {
                 if let Some(c) = self.udp.get(at) {
-                    let p: *const (Common, UdpConv) = c;
-                    crate::cache::prefetch(p);
-                    crate::cache::prefetch(p.cast::<u8>().wrapping_add(64));
+                    crate::cache::prefetch_value(c);
                 }
             }
             (Ahead::Live, true) => {

@@ -8,7 +8,6 @@ use super::ring::SmallDeque;
 use super::seq::SeqNumber;
 use super::zeek::{ZeekSegment, ZeekSeq, ZeekTcp};
 use super::{Analysis, Direction, TcpFacts, TcpState};
-use crate::cache::prefetch;
 use crate::decode::{Tcp, TcpFlags, TcpOption};
 use crate::source::Timestamp;
 
@@ -716,10 +715,7 @@ impl TcpConv {
     #[inline]
     pub fn prefetch_live(&self) {
         if let Store::Live(live) = &self.store {
-            let p: *const Live = &**live;
-            prefetch(p);
-            prefetch(p.cast::<u8>().wrapping_add(64));
-            prefetch(p.cast::<u8>().wrapping_add(128));
+            crate::cache::prefetch_value(&**live);
         }
     }
 
